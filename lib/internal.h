@@ -1,0 +1,75 @@
+/*
+ * internal.h - contracts between lib/ modules; not installed, not exported.
+ *
+ * Two halves of the library meet here:
+ *   parsing and keys  (tags.c, b64.c, qp.c, sig.c, keyrec.c, key.c)
+ *   the message path  (canon.c, bodyhash.c, hdrs.c, msg.c, sign.c, verify.c)
+ * Every function returns 0 on success and -1 on failure unless it says
+ * otherwise; parse failures fill a reason of DKIM_REASON_MAX bytes.
+ */
+#ifndef DKIM_INTERNAL_H
+#define DKIM_INTERNAL_H
+
+#include "dkim.h"
+
+/* ---- base64 (RFC 6376 2.4: whitespace inside b=/bh=/p= is ignored) ---- */
+/* b64_decode - decode, skipping FWS; -1 on any other bad character */
+int b64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen);
+/* b64_encode - NUL-terminated base64, malloc'ed; NULL on ENOMEM */
+char *b64_encode(const unsigned char *in, size_t len);
+
+/* ---- a parsed DKIM-Signature field, RFC 6376 3.5 ---- */
+struct dkim_sig {
+	dkim_alg alg;
+	dkim_canon hcanon, bcanon;
+	char *domain;			/* d= */
+	char *selector;			/* s= */
+	char *identity;			/* i= qp-decoded; NULL when absent */
+	char **headers;			/* h= names as written */
+	size_t nheaders;
+	unsigned char *bh;		/* bh= decoded */
+	size_t bhlen;
+	unsigned char *b;		/* b= decoded */
+	size_t blen;
+	char b_prefix[16];		/* first 8 base64 chars of b= */
+	long long length;		/* l=, -1 when absent */
+	long long timestamp;		/* t=, -1 when absent */
+	long long expire;		/* x=, -1 when absent */
+};
+
+/*
+ * sig_parse - parse a DKIM-Signature value (text after the colon).
+ * now: for the x= check.  Returns 0, or -1 with reason: a permerror.
+ * On -1, out may be partly filled (domain/selector for the report);
+ * sig_clear releases it either way.
+ */
+int sig_parse(const char *value, size_t len, time_t now,
+    struct dkim_sig *out, char reason[DKIM_REASON_MAX]);
+void sig_clear(struct dkim_sig *sig);
+/*
+ * sig_blank_b - copy of a raw field with the b= value deleted (RFC 6376
+ * 3.7: "including all surrounding whitespace"); malloc'ed, NULL on ENOMEM.
+ */
+char *sig_blank_b(const char *field, size_t len, size_t *outlen);
+
+/* ---- crypto on digests (key.c, keyrec.c) ---- */
+/*
+ * key_sign_digest - sign a header-hash digest: RSA PKCS#1 v1.5 with
+ * SHA-256 (RFC 6376 3.3.1); Ed25519 over the 32-byte SHA-256 digest
+ * (RFC 8463 3).  *sig malloc'ed.
+ */
+int key_sign_digest(const dkim_key *key, const unsigned char *digest,
+    size_t dlen, unsigned char **sig, size_t *siglen);
+/*
+ * keyrec_verify_digest - 1: signature good; 0: bad signature;
+ * -1: internal error.  alg selects PKCS#1 digest type for RSA.
+ */
+int keyrec_verify_digest(const dkim_keyrec *rec, dkim_alg alg,
+    const unsigned char *digest, size_t dlen,
+    const unsigned char *sig, size_t siglen);
+
+/* ---- dkim-quoted-printable, RFC 6376 2.11 ---- */
+/* qp_decode - decode; NULL with -1 semantics on bad syntax or ENOMEM */
+char *qp_decode(const char *in, size_t len);
+
+#endif /* DKIM_INTERNAL_H */

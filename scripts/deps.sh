@@ -1,0 +1,30 @@
+#!/bin/sh
+# deps.sh GOAL... - make sure the Debian packages a make goal needs are present.
+# As root: installs what is missing (apt-get update first).  Otherwise: prints
+# the exact command to run and fails.
+build="build-essential autoconf automake pkg-config libssl-dev libbsd-dev check
+ libsubunit-dev libmilter-dev libmicrohttpd-dev"
+test="python3 python3-dkim libmail-dkim-perl opendkim opendkim-tools postfix
+ unbound swaks clang libclang-rt-14-dev procps"
+want="$build"
+for goal in "$@"; do
+	case $goal in
+	check*|test*|fuzz|bench|demo) want="$want $test" ;;
+	esac
+done
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+line="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y$missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "dkimguard needs these Debian packages:$missing"
+	echo "run as root:  $line"
+	exit 1
+fi
+echo "installing:$missing"
+apt-get update -q >/dev/null || { echo "apt-get update failed"; exit 1; }
+# the packaged daemons must not grab system ports or start on their own
+DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -q $missing || exit 1
