@@ -22,8 +22,8 @@ static const char *const default_list[] = {
 };
 
 /* env_value - a macro's value, NULL when Postfix would have none */
-static const char *env_value(const char *name, const struct mta_env *env,
-    const char *qid, char *tmp, size_t tmplen)
+static const char *env_value(const char *name, int stage,
+    const struct mta_env *env, const char *qid, char *tmp, size_t tmplen)
 {
 	if (strcmp(name, "j") == 0)
 		return env->hostname;
@@ -41,8 +41,8 @@ static const char *env_value(const char *name, const struct mta_env *env,
 		return env->client_addr;
 	if (strcmp(name, "{client_name}") == 0)
 		return env->client_name;
-	if (strcmp(name, "i") == 0)
-		return qid;
+	if (strcmp(name, "i") == 0)	/* smtpd_delay_open_until_valid_rcpt */
+		return stage == MAC_MAIL || stage == MAC_RCPT ? NULL : qid;
 	if (strcmp(name, "{auth_type}") == 0)
 		return env->auth ? "PLAIN" : NULL;
 	if (strcmp(name, "{auth_authen}") == 0)
@@ -70,7 +70,8 @@ void mac_send(struct mp_conn *c, int stage, int cmd,
 		if (n > 0 && n < sizeof(name)) {
 			memcpy(name, p, n);
 			name[n] = 0;
-			val = env_value(name, env, queue_id, tmp, sizeof(tmp));
+			val = env_value(name, stage, env, queue_id, tmp,
+			    sizeof(tmp));
 			if (val && !open) {
 				mp_begin(c, 'D');
 				mp_add(c, &(char){ (char)cmd }, 1);

@@ -5,7 +5,8 @@
  * (milter_connect_macros, milter_mail_macros, ...) unless the filter sent
  * its own lists with SMFIR_SETSYMLIST in the OPTNEG reply.  A macro is
  * sent only when it has a value, as Postfix does: {auth_authen} only with
- * --auth.  Postfix lists {client_addr} only if configured; we add it to the
+ * --auth, and the queue id i not before DATA (Postfix opens the queue
+ * file only after a valid RCPT, smtpd_delay_open_until_valid_rcpt).  Postfix lists {client_addr} only if configured; we add it to the
  * connect list because filters (dkimguard, OpenDKIM) may ask for it.
  *
  * struct mta_env  the session and envelope the values come from

@@ -10,7 +10,7 @@
  *	(pass, fail, permerror, ...) are data in dkim_sig_result, never return
  *	codes.  The library has no global state, never exits and never logs.
  *
- *	Handles are opaque, created by *_new/*_from_* and released by *_free;
+ *	Handles are opaque, created by *_new or *_from_* and released by *_free;
  *	*_free(NULL) is a no-op.  Strings returned through a char ** are
  *	malloc'ed and owned by the caller (free()).
  *

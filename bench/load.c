@@ -1,0 +1,158 @@
+/*
+ * load.c - loadgen's load mode: N messages over C connections
+ *
+ * Each of C threads owns one filter session (mta.h) and takes the next
+ * message number from a shared counter, so the message files are used in
+ * turn.  A session carries on across messages as Postfix's smtpd does
+ * within one SMTP session; -r N closes it after N messages.  Latency is
+ * from the first byte of a message (including connection set-up when one
+ * is needed) to the filter's final verdict.  Prints a summary and one
+ * "RESULT key=value ..." line.  Exit status 0 if no message ended in
+ * error, 1 otherwise.
+ */
+#include "loadgen.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mta.h"
+#include "stats.h"
+
+struct lg_run {
+	const struct lg_opts *o;
+	atomic_long next;		/* next message number */
+	double *lat_ms;			/* per message */
+	atomic_ulong count[MTA_NACTIONS];
+	atomic_ulong ins, add, chg;
+	char first_error[512];
+	pthread_mutex_t lock;
+};
+
+/* now_ms - monotonic clock in milliseconds */
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* tally - count one message's outcome */
+static void tally(struct lg_run *run, const struct mta_result *r)
+{
+	atomic_fetch_add(&run->count[r->action], 1);
+	atomic_fetch_add(&run->ins, r->n_ins);
+	atomic_fetch_add(&run->add, r->n_add);
+	atomic_fetch_add(&run->chg, r->n_chg);
+	if (r->action == MTA_ERROR) {
+		pthread_mutex_lock(&run->lock);
+		if (!run->first_error[0])
+			snprintf(run->first_error, sizeof(run->first_error),
+			    "%s", r->reply);
+		pthread_mutex_unlock(&run->lock);
+	}
+}
+
+/* worker - one connection's share of the messages */
+static void *worker(void *arg)
+{
+	struct lg_run *run = arg;
+	const struct lg_opts *o = run->o;
+	struct mta_session *s = calloc(1, sizeof(*s));
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	struct mta_result r;
+	long i, on_conn = 0;
+	char qid[32];
+	double t0;
+
+	if (s == NULL)
+		abort();
+	s->spec = o->spec, s->timeout = o->timeout;
+	s->env = &o->env, s->verbose = o->verbose;
+	while ((i = atomic_fetch_add(&run->next, 1)) < o->messages) {
+		snprintf(qid, sizeof(qid), "4%011lX", (unsigned long)i);
+		t0 = now_ms();
+		if (mta_message(s, &o->msgs[i % o->nmsgs], qid, NULL, &r) < 0)
+			nanosleep(&pause, NULL);	/* filter down: no spin */
+		run->lat_ms[i] = now_ms() - t0;
+		tally(run, &r);
+		if (o->per_conn && ++on_conn >= o->per_conn) {
+			mta_quit(s);
+			on_conn = 0;
+		}
+	}
+	mta_quit(s);
+	free(s);
+	return NULL;
+}
+
+/* print_result - human summary and the RESULT line */
+static void print_result(struct lg_run *run, double secs,
+    const struct st_rss *rss)
+{
+	const struct lg_opts *o = run->o;
+	double p50 = st_percentile(run->lat_ms, o->messages, 50);
+	double p99 = st_percentile(run->lat_ms, o->messages, 99);
+	double rate = secs > 0 ? o->messages / secs : 0;
+	unsigned long c[MTA_NACTIONS];
+	int i;
+
+	for (i = 0; i < MTA_NACTIONS; i++)
+		c[i] = atomic_load(&run->count[i]);
+
+	printf("loadgen: %ld messages, concurrency %d, %.3f s, %.1f msg/s\n",
+	    o->messages, o->concurrency, secs, rate);
+	printf("  latency  p50 %.3f ms  p99 %.3f ms\n", p50, p99);
+	printf("  replies  accept %lu  tempfail %lu  reject %lu  quarantine %lu"
+	    "  discard %lu  error %lu\n", c[0], c[1], c[2], c[3], c[4], c[5]);
+	printf("  headers  inserted %lu  added %lu  changed %lu\n",
+	    (unsigned long)run->ins, (unsigned long)run->add,
+	    (unsigned long)run->chg);
+	if (o->pid)
+		printf("  rss      start %ld kB  end %ld kB  max %ld kB\n",
+		    rss->start_kb, rss->end_kb, rss->max_kb);
+	if (run->first_error[0])
+		printf("  first error: %s\n", run->first_error);
+	printf("RESULT msgs=%ld conc=%d secs=%.3f rate=%.1f p50_ms=%.3f "
+	    "p99_ms=%.3f accept=%lu tempfail=%lu reject=%lu quarantine=%lu "
+	    "discard=%lu error=%lu ins_hdrs=%lu add_hdrs=%lu chg_hdrs=%lu "
+	    "rss_start_kb=%ld rss_end_kb=%ld rss_max_kb=%ld\n",
+	    o->messages, o->concurrency, secs, rate, p50, p99, c[0], c[1],
+	    c[2], c[3], c[4], c[5], (unsigned long)run->ins,
+	    (unsigned long)run->add, (unsigned long)run->chg,
+	    o->pid ? rss->start_kb : -1, o->pid ? rss->end_kb : -1,
+	    o->pid ? rss->max_kb : -1);
+	fflush(stdout);
+}
+
+/* lg_load - start the workers, wait, report */
+int lg_load(const struct lg_opts *o)
+{
+	static struct lg_run run;
+	pthread_t *th = calloc((size_t)o->concurrency, sizeof(pthread_t));
+	struct st_rss rss;
+	double t0, secs;
+	int i, n = 0;
+
+	run.o = o;
+	run.lat_ms = calloc((size_t)o->messages, sizeof(double));
+	pthread_mutex_init(&run.lock, NULL);
+	if (th == NULL || run.lat_ms == NULL)
+		abort();
+	st_rss_start(&rss, o->pid);
+	t0 = now_ms();
+	for (i = 0; i < o->concurrency; i++)
+		if (pthread_create(&th[n], NULL, worker, &run) == 0)
+			n++;
+	for (i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	secs = (now_ms() - t0) / 1e3;
+	st_rss_stop(&rss);
+	print_result(&run, secs, &rss);
+	free(th);
+	return run.count[MTA_ERROR] ? 1 : 0;
+}

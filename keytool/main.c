@@ -1,0 +1,89 @@
+/*
+ * main.c - dkimguard-keytool: generate, publish, check and rotate DKIM keys.
+ *
+ * SYNOPSIS
+ *	dkimguard-keytool [common options] COMMAND [options]
+ *	COMMAND: genkey, dns, check, rotate start|status|activate|retire
+ *
+ * DESCRIPTION
+ *	Dispatches to one command and returns its exit code (keytool.h).
+ *	Common options (also accepted after the command name) name the
+ *	configuration file and override what it says.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "keytool.h"
+
+/* usage - the synopsis of every command */
+static int usage(void)
+{
+	fprintf(stderr,
+	    "usage: %s [-c CONF] [--keytable F] [--signingtable F] "
+	    "[--nameservers LIST]\n"
+	    "           [--pidfile F] [--state F] COMMAND [options]\n"
+	    "  genkey -d DOMAIN -s SELECTOR [-t rsa|ed25519] [-b BITS] "
+	    "[-o DIR] [--owner USER]\n"
+	    "  dns -d DOMAIN -s SELECTOR [-k KEYFILE]\n"
+	    "  check [-d DOMAIN [-s SELECTOR [-k KEYFILE]] | --all]\n"
+	    "  rotate start -d DOMAIN [-s SELECTOR] [--old SELECTOR] "
+	    "[-t TYPE] [-b BITS] [--owner USER]\n"
+	    "  rotate status [-d DOMAIN] [--grace DURATION]\n"
+	    "  rotate activate -d DOMAIN [--grace DURATION] "
+	    "[--reload-timeout SECONDS]\n"
+	    "  rotate retire -d DOMAIN [--grace DURATION] "
+	    "[--reload-timeout SECONDS]\n"
+	    "See dkimguard-keytool(8).\n", "dkimguard-keytool");
+	return KT_EXIT_USAGE;
+}
+
+/* global_opts - common options before the command name */
+static int global_opts(int argc, char **argv, struct kt_conf *c)
+{
+	static const struct option kt_common_long[] = {
+		KT_COMMON_LONG, { NULL, 0, NULL, 0 }
+	};
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "+" KT_COMMON_SHORT "h",
+	    kt_common_long, NULL)) != -1) {
+		if ((r = kt_common_opt(ch, optarg, c)) < 0)
+			return -1;
+		if (r == 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* run - dispatch one command with argv[0] = its name */
+static int run(int argc, char **argv, struct kt_conf *c)
+{
+	optind = 1;
+	if (strcmp(argv[0], "genkey") == 0)
+		return kt_cmd_genkey(argc, argv, c);
+	if (strcmp(argv[0], "dns") == 0)
+		return kt_cmd_dns(argc, argv, c);
+	if (strcmp(argv[0], "check") == 0)
+		return kt_cmd_check(argc, argv, c);
+	if (strcmp(argv[0], "rotate") == 0)
+		return kt_cmd_rotate(argc, argv, c);
+	kt_err("unknown command \"%s\"", argv[0]);
+	return usage();
+}
+
+/* main - common options, then one command; its exit code */
+int main(int argc, char **argv)
+{
+	struct kt_conf conf;
+	int rc;
+
+	memset(&conf, 0, sizeof conf);
+	if (global_opts(argc, argv, &conf) < 0 || optind >= argc) {
+		kt_conf_free(&conf);
+		return usage();
+	}
+	rc = run(argc - optind, argv + optind, &conf);
+	kt_conf_free(&conf);
+	return rc;
+}

@@ -1,0 +1,430 @@
+/*
+ * key.c - private keys: load, generate, export, sign a digest.
+ *
+ * SYNOPSIS
+ *	dkim_key_from_pem, dkim_key_from_file, dkim_key_generate,
+ *	dkim_key_to_pem, dkim_key_ref, dkim_key_free, dkim_key_type,
+ *	dkim_key_bits, dkim_key_alg, dkim_key_public_b64, dkim_key_record
+ *	(dkim.h); key_sign_digest (internal.h)
+ *
+ * DESCRIPTION
+ *	A dkim_key wraps one EVP_PKEY, immutable after loading and shared
+ *	between threads; the reference count is a C11 atomic and every sign
+ *	operation makes its own EVP_PKEY_CTX / EVP_MD_CTX.  Error messages
+ *	never contain key material; buffers that held it are cleansed.
+ *
+ *	Accepted forms: PEM PKCS#1 RSA, PEM PKCS#8 RSA or Ed25519, base64 DER
+ *	of either without PEM armour, and a bare base64 32-byte Ed25519 seed
+ *	(RFC 8463 A.1, dkimpy).  Encrypted PEM is refused (no passphrase
+ *	prompt from a daemon).
+ */
+#define _GNU_SOURCE		/* memmem, asprintf */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "internal.h"
+
+#define KEY_FILE_MAX	(1024 * 1024)
+#define RSA_BITS_MAX	16384
+
+struct dkim_key {
+	atomic_uint refs;
+	EVP_PKEY *pkey;
+	dkim_keytype type;
+};
+
+#define KEY_ERR(rc, ...) \
+	(err != NULL && errlen > 0 ? (void)snprintf(err, errlen, __VA_ARGS__) \
+	    : (void)0, ERR_clear_error(), (rc))
+
+/* key_wrap - take ownership of an RSA or Ed25519 EVP_PKEY */
+static dkim_rc
+key_wrap(EVP_PKEY *pkey, dkim_key **out, char *err, size_t errlen)
+{
+	dkim_key *key;
+	dkim_keytype type;
+
+	switch (EVP_PKEY_get_base_id(pkey)) {
+	case EVP_PKEY_RSA:
+		type = DKIM_KEY_RSA;
+		break;
+	case EVP_PKEY_ED25519:
+		type = DKIM_KEY_ED25519;
+		break;
+	default:
+		EVP_PKEY_free(pkey);
+		return KEY_ERR(DKIM_EINVAL,
+		    "unsupported key type (want RSA or Ed25519)");
+	}
+	if ((key = calloc(1, sizeof(*key))) == NULL) {
+		EVP_PKEY_free(pkey);
+		return KEY_ERR(DKIM_ENOMEM, "out of memory");
+	}
+	atomic_init(&key->refs, 1);
+	key->pkey = pkey;
+	key->type = type;
+	*out = key;
+	return DKIM_OK;
+}
+
+/* no_passphrase - PEM callback: never prompt, fail on encrypted keys */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf; (void)size; (void)rwflag; (void)u;
+	return -1;
+}
+
+/* load_pem - PEM PKCS#1 or PKCS#8 */
+static dkim_rc
+load_pem(const char *pem, size_t len, dkim_key **out, char *err,
+    size_t errlen)
+{
+	EVP_PKEY *pkey;
+	BIO *bio;
+
+	if (memmem(pem, len, "ENCRYPTED", 9) != NULL)
+		return KEY_ERR(DKIM_EINVAL, "encrypted private keys are not "
+		    "supported");
+	if (len > INT_MAX || (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return KEY_ERR(DKIM_ENOMEM, "out of memory");
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	BIO_free(bio);
+	if (pkey == NULL)
+		return KEY_ERR(DKIM_EINVAL, "no usable private key in PEM data");
+	ERR_clear_error();
+	return key_wrap(pkey, out, err, errlen);
+}
+
+/* load_b64 - RFC 8463 A.1 32-byte Ed25519 seed, or base64 DER */
+static dkim_rc
+load_b64(const char *txt, size_t len, dkim_key **out, char *err,
+    size_t errlen)
+{
+	const unsigned char *p;
+	unsigned char *der;
+	EVP_PKEY *pkey;
+	size_t dlen;
+
+	if (b64_decode(txt, len, &der, &dlen) < 0)
+		return KEY_ERR(DKIM_EINVAL, "neither PEM nor base64 key data");
+	if (dlen == 32)
+		pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
+		    der, dlen);
+	else {
+		p = der;
+		pkey = d2i_AutoPrivateKey(NULL, &p, (long)dlen);
+	}
+	OPENSSL_cleanse(der, dlen);
+	free(der);
+	if (pkey == NULL)
+		return KEY_ERR(DKIM_EINVAL, "base64 data is not a private key "
+		    "(want a 32-byte Ed25519 seed or DER)");
+	ERR_clear_error();
+	return key_wrap(pkey, out, err, errlen);
+}
+
+/* all_space - nothing but whitespace */
+static int
+all_space(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
+/* dkim_key_from_pem - load a private key from memory */
+DKIM_API dkim_rc
+dkim_key_from_pem(const char *pem, size_t len, dkim_key **out, char *err,
+    size_t errlen)
+{
+	*out = NULL;
+	if (pem == NULL || all_space(pem, len))
+		return KEY_ERR(DKIM_EINVAL, "key data is empty");
+	if (memmem(pem, len, "-----BEGIN", 10) != NULL)
+		return load_pem(pem, len, out, err, errlen);
+	return load_b64(pem, len, out, err, errlen);
+}
+
+/* read_key_file - whole file into a malloc'ed buffer; -1 with errno */
+static char *
+read_key_file(int fd, size_t *len, char *why, size_t whylen)
+{
+	struct stat st;
+	char *buf;
+	size_t n = 0;
+	ssize_t r;
+
+	if (fstat(fd, &st) < 0) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > KEY_FILE_MAX) {
+		snprintf(why, whylen, S_ISREG(st.st_mode) ?
+		    "key file is too large" : "not a regular file");
+		return NULL;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	while (n < (size_t)st.st_size &&
+	    (r = read(fd, buf + n, (size_t)st.st_size - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(why, whylen, "%s", strerror(errno));
+			OPENSSL_cleanse(buf, n);
+			free(buf);
+			return NULL;
+		}
+		n += (size_t)r;
+	}
+	*len = n;
+	return buf;
+}
+
+/* dkim_key_from_file - as dkim_key_from_pem; an empty file is an error */
+DKIM_API dkim_rc
+dkim_key_from_file(const char *path, dkim_key **out, char *err,
+    size_t errlen)
+{
+	char why[128], inner[DKIM_REASON_MAX];
+	size_t len = 0;
+	dkim_rc rc;
+	char *buf;
+	int fd;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return KEY_ERR(DKIM_EIO, "%s: %s", path, strerror(errno));
+	buf = read_key_file(fd, &len, why, sizeof(why));
+	close(fd);
+	if (buf == NULL)
+		return KEY_ERR(DKIM_EIO, "%s: %s", path, why);
+	if (all_space(buf, len))
+		rc = KEY_ERR(DKIM_EINVAL, "%s: key file is empty", path);
+	else if ((rc = dkim_key_from_pem(buf, len, out, inner,
+	    sizeof(inner))) != DKIM_OK)
+		(void)KEY_ERR(rc, "%s: %s", path, inner);
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return rc;
+}
+
+/* dkim_key_generate - new RSA (1024 <= bits <= 16384) or Ed25519 key */
+DKIM_API dkim_rc
+dkim_key_generate(dkim_keytype type, unsigned bits, dkim_key **out,
+    char *err, size_t errlen)
+{
+	EVP_PKEY *pkey;
+
+	*out = NULL;
+	if (type == DKIM_KEY_RSA) {
+		if (bits < 1024 || bits > RSA_BITS_MAX)	/* RFC 8301 3.2 */
+			return KEY_ERR(DKIM_EINVAL, "RSA keys must have "
+			    "1024 to %d bits, not %u", RSA_BITS_MAX, bits);
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+	} else if (type == DKIM_KEY_ED25519)
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	else
+		return KEY_ERR(DKIM_EINVAL, "unknown key type");
+	if (pkey == NULL)
+		return KEY_ERR(DKIM_ECRYPTO, "key generation failed");
+	return key_wrap(pkey, out, err, errlen);
+}
+
+/* dkim_key_to_pem - PKCS#8 PEM of the private key; caller frees */
+DKIM_API dkim_rc
+dkim_key_to_pem(const dkim_key *key, char **pem)
+{
+	BIO *bio;
+	char *data;
+	long n;
+
+	*pem = NULL;
+	if ((bio = BIO_new(BIO_s_secmem())) == NULL)
+		return DKIM_ENOMEM;
+	if (PEM_write_bio_PrivateKey(bio, key->pkey, NULL, NULL, 0, NULL,
+	    NULL) != 1 || (n = BIO_get_mem_data(bio, &data)) <= 0) {
+		BIO_free(bio);
+		ERR_clear_error();
+		return DKIM_ECRYPTO;
+	}
+	if ((*pem = malloc((size_t)n + 1)) != NULL) {
+		memcpy(*pem, data, (size_t)n);
+		(*pem)[n] = '\0';
+	}
+	BIO_free(bio);
+	return *pem == NULL ? DKIM_ENOMEM : DKIM_OK;
+}
+
+/* dkim_key_ref - one more reference */
+DKIM_API dkim_key *
+dkim_key_ref(dkim_key *key)
+{
+	if (key != NULL)
+		atomic_fetch_add_explicit(&key->refs, 1, memory_order_relaxed);
+	return key;
+}
+
+/* dkim_key_free - drop a reference; the last one frees */
+DKIM_API void
+dkim_key_free(dkim_key *key)
+{
+	if (key == NULL ||
+	    atomic_fetch_sub_explicit(&key->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	EVP_PKEY_free(key->pkey);
+	free(key);
+}
+
+/* dkim_key_type - RSA or Ed25519 */
+DKIM_API dkim_keytype
+dkim_key_type(const dkim_key *key)
+{
+	return key->type;
+}
+
+/* dkim_key_bits - modulus size; 256 for Ed25519 (RFC 8463) */
+DKIM_API unsigned
+dkim_key_bits(const dkim_key *key)
+{
+	if (key->type == DKIM_KEY_ED25519)
+		return 256;
+	return (unsigned)EVP_PKEY_get_bits(key->pkey);
+}
+
+/* dkim_key_alg - the signing algorithm for this key */
+DKIM_API dkim_alg
+dkim_key_alg(const dkim_key *key)
+{
+	return key->type == DKIM_KEY_ED25519 ? DKIM_ALG_ED25519_SHA256 :
+	    DKIM_ALG_RSA_SHA256;
+}
+
+/* dkim_key_public_b64 - p=: SubjectPublicKeyInfo (RSA), raw (RFC 8463 4.2) */
+DKIM_API dkim_rc
+dkim_key_public_b64(const dkim_key *key, char **out)
+{
+	unsigned char raw[32], *der = NULL;
+	size_t rawlen = sizeof(raw);
+	int len;
+
+	*out = NULL;
+	if (key->type == DKIM_KEY_ED25519) {
+		if (EVP_PKEY_get_raw_public_key(key->pkey, raw, &rawlen) != 1)
+			return ERR_clear_error(), DKIM_ECRYPTO;
+		*out = b64_encode(raw, rawlen);
+	} else {
+		if ((len = i2d_PUBKEY(key->pkey, &der)) <= 0)
+			return ERR_clear_error(), DKIM_ECRYPTO;
+		*out = b64_encode(der, (size_t)len);
+		OPENSSL_free(der);
+	}
+	return *out == NULL ? DKIM_ENOMEM : DKIM_OK;
+}
+
+/* dkim_key_record - the TXT record, RFC 6376 3.6.1 / RFC 8463 4 */
+DKIM_API dkim_rc
+dkim_key_record(const dkim_key *key, char **out)
+{
+	char *p;
+	dkim_rc rc;
+
+	*out = NULL;
+	if ((rc = dkim_key_public_b64(key, &p)) != DKIM_OK)
+		return rc;
+	if (asprintf(out, "v=DKIM1; k=%s; p=%s",
+	    key->type == DKIM_KEY_ED25519 ? "ed25519" : "rsa", p) < 0)
+		*out = NULL;
+	free(p);
+	return *out == NULL ? DKIM_ENOMEM : DKIM_OK;
+}
+
+/* sign_rsa - RFC 6376 3.3.1: RSASSA-PKCS1-v1_5 with SHA-256 */
+static int
+sign_rsa(EVP_PKEY *pkey, const unsigned char *digest, size_t dlen,
+    unsigned char **sig, size_t *siglen)
+{
+	EVP_PKEY_CTX *ctx;
+	int rc = -1;
+
+	if (dlen != 32 || (ctx = EVP_PKEY_CTX_new(pkey, NULL)) == NULL)
+		return -1;
+	if (EVP_PKEY_sign_init(ctx) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0 &&
+	    EVP_PKEY_sign(ctx, NULL, siglen, digest, dlen) > 0 &&
+	    (*sig = malloc(*siglen)) != NULL) {
+		if (EVP_PKEY_sign(ctx, *sig, siglen, digest, dlen) > 0)
+			rc = 0;
+		else {
+			free(*sig);
+			*sig = NULL;
+		}
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return rc;
+}
+
+/* sign_ed25519 - RFC 8463 3: PureEdDSA over the SHA-256 digest */
+static int
+sign_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t dlen,
+    unsigned char **sig, size_t *siglen)
+{
+	EVP_MD_CTX *ctx;
+	int rc = -1;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, pkey) > 0 &&
+	    EVP_DigestSign(ctx, NULL, siglen, digest, dlen) > 0 &&
+	    (*sig = malloc(*siglen)) != NULL) {
+		if (EVP_DigestSign(ctx, *sig, siglen, digest, dlen) > 0)
+			rc = 0;
+		else {
+			free(*sig);
+			*sig = NULL;
+		}
+	}
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/* key_sign_digest - sign a header-hash digest; *sig malloc'ed */
+int
+key_sign_digest(const dkim_key *key, const unsigned char *digest,
+    size_t dlen, unsigned char **sig, size_t *siglen)
+{
+	int rc;
+
+	*sig = NULL;
+	*siglen = 0;
+	if (key == NULL || digest == NULL)
+		return -1;
+	if (key->type == DKIM_KEY_ED25519)
+		rc = sign_ed25519(key->pkey, digest, dlen, sig, siglen);
+	else
+		rc = sign_rsa(key->pkey, digest, dlen, sig, siglen);
+	ERR_clear_error();
+	return rc;
+}

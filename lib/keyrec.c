@@ -1,0 +1,404 @@
+/*
+ * keyrec.c - DKIM key records (the TXT at s._domainkey.d), RFC 6376 3.6.1.
+ *
+ * SYNOPSIS
+ *	dkim_keyrec_parse, dkim_keyrec_free, dkim_keyrec_revoked,
+ *	dkim_keyrec_testing, dkim_keyrec_strict, dkim_keyrec_type,
+ *	dkim_keyrec_bits, dkim_keyrec_allows, dkim_key_match_record (dkim.h);
+ *	keyrec_verify_digest (internal.h)
+ *
+ * DESCRIPTION
+ *	A parsed record is immutable; its EVP_PKEY is shared read-only and
+ *	every verify uses its own EVP_PKEY_CTX / EVP_MD_CTX, so one record may
+ *	serve many threads.  dkim_key_match_record lives here because it needs
+ *	the record's public key; it compares through the public key.c API.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "internal.h"
+#include "tags.h"
+
+struct dkim_keyrec {
+	dkim_keytype type;
+	int revoked;		/* p= empty */
+	int testing;		/* t=y */
+	int strict;		/* t=s */
+	int sha1, sha256;	/* h= permits (both when h= is absent) */
+	int email;		/* s= permits email (* or absent) */
+	EVP_PKEY *pkey;		/* NULL when revoked */
+	unsigned bits;
+};
+
+#define REC_ERR(...) (snprintf(reason, DKIM_REASON_MAX, __VA_ARGS__), -1)
+
+/* item_is - list item equals word, ignoring case */
+static int
+item_is(const char *item, size_t n, const char *word)
+{
+	return n == strlen(word) && strncasecmp(item, word, n) == 0;
+}
+
+/* parse_tag_v - RFC 6376 3.6.1 v=: "MUST be the first tag", "DKIM1" */
+static int
+parse_tag_v(const struct taglist *tl, char *reason)
+{
+	long k = tags_index(tl, "v");
+	const struct tag *t;
+
+	if (k < 0)
+		return 0;
+	if (k != 0)
+		return REC_ERR("v= is not the first tag");
+	t = &tl->tags[0];
+	if (t->value_len != 5 || memcmp(t->value, "DKIM1", 5) != 0)
+		return REC_ERR("unsupported key record version v=%.*s",
+		    (int)(t->value_len > 16 ? 16 : t->value_len), t->value);
+	return 0;
+}
+
+/* parse_tag_k - RFC 6376 3.6.1 k= (default rsa), RFC 8463 4 ed25519 */
+static int
+parse_tag_k(const struct tag *t, struct dkim_keyrec *rec, char *reason)
+{
+	if (t == NULL || item_is(t->value, t->value_len, "rsa"))
+		rec->type = DKIM_KEY_RSA;
+	else if (item_is(t->value, t->value_len, "ed25519"))
+		rec->type = DKIM_KEY_ED25519;
+	else
+		return REC_ERR("unknown key type k=%.*s",
+		    (int)(t->value_len > 24 ? 24 : t->value_len), t->value);
+	return 0;
+}
+
+/* parse_tag_h - RFC 6376 3.6.1 h=: hash algorithms; unknown ones ignored */
+static void
+parse_tag_h(const struct tag *t, struct dkim_keyrec *rec)
+{
+	const char *item;
+	size_t pos = 0, n;
+
+	if (t == NULL) {
+		rec->sha1 = rec->sha256 = 1;	/* "defaults to all" */
+		return;
+	}
+	while (tags_list_next(t->value, t->value_len, &pos, &item, &n)) {
+		if (item_is(item, n, "sha1"))
+			rec->sha1 = 1;
+		else if (item_is(item, n, "sha256"))
+			rec->sha256 = 1;
+	}
+}
+
+/* parse_tag_s - RFC 6376 3.6.1 s=: service types, "*" or "email" */
+static void
+parse_tag_s(const struct tag *t, struct dkim_keyrec *rec)
+{
+	const char *item;
+	size_t pos = 0, n;
+
+	if (t == NULL) {
+		rec->email = 1;			/* default "*" */
+		return;
+	}
+	while (tags_list_next(t->value, t->value_len, &pos, &item, &n))
+		if (item_is(item, n, "*") || item_is(item, n, "email"))
+			rec->email = 1;
+}
+
+/* parse_tag_t - RFC 6376 3.6.1 t=: flags y and s; unknown ones ignored */
+static void
+parse_tag_t(const struct tag *t, struct dkim_keyrec *rec)
+{
+	const char *item;
+	size_t pos = 0, n;
+
+	if (t == NULL)
+		return;
+	while (tags_list_next(t->value, t->value_len, &pos, &item, &n)) {
+		if (item_is(item, n, "y"))
+			rec->testing = 1;
+		else if (item_is(item, n, "s"))
+			rec->strict = 1;
+	}
+}
+
+/* rsa_from_der - SubjectPublicKeyInfo, or a bare PKCS#1 RSAPublicKey as
+ * some signers publish (RFC 6376 3.6.1 asks for the former) */
+static EVP_PKEY *
+rsa_from_der(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *pkey;
+
+	pkey = d2i_PUBKEY(NULL, &p, (long)len);
+	if (pkey != NULL && p == der + len)
+		return pkey;
+	EVP_PKEY_free(pkey);
+	p = der;
+	pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
+	if (pkey != NULL && p == der + len)
+		return pkey;
+	EVP_PKEY_free(pkey);
+	return NULL;
+}
+
+/* parse_tag_p - RFC 6376 3.6.1 p=: public key data; empty means revoked */
+static int
+parse_tag_p(const struct tag *t, struct dkim_keyrec *rec, char *reason)
+{
+	unsigned char *der;
+	size_t len;
+
+	if (t == NULL)
+		return REC_ERR("missing required tag p=");
+	if (b64_decode(t->value, t->value_len, &der, &len) < 0)
+		return REC_ERR("bad base64 in p=");
+	if (len == 0) {
+		free(der);
+		rec->revoked = 1;
+		return 0;
+	}
+	if (len > 16384) {
+		free(der);
+		return REC_ERR("p= is too long");
+	}
+	if (rec->type == DKIM_KEY_ED25519)	/* RFC 8463 4.2: raw 32 bytes */
+		rec->pkey = len != 32 ? NULL : EVP_PKEY_new_raw_public_key(
+		    EVP_PKEY_ED25519, NULL, der, len);
+	else
+		rec->pkey = rsa_from_der(der, len);
+	free(der);
+	ERR_clear_error();
+	if (rec->pkey == NULL || (rec->type == DKIM_KEY_RSA &&
+	    EVP_PKEY_get_base_id(rec->pkey) != EVP_PKEY_RSA))
+		return REC_ERR("p= is not a valid %s public key",
+		    rec->type == DKIM_KEY_RSA ? "RSA" : "Ed25519");
+	rec->bits = rec->type == DKIM_KEY_ED25519 ? 256 :
+	    (unsigned)EVP_PKEY_get_bits(rec->pkey);
+	return 0;
+}
+
+/* keyrec_fill - apply the tags of one record */
+static int
+keyrec_fill(const struct taglist *tl, struct dkim_keyrec *rec, char *reason)
+{
+	if (parse_tag_v(tl, reason) < 0 ||
+	    parse_tag_k(tags_find(tl, "k"), rec, reason) < 0)
+		return -1;
+	parse_tag_h(tags_find(tl, "h"), rec);
+	parse_tag_s(tags_find(tl, "s"), rec);
+	parse_tag_t(tags_find(tl, "t"), rec);
+	return parse_tag_p(tags_find(tl, "p"), rec, reason);
+}
+
+/* dkim_keyrec_parse - parse one TXT record, RFC 6376 3.6.1 */
+DKIM_API dkim_rc
+dkim_keyrec_parse(const char *txt, size_t len, dkim_keyrec **out,
+    char reason[DKIM_REASON_MAX])
+{
+	struct taglist tl;
+	dkim_keyrec *rec;
+	int rc;
+
+	*out = NULL;
+	reason[0] = '\0';
+	if (txt == NULL) {
+		snprintf(reason, DKIM_REASON_MAX, "no record");
+		return DKIM_EINVAL;
+	}
+	if (tags_parse(txt, len, &tl, reason) < 0)
+		return DKIM_EINVAL;
+	if ((rec = calloc(1, sizeof(*rec))) == NULL) {
+		tags_free(&tl);
+		snprintf(reason, DKIM_REASON_MAX, "out of memory");
+		return DKIM_ENOMEM;
+	}
+	rc = keyrec_fill(&tl, rec, reason);
+	tags_free(&tl);
+	if (rc < 0) {
+		dkim_keyrec_free(rec);
+		return DKIM_EINVAL;
+	}
+	*out = rec;
+	return DKIM_OK;
+}
+
+/* dkim_keyrec_free - release a record; NULL is a no-op */
+DKIM_API void
+dkim_keyrec_free(dkim_keyrec *rec)
+{
+	if (rec == NULL)
+		return;
+	EVP_PKEY_free(rec->pkey);
+	free(rec);
+}
+
+/* dkim_keyrec_revoked - empty p= (RFC 6376 3.6.1) */
+DKIM_API int
+dkim_keyrec_revoked(const dkim_keyrec *rec)
+{
+	return rec->revoked;
+}
+
+/* dkim_keyrec_testing - t=y: "this domain is testing DKIM" */
+DKIM_API int
+dkim_keyrec_testing(const dkim_keyrec *rec)
+{
+	return rec->testing;
+}
+
+/* dkim_keyrec_strict - t=s: i= must not be a subdomain of d= */
+DKIM_API int
+dkim_keyrec_strict(const dkim_keyrec *rec)
+{
+	return rec->strict;
+}
+
+/* dkim_keyrec_type - k= */
+DKIM_API dkim_keytype
+dkim_keyrec_type(const dkim_keyrec *rec)
+{
+	return rec->type;
+}
+
+/* dkim_keyrec_bits - key size (256 for Ed25519); 0 when revoked */
+DKIM_API unsigned
+dkim_keyrec_bits(const dkim_keyrec *rec)
+{
+	return rec->revoked ? 0 : rec->bits;
+}
+
+/* dkim_keyrec_allows - h= permits the algorithm's hash and s= permits email */
+DKIM_API int
+dkim_keyrec_allows(const dkim_keyrec *rec, dkim_alg alg)
+{
+	if (!rec->email)
+		return 0;
+	switch (alg) {
+	case DKIM_ALG_RSA_SHA256:
+	case DKIM_ALG_ED25519_SHA256:
+		return rec->sha256;
+	case DKIM_ALG_RSA_SHA1:
+		return rec->sha1;
+	default:
+		return 0;
+	}
+}
+
+/* verify_rsa - RSASSA-PKCS1-v1_5 over a SHA-256 or SHA-1 digest (3.3.1) */
+static int
+verify_rsa(EVP_PKEY *pkey, const EVP_MD *md, const unsigned char *digest,
+    size_t dlen, const unsigned char *sig, size_t siglen)
+{
+	EVP_PKEY_CTX *ctx;
+	int rc = -1;
+
+	if ((ctx = EVP_PKEY_CTX_new(pkey, NULL)) == NULL)
+		return -1;
+	if (EVP_PKEY_verify_init(ctx) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+	    EVP_PKEY_CTX_set_signature_md(ctx, md) > 0)
+		rc = EVP_PKEY_verify(ctx, sig, siglen, digest, dlen) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	return rc;
+}
+
+/* verify_ed25519 - RFC 8463 3: PureEdDSA over the SHA-256 digest */
+static int
+verify_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t dlen,
+    const unsigned char *sig, size_t siglen)
+{
+	EVP_MD_CTX *ctx;
+	int rc = -1;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) > 0)
+		rc = EVP_DigestVerify(ctx, sig, siglen, digest, dlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/* keyrec_verify_digest - 1 good, 0 bad signature, -1 internal error */
+int
+keyrec_verify_digest(const dkim_keyrec *rec, dkim_alg alg,
+    const unsigned char *digest, size_t dlen,
+    const unsigned char *sig, size_t siglen)
+{
+	int rc;
+
+	if (rec == NULL || rec->pkey == NULL || digest == NULL || sig == NULL)
+		return -1;
+	switch (alg) {
+	case DKIM_ALG_RSA_SHA256:
+	case DKIM_ALG_RSA_SHA1:
+		if (rec->type != DKIM_KEY_RSA)
+			return 0;
+		if (dlen != (alg == DKIM_ALG_RSA_SHA1 ? 20u : 32u))
+			return 0;
+		rc = verify_rsa(rec->pkey, alg == DKIM_ALG_RSA_SHA1 ?
+		    EVP_sha1() : EVP_sha256(), digest, dlen, sig, siglen);
+		break;
+	case DKIM_ALG_ED25519_SHA256:
+		if (rec->type != DKIM_KEY_ED25519 || dlen != 32)
+			return 0;
+		rc = verify_ed25519(rec->pkey, digest, dlen, sig, siglen);
+		break;
+	default:
+		return 0;
+	}
+	ERR_clear_error();
+	return rc;
+}
+
+/* rec_public_b64 - the record's key in dkim_key_public_b64's encoding */
+static char *
+rec_public_b64(const dkim_keyrec *rec)
+{
+	unsigned char raw[32], *der = NULL;
+	size_t rawlen = sizeof(raw);
+	char *out = NULL;
+	int len;
+
+	if (rec->type == DKIM_KEY_ED25519) {
+		if (EVP_PKEY_get_raw_public_key(rec->pkey, raw, &rawlen) == 1)
+			out = b64_encode(raw, rawlen);
+	} else if ((len = i2d_PUBKEY(rec->pkey, &der)) > 0) {
+		out = b64_encode(der, (size_t)len);	/* normalizes PKCS#1 */
+		OPENSSL_free(der);
+	}
+	ERR_clear_error();
+	return out;
+}
+
+/* dkim_key_match_record - would a signature by key verify against rec? */
+DKIM_API dkim_keymatch
+dkim_key_match_record(const dkim_key *key, const dkim_keyrec *rec)
+{
+	char *mine = NULL, *theirs;
+	dkim_keymatch m = DKIM_KEYMATCH_MISMATCH;
+
+	if (rec->revoked)
+		return DKIM_KEYMATCH_REVOKED;
+	if (rec->type != dkim_key_type(key))
+		return DKIM_KEYMATCH_TYPE;
+	if (!rec->sha256)
+		return DKIM_KEYMATCH_HASH;
+	if (!rec->email)
+		return DKIM_KEYMATCH_SERVICE;
+	if (dkim_key_public_b64(key, &mine) != DKIM_OK)
+		return DKIM_KEYMATCH_MISMATCH;
+	if ((theirs = rec_public_b64(rec)) != NULL && strcmp(mine, theirs) == 0)
+		m = DKIM_KEYMATCH_OK;
+	free(mine);
+	free(theirs);
+	return m;
+}

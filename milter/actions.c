@@ -1,0 +1,128 @@
+/*
+ * actions.c - outcomes to libmilter actions, DryRun in one place
+ * (see actions.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions.h"
+#include "config.h"
+#include "log.h"
+
+/* msg_fail - remember the first internal error of a message */
+void
+msg_fail(struct msgctx *m, const char *what, dkim_rc rc)
+{
+	if (m->failed)
+		return;
+	m->failed = 1;
+	snprintf(m->error, sizeof m->error, "%s: %s", what, dkim_rc_str(rc));
+}
+
+/* act_lf - CRLF -> LF; lone CRs are dropped too */
+char *
+act_lf(const char *value)
+{
+	char *out = malloc(strlen(value) + 1), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	for (; *value != '\0'; value++)
+		if (*value != '\r')
+			*o++ = *value;
+	*o = '\0';
+	return out;
+}
+
+/* act_insert_header - smfi_insheader at index 0 */
+int
+act_insert_header(SMFICTX *ctx, const struct conn *c, struct msgctx *m,
+    const char *name, const char *value)
+{
+	char *lf;
+	const char *v;
+	int rc;
+
+	if (m->snap->cfg->dry_run) {
+		log_info("%s: dry run: would add %s:%.60s...", m->qid, name,
+		    value);
+		return 0;
+	}
+	if ((lf = act_lf(value)) == NULL)
+		return -1;
+	/* without LEADSPC the MTA adds one space after the colon itself */
+	v = !c->leadspc && lf[0] == ' ' ? lf + 1 : lf;
+	rc = smfi_insheader(ctx, 0, (char *)name, (char *)v);
+	free(lf);
+	if (rc != MI_SUCCESS)
+		log_warnx("%s: could not add %s field", m->qid, name);
+	return rc == MI_SUCCESS ? 0 : -1;
+}
+
+/* act_delete_header - smfi_chgheader with a NULL value deletes */
+int
+act_delete_header(SMFICTX *ctx, struct msgctx *m, const char *name,
+    unsigned idx)
+{
+	if (m->snap->cfg->dry_run) {
+		log_info("%s: dry run: would remove %s field #%u", m->qid,
+		    name, idx);
+		return 0;
+	}
+	log_info("%s: removing %s field #%u claiming our authserv-id",
+	    m->qid, name, idx);
+	return smfi_chgheader(ctx, (char *)name, (int)idx, NULL) ==
+	    MI_SUCCESS ? 0 : -1;
+}
+
+/* act_final - the end of one message */
+sfsistat
+act_final(SMFICTX *ctx, struct msgctx *m, int action, const char *rcode,
+    const char *xcode, const char *text)
+{
+	static const char *const would[] = {
+		"accept", "reject", "tempfail", "quarantine"
+	};
+	int dry = m->snap->cfg->dry_run;
+
+	if (action == ACTION_ACCEPT)
+		return SMFIS_CONTINUE;
+	if (dry) {
+		log_notice("%s: dry run: would %s: %s", m->qid,
+		    would[action], text);
+		return SMFIS_CONTINUE;
+	}
+	switch (action) {
+	case ACTION_QUARANTINE:
+		log_notice("%s: quarantined: %s", m->qid, text);
+		if (smfi_quarantine(ctx, (char *)text) != MI_SUCCESS)
+			log_warnx("%s: quarantine failed", m->qid);
+		return SMFIS_CONTINUE;
+	case ACTION_REJECT:
+		log_notice("%s: rejected: %s %s %s", m->qid, rcode, xcode,
+		    text);
+		smfi_setreply(ctx, (char *)rcode, (char *)xcode, (char *)text);
+		return SMFIS_REJECT;
+	default:
+		log_notice("%s: tempfail: %s %s %s", m->qid, rcode, xcode,
+		    text);
+		smfi_setreply(ctx, (char *)rcode, (char *)xcode, (char *)text);
+		return SMFIS_TEMPFAIL;
+	}
+}
+
+/* act_internal_error - the configured action, default tempfail */
+sfsistat
+act_internal_error(SMFICTX *ctx, struct msgctx *m)
+{
+	int action = m->snap->cfg->on_internal_error;
+
+	log_errx("%s: internal error: %s; OnInternalError %s", m->qid,
+	    m->error, config_enum_str(m->snap->cfg, OPTID_OnInternalError));
+	if (action == ACTION_REJECT)
+		return act_final(ctx, m, action, "550", "5.3.0",
+		    "dkimguard: internal error");
+	return act_final(ctx, m, action, "451", "4.3.0",
+	    "dkimguard: internal error, try again later");
+}

@@ -1,0 +1,39 @@
+/*
+ * actions.h - the one place where outcomes become libmilter actions.
+ *
+ * DESCRIPTION
+ *	Header changes, accept, reject, tempfail and quarantine all go
+ *	through here, so DryRun is honoured in one place: with DryRun the
+ *	message is never changed or refused, and each step is logged as
+ *	"would add header", "would reject", "would tempfail", ...
+ *	Header values come in as the library makes them (CRLF folding,
+ *	leading space); they go to the MTA with LF line ends (Postfix turns
+ *	a CR into part of the line) and without the leading space unless
+ *	SMFIP_HDR_LEADSPC was negotiated, so the bytes the MTA writes are
+ *	exactly the bytes that were hashed.
+ */
+#ifndef DKIMGUARD_ACTIONS_H
+#define DKIMGUARD_ACTIONS_H
+
+#include <libmilter/mfapi.h>
+
+#include "msgctx.h"
+
+/* act_insert_header - prepend name: value above all fields; 0 or -1 */
+int act_insert_header(SMFICTX *ctx, const struct conn *c,
+    struct msgctx *m, const char *name, const char *value);
+/* act_delete_header - remove the idx-th (1-based) field called name */
+int act_delete_header(SMFICTX *ctx, struct msgctx *m, const char *name,
+    unsigned idx);
+/*
+ * act_final - apply ACTION_ACCEPT/REJECT/TEMPFAIL/QUARANTINE with the
+ * SMTP reply rcode xcode text (reject and tempfail); returns the sfsistat.
+ */
+sfsistat act_final(SMFICTX *ctx, struct msgctx *m, int action,
+    const char *rcode, const char *xcode, const char *text);
+/* act_internal_error - OnInternalError for m->error */
+sfsistat act_internal_error(SMFICTX *ctx, struct msgctx *m);
+/* act_lf - copy of value with CRLF turned into LF; NULL on ENOMEM */
+char *act_lf(const char *value);
+
+#endif /* DKIMGUARD_ACTIONS_H */

@@ -1,0 +1,154 @@
+/*
+ * alert.c - rate-limited unsigned-mail warnings (see alert.h).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "log.h"
+
+struct alert {
+	struct alert_conf conf;
+	pthread_mutex_t lock;
+	time_t last;			/* last warning, or creation */
+	int warned;			/* 0: none yet (the next one is due) */
+	unsigned long pending[ALERT__COUNT];
+	enum alert_reason latest_reason;
+	char latest_qid[64];
+	char latest_detail[256];
+};
+
+/* alert_conf_init - the defaults of alert.h */
+void
+alert_conf_init(struct alert_conf *conf)
+{
+	memset(conf, 0, sizeof *conf);
+	conf->interval = 300;
+}
+
+/* now - the configured clock */
+static time_t
+now(const struct alert *a)
+{
+	return a->conf.clock != NULL ? a->conf.clock(a->conf.clock_arg) :
+	    time(NULL);
+}
+
+/* alert_new - nothing pending */
+struct alert *
+alert_new(const struct alert_conf *conf)
+{
+	struct alert *a = calloc(1, sizeof *a);
+
+	if (a == NULL)
+		return NULL;
+	a->conf = *conf;
+	pthread_mutex_init(&a->lock, NULL);
+	a->last = now(a);
+	return a;
+}
+
+/* alert_free - NULL is a no-op */
+void
+alert_free(struct alert *a)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+/* alert_set_interval - takes effect for the next decision */
+void
+alert_set_interval(struct alert *a, unsigned interval)
+{
+	pthread_mutex_lock(&a->lock);
+	a->conf.interval = interval;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* alert_reason_str - also the metric's label value */
+const char *
+alert_reason_str(enum alert_reason r)
+{
+	return r == ALERT_NO_RULE ? "no_signing_rule" : "left_unsigned";
+}
+
+/* warn - log the pending counts and start a new interval; under lock */
+static void
+warn(struct alert *a, time_t t)
+{
+	unsigned long total = a->pending[0] + a->pending[1];
+	char line[768];
+
+	snprintf(line, sizeof line, "unsigned mail alert: %lu message%s "
+	    "should have been signed in the last %lld s (%s=%lu %s=%lu); "
+	    "latest: qid=%s reason=%s %s", total, total == 1 ? "" : "s",
+	    (long long)(t - a->last), alert_reason_str(ALERT_LEFT_UNSIGNED),
+	    a->pending[ALERT_LEFT_UNSIGNED], alert_reason_str(ALERT_NO_RULE),
+	    a->pending[ALERT_NO_RULE], a->latest_qid,
+	    alert_reason_str(a->latest_reason), a->latest_detail);
+	if (a->conf.log != NULL)
+		a->conf.log(a->conf.log_arg, line);
+	else
+		log_warnx("%s", line);
+	memset(a->pending, 0, sizeof a->pending);
+	a->last = t;
+	a->warned = 1;
+}
+
+/* due - may a warning be logged at t?  under lock */
+static int
+due(const struct alert *a, time_t t)
+{
+	return !a->warned || t >= a->last + (time_t)a->conf.interval;
+}
+
+/* alert_note - count, remember as latest, warn when due */
+int
+alert_note(struct alert *a, enum alert_reason r, const char *qid,
+    const char *detail)
+{
+	time_t t;
+	int logged = 0;
+
+	if (a == NULL || (unsigned)r >= ALERT__COUNT)
+		return 0;
+	metrics_inc(a->conf.metrics, r == ALERT_NO_RULE ? MET_ALERTS_NO_RULE :
+	    MET_ALERTS_UNSIGNED);
+	t = now(a);
+	pthread_mutex_lock(&a->lock);
+	a->pending[r]++;
+	a->latest_reason = r;
+	snprintf(a->latest_qid, sizeof a->latest_qid, "%s",
+	    qid != NULL ? qid : "NOQUEUE");
+	snprintf(a->latest_detail, sizeof a->latest_detail, "%s",
+	    detail != NULL ? detail : "");
+	if (due(a, t)) {
+		warn(a, t);
+		logged = 1;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return logged;
+}
+
+/* alert_flush - report counts that no later message brought out */
+int
+alert_flush(struct alert *a)
+{
+	time_t t;
+	int logged = 0;
+
+	if (a == NULL)
+		return 0;
+	t = now(a);
+	pthread_mutex_lock(&a->lock);
+	if (a->pending[0] + a->pending[1] > 0 && due(a, t)) {
+		warn(a, t);
+		logged = 1;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return logged;
+}

@@ -1,0 +1,286 @@
+/*
+ * guard.c - the published-key guard: life cycle, checks, the state
+ *	     machine and the background refresher.
+ *
+ * DESCRIPTION
+ *	Each entry (domain, selector, key) has one state, changed only by a
+ *	check: fetch TXT at selector._domainkey.domain through the shared
+ *	cache (dnscache_refresh, a real query), evaluate it (guard_eval.c),
+ *	apply the result under the guard's lock.  A change of state is
+ *	logged once, after the lock is released.  guard_query only reads the
+ *	state, so a message never waits on DNS once its key was checked.
+ *	The refresher thread sleeps until the next entry is due (about 80% of
+ *	its TTL, see schedule()) and checks it again, so a fixed record is
+ *	seen within its TTL.  Temperror grace: see guard.h.
+ */
+#define _GNU_SOURCE	/* asprintf */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "guard_int.h"
+
+/* guard_conf_init - the defaults documented in guard.h */
+void
+guard_conf_init(struct guard_conf *conf)
+{
+	memset(conf, 0, sizeof *conf);
+	conf->grace = 3600;
+	conf->min_refresh = 5;
+	conf->max_refresh = 3600;
+	conf->retry = 60;
+}
+
+/* guard_now - injected clock or time(NULL) */
+time_t
+guard_now(const guard *g)
+{
+	return g->conf.clock ? g->conf.clock(g->conf.clock_arg) : time(NULL);
+}
+
+/* guard_emit - log through the configured callback */
+void
+guard_emit(guard *g, int prio, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+
+	if (g->conf.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	g->conf.log(g->conf.log_arg, prio, "%s", buf);
+}
+
+/* guard_new - an empty guard; the PSL is loaded here (start-up) */
+dkim_rc
+guard_new(const struct guard_conf *conf, guard **out)
+{
+	const char *psl = conf->psl_path ? conf->psl_path :
+	    "/usr/share/publicsuffix/public_suffix_list.dat";
+	pthread_condattr_t ca;
+	char err[256];
+	guard *g;
+
+	*out = NULL;
+	if (conf->cache == NULL || conf->min_refresh == 0 ||
+	    conf->min_refresh > conf->max_refresh)
+		return DKIM_EINVAL;
+	if ((g = calloc(1, sizeof *g)) == NULL)
+		return DKIM_ENOMEM;
+	g->conf = *conf;
+	g->conf.psl_path = NULL;
+	g->nbucket = 64;
+	if ((g->bucket = calloc(g->nbucket, sizeof *g->bucket)) == NULL) {
+		free(g);
+		return DKIM_ENOMEM;
+	}
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_condattr_init(&ca);	/* timed waits on the monotonic clock */
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	if (*psl != '\0' && guard_psl_load(psl, &g->psl, err, sizeof err) < 0)
+		guard_emit(g, LOG_WARNING, "%s", err);	/* alignment: parent/child rule */
+	*out = g;
+	return DKIM_OK;
+}
+
+/* guard_free - stop the refresher, release everything */
+void
+guard_free(guard *g)
+{
+	size_t i;
+
+	if (g == NULL)
+		return;
+	if (g->running) {
+		pthread_mutex_lock(&g->lock);
+		g->stop = 1;
+		pthread_cond_broadcast(&g->wake);
+		pthread_mutex_unlock(&g->lock);
+		pthread_join(g->thread, NULL);
+	}
+	for (i = 0; i < g->n; i++)
+		guard_entry_free(g->ent[i]);
+	free(g->ent);
+	free(g->bucket);
+	guard_psl_free(g->psl);
+	pthread_cond_destroy(&g->wake);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
+/* clamp - v limited to [lo, hi] */
+static time_t
+clamp(time_t v, time_t lo, time_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* schedule - when to look again: before the TTL runs out */
+static time_t
+schedule(const guard *g, const struct guard_eval *ev)
+{
+	const struct guard_conf *c = &g->conf;
+	time_t t = (time_t)ev->ttl * 4 / 5;	/* 80% of the TTL */
+
+	if (ev->state == GUARD_VALID)
+		return clamp(t, c->min_refresh, c->max_refresh);
+	if (ev->state == GUARD_TEMPERROR || t == 0 || t > (time_t)c->retry)
+		t = c->retry;
+	return clamp(t, c->min_refresh, c->max_refresh);
+}
+
+/* transition_msg - the one log line for a change of state */
+static int
+transition_msg(const struct guard_entry *e, guard_state old, char **msg)
+{
+	char *zone = NULL;
+	int n;
+
+	if (e->state == GUARD_VALID)
+		return asprintf(msg, "key %s (d=%s s=%s): %s -> valid",
+		    e->keyname, e->domain, e->selector, guard_state_str(old));
+	if (e->state != GUARD_TEMPERROR)
+		(void)guard_zone_record(e->keyname, e->want, &zone);
+	n = asprintf(msg, "key %s (d=%s s=%s): %s -> %s: %s; action %s%s%s",
+	    e->keyname, e->domain, e->selector, guard_state_str(old),
+	    guard_state_str(e->state), e->problem,
+	    guard_action_str(e->action), zone ? "; publish: " : "",
+	    zone ? zone : "");
+	free(zone);
+	return n;
+}
+
+/* apply - store a check's result; *msg (if msg): a line on a change */
+static void
+apply(struct guard_entry *e, struct guard_eval *ev, time_t now, char **msg)
+{
+	guard_state old = e->state;
+
+	if (msg != NULL)
+		*msg = NULL;
+	if (ev->state == GUARD_VALID) {
+		free(e->good_record);
+		e->good_record = ev->record;
+		ev->record = NULL;
+		e->last_good = now;
+	}
+	if (ev->state != GUARD_TEMPERROR)
+		e->temp_since = 0;
+	else if (e->temp_since == 0)
+		e->temp_since = now;	/* grace runs from the first failure */
+	e->state = ev->state;
+	memcpy(e->problem, ev->problem, sizeof e->problem);
+	e->ttl = ev->ttl;
+	e->checked = now;
+	e->next_check = now + schedule(e->g, ev);
+	if (old != ev->state) {
+		e->since = now;
+		if (msg != NULL && transition_msg(e, old, msg) < 0)
+			*msg = NULL;
+	}
+}
+
+/* guard_check_entry - check e; log a change unless quiet (guard_int.h) */
+guard_state
+guard_check_entry(guard_entry *e, int quiet, guard_state *oldp)
+{
+	guard *g = e->g;
+	dkim_txt_answer ans;
+	struct guard_eval ev;
+	guard_state st, old;
+	char *msg;
+
+	if (dnscache_refresh(g->conf.cache, e->keyname, &ans, NULL) != DKIM_OK) {
+		memset(&ans, 0, sizeof ans);	/* internal failure */
+		ans.status = DKIM_DNS_SERVFAIL;
+	}
+	guard_evaluate(e, &ans, &ev);
+	dkim_txt_answer_clear(&ans);
+	pthread_mutex_lock(&g->lock);
+	old = e->state;
+	apply(e, &ev, guard_now(g), quiet ? NULL : &msg);
+	st = e->state;
+	pthread_mutex_unlock(&g->lock);
+	free(ev.record);
+	if (!quiet && msg != NULL)
+		guard_emit(g, st == GUARD_VALID ? LOG_NOTICE : LOG_WARNING, "%s",
+		    msg);
+	if (!quiet)
+		free(msg);
+	if (oldp != NULL)
+		*oldp = old;
+	return st;
+}
+
+/* guard_check - check one entry now; returns its new state */
+guard_state
+guard_check(guard_entry *e)
+{
+	return guard_check_entry(e, 0, NULL);
+}
+
+/* guard_refresh_due - check entries whose time has come (guard.h) */
+unsigned
+guard_refresh_due(guard *g)
+{
+	struct guard_entry *e;
+	time_t now = guard_now(g), next = now + g->conf.max_refresh;
+	size_t i;
+	int due;
+
+	for (i = 0; (e = guard_entry_at(g, i)) != NULL; i++) {
+		pthread_mutex_lock(&g->lock);
+		due = e->next_check <= now;
+		pthread_mutex_unlock(&g->lock);
+		if (due)
+			guard_check(e);
+		pthread_mutex_lock(&g->lock);
+		if (e->next_check < next)
+			next = e->next_check;
+		pthread_mutex_unlock(&g->lock);
+	}
+	now = guard_now(g);
+	return next > now ? (unsigned)(next - now) : 1;
+}
+
+/* refresher - the background thread: sleep until due, check, repeat */
+static void *
+refresher(void *arg)
+{
+	guard *g = arg;
+	struct timespec ts;
+	unsigned wait;
+
+	pthread_mutex_lock(&g->lock);
+	while (!g->stop) {
+		pthread_mutex_unlock(&g->lock);
+		wait = guard_refresh_due(g);
+		pthread_mutex_lock(&g->lock);
+		if (g->stop)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += wait;
+		pthread_cond_timedwait(&g->wake, &g->lock, &ts);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+/* guard_start - start the refresher thread */
+int
+guard_start(guard *g)
+{
+	if (g->running)
+		return 0;
+	if (pthread_create(&g->thread, NULL, refresher, g) != 0)
+		return -1;
+	g->running = 1;
+	return 0;
+}

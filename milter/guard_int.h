@@ -1,0 +1,76 @@
+/*
+ * guard_int.h - the guard's internals shared by guard.c (checks, state
+ *		 machine, refresher), guard_keys.c (entries), guard_eval.c
+ *		 (what a DNS answer means for a key), guard_query.c (per
+ *		 message) and guard_report.c (tables, strings).
+ *		 Not for use outside the guard.
+ */
+#ifndef DKIMGUARD_GUARD_INT_H
+#define DKIMGUARD_GUARD_INT_H
+
+#include <pthread.h>
+
+#include "guard.h"
+
+struct guard_entry {
+	guard *g;
+	struct guard_entry *hnext;	/* hash chain by keyname */
+	char *domain, *selector;
+	char *keyname;			/* selector._domainkey.domain */
+	dkim_key *key;			/* a reference */
+	char *pub;			/* p= of the key */
+	char *want;			/* the record to publish */
+	guard_action action;		/* changed only under g->lock */
+	/* the rest is protected by g->lock */
+	guard_state state;
+	char problem[GUARD_PROBLEM_MAX];
+	char *good_record;		/* last record found valid */
+	time_t checked, since, last_good, temp_since, next_check;
+	uint32_t ttl;
+	unsigned long count[GUARD_CNT_MAX];	/* atomic */
+};
+
+struct guard {
+	struct guard_conf conf;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;		/* refresher: stop or new entry */
+	struct guard_entry **ent;
+	size_t n, cap;
+	struct guard_entry **bucket;	/* by keyname, power of two */
+	size_t nbucket;
+	guard_psl *psl;
+	pthread_t thread;
+	int running, stop;
+};
+
+/* guard_eval - one check's outcome, before it is applied to the entry */
+struct guard_eval {
+	guard_state state;
+	char problem[GUARD_PROBLEM_MAX];
+	uint32_t ttl;
+	char *record;			/* the valid record (malloc'ed) or NULL */
+};
+
+/*
+ * guard_evaluate - what ans (TXT at e->keyname) means for e's key:
+ * RFC 6376 3.6.1 (parse), 3.6.2.2 (several records), key match.
+ * out->record is set when valid; the caller frees it.
+ */
+void guard_evaluate(const struct guard_entry *e, const dkim_txt_answer *ans,
+    struct guard_eval *out);
+/*
+ * guard_check_entry - guard_check; quiet: do not log the change (the
+ * caller logs a table row instead); *old (if old) gets the state before.
+ */
+guard_state guard_check_entry(guard_entry *e, int quiet, guard_state *old);
+/* guard_entry_free - release one entry (guard_free; failed adds) */
+void guard_entry_free(struct guard_entry *e);
+/* guard_emit - through conf.log (syslog priorities); no-op without one */
+void guard_emit(guard *g, int prio, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* guard_now - the configured clock */
+time_t guard_now(const guard *g);
+/* guard_sanitize - make text safe for an SMTP reply and one log line */
+void guard_sanitize(char *s);
+
+#endif /* DKIMGUARD_GUARD_INT_H */

@@ -1,0 +1,199 @@
+/*
+ * guard_keys.c - the guard's entries: one per (domain, selector, public
+ *		  key), found by a hash of the key name (RFC 4343: without
+ *		  case), added at start-up or on first use, and carried over
+ *		  from the previous guard on reload.  See guard.h.
+ */
+#define _GNU_SOURCE	/* asprintf */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "guard_int.h"
+
+/* guard_entry_free - release one entry (guard_int.h) */
+void
+guard_entry_free(struct guard_entry *e)
+{
+	dkim_key_free(e->key);
+	free(e->domain);
+	free(e->selector);
+	free(e->keyname);
+	free(e->pub);
+	free(e->want);
+	free(e->good_record);
+	free(e);
+}
+
+/* bucket_of - hash of a key name without case (RFC 4343) */
+static size_t
+bucket_of(const guard *g, const char *domain, const char *selector)
+{
+	uint32_t h = 2166136261u;
+	const char *s;
+
+	for (s = selector; *s; s++)
+		h = (h ^ (unsigned char)(*s | 0x20)) * 16777619u;
+	for (s = domain; *s; s++)
+		h = (h ^ (unsigned char)(*s | 0x20)) * 16777619u;
+	return h & (g->nbucket - 1);
+}
+
+/* find_locked - entry for (domain, selector, public key) */
+static struct guard_entry *
+find_locked(guard *g, const char *domain, const char *selector,
+    const dkim_key *key, const char *pub)
+{
+	struct guard_entry *e;
+
+	for (e = g->bucket[bucket_of(g, domain, selector)]; e; e = e->hnext)
+		if (strcasecmp(e->domain, domain) == 0 &&
+		    strcasecmp(e->selector, selector) == 0 &&
+		    (e->key == key || (pub && strcmp(e->pub, pub) == 0)))
+			return e;
+	return NULL;
+}
+
+/* grow - room for one more entry; rehash when the table fills */
+static int
+grow(guard *g)
+{
+	struct guard_entry **ent, **bucket, *e;
+	size_t i, nb = g->nbucket * 2, b;
+
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+
+		if ((ent = realloc(g->ent, cap * sizeof *ent)) == NULL)
+			return -1;
+		g->ent = ent;
+		g->cap = cap;
+	}
+	if (g->n < g->nbucket)
+		return 0;
+	if ((bucket = calloc(nb, sizeof *bucket)) == NULL)
+		return 0;			/* longer chains, still correct */
+	free(g->bucket);
+	g->bucket = bucket;
+	g->nbucket = nb;
+	for (i = 0; i < g->n; i++) {
+		e = g->ent[i];
+		b = bucket_of(g, e->domain, e->selector);
+		e->hnext = g->bucket[b];
+		g->bucket[b] = e;
+	}
+	return 0;
+}
+
+/* new_entry - an unchecked entry with its names and published forms */
+static struct guard_entry *
+new_entry(guard *g, const char *domain, const char *selector, dkim_key *key,
+    char *pub)
+{
+	struct guard_entry *e;
+
+	if ((e = calloc(1, sizeof *e)) == NULL)
+		return NULL;
+	e->g = g;
+	e->pub = pub;
+	e->key = dkim_key_ref(key);
+	e->domain = strdup(domain);
+	e->selector = strdup(selector);
+	if (e->domain && e->selector &&
+	    asprintf(&e->keyname, "%s._domainkey.%s", selector, domain) > 0 &&
+	    dkim_key_record(key, &e->want) == DKIM_OK)
+		return e;
+	e->keyname = NULL;
+	guard_entry_free(e);
+	return NULL;
+}
+
+/* guard_add_key - register a key (same triple twice: same entry) */
+guard_entry *
+guard_add_key(guard *g, const char *domain, const char *selector,
+    dkim_key *key, guard_action action)
+{
+	struct guard_entry *e;
+	char *pub = NULL;
+	size_t b;
+
+	if (dkim_key_public_b64(key, &pub) != DKIM_OK)
+		return NULL;
+	pthread_mutex_lock(&g->lock);
+	if ((e = find_locked(g, domain, selector, key, pub)) != NULL) {
+		free(pub);
+		e->action = action;
+	} else if (grow(g) == 0 &&
+	    (e = new_entry(g, domain, selector, key, pub)) != NULL) {
+		e->action = action;
+		g->ent[g->n++] = e;
+		b = bucket_of(g, domain, selector);
+		e->hnext = g->bucket[b];
+		g->bucket[b] = e;
+		pthread_cond_broadcast(&g->wake);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return e;
+}
+
+/* guard_find - the entry for (domain, selector, key) */
+guard_entry *
+guard_find(guard *g, const char *domain, const char *selector,
+    const dkim_key *key)
+{
+	struct guard_entry *e;
+	char *pub = NULL;
+
+	pthread_mutex_lock(&g->lock);
+	e = find_locked(g, domain, selector, key, NULL);
+	pthread_mutex_unlock(&g->lock);
+	if (e != NULL || dkim_key_public_b64(key, &pub) != DKIM_OK)
+		return e;
+	pthread_mutex_lock(&g->lock);	/* same key, another handle */
+	e = find_locked(g, domain, selector, NULL, pub);
+	pthread_mutex_unlock(&g->lock);
+	free(pub);
+	return e;
+}
+
+/* take_over - copy the state of an old entry (reload) */
+static void
+take_over(struct guard_entry *e, const struct guard_entry *o)
+{
+	size_t c;
+
+	e->state = o->state;
+	memcpy(e->problem, o->problem, sizeof e->problem);
+	free(e->good_record);
+	e->good_record = o->good_record ? strdup(o->good_record) : NULL;
+	e->checked = o->checked;
+	e->since = o->since;
+	e->last_good = o->last_good;
+	e->temp_since = o->temp_since;
+	e->next_check = o->next_check;
+	e->ttl = o->ttl;
+	for (c = 0; c < GUARD_CNT_MAX; c++)
+		e->count[c] = __atomic_load_n(&o->count[c], __ATOMIC_RELAXED);
+}
+
+/* guard_inherit - keep states across a reload (guard.h) */
+void
+guard_inherit(guard *g, guard *old)
+{
+	struct guard_entry *e, *o;
+	size_t i;
+
+	if (old == NULL || old == g)
+		return;
+	pthread_mutex_lock(&old->lock);
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < g->n; i++) {
+		e = g->ent[i];
+		o = find_locked(old, e->domain, e->selector, NULL, e->pub);
+		if (o != NULL)
+			take_over(e, o);
+	}
+	pthread_mutex_unlock(&g->lock);
+	pthread_mutex_unlock(&old->lock);
+}

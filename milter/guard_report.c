@@ -1,0 +1,222 @@
+/*
+ * guard_report.c - the guard's start-up check and its table, the record
+ *		    to publish in zone-file form, and the names of states,
+ *		    actions and decisions.
+ *
+ * DESCRIPTION
+ *	guard_check_all checks every entry and logs one row per key (so the
+ *	log holds the same table that `dkimguard -n` prints via
+ *	guard_table).  The fix is always written as a zone-file line with
+ *	the record split into strings of at most 255 bytes (RFC 1035
+ *	3.3.14; RFC 6376 3.6.2.2 joins them again), which is what operators
+ *	paste into BIND/NSD zones and most DNS hosting panels accept.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "guard_int.h"
+
+static const char *const state_names[] = {
+	"unchecked", "valid", "missing", "mismatch", "revoked", "bad-record",
+	"wrong-type", "wrong-hash", "wrong-service", "dns-temperror"
+};
+static const char *const action_names[] = {
+	"tempfail", "hold", "unsigned", "sign"
+};
+static const char *const decision_names[] = {
+	"sign", "sign anyway", "hold", "send unsigned", "tempfail"
+};
+
+/* guard_state_str - name of a state, as in logs and the table */
+const char *
+guard_state_str(guard_state s)
+{
+	return (unsigned)s < sizeof state_names / sizeof *state_names ?
+	    state_names[s] : "unknown";
+}
+
+/* guard_action_str - name of an action, as in the configuration */
+const char *
+guard_action_str(guard_action a)
+{
+	return (unsigned)a < sizeof action_names / sizeof *action_names ?
+	    action_names[a] : "unknown";
+}
+
+/* guard_decision_str - for "would tempfail" / "would send unsigned" */
+const char *
+guard_decision_str(guard_decision d)
+{
+	return (unsigned)d < sizeof decision_names / sizeof *decision_names ?
+	    decision_names[d] : "unknown";
+}
+
+/* guard_action_parse - configuration word to action */
+int
+guard_action_parse(const char *s, guard_action *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof action_names / sizeof *action_names; i++)
+		if (strcasecmp(s, action_names[i]) == 0) {
+			*out = (guard_action)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* guard_sanitize - printable ASCII only, no '%' (smfi_setreply) */
+void
+guard_sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e ||
+		    *s == '%')
+			*s = '?';
+}
+
+/* put_string - one quoted <character-string>, escaping " and \ */
+static void
+put_string(FILE *fp, const char *s, size_t n)
+{
+	size_t i;
+
+	fputc('"', fp);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			fputc('\\', fp);
+		fputc(s[i], fp);
+	}
+	fputc('"', fp);
+}
+
+/* guard_zone_record - "name. IN TXT ( "..." "..." )", 255-byte strings */
+dkim_rc
+guard_zone_record(const char *name, const char *txt, char **out)
+{
+	size_t len = strlen(txt), off, n, size;
+	FILE *fp;
+
+	*out = NULL;
+	if ((fp = open_memstream(out, &size)) == NULL)
+		return DKIM_ENOMEM;
+	fprintf(fp, "%s%s IN TXT (", name,
+	    name[0] && name[strlen(name) - 1] == '.' ? "" : ".");
+	for (off = 0; off < len || off == 0; off += n) {
+		n = len - off > 255 ? 255 : len - off;
+		fputc(' ', fp);
+		put_string(fp, txt + off, n);
+		if (n == 0)
+			break;
+	}
+	fputs(" )", fp);
+	if (fclose(fp) != 0 || *out == NULL) {
+		free(*out);
+		*out = NULL;
+		return DKIM_ENOMEM;
+	}
+	return DKIM_OK;
+}
+
+/* log_row - one table row in the log after a start-up/reload check */
+static void
+log_row(guard_entry *e, guard_state old)
+{
+	struct guard_info in;
+	char *zone = NULL, changed[64] = "";
+
+	guard_entry_info(e, &in);
+	if (old != GUARD_UNCHECKED && old != in.state)
+		snprintf(changed, sizeof changed, " (was %s)",
+		    guard_state_str(old));
+	if (in.state == GUARD_VALID) {
+		guard_emit(e->g, LOG_INFO, "guard: d=%s s=%s: valid%s",
+		    in.domain, in.selector, changed);
+		return;
+	}
+	if (in.state != GUARD_TEMPERROR)
+		(void)guard_fix(e, &zone);
+	guard_emit(e->g, LOG_WARNING, "guard: d=%s s=%s: %s%s: %s; action %s%s%s",
+	    in.domain, in.selector, guard_state_str(in.state), changed,
+	    in.problem, guard_action_str(in.action),
+	    zone ? "; publish: " : "", zone ? zone : "");
+	free(zone);
+}
+
+/* guard_check_all - check every entry, log the table, count failures */
+unsigned
+guard_check_all(guard *g)
+{
+	guard_entry *e;
+	guard_state old;
+	unsigned bad = 0;
+	size_t i;
+
+	for (i = 0; (e = guard_entry_at(g, i)) != NULL; i++) {
+		if (guard_check_entry(e, 1, &old) != GUARD_VALID)
+			bad++;
+		log_row(e, old);
+	}
+	guard_emit(g, bad ? LOG_WARNING : LOG_INFO, "guard: %zu key(s) "
+	    "checked, %u not valid", i, bad);
+	return bad;
+}
+
+/* widths - column widths for domain and selector */
+static void
+widths(guard *g, int *wd, int *ws)
+{
+	struct guard_info in;
+	guard_entry *e;
+	size_t i;
+
+	*wd = 6;
+	*ws = 8;
+	for (i = 0; (e = guard_entry_at(g, i)) != NULL; i++) {
+		guard_entry_info(e, &in);
+		if ((int)strlen(in.domain) > *wd)
+			*wd = (int)strlen(in.domain);
+		if ((int)strlen(in.selector) > *ws)
+			*ws = (int)strlen(in.selector);
+	}
+}
+
+/* guard_table - the table `dkimguard -n` prints */
+dkim_rc
+guard_table(guard *g, char **text)
+{
+	struct guard_info in;
+	guard_entry *e;
+	char *zone;
+	size_t i, size;
+	int wd, ws;
+	FILE *fp;
+
+	*text = NULL;
+	if ((fp = open_memstream(text, &size)) == NULL)
+		return DKIM_ENOMEM;
+	widths(g, &wd, &ws);
+	fprintf(fp, "%-*s  %-*s  %-13s  %-8s  %s\n", wd, "DOMAIN", ws,
+	    "SELECTOR", "STATE", "ACTION", "PROBLEM");
+	for (i = 0; (e = guard_entry_at(g, i)) != NULL; i++) {
+		guard_entry_info(e, &in);
+		fprintf(fp, "%-*s  %-*s  %-13s  %-8s  %s\n", wd, in.domain, ws,
+		    in.selector, guard_state_str(in.state),
+		    guard_action_str(in.action),
+		    in.state == GUARD_VALID ? "-" : in.problem);
+		if (in.state == GUARD_VALID || in.state == GUARD_TEMPERROR ||
+		    guard_fix(e, &zone) != DKIM_OK)
+			continue;
+		fprintf(fp, "    publish: %s\n", zone);
+		free(zone);
+	}
+	if (fclose(fp) != 0 || *text == NULL) {
+		free(*text);
+		*text = NULL;
+		return DKIM_ENOMEM;
+	}
+	return DKIM_OK;
+}

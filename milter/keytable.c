@@ -1,0 +1,181 @@
+/*
+ * keytable.c - parse the key table, both formats (see keytable.h).
+ */
+#define _GNU_SOURCE		/* asprintf */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keytable.h"
+#include "tables.h"
+
+struct kt_state {
+	struct keytable *kt;
+	struct errlist *el;
+	const char *dir;	/* folder of the table, for relative paths */
+	size_t cap;
+};
+
+/* name_ok - letters, digits, '-', '_', '.' (a DNS name or selector) */
+static int
+name_ok(const char *s)
+{
+	if (*s == '\0' || *s == '.')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("-_.", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+/* key_path - absolute path of a key file named in the table */
+static char *
+key_path(const char *dir, const char *p)
+{
+	char *out;
+
+	if (*p == '/' || dir == NULL)
+		return strdup(p);
+	if (asprintf(&out, "%s/%s", dir, p) < 0)
+		return NULL;
+	return out;
+}
+
+/* kt_add - append one validated entry */
+static int
+kt_add(struct kt_state *st, const char *file, unsigned line,
+    const char *name, const char *dom, const char *sel, const char *path)
+{
+	struct keyent *e;
+
+	if (keytable_find(st->kt, name) != NULL) {
+		errlist_add(st->el, "%s:%u: key name '%s' is defined twice",
+		    file, line, name);
+		return 0;
+	}
+	if (strcmp(dom, "%") != 0 && !name_ok(dom)) {
+		errlist_add(st->el, "%s:%u: '%s' is not a domain name or %%",
+		    file, line, dom);
+		return 0;
+	}
+	if (!name_ok(sel)) {
+		errlist_add(st->el, "%s:%u: '%s' is not a selector",
+		    file, line, sel);
+		return 0;
+	}
+	if (st->kt->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 8;
+		e = realloc(st->kt->ent, cap * sizeof *e);
+		if (e == NULL)
+			return -1;
+		st->kt->ent = e;
+		st->cap = cap;
+	}
+	e = &st->kt->ent[st->kt->n];
+	memset(e, 0, sizeof *e);
+	e->name = strdup(name);
+	e->domain = strdup(dom);
+	e->selector = strdup(sel);
+	e->path = key_path(st->dir, path);
+	if (asprintf(&e->where, "%s:%u", file, line) < 0)
+		e->where = NULL;
+	st->kt->n++;
+	if (!e->name || !e->domain || !e->selector || !e->path || !e->where)
+		return -1;
+	return 0;
+}
+
+/* kt_line - NAME DOMAIN SELECTOR FILE, or NAME DOMAIN:SELECTOR:FILE */
+static int
+kt_line(void *arg, const char *file, unsigned line, char **f, int nf,
+    char *rest)
+{
+	struct kt_state *st = arg;
+	char *dom, *sel, *path;
+
+	if (nf == 4)
+		return kt_add(st, file, line, f[0], f[1], f[2], f[3]);
+	if (nf == 2 && (sel = strchr(f[1], ':')) != NULL &&
+	    (path = strchr(sel + 1, ':')) != NULL) {
+		dom = f[1];
+		*sel++ = '\0';
+		*path++ = '\0';
+		if (*path != '/' && strncmp(path, "./", 2) != 0 &&
+		    strncmp(path, "../", 3) != 0) {
+			errlist_add(st->el, "%s:%u: key '%s': inline key data "
+			    "is not supported; put the key in a file and name "
+			    "its path", file, line, f[0]);
+			return 0;
+		}
+		return kt_add(st, file, line, f[0], dom, sel, path);
+	}
+	errlist_add(st->el, "%s:%u: expected NAME DOMAIN SELECTOR KEYFILE "
+	    "(dkimguard) or NAME DOMAIN:SELECTOR:KEYFILE (OpenDKIM)",
+	    file, line);
+	return 0;
+}
+
+/* keytable_load - read and validate every line */
+struct keytable *
+keytable_load(const char *spec, struct errlist *el)
+{
+	struct kt_state st;
+	enum tables_kind kind;
+	const char *path = tables_spec(spec, &kind);
+	const char *slash = strrchr(path, '/');
+	unsigned before = el->count;
+	char *dir = NULL;
+	int rc;
+
+	if (kind == TABLES_REFILE) {
+		errlist_add(el, "%s: a key table cannot be refile:", path);
+		return NULL;
+	}
+	if ((st.kt = calloc(1, sizeof *st.kt)) == NULL)
+		return NULL;
+	if (slash != NULL)
+		dir = strndup(path, (size_t)(slash - path));
+	st.el = el;
+	st.dir = dir;
+	st.cap = 0;
+	rc = tables_read(path, kt_line, &st, el);
+	free(dir);
+	if (rc < 0 || el->count != before) {
+		keytable_free(st.kt);
+		return NULL;
+	}
+	return st.kt;
+}
+
+/* keytable_free - releases the keys' references too */
+void
+keytable_free(struct keytable *kt)
+{
+	size_t i;
+
+	if (kt == NULL)
+		return;
+	for (i = 0; i < kt->n; i++) {
+		free(kt->ent[i].name);
+		free(kt->ent[i].domain);
+		free(kt->ent[i].selector);
+		free(kt->ent[i].path);
+		free(kt->ent[i].where);
+		dkim_key_free(kt->ent[i].key);
+	}
+	free(kt->ent);
+	free(kt);
+}
+
+/* keytable_find - linear search; tables are small and searched at load */
+const struct keyent *
+keytable_find(const struct keytable *kt, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < kt->n; i++)
+		if (strcmp(kt->ent[i].name, name) == 0)
+			return &kt->ent[i];
+	return NULL;
+}

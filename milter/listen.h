@@ -1,0 +1,24 @@
+/*
+ * listen.h - open the milter socket before privileges are dropped.
+ *
+ * DESCRIPTION
+ *	libmilter opens the listening socket (smfi_opensocket) but never
+ *	shows it.  For a unix socket we then set its owner, group and mode.
+ *	For TCP we find the listening descriptor (a socket in the listening
+ *	state) and set TCP_NODELAY on it: on Linux an accepted TCP socket
+ *	inherits TCP_NODELAY from its listener, so every MTA connection
+ *	then runs without Nagle, and a reply that follows a header insert no
+ *	longer waits for the MTA's delayed ACK (about 40 ms per message).
+ */
+#ifndef DKIMGUARD_LISTEN_H
+#define DKIMGUARD_LISTEN_H
+
+#include "config.h"
+#include "errlist.h"
+
+/* listen_open - smfi_setconn + smfi_opensocket + owner/mode/NODELAY */
+int listen_open(const struct config *cfg, struct errlist *el);
+/* listen_nodelay - TCP_NODELAY on every listening TCP socket; count */
+int listen_nodelay(void);
+
+#endif /* DKIMGUARD_LISTEN_H */

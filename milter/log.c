@@ -1,0 +1,128 @@
+/*
+ * log.c - syslog or stderr logging with the level decided here.
+ *
+ * DESCRIPTION
+ *	See log.h.  In the foreground every line goes to stderr with a
+ *	level prefix; otherwise to syslog with the configured facility.
+ *	log_warn/log_err append strerror(errno) of the errno at entry.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static atomic_int log_level = LOGL_INFO;
+static atomic_int log_facility = LOG_MAIL;
+static atomic_int log_foreground = 1;
+
+static const int log_prio[] = {
+	LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG
+};
+static const char *const log_prefix[] = {
+	"error", "warning", "notice", "info", "debug"
+};
+
+/* log_open - start logging; foreground: stderr instead of syslog */
+void
+log_open(const char *ident, int facility, int foreground)
+{
+	atomic_store(&log_facility, facility);
+	atomic_store(&log_foreground, foreground);
+	if (!foreground)
+		openlog(ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+/* log_set_level - messages above level are dropped */
+void
+log_set_level(int level)
+{
+	atomic_store(&log_level, level);
+}
+
+/* log_set_facility - syslog facility for later messages */
+void
+log_set_facility(int facility)
+{
+	atomic_store(&log_facility, facility);
+}
+
+/* log_level_enabled - would a message at this level be written? */
+int
+log_level_enabled(int level)
+{
+	return level <= atomic_load(&log_level);
+}
+
+/* log_is_stderr - foreground logging? */
+int
+log_is_stderr(void)
+{
+	return atomic_load(&log_foreground);
+}
+
+/* log_vemit - format and write one line; errnum 0: no strerror suffix */
+static void
+log_vemit(int level, int errnum, const char *fmt, va_list ap)
+{
+	char buf[2048];
+	int n;
+
+	if (!log_level_enabled(level))
+		return;
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	if (n < 0)
+		return;
+	if (errnum != 0 && (size_t)n < sizeof buf)
+		snprintf(buf + n, sizeof buf - n, ": %s", strerror(errnum));
+	if (atomic_load(&log_foreground))
+		fprintf(stderr, "dkimguard: %s: %s\n", log_prefix[level], buf);
+	else
+		syslog(atomic_load(&log_facility) | log_prio[level], "%s", buf);
+}
+
+#define LOG_FN(name, level, with_errno)				\
+void									\
+name(const char *fmt, ...)						\
+{									\
+	int saved = errno;						\
+	va_list ap;							\
+									\
+	va_start(ap, fmt);						\
+	log_vemit(level, with_errno ? saved : 0, fmt, ap);		\
+	va_end(ap);							\
+	errno = saved;							\
+}
+
+/* log_err .. log_debug - one function per level (see log.h) */
+LOG_FN(log_err, LOGL_ERR, 1)
+LOG_FN(log_errx, LOGL_ERR, 0)
+LOG_FN(log_warn, LOGL_WARNING, 1)
+LOG_FN(log_warnx, LOGL_WARNING, 0)
+LOG_FN(log_notice, LOGL_NOTICE, 0)
+LOG_FN(log_info, LOGL_INFO, 0)
+LOG_FN(log_debug, LOGL_DEBUG, 0)
+
+/* log_facility_value - map a facility name to its syslog value */
+int
+log_facility_value(const char *name)
+{
+	static const struct { const char *name; int value; } fac[] = {
+		{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON },
+		{ "user", LOG_USER },
+		{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+		{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+		{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+		{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof fac / sizeof fac[0]; i++)
+		if (strcasecmp(name, fac[i].name) == 0)
+			return fac[i].value;
+	return -1;
+}

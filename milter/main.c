@@ -1,0 +1,394 @@
+/*
+ * main.c - dkimguard: a DKIM signing and verifying milter.
+ *
+ * SYNOPSIS
+ *	dkimguard [-c FILE] [-f] [-n] [-V]
+ *
+ * DESCRIPTION
+ *	Start-up order: configuration and keys (as root, so key files can be
+ *	root-owned), DNS stack, socket, PID file, privilege drop (UserID),
+ *	then libmilter in its own thread.  The main thread keeps SIGHUP,
+ *	SIGTERM and SIGINT unblocked and turns them into bytes on a pipe;
+ *	every other thread blocks them.  Linux delivers a process-directed
+ *	signal to the main thread first when it does not block it, so
+ *	libmilter's own signal thread (which would stop the milter on
+ *	SIGHUP) does not see them.  SIGHUP builds a new snapshot here, off
+ *	the milter threads, and swaps it in; SIGTERM/SIGINT stop libmilter
+ *	and wait for it.
+ *
+ * DIAGNOSTICS
+ *	Exit 0 on a clean stop or a good -n check; 1 on any start-up or
+ *	configuration problem, each printed as FILE:LINE: what is wrong.
+ */
+#define _GNU_SOURCE		/* pipe2 */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "listen.h"
+#include "log.h"
+#include "lookup_dns.h"
+#include "session.h"
+#include "snapshot.h"
+
+#define DKIMGUARD_VERSION "0.1.0"
+#define DEFAULT_CONFIG "/etc/dkimguard/dkimguard.conf"
+
+static int sig_pipe[2] = { -1, -1 };
+
+/* on_signal - async-signal-safe: one byte per signal to the pipe */
+static void
+on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	(void)!write(sig_pipe[1], &b, 1);
+	errno = saved;
+}
+
+/* signals_mask - block or unblock HUP, TERM, INT in this thread */
+static void
+signals_mask(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(how, &set, NULL);
+}
+
+/* signals_install - handlers writing to a non-blocking self-pipe */
+static int
+signals_install(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/* print_errors - every collected problem, then a summary */
+static void
+print_errors(const struct errlist *el, const char *what)
+{
+	fprintf(stderr, "%s\n", errlist_str(el));
+	fprintf(stderr, "dkimguard: %s: %u problem%s\n", what, el->count,
+	    el->count == 1 ? "" : "s");
+	if (!log_is_stderr())
+		log_errx("%s: %u problems; first: %.*s", what, el->count,
+		    (int)strcspn(errlist_str(el), "\n"), errlist_str(el));
+}
+
+/* dns_setup - resolver + cache from the first configuration */
+static lookup_dns *
+dns_setup(const char *path, struct errlist *el)
+{
+	struct config *cfg = config_load(path, el);
+	struct resolver_conf rc;
+	struct dnscache_conf cc;
+	lookup_dns *ld = NULL;
+	char err[256];
+	size_t i;
+
+	if (cfg == NULL)
+		return NULL;
+	resolver_conf_init(&rc);
+	rc.timeout_ms = (unsigned)cfg->dns_timeout;
+	rc.retries = (unsigned)cfg->dns_retries;
+	for (i = 0; cfg->nameservers[i] != NULL; i++)
+		if (resolver_conf_add_ns(&rc, cfg->nameservers[i], err,
+		    sizeof err) < 0)
+			errlist_add(el, "%s:%u: option 'Nameservers': %s",
+			    path, cfg->line[OPTID_Nameservers], err);
+	dnscache_conf_init(&cc);
+	cc.max_entries = (size_t)cfg->dns_cache_size;
+	if (el->count == 0 && lookup_dns_new(&rc, &cc, &ld, err,
+	    sizeof err) < 0)
+		errlist_add(el, "DNS: %s", err);
+	config_free(cfg);
+	return ld;
+}
+
+/* drop_privileges - UserID "user[:group]"; 0 when not configured */
+static int
+drop_privileges(const struct config *cfg, struct errlist *el)
+{
+	char user[64];
+	const char *colon = strchr(cfg->user_id, ':');
+	struct passwd *pw;
+	struct group *gr;
+	gid_t gid;
+
+	if (*cfg->user_id == '\0')
+		return 0;
+	snprintf(user, sizeof user, "%.*s", (int)strcspn(cfg->user_id, ":"),
+	    cfg->user_id);
+	if ((pw = getpwnam(user)) == NULL) {
+		errlist_add(el, "UserID: no such user '%s'", user);
+		return -1;
+	}
+	gid = pw->pw_gid;
+	if (colon != NULL) {
+		if ((gr = getgrnam(colon + 1)) == NULL) {
+			errlist_add(el, "UserID: no such group '%s'", colon + 1);
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	if (getuid() != 0 && getuid() == pw->pw_uid)
+		return 0;
+	if (initgroups(user, gid) < 0 || setgid(gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		errlist_add(el, "UserID %s: cannot switch: %s", cfg->user_id,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* pid_file_write - the PID file, or nothing when PidFile is empty */
+static int
+pid_file_write(const char *path, struct errlist *el)
+{
+	FILE *fp;
+
+	if (*path == '\0')
+		return 0;
+	if ((fp = fopen(path, "w")) == NULL) {
+		errlist_add(el, "PidFile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	return fclose(fp) == 0 ? 0 : -1;
+}
+
+/* daemonize - fork; the parent waits for the child's "ready" byte */
+static int
+daemonize(int *ready_fd)
+{
+	int p[2];
+	char ok = 1;
+	pid_t pid;
+
+	if (pipe(p) < 0 || (pid = fork()) < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &ok, 1) != 1)
+			ok = 1;
+		_exit(ok == 0 ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	*ready_fd = p[1];
+	return 0;
+}
+
+/* ready - tell the waiting parent; detach stdio */
+static void
+ready(int fd)
+{
+	char ok = 0;
+	int null;
+
+	if (fd < 0)
+		return;
+	(void)!write(fd, &ok, 1);
+	close(fd);
+	if ((null = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+}
+
+/* milter_thread - libmilter's main loop; wakes main when it returns */
+static void *
+milter_thread(void *arg)
+{
+	unsigned char b = 0;
+
+	*(int *)arg = smfi_main();
+	(void)!write(sig_pipe[1], &b, 1);
+	return NULL;
+}
+
+/* check_only - -n: load everything, print what is wrong, exit */
+static int
+check_only(const char *path, struct errlist *el)
+{
+	struct snapshot *s = snapshot_build(path, el);
+	char *table = NULL;
+
+	if (s == NULL) {
+		print_errors(el, path);
+		return 1;
+	}
+	printf("%s: configuration OK: %zu keys\n", path,
+	    s->kt != NULL ? s->kt->n : (size_t)0);
+	if (s->guard != NULL && guard_table(s->guard, &table) == DKIM_OK)
+		fputs(table, stdout);
+	free(table);
+	snapshot_release(s);
+	return 0;
+}
+
+/* main_loop - signals until TERM/INT or libmilter stops */
+static void
+main_loop(const char *path)
+{
+	unsigned char b;
+	ssize_t n;
+
+	for (;;) {
+		n = read(sig_pipe[0], &b, 1);
+		if (n < 0 && errno == EAGAIN) {
+			fd_set r;
+			FD_ZERO(&r);
+			FD_SET(sig_pipe[0], &r);
+			select(sig_pipe[0] + 1, &r, NULL, NULL, NULL);
+			continue;
+		}
+		if (n <= 0 && errno == EINTR)
+			continue;
+		if (b == SIGHUP) {
+			log_notice("SIGHUP: reloading %s", path);
+			signals_mask(SIG_BLOCK);	/* new threads block */
+			snapshot_reload(path);
+			signals_mask(SIG_UNBLOCK);
+			continue;
+		}
+		if (b == SIGTERM || b == SIGINT)
+			log_notice("signal %d: stopping", b);
+		else
+			log_notice("libmilter stopped");
+		smfi_stop();
+		return;
+	}
+}
+
+/* usage - the synopsis, exit 1 */
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: dkimguard [-c FILE] [-f] [-n] [-V]\n"
+	    "  -c FILE  configuration (default %s)\n"
+	    "  -f       stay in the foreground, log to stderr\n"
+	    "  -n       check configuration and keys, print problems, exit\n"
+	    "  -V       print the version\n", DEFAULT_CONFIG);
+	exit(1);
+}
+
+/* start - configuration, keys, socket, PID file, privileges; 0 or -1 */
+static int
+start(const char *path, int check, struct errlist *el, lookup_dns **ld)
+{
+	struct snapshot_env env;
+	struct snapshot *s;
+
+	if ((*ld = dns_setup(path, el)) == NULL)
+		return -1;
+	memset(&env, 0, sizeof env);
+	env.dns = lookup_dns_iface(*ld);
+	env.dns_cache = lookup_dns_cache(*ld);
+	env.check_only = check;
+	snapshot_env_set(&env);
+	if ((s = snapshot_build(path, el)) == NULL)
+		return -1;
+	snapshot_install(s);
+	snapshot_apply_logging(s);
+	if (smfi_register(session_desc) != MI_SUCCESS) {
+		errlist_add(el, "libmilter: smfi_register failed");
+		return -1;
+	}
+	smfi_settimeout((int)s->cfg->milter_timeout);
+	if (listen_open(s->cfg, el) < 0 ||
+	    pid_file_write(s->cfg->pid_file, el) < 0 ||
+	    drop_privileges(s->cfg, el) < 0)
+		return -1;
+	log_notice("dkimguard %s started: socket %s, Mode %s%s, %zu keys",
+	    DKIMGUARD_VERSION, s->cfg->socket,
+	    config_enum_str(s->cfg, OPTID_Mode),
+	    s->cfg->dry_run ? ", DryRun" : "",
+	    s->kt != NULL ? s->kt->n : (size_t)0);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONFIG;
+	struct errlist el = { 0 };
+	struct snapshot *s;
+	lookup_dns *ld = NULL;
+	pthread_t tid;
+	int fg = 0, check = 0, ch, ready_fd = -1, mrc = MI_SUCCESS;
+
+	while ((ch = getopt(argc, argv, "c:fnVh")) != -1)
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'f': fg = 1; break;
+		case 'n': check = 1; break;
+		case 'V': printf("dkimguard %s\n", DKIMGUARD_VERSION); return 0;
+		default: usage();
+		}
+	if (optind != argc)
+		usage();
+	log_open("dkimguard", LOG_MAIL, fg || check);
+	signals_mask(SIG_BLOCK);	/* every thread started from here */
+	if (check) {
+		snapshot_env_set(&(struct snapshot_env){ .check_only = 1 });
+		if ((ld = dns_setup(path, &el)) != NULL)
+			snapshot_env_set(&(struct snapshot_env){
+			    lookup_dns_iface(ld), lookup_dns_cache(ld), 1 });
+		return ld == NULL ? (print_errors(&el, path), 1) :
+		    check_only(path, &el);
+	}
+	if (!fg && daemonize(&ready_fd) < 0) {
+		perror("dkimguard: fork");
+		return 1;
+	}
+	if (start(path, 0, &el, &ld) < 0 || signals_install() < 0) {
+		print_errors(&el, "start-up failed");
+		return 1;
+	}
+	if (pthread_create(&tid, NULL, milter_thread, &mrc) != 0) {
+		log_errx("cannot start the milter thread");
+		return 1;
+	}
+	ready(ready_fd);
+	signals_mask(SIG_UNBLOCK);
+	main_loop(path);
+	pthread_join(tid, NULL);
+	s = snapshot_acquire();
+	if (s != NULL && *s->cfg->pid_file != '\0')
+		unlink(s->cfg->pid_file);
+	snapshot_release(s);
+	snapshot_install(NULL);
+	lookup_dns_free(ld);
+	log_notice("stopped");
+	return mrc == MI_SUCCESS ? 0 : 1;
+}

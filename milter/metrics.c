@@ -1,0 +1,359 @@
+/*
+ * metrics.c - the counter registry built from metrics.def and the
+ * Prometheus text exposition (format 0.0.4) of it (see metrics.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "decide.h"
+#include "health.h"
+#include "metrics.h"
+
+const struct metric_def metric_defs[MF__COUNT] = {
+#define METRIC(id, name, type, scope, labels, help) \
+	{ name, MT_##type, MS_##scope, labels, help },
+#define SERIES(family, id, value)
+#include "metrics.def"
+#undef METRIC
+#undef SERIES
+};
+
+const struct metric_series metric_series[MET__COUNT] = {
+#define METRIC(id, name, type, scope, labels, help)
+#define SERIES(family, id, value) { MF_##family, value },
+#include "metrics.def"
+#undef METRIC
+#undef SERIES
+};
+
+/* metric_label - GLOBAL families have at most one label */
+const char *
+metric_label(enum metric_family f)
+{
+	return metric_defs[f].labels;
+}
+
+/* metrics_conf_init - everything off */
+void
+metrics_conf_init(struct metrics_conf *conf)
+{
+	memset(conf, 0, sizeof *conf);
+	conf->listen = "";
+	conf->file = "";
+	conf->file_interval = 15;
+	conf->log_message_line = MSGLOG_NORMAL;
+	conf->alert_interval = 300;
+}
+
+/* metrics_new - counters at zero */
+struct metrics *
+metrics_new(void)
+{
+	struct metrics *m = calloc(1, sizeof *m);
+	size_t i;
+
+	if (m == NULL)
+		return NULL;
+	for (i = 0; i < MET__COUNT; i++)
+		atomic_init(&m->slot[i], 0);
+	m->start = time(NULL);
+	return m;
+}
+
+/* metrics_free - NULL is a no-op */
+void
+metrics_free(struct metrics *m)
+{
+	free(m);
+}
+
+/* metrics_get - one series, relaxed read */
+unsigned long
+metrics_get(const struct metrics *m, enum metric_id id)
+{
+	if (m == NULL || (unsigned)id >= MET__COUNT)
+		return 0;
+	return atomic_load_explicit(&((struct metrics *)m)->slot[id],
+	    memory_order_relaxed);
+}
+
+/* metrics_count_decision - dkimguard_messages_total{decision} */
+void
+metrics_count_decision(struct metrics *m, int decision)
+{
+	metrics_inc(m, decision == DECIDE_SIGN ? MET_MESSAGES_SIGN :
+	    decision == DECIDE_VERIFY ? MET_MESSAGES_VERIFY :
+	    MET_MESSAGES_SKIP);
+}
+
+/* metrics_count_verdict - dkimguard_verify_signatures_total{verdict} */
+void
+metrics_count_verdict(struct metrics *m, dkim_verdict v)
+{
+	switch (v) {
+	case DKIM_PASS: metrics_inc(m, MET_VSIG_PASS); break;
+	case DKIM_FAIL: metrics_inc(m, MET_VSIG_FAIL); break;
+	case DKIM_NEUTRAL: metrics_inc(m, MET_VSIG_NEUTRAL); break;
+	case DKIM_POLICY: metrics_inc(m, MET_VSIG_POLICY); break;
+	case DKIM_TEMPERROR: metrics_inc(m, MET_VSIG_TEMPERROR); break;
+	case DKIM_PERMERROR: metrics_inc(m, MET_VSIG_PERMERROR); break;
+	default: break;
+	}
+}
+
+/* metrics_count_overall - dkimguard_verify_messages_total{result} */
+void
+metrics_count_overall(struct metrics *m, dkim_verdict v)
+{
+	metrics_inc(m, v == DKIM_PASS ? MET_VMSG_PASS :
+	    v == DKIM_TEMPERROR ? MET_VMSG_TEMPERROR :
+	    v == DKIM_NONE ? MET_VMSG_NONE : MET_VMSG_FAIL);
+}
+
+/* metrics_count_action - dkimguard_actions_total{action}; accept: none */
+void
+metrics_count_action(struct metrics *m, int action)
+{
+	if (action == ACTION_REJECT)
+		metrics_inc(m, MET_ACTIONS_REJECT);
+	else if (action == ACTION_TEMPFAIL)
+		metrics_inc(m, MET_ACTIONS_TEMPFAIL);
+	else if (action == ACTION_QUARANTINE)
+		metrics_inc(m, MET_ACTIONS_QUARANTINE);
+}
+
+/* mbuf_vprintf - append; on ENOMEM set oom and keep what is there */
+void
+mbuf_vprintf(struct mbuf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	size_t need, cap;
+	char *p;
+	int n;
+
+	if (b->oom)
+		return;
+	va_copy(aq, ap);
+	n = vsnprintf(b->p != NULL ? b->p + b->len : NULL,
+	    b->p != NULL ? b->cap - b->len : 0, fmt, aq);
+	va_end(aq);
+	if (n < 0) {
+		b->oom = 1;
+		return;
+	}
+	need = b->len + (size_t)n + 1;
+	if (need > b->cap) {
+		for (cap = b->cap ? b->cap : 4096; cap < need; cap *= 2)
+			;
+		if ((p = realloc(b->p, cap)) == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	}
+	b->len += (size_t)n;
+}
+
+/* mbuf_printf - append formatted text */
+void
+mbuf_printf(struct mbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mbuf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+/* mbuf_free - release; the buffer is empty again */
+void
+mbuf_free(struct mbuf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof *b);
+}
+
+/* put_label_value - text format escaping: \\, \", \n */
+static void
+put_label_value(struct mbuf *o, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			mbuf_printf(o, "\\%c", *s);
+		else if (*s == '\n')
+			mbuf_printf(o, "\\n");
+		else
+			mbuf_printf(o, "%c", *s);
+	}
+}
+
+/* put_header - # HELP and # TYPE of one family */
+static void
+put_header(struct mbuf *o, const struct metric_def *d)
+{
+	mbuf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help,
+	    d->name, d->type == MT_COUNTER ? "counter" : "gauge");
+}
+
+/* render_global - every series of one GLOBAL family */
+static void
+render_global(struct mbuf *o, const struct metrics *m, enum metric_family f)
+{
+	const char *name = metric_defs[f].name;
+	size_t i;
+
+	put_header(o, &metric_defs[f]);
+	for (i = 0; i < MET__COUNT; i++) {
+		if (metric_series[i].family != f)
+			continue;
+		if (metric_series[i].value == NULL)
+			mbuf_printf(o, "%s", name);
+		else {
+			mbuf_printf(o, "%s{%s=\"", name, metric_label(f));
+			put_label_value(o, metric_series[i].value);
+			mbuf_printf(o, "\"}");
+		}
+		mbuf_printf(o, " %lu\n", metrics_get(m, (enum metric_id)i));
+	}
+}
+
+/* put_key_labels - name{domain="..",selector=".." (no closing brace) */
+static void
+put_key_labels(struct mbuf *o, const char *name, const struct guard_info *k)
+{
+	mbuf_printf(o, "%s{domain=\"", name);
+	put_label_value(o, k->domain);
+	mbuf_printf(o, "\",selector=\"");
+	put_label_value(o, k->selector);
+	mbuf_printf(o, "\"");
+}
+
+/* key_value - the value of a KEY family for one key; -1: no sample */
+static long long
+key_value(const struct metrics_view *v, size_t i, enum metric_family f)
+{
+	const struct guard_info *k = &v->keys[i];
+
+	switch (f) {
+	case MF_KEY_SIGNED: return (long long)k->count[GUARD_CNT_SIGNED];
+	case MF_KEY_HELD: return (long long)k->count[GUARD_CNT_HELD];
+	case MF_KEY_UNSIGNED: return (long long)k->count[GUARD_CNT_UNSIGNED];
+	case MF_KEY_TEMPFAILED:
+		return (long long)k->count[GUARD_CNT_TEMPFAILED];
+	case MF_KEY_CHECKED: return (long long)k->checked;
+	case MF_KEY_LAST_GOOD: return (long long)k->last_good;
+	case MF_KEY_SINCE: return (long long)k->since;
+	case MF_KEY_TTL:
+		return v->key_ttl != NULL && k->checked != 0 ?
+		    (long long)v->key_ttl[i] : -1;
+	default: return -1;
+	}
+}
+
+/* render_key_state - the enum idiom: one series per state, 1 or 0 */
+static void
+render_key_state(struct mbuf *o, const char *name, const struct guard_info *k)
+{
+	int s;
+
+	for (s = GUARD_UNCHECKED; s <= GUARD_TEMPERROR; s++) {
+		put_key_labels(o, name, k);
+		mbuf_printf(o, ",state=\"%s\"} %d\n",
+		    guard_state_str((guard_state)s), (int)k->state == s);
+	}
+}
+
+/* render_key - one KEY family over every key of the view */
+static void
+render_key(struct mbuf *o, const struct metrics_view *v,
+    enum metric_family f)
+{
+	const char *name = metric_defs[f].name;
+	long long val;
+	size_t i;
+	int head = 0;
+
+	for (i = 0; v != NULL && i < v->nkeys; i++) {
+		val = f == MF_KEY_STATE ? 0 : key_value(v, i, f);
+		if (val < 0)
+			continue;
+		if (!head++)
+			put_header(o, &metric_defs[f]);
+		if (f == MF_KEY_STATE) {
+			render_key_state(o, name, &v->keys[i]);
+			continue;
+		}
+		put_key_labels(o, name, &v->keys[i]);
+		mbuf_printf(o, "} %lld\n", val);
+	}
+}
+
+/* proc_value - a PROC family's value; 0 with *ok = 0: not available */
+static unsigned long long
+proc_value(const struct metrics *m, const struct metrics_view *v,
+    enum metric_family f, int *ok)
+{
+	const struct dnscache_stats *d = v != NULL ? v->dns : NULL;
+
+	*ok = 1;
+	switch (f) {
+	case MF_START_TIME: return m != NULL ? (unsigned long long)m->start : 0;
+	default: break;
+	}
+	*ok = v != NULL && (f == MF_GENERATION || f == MF_HEALTH || d != NULL);
+	if (!*ok)
+		return 0;
+	switch (f) {
+	case MF_GENERATION: return v->generation;
+	case MF_HEALTH: return (unsigned long long)v->health;
+	case MF_DNS_HITS: return d->hits;
+	case MF_DNS_MISSES: return d->misses;
+	case MF_DNS_QUERIES: return d->queries;
+	case MF_DNS_ENTRIES: return d->entries;
+	default: *ok = 0; return 0;
+	}
+}
+
+/* render_proc - one PROC family, when its value is known */
+static void
+render_proc(struct mbuf *o, const struct metrics *m,
+    const struct metrics_view *v, enum metric_family f)
+{
+	unsigned long long val;
+	int ok;
+
+	val = proc_value(m, v, f, &ok);
+	if (!ok)
+		return;
+	put_header(o, &metric_defs[f]);
+	mbuf_printf(o, "%s %llu\n", metric_defs[f].name, val);
+}
+
+/* metrics_render - every family in table order */
+int
+metrics_render(const struct metrics *m, const struct metrics_view *v,
+    struct mbuf *out)
+{
+	int f;
+
+	for (f = 0; f < MF__COUNT; f++) {
+		switch (metric_defs[f].scope) {
+		case MS_GLOBAL:
+			render_global(out, m, (enum metric_family)f);
+			break;
+		case MS_KEY:
+			render_key(out, v, (enum metric_family)f);
+			break;
+		case MS_PROC:
+			render_proc(out, m, v, (enum metric_family)f);
+			break;
+		}
+	}
+	if (out->p == NULL && !out->oom)
+		mbuf_printf(out, "%s", "");
+	return out->oom ? -1 : 0;
+}

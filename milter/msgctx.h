@@ -1,0 +1,57 @@
+/*
+ * msgctx.h - per-connection and per-message state of the milter.
+ *
+ * DESCRIPTION
+ *	struct conn lives from negotiate to close (smfi_setpriv); struct
+ *	msgctx from MAIL FROM to end of message or abort, and belongs to one
+ *	libmilter thread at a time.  A message holds a reference on the
+ *	snapshot that was current at MAIL FROM.  `failed` is the sticky
+ *	per-message error: once set, later callbacks do nothing and end of
+ *	message applies OnInternalError.
+ */
+#ifndef DKIMGUARD_MSGCTX_H
+#define DKIMGUARD_MSGCTX_H
+
+#include <sys/socket.h>
+
+#include "decide.h"
+#include "dkim.h"
+#include "signtable.h"
+#include "snapshot.h"
+
+#define MSG_MAX_SIGNERS 8
+#define MSG_MAX_OURS_AR 32
+
+struct msgctx {
+	struct snapshot *snap;
+	enum decision decision;
+	const char *why;		/* reason of the decision, static */
+	dkim_msg *dm;
+	char qid[64];			/* queue id ("i" macro) or "NOQUEUE" */
+	char envfrom[512];		/* envelope sender without <> */
+	char *from;			/* value of the first From: field */
+	unsigned nfrom;			/* From: fields seen */
+	struct sigsel sel[MSG_MAX_SIGNERS];
+	size_t sel_idx[MSG_MAX_SIGNERS];	/* dkim_msg_add_signer index */
+	size_t nsel;
+	unsigned ar_seen;		/* Authentication-Results fields */
+	unsigned ar_ours[MSG_MAX_OURS_AR];	/* 1-based indexes of ours */
+	unsigned nar_ours;
+	int failed;			/* sticky internal error */
+	char error[256];		/* what failed */
+};
+
+struct conn {
+	struct sockaddr_storage addr;
+	int has_addr;			/* 0: no client IP (local submission) */
+	char addr_str[64];
+	char daemon_name[64];
+	int leadspc;			/* SMFIP_HDR_LEADSPC negotiated */
+	int nr_hdr, nr_body;		/* no replies for header / body */
+	struct msgctx *msg;
+};
+
+/* msg_fail - set the sticky error (first one wins) */
+void msg_fail(struct msgctx *m, const char *what, dkim_rc rc);
+
+#endif /* DKIMGUARD_MSGCTX_H */

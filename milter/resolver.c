@@ -1,0 +1,353 @@
+/*
+ * resolver.c - thread-safe DNS TXT lookups: configuration and transport.
+ *
+ * WHY NOT res_nquery
+ *	glibc's libresolv encodes and decodes the messages here (dn_comp,
+ *	ns_initparse, ns_parserr: resolver_msg.c), but the sending is ours,
+ *	about 150 lines over poll(2), because res_nquery does not fit a
+ *	milter: its timeout is in whole seconds and grows per retry, so a
+ *	query cannot be bounded in milliseconds; IPv6 nameservers and ports
+ *	can only be set through glibc-private fields of struct __res_state;
+ *	and every thread would need its own res_ninit'ed state (OpenDKIM's
+ *	per-thread resolver set-up is what crashed under load).  libunbound
+ *	and c-ares (both in Debian) would be new build dependencies for
+ *	what is one TXT question to a configured server.  Here the
+ *	configuration is read once and is immutable afterwards, so any
+ *	number of threads may look up at once, each with its own sockets.
+ *
+ * DESCRIPTION
+ *	A try is one UDP exchange with one server, bounded by timeout_ms
+ *	(RFC 1035 4.2.1), retried over TCP when truncated (RFC 7766 5).
+ *	Replies are accepted only from the server asked (connected socket),
+ *	with our random id and our question (RFC 5452 9.1).  SERVFAIL,
+ *	REFUSED and other error rcodes move on to the next server.  See
+ *	resolver.h for the status mapping and the overall deadline.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "resolver.h"
+#include "resolver_int.h"
+
+struct resolver {
+	struct resolver_conf conf;
+};
+
+/* outcome of one exchange with one server */
+enum try_rc { TRY_OK, TRY_TIMEOUT, TRY_ERROR };
+
+/* now_ms - monotonic milliseconds */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* resolver_new - copy the configuration; fill in system nameservers */
+int
+resolver_new(const struct resolver_conf *conf, resolver **out,
+    char *err, size_t errlen)
+{
+	resolver *res;
+
+	*out = NULL;
+	if (conf->timeout_ms == 0 || conf->timeout_ms > 60000 ||
+	    conf->retries > 10) {
+		snprintf(err, errlen, "resolver timeout must be 1..60000 ms "
+		    "and retries 0..10");
+		return -1;
+	}
+	if ((res = calloc(1, sizeof *res)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	res->conf = *conf;
+	if (res->conf.nns == 0)
+		resolver_system_ns(&res->conf);
+	*out = res;
+	return 0;
+}
+
+/* resolver_free - release the resolver */
+void
+resolver_free(resolver *res)
+{
+	free(res);
+}
+
+/* wait_fd - poll one fd until deadline: 1 ready, 0 timeout, -1 error */
+static int
+wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int64_t left;
+	int n;
+
+	for (;;) {
+		if ((left = deadline - now_ms()) <= 0)
+			return 0;
+		n = poll(&pfd, 1, (int)left);
+		if (n > 0)
+			return (pfd.revents & (events | POLLHUP)) ? 1 : -1;
+		if (n == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+/* connect_to - non-blocking socket connected to sa */
+static int
+connect_to(const struct sockaddr_storage *sa, socklen_t salen, int type,
+    int64_t deadline)
+{
+	int fd, soerr = 0;
+	socklen_t len = sizeof soerr;
+
+	fd = socket(sa->ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)sa, salen) == 0)
+		return fd;
+	if (errno == EINPROGRESS && wait_fd(fd, POLLOUT, deadline) == 1 &&
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 &&
+	    soerr == 0)
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/* io_all - read or write exactly len bytes on a non-blocking stream */
+static enum try_rc
+io_all(int fd, int writing, uint8_t *buf, size_t len, int64_t deadline)
+{
+	size_t done = 0;
+	ssize_t n;
+	int w;
+
+	while (done < len) {
+		n = writing ? send(fd, buf + done, len - done, MSG_NOSIGNAL) :
+		    recv(fd, buf + done, len - done, 0);
+		if (n > 0) {
+			done += (size_t)n;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			return TRY_ERROR;
+		if ((w = wait_fd(fd, writing ? POLLOUT : POLLIN, deadline)) <= 0)
+			return w == 0 ? TRY_TIMEOUT : TRY_ERROR;
+	}
+	return TRY_OK;
+}
+
+/* tcp_try - one exchange over TCP, 2-byte length prefix (RFC 1035 4.2.2) */
+static enum try_rc
+tcp_try(const struct sockaddr_storage *sa, socklen_t salen,
+    const uint8_t *q, size_t qlen, uint8_t *buf, size_t *rlen,
+    int64_t deadline)
+{
+	uint8_t out[2 + RES_QUERY_MAX], lenb[2];
+	enum try_rc rc;
+	int fd;
+
+	if ((fd = connect_to(sa, salen, SOCK_STREAM, deadline)) < 0)
+		return now_ms() >= deadline ? TRY_TIMEOUT : TRY_ERROR;
+	out[0] = qlen >> 8;
+	out[1] = qlen & 0xff;
+	memcpy(out + 2, q, qlen);
+	rc = io_all(fd, 1, out, qlen + 2, deadline);
+	if (rc == TRY_OK)
+		rc = io_all(fd, 0, lenb, 2, deadline);
+	if (rc == TRY_OK) {
+		*rlen = (size_t)lenb[0] << 8 | lenb[1];
+		rc = io_all(fd, 0, buf, *rlen, deadline);
+	}
+	close(fd);
+	if (rc == TRY_OK && !rmsg_matches(buf, *rlen, q, qlen))
+		rc = TRY_ERROR;
+	return rc;
+}
+
+/* udp_try - one exchange over UDP; foreign datagrams are ignored */
+static enum try_rc
+udp_try(const struct sockaddr_storage *sa, socklen_t salen,
+    const uint8_t *q, size_t qlen, uint8_t *buf, size_t *rlen,
+    int64_t deadline)
+{
+	enum try_rc rc = TRY_ERROR;
+	ssize_t n;
+	int fd, w;
+
+	if ((fd = connect_to(sa, salen, SOCK_DGRAM, deadline)) < 0)
+		return TRY_ERROR;
+	if (send(fd, q, qlen, 0) != (ssize_t)qlen)
+		goto out;
+	for (;;) {
+		if ((w = wait_fd(fd, POLLIN, deadline)) <= 0) {
+			rc = w == 0 ? TRY_TIMEOUT : TRY_ERROR;
+			break;
+		}
+		n = recv(fd, buf, RES_REPLY_MAX, 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n < 0)		/* ECONNREFUSED: nobody listens */
+			break;
+		if (rmsg_matches(buf, (size_t)n, q, qlen)) {
+			*rlen = (size_t)n;
+			rc = TRY_OK;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+/* ask_one - one server: UDP, TCP when truncated, no EDNS on FORMERR */
+static enum try_rc
+ask_one(const resolver *res, unsigned i, const char *name, uint8_t *buf,
+    size_t *rlen, int64_t deadline)
+{
+	uint8_t q[RES_QUERY_MAX];
+	int qlen, edns = res->conf.edns;
+	enum try_rc rc;
+
+again:
+	qlen = rmsg_query(name, (uint16_t)arc4random_uniform(65536), edns,
+	    q, sizeof q);
+	if (qlen < 0)
+		return TRY_ERROR;
+	rc = udp_try(&res->conf.ns[i], res->conf.nslen[i], q, (size_t)qlen,
+	    buf, rlen, deadline);
+	if (rc == TRY_OK && rmsg_truncated(buf, *rlen))
+		rc = tcp_try(&res->conf.ns[i], res->conf.nslen[i], q,
+		    (size_t)qlen, buf, rlen, deadline);
+	if (rc == TRY_OK && edns && rmsg_rcode(buf, *rlen) == ns_r_formerr) {
+		edns = 0;		/* RFC 6891 7: retry without OPT */
+		goto again;
+	}
+	if (rc == TRY_OK && rmsg_rcode(buf, *rlen) != ns_r_noerror &&
+	    rmsg_rcode(buf, *rlen) != ns_r_nxdomain)
+		rc = TRY_ERROR;		/* SERVFAIL, REFUSED, ...: next one */
+	return rc;
+}
+
+/* exchange - rounds over all servers until one answers or time is up */
+static dkim_dns_status
+exchange(const resolver *res, const char *name, uint8_t *buf, size_t *rlen,
+    int64_t deadline)
+{
+	unsigned round, i;
+	int64_t start, end;
+	int failed = 0;
+
+	for (round = 0; round <= res->conf.retries; round++)
+		for (i = 0; i < res->conf.nns; i++) {
+			if ((start = now_ms()) >= deadline)
+				return failed ? DKIM_DNS_SERVFAIL : DKIM_DNS_TIMEOUT;
+			end = start + res->conf.timeout_ms;
+			switch (ask_one(res, i, name, buf, rlen,
+			    end < deadline ? end : deadline)) {
+			case TRY_OK:
+				return DKIM_DNS_OK;
+			case TRY_ERROR:
+				failed = 1;
+				break;
+			case TRY_TIMEOUT:
+				break;
+			}
+		}
+	return failed ? DKIM_DNS_SERVFAIL : DKIM_DNS_TIMEOUT;
+}
+
+/* resolver_txt - TXT records at name, CNAMEs followed (resolver.h) */
+dkim_rc
+resolver_txt(resolver *res, const char *name, dkim_txt_answer *ans)
+{
+	char cur[NS_MAXDNAME], next[NS_MAXDNAME];
+	uint8_t *buf, q[RES_QUERY_MAX];
+	size_t rlen = 0;
+	uint32_t ttl = UINT32_MAX;
+	unsigned hops = 0;
+	int64_t deadline;
+	enum rmsg_result r = RMSG_FOLLOW;
+	dkim_dns_status st;
+
+	memset(ans, 0, sizeof *ans);	/* as dkim_lookup: *ans is not read */
+	if (name == NULL || *name == '\0' || strlen(name) >= sizeof cur ||
+	    rmsg_query(name, 0, 0, q, sizeof q) < 0)
+		return DKIM_EINVAL;	/* RFC 1035 2.3.4: labels 63, name 255 */
+	if ((buf = malloc(RES_REPLY_MAX)) == NULL)
+		return DKIM_ENOMEM;
+	deadline = now_ms() + (int64_t)(res->conf.retries + 1) *
+	    res->conf.nns * res->conf.timeout_ms;
+	strlcpy(cur, name, sizeof cur);
+	while (r == RMSG_FOLLOW) {
+		if ((st = exchange(res, cur, buf, &rlen, deadline)) != DKIM_DNS_OK) {
+			dkim_txt_answer_clear(ans);
+			ans->status = st;
+			ans->ttl = 0;
+			break;
+		}
+		if ((r = rmsg_interp(buf, rlen, cur, ans, &ttl, next, &hops)) ==
+		    RMSG_FOLLOW)
+			strlcpy(cur, next, sizeof cur);
+	}
+	free(buf);
+	if (r == RMSG_ENOMEM) {
+		dkim_txt_answer_clear(ans);
+		return DKIM_ENOMEM;
+	}
+	return DKIM_OK;
+}
+
+/* iface_query - dkim_lookup adapter */
+static dkim_rc
+iface_query(void *ctx, const char *name, dkim_txt_answer *ans)
+{
+	return resolver_txt(ctx, name, ans);
+}
+
+/* resolver_iface - the resolver as a dkim_lookup */
+dkim_lookup
+resolver_iface(resolver *res)
+{
+	dkim_lookup lk = { iface_query, res };
+
+	return lk;
+}
+
+/* resolver_status_str - lower-case name of a status */
+const char *
+resolver_status_str(dkim_dns_status st)
+{
+	switch (st) {
+	case DKIM_DNS_OK:	return "ok";
+	case DKIM_DNS_NXDOMAIN:	return "nxdomain";
+	case DKIM_DNS_NODATA:	return "nodata";
+	case DKIM_DNS_SERVFAIL:	return "servfail";
+	case DKIM_DNS_TIMEOUT:	return "timeout";
+	}
+	return "unknown";
+}
+
+/* resolver_status_temporary - SERVFAIL and TIMEOUT may go away */
+int
+resolver_status_temporary(dkim_dns_status st)
+{
+	return st == DKIM_DNS_SERVFAIL || st == DKIM_DNS_TIMEOUT;
+}

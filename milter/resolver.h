@@ -1,0 +1,106 @@
+/*
+ * resolver.h - thread-safe DNS TXT lookups for DKIM keys.
+ *
+ * SYNOPSIS
+ *	#include "resolver.h"
+ *
+ *	struct resolver_conf rc;
+ *	resolver_conf_init(&rc);
+ *	resolver_conf_add_ns(&rc, "127.0.0.1:22053", err, sizeof err);
+ *	resolver_new(&rc, &res, err, sizeof err);
+ *	dkim_lookup lk = resolver_iface(res);   (query() = resolver_txt)
+ *	resolver_txt(res, "sel._domainkey.example.com", &ans);
+ *	resolver_free(res);
+ *
+ * DESCRIPTION
+ *	One resolver is built at start-up from plain configuration (no
+ *	/etc/resolv.conf parsing per query, no per-thread set-up) and is then
+ *	immutable: any number of threads may call resolver_txt at once.
+ *
+ *	resolver_txt asks for TXT at a name and fills a dkim_txt_answer:
+ *	the strings of each TXT record concatenated (RFC 6376 3.6.2.2),
+ *	several records kept (up to DKIM_TXT_MAX), CNAME chains followed
+ *	(including chains the server did not finish), ttl = the smallest TTL
+ *	over the chain; for negative answers the RFC 2308 5 negative TTL
+ *	(min of the SOA TTL and SOA MINIMUM), 0 when the server sent no SOA.
+ *	Status mapping (same for verification and the guard):
+ *	  NOERROR with TXT     DKIM_DNS_OK
+ *	  NXDOMAIN             DKIM_DNS_NXDOMAIN   (permanent)
+ *	  NOERROR, no TXT      DKIM_DNS_NODATA     (permanent)
+ *	  SERVFAIL, REFUSED, other rcodes, bad replies, unreachable servers,
+ *	  CNAME loops          DKIM_DNS_SERVFAIL   (temporary)
+ *	  no reply in time     DKIM_DNS_TIMEOUT    (temporary)
+ *
+ *	Every lookup is bounded in time: each try waits at most timeout_ms
+ *	for one server; a round tries every server once; 1 + retries rounds.
+ *	So a lookup never takes longer than
+ *	  (1 + retries) * nservers * timeout_ms
+ *	(CNAME re-queries share that deadline).  Truncated UDP replies are
+ *	retried over TCP within the same deadline.  Queries carry EDNS0 with
+ *	a 1232-byte buffer.
+ *
+ * DIAGNOSTICS
+ *	resolver_new and resolver_conf_add_ns return -1 with err filled on
+ *	bad configuration (fatal at start-up).  resolver_txt returns DKIM_OK
+ *	whenever it produced an answer (including NXDOMAIN, SERVFAIL and
+ *	TIMEOUT); DKIM_ENOMEM / DKIM_EINVAL (name too long) otherwise.
+ */
+#ifndef DKIMGUARD_RESOLVER_H
+#define DKIMGUARD_RESOLVER_H
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "dkim.h"
+
+#define RESOLVER_MAX_NS 8
+
+/* resolver_conf - filled by the configuration code, copied by resolver_new */
+struct resolver_conf {
+	struct sockaddr_storage ns[RESOLVER_MAX_NS];	/* IPv4/IPv6 + port */
+	socklen_t nslen[RESOLVER_MAX_NS];
+	unsigned nns;		/* 0: the nameservers of /etc/resolv.conf */
+	unsigned timeout_ms;	/* per try and server (default 2000) */
+	unsigned retries;	/* extra rounds over all servers (default 1) */
+	int edns;		/* send EDNS0 OPT (default 1) */
+};
+
+typedef struct resolver resolver;
+
+/* resolver_conf_init - defaults, no nameservers */
+void resolver_conf_init(struct resolver_conf *conf);
+/*
+ * resolver_conf_add_ns - add one nameserver written as "1.2.3.4",
+ * "1.2.3.4:5353", "::1", "[::1]:5353" (port 53 when absent).
+ */
+int resolver_conf_add_ns(struct resolver_conf *conf, const char *spec,
+    char *err, size_t errlen);
+/*
+ * resolver_conf_add_list - add every server of a list separated by
+ * commas and/or whitespace ("127.0.0.1:22053, [::1]:22053").
+ */
+int resolver_conf_add_list(struct resolver_conf *conf, const char *list,
+    char *err, size_t errlen);
+
+/* resolver_new - immutable resolver from conf (copied); -1 + err on error */
+int resolver_new(const struct resolver_conf *conf, resolver **out,
+    char *err, size_t errlen);
+/* resolver_free - NULL is a no-op; no lookup may be running */
+void resolver_free(resolver *res);
+
+/*
+ * resolver_txt - TXT records at name (see DESCRIPTION).  *ans is
+ * overwritten without being read (like any dkim_lookup query); on DKIM_OK
+ * the caller owns it (dkim_txt_answer_clear).
+ */
+dkim_rc resolver_txt(resolver *res, const char *name, dkim_txt_answer *ans);
+
+/* resolver_iface - resolver_txt as a dkim_lookup (ctx = res) */
+dkim_lookup resolver_iface(resolver *res);
+
+/* resolver_status_str - "ok", "nxdomain", "nodata", "servfail", "timeout" */
+const char *resolver_status_str(dkim_dns_status st);
+/* resolver_status_temporary - 1 for SERVFAIL and TIMEOUT */
+int resolver_status_temporary(dkim_dns_status st);
+
+#endif /* DKIMGUARD_RESOLVER_H */

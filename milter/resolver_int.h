@@ -1,0 +1,59 @@
+/*
+ * resolver_int.h - contracts between resolver.c (transport),
+ *		    resolver_conf.c (configuration) and resolver_msg.c (DNS
+ *		    message encoding and decoding).  Not for use outside the
+ *		    resolver (and its unit test).
+ */
+#ifndef DKIMGUARD_RESOLVER_INT_H
+#define DKIMGUARD_RESOLVER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dkim.h"
+
+#define RES_QUERY_MAX 512	/* a TXT query for a <= 255-byte name fits */
+#define RES_REPLY_MAX 65535	/* largest TCP reply */
+#define RES_EDNS_SIZE 1232	/* EDNS0 UDP payload we advertise */
+#define RES_MAX_HOPS 8		/* CNAMEs followed in one lookup */
+
+struct resolver_conf;
+
+/* resolver_system_ns - nameservers of /etc/resolv.conf, else 127.0.0.1 */
+void resolver_system_ns(struct resolver_conf *conf);
+
+/* rmsg_interp - what one reply means for the lookup */
+enum rmsg_result {
+	RMSG_DONE = 0,		/* ans is final (status set) */
+	RMSG_FOLLOW,		/* chain ends in a CNAME without data: ask next */
+	RMSG_ENOMEM
+};
+
+/*
+ * rmsg_query - encode a TXT/IN query for name with id (RFC 1035 4.1),
+ * recursion desired, EDNS0 OPT when edns (RFC 6891 6.1.2).
+ * Returns the length, or -1 when name cannot be encoded.
+ */
+int rmsg_query(const char *name, uint16_t id, int edns, uint8_t *buf,
+    size_t size);
+/*
+ * rmsg_matches - 1 when reply answers query: same id, QR set, same
+ * question (names compared without case, RFC 4343).
+ */
+int rmsg_matches(const uint8_t *reply, size_t len, const uint8_t *query,
+    size_t qlen);
+/* rmsg_rcode - the RCODE of a reply that rmsg_matches accepted */
+int rmsg_rcode(const uint8_t *reply, size_t len);
+/* rmsg_truncated - TC bit (RFC 1035 4.2.1: retry over TCP) */
+int rmsg_truncated(const uint8_t *reply, size_t len);
+/*
+ * rmsg_interp - read a NOERROR/NXDOMAIN reply for name: follow the CNAME
+ * chain in the answer section, collect TXT records at its end into ans,
+ * keep *ttl the minimum seen.  RMSG_FOLLOW puts the name to ask next in
+ * next (size NS_MAXDNAME) and counts the hops in *hops.
+ */
+enum rmsg_result rmsg_interp(const uint8_t *reply, size_t len,
+    const char *name, dkim_txt_answer *ans, uint32_t *ttl, char *next,
+    unsigned *hops);
+
+#endif /* DKIMGUARD_RESOLVER_INT_H */

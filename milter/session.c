@@ -1,0 +1,297 @@
+/*
+ * session.c - libmilter callbacks: one connection, its messages.
+ *
+ * The path of a message: negotiate -> connect -> envfrom (decide, take
+ * the snapshot) -> header* (library) -> eoh (pick signers) -> body*
+ * (library, streamed) -> eom (sign or verify, act) -> abort/close.
+ */
+#define _GNU_SOURCE		/* asprintf */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "actions.h"
+#include "ar.h"
+#include "log.h"
+#include "session.h"
+#include "signing.h"
+#include "verifying.h"
+
+/* conn_get - the connection state, created on first use */
+static struct conn *
+conn_get(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL && (c = calloc(1, sizeof *c)) != NULL)
+		smfi_setpriv(ctx, c);
+	return c;
+}
+
+/* msg_end - release a message and its snapshot reference */
+static void
+msg_end(struct conn *c)
+{
+	struct msgctx *m;
+
+	if (c == NULL || (m = c->msg) == NULL)
+		return;
+	dkim_msg_free(m->dm);
+	snapshot_release(m->snap);
+	free(m->from);
+	free(m);
+	c->msg = NULL;
+}
+
+/* symval - a macro value or NULL */
+static const char *
+symval(SMFICTX *ctx, const char *name)
+{
+	const char *v = smfi_getsymval(ctx, (char *)name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* s_negotiate - LEADSPC, no replies for headers and body, macros */
+static sfsistat
+s_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct conn *c = conn_get(ctx);
+	unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NR_HDR | SMFIP_NR_BODY |
+	    SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+
+	if (c == NULL)
+		return SMFIS_REJECT;
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
+	    SMFIF_SETSYMLIST);
+	*pf1 = f1 & want;
+	*pf2 = *pf3 = 0;
+	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
+	c->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
+	if (f0 & SMFIF_SETSYMLIST) {
+		smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name}");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen}");
+		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* s_connect - remember the client address (none: local submission) */
+static sfsistat
+s_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	struct conn *c = conn_get(ctx);
+	const char *dn;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	if (sa != NULL && (sa->sa_family == AF_INET ||
+	    sa->sa_family == AF_INET6)) {
+		memcpy(&c->addr, sa, sa->sa_family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+		c->has_addr = 1;
+	}
+	if (!c->has_addr || inet_ntop(sa->sa_family, sa->sa_family == AF_INET ?
+	    (void *)&((struct sockaddr_in *)sa)->sin_addr :
+	    (void *)&((struct sockaddr_in6 *)sa)->sin6_addr, c->addr_str,
+	    sizeof c->addr_str) == NULL)
+		snprintf(c->addr_str, sizeof c->addr_str, "local (%s)",
+		    host != NULL ? host : "?");
+	if ((dn = symval(ctx, "{daemon_name}")) != NULL)
+		snprintf(c->daemon_name, sizeof c->daemon_name, "%s", dn);
+	return SMFIS_CONTINUE;
+}
+
+/* msg_start - decide and set up one message; NULL on ENOMEM */
+static struct msgctx *
+msg_start(SMFICTX *ctx, struct conn *c, const char *sender)
+{
+	struct decide_input in;
+	struct msgctx *m;
+	const char *v;
+
+	if ((m = calloc(1, sizeof *m)) == NULL)
+		return NULL;
+	m->snap = snapshot_acquire();
+	snprintf(m->qid, sizeof m->qid, "%s",
+	    (v = symval(ctx, "i")) != NULL ? v : "NOQUEUE");
+	snprintf(m->envfrom, sizeof m->envfrom, "%s", sender);
+	in.client = c->has_addr ? (struct sockaddr *)&c->addr : NULL;
+	in.auth_authen = symval(ctx, "{auth_authen}");
+	in.daemon_name = c->daemon_name[0] ? c->daemon_name :
+	    symval(ctx, "{daemon_name}");
+	m->decision = decide(&m->snap->policy, &in, &m->why);
+	c->msg = m;
+	return m;
+}
+
+/* s_envfrom - new message: decision, snapshot, library context */
+static sfsistat
+s_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_get(ctx);
+	struct msgctx *m;
+	char sender[512];
+	dkim_rc rc;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	msg_end(c);
+	snprintf(sender, sizeof sender, "%s", argv[0] ? argv[0] : "");
+	if (sender[0] == '<')
+		memmove(sender, sender + 1, strlen(sender));
+	sender[strcspn(sender, ">")] = '\0';
+	if ((m = msg_start(ctx, c, sender)) == NULL)
+		return SMFIS_TEMPFAIL;
+	log_debug("%s: %s from %s: %s", m->qid, decision_str(m->decision),
+	    c->addr_str, m->why);
+	if (m->decision == DECIDE_SKIP) {
+		msg_end(c);
+		return SMFIS_ACCEPT;
+	}
+	if ((rc = dkim_msg_new(&m->snap->dopt, &m->dm)) != DKIM_OK) {
+		msg_fail(m, "new message", rc);
+		return act_internal_error(ctx, m);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* note_header - From: for signing, our A-R fields for verifying */
+static void
+note_header(struct msgctx *m, const char *name, const char *value)
+{
+	if (strcasecmp(name, "From") == 0 && m->nfrom++ == 0 &&
+	    (m->from = strdup(value)) == NULL)
+		msg_fail(m, "header", DKIM_ENOMEM);
+	if (m->decision == DECIDE_VERIFY &&
+	    strcasecmp(name, "Authentication-Results") == 0) {
+		m->ar_seen++;
+		if (ar_is_ours(value, m->snap->authserv_id) &&
+		    m->nar_ours < MSG_MAX_OURS_AR)
+			m->ar_ours[m->nar_ours++] = m->ar_seen;
+	}
+}
+
+/* s_header - one field to the library, exactly as received */
+static sfsistat
+s_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = conn_get(ctx);
+	struct msgctx *m = c != NULL ? c->msg : NULL;
+	char *spaced = NULL;
+	dkim_rc rc;
+
+	if (m != NULL && !m->failed) {
+		note_header(m, name, value);
+		/* without LEADSPC the MTA dropped the space after ':' */
+		if (!c->leadspc && asprintf(&spaced, " %s", value) < 0)
+			spaced = NULL;
+		rc = dkim_msg_header_nv(m->dm, name, c->leadspc ? value :
+		    spaced != NULL ? spaced : value);
+		free(spaced);
+		if (rc != DKIM_OK)
+			msg_fail(m, "header", rc);
+	}
+	return c != NULL && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* s_eoh - choose the signers, then end the library's header phase */
+static sfsistat
+s_eoh(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+	struct msgctx *m = c != NULL ? c->msg : NULL;
+	dkim_rc rc;
+
+	if (m == NULL || m->failed)
+		return SMFIS_CONTINUE;
+	if (m->decision == DECIDE_SIGN && signing_select(m) == 0) {
+		msg_end(c);
+		return SMFIS_ACCEPT;	/* nothing to sign: leave it be */
+	}
+	if (!m->failed && (rc = dkim_msg_eoh(m->dm)) != DKIM_OK)
+		msg_fail(m, "end of headers", rc);
+	return SMFIS_CONTINUE;
+}
+
+/* s_body - one chunk, streamed to the body hashes */
+static sfsistat
+s_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn *c = conn_get(ctx);
+	struct msgctx *m = c != NULL ? c->msg : NULL;
+	dkim_rc rc;
+
+	if (m != NULL && !m->failed &&
+	    (rc = dkim_msg_body(m->dm, chunk, len)) != DKIM_OK)
+		msg_fail(m, "body", rc);
+	return c != NULL && c->nr_body ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* s_eom - finish the hashes, then sign or verify */
+static sfsistat
+s_eom(SMFICTX *ctx)
+{
+	struct conn *c = conn_get(ctx);
+	struct msgctx *m = c != NULL ? c->msg : NULL;
+	const char *qid;
+	dkim_rc rc;
+	sfsistat st;
+
+	if (m == NULL)
+		return SMFIS_CONTINUE;
+	if ((qid = symval(ctx, "i")) != NULL)
+		snprintf(m->qid, sizeof m->qid, "%s", qid);
+	if (!m->failed && (rc = dkim_msg_eom(m->dm)) != DKIM_OK)
+		msg_fail(m, "end of message", rc);
+	if (m->failed)
+		st = act_internal_error(ctx, m);
+	else if (m->decision == DECIDE_SIGN)
+		st = signing_finish(ctx, c, m);
+	else
+		st = verifying_finish(ctx, c, m);
+	msg_end(c);
+	return st;
+}
+
+/* s_abort - the MTA dropped the message */
+static sfsistat
+s_abort(SMFICTX *ctx)
+{
+	msg_end(smfi_getpriv(ctx));
+	return SMFIS_CONTINUE;
+}
+
+/* s_close - the connection ends */
+static sfsistat
+s_close(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+
+	msg_end(c);
+	free(c);
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc session_desc = {
+	.xxfi_name = "dkimguard",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
+	    SMFIF_SETSYMLIST,
+	.xxfi_connect = s_connect,
+	.xxfi_envfrom = s_envfrom,
+	.xxfi_header = s_header,
+	.xxfi_eoh = s_eoh,
+	.xxfi_body = s_body,
+	.xxfi_eom = s_eom,
+	.xxfi_abort = s_abort,
+	.xxfi_close = s_close,
+	.xxfi_negotiate = s_negotiate,
+};

@@ -1,0 +1,34 @@
+/*
+ * sign_guard.h - the one hook between signing and the published-key
+ * guard (guard.h).
+ *
+ * DESCRIPTION
+ *	After dkim_msg_sign has made signature i of a message and before the
+ *	field is added, sign_guard_allows asks the guard whether
+ *	s._domainkey.d publishes the public half of the key, applies
+ *	GuardAction, and (SelfVerify) verifies the new signature against the
+ *	published record.  The caller adds the field only for SG_SIGN and
+ *	SG_HOLD; SG_TEMPFAIL ends the message with the reply in out->reply.
+ */
+#ifndef DKIMGUARD_SIGN_GUARD_H
+#define DKIMGUARD_SIGN_GUARD_H
+
+#include "msgctx.h"
+
+enum sg_result {
+	SG_SIGN = 0,	/* add the field */
+	SG_HOLD,	/* add the field and quarantine the message */
+	SG_SKIP,	/* leave this signature out */
+	SG_TEMPFAIL	/* refuse the message for now */
+};
+
+struct sg_outcome {
+	enum sg_result result;
+	char reply[400];	/* SMTP text for SG_TEMPFAIL, reason for HOLD */
+};
+
+/* sign_guard_allows - the guard's decision for signature i of m */
+enum sg_result sign_guard_allows(struct msgctx *m, size_t i,
+    struct sg_outcome *out);
+
+#endif /* DKIMGUARD_SIGN_GUARD_H */

@@ -1,0 +1,158 @@
+/*
+ * signing.c - choose signing keys and add DKIM-Signature fields
+ * (see signing.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions.h"
+#include "addr.h"
+#include "config.h"
+#include "log.h"
+#include "sign_guard.h"
+#include "signing.h"
+
+static const dkim_canon canon_h[] = { DKIM_CANON_RELAXED, DKIM_CANON_RELAXED,
+    DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE };
+static const dkim_canon canon_b[] = { DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE,
+    DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE };
+
+/* lookup_address - signing table entries for one address */
+static size_t
+lookup_address(struct msgctx *m, const char *value)
+{
+	char local[512], domain[256];
+
+	if (addr_split(value, local, sizeof local, domain, sizeof domain) < 0)
+		return 0;
+	return signtable_match(m->snap->st, local, domain,
+	    m->snap->sign_flags, m->sel, MSG_MAX_SIGNERS);
+}
+
+/* add_signer - register m->sel[i] with the library */
+static int
+add_signer(struct msgctx *m, size_t i)
+{
+	const struct config *cfg = m->snap->cfg;
+	dkim_sign_req req;
+	char err[256];
+	dkim_rc rc;
+
+	dkim_sign_req_init(&req);
+	req.domain = m->sel[i].domain;
+	req.selector = m->sel[i].key->selector;
+	req.identity = m->sel[i].identity[0] ? m->sel[i].identity : NULL;
+	req.key = m->sel[i].key->key;
+	req.hcanon = canon_h[cfg->canonicalization];
+	req.bcanon = canon_b[cfg->canonicalization];
+	if (m->snap->sign_headers != NULL)
+		req.headers = m->snap->sign_headers;
+	if (m->snap->oversign != NULL)
+		req.oversign = m->snap->oversign;
+	req.expire = (unsigned long)cfg->signature_ttl;
+	rc = dkim_msg_add_signer(m->dm, &req, &m->sel_idx[i], err, sizeof err);
+	if (rc != DKIM_OK) {
+		log_errx("%s: cannot sign with key '%s' (%s): %s", m->qid,
+		    m->sel[i].key->name, m->sel[i].key->where, err);
+		msg_fail(m, "add signer", rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* signing_select - From: (or envelope sender) through the signing table */
+int
+signing_select(struct msgctx *m)
+{
+	size_t i;
+
+	if (m->snap->st == NULL)
+		return 0;
+	if (m->nfrom != 1) {
+		log_warnx("%s: not signing: %u From: fields (need exactly one)",
+		    m->qid, m->nfrom);
+		return 0;
+	}
+	m->nsel = lookup_address(m, m->from);
+	if (m->nsel == 0 && m->snap->cfg->match_envelope_sender &&
+	    m->envfrom[0] != '\0')
+		m->nsel = lookup_address(m, m->envfrom);
+	if (m->nsel == 0) {
+		log_info("%s: not signing: no signing table entry for %s",
+		    m->qid, m->from);
+		return 0;
+	}
+	for (i = 0; i < m->nsel; i++)
+		if (add_signer(m, i) < 0)
+			return -1;
+	return (int)m->nsel;
+}
+
+/* sign_one - make, check and add signature i; 0, or the stop status */
+static sfsistat
+sign_one(SMFICTX *ctx, const struct conn *c, struct msgctx *m, size_t i,
+    int *hold, char *holdwhy, size_t holdlen)
+{
+	struct sg_outcome g;
+	char *value = NULL, err[256];
+	dkim_rc rc;
+
+	rc = dkim_msg_sign(m->dm, m->sel_idx[i], &value, err, sizeof err);
+	if (rc != DKIM_OK) {
+		msg_fail(m, err, rc);
+		return act_internal_error(ctx, m);
+	}
+	switch (sign_guard_allows(m, i, &g)) {
+	case SG_TEMPFAIL:
+		free(value);
+		return act_final(ctx, m, ACTION_TEMPFAIL, GUARD_REPLY_RCODE,
+		    GUARD_REPLY_XCODE, g.reply);
+	case SG_SKIP:
+		log_warnx("%s: signature d=%s s=%s left out (GuardAction "
+		    "unsigned)", m->qid, m->sel[i].domain,
+		    m->sel[i].key->selector);
+		free(value);
+		return SMFIS_CONTINUE;
+	case SG_HOLD:
+		*hold = 1;
+		snprintf(holdwhy, holdlen, "%s", g.reply);
+		break;
+	case SG_SIGN:
+		break;
+	}
+	if (act_insert_header(ctx, c, m, "DKIM-Signature", value) < 0) {
+		free(value);
+		msg_fail(m, "insert header", DKIM_EIO);
+		return act_internal_error(ctx, m);
+	}
+	log_info("%s: %ssigned d=%s s=%s a=%s (%s)", m->qid,
+	    m->snap->cfg->dry_run ? "dry run: would have " : "",
+	    m->sel[i].domain, m->sel[i].key->selector,
+	    dkim_alg_str(dkim_key_alg(m->sel[i].key->key)), m->why);
+	free(value);
+	return SMFIS_CONTINUE;
+}
+
+/* signing_finish - every signature, in reverse so the first is on top */
+sfsistat
+signing_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
+{
+	char holdwhy[400] = "";
+	int hold = 0;
+	size_t i;
+	sfsistat st;
+
+	for (i = m->nsel; i-- > 0;) {
+		st = sign_one(ctx, c, m, i, &hold, holdwhy, sizeof holdwhy);
+		if (st != SMFIS_CONTINUE)
+			return st;
+	}
+	if (hold) {
+		log_warnx("%s: held: %s; release with: postsuper -H %s",
+		    m->qid, holdwhy, m->qid);
+		return act_final(ctx, m, ACTION_QUARANTINE, NULL, NULL,
+		    holdwhy);
+	}
+	return SMFIS_CONTINUE;
+}

@@ -1,0 +1,248 @@
+/*
+ * signtable.c - parse and search the signing table (see signtable.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "signtable.h"
+
+struct signkey {
+	const struct keyent *key;
+	char *identity;		/* NULL: none */
+};
+
+struct signent {
+	char *pattern;
+	size_t nkeys;
+	struct signkey *keys;
+};
+
+struct signtable {
+	enum tables_kind kind;
+	size_t n, cap;
+	struct signent *ent;
+};
+
+struct st_state {
+	struct signtable *st;
+	const struct keytable *kt;
+	struct errlist *el;
+};
+
+/* ent_keys - resolve KEYNAME[:IDENTITY] fields into e->keys */
+static int
+ent_keys(struct st_state *s, const char *file, unsigned line,
+    struct signent *e, char **f, int nf)
+{
+	int i;
+
+	if ((e->keys = calloc((size_t)nf, sizeof *e->keys)) == NULL)
+		return -1;
+	for (i = 0; i < nf; i++) {
+		char *colon = strchr(f[i], ':');
+		if (colon != NULL)
+			*colon++ = '\0';
+		e->keys[i].key = keytable_find(s->kt, f[i]);
+		if (e->keys[i].key == NULL) {
+			errlist_add(s->el, "%s:%u: key name '%s' is not in "
+			    "the key table", file, line, f[i]);
+			continue;
+		}
+		if (colon != NULL && (e->keys[i].identity =
+		    strdup(colon)) == NULL)
+			return -1;
+		e->nkeys++;
+	}
+	return 0;
+}
+
+/* user_any - "user@*": the one other '*' a plain table knows */
+static int
+user_any(const char *p)
+{
+	size_t n = strlen(p);
+
+	return n > 2 && strcmp(p + n - 2, "@*") == 0 &&
+	    strchr(p, '*') == p + n - 1;
+}
+
+/* st_line - PATTERN KEYNAME... */
+static int
+st_line(void *arg, const char *file, unsigned line, char **f, int nf,
+    char *rest)
+{
+	struct st_state *s = arg;
+	struct signtable *st = s->st;
+	struct signent *e;
+
+	if (nf < 2) {
+		errlist_add(s->el, "%s:%u: expected PATTERN KEYNAME...",
+		    file, line);
+		return 0;
+	}
+	if (st->kind == TABLES_FILE && strchr(f[0], '*') != NULL &&
+	    strcmp(f[0], "*") != 0 && !user_any(f[0])) {
+		errlist_add(s->el, "%s:%u: '%s': wildcards need a refile: "
+		    "table (SigningTable refile:%s)", file, line, f[0], file);
+		return 0;
+	}
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 8;
+		if ((e = realloc(st->ent, cap * sizeof *e)) == NULL)
+			return -1;
+		st->ent = e;
+		st->cap = cap;
+	}
+	e = &st->ent[st->n++];
+	memset(e, 0, sizeof *e);
+	if ((e->pattern = strdup(f[0])) == NULL)
+		return -1;
+	return ent_keys(s, file, line, e, f + 1, nf - 1);
+}
+
+/* signtable_free - NULL is a no-op */
+void
+signtable_free(struct signtable *st)
+{
+	size_t i, k;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->n; i++) {
+		for (k = 0; k < st->ent[i].nkeys; k++)
+			free(st->ent[i].keys[k].identity);
+		free(st->ent[i].keys);
+		free(st->ent[i].pattern);
+	}
+	free(st->ent);
+	free(st);
+}
+
+/* signtable_load - parse the whole table */
+struct signtable *
+signtable_load(const char *spec, const struct keytable *kt,
+    struct errlist *el)
+{
+	struct st_state s;
+	const char *path;
+	unsigned before = el->count;
+
+	if ((s.st = calloc(1, sizeof *s.st)) == NULL)
+		return NULL;
+	path = tables_spec(spec, &s.st->kind);
+	s.kt = kt;
+	s.el = el;
+	if (tables_read(path, st_line, &s, el) < 0 || el->count != before) {
+		signtable_free(s.st);
+		return NULL;
+	}
+	return s.st;
+}
+
+/* put_sel - append entry e's keys to out, skipping duplicates */
+static size_t
+put_sel(const struct signent *e, const char *domain, struct sigsel *out,
+    size_t n, size_t max)
+{
+	size_t k, j;
+
+	for (k = 0; k < e->nkeys && n < max; k++) {
+		const struct keyent *key = e->keys[k].key;
+		const char *id = e->keys[k].identity;
+		const char *d = strcmp(key->domain, "%") == 0 ?
+		    domain : key->domain;
+
+		for (j = 0; j < n; j++)
+			if (out[j].key == key &&
+			    strcasecmp(out[j].domain, d) == 0)
+				break;
+		if (j < n)
+			continue;
+		out[n].key = key;
+		snprintf(out[n].domain, sizeof out[n].domain, "%s", d);
+		out[n].identity[0] = '\0';
+		if (id != NULL) {
+			const char *pct = strchr(id, '%');
+			if (pct != NULL)
+				snprintf(out[n].identity,
+				    sizeof out[n].identity, "%.*s%s%s",
+				    (int)(pct - id), id, domain, pct + 1);
+			else
+				snprintf(out[n].identity,
+				    sizeof out[n].identity, "%s", id);
+		}
+		n++;
+	}
+	return n;
+}
+
+/* match_refile - wildcard patterns against local@domain in file order */
+static size_t
+match_refile(const struct signtable *st, const char *addr,
+    const char *domain, int flags, struct sigsel *out, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < st->n && n < max; i++)
+		if (tables_glob(st->ent[i].pattern, addr)) {
+			n = put_sel(&st->ent[i], domain, out, n, max);
+			if (!(flags & SIGNTABLE_MULTIPLE))
+				break;
+		}
+	return n;
+}
+
+/* match_key - entries whose pattern equals key; *done on first hit */
+static size_t
+match_key(const struct signtable *st, const char *key, const char *domain,
+    int flags, struct sigsel *out, size_t n, size_t max, int *done)
+{
+	size_t i;
+
+	for (i = 0; i < st->n && n < max && !*done; i++)
+		if (strcasecmp(st->ent[i].pattern, key) == 0) {
+			n = put_sel(&st->ent[i], domain, out, n, max);
+			if (!(flags & SIGNTABLE_MULTIPLE))
+				*done = 1;
+		}
+	return n;
+}
+
+/* signtable_match - see signtable.h for the order of candidates */
+size_t
+signtable_match(const struct signtable *st, const char *local,
+    const char *domain, int flags, struct sigsel *out, size_t max)
+{
+	char key[600];
+	const char *p;
+	size_t n = 0;
+	int done = 0;
+
+	if (local == NULL)
+		local = "";
+	if (st == NULL || *domain == '\0')
+		return 0;
+	snprintf(key, sizeof key, "%s@%s", local, domain);
+	if (st->kind == TABLES_REFILE)
+		return match_refile(st, key, domain, flags, out, max);
+	if (*local != '\0')
+		n = match_key(st, key, domain, flags, out, n, max, &done);
+	n = match_key(st, domain, domain, flags, out, n, max, &done);
+	for (p = strchr(domain, '.'); *local != '\0' && p != NULL;
+	    p = strchr(p + 1, '.')) {
+		snprintf(key, sizeof key, "%s@%s", local, p);
+		n = match_key(st, key, domain, flags, out, n, max, &done);
+	}
+	for (p = strchr(domain, '.'); p != NULL; p = strchr(p + 1, '.'))
+		n = match_key(st, p, domain, flags, out, n, max, &done);
+	for (p = strchr(domain, '.'); (flags & SIGNTABLE_SUBDOMAINS) &&
+	    p != NULL; p = strchr(p + 1, '.'))
+		n = match_key(st, p + 1, domain, flags, out, n, max, &done);
+	if (*local != '\0') {
+		snprintf(key, sizeof key, "%s@*", local);
+		n = match_key(st, key, domain, flags, out, n, max, &done);
+	}
+	return match_key(st, "*", domain, flags, out, n, max, &done);
+}

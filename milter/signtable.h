@@ -1,0 +1,52 @@
+/*
+ * signtable.h - the signing table: which keys sign mail from an address.
+ *
+ * DESCRIPTION
+ *	Line: PATTERN KEYNAME [KEYNAME ...]; a KEYNAME may carry a signer
+ *	identity as "KEYNAME:IDENTITY" (OpenDKIM's optional second value,
+ *	"%" in it = the matched domain).  Several KEYNAMEs on one line give
+ *	several signatures (e.g. RSA + Ed25519).
+ *
+ *	Plain table ("PATH" or "file:PATH"), OpenDKIM's lookup order for an
+ *	address user@sub.example.com, first hit wins:
+ *	  user@sub.example.com, sub.example.com,
+ *	  user@.example.com, user@.com, .example.com, .com,
+ *	  [SubDomains: example.com, com], user@*, *
+ *	refile:PATH: each PATTERN is a wildcard ('*' matches anything)
+ *	against "user@domain", in file order.
+ *	With MultipleSignatures every match is applied, not only the first.
+ */
+#ifndef DKIMGUARD_SIGNTABLE_H
+#define DKIMGUARD_SIGNTABLE_H
+
+#include <stddef.h>
+
+#include "errlist.h"
+#include "keytable.h"
+#include "tables.h"
+
+struct signtable;
+
+/* sigsel - one signature to make: key + resolved d= and i= */
+struct sigsel {
+	const struct keyent *key;
+	char domain[256];	/* d= (key's domain, or the matched one) */
+	char identity[320];	/* i=, "" for none */
+};
+
+/* signtable_load - parse spec; every KEYNAME must be in kt */
+struct signtable *signtable_load(const char *spec,
+    const struct keytable *kt, struct errlist *el);
+void signtable_free(struct signtable *st);
+
+#define SIGNTABLE_SUBDOMAINS	0x01
+#define SIGNTABLE_MULTIPLE	0x02
+
+/*
+ * signtable_match - signatures for local@domain (local may be NULL).
+ * Fills out[0..max-1]; returns how many (0: no entry matches).
+ */
+size_t signtable_match(const struct signtable *st, const char *local,
+    const char *domain, int flags, struct sigsel *out, size_t max);
+
+#endif /* DKIMGUARD_SIGNTABLE_H */

@@ -1,0 +1,339 @@
+/*
+ * snapshot.c - build, swap and release configuration snapshots
+ * (see snapshot.h).
+ */
+#include <pthread.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "keyfile.h"
+#include "log.h"
+#include "snapshot.h"
+
+static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct snapshot *snap_current;
+static unsigned long snap_generation;
+static struct snapshot_env snap_env;
+
+/* snapshot_env_set - remember the process-wide DNS stack */
+void
+snapshot_env_set(const struct snapshot_env *env)
+{
+	snap_env = *env;
+}
+
+/* snapshot_free - release everything a snapshot owns */
+static void
+snapshot_free(struct snapshot *s)
+{
+	if (s == NULL)
+		return;
+	guard_free(s->guard);
+	dnscache_free(s->test_cache);
+	dkim_lookup_file_free(s->testkeys);
+	signtable_free(s->st);
+	keytable_free(s->kt);
+	netlist_free(s->internal);
+	free(s->sign_headers);
+	free(s->oversign);
+	config_free(s->cfg);
+	free(s);
+}
+
+/* header_list - a config LIST as the library wants it; "-": empty */
+static const char **
+header_list(char **l, int allow_none)
+{
+	const char **out;
+	size_t n = 0, i;
+
+	while (l[n] != NULL)
+		n++;
+	if (n == 0)
+		return NULL;
+	if ((out = calloc(n + 1, sizeof *out)) == NULL)
+		return NULL;
+	if (allow_none && n == 1 && strcmp(l[0], "-") == 0)
+		return out;
+	for (i = 0; i < n; i++)
+		out[i] = l[i];
+	return out;
+}
+
+/* key_policy - who may own key files: root and the UserID user */
+static int
+key_policy(const struct config *cfg, struct keyfile_policy *pol,
+    char *user, size_t len, struct errlist *el)
+{
+	struct passwd *pw;
+
+	memset(pol, 0, sizeof *pol);
+	pol->require_safe = cfg->require_safe_keys;
+	if (*cfg->user_id == '\0')
+		return 0;
+	snprintf(user, len, "%.*s", (int)strcspn(cfg->user_id, ":"),
+	    cfg->user_id);
+	if ((pw = getpwnam(user)) == NULL) {
+		errlist_add(el, "%s:%u: option 'UserID': no such user '%s'",
+		    cfg->path, cfg->line[OPTID_UserID], user);
+		return -1;
+	}
+	pol->uid = pw->pw_uid;
+	pol->user = user;
+	return 0;
+}
+
+/* load_tables - key table, keys, signing table */
+static int
+load_tables(struct snapshot *s, struct errlist *el)
+{
+	const struct config *cfg = s->cfg;
+	struct keyfile_policy pol;
+	char user[64];
+
+	if (*cfg->key_table == '\0' && *cfg->signing_table == '\0')
+		return 0;
+	if (*cfg->key_table == '\0' || *cfg->signing_table == '\0') {
+		errlist_add(el, "%s: KeyTable and SigningTable go together; "
+		    "set both or neither", cfg->path);
+		return -1;
+	}
+	if (key_policy(cfg, &pol, user, sizeof user, el) < 0)
+		return -1;
+	if ((s->kt = keytable_load(cfg->key_table, el)) == NULL)
+		return -1;
+	if (keyfile_load_table(s->kt, &pol, el) < 0)
+		return -1;
+	if ((s->st = signtable_load(cfg->signing_table, s->kt, el)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* load_lookup - TestKeys file or the process-wide DNS lookup */
+static int
+load_lookup(struct snapshot *s, struct errlist *el)
+{
+	char err[256];
+	struct dnscache_conf cc;
+
+	if (*s->cfg->test_keys == '\0') {
+		s->lookup = snap_env.dns;
+		return 0;
+	}
+	if (dkim_lookup_file_open(s->cfg->test_keys, &s->testkeys, err,
+	    sizeof err) != DKIM_OK) {
+		errlist_add(el, "%s:%u: option 'TestKeys': %s", s->cfg->path,
+		    s->cfg->line[OPTID_TestKeys], err);
+		return -1;
+	}
+	s->lookup = dkim_lookup_file_iface(s->testkeys);
+	dnscache_conf_init(&cc);
+	if (dnscache_new(&cc, s->lookup, &s->test_cache) != DKIM_OK) {
+		errlist_add(el, "TestKeys: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* guard_log - the guard's log lines go through our logger */
+static void
+guard_log(void *arg, int prio, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (prio <= LOG_ERR)
+		log_errx("%s", buf);
+	else if (prio == LOG_WARNING)
+		log_warnx("%s", buf);
+	else if (prio == LOG_NOTICE)
+		log_notice("%s", buf);
+	else if (prio == LOG_INFO)
+		log_info("%s", buf);
+	else
+		log_debug("%s", buf);
+}
+
+/* load_guard - one guard entry per key table entry with a fixed domain */
+static int
+load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
+{
+	struct guard_conf gc;
+	size_t i;
+
+	if (s->kt == NULL)
+		return 0;
+	guard_conf_init(&gc);
+	gc.cache = s->test_cache != NULL ? s->test_cache : snap_env.dns_cache;
+	gc.grace = (unsigned)s->cfg->guard_grace;
+	gc.dry_run = s->cfg->dry_run;
+	gc.log = guard_log;
+	if (gc.cache == NULL || guard_new(&gc, &s->guard) != DKIM_OK) {
+		errlist_add(el, "guard: cannot start (no DNS cache)");
+		return -1;
+	}
+	for (i = 0; i < s->kt->n; i++) {
+		const struct keyent *e = &s->kt->ent[i];
+		if (strcmp(e->domain, "%") == 0)
+			continue;	/* added when first used, see sign_guard */
+		if (guard_add_key(s->guard, e->domain, e->selector, e->key,
+		    (guard_action)s->cfg->guard_action) == NULL) {
+			errlist_add(el, "%s: guard: cannot add key '%s'",
+			    e->where, e->name);
+			return -1;
+		}
+	}
+	guard_inherit(s->guard, old != NULL ? old->guard : NULL);
+	guard_check_all(s->guard);
+	if (!snap_env.check_only && guard_start(s->guard) < 0) {
+		errlist_add(el, "guard: cannot start the refresher thread");
+		return -1;
+	}
+	return 0;
+}
+
+/* fill_derived - values computed once from the configuration */
+static int
+fill_derived(struct snapshot *s, struct errlist *el)
+{
+	struct config *cfg = s->cfg;
+
+	if ((s->internal = netlist_new(cfg->internal_hosts)) == NULL) {
+		errlist_add(el, "InternalHosts: out of memory");
+		return -1;
+	}
+	s->policy.mode = cfg->mode;
+	s->policy.internal = s->internal;
+	s->policy.submission = cfg->submission_services;
+	dkim_options_init(&s->dopt);
+	s->dopt.max_signatures = (unsigned)cfg->max_verify_signatures;
+	s->dopt.allow_sha1 = cfg->allow_sha1;
+	s->dopt.min_rsa_bits = (unsigned)cfg->min_key_bits;
+	if (*cfg->authserv_id != '\0')
+		snprintf(s->authserv_id, sizeof s->authserv_id, "%s",
+		    cfg->authserv_id);
+	else if (gethostname(s->authserv_id, sizeof s->authserv_id) < 0)
+		strcpy(s->authserv_id, "localhost");
+	s->sign_flags = (cfg->sub_domains ? SIGNTABLE_SUBDOMAINS : 0) |
+	    (cfg->multiple_signatures ? SIGNTABLE_MULTIPLE : 0);
+	s->sign_headers = header_list(cfg->sign_headers, 0);
+	s->oversign = header_list(cfg->oversign_headers, 1);
+	return 0;
+}
+
+/* snapshot_build - configuration, tables, keys, lookup, guard */
+struct snapshot *
+snapshot_build(const char *path, struct errlist *el)
+{
+	struct snapshot *s, *old;
+	int rc;
+
+	if ((s = calloc(1, sizeof *s)) == NULL) {
+		errlist_add(el, "out of memory");
+		return NULL;
+	}
+	atomic_init(&s->refs, 1);
+	if ((s->cfg = config_load(path, el)) == NULL ||
+	    fill_derived(s, el) < 0 || load_tables(s, el) < 0 ||
+	    load_lookup(s, el) < 0) {
+		snapshot_free(s);
+		return NULL;
+	}
+	old = snapshot_acquire();
+	rc = load_guard(s, old, el);
+	snapshot_release(old);
+	if (rc < 0) {
+		snapshot_free(s);
+		return NULL;
+	}
+	pthread_mutex_lock(&snap_lock);
+	s->generation = ++snap_generation;
+	pthread_mutex_unlock(&snap_lock);
+	return s;
+}
+
+/* snapshot_install - swap the current pointer */
+void
+snapshot_install(struct snapshot *s)
+{
+	struct snapshot *old;
+
+	pthread_mutex_lock(&snap_lock);
+	old = snap_current;
+	snap_current = s;
+	pthread_mutex_unlock(&snap_lock);
+	snapshot_release(old);
+}
+
+/* snapshot_acquire - take a reference under the lock (no ABA race) */
+struct snapshot *
+snapshot_acquire(void)
+{
+	struct snapshot *s;
+
+	pthread_mutex_lock(&snap_lock);
+	s = snap_current;
+	if (s != NULL)
+		atomic_fetch_add(&s->refs, 1);
+	pthread_mutex_unlock(&snap_lock);
+	return s;
+}
+
+/* snapshot_release - NULL is a no-op */
+void
+snapshot_release(struct snapshot *s)
+{
+	if (s != NULL && atomic_fetch_sub(&s->refs, 1) == 1)
+		snapshot_free(s);
+}
+
+/* snapshot_apply_logging - the snapshot's LogLevel and facility */
+void
+snapshot_apply_logging(const struct snapshot *s)
+{
+	log_set_level(s->cfg->log_level);
+	log_set_facility(log_facility_value(config_enum_str(s->cfg,
+	    OPTID_SyslogFacility)));
+}
+
+/* log_lines - one log line per collected error */
+static void
+log_lines(const char *text)
+{
+	char *copy = strdup(text), *line, *save = NULL;
+
+	for (line = strtok_r(copy, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		log_errx("%s", line);
+	free(copy);
+}
+
+/* snapshot_reload - SIGHUP: build and swap, or keep the old one */
+int
+snapshot_reload(const char *path)
+{
+	struct errlist el = { 0 };
+	struct snapshot *s = snapshot_build(path, &el);
+
+	if (s == NULL) {
+		log_lines(errlist_str(&el));
+		log_errx("reload of %s refused (%u problems); the previous "
+		    "configuration stays in force", path, el.count);
+		errlist_free(&el);
+		return -1;
+	}
+	snapshot_apply_logging(s);
+	log_notice("reloaded %s: %zu keys, generation %lu", path,
+	    s->kt != NULL ? s->kt->n : 0, s->generation);
+	snapshot_install(s);
+	errlist_free(&el);
+	return 0;
+}

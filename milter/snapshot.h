@@ -1,0 +1,77 @@
+/*
+ * snapshot.h - everything a message needs, immutable and refcounted.
+ *
+ * SYNOPSIS
+ *	snapshot_env_set(&env);                 once, from main
+ *	s = snapshot_build(path, &el);           start-up, -n, SIGHUP
+ *	snapshot_install(s);                     swap the current pointer
+ *	s = snapshot_acquire();  ... use ...  snapshot_release(s);
+ *	snapshot_reload(path);                   SIGHUP: build + install
+ *
+ * DESCRIPTION
+ *	A snapshot holds the configuration, the key and signing tables with
+ *	the private keys parsed once, the InternalHosts list, the key lookup
+ *	used for verification and the published-key guard.  Messages take a
+ *	reference at MAIL FROM and keep that snapshot until they end, so a
+ *	reload never changes the rules under a message in flight.  A reload
+ *	builds the new snapshot off the milter threads (in the main thread)
+ *	and swaps one pointer; a configuration that does not load is refused
+ *	with a log line and the old one stays in force.
+ */
+#ifndef DKIMGUARD_SNAPSHOT_H
+#define DKIMGUARD_SNAPSHOT_H
+
+#include <stdatomic.h>
+
+#include "config.h"
+#include "decide.h"
+#include "dkim.h"
+#include "dnscache.h"
+#include "errlist.h"
+#include "guard.h"
+#include "keytable.h"
+#include "netlist.h"
+#include "signtable.h"
+
+/* snapshot_env - process-wide things that outlive snapshots */
+struct snapshot_env {
+	dkim_lookup dns;	/* DNS-backed lookup (lookup_dns_iface) */
+	dnscache *dns_cache;	/* its cache, shared with the guard */
+	int check_only;		/* -n: no refresher thread */
+};
+
+struct snapshot {
+	atomic_int refs;
+	unsigned long generation;
+	struct config *cfg;
+	struct keytable *kt;
+	struct signtable *st;
+	struct netlist *internal;
+	struct decide_policy policy;
+	dkim_options dopt;		/* verification options */
+	dkim_lookup lookup;		/* verification key lookup */
+	dkim_lookup_file *testkeys;	/* TestKeys, when set */
+	dnscache *test_cache;		/* guard cache over TestKeys */
+	guard *guard;			/* published-key guard, NULL: none */
+	char authserv_id[256];
+	int sign_flags;			/* SIGNTABLE_* */
+	const char **sign_headers;	/* NULL: library default */
+	const char **oversign;		/* NULL: library default */
+};
+
+void snapshot_env_set(const struct snapshot_env *env);
+/* snapshot_build - a new snapshot (refs = 1); NULL with el on error */
+struct snapshot *snapshot_build(const char *path, struct errlist *el);
+/* snapshot_install - make s current; drops the reference to the old */
+void snapshot_install(struct snapshot *s);
+/* snapshot_acquire - a reference to the current snapshot (never NULL
+ * once one is installed) */
+struct snapshot *snapshot_acquire(void);
+/* snapshot_release - drop a reference; the last one frees */
+void snapshot_release(struct snapshot *s);
+/* snapshot_reload - build from path and install, or log why not; 0/-1 */
+int snapshot_reload(const char *path);
+/* snapshot_apply_logging - LogLevel and SyslogFacility of s */
+void snapshot_apply_logging(const struct snapshot *s);
+
+#endif /* DKIMGUARD_SNAPSHOT_H */

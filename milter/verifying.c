@@ -1,0 +1,125 @@
+/*
+ * verifying.c - verify, report, act (see verifying.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "actions.h"
+#include "ar.h"
+#include "config.h"
+#include "log.h"
+#include "verifying.h"
+
+/* verifying_overall - pass > temperror > fail/permerror > none */
+dkim_verdict
+verifying_overall(const dkim_sig_result *res, size_t n)
+{
+	dkim_verdict v = DKIM_NONE;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (res[i].verdict == DKIM_PASS)
+			return DKIM_PASS;
+		if (res[i].verdict == DKIM_TEMPERROR)
+			v = DKIM_TEMPERROR;
+		else if (v != DKIM_TEMPERROR &&
+		    (res[i].verdict == DKIM_FAIL ||
+		    res[i].verdict == DKIM_PERMERROR))
+			v = DKIM_FAIL;
+	}
+	return v;
+}
+
+/* log_results - one line per signature */
+static void
+log_results(const struct msgctx *m, const dkim_sig_result *res, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		log_info("%s: verify: no signature (%s)", m->qid, m->why);
+	for (i = 0; i < n; i++)
+		log_info("%s: verify: dkim=%s d=%s s=%s a=%s%s%s (%s)", m->qid,
+		    dkim_verdict_str(res[i].verdict), res[i].domain,
+		    res[i].selector, dkim_alg_str(res[i].alg),
+		    res[i].reason[0] ? " reason=" : "", res[i].reason, m->why);
+}
+
+/* write_ar - remove our old A-R fields, add the new one */
+static int
+write_ar(SMFICTX *ctx, const struct conn *c, struct msgctx *m,
+    const dkim_sig_result *res, size_t n)
+{
+	char *value;
+	unsigned k;
+	int rc;
+
+	for (k = m->nar_ours; k-- > 0;)	/* highest index first */
+		act_delete_header(ctx, m, "Authentication-Results",
+		    m->ar_ours[k]);
+	if ((value = ar_build(m->snap->authserv_id, res, n)) == NULL)
+		return -1;
+	rc = act_insert_header(ctx, c, m, "Authentication-Results", value);
+	free(value);
+	return rc;
+}
+
+/* verdict_action - OnBadSignature / OnTempError for the overall verdict */
+static sfsistat
+verdict_action(SMFICTX *ctx, struct msgctx *m, dkim_verdict v,
+    const dkim_sig_result *res, size_t n)
+{
+	const struct config *cfg = m->snap->cfg;
+	char text[512];
+
+	snprintf(text, sizeof text, "DKIM %s",
+	    v == DKIM_TEMPERROR ? "key lookup failed temporarily" :
+	    "signature verification failed");
+	if (n > 0)
+		snprintf(text + strlen(text), sizeof text - strlen(text),
+		    " for d=%s%s%s%s", res[0].domain,
+		    res[0].reason[0] ? " (" : "", res[0].reason,
+		    res[0].reason[0] ? ")" : "");
+	if (v == DKIM_TEMPERROR)
+		return act_final(ctx, m, cfg->on_temp_error,
+		    cfg->on_temp_error == ACTION_REJECT ? "550" : "451",
+		    cfg->on_temp_error == ACTION_REJECT ? "5.7.20" : "4.7.5",
+		    text);
+	if (v == DKIM_FAIL)
+		return act_final(ctx, m, cfg->on_bad_signature,
+		    cfg->on_bad_signature == ACTION_TEMPFAIL ? "451" : "550",
+		    cfg->on_bad_signature == ACTION_TEMPFAIL ? "4.7.5" :
+		    "5.7.20", text);
+	return SMFIS_CONTINUE;
+}
+
+/* verifying_finish - verify every signature and act once */
+sfsistat
+verifying_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
+{
+	size_t max = (size_t)m->snap->cfg->max_verify_signatures, n = 0;
+	dkim_sig_result *res = calloc(max, sizeof *res);
+	sfsistat st;
+	dkim_rc rc;
+
+	if (res == NULL) {
+		msg_fail(m, "verify", DKIM_ENOMEM);
+		return act_internal_error(ctx, m);
+	}
+	rc = dkim_msg_verify(m->dm, &m->snap->lookup, res, max, &n);
+	if (rc != DKIM_OK) {
+		msg_fail(m, "verify", rc);
+		st = act_internal_error(ctx, m);
+	} else {
+		log_results(m, res, n);
+		if (write_ar(ctx, c, m, res, n) < 0) {
+			msg_fail(m, "Authentication-Results", DKIM_ENOMEM);
+			st = act_internal_error(ctx, m);
+		} else
+			st = verdict_action(ctx, m, verifying_overall(res, n),
+			    res, n);
+	}
+	free(res);
+	return st;
+}

@@ -1,0 +1,258 @@
+#!/bin/bash
+# run-guard-postfix.sh - the published-key guard end to end: a real Postfix
+#	relaying to an SMTP sink, dkimguard signing, unbound serving the key
+#	record (tests/e2e/lib/postfix.sh, tests/e2e/lib/dns.sh).
+#
+# What it proves (issue 5):
+#   1. GuardAction tempfail, published p= is another key: the SMTP client
+#      gets 4xx naming the key problem, nothing reaches the sink, the log
+#      names the record to publish; a sendmail(1) submission
+#      (non_smtpd_milters) is not delivered either (what Postfix does with
+#      it is printed and checked: it stays in the maildrop queue);
+#   2. the record is fixed while everything runs: within the refresh
+#      interval the same message is accepted and arrives signed, and dkimpy
+#      verifies it against what unbound publishes; the sendmail message
+#      goes out signed once pickup retries it;
+#   3. GuardAction hold (SIGHUP), the record broken again: the message is
+#      accepted but sits in Postfix's hold queue, nothing reaches the sink;
+#      after the fix and "postsuper -H" it arrives with a signature that
+#      verifies against the published record;
+#   4. at no moment does a message reach the sink with a signature that
+#      fails against what DNS publishes when it arrives.
+# Exit 0 pass, 1 fail, 77 skip (reason printed).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+TOP=$(pwd)
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root to run a private Postfix instance"
+command -v postfix >/dev/null || skip "postfix is not installed"
+/usr/bin/python3 -c 'import dkim, dns.message' 2>/dev/null ||
+	skip "needs python3-dkim and python3-dnspython"
+[ -x /usr/sbin/unbound ] || skip "needs unbound"
+[ -x milter/dkimguard ] || { echo "FAIL: milter/dkimguard is not built"; exit 1; }
+
+# shellcheck source-path=SCRIPTDIR source=lib/postfix.sh
+. tests/e2e/lib/postfix.sh
+# shellcheck source-path=SCRIPTDIR source=lib/dns.sh
+. tests/e2e/lib/dns.sh
+
+FAILS=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+
+W=$(mktemp -d /tmp/dkimguard-guard.XXXXXX) || exit 1
+chmod 711 "$W"
+mkdir -p "$W/run" "$W/keys" "$W/msgs"
+chmod 755 "$W/run"
+pf_on_exit rm -rf "$(pf__q "$W")"
+pf_on_exit dns_stop
+pf_on_exit 'if [ "$FAILS" != 0 ]; then echo "--- dkimguard log"; tail -n 60 '"$W"'/dkimguard.log; fi'
+SOCK=$W/run/dkimguard.sock
+DOMAIN=guard.test
+KEYNAME=s1._domainkey.$DOMAIN
+DNS_TTL=2
+DNS_NEG_TTL=2
+
+DNS_PORT_=$(dns_free_port)
+SMTP_PORT=$(dns_free_port)
+SINK_PORT=$(dns_free_port)
+while [ "$SMTP_PORT" = "$DNS_PORT_" ]; do SMTP_PORT=$(dns_free_port); done
+while [ "$SINK_PORT" = "$DNS_PORT_" ] || [ "$SINK_PORT" = "$SMTP_PORT" ]; do
+	SINK_PORT=$(dns_free_port)
+done
+export PF_SINK_PORT=$SINK_PORT
+
+# ---- keys and DNS ------------------------------------------------------
+for k in s1 other; do
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+		-out "$W/keys/$k.key" 2>/dev/null || { echo "FAIL: openssl"; exit 1; }
+	chmod 600 "$W/keys/$k.key"
+done
+rec() { printf 'v=DKIM1; k=rsa; p=%s' "$(openssl pkey -in "$W/keys/$1.key" \
+	-pubout -outform DER | base64 -w0)"; }
+mapfile -t GOOD < <(rec s1 | fold -w 255)
+mapfile -t BAD < <(rec other | fold -w 255)
+
+dns_start "$W/dns" "$DNS_PORT_" || { echo "FAIL: unbound"; exit 1; }
+dns_zone "$DOMAIN"
+publish() {	# publish good|bad
+	if [ "$1" = good ]; then dns_set "$KEYNAME" "${GOOD[@]}"
+	else dns_set "$KEYNAME" "${BAD[@]}"; fi
+	dns_reload
+}
+publish bad
+
+# ---- dkimguard ----------------------------------------------------------
+printf 's1  %s  s1  keys/s1.key\n' "$DOMAIN" >"$W/keytable"
+printf '%s  s1\n' "$DOMAIN" >"$W/signingtable"
+write_conf() {	# write_conf ACTION
+	cat >"$W/dkimguard.conf" <<CONF
+Socket          unix:$SOCK
+SocketGroup     postfix
+SocketMode      0660
+PidFile         $W/run/dkimguard.pid
+LogLevel        debug
+Mode            both
+InternalHosts   127.0.0.0/8, ::1
+KeyTable        keytable
+SigningTable    signingtable
+AuthservID      guard.dkimguard.test
+Nameservers     127.0.0.1:$DNS_PORT_
+DNSTimeout      500
+DNSRetries      1
+GuardAction     $1
+SelfVerify      yes
+CONF
+}
+write_conf tempfail
+dg_log() { cat "$W/dkimguard.log" 2>/dev/null; }
+dg_pid() { cat "$W/run/dkimguard.pid" 2>/dev/null; }
+dg_start() {
+	rm -f "$SOCK"
+	pf_daemon "$W" dkimguard "$TOP/milter/dkimguard" -f -c "$W/dkimguard.conf"
+	local end=$((SECONDS + 20))
+	while [ ! -S "$SOCK" ] && ((SECONDS < end)); do sleep 0.1; done
+	[ -S "$SOCK" ] || { echo "dkimguard did not start:"; dg_log; return 1; }
+}
+# dg_wait_log REGEX COUNT TIMEOUT - until REGEX matched COUNT lines
+dg_wait_log() {
+	local end=$((SECONDS + $3))
+	while (($(dg_log | grep -cE -- "$1") < $2)); do
+		((SECONDS < end)) || return 1
+		sleep 0.2
+	done
+}
+dg_reload() {
+	local before
+	before=$(dg_log | grep -c 'reloaded')
+	kill -HUP "$(dg_pid)"
+	dg_wait_log 'reloaded' $((before + 1)) 20
+}
+
+# the start-up table (dkimguard -n) names the problem and the fix
+"$TOP/milter/dkimguard" -n -c "$W/dkimguard.conf" >"$W/table.txt" 2>&1
+grep -q "mismatch" "$W/table.txt" && grep -qF "publish: $KEYNAME. IN TXT (" "$W/table.txt" &&
+	pass "dkimguard -n: s1 mismatch, with the record to publish" ||
+	fail "dkimguard -n table: $(cat "$W/table.txt")"
+dg_start || exit 1
+pf_sink_start "$W" "$SINK_PORT" || { echo "FAIL: sink"; exit 1; }
+pf_start "$W/pf" "$SMTP_PORT" "unix:$SOCK" || { echo "FAIL: postfix"; exit 1; }
+
+# ---- helpers ------------------------------------------------------------
+SEQ=0
+new_msg() {
+	SEQ=$((SEQ + 1))
+	local f=$W/msgs/m$SEQ.eml
+	printf 'From: Alice <alice@%s>\nTo: bob@sink.test\nSubject: guard %s\nDate: %s\nMessage-ID: <guard-%s-%s@%s>\n\nmessage %s\n' \
+		"$DOMAIN" "$SEQ" "$(date -R)" "$SEQ" "$$" "$DOMAIN" "$SEQ" >"$f"
+	echo "$f"
+}
+sink_count() { pf_sink_files "$W" | wc -l; }
+
+# verify_live FILE - dkimpy against what unbound publishes right now
+verify_live() {
+	/usr/bin/python3 - "$1" "$DNS_PORT_" <<'EOF'
+import sys, dkim, dns.message, dns.query
+msg, port = open(sys.argv[1], "rb").read(), int(sys.argv[2])
+def txt(name, timeout=5):
+    q = dns.message.make_query(name.decode().rstrip("."), "TXT")
+    r = dns.query.udp(q, "127.0.0.1", port=port, timeout=2)
+    for rrset in r.answer:
+        for rr in rrset:
+            if rr.rdtype == 16:
+                return b"".join(rr.strings)
+    return None
+d = dkim.DKIM(msg)
+n = msg.count(b"\nDKIM-Signature:") + msg.startswith(b"DKIM-Signature:")
+ok = n > 0 and all(d.verify(idx=i, dnsfunc=txt) for i in range(n))
+print("verifies" if ok else "FAILS (%d signatures)" % n)
+sys.exit(0 if ok else 1)
+EOF
+}
+
+# check_sink - invariant 4: every message that arrived verifies now
+CHECKED=0
+check_sink() {
+	local f i=0
+	while read -r f; do
+		i=$((i + 1))
+		((i > CHECKED)) || continue
+		verify_live "$f" >/dev/null ||
+			fail "$(basename "$f") reached the sink with a signature that does not verify against DNS"
+		CHECKED=$i
+	done < <(pf_sink_files "$W")
+}
+
+# ---- 1. tempfail while the published key does not match -------------------
+m1=$(new_msg)
+reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$m1" 127.0.0.1); rc=$?
+sleep 1
+[ "$rc" = 4 ] && [[ $reply == *"$KEYNAME"* ]] && [ "$(sink_count)" = 0 ] &&
+	pass "tempfail: SMTP client got '$reply'; nothing reached the sink" ||
+	fail "tempfail: rc=$rc reply='$reply' sink=$(sink_count)"
+dg_log | grep -qF "publish: $KEYNAME. IN TXT (" &&
+	pass "the log names the record to publish" ||
+	fail "no 'publish:' line in the dkimguard log"
+
+m2=$(new_msg)
+pf_sendmail "$W/pf" "$m2" "alice@$DOMAIN" "viasendmail@sink.test"
+pf_wait_log "$W/pf" 'milter-reject|milter.*(tempfail|4\.7\.5)|pickup' 20 >/dev/null 2>&1
+sleep 2
+echo "note: Postfix log for the sendmail submission while the key mismatches:"
+grep -E 'pickup|cleanup|milter' "$W/pf/maillog" | tail -n 6 | sed 's/^/    /'
+nmaildrop=$(find "$W/pf/queue/maildrop" -type f | wc -l)
+[ "$(sink_count)" = 0 ] &&
+	pass "sendmail submission not delivered unsigned (maildrop files: $nmaildrop)" ||
+	fail "sendmail submission reached the sink while the key mismatched"
+check_sink
+
+# ---- 2. the record is fixed while dkimguard runs -------------------------
+publish good
+t0=$SECONDS
+dg_wait_log 'mismatch -> valid' 1 30 &&
+	pass "guard saw the fixed record after $((SECONDS - t0)) s (no restart)" ||
+	fail "guard never logged 'mismatch -> valid'"
+reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$m1" 127.0.0.1) &&
+	pf_wait_sink "$W" 1 30 &&
+	verify_live "$(pf_sink_files "$W" | tail -n 1)" >/dev/null &&
+	pass "after the fix the same message is accepted and arrives verifiable" ||
+	fail "after the fix: '$reply'"
+check_sink
+postkick -c "$W/pf/conf" public pickup W 2>/dev/null
+if pf_wait_sink "$W" 2 90; then
+	verify_live "$(pf_sink_files "$W" | tail -n 1)" >/dev/null &&
+		pass "the sendmail submission went out signed once pickup retried it" ||
+		fail "the sendmail submission arrived but does not verify"
+else
+	fail "the sendmail submission never arrived after the fix (maildrop: $(find "$W/pf/queue/maildrop" -type f | wc -l))"
+fi
+check_sink
+
+# ---- 3. hold: accepted, kept in the hold queue, released after the fix ----
+write_conf hold
+dg_reload || fail "reload with GuardAction hold"
+publish bad
+dg_wait_log 'valid -> mismatch' 1 30 || fail "guard never logged 'valid -> mismatch'"
+n=$(sink_count)
+m3=$(new_msg)
+reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$m3" 127.0.0.1); rc=$?
+sleep 3
+held=$(find "$W/pf/queue/hold" -type f | wc -l)
+[ "$rc" = 0 ] && [ "$held" = 1 ] && [ "$(sink_count)" = "$n" ] &&
+	pass "hold: accepted ('$reply'), 1 message in the hold queue, nothing at the sink" ||
+	fail "hold: rc=$rc reply='$reply' held=$held sink $n -> $(sink_count)"
+dg_log | grep -q 'postsuper -H' &&
+	pass "the log names the release command" ||
+	fail "no 'postsuper -H' in the dkimguard log"
+publish good
+dg_wait_log 'mismatch -> valid' 2 30 || fail "guard never saw the second fix"
+pf_hold_release "$W/pf" >/dev/null
+pf_wait_sink "$W" $((n + 1)) 30 &&
+	verify_live "$(pf_sink_files "$W" | tail -n 1)" >/dev/null &&
+	pass "released after the fix: arrives with a signature that verifies" ||
+	fail "released message missing or not verifiable"
+check_sink
+
+echo "guard postfix e2e: $FAILS failure(s)"
+[ "$FAILS" = 0 ]

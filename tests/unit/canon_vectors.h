@@ -1,0 +1,154 @@
+/*
+ * canon_vectors.h - load testdata/canon-vectors/canonicalization.json for
+ * test_canon.c and test_bodyhash.c.
+ *
+ * A small Python program (run by the test, not copied answers) turns the
+ * JSON into one tab-separated line per vector with hex-encoded octets,
+ * which the C side reads.  TESTDATA (default /work/shared/testdata)
+ * names the data directory; when the file is missing the loader says so
+ * and the tests print "SKIP: testdata not found at ...".
+ */
+#ifndef CANON_VECTORS_H
+#define CANON_VECTORS_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#define CVEC_MAX 256
+#define CVEC_CHUNKS 16
+
+struct cvec {
+	char kind[40];
+	unsigned char *input;		/* chunks concatenated */
+	size_t inlen;
+	size_t nchunks;
+	size_t chunk[CVEC_CHUNKS];	/* chunk lengths as given */
+	int has_expected;
+	unsigned char *expected;
+	size_t explen;
+	char bh[64];			/* derived_bh_sha256 / expected_bh(_simple) */
+	char bh_relaxed[64];		/* expected_bh_relaxed */
+	char file[128];
+};
+
+static struct cvec cvecs[CVEC_MAX];
+static size_t ncvecs;
+static char cvec_dir[1024];
+static int cvec_loaded;		/* 1 ok, -1 missing */
+
+/* cvec_unhex - decode a hex field ("-" is empty) */
+static unsigned char *
+cvec_unhex(const char *s, size_t *len)
+{
+	size_t n, i;
+	unsigned char *out;
+	unsigned int b;
+
+	if (*s == 'x')		/* hex fields carry an 'x' so none is empty */
+		s++;
+	n = strcmp(s, "-") == 0 ? 0 : strlen(s) / 2;
+	out = malloc(n + 1);
+
+	for (i = 0; i < n; i++) {
+		if (sscanf(s + 2 * i, "%2x", &b) != 1)
+			abort();
+		out[i] = (unsigned char)b;
+	}
+	out[n] = 0;
+	*len = n;
+	return out;
+}
+
+/* cvec_field - copy a text field ("-" is empty) */
+static void
+cvec_field(char *dst, size_t size, const char *s)
+{
+	snprintf(dst, size, "%s", strcmp(s, "-") == 0 ? "" : s);
+}
+
+static const char cvec_py[] =
+    "import json, sys\n"
+    "for v in json.load(open(sys.argv[1], encoding='utf-8')):\n"
+    "    ch = v.get('chunks', [v['input']] if 'input' in v else [])\n"
+    "    b = [c.encode('utf-8') for c in ch]\n"
+    "    e = 'x' + v['expected'].encode('utf-8').hex() if 'expected' in v else '-'\n"
+    "    bh = v.get('derived_bh_sha256') or v.get('expected_bh') or "
+    "v.get('expected_bh_simple') or '-'\n"
+    "    print('\\t'.join([v['kind'], 'x' + b''.join(b).hex(),\n"
+    "        ','.join(str(len(x)) for x in b) or '-', e, bh,\n"
+    "        v.get('expected_bh_relaxed', '-'), v.get('file', '-')]))\n";
+
+/* cvec_load - run the converter once; 1 loaded, -1 no data */
+static int
+cvec_load(void)
+{
+	const char *td = getenv("TESTDATA");
+	char path[1200], cmd[4096], line[1 << 16];
+	FILE *fp;
+
+	if (cvec_loaded)
+		return cvec_loaded;
+	snprintf(cvec_dir, sizeof(cvec_dir), "%s/canon-vectors",
+	    td != NULL && *td != '\0' ? td : "/work/shared/testdata");
+	snprintf(path, sizeof(path), "%s/canonicalization.json", cvec_dir);
+	if ((fp = fopen(path, "r")) == NULL) {
+		printf("SKIP: testdata not found at %s\n", path);
+		return cvec_loaded = -1;
+	}
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd),
+	    "/usr/bin/python3 - '%s' <<'CVEC_EOF'\n%sCVEC_EOF\n", path, cvec_py);
+	if ((fp = popen(cmd, "r")) == NULL)
+		abort();
+	while (ncvecs < CVEC_MAX && fgets(line, sizeof(line), fp) != NULL) {
+		struct cvec *v = &cvecs[ncvecs];
+		char *f[7], *save = NULL, *s, *c;
+		int i;
+
+		line[strcspn(line, "\n")] = '\0';
+		for (i = 0, s = line; i < 7; i++, s = NULL)
+			if ((f[i] = strtok_r(s, "\t", &save)) == NULL)
+				abort();
+		cvec_field(v->kind, sizeof(v->kind), f[0]);
+		v->input = cvec_unhex(f[1], &v->inlen);
+		if (strcmp(f[2], "-") != 0)
+			for (c = strtok_r(f[2], ",", &save); c != NULL &&
+			    v->nchunks < CVEC_CHUNKS; c = strtok_r(NULL, ",", &save))
+				v->chunk[v->nchunks++] = strtoul(c, NULL, 10);
+		v->has_expected = strcmp(f[3], "-") != 0;
+		v->expected = cvec_unhex(f[3], &v->explen);
+		cvec_field(v->bh, sizeof(v->bh), f[4]);
+		cvec_field(v->bh_relaxed, sizeof(v->bh_relaxed), f[5]);
+		cvec_field(v->file, sizeof(v->file), f[6]);
+		ncvecs++;
+	}
+	if (pclose(fp) != 0 || ncvecs == 0) {
+		printf("SKIP: could not convert %s with /usr/bin/python3\n", path);
+		return cvec_loaded = -1;
+	}
+	return cvec_loaded = 1;
+}
+
+/* cvec_max_input - longest vector input (loop bound for split tests) */
+static size_t
+cvec_max_input(void)
+{
+	size_t i, m = 0;
+
+	for (i = 0; i < ncvecs; i++)
+		if (cvecs[i].inlen > m)
+			m = cvecs[i].inlen;
+	return m;
+}
+
+/* b64_of - base64 of a digest, for comparing with bh= strings */
+static void
+b64_of(const unsigned char *d, size_t n, char out[128])
+{
+	EVP_EncodeBlock((unsigned char *)out, d, (int)n);
+}
+
+#endif /* CANON_VECTORS_H */

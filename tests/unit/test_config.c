@@ -1,0 +1,198 @@
+/*
+ * test_config.c - dkimguard.conf parsing through the option table:
+ * defaults, good files, unknown options, bad values with FILE:LINE,
+ * bounds, repeats, continuations, and every option in the man page.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../milter/config.h"
+
+/* write_tmp - a temporary config file holding text; caller unlinks */
+static char *
+write_tmp(const char *text)
+{
+	static char path[64];
+	int fd;
+
+	strcpy(path, "/tmp/dkimguard-test-conf-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
+	close(fd);
+	return path;
+}
+
+START_TEST(test_defaults)
+{
+	struct config *cfg = config_defaults();
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(cfg->mode, MODE_BOTH);
+	ck_assert_int_eq(cfg->on_internal_error, ACTION_TEMPFAIL);
+	ck_assert_int_eq(cfg->on_bad_signature, ACTION_ACCEPT);
+	ck_assert_int_eq(cfg->dry_run, 0);
+	ck_assert_int_eq(cfg->tcp_nodelay, 1);
+	ck_assert_int_eq(cfg->socket_mode, 0660);
+	ck_assert_str_eq(cfg->internal_hosts[0], "127.0.0.0/8");
+	ck_assert_str_eq(cfg->internal_hosts[1], "::1");
+	ck_assert_ptr_null(cfg->internal_hosts[2]);
+	ck_assert_ptr_null(cfg->submission_services[0]);
+	ck_assert_str_eq(config_enum_str(cfg, OPTID_Canonicalization),
+	    "relaxed/relaxed");
+	config_free(cfg);
+}
+END_TEST
+
+/* one case: a file and either checks on success or an expected error */
+struct conf_case {
+	const char *text;
+	const char *error;	/* NULL: must load; else substring of error */
+};
+
+static const struct conf_case conf_cases[] = {
+	{ "Mode sign\nDryRun yes\n", NULL },
+	{ "# comment\n\n  mode   verify  # trailing\n", NULL },
+	{ "InternalHosts 10.0.0.0/8, 192.168.1.0/24 \\\n  2001:db8::/32\n",
+	  NULL },
+	{ "MinKeyBits 2048\nMaxVerifySignatures 64\n", NULL },
+	{ "Socket inet:21001@127.0.0.1\nSocketMode 0600\n", NULL },
+	{ "Mode sign\nFoo bar\n", ":2: option 'Foo': unknown option" },
+	{ "Mode sign\n\nMode signn\n",
+	  ":3: option 'Mode': already set at line 1" },
+	{ "Mode signn\n",
+	  ":1: option 'Mode': bad value 'signn'; use one of: sign,verify,both" },
+	{ "DryRun perhaps\n", ":1: option 'DryRun': bad value 'perhaps'; "
+	  "use yes or no" },
+	{ "MinKeyBits 512\n", ":1: option 'MinKeyBits': bad value '512'; "
+	  "use an integer from 1024 to 16384" },
+	{ "MaxVerifySignatures 65\n", "use an integer from 1 to 64" },
+	{ "MaxVerifySignatures 8x\n", "bad value '8x'" },
+	{ "SocketMode 0999\n", "option 'SocketMode': bad value '0999'" },
+	{ "InternalHosts 10.0.0.0/33\n", "option 'InternalHosts': '/33' "
+	  "is not a prefix length 0-32" },
+	{ "InternalHosts example.com\n", "'example.com' is not an IPv4" },
+	{ "Socket tcp:8891\n", "option 'Socket': 'tcp:8891' is not" },
+	{ "Socket inet:99999@127.0.0.1\n", "option 'Socket'" },
+	{ "KeyTable\n", ":1: option 'KeyTable': needs a value" },
+	{ "OnInternalError quarantine\n", "use one of: accept,reject,tempfail" },
+};
+
+START_TEST(test_conf_cases)
+{
+	const struct conf_case *c = &conf_cases[_i];
+	struct errlist el = { 0 };
+	char *path = write_tmp(c->text);
+	struct config *cfg = config_load(path, &el);
+
+	if (c->error == NULL) {
+		ck_assert_msg(cfg != NULL, "case %d: %s", _i, errlist_str(&el));
+	} else {
+		ck_assert_msg(cfg == NULL, "case %d loaded", _i);
+		ck_assert_msg(strstr(errlist_str(&el), path) != NULL,
+		    "case %d: no file name in '%s'", _i, errlist_str(&el));
+		ck_assert_msg(strstr(errlist_str(&el), c->error) != NULL,
+		    "case %d: '%s' lacks '%s'", _i, errlist_str(&el),
+		    c->error);
+	}
+	config_free(cfg);
+	errlist_free(&el);
+	unlink(path);
+}
+END_TEST
+
+START_TEST(test_values)
+{
+	struct errlist el = { 0 };
+	char *path = write_tmp("Mode sign\nDryRun yes\nInternalHosts "
+	    "10.0.0.0/8 \\\n 192.168.0.0/16\nSubmissionServices "
+	    "submission,smtps\nKeyTable keys/kt\nTestKeys /abs/dns.tsv\n"
+	    "SigningTable refile:st\nOnBadSignature Reject\n"
+	    "SignatureTTL 86400\n");
+	struct config *cfg = config_load(path, &el);
+	char expect[128];
+
+	ck_assert_msg(cfg != NULL, "%s", errlist_str(&el));
+	ck_assert_int_eq(cfg->mode, MODE_SIGN);
+	ck_assert_int_eq(cfg->dry_run, 1);
+	ck_assert_str_eq(cfg->internal_hosts[1], "192.168.0.0/16");
+	ck_assert_str_eq(cfg->submission_services[1], "smtps");
+	ck_assert_str_eq(cfg->key_table, "/tmp/keys/kt");
+	ck_assert_str_eq(cfg->test_keys, "/abs/dns.tsv");
+	ck_assert_str_eq(cfg->signing_table, "refile:/tmp/st");
+	ck_assert_int_eq(cfg->on_bad_signature, ACTION_REJECT);
+	ck_assert_int_eq(cfg->signature_ttl, 86400);
+	snprintf(expect, sizeof expect, "%s:3", path);
+	ck_assert_str_eq(config_where(cfg, OPTID_InternalHosts, expect + 64,
+	    64), expect);
+	config_free(cfg);
+	unlink(path);
+}
+END_TEST
+
+START_TEST(test_every_error_reported)
+{
+	struct errlist el = { 0 };
+	char *path = write_tmp("Foo 1\nMode x\nDryRun x\n");
+
+	ck_assert_ptr_null(config_load(path, &el));
+	ck_assert_uint_eq(el.count, 3);
+	errlist_free(&el);
+	unlink(path);
+}
+END_TEST
+
+/* every option of options.def is documented in dkimguard.conf(5) */
+START_TEST(test_manpage_lists_every_option)
+{
+	const char *src = getenv("SRCDIR");
+	char path[512], *text, needle[128];
+	FILE *fp;
+	long len;
+	int id;
+
+	snprintf(path, sizeof path, "%s/man/dkimguard.conf.5",
+	    src != NULL ? src : ".");
+	fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "cannot open %s", path);
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	text = calloc(1, (size_t)len + 1);
+	ck_assert_int_eq(fread(text, 1, (size_t)len, fp), len);
+	fclose(fp);
+	for (id = 0; id < OPTID__COUNT; id++) {
+		snprintf(needle, sizeof needle, "\n.B %s\n",
+		    config_options[id].name);
+		ck_assert_msg(strstr(text, needle) != NULL,
+		    "option %s is not documented in %s (want a '.B %s' line)",
+		    config_options[id].name, path, config_options[id].name);
+	}
+	free(text);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_defaults);
+	tcase_add_loop_test(tc, test_conf_cases, 0,
+	    sizeof conf_cases / sizeof conf_cases[0]);
+	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_every_error_reported);
+	tcase_add_test(tc, test_manpage_lists_every_option);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

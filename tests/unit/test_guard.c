@@ -1,0 +1,594 @@
+/*
+ * test_guard.c - Check tests for milter/guard*.c with a fake DNS backend.
+ *
+ * A fake dkim_lookup (a table the test edits) sits behind a real dnscache;
+ * an injected clock drives TTLs, refresh scheduling and the temperror
+ * grace period; a log callback records every line.  Covers each state
+ * (table-driven), the actions, transitions logged once, background
+ * refresh timing, grace, dry run, several records, counters, reload
+ * inheritance, the zone-file form and DMARC alignment.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "../../milter/guard.h"
+
+#define NAME "s1._domainkey.example.com"
+
+static time_t clk;
+static dkim_dns_status fake_status;
+static uint32_t fake_ttl;
+static char fake_txt[2][1024];
+static size_t fake_count;
+static unsigned fake_queries;
+static char logs[64][2048];
+static unsigned nlogs;
+
+static dkim_key *key_a, *key_b;
+static char *pub_a, *pub_b, *rec_a;
+static dnscache *cache;
+static guard *g;
+
+static time_t
+fake_clock(void *arg)
+{
+	return clk;
+}
+
+static dkim_rc
+fake_query(void *ctx, const char *name, dkim_txt_answer *ans)
+{
+	size_t i;
+
+	fake_queries++;
+	memset(ans, 0, sizeof *ans);
+	ans->status = fake_status;
+	ans->ttl = fake_ttl;
+	for (i = 0; fake_status == DKIM_DNS_OK && i < fake_count; i++)
+		dkim_txt_answer_add(ans, fake_txt[i], strlen(fake_txt[i]));
+	return DKIM_OK;
+}
+
+static void
+capture(void *arg, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (nlogs >= 64)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(logs[nlogs++], sizeof logs[0], fmt, ap);
+	va_end(ap);
+}
+
+/* publish - the fake zone holds one record (printf-style) */
+static void
+publish(dkim_dns_status st, uint32_t ttl, const char *fmt, ...)
+{
+	va_list ap;
+
+	fake_status = st;
+	fake_ttl = ttl;
+	fake_count = fmt != NULL;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(fake_txt[0], sizeof fake_txt[0], fmt, ap);
+		va_end(ap);
+	}
+}
+
+static guard *
+make_guard(int dry_run, const char *psl)
+{
+	struct guard_conf gc;
+	guard *gg;
+
+	guard_conf_init(&gc);
+	gc.cache = cache;
+	gc.grace = 600;
+	gc.min_refresh = 5;
+	gc.max_refresh = 3600;
+	gc.retry = 30;
+	gc.dry_run = dry_run;
+	gc.psl_path = psl;
+	gc.log = capture;
+	gc.clock = fake_clock;
+	ck_assert_int_eq(guard_new(&gc, &gg), DKIM_OK);
+	return gg;
+}
+
+static void
+setup(void)
+{
+	struct dnscache_conf cc;
+	dkim_lookup lk = { fake_query, NULL };
+	char err[256];
+
+	clk = 1700000000;
+	nlogs = 0;
+	fake_queries = 0;
+	ck_assert_int_eq(dkim_key_generate(DKIM_KEY_ED25519, 0, &key_a, err,
+	    sizeof err), DKIM_OK);
+	ck_assert_int_eq(dkim_key_generate(DKIM_KEY_ED25519, 0, &key_b, err,
+	    sizeof err), DKIM_OK);
+	ck_assert_int_eq(dkim_key_public_b64(key_a, &pub_a), DKIM_OK);
+	ck_assert_int_eq(dkim_key_public_b64(key_b, &pub_b), DKIM_OK);
+	ck_assert_int_eq(dkim_key_record(key_a, &rec_a), DKIM_OK);
+	dnscache_conf_init(&cc);
+	cc.clock = fake_clock;
+	ck_assert_int_eq(dnscache_new(&cc, lk, &cache), DKIM_OK);
+	publish(DKIM_DNS_OK, 300, "%s", rec_a);
+	g = make_guard(0, "");
+}
+
+static void
+teardown(void)
+{
+	guard_free(g);
+	dnscache_free(cache);
+	dkim_key_free(key_a);
+	dkim_key_free(key_b);
+	free(pub_a);
+	free(pub_b);
+	free(rec_a);
+}
+
+/* transitions - log lines that report a change of state */
+static unsigned
+transitions(void)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < nlogs; i++)
+		n += strstr(logs[i], " -> ") != NULL;
+	return n;
+}
+
+/* fill - expand a record template: {A}, {B} = p= of keys A and B,
+ * {R} = p= of an RSA key */
+static void
+fill(char *out, size_t size, const char *t)
+{
+	static char *pub_rsa;
+	const char *sub;
+	size_t n = 0;
+
+	if (strstr(t, "{R}") != NULL && pub_rsa == NULL) {
+		dkim_key *k;
+		char err[256];
+
+		ck_assert_int_eq(dkim_key_generate(DKIM_KEY_RSA, 1024, &k, err,
+		    sizeof err), DKIM_OK);
+		ck_assert_int_eq(dkim_key_public_b64(k, &pub_rsa), DKIM_OK);
+		dkim_key_free(k);
+	}
+	while (*t && n + 1 < size) {
+		sub = strncmp(t, "{A}", 3) == 0 ? pub_a :
+		    strncmp(t, "{B}", 3) == 0 ? pub_b :
+		    strncmp(t, "{R}", 3) == 0 ? pub_rsa : NULL;
+		if (sub == NULL) {
+			out[n++] = *t++;
+			continue;
+		}
+		n += strlcpy(out + n, sub, size - n);
+		t += 3;
+	}
+	out[n < size ? n : size - 1] = '\0';
+}
+
+/* the record templates (see fill) */
+static const struct {
+	const char *fmt;
+	dkim_dns_status status;
+	guard_state state;
+	const char *problem;
+} state_cases[] = {
+	{ "v=DKIM1; k=ed25519; p={A}", DKIM_DNS_OK, GUARD_VALID, "" },
+	{ "v=DKIM1; k=rsa; p={R}", DKIM_DNS_OK, GUARD_WRONGTYPE, "k=rsa" },
+	{ "p={R}", DKIM_DNS_OK, GUARD_WRONGTYPE, "k=rsa" },
+	{ "v=DKIM1; k=ed25519; p={B}", DKIM_DNS_OK, GUARD_MISMATCH,
+	  "not the public half" },
+	{ "v=DKIM1; k=ed25519; p=", DKIM_DNS_OK, GUARD_REVOKED, "revoked" },
+	{ "v=DKIM1; k=ed25519; h=sha1; p={A}", DKIM_DNS_OK, GUARD_WRONGHASH,
+	  "h=" },
+	{ "v=DKIM1; k=ed25519; s=tlsrpt; p={A}", DKIM_DNS_OK,
+	  GUARD_WRONGSERVICE, "s=" },
+	{ "v=DKIM2; k=ed25519; p={A}", DKIM_DNS_OK, GUARD_BADRECORD,
+	  "does not parse" },
+	{ NULL, DKIM_DNS_NXDOMAIN, GUARD_MISSING, "NXDOMAIN" },
+	{ NULL, DKIM_DNS_NODATA, GUARD_MISSING, "no TXT record" },
+	{ NULL, DKIM_DNS_SERVFAIL, GUARD_TEMPERROR, "SERVFAIL" },
+	{ NULL, DKIM_DNS_TIMEOUT, GUARD_TEMPERROR, "timed out" },
+};
+
+START_TEST(states)
+{
+	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
+	    GUARD_ACT_TEMPFAIL);
+	struct guard_verdict v;
+	char *fix;
+
+	fake_status = state_cases[_i].status;
+	fake_ttl = 300;
+	fake_count = state_cases[_i].fmt != NULL;
+	if (fake_count)
+		fill(fake_txt[0], sizeof fake_txt[0], state_cases[_i].fmt);
+	ck_assert_uint_eq(guard_check_all(g), _i == 0 ? 0 : 1);
+	guard_query(e, &v);
+	ck_assert_str_eq(guard_state_str(v.state),
+	    guard_state_str(state_cases[_i].state));
+	ck_assert_ptr_nonnull(strstr(v.problem, state_cases[_i].problem));
+	ck_assert_int_eq(v.decision, _i == 0 ? GUARD_DO_SIGN :
+	    GUARD_DO_TEMPFAIL);
+	if (_i > 0) {
+		ck_assert_ptr_nonnull(strstr(v.reply, NAME));
+		ck_assert_ptr_null(strchr(v.reply, '%'));
+	}
+	/* one table row in the log; the fix named unless DNS failed */
+	ck_assert_uint_eq(nlogs, 2);
+	ck_assert_ptr_nonnull(strstr(logs[0], "d=example.com s=s1"));
+	ck_assert_int_eq(strstr(logs[0], "publish: " NAME ". IN TXT") != NULL,
+	    _i > 0 && state_cases[_i].state != GUARD_TEMPERROR);
+	ck_assert_int_eq(guard_fix(e, &fix), DKIM_OK);
+	ck_assert_ptr_nonnull(strstr(fix, pub_a));
+	free(fix);
+}
+END_TEST
+
+START_TEST(actions)
+{
+	static const guard_decision want[] = { GUARD_DO_TEMPFAIL,
+	    GUARD_DO_HOLD, GUARD_DO_UNSIGNED, GUARD_DO_SIGN_WARN };
+	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
+	    (guard_action)_i);
+	struct guard_verdict v;
+
+	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; p=%s", pub_b);
+	guard_check_all(g);
+	guard_query(e, &v);
+	ck_assert_int_eq(v.state, GUARD_MISMATCH);
+	ck_assert_int_eq(v.decision, want[_i]);
+	ck_assert_int_eq(v.would, want[_i]);
+}
+END_TEST
+
+START_TEST(transitions_logged_once)
+{
+	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
+	    GUARD_ACT_TEMPFAIL);
+	struct guard_verdict v;
+	char *rec;
+	int i;
+
+	guard_check_all(g);		/* valid; the table row, no "->" */
+	ck_assert_uint_eq(transitions(), 0);
+	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; p=%s", pub_b);
+	for (i = 0; i < 10; i++) {	/* refreshes and messages */
+		clk += 300;
+		guard_refresh_due(g);
+		guard_query(e, &v);
+		ck_assert_int_eq(v.decision, GUARD_DO_TEMPFAIL);
+	}
+	ck_assert_uint_eq(transitions(), 1);
+	ck_assert_ptr_nonnull(strstr(logs[nlogs - 1], "valid -> mismatch"));
+	ck_assert_int_eq(guard_record(e, &rec), DKIM_OK);
+	ck_assert_str_eq(rec, rec_a);	/* never the stale or wrong one */
+	free(rec);
+	ck_assert_ptr_nonnull(strstr(logs[nlogs - 1], "publish: " NAME));
+	publish(DKIM_DNS_OK, 300, "%s", rec_a);	/* fixed */
+	for (i = 0; i < 10; i++) {
+		clk += 300;
+		guard_refresh_due(g);
+		guard_query(e, &v);
+		ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
+	}
+	ck_assert_uint_eq(transitions(), 2);
+	ck_assert_ptr_nonnull(strstr(logs[nlogs - 1], "mismatch -> valid"));
+}
+END_TEST
+
+START_TEST(refresh_before_ttl)
+{
+	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
+	    GUARD_ACT_TEMPFAIL);
+	struct guard_info in;
+	unsigned q, wait;
+
+	publish(DKIM_DNS_OK, 100, "%s", rec_a);
+	guard_check_all(g);
+	guard_entry_info(e, &in);
+	ck_assert_int_eq(in.next_check - in.checked, 80);	/* 80% of 100 */
+	q = fake_queries;
+	clk += 79;
+	wait = guard_refresh_due(g);
+	ck_assert_uint_eq(fake_queries, q);	/* not due yet */
+	ck_assert_uint_eq(wait, 1);
+	clk += 1;
+	publish(DKIM_DNS_OK, 100, "v=DKIM1; k=ed25519; p=%s", pub_b);
+	wait = guard_refresh_due(g);		/* before the TTL ran out */
+	ck_assert_uint_eq(fake_queries, q + 1);
+	guard_entry_info(e, &in);
+	ck_assert_int_eq(in.state, GUARD_MISMATCH);
+	ck_assert_uint_eq(wait, 30);	/* failing entries: retry 30 s */
+}
+END_TEST
+
+START_TEST(temperror_grace)
+{
+	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
+	    GUARD_ACT_HOLD);
+	struct guard_verdict v;
+	char *rec;
+
+	guard_check_all(g);
+	clk += 1000;
+	publish(DKIM_DNS_SERVFAIL, 0, NULL);
+	ck_assert_int_eq(guard_check(e), GUARD_TEMPERROR);	/* t0 */
+	guard_query(e, &v);
+	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
+	ck_assert_int_eq(v.grace, 1);
+	ck_assert_ptr_nonnull(strstr(v.problem, "600 more seconds"));
+	ck_assert_int_eq(guard_record(e, &rec), DKIM_OK);	/* last good */
+	ck_assert_str_eq(rec, rec_a);
+	free(rec);
+	clk += 599;
+	publish(DKIM_DNS_TIMEOUT, 0, NULL);
+	guard_check(e);			/* grace runs from the first failure */
+	guard_query(e, &v);
+	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
+	clk += 1;
+	guard_query(e, &v);
+	ck_assert_int_eq(v.decision, GUARD_DO_HOLD);
+	ck_assert_int_eq(v.grace, 0);
+	publish(DKIM_DNS_OK, 300, "%s", rec_a);	/* DNS is back */
+	guard_check(e);
+	guard_query(e, &v);
+	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
+	ck_assert_int_eq(v.grace, 0);
+}
+END_TEST
+
+START_TEST(temperror_never_good)
+{
+	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
+	    GUARD_ACT_UNSIGNED);
+	struct guard_verdict v;
+	char *rec;
+
+	publish(DKIM_DNS_TIMEOUT, 0, NULL);
+	guard_check_all(g);
+	guard_query(e, &v);
+	ck_assert_int_eq(v.decision, GUARD_DO_UNSIGNED);
+	ck_assert_int_eq(guard_record(e, &rec), DKIM_OK);	/* to publish */
+	ck_assert_str_eq(rec, rec_a);
+	free(rec);
+}
+END_TEST
+
+START_TEST(dry_run)
+{
+	guard *dg = make_guard(1, "");
+	guard_entry *e = guard_add_key(dg, "example.com", "s1", key_a,
+	    GUARD_ACT_TEMPFAIL);
+	struct guard_verdict v;
+
+	publish(DKIM_DNS_NXDOMAIN, 60, NULL);
+	guard_check_all(dg);
+	guard_query(e, &v);
+	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
+	ck_assert_int_eq(v.would, GUARD_DO_TEMPFAIL);
+	ck_assert_str_eq(guard_decision_str(v.would), "tempfail");
+	guard_free(dg);
+}
+END_TEST
+
+START_TEST(several_records)
+{
+	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
+	    GUARD_ACT_TEMPFAIL);
+	struct guard_verdict v;
+
+	publish(DKIM_DNS_OK, 300, "%s", rec_a);
+	snprintf(fake_txt[1], sizeof fake_txt[1], "v=DKIM1; k=ed25519; p=%s",
+	    pub_b);
+	fake_count = 2;
+	guard_check_all(g);
+	guard_query(e, &v);
+	ck_assert_int_eq(v.state, GUARD_MISMATCH);
+	ck_assert_ptr_nonnull(strstr(v.problem, "2 TXT records"));
+	strcpy(fake_txt[1], rec_a);	/* two copies of the right one */
+	ck_assert_int_eq(guard_check(e), GUARD_VALID);
+}
+END_TEST
+
+START_TEST(unchecked_checked_on_query)
+{
+	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
+	    GUARD_ACT_TEMPFAIL);
+	struct guard_verdict v;
+
+	ck_assert_ptr_eq(guard_find(g, "EXAMPLE.com", "s1", key_a), e);
+	ck_assert_ptr_null(guard_find(g, "example.com", "s2", key_a));
+	ck_assert_ptr_eq(guard_add_key(g, "example.com", "s1", key_a,
+	    GUARD_ACT_HOLD), e);
+	ck_assert_uint_eq(guard_entries(g), 1);
+	guard_query(e, &v);
+	ck_assert_int_eq(v.state, GUARD_VALID);
+	ck_assert_uint_eq(fake_queries, 1);
+	guard_query(e, &v);		/* from the entry: no DNS */
+	ck_assert_uint_eq(fake_queries, 1);
+}
+END_TEST
+
+START_TEST(counters_and_inherit)
+{
+	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
+	    GUARD_ACT_TEMPFAIL), *e2;
+	struct guard_info in;
+	guard *g2;
+
+	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; p=%s", pub_b);
+	guard_check_all(g);
+	guard_count(e, GUARD_CNT_TEMPFAILED);
+	guard_count(e, GUARD_CNT_TEMPFAILED);
+	guard_count(e, GUARD_CNT_SIGNED);
+	g2 = make_guard(0, "");			/* a reload */
+	e2 = guard_add_key(g2, "example.com", "s1", key_a,
+	    GUARD_ACT_TEMPFAIL);
+	guard_inherit(g2, g);
+	nlogs = 0;
+	guard_check_all(g2);
+	ck_assert_uint_eq(transitions(), 0);	/* still mismatch */
+	ck_assert_ptr_null(strstr(logs[0], "(was"));
+	guard_entry_info(e2, &in);
+	ck_assert_int_eq(in.state, GUARD_MISMATCH);
+	ck_assert_uint_eq(in.count[GUARD_CNT_TEMPFAILED], 2);
+	ck_assert_uint_eq(in.count[GUARD_CNT_SIGNED], 1);
+	guard_free(g2);
+}
+END_TEST
+
+START_TEST(table_text)
+{
+	char *t;
+
+	guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
+	guard_add_key(g, "example.com", "s2", key_b, GUARD_ACT_HOLD);
+	guard_check_all(g);	/* the fake gives rec_a for both names */
+	ck_assert_int_eq(guard_table(g, &t), DKIM_OK);
+	ck_assert_ptr_nonnull(strstr(t, "DOMAIN"));
+	ck_assert_ptr_nonnull(strstr(t, "valid"));
+	ck_assert_ptr_nonnull(strstr(t, "mismatch"));
+	ck_assert_ptr_nonnull(strstr(t,
+	    "publish: s2._domainkey.example.com. IN TXT ( \"v=DKIM1"));
+	ck_assert_ptr_null(strstr(t, "publish: s1."));
+	free(t);
+}
+END_TEST
+
+START_TEST(zone_record_split)
+{
+	char txt[601], *z, want[700];
+
+	memset(txt, 'a', 600);
+	txt[600] = '\0';
+	memset(txt + 255, 'b', 255);
+	ck_assert_int_eq(guard_zone_record("x._domainkey.example.com", txt,
+	    &z), DKIM_OK);
+	snprintf(want, sizeof want,
+	    "x._domainkey.example.com. IN TXT ( \"%.255s\" \"%.255s\" "
+	    "\"%.90s\" )", txt, txt + 255, txt + 510);
+	ck_assert_str_eq(z, want);
+	free(z);
+	ck_assert_int_eq(guard_zone_record("n.example.", "a\"b", &z),
+	    DKIM_OK);
+	ck_assert_str_eq(z, "n.example. IN TXT ( \"a\\\"b\" )");
+	free(z);
+}
+END_TEST
+
+START_TEST(alignment)
+{
+	const char *path = "/usr/share/publicsuffix/public_suffix_list.dat";
+	guard_psl *psl = NULL;
+	char err[256], org[256];
+
+	/* without a list: equal or parent/child */
+	ck_assert(guard_psl_aligned(NULL, "example.com", "Mail.Example.COM."));
+	ck_assert(guard_psl_aligned(NULL, "mail.example.com", "example.com"));
+	ck_assert(!guard_psl_aligned(NULL, "example.net", "example.com"));
+	ck_assert(!guard_psl_aligned(NULL, "a.example.com", "b.example.com"));
+	ck_assert(guard_aligned(g, "example.com", "news.example.com"));
+	if (guard_psl_load(path, &psl, err, sizeof err) < 0) {
+		fprintf(stderr, "alignment: PSL part skipped: %s\n", err);
+		return;
+	}
+	ck_assert(guard_psl_aligned(psl, "a.example.com", "b.example.com"));
+	ck_assert(guard_psl_aligned(psl, "example.co.uk", "x.example.co.uk"));
+	ck_assert(!guard_psl_aligned(psl, "example.co.uk", "other.co.uk"));
+	ck_assert(!guard_psl_aligned(psl, "co.uk", "example.co.uk"));
+	ck_assert_int_eq(guard_orgdomain(psl, "a.b.example.co.uk", org,
+	    sizeof org), 0);
+	ck_assert_str_eq(org, "example.co.uk");
+	ck_assert_int_eq(guard_orgdomain(psl, "www.ck", org, sizeof org), 0);
+	ck_assert_str_eq(org, "www.ck");	/* exception rule !www.ck */
+	ck_assert_int_eq(guard_orgdomain(psl, "a.b.c.ck", org, sizeof org), 0);
+	ck_assert_str_eq(org, "b.c.ck");	/* wildcard rule *.ck */
+	ck_assert_int_eq(guard_orgdomain(psl, "x.y.unlisted", org,
+	    sizeof org), 0);
+	ck_assert_str_eq(org, "y.unlisted");	/* default rule "*" */
+	guard_psl_free(psl);
+}
+END_TEST
+
+START_TEST(refresher_thread)
+{
+	guard *tg;
+	struct guard_conf gc;
+
+	guard_conf_init(&gc);
+	gc.cache = cache;
+	gc.psl_path = "";
+	ck_assert_int_eq(guard_new(&gc, &tg), DKIM_OK);	/* real clock */
+	guard_add_key(tg, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
+	ck_assert_int_eq(guard_start(tg), 0);
+	guard_free(tg);			/* stops and joins promptly */
+}
+END_TEST
+
+START_TEST(strings)
+{
+	guard_action a;
+
+	ck_assert_int_eq(guard_action_parse("Hold", &a), 0);
+	ck_assert_int_eq(a, GUARD_ACT_HOLD);
+	ck_assert_int_eq(guard_action_parse("reject", &a), -1);
+	ck_assert_str_eq(guard_action_str(GUARD_ACT_UNSIGNED), "unsigned");
+	ck_assert_str_eq(guard_state_str(GUARD_TEMPERROR), "dns-temperror");
+	ck_assert_str_eq(guard_state_str(GUARD_BADRECORD), "bad-record");
+}
+END_TEST
+
+static Suite *
+guard_suite(void)
+{
+	Suite *s = suite_create("guard");
+	TCase *tc = tcase_create("guard");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, states, 0,
+	    sizeof state_cases / sizeof *state_cases);
+	tcase_add_loop_test(tc, actions, 0, 4);
+	tcase_add_test(tc, transitions_logged_once);
+	tcase_add_test(tc, refresh_before_ttl);
+	tcase_add_test(tc, temperror_grace);
+	tcase_add_test(tc, temperror_never_good);
+	tcase_add_test(tc, dry_run);
+	tcase_add_test(tc, several_records);
+	tcase_add_test(tc, unchecked_checked_on_query);
+	tcase_add_test(tc, counters_and_inherit);
+	tcase_add_test(tc, table_text);
+	tcase_add_test(tc, zone_record_split);
+	tcase_add_test(tc, alignment);
+	tcase_add_test(tc, refresher_thread);
+	tcase_add_test(tc, strings);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(guard_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

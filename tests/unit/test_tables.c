@@ -1,0 +1,324 @@
+/*
+ * test_tables.c - key and signing tables in dkimguard's format and in
+ * OpenDKIM's (KeyTable, SigningTable, refile: wildcards, '%' domains),
+ * lookup order with parent domains, several signatures, key file
+ * owner/mode checks.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../milter/keyfile.h"
+#include "../../milter/keytable.h"
+#include "../../milter/signtable.h"
+
+static char dir[64];
+
+/* put - write text to dir/name; returns the path (static buffer) */
+static const char *
+put(const char *name, const char *text)
+{
+	static char path[2][128];
+	static int which;
+	char *p = path[which++ % 2];
+	FILE *fp;
+
+	snprintf(p, 128, "%s/%s", dir, name);
+	fp = fopen(p, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	fclose(fp);
+	return p;
+}
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/dkimguard-test-tables-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char kt_text[] =
+    "# dkimguard format\n"
+    "rsa      example.com  s2026  keys/rsa.key\n"
+    "ed       example.com  ed2026 /etc/ed.key   # absolute\n"
+    "# OpenDKIM format\n"
+    "odk._domainkey.example.org example.org:odk:/etc/odk.private\n"
+    "any      %            multi  keys/any.key\n"
+    "long     example.net \\\n   sel   keys/long.key\n";
+
+START_TEST(test_keytable_both_formats)
+{
+	struct errlist el = { 0 };
+	struct keytable *kt = keytable_load(put("kt", kt_text), &el);
+	const struct keyent *e;
+	char want[160];
+
+	ck_assert_msg(kt != NULL, "%s", errlist_str(&el));
+	ck_assert_uint_eq(kt->n, 5);
+	e = keytable_find(kt, "rsa");
+	ck_assert_str_eq(e->domain, "example.com");
+	ck_assert_str_eq(e->selector, "s2026");
+	snprintf(want, sizeof want, "%s/keys/rsa.key", dir);
+	ck_assert_str_eq(e->path, want);
+	e = keytable_find(kt, "odk._domainkey.example.org");
+	ck_assert_str_eq(e->domain, "example.org");
+	ck_assert_str_eq(e->selector, "odk");
+	ck_assert_str_eq(e->path, "/etc/odk.private");
+	ck_assert_str_eq(keytable_find(kt, "any")->domain, "%");
+	e = keytable_find(kt, "long");
+	ck_assert_str_eq(e->selector, "sel");
+	snprintf(want, sizeof want, "%s/kt:7", dir);
+	ck_assert_str_eq(e->where, want);
+	ck_assert_ptr_null(keytable_find(kt, "nope"));
+	keytable_free(kt);
+}
+END_TEST
+
+struct bad_case {
+	const char *text;
+	const char *error;
+};
+
+static const struct bad_case kt_bad[] = {
+	{ "a example.com sel\n", "kt:1: expected NAME DOMAIN SELECTOR" },
+	{ "a example.com:sel:MIIEvQIBADANBgkq\n", "inline key data" },
+	{ "a d.com s /k\n\na d.com t /k\n", "kt:3: key name 'a' is defined" },
+	{ "a bad_dom@ s /k\n", "'bad_dom@' is not a domain" },
+	{ "a d.com s/x /k\n", "'s/x' is not a selector" },
+};
+
+START_TEST(test_keytable_errors)
+{
+	struct errlist el = { 0 };
+
+	ck_assert_ptr_null(keytable_load(put("kt", kt_bad[_i].text), &el));
+	ck_assert_msg(strstr(errlist_str(&el), kt_bad[_i].error) != NULL,
+	    "case %d: '%s' lacks '%s'", _i, errlist_str(&el),
+	    kt_bad[_i].error);
+	errlist_free(&el);
+}
+END_TEST
+
+/* match - run signtable_match and render "key/domain[/id],..." */
+static const char *
+match(const char *spec, const char *st_text, const char *local,
+    const char *domain, int flags)
+{
+	static char out[512];
+	struct errlist el = { 0 };
+	struct keytable *kt = keytable_load(put("kt", kt_text), &el);
+	struct signtable *st;
+	struct sigsel sel[8];
+	size_t n, i;
+
+	ck_assert_msg(kt != NULL, "%s", errlist_str(&el));
+	put("st", st_text);
+	st = signtable_load(spec, kt, &el);
+	ck_assert_msg(st != NULL, "%s", errlist_str(&el));
+	n = signtable_match(st, local, domain, flags, sel, 8);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(out + strlen(out), sizeof out - strlen(out),
+		    "%s%s/%s%s%s", i ? "," : "", sel[i].key->name,
+		    sel[i].domain, sel[i].identity[0] ? "/" : "",
+		    sel[i].identity);
+	signtable_free(st);
+	keytable_free(kt);
+	return out;
+}
+
+struct match_case {
+	int refile;
+	const char *table;
+	const char *local, *domain;
+	int flags;
+	const char *want;
+};
+
+static const char plain[] =
+    "example.com            rsa ed\n"
+    "bob@example.com        long\n"
+    ".example.com           odk._domainkey.example.org\n"
+    "alice@.example.com     any\n"
+    "example.org            any:%\n"
+    "example.org            rsa\n"
+    "carol@*                ed\n";
+
+static const char wild[] =
+    "# OpenDKIM refile: first match in file order\n"
+    "*@mail.example.com     long\n"
+    "*@example.com          rsa\n"
+    "*@*.example.com        odk._domainkey.example.org\n"
+    "*@example.com          ed\n"
+    "*                      any:noreply@%\n";
+
+static const struct match_case mcases[] = {
+	/* plain: user@host, host, user@.parent, .parent, user@*, * */
+	{ 0, plain, "joe", "example.com", 0, "rsa/example.com,ed/example.com" },
+	{ 0, plain, "bob", "example.com", 0, "long/example.net" },
+	{ 0, plain, "BOB", "Example.COM", 0, "long/example.net" },
+	{ 0, plain, "joe", "a.b.example.com", 0,
+	  "odk._domainkey.example.org/example.org" },
+	{ 0, plain, "alice", "a.example.com", 0, "any/a.example.com" },
+	{ 0, plain, "alice", "example.com", 0,
+	  "rsa/example.com,ed/example.com" },
+	{ 0, plain, "joe", "example.org", 0, "any/example.org/example.org" },
+	{ 0, plain, "joe", "example.org", SIGNTABLE_MULTIPLE,
+	  "any/example.org/example.org,rsa/example.com" },
+	{ 0, plain, "alice", "a.example.com", SIGNTABLE_MULTIPLE,
+	  "any/a.example.com,odk._domainkey.example.org/example.org" },
+	{ 0, plain, "carol", "other.net", 0, "ed/example.com" },
+	{ 0, plain, "dave", "other.net", 0, "" },
+	{ 0, plain, NULL, "other.net", 0, "" },
+	{ 0, "example.com rsa\n", "x", "sub.example.com", 0, "" },
+	{ 0, "example.com rsa\n", "x", "sub.example.com", SIGNTABLE_SUBDOMAINS,
+	  "rsa/example.com" },
+	{ 0, "* any\n", "x", "sub.example.com", 0, "any/sub.example.com" },
+	/* refile: wildcards, file order */
+	{ 1, wild, "joe", "mail.example.com", 0, "long/example.net" },
+	{ 1, wild, "joe", "example.com", 0, "rsa/example.com" },
+	{ 1, wild, "joe", "example.com", SIGNTABLE_MULTIPLE,
+	  "rsa/example.com,ed/example.com,any/example.com/noreply@example.com" },
+	{ 1, wild, "joe", "deep.sub.example.com", 0,
+	  "odk._domainkey.example.org/example.org" },
+	{ 1, wild, "joe", "elsewhere.org", 0,
+	  "any/elsewhere.org/noreply@elsewhere.org" },
+	{ 1, "*@EXAMPLE.com rsa\n", "Joe", "example.COM", 0, "rsa/example.com" },
+	{ 1, "*@example.com rsa\n", "joe", "notexample.com", 0, "" },
+};
+
+START_TEST(test_signtable_match)
+{
+	const struct match_case *c = &mcases[_i];
+	char spec[128];
+	const char *got;
+
+	snprintf(spec, sizeof spec, "%s%s/st", c->refile ? "refile:" : "",
+	    dir);
+	got = match(spec, c->table, c->local, c->domain, c->flags);
+	ck_assert_msg(strcmp(got, c->want) == 0, "case %d: %s@%s: got '%s' "
+	    "want '%s'", _i, c->local ? c->local : "", c->domain, got,
+	    c->want);
+}
+END_TEST
+
+static const struct bad_case st_bad[] = {
+	{ "example.com\n", "st:1: expected PATTERN KEYNAME" },
+	{ "example.com nokey\n", "st:1: key name 'nokey' is not in the key" },
+	{ "*@example.com rsa\n", "wildcards need a refile: table" },
+	{ "*.example.com rsa\n", "wildcards need a refile: table" },
+};
+
+START_TEST(test_signtable_errors)
+{
+	struct errlist el = { 0 };
+	struct keytable *kt = keytable_load(put("kt", kt_text), &el);
+	char spec[128];
+
+	snprintf(spec, sizeof spec, "%s/st", dir);
+	put("st", st_bad[_i].text);
+	ck_assert_ptr_null(signtable_load(spec, kt, &el));
+	ck_assert_msg(strstr(errlist_str(&el), st_bad[_i].error) != NULL,
+	    "case %d: '%s' lacks '%s'", _i, errlist_str(&el),
+	    st_bad[_i].error);
+	errlist_free(&el);
+	keytable_free(kt);
+}
+END_TEST
+
+struct stat_case {
+	uid_t owner;
+	mode_t mode;
+	uid_t user_uid;
+	const char *user;
+	const char *error;	/* NULL: accepted */
+};
+
+static const struct stat_case stat_cases[] = {
+	{ 0, 0600, 0, NULL, NULL },
+	{ 0, 0400, 0, NULL, NULL },
+	{ 0, 0640, 0, NULL, "has mode 0640: group or others may read or "
+	  "change it; fix: chmod 600 '/k'" },
+	{ 0, 0604, 0, NULL, "fix: chmod 600 '/k'" },
+	{ 0, 0620, 0, NULL, "fix: chmod 600 '/k'" },
+	{ 1000, 0600, 0, NULL, "owned by uid 1000, not by root; fix: chown "
+	  "root '/k'" },
+	{ 1000, 0600, 1000, "dkimguard", NULL },
+	{ 0, 0600, 1000, "dkimguard", NULL },
+	{ 1001, 0600, 1000, "dkimguard", "not by dkimguard or root; fix: "
+	  "chown dkimguard '/k'" },
+};
+
+START_TEST(test_keyfile_check_stat)
+{
+	const struct stat_case *c = &stat_cases[_i];
+	struct keyfile_policy pol = { 1, c->user_uid, c->user };
+	struct stat st;
+	char why[512] = "";
+	int rc;
+
+	memset(&st, 0, sizeof st);
+	st.st_uid = c->owner;
+	st.st_mode = S_IFREG | c->mode;
+	rc = keyfile_check_stat(&st, "/k", &pol, why, sizeof why);
+	if (c->error == NULL)
+		ck_assert_msg(rc == 0, "case %d: %s", _i, why);
+	else
+		ck_assert_msg(rc < 0 && strstr(why, c->error) != NULL,
+		    "case %d: '%s' lacks '%s'", _i, why, c->error);
+	pol.require_safe = 0;
+	ck_assert_int_eq(keyfile_check_stat(&st, "/k", &pol, why,
+	    sizeof why), 0);
+}
+END_TEST
+
+START_TEST(test_tables_glob)
+{
+	ck_assert(tables_glob("*", ""));
+	ck_assert(tables_glob("*@*.example.com", "a@b.example.com"));
+	ck_assert(!tables_glob("*@*.example.com", "a@example.com"));
+	ck_assert(tables_glob("a*b*c", "aXXbYYc"));
+	ck_assert(!tables_glob("a*b*c", "aXXbYY"));
+	ck_assert(tables_glob("**x", "x"));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("tables");
+	TCase *tc = tcase_create("tables");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_keytable_both_formats);
+	tcase_add_loop_test(tc, test_keytable_errors, 0,
+	    sizeof kt_bad / sizeof kt_bad[0]);
+	tcase_add_loop_test(tc, test_signtable_match, 0,
+	    sizeof mcases / sizeof mcases[0]);
+	tcase_add_loop_test(tc, test_signtable_errors, 0,
+	    sizeof st_bad / sizeof st_bad[0]);
+	tcase_add_loop_test(tc, test_keyfile_check_stat, 0,
+	    sizeof stat_cases / sizeof stat_cases[0]);
+	tcase_add_test(tc, test_tables_glob);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
