@@ -1,26 +1,23 @@
 /*
- * canon.c - header and body canonicalization, RFC 6376 3.4.
+ * canon.c - streaming body canonicalization, RFC 6376 3.4.3 and 3.4.4.
  *
  * SYNOPSIS
- *	canon_header, canon_body_init, canon_body_update, canon_body_final,
+ *	canon_body_init, canon_body_update, canon_body_final,
  *	canon_body_length
  *
  * DESCRIPTION
- *	The body canonicalizer is a small state machine (held-back CR,
- *	held-back whitespace, count of held-back empty lines) with a fast
- *	path for runs of bytes that pass through unchanged.  Output goes to
- *	a fixed buffer that is handed to the sink when full, so a digest
- *	sink sees large blocks.  On x86-64 the relaxed fast path scans 16
- *	bytes at a time with SSE2 (a platform switch, not a feature switch;
- *	the portable loop gives the same output).
+ *	A small state machine (held-back CR, held-back whitespace, count of
+ *	held-back empty lines) with fast paths.  Simple: runs of lines that
+ *	pass unchanged go to the sink straight from the input.  Relaxed:
+ *	output goes to a fixed buffer handed to the sink when full, so a
+ *	digest sees large blocks; inside lines with content the SIMD kernels
+ *	of canon_x86.c do the work (the portable loop gives the same
+ *	output, and the tests compare them).
  */
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include "canon.h"
+#include "canon_x86.h"
 
 /* is_wsp - RFC 5234 WSP */
 static inline int
@@ -28,90 +25,6 @@ is_wsp(unsigned char c)
 {
 	return c == ' ' || c == '\t';
 }
-
-/* ascii_lower - locale-independent tolower */
-static inline unsigned char
-ascii_lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
-/* header_simple - RFC 6376 3.4.1: unchanged, but line ends as CRLF */
-static size_t
-header_simple(const char *f, size_t len, char *out, int crlf)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		if (f[i] == '\n' && (i == 0 || f[i - 1] != '\r'))
-			out[o++] = '\r';
-		out[o++] = f[i];
-	}
-	if (crlf) {
-		out[o++] = '\r';
-		out[o++] = '\n';
-	}
-	return o;
-}
-
-/* header_relaxed - RFC 6376 3.4.2 */
-static size_t
-header_relaxed(const char *f, size_t len, char *out, int crlf)
-{
-	const char *colon = memchr(f, ':', len);
-	size_t nlen = colon ? (size_t)(colon - f) : len;
-	size_t i, o = 0;
-	int sp = 0, started = 0;
-
-	/* RFC 6376 3.4.2: lowercase the name; delete WSP before the colon */
-	while (nlen > 0 && (is_wsp(f[nlen - 1]) || f[nlen - 1] == '\r' ||
-	    f[nlen - 1] == '\n'))
-		nlen--;
-	for (i = 0; i < nlen; i++)
-		if (f[i] != '\n' && !(f[i] == '\r' && i + 1 < len &&
-		    f[i + 1] == '\n'))
-			out[o++] = ascii_lower(f[i]);	/* (unfolded) */
-	if (colon != NULL) {
-		out[o++] = ':';
-		for (i = (size_t)(colon - f) + 1; i < len; i++) {
-			unsigned char c = f[i];
-
-			/* unfold: delete CRLF (and bare LF) */
-			if (c == '\n' || (c == '\r' && i + 1 < len &&
-			    f[i + 1] == '\n'))
-				continue;
-			/* WSP runs become one SP; none at either end */
-			if (is_wsp(c)) {
-				sp = started;
-				continue;
-			}
-			if (sp)
-				out[o++] = ' ';
-			sp = 0;
-			started = 1;
-			out[o++] = c;
-		}
-	}
-	if (crlf) {
-		out[o++] = '\r';
-		out[o++] = '\n';
-	}
-	return o;
-}
-
-/* canon_header - one header field in canonical form */
-size_t
-canon_header(dkim_canon c, const char *field, size_t len, char *out,
-    int crlf)
-{
-	if (c == DKIM_CANON_SIMPLE)
-		return header_simple(field, len, out, crlf);
-	return header_relaxed(field, len, out, crlf);
-}
-
-/* ------------------------------------------------------------------ */
-/* body                                                                */
-/* ------------------------------------------------------------------ */
 
 /* flush - hand the output buffer to the sink */
 static void
@@ -191,11 +104,32 @@ simple_content(struct canon_body *cb, const unsigned char *p, size_t n)
 	put(cb, p, n);
 }
 
-/* simple_update - RFC 6376 3.4.3 over one chunk */
+/* emit_span - input octets [s, e) that are output as they are */
+static void
+emit_span(struct canon_body *cb, const unsigned char *s,
+    const unsigned char *e)
+{
+	if (e > s) {
+		flush(cb);	/* keep the order */
+		cb->sink(cb->sink_arg, s, e - s);
+		cb->total += e - s;
+	}
+}
+
+/*
+ * simple_update - RFC 6376 3.4.3 over one chunk.  Lines with content
+ * that end in CRLF pass unchanged, so runs of them go to the sink
+ * straight from the input (one call per run, no copy); empty lines are
+ * counted, bare LF becomes CRLF.
+ */
 static void
 simple_update(struct canon_body *cb, const unsigned char *p,
     const unsigned char *end)
 {
+	const unsigned char *s, *q;
+	size_t n;
+	int cr;
+
 	if (cb->pending_cr && p < end) {
 		cb->pending_cr = 0;
 		if (*p == '\n') {
@@ -204,26 +138,37 @@ simple_update(struct canon_body *cb, const unsigned char *p,
 		} else
 			simple_content(cb, (const unsigned char *)"\r", 1);
 	}
-	while (p < end) {
-		const unsigned char *q = memchr(p, '\n', end - p);
-		const unsigned char *stop = q != NULL ? q : end;
-		size_t n = stop - p;
-		int cr = 0;
-
-		if (n > 0 && stop[-1] == '\r') {
-			n--;
-			cr = 1;
+	for (s = p; p < end; p = q + 1) {
+		q = memchr(p, '\n', end - p);
+		n = (q != NULL ? q : end) - p;
+		cr = n > 0 && p[n - 1] == '\r';
+		n -= cr;
+		if (n > 0 && !cb->content) {
+			if (cb->blanks > 0) {
+				emit_span(cb, s, p);
+				line_begin(cb);
+				s = p;
+			}
+			cb->content = 1;
 		}
-		if (n > 0)
-			simple_content(cb, p, n);
 		if (q == NULL) {
 			/* a CR at the end of a chunk may start a CRLF */
+			emit_span(cb, s, p + n);
 			cb->pending_cr = cr;
-			break;
+			return;
 		}
-		line_end(cb);	/* CRLF, or bare LF taken as CRLF */
-		p = q + 1;
+		if (!cb->content) {
+			emit_span(cb, s, p);	/* empty line: held back */
+			cb->blanks++;
+			s = q + 1;
+		} else if (!cr) {
+			emit_span(cb, s, q);	/* bare LF taken as CRLF */
+			put_crlf(cb);
+			s = q + 1;
+		}
+		cb->content = 0;
 	}
+	emit_span(cb, s, p);
 }
 
 /*
@@ -243,73 +188,6 @@ relaxed_content(struct canon_body *cb, unsigned char c)
 	}
 	cb->out[cb->outlen++] = c;
 }
-
-#ifdef __SSE2__
-/*
- * relaxed_simd - the relaxed fast path 16 octets per step, without
- * data-dependent branches for the common cases: octets that pass
- * unchanged, CRLF followed by content, and one WSP run per step that is
- * either inner (becomes one SP) or trailing before such a CRLF (goes).
- * Stops, at the octet concerned, at anything else (RFC 6376 3.4.4).
- */
-static inline const unsigned char *
-relaxed_simd(const unsigned char *p, const unsigned char *end,
-    unsigned char **op, const unsigned char *olim)
-{
-	const __m128i c20 = _mm_set1_epi8(0x20);
-	const __m128i ctab = _mm_set1_epi8('\t');
-	const __m128i ccr = _mm_set1_epi8('\r');
-	const __m128i clf = _mm_set1_epi8('\n');
-	unsigned char *o = *op;
-
-	while (end - p >= 18 && olim - o >= 17) {
-		__m128i v, n1, n2, le, le1, le2, sp, ws, crlf;
-		unsigned m_le, m_sp, m_ws, m_le1, m_cr, m, k, run, nx;
-		unsigned inner, trail;
-
-		v = _mm_loadu_si128((const __m128i *)p);
-		n1 = _mm_loadu_si128((const __m128i *)(p + 1));
-		n2 = _mm_loadu_si128((const __m128i *)(p + 2));
-		_mm_storeu_si128((__m128i *)o, v);
-		/* octets <= 0x20 here, one and two ahead */
-		le = _mm_cmpeq_epi8(_mm_min_epu8(v, c20), v);
-		le1 = _mm_cmpeq_epi8(_mm_min_epu8(n1, c20), n1);
-		le2 = _mm_cmpeq_epi8(_mm_min_epu8(n2, c20), n2);
-		sp = _mm_cmpeq_epi8(v, c20);
-		ws = _mm_or_si128(sp, _mm_cmpeq_epi8(v, ctab));
-		/* CRLF followed by content passes unchanged */
-		crlf = _mm_andnot_si128(le2, _mm_and_si128(
-		    _mm_cmpeq_epi8(v, ccr), _mm_cmpeq_epi8(n1, clf)));
-		m_le = (unsigned)_mm_movemask_epi8(le);
-		m_sp = (unsigned)_mm_movemask_epi8(sp);
-		m_ws = (unsigned)_mm_movemask_epi8(ws);
-		m_le1 = (unsigned)_mm_movemask_epi8(le1);
-		m_cr = (unsigned)_mm_movemask_epi8(crlf) & 0x7fff;
-		/* special: controls but good CRLFs; SP before WSP/CR/LF */
-		m = (m_le & ~m_sp & ~(m_cr | m_cr << 1)) | (m_sp & m_le1);
-		if (m == 0) {		/* the common case: predicted */
-			p += 16;
-			o += 16;
-			continue;
-		}
-		k = (unsigned)__builtin_ctz(m);
-		run = m_ws >> k;
-		nx = k + (unsigned)__builtin_ctz(~run);		/* after WSP */
-		inner = run & (nx < 16) & ~(m_le >> nx) & 1;
-		trail = run & (m_cr >> nx) & 1;
-		if (!(inner | trail)) {
-			p += k;
-			o += k;
-			break;
-		}
-		o[k] = ' ';		/* WSP run -> SP (overwritten if trailing) */
-		p += nx;
-		o += k + inner;
-	}
-	*op = o;
-	return p;
-}
-#endif
 
 /*
  * relaxed_line_start - at the start of a line inside relaxed_run: count
@@ -359,6 +237,7 @@ relaxed_run(struct canon_body *cb, const unsigned char *p,
 	unsigned char *o = cb->out + cb->outlen;
 	unsigned char *olim = cb->out + CANON_OUTBUF;
 	unsigned char c;
+	int stopped;
 
 	while (p < end) {
 		if (o >= olim) {
@@ -366,9 +245,16 @@ relaxed_run(struct canon_body *cb, const unsigned char *p,
 			flush(cb);
 			o = cb->out;
 		}
-#ifdef __SSE2__
-		p = relaxed_simd(p, end, &o, olim);
-#endif
+		if (cb->isa == CANON_ISA_AVX512 || cb->isa == CANON_ISA_AVX2) {
+			p = cb->isa == CANON_ISA_AVX512 ?
+			    canon_relaxed_avx512(p, end, &o, olim, &stopped) :
+			    canon_relaxed_avx2(p, end, &o, olim, &stopped);
+			if (stopped)
+				goto special;
+		}
+		p = canon_relaxed_sse2(p, end, &o, olim, &stopped);
+		if (stopped)
+			goto special;
 		while (p < end && o < olim) {
 			c = *p;
 			if (c <= ' ' && (c != ' ' || p + 1 == end ||
@@ -478,6 +364,7 @@ canon_body_init(struct canon_body *cb, dkim_canon c, canon_sink_fn sink,
 	cb->content = 0;
 	cb->done = 0;
 	cb->outlen = 0;
+	cb->isa = (unsigned char)canon_isa_best();
 }
 
 /* canon_body_update - canonicalize one chunk */

@@ -49,6 +49,7 @@ struct canon_body {
 	unsigned char wsp;		/* relaxed: WSP held back in this line */
 	unsigned char content;		/* this line has canonical content */
 	unsigned char done;		/* canon_body_final was called */
+	unsigned char isa;		/* CANON_ISA_*: relaxed kernel to use */
 	size_t outlen;
 	unsigned char out[CANON_OUTBUF + 64];	/* slack for 16-byte stores */
 };

@@ -1,6 +1,6 @@
 /*
- * msgint.h - the inside of a dkim_msg, shared by msg.c, msg_write.c,
- * sign.c, sign_fold.c, verify.c and hhash.c.  Internal.
+ * msgint.h - the inside of a dkim_msg, shared by msg.c, msg_signer.c,
+ * msg_write.c, sign.c, verify.c and hhash.c.  Internal.
  *
  * DESCRIPTION
  *	One message: options, header store, the shared body hashes, the
@@ -70,6 +70,8 @@ struct dkim_msg {
 	struct msg_writer w;
 };
 
+/* signer_clear - release what one signer holds */
+void signer_clear(struct signer *s);
 /* msg_now - the injected clock (RFC 6376 t=, x=) */
 time_t msg_now(const dkim_msg *msg);
 /* msg_bodyhash_count - body hashes created (tests: sharing, STYLE 7) */

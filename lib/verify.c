@@ -220,7 +220,7 @@ pick_record(const dkim_txt_answer *ans, dkim_keyrec **out,
 		}
 		if (rc != DKIM_OK) {
 			if (bad++ == 0)
-				snprintf(first, sizeof(first), "key record: %s",
+				snprintf(first, sizeof(first), "key record: %.140s",
 				    reason);
 			continue;
 		}

@@ -9,6 +9,7 @@
 #include "actions.h"
 #include "config.h"
 #include "log.h"
+#include "observe.h"
 
 /* msg_fail - remember the first internal error of a message */
 void
@@ -88,6 +89,9 @@ act_final(SMFICTX *ctx, struct msgctx *m, int action, const char *rcode,
 
 	if (action == ACTION_ACCEPT)
 		return SMFIS_CONTINUE;
+	m->action = would[action];	/* for the message's log line */
+	if (!dry)
+		metrics_count_action(observe_metrics(), action);
 	if (dry) {
 		log_notice("%s: dry run: would %s: %s", m->qid,
 		    would[action], text);
@@ -112,12 +116,28 @@ act_final(SMFICTX *ctx, struct msgctx *m, int action, const char *rcode,
 	}
 }
 
+/* left_unsigned - accepted without the signatures it should carry */
+static void
+left_unsigned(struct msgctx *m)
+{
+	msglog_alert(&m->log, alert_reason_str(ALERT_LEFT_UNSIGNED));
+	alert_note(observe_alert(), ALERT_LEFT_UNSIGNED, m->qid,
+	    "internal error with OnInternalError accept");
+}
+
 /* act_internal_error - the configured action, default tempfail */
 sfsistat
 act_internal_error(SMFICTX *ctx, struct msgctx *m)
 {
 	int action = m->snap->cfg->on_internal_error;
 
+	if (m->failed == 1) {		/* count each message's error once */
+		m->failed = 2;
+		metrics_inc(observe_metrics(), MET_INTERNAL_ERRORS_ALL);
+		msglog_error(&m->log, m->error);
+		if (action == ACTION_ACCEPT && m->nsel > 0 && m->nsigned == 0)
+			left_unsigned(m);
+	}
 	log_errx("%s: internal error: %s; OnInternalError %s", m->qid,
 	    m->error, config_enum_str(m->snap->cfg, OPTID_OnInternalError));
 	if (action == ACTION_REJECT)

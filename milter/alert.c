@@ -81,12 +81,17 @@ static void
 warn(struct alert *a, time_t t)
 {
 	unsigned long total = a->pending[0] + a->pending[1];
-	char line[768];
+	char line[768], since[64];
 
+	if (a->warned)
+		snprintf(since, sizeof since, "in the last %lld s",
+		    (long long)(t - a->last));
+	else
+		snprintf(since, sizeof since, "since start-up");
 	snprintf(line, sizeof line, "unsigned mail alert: %lu message%s "
-	    "should have been signed in the last %lld s (%s=%lu %s=%lu); "
+	    "should have been signed %s (%s=%lu %s=%lu); "
 	    "latest: qid=%s reason=%s %s", total, total == 1 ? "" : "s",
-	    (long long)(t - a->last), alert_reason_str(ALERT_LEFT_UNSIGNED),
+	    since, alert_reason_str(ALERT_LEFT_UNSIGNED),
 	    a->pending[ALERT_LEFT_UNSIGNED], alert_reason_str(ALERT_NO_RULE),
 	    a->pending[ALERT_NO_RULE], a->latest_qid,
 	    alert_reason_str(a->latest_reason), a->latest_detail);

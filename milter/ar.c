@@ -64,9 +64,9 @@ is_pvalue(const char *s)
 	if (*s == '\0')
 		return 0;
 	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && (s == at ||
+		if (!isalnum((unsigned char)*s) && s != at &&
 		    strchr(at != NULL && s < at ? ".!#$%&'*+-/=?^_`{|}~" :
-		    ".-_", *s) == NULL))
+		    ".-_", *s) == NULL)
 			return 0;
 	return 1;
 }

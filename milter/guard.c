@@ -230,22 +230,28 @@ guard_check(guard_entry *e)
 unsigned
 guard_refresh_due(guard *g)
 {
-	struct guard_entry *e;
+	guard_entry **list;
 	time_t now = guard_now(g), next = now + g->conf.max_refresh;
-	size_t i;
-	int due;
+	size_t i, n, ndue = 0;
 
-	for (i = 0; (e = guard_entry_at(g, i)) != NULL; i++) {
-		pthread_mutex_lock(&g->lock);
-		due = e->next_check <= now;
-		pthread_mutex_unlock(&g->lock);
-		if (due)
-			guard_check(e);
-		pthread_mutex_lock(&g->lock);
-		if (e->next_check < next)
-			next = e->next_check;
-		pthread_mutex_unlock(&g->lock);
-	}
+	if ((list = guard_entries_copy(g, &n)) == NULL)
+		return 1;
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < n; i++)		/* due ones to the front */
+		if (list[i]->next_check <= now) {
+			guard_entry *t = list[ndue];
+
+			list[ndue++] = list[i];
+			list[i] = t;
+		}
+	pthread_mutex_unlock(&g->lock);
+	guard_check_batch(list, ndue, 0, NULL);
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < n; i++)
+		if (list[i]->next_check < next)
+			next = list[i]->next_check;
+	pthread_mutex_unlock(&g->lock);
+	free(list);
 	now = guard_now(g);
 	return next > now ? (unsigned)(next - now) : 1;
 }

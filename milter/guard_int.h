@@ -2,7 +2,8 @@
  * guard_int.h - the guard's internals shared by guard.c (checks, state
  *		 machine, refresher), guard_keys.c (entries), guard_eval.c
  *		 (what a DNS answer means for a key), guard_query.c (per
- *		 message) and guard_report.c (tables, strings).
+ *		 message), guard_batch.c (parallel checks) and
+ *		 guard_report.c (tables, strings).
  *		 Not for use outside the guard.
  */
 #ifndef DKIMGUARD_GUARD_INT_H
@@ -63,6 +64,14 @@ void guard_evaluate(const struct guard_entry *e, const dkim_txt_answer *ans,
  * caller logs a table row instead); *old (if old) gets the state before.
  */
 guard_state guard_check_entry(guard_entry *e, int quiet, guard_state *old);
+/*
+ * guard_check_batch - guard_check_entry on every entry of list, on up
+ * to 8 threads; old (if not NULL) gets each entry's previous state.
+ */
+void guard_check_batch(guard_entry **list, size_t n, int quiet,
+    guard_state *old);
+/* guard_entries_copy - a malloc'ed copy of the entry array (NULL: ENOMEM) */
+guard_entry **guard_entries_copy(guard *g, size_t *n);
 /* guard_entry_free - release one entry (guard_free; failed adds) */
 void guard_entry_free(struct guard_entry *e);
 /* guard_emit - through conf.log (syslog priorities); no-op without one */

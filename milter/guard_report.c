@@ -150,18 +150,29 @@ log_row(guard_entry *e, guard_state old)
 unsigned
 guard_check_all(guard *g)
 {
-	guard_entry *e;
-	guard_state old;
+	guard_entry **list;
+	guard_state *old;
 	unsigned bad = 0;
-	size_t i;
+	size_t i, n;
 
-	for (i = 0; (e = guard_entry_at(g, i)) != NULL; i++) {
-		if (guard_check_entry(e, 1, &old) != GUARD_VALID)
-			bad++;
-		log_row(e, old);
+	if ((list = guard_entries_copy(g, &n)) == NULL ||
+	    (old = calloc(n ? n : 1, sizeof *old)) == NULL) {
+		free(list);
+		guard_emit(g, LOG_ERR, "guard: out of memory checking keys");
+		return (unsigned)guard_entries(g);
+	}
+	guard_check_batch(list, n, 1, old);
+	for (i = 0; i < n; i++) {
+		struct guard_info in;
+
+		guard_entry_info(list[i], &in);
+		bad += in.state != GUARD_VALID;
+		log_row(list[i], old[i]);
 	}
 	guard_emit(g, bad ? LOG_WARNING : LOG_INFO, "guard: %zu key(s) "
-	    "checked, %u not valid", i, bad);
+	    "checked, %u not valid", n, bad);
+	free(old);
+	free(list);
 	return bad;
 }
 

@@ -73,8 +73,12 @@ keyfile_load(const char *path, const struct keyfile_policy *pol,
 	int fd, rc;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		errlist_add(el, "key file %s: cannot open: %s", path,
-		    strerror(errno));
+		int e = errno;
+		errlist_add(el, "key file %s: cannot open: %s%s", path,
+		    strerror(e), e == EACCES && geteuid() != 0 ? " (after "
+		    "UserID the daemon reloads keys as that user: chown it "
+		    "to that user, mode 600, or restart instead of reload)" :
+		    "");
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 ||

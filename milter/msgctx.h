@@ -16,6 +16,7 @@
 
 #include "decide.h"
 #include "dkim.h"
+#include "msglog.h"
 #include "signtable.h"
 #include "snapshot.h"
 
@@ -37,8 +38,11 @@ struct msgctx {
 	unsigned ar_seen;		/* Authentication-Results fields */
 	unsigned ar_ours[MSG_MAX_OURS_AR];	/* 1-based indexes of ours */
 	unsigned nar_ours;
-	int failed;			/* sticky internal error */
+	int failed;			/* sticky internal error (2: counted) */
 	char error[256];		/* what failed */
+	unsigned nsigned;		/* DKIM-Signature fields added */
+	const char *action;		/* act_final's action, NULL: accept */
+	struct msglog log;		/* the line written at the end */
 };
 
 struct conn {

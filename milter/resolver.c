@@ -1,5 +1,5 @@
 /*
- * resolver.c - thread-safe DNS TXT lookups: configuration and transport.
+ * resolver.c - thread-safe DNS TXT lookups: the lookup and its transport.
  *
  * WHY NOT res_nquery
  *	glibc's libresolv encodes and decodes the messages here (dn_comp,

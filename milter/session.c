@@ -16,6 +16,7 @@
 #include "actions.h"
 #include "ar.h"
 #include "log.h"
+#include "observe.h"
 #include "session.h"
 #include "signing.h"
 #include "verifying.h"
@@ -31,7 +32,7 @@ conn_get(SMFICTX *ctx)
 	return c;
 }
 
-/* msg_end - release a message and its snapshot reference */
+/* msg_end - write its log line, release a message and its snapshot */
 static void
 msg_end(struct conn *c)
 {
@@ -39,11 +40,23 @@ msg_end(struct conn *c)
 
 	if (c == NULL || (m = c->msg) == NULL)
 		return;
+	msglog_action(&m->log, m->action != NULL ? m->action : "accept",
+	    m->snap->cfg->dry_run);
+	msglog_emit(&m->log, m->qid);
 	dkim_msg_free(m->dm);
 	snapshot_release(m->snap);
 	free(m->from);
 	free(m);
 	c->msg = NULL;
+}
+
+/* msg_abort - the message ends without end of message */
+static void
+msg_abort(struct conn *c)
+{
+	if (c != NULL && c->msg != NULL && c->msg->action == NULL)
+		c->msg->action = "abort";
+	msg_end(c);
 }
 
 /* symval - a macro value or NULL */
@@ -127,6 +140,11 @@ msg_start(SMFICTX *ctx, struct conn *c, const char *sender)
 	in.daemon_name = c->daemon_name[0] ? c->daemon_name :
 	    symval(ctx, "{daemon_name}");
 	m->decision = decide(&m->snap->policy, &in, &m->why);
+	metrics_count_decision(observe_metrics(), m->decision);
+	msglog_begin(&m->log, m->decision == DECIDE_SKIP ? MSGLOG_OFF :
+	    m->snap->metrics.log_message_line);
+	msglog_decision(&m->log, decision_str(m->decision), m->why,
+	    c->addr_str, m->envfrom);
 	c->msg = m;
 	return m;
 }
@@ -142,7 +160,7 @@ s_envfrom(SMFICTX *ctx, char **argv)
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	msg_end(c);
+	msg_abort(c);			/* a message the MTA never ended */
 	snprintf(sender, sizeof sender, "%s", argv[0] ? argv[0] : "");
 	if (sender[0] == '<')
 		memmove(sender, sender + 1, strlen(sender));
@@ -264,7 +282,7 @@ s_eom(SMFICTX *ctx)
 static sfsistat
 s_abort(SMFICTX *ctx)
 {
-	msg_end(smfi_getpriv(ctx));
+	msg_abort(smfi_getpriv(ctx));
 	return SMFIS_CONTINUE;
 }
 
@@ -274,7 +292,7 @@ s_close(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
 
-	msg_end(c);
+	msg_abort(c);
 	free(c);
 	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;

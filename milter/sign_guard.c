@@ -57,11 +57,16 @@ sign_guard_allows(struct msgctx *m, size_t i, struct sg_outcome *out)
 	char why[400];
 
 	out->result = SG_TEMPFAIL;
+	out->state = GUARD_UNCHECKED;
+	out->problem[0] = '\0';
+	out->selfcheck_failed = 0;
 	snprintf(out->reply, sizeof out->reply, "signing key check failed, "
 	    "try again later");
 	if (m->snap->guard == NULL || (e = entry_for(m, i)) == NULL)
 		return out->result;
 	guard_query(e, &v);
+	out->state = v.state;
+	snprintf(out->problem, sizeof out->problem, "%s", v.problem);
 	if (m->snap->cfg->dry_run && v.would != GUARD_DO_SIGN)
 		log_notice("%s: dry run: guard would %s d=%s s=%s: %s", m->qid,
 		    guard_decision_str(v.would), m->sel[i].domain,
@@ -89,6 +94,7 @@ sign_guard_allows(struct msgctx *m, size_t i, struct sg_outcome *out)
 	if (m->snap->cfg->self_verify &&
 	    self_verify(m, i, e, why, sizeof why) < 0) {
 		log_errx("%s: %s", m->qid, why);
+		out->selfcheck_failed = 1;
 		guard_count(e, GUARD_CNT_TEMPFAILED);
 		snprintf(out->reply, sizeof out->reply, "%s", why);
 		return out->result = SG_TEMPFAIL;

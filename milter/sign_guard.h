@@ -25,6 +25,9 @@ enum sg_result {
 struct sg_outcome {
 	enum sg_result result;
 	char reply[400];	/* SMTP text for SG_TEMPFAIL, reason for HOLD */
+	guard_state state;	/* the key's guard state (for the log line) */
+	char problem[GUARD_PROBLEM_MAX];	/* "" when valid */
+	int selfcheck_failed;	/* SG_TEMPFAIL because of SelfVerify */
 };
 
 /* sign_guard_allows - the guard's decision for signature i of m */

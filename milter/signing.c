@@ -9,7 +9,9 @@
 #include "actions.h"
 #include "addr.h"
 #include "config.h"
+#include "guard.h"
 #include "log.h"
+#include "observe.h"
 #include "sign_guard.h"
 #include "signing.h"
 
@@ -61,10 +63,51 @@ add_signer(struct msgctx *m, size_t i)
 	return 0;
 }
 
+/* from_domain - the From: domain for the log line and alerts, or "" */
+static void
+from_domain(const struct msgctx *m, char *domain, size_t len)
+{
+	char local[512];
+
+	domain[0] = '\0';
+	if (m->from == NULL || addr_split(m->from, local, sizeof local,
+	    domain, len) < 0)
+		domain[0] = '\0';
+}
+
+/* unsigned_alert - this message should have been signed and is not */
+static void
+unsigned_alert(struct msgctx *m, enum alert_reason r)
+{
+	char domain[256], detail[300];
+
+	from_domain(m, domain, sizeof domain);
+	snprintf(detail, sizeof detail, "from_domain=%s",
+	    domain[0] ? domain : "?");
+	msglog_alert(&m->log, alert_reason_str(r));
+	alert_note(observe_alert(), r, m->qid, detail);
+}
+
+/* log_rule - the key names of the matching signing table entries */
+static void
+log_rule(struct msgctx *m)
+{
+	char rule[512] = "";
+	size_t i, len;
+
+	for (i = 0; i < m->nsel; i++) {
+		len = strlen(rule);
+		snprintf(rule + len, sizeof rule - len, "%s%s", i ? "," : "",
+		    m->sel[i].key->name);
+	}
+	msglog_rule(&m->log, rule);
+}
+
 /* signing_select - From: (or envelope sender) through the signing table */
 int
 signing_select(struct msgctx *m)
 {
+	char domain[256];
 	size_t i;
 
 	if (m->snap->st == NULL)
@@ -72,8 +115,12 @@ signing_select(struct msgctx *m)
 	if (m->nfrom != 1) {
 		log_warnx("%s: not signing: %u From: fields (need exactly one)",
 		    m->qid, m->nfrom);
+		msglog_rule(&m->log, "none");
+		unsigned_alert(m, ALERT_NO_RULE);
 		return 0;
 	}
+	from_domain(m, domain, sizeof domain);
+	msglog_from(&m->log, domain);
 	m->nsel = lookup_address(m, m->from);
 	if (m->nsel == 0 && m->snap->cfg->match_envelope_sender &&
 	    m->envfrom[0] != '\0')
@@ -81,12 +128,29 @@ signing_select(struct msgctx *m)
 	if (m->nsel == 0) {
 		log_info("%s: not signing: no signing table entry for %s",
 		    m->qid, m->from);
+		msglog_rule(&m->log, "none");
+		unsigned_alert(m, ALERT_NO_RULE);
 		return 0;
 	}
+	log_rule(m);
 	for (i = 0; i < m->nsel; i++)
 		if (add_signer(m, i) < 0)
 			return -1;
 	return (int)m->nsel;
+}
+
+/* log_signature - sigN_* fields of the message's log line */
+static void
+log_signature(struct msgctx *m, size_t i, const struct sg_outcome *g)
+{
+	static const char *const result[] = {
+		"signed", "held", "unsigned", "tempfail"
+	};
+
+	msglog_signature(&m->log, m->sel[i].domain, m->sel[i].key->selector,
+	    dkim_alg_str(dkim_key_alg(m->sel[i].key->key)),
+	    guard_state_str(g->state), g->selfcheck_failed ?
+	    "selfcheck-failed" : result[g->result], g->problem);
 }
 
 /* sign_one - make, check and add signature i; 0, or the stop status */
@@ -103,7 +167,9 @@ sign_one(SMFICTX *ctx, const struct conn *c, struct msgctx *m, size_t i,
 		msg_fail(m, err, rc);
 		return act_internal_error(ctx, m);
 	}
-	switch (sign_guard_allows(m, i, &g)) {
+	sign_guard_allows(m, i, &g);
+	log_signature(m, i, &g);
+	switch (g.result) {
 	case SG_TEMPFAIL:
 		free(value);
 		return act_final(ctx, m, ACTION_TEMPFAIL, GUARD_REPLY_RCODE,
@@ -126,12 +192,32 @@ sign_one(SMFICTX *ctx, const struct conn *c, struct msgctx *m, size_t i,
 		msg_fail(m, "insert header", DKIM_EIO);
 		return act_internal_error(ctx, m);
 	}
+	m->nsigned++;
 	log_info("%s: %ssigned d=%s s=%s a=%s (%s)", m->qid,
 	    m->snap->cfg->dry_run ? "dry run: would have " : "",
 	    m->sel[i].domain, m->sel[i].key->selector,
 	    dkim_alg_str(dkim_key_alg(m->sel[i].key->key)), m->why);
 	free(value);
 	return SMFIS_CONTINUE;
+}
+
+/* check_alignment - warn once when no d= aligns with From: (RFC 7489
+ * 3.1.1 relaxed alignment), since DMARC would then fail */
+static void
+check_alignment(const struct msgctx *m)
+{
+	char from[256];
+	size_t i;
+
+	if (m->snap->guard == NULL ||
+	    dkim_msg_from_domain(m->dm, from, sizeof from) != DKIM_OK)
+		return;
+	for (i = 0; i < m->nsel; i++)
+		if (guard_aligned(m->snap->guard, m->sel[i].domain, from))
+			return;
+	log_warnx("%s: no signature aligns with the From: domain %s "
+	    "(first d=%s); DMARC will not pass on DKIM", m->qid, from,
+	    m->sel[0].domain);
 }
 
 /* signing_finish - every signature, in reverse so the first is on top */
@@ -143,11 +229,14 @@ signing_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
 	size_t i;
 	sfsistat st;
 
+	check_alignment(m);
 	for (i = m->nsel; i-- > 0;) {
 		st = sign_one(ctx, c, m, i, &hold, holdwhy, sizeof holdwhy);
 		if (st != SMFIS_CONTINUE)
 			return st;
 	}
+	if (m->nsigned == 0 && m->nsel > 0)
+		unsigned_alert(m, ALERT_LEFT_UNSIGNED);
 	if (hold) {
 		log_warnx("%s: held: %s; release with: postsuper -H %s",
 		    m->qid, holdwhy, m->qid);

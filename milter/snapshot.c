@@ -13,6 +13,7 @@
 
 #include "keyfile.h"
 #include "log.h"
+#include "observe.h"
 #include "snapshot.h"
 
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -147,6 +148,14 @@ guard_log(void *arg, int prio, const char *fmt, ...)
 	char buf[1024];
 	va_list ap;
 
+	const struct snapshot *s = arg;
+	int level = prio <= LOG_ERR ? LOGL_ERR : prio == LOG_WARNING ?
+	    LOGL_WARNING : prio == LOG_NOTICE ? LOGL_NOTICE :
+	    prio == LOG_INFO ? LOGL_INFO : LOGL_DEBUG;
+
+	/* the snapshot's own LogLevel, also while it is being built */
+	if (s != NULL && level > s->cfg->log_level)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
@@ -176,6 +185,7 @@ load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 	gc.grace = (unsigned)s->cfg->guard_grace;
 	gc.dry_run = s->cfg->dry_run;
 	gc.log = guard_log;
+	gc.log_arg = s;
 	if (gc.cache == NULL || guard_new(&gc, &s->guard) != DKIM_OK) {
 		errlist_add(el, "guard: cannot start (no DNS cache)");
 		return -1;
@@ -198,6 +208,26 @@ load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 		return -1;
 	}
 	return 0;
+}
+
+/* fill_metrics - the observability options; MetricsListen checked */
+static int
+fill_metrics(struct snapshot *s, struct errlist *el)
+{
+	struct config *cfg = s->cfg;
+	char err[512], where[300];
+
+	metrics_conf_init(&s->metrics);
+	s->metrics.listen = cfg->metrics_listen;
+	s->metrics.file = cfg->metrics_file;
+	s->metrics.file_interval = (unsigned)cfg->metrics_file_interval;
+	s->metrics.log_message_line = cfg->log_message_line;
+	s->metrics.alert_interval = (unsigned)cfg->unsigned_alert_interval;
+	if (observe_conf_check(&s->metrics, err, sizeof err) == 0)
+		return 0;
+	errlist_add(el, "%s: option 'MetricsListen': %s",
+	    config_where(cfg, OPTID_MetricsListen, where, sizeof where), err);
+	return -1;
 }
 
 /* fill_derived - values computed once from the configuration */
@@ -226,7 +256,7 @@ fill_derived(struct snapshot *s, struct errlist *el)
 	    (cfg->multiple_signatures ? SIGNTABLE_MULTIPLE : 0);
 	s->sign_headers = header_list(cfg->sign_headers, 0);
 	s->oversign = header_list(cfg->oversign_headers, 1);
-	return 0;
+	return fill_metrics(s, el);
 }
 
 /* snapshot_build - configuration, tables, keys, lookup, guard */

@@ -30,6 +30,7 @@
 #include "errlist.h"
 #include "guard.h"
 #include "keytable.h"
+#include "metrics.h"
 #include "netlist.h"
 #include "signtable.h"
 
@@ -57,6 +58,7 @@ struct snapshot {
 	int sign_flags;			/* SIGNTABLE_* */
 	const char **sign_headers;	/* NULL: library default */
 	const char **oversign;		/* NULL: library default */
+	struct metrics_conf metrics;	/* Metrics*, LogMessageLine, ... */
 };
 
 void snapshot_env_set(const struct snapshot_env *env);

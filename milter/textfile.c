@@ -63,7 +63,6 @@ textfile_write(const char *path, const char *data, size_t len, char *err,
 	if (write_all(fd, data, len) < 0 || fchmod(fd, 0644) < 0) {
 		saved = errno;
 		close(fd);
-		fd = -1;
 	} else
 		saved = close(fd) < 0 ? errno : 0;
 	if (saved != 0) {

@@ -9,6 +9,7 @@
 #include "ar.h"
 #include "config.h"
 #include "log.h"
+#include "observe.h"
 #include "verifying.h"
 
 /* verifying_overall - pass > temperror > fail/permerror > none */
@@ -31,11 +32,19 @@ verifying_overall(const dkim_sig_result *res, size_t n)
 	return v;
 }
 
-/* log_results - one line per signature */
+/* log_results - one line per signature; counters; the message line */
 static void
-log_results(const struct msgctx *m, const dkim_sig_result *res, size_t n)
+log_results(struct msgctx *m, const dkim_sig_result *res, size_t n)
 {
+	dkim_verdict overall = verifying_overall(res, n);
 	size_t i;
+
+	for (i = 0; i < n; i++) {
+		metrics_count_verdict(observe_metrics(), res[i].verdict);
+		msglog_verdict(&m->log, &res[i]);
+	}
+	metrics_count_overall(observe_metrics(), overall);
+	msglog_overall(&m->log, dkim_verdict_str(overall));
 
 	if (n == 0)
 		log_info("%s: verify: no signature (%s)", m->qid, m->why);

@@ -102,13 +102,13 @@ trap 'rm -rf "$WORK"' EXIT
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
 
-# known_reason KEY - the justification if KEY is a known difference
-known_reason() {
+# known - is KEY a known difference?  KNOWN_WHY gets the justification
+known() {
 	local e
 	for e in "${KNOWN_DIFFERENCES[@]}"; do
 		if [ "${e%%|*}" = "$1" ]; then
 			KNOWN_USED[$1]=1
-			echo "${e#*|}"
+			KNOWN_WHY=${e#*|}
 			return 0
 		fi
 	done
@@ -117,14 +117,14 @@ known_reason() {
 
 # report FILE SIG TABLE EXPECTED GOT REASON - compare, print, count
 report() {
-	local file=$1 sig=$2 table=$3 exp=$4 got=$5 why=$6 k
+	local file=$1 sig=$2 table=$3 exp=$4 got=$5 why=$6
 	total=$((total + 1))
 	if [[ "|$exp|" == *"|$got|"* ]]; then
 		matched=$((matched + 1))
 		echo "MATCH $file $sig expected=$exp got=$got table=$table reason=\"$why\""
-	elif k=$(known_reason "$file $sig $table"); then
+	elif known "$file $sig $table"; then
 		known=$((known + 1))
-		echo "KNOWN $file $sig expected=$exp got=$got table=$table reason=\"$why\" known=\"$k\""
+		echo "KNOWN $file $sig expected=$exp got=$got table=$table reason=\"$why\" known=\"$KNOWN_WHY\""
 	else
 		failed=$((failed + 1))
 		echo "MISMATCH $file $sig expected=$exp got=$got table=$table reason=\"$why\""

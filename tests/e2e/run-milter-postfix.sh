@@ -246,6 +246,17 @@ pf_sendmail "$W/pf" "$m" "alice@$DOMAIN" "viasendmail@sink.test" &&
 	pass "sendmail(1) submission (non_smtpd_milters) arrives signed and verifies" ||
 	fail "sendmail(1) submission not signed or not delivered"
 
+# ---- 2b. an authenticated external client ({auth_authen}) is signed -------
+SEQ=$((SEQ + 1))
+m=$(new_msg)
+n=$(pf_sink_files "$W" | wc -l)
+reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "auth@sink.test" "$m" 192.0.2.77 alice) &&
+	pf_wait_sink "$W" $((n + 1)) 30 && f=$(pf_sink_files "$W" | tail -n 1) &&
+	[ "$(grep -c '^DKIM-Signature:' "$f")" = 2 ] &&
+	grep -q 'sign from 192.0.2.77: authenticated client' "$W/dkimguard.log" &&
+	pass "external client 192.0.2.77 authenticated as alice (XCLIENT LOGIN): signed" ||
+	fail "authenticated external client not signed ($reply)"
+
 # ---- 3. external mail: verdicts of the shared test data --------------------
 # ar_verdicts FILE - our A-R's dkim= results, in order
 ar_verdicts() {
@@ -276,8 +287,8 @@ verify_set() {
 		got=$(ar_verdicts "$f" | sed -n "$(( ${sig/-/0} + 1 ))p")
 		[ "$sig" = - ] && got=$(ar_verdicts "$f" | head -n 1)
 		case " $want" in
-		*" $got "*) pass "$set/$file sig $sig: dkim=$got (expected: $want)" ;;
-		*) fail "$set/$file sig $sig: dkim=$got, expected one of: $want" ;;
+		*" $got "*) pass "$set/$file sig $sig: dkim=$got (expected: ${want% })" ;;
+		*) fail "$set/$file sig $sig: dkim=$got, expected one of: ${want% }" ;;
 		esac
 	done <"$tsv"
 }

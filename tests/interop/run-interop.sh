@@ -65,11 +65,16 @@ fi
 command -v openssl >/dev/null || { echo "FAIL: openssl not found"; exit 1; }
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/dkimguard-interop.XXXXXX") || exit 1
-if [ "${KEEP_WORK:-0}" = 1 ]; then
-	trap 'echo "work directory kept: $W"' EXIT
-else
-	trap 'rm -rf "$W"' EXIT
-fi
+UNBOUND_PID=""
+cleanup() {
+	[ -n "$UNBOUND_PID" ] && kill "$UNBOUND_PID" 2>/dev/null
+	if [ "${KEEP_WORK:-0}" = 1 ]; then
+		echo "work directory kept: $W"
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
 
 CANONS="simple/simple simple/relaxed relaxed/simple relaxed/relaxed"
 ALGS="rsa-sha256 ed25519-sha256"
@@ -345,7 +350,7 @@ unbound_conf() {
 }
 
 check_nameserver() {
-	local port pid out f n=0
+	local port out f line n=0
 	echo
 	echo "== dkimguard-msg verify --nameserver (unbound on loopback)"
 	out=$("$CLI" verify --nameserver 127.0.0.1:9 "$W/cases/crlf.eml" 2>&1)
@@ -360,8 +365,12 @@ check_nameserver() {
 	port=$((20000 + RANDOM % 30000))
 	unbound_conf $port >"$W/unbound.conf"
 	unbound -c "$W/unbound.conf" >/dev/null 2>&1 &
-	pid=$!
-	sleep 1
+	UNBOUND_PID=$!
+	for _ in $(seq 1 40); do	# until it answers, at most ~10 s
+		"$CLI" verify --nameserver 127.0.0.1:$port "$W/d1/crlf.ss.rsa-sha256.eml" \
+		    >/dev/null 2>&1 && break
+		sleep 0.25
+	done
 	while IFS= read -r line; do
 		n=$((n + 1))
 		f=${line%%: *}
@@ -370,7 +379,8 @@ check_nameserver() {
 		*) check "nameserver ${f##*/} ($line)" fail pass ;;
 		esac
 	done < <("$CLI" verify --nameserver 127.0.0.1:$port "$W"/d1/*.eml 2>&1)
-	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	kill "$UNBOUND_PID" 2>/dev/null; wait "$UNBOUND_PID" 2>/dev/null
+	UNBOUND_PID=""
 	echo "$n signatures verified through DNS (port $port)"
 }
 

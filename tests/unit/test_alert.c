@@ -57,6 +57,7 @@ START_TEST(test_rate_limit)
 	ck_assert_int_eq(nlogged, 1);
 	ck_assert_ptr_nonnull(strstr(last, "1 message should"));
 	ck_assert_ptr_nonnull(strstr(last, "qid=Q1"));
+	ck_assert_ptr_nonnull(strstr(last, "since start-up"));
 	for (i = 0; i < 5; i++) {
 		clk += 10;
 		ck_assert_int_eq(alert_note(a, i % 2 ? ALERT_NO_RULE :

@@ -9,11 +9,14 @@
  * inheritance, the zone-file form and DMARC alignment.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../../milter/guard.h"
 
@@ -25,6 +28,7 @@ static uint32_t fake_ttl;
 static char fake_txt[2][1024];
 static size_t fake_count;
 static unsigned fake_queries;
+static unsigned fake_delay_ms;
 static char logs[64][2048];
 static unsigned nlogs;
 
@@ -44,7 +48,9 @@ fake_query(void *ctx, const char *name, dkim_txt_answer *ans)
 {
 	size_t i;
 
-	fake_queries++;
+	__atomic_fetch_add(&fake_queries, 1, __ATOMIC_RELAXED);
+	if (fake_delay_ms)
+		usleep(fake_delay_ms * 1000);
 	memset(ans, 0, sizeof *ans);
 	ans->status = fake_status;
 	ans->ttl = fake_ttl;
@@ -53,16 +59,20 @@ fake_query(void *ctx, const char *name, dkim_txt_answer *ans)
 	return DKIM_OK;
 }
 
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void
 capture(void *arg, int prio, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (nlogs >= 64)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(logs[nlogs++], sizeof logs[0], fmt, ap);
-	va_end(ap);
+	pthread_mutex_lock(&log_lock);
+	if (nlogs < 64) {
+		va_start(ap, fmt);
+		vsnprintf(logs[nlogs++], sizeof logs[0], fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&log_lock);
 }
 
 /* publish - the fake zone holds one record (printf-style) */
@@ -525,6 +535,31 @@ START_TEST(alignment)
 }
 END_TEST
 
+START_TEST(checks_in_parallel)
+{
+	struct timespec t0, t1;
+	char sel[16];
+	long ms;
+	int i;
+
+	for (i = 0; i < 24; i++) {
+		snprintf(sel, sizeof sel, "s%d", i);
+		guard_add_key(g, "example.com", sel, key_a, GUARD_ACT_TEMPFAIL);
+	}
+	fake_delay_ms = 200;		/* a slow DNS server */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_uint_eq(guard_check_all(g), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ck_assert_uint_eq(fake_queries, 24);
+	ck_assert_int_lt(ms, 24 * 200 / 2);	/* not one after another */
+	ck_assert_uint_eq(nlogs, 25);		/* 24 rows in order + total */
+	ck_assert_ptr_nonnull(strstr(logs[0], "s=s0:"));
+	ck_assert_ptr_nonnull(strstr(logs[23], "s=s23:"));
+	fake_delay_ms = 0;
+}
+END_TEST
+
 START_TEST(refresher_thread)
 {
 	guard *tg;
@@ -575,6 +610,7 @@ guard_suite(void)
 	tcase_add_test(tc, table_text);
 	tcase_add_test(tc, zone_record_split);
 	tcase_add_test(tc, alignment);
+	tcase_add_test(tc, checks_in_parallel);
 	tcase_add_test(tc, refresher_thread);
 	tcase_add_test(tc, strings);
 	suite_add_tcase(s, tc);

@@ -217,6 +217,64 @@ START_TEST(fetched_records)
 }
 END_TEST
 
+/* sign_msg - sign text with k as d=example.test s=sel; self-check the
+ * signature against the record the guard found; write it to fetched/ */
+static void
+sign_msg(guard_entry *e, dkim_key *k, const char *sel, const char *out)
+{
+	static const char text[] = "From: a@example.test\r\nTo: b@example.net"
+	    "\r\nSubject: live\r\nDate: Thu, 1 Jan 2025 00:00:00 +0000\r\n"
+	    "\r\nbody\r\n";
+	dkim_sign_req req;
+	dkim_sig_result r;
+	dkim_msg *m;
+	char *value, *rec, err[256], path[512];
+	size_t idx;
+	FILE *fp;
+
+	dkim_sign_req_init(&req);
+	req.domain = "example.test";
+	req.selector = sel;
+	req.key = k;
+	ck_assert_int_eq(dkim_msg_new(NULL, &m), DKIM_OK);
+	ck_assert_int_eq(dkim_msg_add_signer(m, &req, &idx, err, sizeof err),
+	    DKIM_OK);
+	ck_assert_int_eq(dkim_msg_write(m, text, sizeof text - 1), DKIM_OK);
+	ck_assert_int_eq(dkim_msg_eom(m), DKIM_OK);
+	ck_assert_int_eq(dkim_msg_sign(m, idx, &value, err, sizeof err),
+	    DKIM_OK);
+	ck_assert_int_eq(guard_record(e, &rec), DKIM_OK);
+	ck_assert_int_eq(dkim_msg_check_signed(m, idx, rec, &r), DKIM_OK);
+	ck_assert_msg(r.verdict == DKIM_PASS, "self-check: %s", r.reason);
+	snprintf(path, sizeof path, "%s/fetched/%s", dir, out);
+	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
+	fprintf(fp, "DKIM-Signature:%s\r\n%s", value, text);
+	fclose(fp);
+	free(rec);
+	free(value);
+	dkim_msg_free(m);
+}
+
+START_TEST(signed_and_self_verified)
+{
+	lookup_dns *ld = stack("DKIMGUARD_DNS_PORT", 1000);
+	dkim_key *rsa = key("rsa.pem"), *ed = key("ed.pem");
+	guard *g = make_guard(ld, 60);
+	guard_entry *e1 = guard_add_key(g, "example.test", "cname", rsa,
+	    GUARD_ACT_TEMPFAIL);
+	guard_entry *e2 = guard_add_key(g, "example.test", "ed", ed,
+	    GUARD_ACT_TEMPFAIL);
+
+	ck_assert_uint_eq(guard_check_all(g), 0);
+	sign_msg(e1, rsa, "cname", "signed-rsa.eml");
+	sign_msg(e2, ed, "ed", "signed-ed25519.eml");
+	guard_free(g);
+	dkim_key_free(rsa);
+	dkim_key_free(ed);
+	lookup_dns_free(ld);
+}
+END_TEST
+
 START_TEST(timeout_bounded)
 {
 	lookup_dns *ld = stack("DKIMGUARD_DNS_SILENT", 300);
@@ -309,6 +367,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, states, 0, sizeof cases / sizeof *cases);
 	tcase_add_test(tc, fetched_records);
+	tcase_add_test(tc, signed_and_self_verified);
 	if (getenv("DKIMGUARD_DNS_SILENT") != NULL)
 		tcase_add_test(tc, timeout_bounded);
 	tcase_add_test(tc, fixed_while_running);

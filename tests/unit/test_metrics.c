@@ -9,12 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../milter/config.h"
 #include "../../milter/decide.h"
 #include "../../milter/health.h"
 #include "../../milter/httpd.h"
 #include "../../milter/metrics.h"
+#include "../../milter/observe.h"
+#include "../../milter/textfile.h"
 
 #define NTHREADS 8
 #define ROUNDS 20000
@@ -262,6 +266,87 @@ START_TEST(test_null_is_noop)
 }
 END_TEST
 
+/* file_text - a whole small file, "" if unreadable */
+static char *
+file_text(const char *path)
+{
+	static char buf[65536];
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+
+	if (fp != NULL) {
+		n = fread(buf, 1, sizeof buf - 1, fp);
+		fclose(fp);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+START_TEST(test_textfile)
+{
+	char dir[] = "/tmp/test_textfile.XXXXXX", path[128], err[256];
+	char cmd[160];
+	struct stat st;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/dkimguard.prom", dir);
+	ck_assert_int_eq(textfile_write(path, "a 1\n", 4, err, sizeof err), 0);
+	ck_assert_int_eq(textfile_write(path, "b 2\n", 4, err, sizeof err), 0);
+	ck_assert_str_eq(file_text(path), "b 2\n");
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644);
+	/* only the target is left: no temporary file */
+	snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 1", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(path, sizeof path, "%s/nodir/x.prom", dir);
+	ck_assert_int_eq(textfile_write(path, "c\n", 2, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "nodir"));
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	(void)!system(cmd);
+}
+END_TEST
+
+START_TEST(test_observe_file)
+{
+	char dir[] = "/tmp/test_observe.XXXXXX", path[128], err[256];
+	struct metrics_conf mc;
+	char cmd[160];
+	double v;
+	int i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/dkimguard.prom", dir);
+	metrics_conf_init(&mc);
+	mc.listen = "0.0.0.0:24999";
+	ck_assert_int_eq(observe_conf_check(&mc, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a loopback address"));
+	ck_assert_int_eq(observe_start(&mc, NULL, err, sizeof err), -1);
+	ck_assert_ptr_null(observe_metrics());
+	mc.listen = "";
+	mc.file = path;
+	mc.file_interval = 1;
+	ck_assert_int_eq(observe_start(&mc, NULL, err, sizeof err), 0);
+	ck_assert_ptr_nonnull(observe_metrics());
+	ck_assert_ptr_nonnull(observe_alert());
+	metrics_inc(observe_metrics(), MET_INTERNAL_ERRORS_ALL);
+	for (i = 0; i < 50 && access(path, R_OK) != 0; i++)
+		usleep(100000);
+	sleep(2);		/* one more interval: the count is in */
+	/* no snapshot installed: failing */
+	ck_assert_int_eq(sample_value(file_text(path),
+	    "dkimguard_health_status", &v), 0);
+	ck_assert(v == 2);
+	ck_assert_int_eq(sample_value(file_text(path),
+	    "dkimguard_internal_errors_total", &v), 0);
+	ck_assert(v == 1);
+	observe_stop();
+	ck_assert_ptr_null(observe_metrics());
+	observe_stop();		/* twice is harmless */
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	(void)!system(cmd);
+}
+END_TEST
+
 struct listen_case {
 	const char *spec;
 	int ok;
@@ -305,6 +390,8 @@ main(void)
 	tcase_add_test(tc, test_format_and_keys);
 	tcase_add_test(tc, test_every_family_rendered);
 	tcase_add_test(tc, test_null_is_noop);
+	tcase_add_test(tc, test_textfile);
+	tcase_add_test(tc, test_observe_file);
 	tcase_add_loop_test(tc, test_listen_parse, 0,
 	    sizeof listen_cases / sizeof listen_cases[0]);
 	suite_add_tcase(s, tc);

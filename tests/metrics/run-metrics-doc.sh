@@ -1,0 +1,55 @@
+#!/bin/bash
+# run-metrics-doc.sh - every metric the code exports and every field of
+# the per-message log line is documented in man/dkimguard-observability.7,
+# and the page names no metric the code does not export.
+#   metrics: the METRIC rows of milter/metrics.def (the table the
+#            exposition is generated from)
+#   fields:  the keys milter/msglog.c writes (msglog_add / addn calls)
+# Exit 0: all documented; 1: something missing; 77: groff not installed.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+DEF=milter/metrics.def
+SRC=milter/msglog.c
+MAN=man/dkimguard-observability.7
+fail=0
+
+for f in "$DEF" "$SRC" "$MAN"; do
+	[ -f "$f" ] || { echo "FAIL: $f missing"; exit 1; }
+done
+if ! command -v groff >/dev/null; then
+	echo "SKIP: groff not installed (apt-get install groff-base)"
+	exit 77
+fi
+# the page as a reader sees it: no overstrikes, no escapes
+text=$(groff -man -Tutf8 -P-cbou -rHY=0 -rLL=250n "$MAN" 2>/dev/null)
+[ -n "$text" ] || { echo "FAIL: groff could not render $MAN"; exit 1; }
+
+metrics=$(grep -o '^METRIC([A-Z_0-9]*, *"[a-z_0-9]*"' "$DEF" |
+	sed 's/.*"\(.*\)"/\1/')
+n=0
+for name in $metrics; do
+	n=$((n + 1))
+	grep -qw -- "$name" <<<"$text" || { echo "FAIL: metric $name not in $MAN"; fail=1; }
+done
+[ "$n" -gt 10 ] || { echo "FAIL: only $n metrics found in $DEF"; fail=1; }
+echo "checked $n metrics from $DEF"
+
+# names in the page that the code does not export (stale documentation)
+while read -r name; do
+	grep -qx -- "$name" <<<"$metrics" || { echo "FAIL: $MAN documents $name, which $DEF does not define"; fail=1; }
+done < <(grep -o 'dkimguard_[a-z_0-9]*' <<<"$text" | sort -u)
+
+fields=$( { grep -o 'msglog_add(ml, MSGLOG_[A-Z]*, "[a-z_0-9]*"' "$SRC" |
+	sed 's/.*"\(.*\)"/\1/'
+	grep -o 'addn(ml, MSGLOG_[A-Z]*, "[a-z]*", n, "[a-z_0-9]*"' "$SRC" |
+	sed 's/.*"\([a-z]*\)", n, "\([a-z_0-9]*\)"/\1N_\2/'
+	echo qid; echo truncated; } | sort -u)
+m=0
+for fld in $fields; do
+	m=$((m + 1))
+	grep -qw -- "$fld" <<<"$text" || { echo "FAIL: log field $fld not in $MAN"; fail=1; }
+done
+[ "$m" -gt 10 ] || { echo "FAIL: only $m log fields found in $SRC"; fail=1; }
+echo "checked $m log fields from $SRC"
+[ $fail -eq 0 ] && echo "all metrics and log fields documented"
+exit $fail
