@@ -37,6 +37,7 @@
 #	                            calls ab_hook NAME after each run if defined
 #	ab_median TAG NAME KEY      median of KEY over the rounds of NAME
 #	ab_ratio TAG NAME BASE      median over rounds of rate(NAME)/rate(BASE)
+#	ab_range TAG NAME BASE      lowest-highest of those per-round ratios
 #	ab_bad TAG NAME             runs of NAME that did not sign every message
 #	ab_print TAG NAME...        the per-round rates, one line per round
 #
@@ -299,14 +300,25 @@ ab_median() {
 	ab_values "$1" "$2" "$3" | median
 }
 
-# ab_ratio - median over rounds of rate(NAME) / rate(BASE), same round
-ab_ratio() {
+# ab_ratios - rate(NAME) / rate(BASE) of every round, one per line
+ab_ratios() {
 	awk -F'\t' -v n="$2" -v b="$3" "$AB_KV"'
 		$3 == "" { next }
 		$2 == n { a[$1] = kv($3, "rate") }
 		$2 == b { z[$1] = kv($3, "rate") }
 		END { for (r in a) if ((r in z) && z[r] > 0) printf "%.4f\n", a[r] / z[r] }
-	' "$T/ab-$1.tsv" | median
+	' "$T/ab-$1.tsv"
+}
+
+# ab_ratio - median over rounds of rate(NAME) / rate(BASE), same round
+ab_ratio() {
+	ab_ratios "$@" | median
+}
+
+# ab_range - "MIN-MAX" of the per-round ratios: the noise to read it by
+ab_range() {
+	ab_ratios "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 }
+		END { if (NR) printf "%.2f-%.2f\n", lo, hi; else print "-" }'
 }
 
 # ab_bad - runs of NAME where some message was not signed and accepted

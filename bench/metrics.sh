@@ -99,6 +99,6 @@ section_metrics() {
 		"$T/scrape.txt" 2>/dev/null | cut -d' ' -f2) messages to sign counted, $((N_WARM + AB_ROUNDS * N_AB)) sent"
 	r=$(ab_ratio metrics metrics-on metrics-off)
 	target 7 "metrics on within 3% of metrics off" \
-		"$(ab_median metrics metrics-on rate) vs $(ab_median metrics metrics-off rate) msg/s: ratio $r" \
+		"$(ab_median metrics metrics-on rate) vs $(ab_median metrics metrics-off rate) msg/s: ratio $r (rounds $(ab_range metrics metrics-on metrics-off))" \
 		"$(verdict "$r" ge 0.97)"
 }

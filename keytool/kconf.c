@@ -115,7 +115,8 @@ int kt_conf_load(struct kt_conf *c)
 		return -1;
 	}
 	rc = take(c, cfg);
-	config_free(cfg);
+	config_free(c->cfg);
+	c->cfg = cfg;
 	errlist_free(&el);
 	return rc;
 }
@@ -141,5 +142,6 @@ void kt_conf_free(struct kt_conf *c)
 	free(c->pidfile);
 	free(c->statefile);
 	free(c->testkeys);
+	config_free(c->cfg);
 	memset(c, 0, sizeof *c);
 }

@@ -13,6 +13,7 @@
  *	keyset.c	key table + signing table joined: who signs for what
  *	dnscheck.c	the milter's resolver, cache and guard: key checks
  *	check.c		the check command
+ *	status.c	the status command (the table of dkimguard -n)
  *	rotstate.c	the rotation state file and its state machine
  *	rotate.c	the rotate commands
  *	reload.c	PID file + SIGHUP + confirmation of the reload
@@ -67,6 +68,7 @@ struct kt_conf;
 int kt_common_opt(int ch, const char *arg, struct kt_conf *c);
 
 /* ---- kconf.c ---- */
+struct config;
 struct kt_conf {
 	char *conffile;		/* -c, default DKIMGUARD_CONF */
 	char *keytable;		/* KeyTable (prefix "file:" removed) */
@@ -78,6 +80,7 @@ struct kt_conf {
 	char *testkeys;		/* TestKeys: a dns.tsv file instead of DNS */
 	unsigned dns_timeout_ms;	/* DNSTimeout */
 	unsigned dns_retries;		/* DNSRetries */
+	struct config *cfg;	/* the parsed file itself (GuardAction, ...) */
 };
 #define KT_DEFAULT_CONF "/etc/dkimguard/dkimguard.conf"
 /* kt_conf_load - read the configuration file (c->conffile,
@@ -170,6 +173,9 @@ void kt_pubcheck_clear(struct kt_pubcheck *pc);
 
 /* ---- check.c ---- */
 int kt_cmd_check(int argc, char **argv, struct kt_conf *c);
+
+/* ---- status.c ---- */
+int kt_cmd_status(int argc, char **argv, struct kt_conf *c);
 
 /* ---- rotate.c ---- */
 int kt_cmd_rotate(int argc, char **argv, struct kt_conf *c);

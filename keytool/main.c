@@ -3,7 +3,8 @@
  *
  * SYNOPSIS
  *	dkimguard-keytool [common options] COMMAND [options]
- *	COMMAND: genkey, dns, check, rotate start|status|activate|retire
+ *	COMMAND: genkey, dns, check, status,
+ *		 rotate start|status|activate|retire
  *
  * DESCRIPTION
  *	Dispatches to one command and returns its exit code (keytool.h).
@@ -27,6 +28,7 @@ static int usage(void)
 	    "[-o DIR] [--owner USER]\n"
 	    "  dns -d DOMAIN -s SELECTOR [-k KEYFILE]\n"
 	    "  check [-d DOMAIN [-s SELECTOR [-k KEYFILE]] | --all]\n"
+	    "  status\n"
 	    "  rotate start -d DOMAIN [-s SELECTOR] [--old SELECTOR] "
 	    "[-t TYPE] [-b BITS] [--owner USER]\n"
 	    "  rotate status [-d DOMAIN] [--grace DURATION]\n"
@@ -66,6 +68,8 @@ static int run(int argc, char **argv, struct kt_conf *c)
 		return kt_cmd_dns(argc, argv, c);
 	if (strcmp(argv[0], "check") == 0)
 		return kt_cmd_check(argc, argv, c);
+	if (strcmp(argv[0], "status") == 0)
+		return kt_cmd_status(argc, argv, c);
 	if (strcmp(argv[0], "rotate") == 0)
 		return kt_cmd_rotate(argc, argv, c);
 	kt_err("unknown command \"%s\"", argv[0]);

@@ -127,6 +127,7 @@ canon_relaxed_sse2(const unsigned char *p, const unsigned char *end,
 
 #else /* no SSE2 */
 
+/* canon_relaxed_sse2 - without SSE2: nothing; the portable loop works */
 const unsigned char *
 canon_relaxed_sse2(const unsigned char *p, const unsigned char *end,
     unsigned char **op, const unsigned char *olim, int *stopped)
@@ -307,12 +308,14 @@ canon_relaxed_avx512(const unsigned char *p, const unsigned char *end,
 
 #else /* not x86-64 GCC/Clang */
 
+/* canon_isa_best - the portable code and SSE2 when present */
 int
 canon_isa_best(void)
 {
 	return CANON_ISA_BASE;
 }
 
+/* canon_relaxed_avx2 - never called here */
 const unsigned char *
 canon_relaxed_avx2(const unsigned char *p, const unsigned char *end,
     unsigned char **op, const unsigned char *olim, int *stopped)
@@ -324,6 +327,7 @@ canon_relaxed_avx2(const unsigned char *p, const unsigned char *end,
 	return p;
 }
 
+/* canon_relaxed_avx512 - never called here */
 const unsigned char *
 canon_relaxed_avx512(const unsigned char *p, const unsigned char *end,
     unsigned char **op, const unsigned char *olim, int *stopped)

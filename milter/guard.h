@@ -75,6 +75,7 @@
 #ifndef DKIMGUARD_GUARD_H
 #define DKIMGUARD_GUARD_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -167,6 +168,7 @@ struct guard_info {
 	time_t since;		/* state unchanged since */
 	time_t last_good;	/* last check that found it valid, 0: never */
 	time_t next_check;	/* when the refresher looks again */
+	uint32_t ttl;		/* TTL of the record at the last check */
 	unsigned long count[GUARD_CNT_MAX];
 };
 

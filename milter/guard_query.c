@@ -131,6 +131,7 @@ guard_entry_info(guard_entry *e, struct guard_info *info)
 	info->since = e->since;
 	info->last_good = e->last_good;
 	info->next_check = e->next_check;
+	info->ttl = e->ttl;
 	pthread_mutex_unlock(&e->g->lock);
 	for (c = 0; c < GUARD_CNT_MAX; c++)
 		info->count[c] = __atomic_load_n(&e->count[c],

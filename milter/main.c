@@ -25,14 +25,24 @@
  *	milter threads and swaps it in; SIGTERM/SIGINT stop libmilter and
  *	wait for it.  If libmilter stops on its own, dkimguard exits 1.
  *
+ *	Reload report: once at start-up and after every reload attempt,
+ *	PIDFILE.reloaded is replaced (temp file + rename) with one line
+ *	"GENERATION ok|failed [why]", GENERATION counting reload attempts
+ *	(0 at start-up); dkimguard-keytool waits for it to grow.  When
+ *	another SIGHUP is already waiting as a reload ends, that reload
+ *	reports nothing: the next one starts at once and reports, so a
+ *	report never answers a SIGHUP sent before it while the tables
+ *	it reloaded may predate that SIGHUP.
+ *
  * DIAGNOSTICS
  *	Exit 0 on a clean stop or a good -n check; 1 on any start-up or
  *	configuration problem, each printed as FILE:LINE: what is wrong.
  */
-#define _GNU_SOURCE		/* pipe2 */
+#define _GNU_SOURCE		/* pipe2, asprintf */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -55,6 +65,7 @@
 
 static int sig_pipe[2] = { -1, -1 };
 static int reload_pipe[2] = { -1, -1 };
+static char *report_path;		/* PIDFILE.reloaded; NULL: none */
 
 /* on_signal - async-signal-safe: one byte per signal to the pipe */
 static void
@@ -196,6 +207,42 @@ pid_file_write(const char *path, struct errlist *el)
 	return fclose(fp) == 0 ? 0 : -1;
 }
 
+/* report_write - PIDFILE.reloaded := "GEN ok|failed [why]" (temp file +
+ * rename, so a reader never sees half a line) */
+static void
+report_write(unsigned long gen, int ok, const char *why)
+{
+	char *tmp;
+	FILE *fp;
+
+	if (report_path == NULL || asprintf(&tmp, "%s.tmp", report_path) < 0)
+		return;
+	if ((fp = fopen(tmp, "w")) == NULL) {
+		log_warn("reload report %s", tmp);
+		free(tmp);
+		return;
+	}
+	fprintf(fp, "%lu %s%s%s\n", gen, ok ? "ok" : "failed",
+	    *why ? " " : "", why);
+	if (fclose(fp) != 0 || rename(tmp, report_path) < 0) {
+		log_warn("reload report %s", report_path);
+		unlink(tmp);
+	}
+	free(tmp);
+}
+
+/* report_start - the report's path from PidFile; "0 ok" */
+static void
+report_start(const char *pid_file)
+{
+	if (*pid_file == '\0' ||
+	    asprintf(&report_path, "%s.reloaded", pid_file) < 0) {
+		report_path = NULL;
+		return;
+	}
+	report_write(0, 1, "");
+}
+
 /* daemonize - fork; the parent waits for the child's "ready" byte */
 static int
 daemonize(int *ready_fd)
@@ -249,14 +296,31 @@ reload_observe(void)
 	snapshot_release(s);
 }
 
+/* hup_waiting - a SIGHUP not yet handled: pending, or in either pipe */
+static int
+hup_waiting(void)
+{
+	struct pollfd p[2] = { { reload_pipe[0], POLLIN, 0 },
+	    { sig_pipe[0], POLLIN, 0 } };
+	sigset_t set;
+
+	if (sigpending(&set) == 0 && sigismember(&set, SIGHUP))
+		return 1;
+	return poll(p, 2, 0) > 0 &&
+	    ((p[0].revents | p[1].revents) & POLLIN) != 0;
+}
+
 /* reload_thread - builds new snapshots; started with signals blocked,
  * so the threads a reload starts (the guard's) block them too */
 static void *
 reload_thread(void *arg)
 {
 	const char *path = arg;
+	unsigned long gen = 0;
 	unsigned char b[64];
+	char why[256];
 	ssize_t n;
+	int ok;
 
 	while ((n = read(reload_pipe[0], b, sizeof b)) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -264,8 +328,11 @@ reload_thread(void *arg)
 		if (n < 0 || memchr(b, 'q', (size_t)n) != NULL)
 			break;
 		log_notice("SIGHUP: reloading %s", path);
-		if (snapshot_reload(path) == 0)	/* queued meanwhile: one more */
-			reload_observe();
+		gen++;
+		if ((ok = snapshot_reload(path, why, sizeof why) == 0))
+			reload_observe();	/* queued meanwhile: one more */
+		if (!hup_waiting())	/* else the next reload reports */
+			report_write(gen, ok, why);
 	}
 	return NULL;
 }
@@ -381,6 +448,7 @@ start(const char *path, int check, struct errlist *el, lookup_dns **ld)
 		errlist_add(el, "metrics: %s", err);
 		return -1;
 	}
+	report_start(s->cfg->pid_file);	/* as UserID: so are reloads */
 	log_notice("dkimguard %s started: socket %s, Mode %s%s, %zu keys",
 	    DKIMGUARD_VERSION, s->cfg->socket,
 	    config_enum_str(s->cfg, OPTID_Mode),
@@ -449,6 +517,8 @@ main(int argc, char **argv)
 	s = snapshot_acquire();
 	if (s != NULL && *s->cfg->pid_file != '\0')
 		unlink(s->cfg->pid_file);
+	if (report_path != NULL)
+		unlink(report_path);
 	snapshot_release(s);
 	snapshot_install(NULL);
 	lookup_dns_free(ld);

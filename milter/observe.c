@@ -61,6 +61,20 @@ key_infos(struct snapshot *s, size_t *n)
 	return k;
 }
 
+/* key_ttls - the record TTL of each key, as metrics_view wants it */
+static uint32_t *
+key_ttls(const struct guard_info *k, size_t n)
+{
+	uint32_t *ttl;
+	size_t i;
+
+	if (n == 0 || (ttl = calloc(n, sizeof *ttl)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		ttl[i] = k[i].ttl;
+	return ttl;
+}
+
 /* eval - health of s from its keys */
 static void
 eval(struct snapshot *s, const struct guard_info *k, size_t n,
@@ -90,6 +104,7 @@ observe_render(struct mbuf *out)
 
 	memset(&v, 0, sizeof v);
 	v.keys = key_infos(s, &v.nkeys);
+	v.key_ttl = key_ttls(v.keys, v.nkeys);
 	eval(s, v.keys, v.nkeys, &r);
 	v.health = (int)r.status;
 	v.generation = s != NULL ? s->generation : 0;
@@ -100,6 +115,7 @@ observe_render(struct mbuf *out)
 	}
 	rc = metrics_render(obs.m, &v, out);
 	health_report_free(&r);
+	free((void *)v.key_ttl);
 	free((void *)v.keys);
 	snapshot_release(s);
 	return rc;

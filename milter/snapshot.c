@@ -3,7 +3,6 @@
  * (see snapshot.h).
  */
 #include <pthread.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +10,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "keyfile.h"
+#include "keystate.h"
 #include "log.h"
 #include "observe.h"
 #include "snapshot.h"
@@ -66,36 +65,11 @@ header_list(char **l, int allow_none)
 	return out;
 }
 
-/* key_policy - who may own key files: root and the UserID user */
-static int
-key_policy(const struct config *cfg, struct keyfile_policy *pol,
-    char *user, size_t len, struct errlist *el)
-{
-	struct passwd *pw;
-
-	memset(pol, 0, sizeof *pol);
-	pol->require_safe = cfg->require_safe_keys;
-	if (*cfg->user_id == '\0')
-		return 0;
-	snprintf(user, len, "%.*s", (int)strcspn(cfg->user_id, ":"),
-	    cfg->user_id);
-	if ((pw = getpwnam(user)) == NULL) {
-		errlist_add(el, "%s:%u: option 'UserID': no such user '%s'",
-		    cfg->path, cfg->line[OPTID_UserID], user);
-		return -1;
-	}
-	pol->uid = pw->pw_uid;
-	pol->user = user;
-	return 0;
-}
-
 /* load_tables - key table, keys, signing table */
 static int
 load_tables(struct snapshot *s, struct errlist *el)
 {
 	const struct config *cfg = s->cfg;
-	struct keyfile_policy pol;
-	char user[64];
 
 	if (*cfg->key_table == '\0' && *cfg->signing_table == '\0')
 		return 0;
@@ -104,11 +78,9 @@ load_tables(struct snapshot *s, struct errlist *el)
 		    "set both or neither", cfg->path);
 		return -1;
 	}
-	if (key_policy(cfg, &pol, user, sizeof user, el) < 0)
-		return -1;
 	if ((s->kt = keytable_load(cfg->key_table, el)) == NULL)
 		return -1;
-	if (keyfile_load_table(s->kt, &pol, el) < 0)
+	if (keystate_load_keys(s->kt, cfg, el) < 0)
 		return -1;
 	if ((s->st = signtable_load(cfg->signing_table, s->kt, el)) == NULL)
 		return -1;
@@ -176,7 +148,6 @@ static int
 load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 {
 	struct guard_conf gc;
-	size_t i;
 
 	if (s->kt == NULL)
 		return 0;
@@ -190,17 +161,9 @@ load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 		errlist_add(el, "guard: cannot start (no DNS cache)");
 		return -1;
 	}
-	for (i = 0; i < s->kt->n; i++) {
-		const struct keyent *e = &s->kt->ent[i];
-		if (strcmp(e->domain, "%") == 0)
-			continue;	/* added when first used, see sign_guard */
-		if (guard_add_key(s->guard, e->domain, e->selector, e->key,
-		    (guard_action)s->cfg->guard_action) == NULL) {
-			errlist_add(el, "%s: guard: cannot add key '%s'",
-			    e->where, e->name);
-			return -1;
-		}
-	}
+	if (keystate_add(s->guard, s->kt, (guard_action)s->cfg->guard_action,
+	    el) < 0)
+		return -1;
 	guard_inherit(s->guard, old != NULL ? old->guard : NULL);
 	guard_check_all(s->guard);
 	if (!snap_env.check_only && guard_start(s->guard) < 0) {
@@ -346,9 +309,23 @@ log_lines(const char *text)
 	free(copy);
 }
 
+/* refusal - one line for the reload report: count and first problem */
+static void
+refusal(const struct errlist *el, char *why, size_t len)
+{
+	const char *first = errlist_str(el);
+	char *p;
+
+	snprintf(why, len, "%u problem%s: %.*s", el->count,
+	    el->count == 1 ? "" : "s", (int)strcspn(first, "\n"), first);
+	for (p = why; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+}
+
 /* snapshot_reload - SIGHUP: build and swap, or keep the old one */
 int
-snapshot_reload(const char *path)
+snapshot_reload(const char *path, char *why, size_t len)
 {
 	struct errlist el = { 0 };
 	struct snapshot *s = snapshot_build(path, &el);
@@ -357,9 +334,11 @@ snapshot_reload(const char *path)
 		log_lines(errlist_str(&el));
 		log_errx("reload of %s refused (%u problems); the previous "
 		    "configuration stays in force", path, el.count);
+		refusal(&el, why, len);
 		errlist_free(&el);
 		return -1;
 	}
+	*why = '\0';
 	snapshot_apply_logging(s);
 	log_notice("reloaded %s: %zu keys, generation %lu", path,
 	    s->kt != NULL ? s->kt->n : 0, s->generation);

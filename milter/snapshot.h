@@ -6,7 +6,7 @@
  *	s = snapshot_build(path, &el);           start-up, -n, SIGHUP
  *	snapshot_install(s);                     swap the current pointer
  *	s = snapshot_acquire();  ... use ...  snapshot_release(s);
- *	snapshot_reload(path);                   SIGHUP: build + install
+ *	snapshot_reload(path, why, len);         SIGHUP: build + install
  *
  * DESCRIPTION
  *	A snapshot holds the configuration, the key and signing tables with
@@ -71,8 +71,9 @@ void snapshot_install(struct snapshot *s);
 struct snapshot *snapshot_acquire(void);
 /* snapshot_release - drop a reference; the last one frees */
 void snapshot_release(struct snapshot *s);
-/* snapshot_reload - build from path and install, or log why not; 0/-1 */
-int snapshot_reload(const char *path);
+/* snapshot_reload - build from path and install, or log why not and put
+ * one line saying why into why (the reload report); 0/-1 */
+int snapshot_reload(const char *path, char *why, size_t len);
 /* snapshot_apply_logging - LogLevel and SyslogFacility of s */
 void snapshot_apply_logging(const struct snapshot *s);
 

@@ -33,8 +33,10 @@ command -v postfix >/dev/null || skip "postfix is not installed"
 . tests/e2e/lib/postfix.sh
 : "${TESTDATA:=$TOP/../shared/testdata}"
 
-SMTP_PORT=21110
-SINK_PORT=21111
+# ports 21110-21111, or the first two of $DKIMGUARD_TEST_PORTS ("LO-HI")
+PORTS=${DKIMGUARD_TEST_PORTS:-21110-21111}
+SMTP_PORT=${PORTS%-*}
+SINK_PORT=$((SMTP_PORT + 1))
 export PF_SINK_PORT=$SINK_PORT
 FAILS=0
 pass() { echo "PASS: $*"; }

@@ -11,9 +11,11 @@
 #   C. with a running dkimguard fed by bench/loadgen --one: messages signed
 #      with the old selector before activate and the new one after, none
 #      tempfailed or unsigned during the switch, while the milter reloads
-#      back to back (the tables are replaced under a concurrent reload).
+#      back to back (the tables are replaced under a concurrent reload);
+#      activate confirmed through PIDFILE.reloaded ("0 ok" at start-up, a
+#      refused reload reported as "N failed ...").
 # Exit 0: all passed; 77: some part skipped (reason printed), none failed;
-# 1: a failure.  Ports: 23000-23999.
+# 1: a failure.  Ports: 23000-23999, or $DKIMGUARD_TEST_PORTS ("LO-HI").
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 K=$ROOT/keytool/dkimguard-keytool
@@ -185,10 +187,11 @@ cd "$ROOT" || exit 1
 
 # ---------------------------------------------------------------- part B
 free_port() {
-	python3 - <<'EOF'
-import random, socket
+	python3 - "${DKIMGUARD_TEST_PORTS:-23000-23999}" <<'EOF'
+import random, socket, sys
+lo, hi = map(int, sys.argv[1].split("-"))
 for _ in range(200):
-    p = random.randint(23000, 23999)
+    p = random.randint(lo, hi)
     try:
         for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
             s = socket.socket(socket.AF_INET, t); s.bind(("127.0.0.1", p)); s.close()
@@ -322,6 +325,9 @@ EOF
 	r=$(send 0)
 	[ "$r" = "accept old" ] && ok "signed with the old selector" ||
 		fail "before rotation: '$r' (log: $(tail -3 milter.log))"
+	[ "$(cat dkimguard.pid.reloaded 2>/dev/null)" = "0 ok" ] &&
+		ok "start-up report: 0 ok" ||
+		fail "start-up report: '$(cat dkimguard.pid.reloaded 2>&1)'"
 	"$K" -c etc/dkimguard.conf rotate start -d example.com -s new >/dev/null
 	publish new._domainkey.example.com "$(txt_of keys/example.com.new.key)"
 	dns_reload
@@ -347,8 +353,7 @@ EOF
 	0) grep -q 'reloaded (generation' act.out &&
 	     ok "activate confirmed the milter's reload" ||
 	     fail "activate did not see the milter: $(cat act.out)" ;;
-	3) skip "C: reload confirmation: the milter does not write PIDFILE.reloaded"
-	   ok "activate switched (reload unconfirmed)" ;;
+	3) fail "activate: reload unconfirmed: $(cat act.out)" ;;
 	*) fail "activate exit $rc: $(cat act.out)" ;;
 	esac
 	sleep 2
@@ -370,6 +375,31 @@ EOF
 	grep -qi 'reload.*refused' milter.log &&
 		fail "a reload was refused: $(grep -i 'reload.*refused' milter.log | head -3)" ||
 		ok "$(grep -c 'reloaded' milter.log) reloads during the switch, none refused"
+	# a refused reload: reported with a larger generation, then a good one
+	read -r g0 _ <dkimguard.pid.reloaded
+	cp etc/dkimguard.conf conf.good
+	echo 'NoSuchOption 1' >>etc/dkimguard.conf
+	kill -HUP "$mpid"
+	for _ in $(seq 100); do
+		read -r g1 st why <dkimguard.pid.reloaded
+		[ "$g1" -gt "$g0" ] && break
+		sleep 0.05
+	done
+	[ "$g1" -gt "$g0" ] && [ "$st" = failed ] && grep -q NoSuchOption <<<"$why" &&
+		ok "refused reload reported: $g1 $st $why" ||
+		fail "refused reload report: '$g1 $st $why' (before: $g0)"
+	cp conf.good etc/dkimguard.conf
+	kill -HUP "$mpid"
+	for _ in $(seq 100); do
+		read -r g2 st _ <dkimguard.pid.reloaded
+		[ "$g2" -gt "$g1" ] && break
+		sleep 0.05
+	done
+	[ "$g2" = $((g1 + 1)) ] && [ "$st" = ok ] && ok "next reload: $g2 ok" ||
+		fail "after the fix: '$g2 $st' (refused one: $g1)"
+	kill "$mpid"; wait "$mpid" 2>/dev/null
+	[ ! -e dkimguard.pid.reloaded ] && ok "report removed at exit" ||
+		fail "dkimguard.pid.reloaded left behind"
 	cd "$ROOT" || exit 1
 fi
 

@@ -312,6 +312,7 @@ START_TEST(refresh_before_ttl)
 	guard_check_all(g);
 	guard_entry_info(e, &in);
 	ck_assert_int_eq(in.next_check - in.checked, 80);	/* 80% of 100 */
+	ck_assert_uint_eq(in.ttl, 100);
 	q = fake_queries;
 	clk += 79;
 	wait = guard_refresh_due(g);

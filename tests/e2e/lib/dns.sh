@@ -28,7 +28,8 @@
 #	REFUSED otherwise).  Strings longer than 255 bytes are the caller's
 #	mistake: unbound rejects them, as any server would (RFC 1035 3.3).
 #	The helpers use /usr/bin/python3 (Debian's, with python3-dnspython).
-#	Requires: unbound, python3-dnspython.  Ports: 22000-22999.
+#	Requires: unbound, python3-dnspython.  Ports: 22000-22999, or the
+#	range in $DKIMGUARD_TEST_PORTS ("LO-HI") when set.
 
 DNS_DIR=""
 DNS_PORT=""
@@ -36,6 +37,9 @@ DNS_PIDS=""
 : "${DNS_TTL:=2}"
 : "${DNS_NEG_TTL:=2}"
 DNS_PY=/usr/bin/python3
+DNS_PORTS=${DKIMGUARD_TEST_PORTS:-22000-22999}
+DNS_PORT_LO=${DNS_PORTS%-*}
+DNS_PORT_HI=${DNS_PORTS#*-}
 
 # dns_have - 0 when the tools are installed
 dns_have() {
@@ -67,9 +71,9 @@ server:
 	cache-max-ttl: 1
 	cache-max-negative-ttl: 1
 	infra-host-ttl: 1
-	outgoing-port-permit: 22000-22999
-	outgoing-port-avoid: 0-21999
-	outgoing-port-avoid: 23000-65535
+	outgoing-port-permit: $DNS_PORT_LO-$DNS_PORT_HI
+	outgoing-port-avoid: 0-$((DNS_PORT_LO - 1))
+	outgoing-port-avoid: $((DNS_PORT_HI + 1))-65535
 	include: "$DNS_DIR/zones.conf"
 remote-control:
 	control-enable: no
@@ -186,12 +190,12 @@ dns_reload() {
 	dns_wait_ready
 }
 
-# dns_free_port - a UDP+TCP port in 22000-22999 nobody listens on
+# dns_free_port - a UDP+TCP port in the range nobody listens on
 dns_free_port() {
-	$DNS_PY - <<'EOF'
-import random, socket
+	$DNS_PY - "$DNS_PORT_LO" "$DNS_PORT_HI" <<'EOF'
+import random, socket, sys
 for _ in range(200):
-    p = random.randint(22000, 22999)
+    p = random.randint(int(sys.argv[1]), int(sys.argv[2]))
     try:
         for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
             s = socket.socket(socket.AF_INET, t)

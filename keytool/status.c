@@ -1,0 +1,101 @@
+/*
+ * status.c - the status command: the key-state table of `dkimguard -n`.
+ *
+ * SYNOPSIS
+ *	status
+ *
+ * DESCRIPTION
+ *	Loads the key table and its keys as the milter does, puts them in
+ *	the milter's guard with GuardAction (milter/keystate.c, which the
+ *	daemon's snapshot uses too), checks every record now and prints
+ *	guard_table: for the same configuration, the rows `dkimguard -n`
+ *	prints.  Exit 0 when every key is valid, 1 when some key is not,
+ *	2 when the configuration, the key table or a key cannot be loaded.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "keytool.h"
+#include "../milter/config.h"
+#include "../milter/errlist.h"
+#include "../milter/guard.h"
+#include "../milter/keystate.h"
+
+/* load_keys - the key table with its keys; NULL after a message */
+static struct keytable *load_keys(const struct kt_conf *c)
+{
+	struct errlist el = { 0 };
+	struct keytable *kt;
+
+	if ((kt = keytable_load(c->keytable, &el)) != NULL &&
+	    keystate_load_keys(kt, c->cfg, &el) < 0) {
+		keytable_free(kt);
+		kt = NULL;
+	}
+	if (kt == NULL)
+		kt_err("%s: cannot load the keys:\n%s", c->keytable,
+		    el.count ? errlist_str(&el) : "out of memory");
+	errlist_free(&el);
+	return kt;
+}
+
+/* print_states - check every key with the guard, print its table */
+static int print_states(const struct kt_conf *c, const struct keytable *kt)
+{
+	struct errlist el = { 0 };
+	struct kt_dns d;
+	char *text = NULL;
+	unsigned bad;
+	int rc = KT_EXIT_USAGE;
+
+	if (kt_dns_open(c, &d) < 0)
+		return KT_EXIT_USAGE;
+	if (keystate_add(d.g, kt, (guard_action)c->cfg->guard_action,
+	    &el) < 0)
+		kt_err("%s", errlist_str(&el));
+	else {
+		bad = guard_check_all(d.g);
+		if (guard_table(d.g, &text) == DKIM_OK) {
+			fputs(text, stdout);
+			rc = bad ? KT_EXIT_FAIL : KT_EXIT_OK;
+		} else
+			kt_err("out of memory");
+	}
+	free(text);
+	errlist_free(&el);
+	kt_dns_close(&d);
+	return rc;
+}
+
+/* kt_cmd_status - the status command */
+int kt_cmd_status(int argc, char **argv, struct kt_conf *c)
+{
+	static const struct option lo[] = {
+		KT_COMMON_LONG, { NULL, 0, NULL, 0 }
+	};
+	struct keytable *kt;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, KT_COMMON_SHORT, lo, NULL))
+	    != -1)
+		if (kt_common_opt(ch, optarg, c) != 1) {
+			kt_err("usage: status");
+			return KT_EXIT_USAGE;
+		}
+	if (optind != argc) {
+		kt_err("usage: status");
+		return KT_EXIT_USAGE;
+	}
+	if (kt_conf_load(c) < 0)
+		return KT_EXIT_USAGE;
+	if (c->keytable == NULL) {
+		kt_err("no KeyTable configured: set it in the configuration "
+		    "file, or give --keytable");
+		return KT_EXIT_USAGE;
+	}
+	if ((kt = load_keys(c)) == NULL)
+		return KT_EXIT_USAGE;
+	rc = print_states(c, kt);
+	keytable_free(kt);
+	return rc;
+}

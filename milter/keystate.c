@@ -1,0 +1,68 @@
+/*
+ * keystate.c - the key table's keys loaded and put in a guard, the same
+ *		way for the daemon's snapshot and for `dkimguard-keytool
+ *		status` (see keystate.h).
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "keyfile.h"
+#include "keystate.h"
+
+/* key_policy - who may own key files: root and the UserID user */
+static int
+key_policy(const struct config *cfg, struct keyfile_policy *pol,
+    char *user, size_t len, struct errlist *el)
+{
+	struct passwd *pw;
+
+	memset(pol, 0, sizeof *pol);
+	pol->require_safe = cfg->require_safe_keys;
+	if (*cfg->user_id == '\0')
+		return 0;
+	snprintf(user, len, "%.*s", (int)strcspn(cfg->user_id, ":"),
+	    cfg->user_id);
+	if ((pw = getpwnam(user)) == NULL) {
+		errlist_add(el, "%s:%u: option 'UserID': no such user '%s'",
+		    cfg->path, cfg->line[OPTID_UserID], user);
+		return -1;
+	}
+	pol->uid = pw->pw_uid;
+	pol->user = user;
+	return 0;
+}
+
+/* keystate_load_keys - every key of kt, checked as the milter checks */
+int
+keystate_load_keys(struct keytable *kt, const struct config *cfg,
+    struct errlist *el)
+{
+	struct keyfile_policy pol;
+	char user[64];
+
+	if (key_policy(cfg, &pol, user, sizeof user, el) < 0)
+		return -1;
+	return keyfile_load_table(kt, &pol, el);
+}
+
+/* keystate_add - a guard entry per key with a fixed domain */
+int
+keystate_add(guard *g, const struct keytable *kt, guard_action action,
+    struct errlist *el)
+{
+	size_t i;
+
+	for (i = 0; i < kt->n; i++) {
+		const struct keyent *e = &kt->ent[i];
+		if (strcmp(e->domain, "%") == 0)
+			continue;	/* added when first used, see sign_guard */
+		if (guard_add_key(g, e->domain, e->selector, e->key,
+		    action) == NULL) {
+			errlist_add(el, "%s: guard: cannot add key '%s'",
+			    e->where, e->name);
+			return -1;
+		}
+	}
+	return 0;
+}

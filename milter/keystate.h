@@ -1,0 +1,38 @@
+/*
+ * keystate.h - the key-state table shared by `dkimguard -n` and
+ *		`dkimguard-keytool status`.
+ *
+ * SYNOPSIS
+ *	kt = keytable_load(spec, &el);
+ *	keystate_load_keys(kt, cfg, &el);          as the milter loads keys
+ *	keystate_add(g, kt, cfg->guard_action, &el);
+ *	guard_check_all(g);  guard_table(g, &text);  puts(text);
+ *
+ * DESCRIPTION
+ *	The daemon's snapshot and the keytool's status command both fill a
+ *	guard from the key table here and print it with guard_table, so for
+ *	the same configuration they show the same rows.
+ */
+#ifndef DKIMGUARD_KEYSTATE_H
+#define DKIMGUARD_KEYSTATE_H
+
+#include "config.h"
+#include "errlist.h"
+#include "guard.h"
+#include "keytable.h"
+
+/*
+ * keystate_load_keys - read every key of kt with the milter's key file
+ * checks (RequireSafeKeys; owner root or the UserID user); -1 with el.
+ */
+int keystate_load_keys(struct keytable *kt, const struct config *cfg,
+    struct errlist *el);
+/*
+ * keystate_add - one guard entry per key table entry with a fixed domain
+ * (a "%" entry signs as the matched domain and is added when first
+ * used), each with action; -1 with el.
+ */
+int keystate_add(guard *g, const struct keytable *kt, guard_action action,
+    struct errlist *el);
+
+#endif /* DKIMGUARD_KEYSTATE_H */

@@ -1,0 +1,158 @@
+#!/bin/bash
+# run-status.sh - `dkimguard -n` and `dkimguard-keytool status` show the
+#	same key states (issue 7): for one configuration the keytool prints
+#	exactly the table -n prints (rows, actions, problems, records to
+#	publish), both built by milter/keystate.c and guard_table.
+#
+#   A. TestKeys file: keys valid, mismatching, missing and revoked, with
+#      GuardAction hold, in both key table formats; a "%" entry (signs as
+#      the matched domain) is in neither table; status exits 1 while a key
+#      is not valid and 0 once every record is fixed; an unsafe key file
+#      is refused by both.
+#   B. the same against unbound on loopback (tests/e2e/lib/dns.sh), with
+#      a zone answering SERVFAIL (dns-temperror).
+# Exit 0: all passed; 77: B skipped (reason printed), none failed; 1: a
+# failure.  Ports: 23000-23999, or $DKIMGUARD_TEST_PORTS ("LO-HI").
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+K=$ROOT/keytool/dkimguard-keytool
+MILTER=$ROOT/milter/dkimguard
+W=$(mktemp -d /tmp/kt-status.XXXXXX)
+fails=0
+skips=""
+
+cleanup() {
+	type dns_stop >/dev/null 2>&1 && [ -n "${DNS_DIR:-}" ] && dns_stop
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+ok() { echo "ok   - $*"; }
+fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
+
+[ -x "$K" ] && [ -x "$MILTER" ] ||
+	{ echo "SKIP: build first (make): $K, $MILTER"; exit 77; }
+
+# txt_of KEYFILE - the record text of a key
+txt_of() { "$K" dns -d x.example -s s -k "$1" | tail -1; }
+
+# same DESC WANT_STATUS_RC - -n's table (between its first line and
+# "health:") equals status's output, and status exits WANT_STATUS_RC
+same() {
+	local rc
+	"$MILTER" -n -c etc/dkimguard.conf >n.out 2>n.err ||
+		{ fail "$1: dkimguard -n failed: $(head -3 n.err)"; return; }
+	"$K" -c etc/dkimguard.conf status >s.out 2>s.err
+	rc=$?
+	awk '/^DOMAIN /{on=1} /^health:/{on=0} on' n.out >n.table
+	if [ -s s.out ] && cmp -s n.table s.out; then
+		ok "$1: same $(grep -vc '^    publish:' s.out) lines ($(awk 'NR > 1 && !/^ / {printf "%s ", $3}' s.out))"
+	else
+		fail "$1: tables differ"
+		diff n.table s.out | head -20 | sed 's/^/    /'
+	fi
+	[ "$rc" = "$2" ] && ok "$1: status exit $rc" ||
+		fail "$1: status exit $rc, wanted $2: $(head -3 s.err)"
+}
+
+# has STATE DOMAIN - the status table has a row DOMAIN s1 STATE
+has() {
+	awk -v d="$2" -v s="$1" '$1 == d && $3 == s { f = 1 } END { exit !f }' s.out &&
+		ok "row $2: $1" || fail "no row '$2 s1 $1' in: $(cat s.out)"
+}
+
+# ---------------------------------------------------------------- part A
+echo "== A: TestKeys"
+mkdir -p "$W/a/etc" "$W/a/keys"
+cd "$W/a" || exit 1
+for d in good bad gone dead; do
+	"$K" genkey -d $d.example -s s1 -o keys >/dev/null
+done
+"$K" genkey -d any.example -s w -o keys >/dev/null
+cat >etc/keytable <<'EOF'
+kgood good.example:s1:../keys/good.example.s1.key
+kbad  bad.example   s1  ../keys/bad.example.s1.key
+kgone gone.example:s1:../keys/gone.example.s1.key
+kdead dead.example  s1  ../keys/dead.example.s1.key
+kwild %             w   ../keys/any.example.w.key
+EOF
+printf '%s\n' 'good.example kgood' 'bad.example kbad' 'gone.example kgone' \
+    'dead.example kdead' '*.example kwild' >etc/signtable
+records() {	# records FIXED: 0 broken as above, 1 every record right
+	printf 's1._domainkey.good.example\t%s\n' "$(txt_of keys/good.example.s1.key)"
+	if [ "$1" = 1 ]; then
+		for d in bad gone dead; do
+			printf 's1._domainkey.%s.example\t%s\n' $d "$(txt_of keys/$d.example.s1.key)"
+		done
+	else
+		printf 's1._domainkey.bad.example\t%s\n' "$(txt_of keys/good.example.s1.key)"
+		printf 's1._domainkey.dead.example\tv=DKIM1; k=rsa; p=\n'
+	fi
+}
+records 0 >dns.tsv
+cat >etc/dkimguard.conf <<EOF
+KeyTable keytable
+SigningTable refile:signtable
+TestKeys $W/a/dns.tsv
+GuardAction hold
+PidFile $W/a/none.pid
+EOF
+same "broken records" 1
+has valid good.example
+has mismatch bad.example
+has missing gone.example
+has revoked dead.example
+grep -q 'any.example\|^[^ ]* *w ' s.out && fail "the % entry has a row" ||
+	ok "no row for the % entry"
+[ "$(awk 'NR > 1 && !/^ / {print $4}' s.out | sort -u)" = hold ] &&
+	ok "GuardAction hold in every row" || fail "actions: $(cat s.out)"
+records 1 >dns.tsv
+same "records fixed" 0
+[ "$(awk 'NR > 1 {print $3}' s.out | sort -u)" = valid ] && ok "every row valid" ||
+	fail "after the fix: $(cat s.out)"
+chmod 644 keys/bad.example.s1.key
+"$MILTER" -n -c etc/dkimguard.conf >/dev/null 2>&1 && fail "-n accepted a 0644 key" ||
+	ok "-n refuses a 0644 key"
+"$K" -c etc/dkimguard.conf status >s.out 2>s.err
+[ $? = 2 ] && grep -q 'chmod' s.err && ok "status refuses it too, with the fix" ||
+	fail "status with a 0644 key: $(cat s.out s.err)"
+chmod 600 keys/bad.example.s1.key
+cd "$ROOT" || exit 1
+
+# ---------------------------------------------------------------- part B
+echo "== B: unbound"
+. "$ROOT/tests/e2e/lib/dns.sh"
+if ! dns_have; then
+	skips="B: unbound or python3-dnspython not installed"
+	echo "SKIP - $skips"
+elif ! dns_start "$W/dns" "$(dns_free_port)"; then
+	fail "unbound did not start"
+else
+	cd "$W/a" || exit 1
+	dns_zone example
+	mapfile -t parts < <(txt_of keys/good.example.s1.key | fold -w 255)
+	dns_set s1._domainkey.good.example "${parts[@]}"
+	dns_set s1._domainkey.bad.example "${parts[@]}"
+	dns_servfail_zone dead.example
+	dns_reload
+	sed -i '/^TestKeys/d' etc/dkimguard.conf
+	printf 'Nameservers 127.0.0.1:%s\nDNSTimeout 500\n' "$DNS_PORT" >>etc/dkimguard.conf
+	same "against DNS" 1
+	has valid good.example
+	has mismatch bad.example
+	has missing gone.example
+	has dns-temperror dead.example
+	cd "$ROOT" || exit 1
+fi
+
+echo
+if [ $fails -gt 0 ]; then
+	echo "run-status: $fails FAILED"
+	exit 1
+fi
+if [ -n "$skips" ]; then
+	echo "run-status: passed what ran; SKIPPED: $skips"
+	exit 77
+fi
+echo "run-status: all passed"
+exit 0
