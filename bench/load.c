@@ -6,9 +6,9 @@
  * turn.  A session carries on across messages as Postfix's smtpd does
  * within one SMTP session; -r N closes it after N messages.  Latency is
  * from the first byte of a message (including connection set-up when one
- * is needed) to the filter's final verdict.  Prints a summary and one
- * "RESULT key=value ..." line.  Exit status 0 if no message ended in
- * error, 1 otherwise.
+ * is needed) to the filter's final verdict; the largest one (max_ms)
+ * shows stalls.  Prints a summary and one "RESULT key=value ..." line.
+ * Exit status 0 if no message ended in error, 1 otherwise.
  */
 #include "loadgen.h"
 
@@ -97,6 +97,7 @@ static void print_result(struct lg_run *run, double secs,
 	const struct lg_opts *o = run->o;
 	double p50 = st_percentile(run->lat_ms, o->messages, 50);
 	double p99 = st_percentile(run->lat_ms, o->messages, 99);
+	double max = st_percentile(run->lat_ms, o->messages, 100);
 	double rate = secs > 0 ? o->messages / secs : 0;
 	unsigned long c[MTA_NACTIONS];
 	int i;
@@ -106,7 +107,8 @@ static void print_result(struct lg_run *run, double secs,
 
 	printf("loadgen: %ld messages, concurrency %d, %.3f s, %.1f msg/s\n",
 	    o->messages, o->concurrency, secs, rate);
-	printf("  latency  p50 %.3f ms  p99 %.3f ms\n", p50, p99);
+	printf("  latency  p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", p50, p99,
+	    max);
 	printf("  replies  accept %lu  tempfail %lu  reject %lu  quarantine %lu"
 	    "  discard %lu  error %lu\n", c[0], c[1], c[2], c[3], c[4], c[5]);
 	printf("  headers  inserted %lu  added %lu  changed %lu\n",
@@ -120,12 +122,12 @@ static void print_result(struct lg_run *run, double secs,
 	printf("RESULT msgs=%ld conc=%d secs=%.3f rate=%.1f p50_ms=%.3f "
 	    "p99_ms=%.3f accept=%lu tempfail=%lu reject=%lu quarantine=%lu "
 	    "discard=%lu error=%lu ins_hdrs=%lu add_hdrs=%lu chg_hdrs=%lu "
-	    "rss_start_kb=%ld rss_end_kb=%ld rss_max_kb=%ld\n",
+	    "rss_start_kb=%ld rss_end_kb=%ld rss_max_kb=%ld max_ms=%.3f\n",
 	    o->messages, o->concurrency, secs, rate, p50, p99, c[0], c[1],
 	    c[2], c[3], c[4], c[5], (unsigned long)run->ins,
 	    (unsigned long)run->add, (unsigned long)run->chg,
 	    o->pid ? rss->start_kb : -1, o->pid ? rss->end_kb : -1,
-	    o->pid ? rss->max_kb : -1);
+	    o->pid ? rss->max_kb : -1, max);
 	fflush(stdout);
 }
 

@@ -24,11 +24,19 @@
 
 #define MP_MAX_REPLY (64u * 1024 * 1024)	/* refuse larger replies */
 
-/* mp_fail - record an error message, return -1 */
+/* mp_fail - record an error message naming the command, return -1 */
 static int mp_fail(struct mp_conn *c, const char *what)
 {
-	snprintf(c->err, sizeof(c->err), "%s: %s", what,
-	    errno ? strerror(errno) : "protocol error");
+	char cmd[32] = "";
+
+	if (c->last_cmd)
+		snprintf(cmd, sizeof(cmd), " (after '%c')", c->last_cmd);
+	if (errno == EAGAIN || errno == EWOULDBLOCK)	/* SO_*TIMEO */
+		snprintf(c->err, sizeof(c->err), "%s: nothing within %d s "
+		    "(-t)%s", what, c->timeout, cmd);
+	else
+		snprintf(c->err, sizeof(c->err), "%s: %s%s", what,
+		    errno ? strerror(errno) : "protocol error", cmd);
 	return -1;
 }
 
@@ -114,6 +122,7 @@ int mp_connect(struct mp_conn *c, const char *spec, int timeout_s)
 	struct timeval tv = { timeout_s, 0 };
 
 	memset(c, 0, sizeof(*c));
+	c->timeout = timeout_s;
 	errno = 0;
 	if ((c->fd = connect_spec(spec)) < 0)
 		return mp_fail(c, spec);
@@ -184,6 +193,8 @@ void mp_begin(struct mp_conn *c, int cmd)
 	char ch = (char)cmd;
 
 	c->pkt_start = c->wlen;
+	if (cmd != SMFIC_MACRO)
+		c->last_cmd = cmd;
 	mp_add_u32(c, 0);
 	mp_add(c, &ch, 1);
 }

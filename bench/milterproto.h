@@ -12,7 +12,9 @@
  * mp_optneg    SMFIC_OPTNEG as Postfix 3.7 sends it (version 6, all
  *              actions, all v6 protocol steps); stores the filter's answer
  *              and its SMFIR_SETSYMLIST macro lists
- * mp_read      read one reply packet; data stays valid until the next read
+ * mp_read      read one reply packet; data stays valid until the next read;
+ *              on failure err names the last command sent and says
+ *              "nothing within N s" for a -t timeout
  * mp_close     close and free; safe on a closed or zeroed mp_conn
  */
 #ifndef MILTERPROTO_H
@@ -34,6 +36,8 @@ struct mp_conn {
 	uint32_t actions;	/* SMFIF_* the filter may request */
 	uint32_t pflags;	/* SMFIP_* the filter asked for */
 	char *symlist[MP_NSTAGES];	/* filter's macro lists or NULL */
+	int last_cmd;		/* the last command (not macros) queued */
+	int timeout;		/* seconds per read or write (-t) */
 	char err[160];		/* last error, for messages */
 };
 

@@ -83,7 +83,7 @@ want() {
 # header - when, where, what
 header() {
 	say "dkimguard benchmark report, $(date -u '+%Y-%m-%d %H:%M UTC')"
-	say "  commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(
+	say "  commit $COMMIT$(
 		[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ] &&
 			echo ' + uncommitted changes'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	say "  $(openssl version | cut -d' ' -f1-2), $(opendkim -V 2>/dev/null | head -n 1)"
@@ -94,8 +94,7 @@ header() {
 
 # summary - every target, for the closing notes
 summary() {
-	say "==== SUMMARY: make bench targets ($(date -u '+%Y-%m-%d'), commit $(
-		git -C "$ROOT" rev-parse --short HEAD 2>/dev/null), total $((SECONDS - START)) s) ===="
+	say "==== SUMMARY: make bench targets ($(date -u '+%Y-%m-%d'), commit $COMMIT, total $((SECONDS - START)) s) ===="
 	awk -F'\t' '{ printf "issue %-2s %-5s %s\n           %s\n", $1, $4, $2, $3 }' "$SUMMARY"
 	say "===="
 }
@@ -107,6 +106,7 @@ needs_msgs() {
 }
 
 START=$SECONDS
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')
 : >"$SUMMARY"
 [ -x "$LOADGEN" ] && [ -x "$NULLFILTER" ] || {
 	echo "bench: bench/loadgen and bench/nullfilter are not built: run make bench" >&2

@@ -10,6 +10,10 @@
  *	alphabet, '=' anywhere but at the end, or a length that cannot be
  *	base64 is an error.  Missing padding is accepted (the grammar makes
  *	it optional); given padding must complete a 4-character group.
+ *
+ * DIAGNOSTICS
+ *	b64_decode tells bad input (-1) from out of memory (-2): only the
+ *	first is something a verifier may turn into a permerror.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +47,7 @@ b64_is_fws(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* b64_decode - decode, skipping FWS; -1 on any other bad character */
+/* b64_decode - decode, skipping FWS; -1 bad input, -2 out of memory */
 int
 b64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen)
 {
@@ -55,7 +59,7 @@ b64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen)
 	*out = NULL;
 	*outlen = 0;
 	if ((buf = malloc(len / 4 * 3 + 3)) == NULL)
-		return -1;
+		return -2;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
 

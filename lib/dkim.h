@@ -132,7 +132,8 @@ typedef struct dkim_keyrec dkim_keyrec;
 /*
  * dkim_keyrec_parse - parse one TXT record.  DKIM_OK: *out is set (it may
  * be revoked, see dkim_keyrec_revoked).  DKIM_EINVAL: malformed; reason
- * says why (a verifier maps this to permerror).
+ * says why (a verifier maps this to permerror).  DKIM_ENOMEM: memory (or
+ * OpenSSL, decoding p=) failed; says nothing about the record.
  */
 DKIM_API dkim_rc dkim_keyrec_parse(const char *txt, size_t len,
     dkim_keyrec **out, char reason[DKIM_REASON_MAX]);
@@ -152,7 +153,9 @@ typedef enum dkim_keymatch {
 	DKIM_KEYMATCH_TYPE,	/* k= names another key type */
 	DKIM_KEYMATCH_HASH,	/* h= excludes sha256 */
 	DKIM_KEYMATCH_SERVICE,	/* s= excludes email */
-	DKIM_KEYMATCH_MISMATCH	/* p= is another public key */
+	DKIM_KEYMATCH_MISMATCH,	/* p= is another public key */
+	DKIM_KEYMATCH_ERROR	/* could not compare (out of memory,
+				 * OpenSSL failed): nothing is known */
 } dkim_keymatch;
 
 DKIM_API dkim_keymatch dkim_key_match_record(const dkim_key *key,
@@ -283,6 +286,8 @@ DKIM_API dkim_rc dkim_msg_header_nv(dkim_msg *msg, const char *name,
 /*
  * dkim_msg_eoh - end of headers: collects DKIM-Signature fields to
  * verify and sets up one body hash per (canonicalization, algorithm, l=).
+ * A field that does not parse is that signature's permerror, not an
+ * error; running out of memory while parsing is DKIM_ENOMEM (sticky).
  */
 DKIM_API dkim_rc dkim_msg_eoh(dkim_msg *msg);
 /* dkim_msg_body - body bytes in chunks of any size; never buffered */
@@ -333,6 +338,14 @@ DKIM_API dkim_rc dkim_msg_sig_keyname(const dkim_msg *msg, size_t i,
  * dkim_msg_verify - after eom: fills res[0..*nres-1] (at most max and
  * opt.max_signatures), one per signature in header order.  A message
  * without signatures gives *nres == 0.
+ *
+ * Verdicts come only from the message, the key record and the lookup's
+ * answer (SERVFAIL, timeout, or query() failing with a code other than
+ * DKIM_ENOMEM: temperror).  An internal failure on the way (out of
+ * memory, OpenSSL failing, query() returning DKIM_ENOMEM) is never a
+ * verdict, not even temperror: the call returns DKIM_ENOMEM or
+ * DKIM_ECRYPTO with *nres == 0, and the error is sticky, so a milter
+ * maps it to its internal-error action (tempfail) and the MTA retries.
  */
 DKIM_API dkim_rc dkim_msg_verify(dkim_msg *msg, const dkim_lookup *lookup,
     dkim_sig_result *res, size_t max, size_t *nres);
@@ -354,6 +367,8 @@ DKIM_API dkim_rc dkim_msg_sign(dkim_msg *msg, size_t idx, char **value,
  * dkim_msg_check_signed - verify the field made by dkim_msg_sign(idx)
  * against a key record text (the published one), using this message's
  * headers and body hash: a self-check before the signature leaves.
+ * The verdict is in res; an internal failure (ENOMEM, ECRYPTO) is
+ * returned instead, sticky, as for dkim_msg_verify.
  */
 DKIM_API dkim_rc dkim_msg_check_signed(dkim_msg *msg, size_t idx,
     const char *record, dkim_sig_result *res);

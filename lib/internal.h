@@ -6,14 +6,21 @@
  *   the message path  (canon.c, bodyhash.c, hdrs.c, msg.c, sign.c, verify.c)
  * Every function returns 0 on success and -1 on failure unless it says
  * otherwise; parse failures fill a reason of DKIM_REASON_MAX bytes.
+ *
+ * A parser that can run out of memory says so apart from "bad input"
+ * (-2 below): only bad input may become a DKIM verdict (STYLE 4); an
+ * internal failure must reach the caller as DKIM_ENOMEM / DKIM_ECRYPTO.
  */
 #ifndef DKIM_INTERNAL_H
 #define DKIM_INTERNAL_H
 
+#include <openssl/types.h>	/* EVP_PKEY */
+
 #include "dkim.h"
 
 /* ---- base64 (RFC 6376 2.4: whitespace inside b=/bh=/p= is ignored) ---- */
-/* b64_decode - decode, skipping FWS; -1 on any other bad character */
+/* b64_decode - decode, skipping FWS; -1 on any other bad character,
+ * -2 out of memory */
 int b64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen);
 /* b64_encode - NUL-terminated base64, malloc'ed; NULL on ENOMEM */
 char *b64_encode(const unsigned char *in, size_t len);
@@ -39,9 +46,10 @@ struct dkim_sig {
 
 /*
  * sig_parse - parse a DKIM-Signature value (text after the colon).
- * now: for the x= check.  Returns 0, or -1 with reason: a permerror.
- * On -1, out may be partly filled (domain/selector for the report);
- * sig_clear releases it either way.
+ * now: for the x= check.  Returns 0; -1 with reason: a permerror; -2:
+ * out of memory, an internal failure and never a verdict.  On failure,
+ * out may be partly filled (domain/selector for the report); sig_clear
+ * releases it either way.
  */
 int sig_parse(const char *value, size_t len, time_t now,
     struct dkim_sig *out, char reason[DKIM_REASON_MAX]);
@@ -56,20 +64,41 @@ char *sig_blank_b(const char *field, size_t len, size_t *outlen);
 /*
  * key_sign_digest - sign a header-hash digest: RSA PKCS#1 v1.5 with
  * SHA-256 (RFC 6376 3.3.1); Ed25519 over the 32-byte SHA-256 digest
- * (RFC 8463 3).  *sig malloc'ed.
+ * (RFC 8463 3).  *sig malloc'ed.  Every signature is verified with the
+ * key's public half before it is returned.  -1: OpenSSL or malloc
+ * failed, the signature did not verify, or misuse; nothing is returned
+ * then, so no broken signature can leave.
  */
 int key_sign_digest(const dkim_key *key, const unsigned char *digest,
     size_t dlen, unsigned char **sig, size_t *siglen);
 /*
- * keyrec_verify_digest - 1: signature good; 0: bad signature;
- * -1: internal error.  alg selects PKCS#1 digest type for RSA.
+ * keyrec_verify_digest - 1: signature good; 0: bad signature (OpenSSL's
+ * verify returned 0 and left no sign of an internal failure, or alg and
+ * digest size do not fit the key); -1: internal error (OpenSSL or
+ * malloc failed, or misuse such as a revoked record): never a verdict.
+ * alg selects PKCS#1 digest type for RSA.
  */
 int keyrec_verify_digest(const dkim_keyrec *rec, dkim_alg alg,
     const unsigned char *digest, size_t dlen,
     const unsigned char *sig, size_t siglen);
+/*
+ * pkey_verify_digest - the check under keyrec_verify_digest for any key
+ * with a public half (key.c checks its own signatures with it); alg must
+ * fit the key.  Same results: 1, 0, -1.
+ */
+int pkey_verify_digest(EVP_PKEY *pkey, dkim_alg alg,
+    const unsigned char *digest, size_t dlen,
+    const unsigned char *sig, size_t siglen);
+
+/*
+ * der_rsa_pubkey_ok - 1 when der is a strictly well-formed RSA public key
+ * (SubjectPublicKeyInfo of rsaEncryption, or a bare RSAPublicKey), so
+ * OpenSSL failing to import it is an internal failure (der.c)
+ */
+int der_rsa_pubkey_ok(const unsigned char *der, size_t len);
 
 /* ---- dkim-quoted-printable, RFC 6376 2.11 ---- */
-/* qp_decode - decode; NULL with -1 semantics on bad syntax or ENOMEM */
+/* qp_decode - decode; NULL with errno EINVAL (bad syntax) or ENOMEM */
 char *qp_decode(const char *in, size_t len);
 
 #endif /* DKIM_INTERNAL_H */

@@ -120,8 +120,11 @@ load_b64(const char *txt, size_t len, dkim_key **out, char *err,
 	unsigned char *der;
 	EVP_PKEY *pkey;
 	size_t dlen;
+	int rc = b64_decode(txt, len, &der, &dlen);
 
-	if (b64_decode(txt, len, &der, &dlen) < 0)
+	if (rc == -2)
+		return KEY_ERR(DKIM_ENOMEM, "out of memory");
+	if (rc < 0)
 		return KEY_ERR(DKIM_EINVAL, "neither PEM nor base64 key data");
 	if (dlen == 32)
 		pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
@@ -410,7 +413,13 @@ sign_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t dlen,
 	return rc;
 }
 
-/* key_sign_digest - sign a header-hash digest; *sig malloc'ed */
+/*
+ * key_sign_digest - sign a header-hash digest; *sig malloc'ed.  The
+ * signature leaves only once it verifies: after an allocation fails
+ * inside OpenSSL 3.0's RSA blinding update, RSA signing goes on
+ * "succeeding" with wrong signatures (until the blinding is renewed, up
+ * to 32 signatures later).  The check costs one public-key operation.
+ */
 int
 key_sign_digest(const dkim_key *key, const unsigned char *digest,
     size_t dlen, unsigned char **sig, size_t *siglen)
@@ -426,5 +435,12 @@ key_sign_digest(const dkim_key *key, const unsigned char *digest,
 	else
 		rc = sign_rsa(key->pkey, digest, dlen, sig, siglen);
 	ERR_clear_error();
+	if (rc == 0 && pkey_verify_digest(key->pkey, dkim_key_alg(key),
+	    digest, dlen, *sig, *siglen) != 1) {
+		free(*sig);
+		*sig = NULL;
+		*siglen = 0;
+		rc = -1;
+	}
 	return rc;
 }

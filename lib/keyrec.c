@@ -5,13 +5,19 @@
  *	dkim_keyrec_parse, dkim_keyrec_free, dkim_keyrec_revoked,
  *	dkim_keyrec_testing, dkim_keyrec_strict, dkim_keyrec_type,
  *	dkim_keyrec_bits, dkim_keyrec_allows, dkim_key_match_record (dkim.h);
- *	keyrec_verify_digest (internal.h)
+ *	keyrec_verify_digest, pkey_verify_digest (internal.h)
  *
  * DESCRIPTION
  *	A parsed record is immutable; its EVP_PKEY is shared read-only and
  *	every verify uses its own EVP_PKEY_CTX / EVP_MD_CTX, so one record may
  *	serve many threads.  dkim_key_match_record lives here because it needs
  *	the record's public key; it compares through the public key.c API.
+ *
+ * DIAGNOSTICS
+ *	Out of memory and OpenSSL failing are kept apart from a bad record
+ *	or a bad signature everywhere here (STYLE 4): dkim_keyrec_parse says
+ *	DKIM_ENOMEM, keyrec_verify_digest -1, dkim_key_match_record
+ *	DKIM_KEYMATCH_ERROR.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +44,7 @@ struct dkim_keyrec {
 };
 
 #define REC_ERR(...) (snprintf(reason, DKIM_REASON_MAX, __VA_ARGS__), -1)
+#define REC_OOM() (snprintf(reason, DKIM_REASON_MAX, "out of memory"), -2)
 
 /* item_is - list item equals word, ignoring case */
 static int
@@ -150,16 +157,20 @@ rsa_from_der(const unsigned char *der, size_t len)
 	return NULL;
 }
 
-/* parse_tag_p - RFC 6376 3.6.1 p=: public key data; empty means revoked */
+/* parse_tag_p - RFC 6376 3.6.1 p=: public key data; empty means revoked.
+ * -1 bad key data, -2 out of memory (or OpenSSL failing) */
 static int
 parse_tag_p(const struct tag *t, struct dkim_keyrec *rec, char *reason)
 {
 	unsigned char *der;
 	size_t len;
+	int rc, internal, bits;
 
 	if (t == NULL)
 		return REC_ERR("missing required tag p=");
-	if (b64_decode(t->value, t->value_len, &der, &len) < 0)
+	if ((rc = b64_decode(t->value, t->value_len, &der, &len)) == -2)
+		return REC_OOM();
+	if (rc < 0)
 		return REC_ERR("bad base64 in p=");
 	if (len == 0) {
 		free(der);
@@ -170,23 +181,35 @@ parse_tag_p(const struct tag *t, struct dkim_keyrec *rec, char *reason)
 		free(der);
 		return REC_ERR("p= is too long");
 	}
-	if (rec->type == DKIM_KEY_ED25519)	/* RFC 8463 4.2: raw 32 bytes */
-		rec->pkey = len != 32 ? NULL : EVP_PKEY_new_raw_public_key(
+	/*
+	 * OpenSSL imports any 32 octets as an Ed25519 key (RFC 8463 4.2) and
+	 * any well-formed RSA key, so failing on those (or giving such a key
+	 * no size) is OpenSSL's own failure; its error queue does not say so
+	 * reliably (der.c)
+	 */
+	if (rec->type == DKIM_KEY_ED25519) {
+		internal = len == 32;
+		rec->pkey = !internal ? NULL : EVP_PKEY_new_raw_public_key(
 		    EVP_PKEY_ED25519, NULL, der, len);
-	else
-		rec->pkey = rsa_from_der(der, len);
+		rec->bits = rec->pkey != NULL ? 256 : 0;
+	} else {
+		internal = der_rsa_pubkey_ok(der, len);
+		if ((rec->pkey = rsa_from_der(der, len)) != NULL &&
+		    EVP_PKEY_get_base_id(rec->pkey) == EVP_PKEY_RSA &&
+		    (bits = EVP_PKEY_get_bits(rec->pkey)) > 0)
+			rec->bits = (unsigned)bits;
+	}
 	free(der);
 	ERR_clear_error();
-	if (rec->pkey == NULL || (rec->type == DKIM_KEY_RSA &&
-	    EVP_PKEY_get_base_id(rec->pkey) != EVP_PKEY_RSA))
+	if (rec->bits == 0 && internal)
+		return REC_OOM();
+	if (rec->bits == 0)
 		return REC_ERR("p= is not a valid %s public key",
 		    rec->type == DKIM_KEY_RSA ? "RSA" : "Ed25519");
-	rec->bits = rec->type == DKIM_KEY_ED25519 ? 256 :
-	    (unsigned)EVP_PKEY_get_bits(rec->pkey);
 	return 0;
 }
 
-/* keyrec_fill - apply the tags of one record */
+/* keyrec_fill - apply the tags of one record; -1 bad, -2 out of memory */
 static int
 keyrec_fill(const struct taglist *tl, struct dkim_keyrec *rec, char *reason)
 {
@@ -214,8 +237,8 @@ dkim_keyrec_parse(const char *txt, size_t len, dkim_keyrec **out,
 		snprintf(reason, DKIM_REASON_MAX, "no record");
 		return DKIM_EINVAL;
 	}
-	if (tags_parse(txt, len, &tl, reason) < 0)
-		return DKIM_EINVAL;
+	if ((rc = tags_parse(txt, len, &tl, reason)) < 0)
+		return rc == -2 ? DKIM_ENOMEM : DKIM_EINVAL;
 	if ((rec = calloc(1, sizeof(*rec))) == NULL) {
 		tags_free(&tl);
 		snprintf(reason, DKIM_REASON_MAX, "out of memory");
@@ -225,7 +248,7 @@ dkim_keyrec_parse(const char *txt, size_t len, dkim_keyrec **out,
 	tags_free(&tl);
 	if (rc < 0) {
 		dkim_keyrec_free(rec);
-		return DKIM_EINVAL;
+		return rc == -2 ? DKIM_ENOMEM : DKIM_EINVAL;
 	}
 	*out = rec;
 	return DKIM_OK;
@@ -293,6 +316,39 @@ dkim_keyrec_allows(const dkim_keyrec *rec, dkim_alg alg)
 	}
 }
 
+/*
+ * ossl_failed - after an OpenSSL call failed: did it fail inside
+ * (allocation, internal error) rather than on its input?  OpenSSL 3.0
+ * puts ERR_R_MALLOC_FAILURE or ERR_R_INTERNAL_ERROR on the error queue
+ * for those (RSA does; see keyrec_verify_digest for Ed25519).
+ */
+static int
+ossl_failed(void)
+{
+	unsigned long e;
+	int failed = 0;
+
+	while ((e = ERR_get_error()) != 0)
+		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE ||
+		    ERR_GET_REASON(e) == ERR_R_INTERNAL_ERROR)
+			failed = 1;
+	return failed;
+}
+
+/*
+ * verify_result - what OpenSSL's verify returned: 1 good; 0 "does not
+ * verify" unless the error queue shows OpenSSL failed inside; else -1
+ */
+static int
+verify_result(int r)
+{
+	if (r == 1)
+		return 1;
+	if (r == 0 && !ossl_failed())
+		return 0;
+	return -1;
+}
+
 /* verify_rsa - RSASSA-PKCS1-v1_5 over a SHA-256 or SHA-1 digest (3.3.1) */
 static int
 verify_rsa(EVP_PKEY *pkey, const EVP_MD *md, const unsigned char *digest,
@@ -306,7 +362,8 @@ verify_rsa(EVP_PKEY *pkey, const EVP_MD *md, const unsigned char *digest,
 	if (EVP_PKEY_verify_init(ctx) > 0 &&
 	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
 	    EVP_PKEY_CTX_set_signature_md(ctx, md) > 0)
-		rc = EVP_PKEY_verify(ctx, sig, siglen, digest, dlen) == 1;
+		rc = verify_result(EVP_PKEY_verify(ctx, sig, siglen, digest,
+		    dlen));
 	EVP_PKEY_CTX_free(ctx);
 	return rc;
 }
@@ -322,8 +379,47 @@ verify_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t dlen,
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
 	if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) > 0)
-		rc = EVP_DigestVerify(ctx, sig, siglen, digest, dlen) == 1;
+		rc = verify_result(EVP_DigestVerify(ctx, sig, siglen, digest,
+		    dlen));
 	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/* verify_once - one verification: 1, 0 or -1 */
+static int
+verify_once(EVP_PKEY *pkey, dkim_alg alg, const unsigned char *digest,
+    size_t dlen, const unsigned char *sig, size_t siglen)
+{
+	int rc;
+
+	ERR_clear_error();	/* verify_result reads what this adds */
+	if (alg == DKIM_ALG_ED25519_SHA256)
+		rc = verify_ed25519(pkey, digest, dlen, sig, siglen);
+	else
+		rc = verify_rsa(pkey, alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() :
+		    EVP_sha256(), digest, dlen, sig, siglen);
+	ERR_clear_error();
+	return rc;
+}
+
+/* pkey_verify_digest - 1 good, 0 bad signature, -1 internal error */
+int
+pkey_verify_digest(EVP_PKEY *pkey, dkim_alg alg,
+    const unsigned char *digest, size_t dlen,
+    const unsigned char *sig, size_t siglen)
+{
+	int rc;
+
+	/*
+	 * OpenSSL 3.0's Ed25519 verify returns 0 with nothing on the error
+	 * queue when it cannot allocate its SHA-512 context.  So "does not
+	 * verify" stands only when a second check agrees: after a passing
+	 * failure the second check passes, after a lasting one its set-up
+	 * fails (-1).  Only bad signatures pay for it; both key types do,
+	 * so the rule does not depend on what one OpenSSL version reports.
+	 */
+	if ((rc = verify_once(pkey, alg, digest, dlen, sig, siglen)) == 0)
+		rc = verify_once(pkey, alg, digest, dlen, sig, siglen);
 	return rc;
 }
 
@@ -333,33 +429,27 @@ keyrec_verify_digest(const dkim_keyrec *rec, dkim_alg alg,
     const unsigned char *digest, size_t dlen,
     const unsigned char *sig, size_t siglen)
 {
-	int rc;
-
 	if (rec == NULL || rec->pkey == NULL || digest == NULL || sig == NULL)
 		return -1;
 	switch (alg) {
 	case DKIM_ALG_RSA_SHA256:
 	case DKIM_ALG_RSA_SHA1:
-		if (rec->type != DKIM_KEY_RSA)
+		if (rec->type != DKIM_KEY_RSA ||
+		    dlen != (alg == DKIM_ALG_RSA_SHA1 ? 20u : 32u))
 			return 0;
-		if (dlen != (alg == DKIM_ALG_RSA_SHA1 ? 20u : 32u))
-			return 0;
-		rc = verify_rsa(rec->pkey, alg == DKIM_ALG_RSA_SHA1 ?
-		    EVP_sha1() : EVP_sha256(), digest, dlen, sig, siglen);
 		break;
 	case DKIM_ALG_ED25519_SHA256:
 		if (rec->type != DKIM_KEY_ED25519 || dlen != 32)
 			return 0;
-		rc = verify_ed25519(rec->pkey, digest, dlen, sig, siglen);
 		break;
 	default:
 		return 0;
 	}
-	ERR_clear_error();
-	return rc;
+	return pkey_verify_digest(rec->pkey, alg, digest, dlen, sig, siglen);
 }
 
-/* rec_public_b64 - the record's key in dkim_key_public_b64's encoding */
+/* rec_public_b64 - the record's key in dkim_key_public_b64's encoding;
+ * NULL: out of memory or OpenSSL failed (a parsed key always encodes) */
 static char *
 rec_public_b64(const dkim_keyrec *rec)
 {
@@ -379,12 +469,13 @@ rec_public_b64(const dkim_keyrec *rec)
 	return out;
 }
 
-/* dkim_key_match_record - would a signature by key verify against rec? */
+/* dkim_key_match_record - would a signature by key verify against rec?
+ * Failing to encode either key is ERROR, never MISMATCH */
 DKIM_API dkim_keymatch
 dkim_key_match_record(const dkim_key *key, const dkim_keyrec *rec)
 {
 	char *mine = NULL, *theirs;
-	dkim_keymatch m = DKIM_KEYMATCH_MISMATCH;
+	dkim_keymatch m = DKIM_KEYMATCH_ERROR;
 
 	if (rec->revoked)
 		return DKIM_KEYMATCH_REVOKED;
@@ -395,9 +486,10 @@ dkim_key_match_record(const dkim_key *key, const dkim_keyrec *rec)
 	if (!rec->email)
 		return DKIM_KEYMATCH_SERVICE;
 	if (dkim_key_public_b64(key, &mine) != DKIM_OK)
-		return DKIM_KEYMATCH_MISMATCH;
-	if ((theirs = rec_public_b64(rec)) != NULL && strcmp(mine, theirs) == 0)
-		m = DKIM_KEYMATCH_OK;
+		return DKIM_KEYMATCH_ERROR;
+	if ((theirs = rec_public_b64(rec)) != NULL)
+		m = strcmp(mine, theirs) == 0 ? DKIM_KEYMATCH_OK :
+		    DKIM_KEYMATCH_MISMATCH;
 	free(mine);
 	free(theirs);
 	return m;

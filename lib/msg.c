@@ -9,9 +9,11 @@
  *
  * DESCRIPTION
  *	At eoh every DKIM-Signature field is parsed (a parse failure is that
- *	signature's permerror, never a call failure) and one body hash per
- *	(body canonicalization, hash, l=) is set up for the signatures to
- *	verify and the signatures to make (RFC 6376 3.7; STYLE 7).
+ *	signature's permerror, never a call failure; running out of memory
+ *	while parsing is a call failure, never a permerror) and one body
+ *	hash per (body canonicalization, hash, l=) is set up for the
+ *	signatures to verify and the signatures to make (RFC 6376 3.7;
+ *	STYLE 7).
  *
  * DIAGNOSTICS
  *	ENOMEM and ECRYPTO are sticky: once seen, every later call returns
@@ -157,6 +159,7 @@ collect_sigs(dkim_msg *msg)
 		struct vsig *vs;
 		const char *val;
 		char reason[DKIM_REASON_MAX];
+		int rc;
 
 		if (!hdrs_is(hd, "DKIM-Signature", 14))
 			continue;
@@ -165,8 +168,11 @@ collect_sigs(dkim_msg *msg)
 		vs->res.timestamp = -1;
 		vs->res.alg = DKIM_ALG_UNKNOWN;
 		val = memchr(hd->text, ':', hd->len) + 1;
-		vs->parsed = sig_parse(val, hd->len - (val - hd->text), now,
-		    &vs->sig, reason) == 0;
+		rc = sig_parse(val, hd->len - (val - hd->text), now, &vs->sig,
+		    reason);
+		if (rc == -2)
+			return DKIM_ENOMEM;	/* not the field's fault */
+		vs->parsed = rc == 0;
 		result_fill(&vs->res, &vs->sig);
 		if (!vs->parsed)
 			verdict_set(&vs->res, DKIM_PERMERROR, "%s", reason);

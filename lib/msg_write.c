@@ -136,9 +136,13 @@ dkim_msg_write(dkim_msg *msg, const void *buf, size_t len)
 	if (msg->state != MSG_HEADERS)
 		return DKIM_ESTATE;
 	msg->wrote = 1;
-	for (; p < end && !eoh; p++)
-		if ((rc = header_octet(msg, *p, &eoh)) != DKIM_OK)
-			return rc;
+	for (; p < end && !eoh; p++) {
+		if ((rc = header_octet(msg, *p, &eoh)) == DKIM_OK)
+			continue;
+		if (rc == DKIM_ENOMEM)	/* an octet is lost: sticky */
+			msg->err = rc;
+		return rc;
+	}
 	if (!eoh)
 		return DKIM_OK;
 	msg_writer_free(&msg->w);

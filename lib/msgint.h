@@ -105,7 +105,8 @@ void result_fill(dkim_sig_result *r, const struct dkim_sig *sig);
  * verify_with_record - checks of RFC 6376 6.1.2-6.1.3 and RFC 8301 for a
  * parsed signature against one key record: key/algorithm policy, body
  * hash, header hash, signature.  field: the raw DKIM-Signature field.
- * Fills res.  Returns DKIM_OK (verdict in res) or ENOMEM/ECRYPTO.
+ * Fills res.  Returns DKIM_OK (verdict in res) or ENOMEM/ECRYPTO (an
+ * internal failure: res holds no verdict to use).
  */
 dkim_rc verify_with_record(dkim_msg *msg, const struct dkim_sig *sig,
     const char *field, size_t flen, const struct bodyhash *bh,

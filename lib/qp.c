@@ -12,7 +12,11 @@
  *	FWS is dropped (2.11: "ignored").  Lower-case hex digits are accepted
  *	as well.  Bytes >= 0x80 pass through (RFC 8616 3.2 allows UTF-8 in
  *	i=).  The result is a C string, so an encoded NUL (=00) is an error.
+ *
+ * DIAGNOSTICS
+ *	NULL with errno EINVAL for bad syntax, ENOMEM when out of memory.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -37,15 +41,17 @@ is_safe(unsigned char c)
 	return (c >= 0x21 && c <= 0x7e && c != ';' && c != '=') || c >= 0x80;
 }
 
-/* qp_decode - decode; NULL on bad syntax or ENOMEM */
+/* qp_decode - decode; NULL with errno EINVAL (bad syntax) or ENOMEM */
 char *
 qp_decode(const char *in, size_t len)
 {
 	char *out = malloc(len + 1);
 	size_t i, n = 0;
 
-	if (out == NULL)
+	if (out == NULL) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
 
@@ -72,5 +78,6 @@ qp_decode(const char *in, size_t len)
 	return out;
 bad:
 	free(out);
+	errno = EINVAL;
 	return NULL;
 }

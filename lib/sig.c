@@ -8,7 +8,9 @@
  *	sig_parse tokenizes the tag-list (tags.c), hands each tag to its
  *	parser (sig_tags.c), then applies the rules that span tags: required
  *	tags (RFC 6376 3.5, 6.1.1), i= within d=, x= after t=, expiry.  Every
- *	failure is a permerror with a reason a human can act on.
+ *	failure is a permerror with a reason a human can act on, except out
+ *	of memory, which sig_parse reports apart (-2) so that it never
+ *	becomes a verdict.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,25 +85,27 @@ check_times(const struct dkim_sig *sig, time_t now,
 }
 
 /* apply_tags - run each tag's parser; the first failure is reported, but
- * the rest still run so d= and s= are there for the report */
+ * the rest still run so d= and s= are there for the report.  Out of
+ * memory (-2) wins over any bad value: the field was not fully judged */
 static int
 apply_tags(const struct taglist *tl, struct dkim_sig *sig,
     char reason[DKIM_REASON_MAX])
 {
 	char tmp[DKIM_REASON_MAX];
 	size_t k;
-	int rc = 0;
+	int rc = 0, r;
 
-	for (k = 0; k < tl->n; k++) {
-		if (sig_tag_apply(&tl->tags[k], sig, tmp) < 0 && rc == 0) {
+	for (k = 0; k < tl->n && rc != -2; k++) {
+		if ((r = sig_tag_apply(&tl->tags[k], sig, tmp)) < 0 &&
+		    (rc == 0 || r == -2)) {
 			memcpy(reason, tmp, DKIM_REASON_MAX);
-			rc = -1;
+			rc = r;
 		}
 	}
 	return rc;
 }
 
-/* sig_parse - parse a DKIM-Signature value; -1 with reason: a permerror */
+/* sig_parse - parse a DKIM-Signature value; -1 permerror, -2 ENOMEM */
 int
 sig_parse(const char *value, size_t len, time_t now,
     struct dkim_sig *out, char reason[DKIM_REASON_MAX])
@@ -114,8 +118,8 @@ sig_parse(const char *value, size_t len, time_t now,
 	out->hcanon = out->bcanon = DKIM_CANON_SIMPLE;	/* 3.5 c= default */
 	out->length = out->timestamp = out->expire = -1;
 	reason[0] = '\0';
-	if (tags_parse(value, len, &tl, reason) < 0)
-		return -1;
+	if ((rc = tags_parse(value, len, &tl, reason)) < 0)
+		return rc;
 	rc = apply_tags(&tl, out, reason);
 	if (rc == 0)
 		rc = check_required(&tl, reason);
@@ -166,7 +170,8 @@ taglist_start(const char *field, size_t len)
 /*
  * sig_blank_b - copy with b='s value deleted, RFC 6376 3.7: "including all
  * surrounding whitespace".  A field whose tag-list does not tokenize, or
- * has no b=, is copied unchanged (sig_parse rejects it anyway).
+ * has no b=, is copied unchanged (sig_parse rejects it anyway).  NULL on
+ * ENOMEM, including the tokenizer's: an unblanked copy would hash wrong.
  */
 char *
 sig_blank_b(const char *field, size_t len, size_t *outlen)
@@ -176,8 +181,11 @@ sig_blank_b(const char *field, size_t len, size_t *outlen)
 	const struct tag *b = NULL;
 	size_t off = taglist_start(field, len), cut = 0, end = 0;
 	char *out;
+	int rc;
 
-	if (tags_parse(field + off, len - off, &tl, reason) == 0) {
+	if ((rc = tags_parse(field + off, len - off, &tl, reason)) == -2)
+		return NULL;
+	if (rc == 0) {
 		if ((b = tags_find(&tl, "b")) != NULL) {
 			cut = off + b->val_start;
 			end = off + b->spec_end;

@@ -10,7 +10,13 @@
  *	tokenizer; b= and bh= may hold inner FWS (base64string), h= and q=
  *	may hold FWS around ':'.  Cross-tag rules (required tags, i= within
  *	d=, x= after t=) live in sig.c.
+ *
+ * DIAGNOSTICS
+ *	A parser returns -1 with a reason when the value is wrong (the
+ *	signature's permerror) and -2 when memory ran out (not a property of
+ *	the signature: the caller must not turn it into a verdict).
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +27,7 @@
 #include "tags.h"
 
 #define TAG_ERR(...) (snprintf(reason, DKIM_REASON_MAX, __VA_ARGS__), -1)
+#define TAG_OOM() (snprintf(reason, DKIM_REASON_MAX, "out of memory"), -2)
 
 /* val_is - value equals word, ignoring case (ABNF strings are caseless) */
 static int
@@ -127,7 +134,11 @@ static int
 parse_b64(const struct tag *t, const char *name, unsigned char **out,
     size_t *outlen, char *reason)
 {
-	if (b64_decode(t->value, t->value_len, out, outlen) < 0)
+	int rc = b64_decode(t->value, t->value_len, out, outlen);
+
+	if (rc == -2)
+		return TAG_OOM();
+	if (rc < 0)
 		return TAG_ERR("bad base64 in %s=", name);
 	if (*outlen == 0)
 		return TAG_ERR("empty %s=", name);
@@ -190,7 +201,7 @@ parse_tag_d(const struct tag *t, struct dkim_sig *sig, char *reason)
 	if (!domain_valid(t->value, t->value_len, 2))
 		return TAG_ERR("bad domain in d=");
 	if ((sig->domain = dup_value(t)) == NULL)
-		return TAG_ERR("out of memory");
+		return TAG_OOM();
 	return 0;
 }
 
@@ -201,7 +212,7 @@ parse_tag_s(const struct tag *t, struct dkim_sig *sig, char *reason)
 	if (!domain_valid(t->value, t->value_len, 1))
 		return TAG_ERR("bad selector in s=");
 	if ((sig->selector = dup_value(t)) == NULL)
-		return TAG_ERR("out of memory");
+		return TAG_OOM();
 	return 0;
 }
 
@@ -231,12 +242,12 @@ parse_tag_h(const struct tag *t, struct dkim_sig *sig, char *reason)
 	for (i = 0; i < t->value_len; i++)
 		cap += t->value[i] == ':';
 	if ((sig->headers = calloc(cap, sizeof(char *))) == NULL)
-		return TAG_ERR("out of memory");
+		return TAG_OOM();
 	while (tags_list_next(t->value, t->value_len, &pos, &item, &ilen)) {
 		if (!field_name_ok(item, ilen))
 			return TAG_ERR("bad header name in h=");
 		if ((sig->headers[n] = strndup(item, ilen)) == NULL)
-			return TAG_ERR("out of memory");
+			return TAG_OOM();
 		sig->nheaders = ++n;
 		/* RFC 6376 5.4: From MUST be signed; 6.1.1: else PERMFAIL */
 		if (ilen == 4 && strncasecmp(item, "from", 4) == 0)
@@ -254,7 +265,8 @@ parse_tag_i(const struct tag *t, struct dkim_sig *sig, char *reason)
 	char *at;
 
 	if ((sig->identity = qp_decode(t->value, t->value_len)) == NULL)
-		return TAG_ERR("bad quoted-printable in i=");
+		return errno == ENOMEM ? TAG_OOM() :
+		    TAG_ERR("bad quoted-printable in i=");
 	if ((at = strrchr(sig->identity, '@')) == NULL ||
 	    !domain_valid(at + 1, strlen(at + 1), 1))
 		return TAG_ERR("bad identity in i=");

@@ -243,6 +243,17 @@ dkim_msg_sign(dkim_msg *msg, size_t idx, char **value, char *err,
 	return DKIM_OK;
 }
 
+/* check_failed - an internal failure in the self-check: sticky, and no
+ * verdict in res (STYLE 4) */
+static dkim_rc
+check_failed(dkim_msg *msg, dkim_rc rc, dkim_sig_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->timestamp = -1;
+	msg->err = rc;
+	return rc;
+}
+
 /* dkim_msg_check_signed - verify our own field against a key record */
 DKIM_API dkim_rc
 dkim_msg_check_signed(dkim_msg *msg, size_t idx, const char *record,
@@ -254,6 +265,7 @@ dkim_msg_check_signed(dkim_msg *msg, size_t idx, const char *record,
 	dkim_keyrec *rec = NULL;
 	size_t flen;
 	dkim_rc rc;
+	int prc;
 
 	if (msg == NULL || record == NULL || res == NULL ||
 	    idx >= msg->nsigners)
@@ -265,8 +277,12 @@ dkim_msg_check_signed(dkim_msg *msg, size_t idx, const char *record,
 	s = &msg->signers[idx];
 	if (s->value == NULL)
 		return DKIM_ESTATE;
-	if (sig_parse(s->value, strlen(s->value), msg_now(msg), &sig,
-	    reason) < 0) {
+	if ((prc = sig_parse(s->value, strlen(s->value), msg_now(msg), &sig,
+	    reason)) == -2) {
+		sig_clear(&sig);
+		return check_failed(msg, DKIM_ENOMEM, res);
+	}
+	if (prc < 0) {
 		result_fill(res, &sig);
 		verdict_set(res, DKIM_PERMERROR, "%s", reason);
 		sig_clear(&sig);
@@ -276,7 +292,7 @@ dkim_msg_check_signed(dkim_msg *msg, size_t idx, const char *record,
 	rc = dkim_keyrec_parse(record, strlen(record), &rec, reason);
 	if (rc == DKIM_ENOMEM) {
 		sig_clear(&sig);
-		return DKIM_ENOMEM;
+		return check_failed(msg, DKIM_ENOMEM, res);
 	}
 	if (rc != DKIM_OK) {
 		verdict_set(res, DKIM_PERMERROR, "key record: %s", reason);
@@ -294,5 +310,5 @@ dkim_msg_check_signed(dkim_msg *msg, size_t idx, const char *record,
 	free(field);
 	dkim_keyrec_free(rec);
 	sig_clear(&sig);
-	return rc;
+	return rc == DKIM_OK ? DKIM_OK : check_failed(msg, rc, res);
 }

@@ -79,6 +79,7 @@ dkim_keymatch_str(dkim_keymatch m)
 	case DKIM_KEYMATCH_HASH:	return "published key excludes sha256 (h=)";
 	case DKIM_KEYMATCH_SERVICE:	return "published key excludes email (s=)";
 	case DKIM_KEYMATCH_MISMATCH:	return "published key differs from the private key";
+	case DKIM_KEYMATCH_ERROR:	return "internal error comparing the keys";
 	}
 	return "unknown";
 }

@@ -150,7 +150,8 @@ check_duplicate(const struct taglist *tl, const struct tag *t,
 	return 0;
 }
 
-/* parse_spec - one tag-spec starting at s[*i] (FWS already skipped) */
+/* parse_spec - one tag-spec starting at s[*i] (FWS already skipped);
+ * -1 malformed, -2 out of memory */
 static int
 parse_spec(const char *s, size_t len, size_t *i, struct taglist *tl,
     char reason[DKIM_REASON_MAX])
@@ -172,7 +173,7 @@ parse_spec(const char *s, size_t len, size_t *i, struct taglist *tl,
 		return -1;
 	if (tags_push(tl, &t) < 0) {
 		snprintf(reason, DKIM_REASON_MAX, "out of memory");
-		return -1;
+		return -2;
 	}
 	return 0;
 }
@@ -183,14 +184,15 @@ tags_parse(const char *s, size_t len, struct taglist *out,
     char reason[DKIM_REASON_MAX])
 {
 	size_t i;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	reason[0] = '\0';
 	i = skip_fws(s, 0, len);
 	while (i < len) {
-		if (parse_spec(s, len, &i, out, reason) < 0) {
+		if ((rc = parse_spec(s, len, &i, out, reason)) < 0) {
 			tags_free(out);
-			return -1;
+			return rc;
 		}
 		if (i < len)		/* at ';' */
 			i = skip_fws(s, i + 1, len);

@@ -36,8 +36,9 @@ struct taglist {
 
 /*
  * tags_parse - tokenize a tag-list.  0: out is filled (release with
- * tags_free); -1: reason says why (malformed, duplicate tag, ENOMEM), and
- * out holds nothing to release.
+ * tags_free); -1: malformed or duplicate tag, reason says why; -2: out
+ * of memory (not a property of the text).  On failure out holds nothing
+ * to release.
  */
 int tags_parse(const char *s, size_t len, struct taglist *out,
     char reason[DKIM_REASON_MAX]);
@@ -65,7 +66,8 @@ int tags_list_next(const char *v, size_t len, size_t *pos,
 struct dkim_sig;
 /*
  * sig_tag_apply - parse one DKIM-Signature tag into sig with its
- * parse_tag_x (RFC 6376 3.5); unknown tags are ignored.  -1 with reason.
+ * parse_tag_x (RFC 6376 3.5); unknown tags are ignored.  -1 with reason:
+ * a bad value; -2: out of memory.
  */
 int sig_tag_apply(const struct tag *t, struct dkim_sig *sig,
     char reason[DKIM_REASON_MAX]);

@@ -12,6 +12,10 @@
  *	s._domainkey.d, key record checks, body hash, header hash and the
  *	signature itself.  Verdicts are data: a failed check sets a verdict
  *	and a reason; return codes only report ENOMEM, ECRYPTO, misuse.
+ *	An internal failure is never a verdict (STYLE 4): out of memory or
+ *	OpenSSL failing anywhere (key record, header hash, the signature
+ *	check) makes dkim_msg_verify fail with a sticky ENOMEM / ECRYPTO
+ *	and no results, so the milter tempfails and the MTA retries.
  *
  *	t= more than opt.max_future_skew seconds ahead of the clock is a
  *	permerror (RFC 6376 3.5 lets verifiers treat it as invalid; a
@@ -183,16 +187,13 @@ verify_with_record(dkim_msg *msg, const struct dkim_sig *sig,
 	    sig->blen)) {
 	case 1:
 		verdict_set(res, DKIM_PASS, "%s", "");
-		break;
+		return DKIM_OK;
 	case 0:
 		verdict_set(res, DKIM_FAIL, "signature did not verify");
-		break;
-	default:
-		verdict_set(res, DKIM_TEMPERROR,
-		    "internal error checking the signature");
-		break;
+		return DKIM_OK;
+	default:		/* OpenSSL failed: no verdict */
+		return DKIM_ECRYPTO;
 	}
-	return DKIM_OK;
 }
 
 /*

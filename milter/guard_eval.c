@@ -8,7 +8,8 @@
  *	an empty p= revokes), 3.6.2.2 (one record per name: with several,
  *	verifiers may pick any, so every one of them must be right),
  *	RFC 8301 / RFC 8463 (key types and hashes).  Verdicts are data: the
- *	state machine in guard.c decides what to log and do.
+ *	state machine in guard.c decides what to log and do.  Running out of
+ *	memory while judging a record says nothing about it: temperror.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -95,6 +96,10 @@ eval_match(const struct guard_entry *e, const dkim_keyrec *rec,
 		set(out, GUARD_WRONGSERVICE, "s= in the record does not "
 		    "include email (use s=email or s=*, or drop s=)");
 		break;
+	case DKIM_KEYMATCH_ERROR:
+		set(out, GUARD_TEMPERROR, "internal error comparing the record "
+		    "at %s with the signing key", e->keyname);
+		break;
 	case DKIM_KEYMATCH_MISMATCH:
 	default:
 		set(out, GUARD_MISMATCH, "published p= (%s, %u bits) is not "
@@ -112,8 +117,15 @@ eval_one(const struct guard_entry *e, const char *txt,
 {
 	char reason[DKIM_REASON_MAX];
 	dkim_keyrec *rec = NULL;
+	dkim_rc rc;
 
-	if (dkim_keyrec_parse(txt, strlen(txt), &rec, reason) != DKIM_OK) {
+	if ((rc = dkim_keyrec_parse(txt, strlen(txt), &rec, reason)) ==
+	    DKIM_ENOMEM) {
+		set(out, GUARD_TEMPERROR, "internal error parsing the record "
+		    "at %s: %s", e->keyname, dkim_rc_str(rc));
+		return;
+	}
+	if (rc != DKIM_OK) {
 		set(out, GUARD_BADRECORD, "the record at %s does not parse: %s",
 		    e->keyname, reason);
 		dkim_keyrec_free(rec);
@@ -142,13 +154,13 @@ guard_evaluate(const struct guard_entry *e, const dkim_txt_answer *ans,
 		if (out->state != GUARD_VALID)
 			break;
 	}
-	if (ans->count > 1 && out->state != GUARD_VALID) {
+	if (ans->count > 1 && out->state != GUARD_VALID &&
+	    out->state != GUARD_TEMPERROR) {	/* an internal error stays */
 		char first[GUARD_PROBLEM_MAX];
 
 		strlcpy(first, out->problem, sizeof first);
-		set(out, out->state == GUARD_TEMPERROR ? GUARD_BADRECORD :
-		    out->state, "%zu TXT records at %s and verifiers may use "
-		    "any of them (RFC 6376 3.6.2.2); record %zu: %s; publish "
+		set(out, out->state, "%zu TXT records at %s and verifiers may "
+		    "use any of them (RFC 6376 3.6.2.2); record %zu: %s; publish "
 		    "only one", ans->count, e->keyname, i + 1, first);
 	}
 	if (out->state == GUARD_VALID)

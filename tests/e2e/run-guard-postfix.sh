@@ -27,31 +27,20 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 TOP=$(pwd)
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root to run a private Postfix instance"
-command -v postfix >/dev/null || skip "postfix is not installed"
-/usr/bin/python3 -c 'import dkim, dns.message' 2>/dev/null ||
-	skip "needs python3-dkim and python3-dnspython"
-[ -x /usr/sbin/unbound ] || skip "needs unbound"
-[ -x milter/dkimguard ] || { echo "FAIL: milter/dkimguard is not built"; exit 1; }
-
 # shellcheck source-path=SCRIPTDIR source=lib/postfix.sh
 . tests/e2e/lib/postfix.sh
+# shellcheck source-path=SCRIPTDIR source=lib/dkimguard.sh
+. tests/e2e/lib/dkimguard.sh
 # shellcheck source-path=SCRIPTDIR source=lib/dns.sh
 . tests/e2e/lib/dns.sh
 
-FAILS=0
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+dg_require
+/usr/bin/python3 -c 'import dkim, dns.message' 2>/dev/null ||
+	skip "needs python3-dkim and python3-dnspython"
+[ -x /usr/sbin/unbound ] || skip "needs unbound"
 
-W=$(mktemp -d /tmp/dkimguard-guard.XXXXXX) || exit 1
-chmod 711 "$W"
-mkdir -p "$W/run" "$W/keys" "$W/msgs"
-chmod 755 "$W/run"
-pf_on_exit rm -rf "$(pf__q "$W")"
+dg_workdir dkimguard-guard
 pf_on_exit dns_stop
-pf_on_exit 'if [ "$FAILS" != 0 ]; then echo "--- dkimguard log"; tail -n 60 '"$W"'/dkimguard.log; fi'
-SOCK=$W/run/dkimguard.sock
 DOMAIN=guard.test
 KEYNAME=s1._domainkey.$DOMAIN
 DNS_TTL=2
@@ -90,16 +79,7 @@ publish bad
 printf 's1  %s  s1  keys/s1.key\n' "$DOMAIN" >"$W/keytable"
 printf '%s  s1\n' "$DOMAIN" >"$W/signingtable"
 write_conf() {	# write_conf ACTION
-	cat >"$W/dkimguard.conf" <<CONF
-Socket          unix:$SOCK
-SocketGroup     postfix
-SocketMode      0660
-PidFile         $W/run/dkimguard.pid
-LogLevel        debug
-Mode            both
-InternalHosts   127.0.0.0/8, ::1
-KeyTable        keytable
-SigningTable    signingtable
+	{ dg_conf_common; cat <<CONF; } >"$W/dkimguard.conf"
 AuthservID      guard.dkimguard.test
 Nameservers     127.0.0.1:$DNS_PORT_
 DNSTimeout      500
@@ -109,38 +89,13 @@ SelfVerify      yes
 CONF
 }
 write_conf tempfail
-dg_log() { cat "$W/dkimguard.log" 2>/dev/null; }
-dg_pid() { cat "$W/run/dkimguard.pid" 2>/dev/null; }
-dg_start() {
-	rm -f "$SOCK"
-	pf_daemon "$W" dkimguard "$TOP/milter/dkimguard" -f -c "$W/dkimguard.conf"
-	local end=$((SECONDS + 20))
-	while [ ! -S "$SOCK" ] && ((SECONDS < end)); do sleep 0.1; done
-	[ -S "$SOCK" ] || { echo "dkimguard did not start:"; dg_log; return 1; }
-}
-# dg_wait_log REGEX COUNT TIMEOUT - until REGEX matched COUNT lines
-dg_wait_log() {
-	local end=$((SECONDS + $3))
-	while (($(dg_log | grep -cE -- "$1") < $2)); do
-		((SECONDS < end)) || return 1
-		sleep 0.2
-	done
-}
-dg_reload() {
-	local before
-	before=$(dg_log | grep -c 'reloaded')
-	kill -HUP "$(dg_pid)"
-	dg_wait_log 'reloaded' $((before + 1)) 20
-}
 
 # the start-up table (dkimguard -n) names the problem and the fix
 "$TOP/milter/dkimguard" -n -c "$W/dkimguard.conf" >"$W/table.txt" 2>&1
 grep -q "mismatch" "$W/table.txt" && grep -qF "publish: $KEYNAME. IN TXT (" "$W/table.txt" &&
 	pass "dkimguard -n: s1 mismatch, with the record to publish" ||
 	fail "dkimguard -n table: $(cat "$W/table.txt")"
-dg_start || exit 1
-pf_sink_start "$W" "$SINK_PORT" || { echo "FAIL: sink"; exit 1; }
-pf_start "$W/pf" "$SMTP_PORT" "unix:$SOCK" || { echo "FAIL: postfix"; exit 1; }
+dg_up
 
 # ---- helpers ------------------------------------------------------------
 SEQ=0

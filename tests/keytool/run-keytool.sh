@@ -17,26 +17,10 @@
 # Exit 0: all passed; 77: some part skipped (reason printed), none failed;
 # 1: a failure.  Ports: 23000-23999, or $DKIMGUARD_TEST_PORTS ("LO-HI").
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-K=$ROOT/keytool/dkimguard-keytool
-MILTER=$ROOT/milter/dkimguard
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+kt_init kt-e2e
 LOADGEN=$ROOT/bench/loadgen
-W=$(mktemp -d /tmp/kt-e2e.XXXXXX)
-fails=0
-skips=""
-PIDS=""
-
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	type dns_stop >/dev/null 2>&1 && [ -n "${DNS_DIR:-}" ] && dns_stop
-	rm -rf "$W"
-}
-trap cleanup EXIT
-
-ok() { echo "ok   - $*"; }
-fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
-skip() { echo "SKIP - $*"; skips="$skips
-  $*"; }
 
 # expect RC DESC CMD... - run CMD, compare its exit code
 expect() {
@@ -52,9 +36,6 @@ expect() {
 
 # snap DIR - checksums of every file, to prove nothing changed
 snap() { (cd "$1" && find . -type f | sort | xargs sha256sum); }
-
-# txt_of KEYFILE - the record text of a key
-txt_of() { "$K" dns -d x.example -s s -k "$1" | tail -1; }
 
 [ -x "$K" ] || { echo "SKIP: $K is not built (make)"; exit 77; }
 export DKIMGUARD_NOW=2026-11-23T06:00:00Z
@@ -186,21 +167,6 @@ grep -q 'reloaded (generation 1)' "$W/out" && ok "generation reported" ||
 cd "$ROOT" || exit 1
 
 # ---------------------------------------------------------------- part B
-free_port() {
-	python3 - "${DKIMGUARD_TEST_PORTS:-23000-23999}" <<'EOF'
-import random, socket, sys
-lo, hi = map(int, sys.argv[1].split("-"))
-for _ in range(200):
-    p = random.randint(lo, hi)
-    try:
-        for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, t); s.bind(("127.0.0.1", p)); s.close()
-        print(p); break
-    except OSError:
-        pass
-EOF
-}
-
 # publish NAME TXT [FIRST] - TXT at NAME in strings of at most 255 bytes
 # (the first FIRST bytes long, to split inside p=), as the zone form does
 publish() {
@@ -216,7 +182,8 @@ else
 	. "$ROOT/tests/e2e/lib/dns.sh"
 	if ! dns_have; then
 		skip "B, C: unbound or python3-dnspython not installed"
-	elif dns_start "$W/dns" "$(free_port)"; then
+	elif dns_start "$W/dns" \
+	    "$(dns_free_port "${DKIMGUARD_TEST_PORTS:-23000-23999}")"; then
 		DNSOK=1
 	else
 		fail "unbound did not start"
@@ -403,14 +370,4 @@ EOF
 	cd "$ROOT" || exit 1
 fi
 
-echo
-if [ $fails -gt 0 ]; then
-	echo "run-keytool: $fails FAILED"
-	exit 1
-fi
-if [ -n "$skips" ]; then
-	echo "run-keytool: passed what ran; SKIPPED:$skips"
-	exit 77
-fi
-echo "run-keytool: all passed"
-exit 0
+kt_finish run-keytool

@@ -14,27 +14,12 @@
 # Exit 0: all passed; 77: B skipped (reason printed), none failed; 1: a
 # failure.  Ports: 23000-23999, or $DKIMGUARD_TEST_PORTS ("LO-HI").
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-K=$ROOT/keytool/dkimguard-keytool
-MILTER=$ROOT/milter/dkimguard
-W=$(mktemp -d /tmp/kt-status.XXXXXX)
-fails=0
-skips=""
-
-cleanup() {
-	type dns_stop >/dev/null 2>&1 && [ -n "${DNS_DIR:-}" ] && dns_stop
-	rm -rf "$W"
-}
-trap cleanup EXIT
-
-ok() { echo "ok   - $*"; }
-fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+kt_init kt-status
 
 [ -x "$K" ] && [ -x "$MILTER" ] ||
 	{ echo "SKIP: build first (make): $K, $MILTER"; exit 77; }
-
-# txt_of KEYFILE - the record text of a key
-txt_of() { "$K" dns -d x.example -s s -k "$1" | tail -1; }
 
 # same DESC WANT_STATUS_RC - -n's table (between its first line and
 # "health:") equals status's output, and status exits WANT_STATUS_RC
@@ -123,9 +108,9 @@ cd "$ROOT" || exit 1
 echo "== B: unbound"
 . "$ROOT/tests/e2e/lib/dns.sh"
 if ! dns_have; then
-	skips="B: unbound or python3-dnspython not installed"
-	echo "SKIP - $skips"
-elif ! dns_start "$W/dns" "$(dns_free_port)"; then
+	skip "B: unbound or python3-dnspython not installed"
+elif ! dns_start "$W/dns" \
+    "$(dns_free_port "${DKIMGUARD_TEST_PORTS:-23000-23999}")"; then
 	fail "unbound did not start"
 else
 	cd "$W/a" || exit 1
@@ -145,14 +130,4 @@ else
 	cd "$ROOT" || exit 1
 fi
 
-echo
-if [ $fails -gt 0 ]; then
-	echo "run-status: $fails FAILED"
-	exit 1
-fi
-if [ -n "$skips" ]; then
-	echo "run-status: passed what ran; SKIPPED: $skips"
-	exit 77
-fi
-echo "run-status: all passed"
-exit 0
+kt_finish run-status

@@ -24,15 +24,21 @@ fi
 text=$(groff -man -Tutf8 -P-cbou -rHY=0 -rLL=250n "$MAN" 2>/dev/null)
 [ -n "$text" ] || { echo "FAIL: groff could not render $MAN"; exit 1; }
 
+# documented WHAT NAMES FROM - each of NAMES (more than 10, found in FROM)
+# is a word of the page
+documented() {
+	local name n=0
+	for name in $2; do
+		n=$((n + 1))
+		grep -qw -- "$name" <<<"$text" || { echo "FAIL: $1 $name not in $MAN"; fail=1; }
+	done
+	[ "$n" -gt 10 ] || { echo "FAIL: only $n ${1}s found in $3"; fail=1; }
+	echo "checked $n ${1}s from $3"
+}
+
 metrics=$(grep -o '^METRIC([A-Z_0-9]*, *"[a-z_0-9]*"' "$DEF" |
 	sed 's/.*"\(.*\)"/\1/')
-n=0
-for name in $metrics; do
-	n=$((n + 1))
-	grep -qw -- "$name" <<<"$text" || { echo "FAIL: metric $name not in $MAN"; fail=1; }
-done
-[ "$n" -gt 10 ] || { echo "FAIL: only $n metrics found in $DEF"; fail=1; }
-echo "checked $n metrics from $DEF"
+documented metric "$metrics" "$DEF"
 
 # names in the page that the code does not export (stale documentation)
 while read -r name; do
@@ -44,12 +50,6 @@ fields=$( { grep -o 'msglog_add(ml, MSGLOG_[A-Z]*, "[a-z_0-9]*"' "$SRC" |
 	grep -o 'addn(ml, MSGLOG_[A-Z]*, "[a-z]*", n, "[a-z_0-9]*"' "$SRC" |
 	sed 's/.*"\([a-z]*\)", n, "\([a-z_0-9]*\)"/\1N_\2/'
 	echo qid; echo truncated; } | sort -u)
-m=0
-for fld in $fields; do
-	m=$((m + 1))
-	grep -qw -- "$fld" <<<"$text" || { echo "FAIL: log field $fld not in $MAN"; fail=1; }
-done
-[ "$m" -gt 10 ] || { echo "FAIL: only $m log fields found in $SRC"; fail=1; }
-echo "checked $m log fields from $SRC"
+documented "log field" "$fields" "$SRC"
 [ $fail -eq 0 ] && echo "all metrics and log fields documented"
 exit $fail

@@ -4,9 +4,10 @@
  *
  * A small Python program (run by the test, not copied answers) turns the
  * JSON into one tab-separated line per vector with hex-encoded octets,
- * which the C side reads.  TESTDATA (default /work/shared/testdata)
- * names the data directory; when the file is missing the loader says so
- * and the tests print "SKIP: testdata not found at ...".
+ * which the C side reads.  The data directory is tu_testdata(); when
+ * the file is missing (or cannot be converted) each test that needs it
+ * prints "SKIP: testdata not found at ..." (tu_testdata_skip: a failure
+ * with REQUIRE_TESTDATA=1).
  */
 #ifndef CANON_VECTORS_H
 #define CANON_VECTORS_H
@@ -16,6 +17,8 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+
+#include "testutil.h"
 
 #define CVEC_MAX 256
 #define CVEC_CHUNKS 16
@@ -36,7 +39,8 @@ struct cvec {
 
 static struct cvec cvecs[CVEC_MAX];
 static size_t ncvecs;
-static char cvec_dir[1024];
+static char cvec_dir[TU_PATH_MAX];
+static char cvec_why[TU_PATH_MAX + 128];	/* why not loaded */
 static int cvec_loaded;		/* 1 ok, -1 missing */
 
 /* cvec_unhex - decode a hex field ("-" is empty) */
@@ -81,21 +85,22 @@ static const char cvec_py[] =
     "        ','.join(str(len(x)) for x in b) or '-', e, bh,\n"
     "        v.get('expected_bh_relaxed', '-'), v.get('file', '-')]))\n";
 
-/* cvec_load - run the converter once; 1 loaded, -1 no data */
+/* cvec_load - run the converter once, quietly; 1 loaded, -1 no data
+ * (cvec_why says why) */
 static int
 cvec_load(void)
 {
-	const char *td = getenv("TESTDATA");
-	char path[1200], cmd[4096], line[1 << 16];
+	char path[TU_PATH_MAX + 32], cmd[4096], line[1 << 16];
 	FILE *fp;
 
 	if (cvec_loaded)
 		return cvec_loaded;
 	snprintf(cvec_dir, sizeof(cvec_dir), "%s/canon-vectors",
-	    td != NULL && *td != '\0' ? td : "/work/shared/testdata");
+	    tu_testdata());
 	snprintf(path, sizeof(path), "%s/canonicalization.json", cvec_dir);
 	if ((fp = fopen(path, "r")) == NULL) {
-		printf("SKIP: testdata not found at %s\n", path);
+		snprintf(cvec_why, sizeof(cvec_why),
+		    "testdata not found at %s", path);
 		return cvec_loaded = -1;
 	}
 	fclose(fp);
@@ -126,10 +131,22 @@ cvec_load(void)
 		ncvecs++;
 	}
 	if (pclose(fp) != 0 || ncvecs == 0) {
-		printf("SKIP: could not convert %s with /usr/bin/python3\n", path);
+		snprintf(cvec_why, sizeof(cvec_why),
+		    "could not convert %s with /usr/bin/python3", path);
 		return cvec_loaded = -1;
 	}
 	return cvec_loaded = 1;
+}
+
+/* cvec_ready - in a test: 1 if the vectors are loaded, else the SKIP
+ * line (a failure with REQUIRE_TESTDATA=1) and 0 */
+static int
+cvec_ready(void)
+{
+	if (cvec_load() > 0)
+		return 1;
+	tu_testdata_skip("%s", cvec_why);
+	return 0;
 }
 
 /* cvec_max_input - longest vector input (loop bound for split tests) */

@@ -1,8 +1,8 @@
 /*
  * sv_helpers.h - shared by test_sign_verify.c and test_verify_policy.c:
- * generated keys, an injected clock, an in-memory key table, and
- * "sign this message" / "verify this message" helpers.  Header-only
- * (static functions), so no other unit test links it.
+ * generated keys, an in-memory key table, and "sign this message" /
+ * "verify this message" helpers (the clock is testutil's tu_clock).
+ * Header-only (static functions), so no other unit test links it.
  */
 #ifndef SV_HELPERS_H
 #define SV_HELPERS_H
@@ -15,21 +15,14 @@
 
 #include "dkim.h"
 #include "msgint.h"
+#include "testutil.h"
 
 #define SV_UNUSED __attribute__((unused))
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define T0 1700000000
 
 static dkim_key *rsa_key, *ed_key, *rsa_other;
 static char *rsa_rec, *ed_rec, *other_rec;
-
-/* ---- an injected clock ---- */
-SV_UNUSED static time_t
-fixed_clock(void *arg)
-{
-	return *(time_t *)arg;
-}
 
 /* ---- a lookup table in memory ---- */
 struct tentry {
@@ -113,7 +106,7 @@ sign_text(const struct signopt *o, const char *hdrs, const char *body)
 	time_t now = o->now;
 
 	dkim_options_init(&opt);
-	opt.clock = fixed_clock;
+	opt.clock = tu_clock;
 	opt.clock_arg = &now;
 	dkim_sign_req_init(&req);
 	req.domain = "example.com";
@@ -156,7 +149,7 @@ verify_text(const char *text, size_t chunk, const struct ttable *tt,
 		opt = *optp;
 	else
 		dkim_options_init(&opt);
-	opt.clock = fixed_clock;
+	opt.clock = tu_clock;
 	opt.clock_arg = &now;
 	ck_assert_int_eq(dkim_msg_new(&opt, &m), DKIM_OK);
 	for (off = 0; off < len; off += chunk)
@@ -211,7 +204,8 @@ tamper(const char *text, const char *a, const char *b)
 }
 
 
-/* sv_keys - generate the keys and their records once, in main */
+/* sv_keys - generate the keys and their records once, before the tests
+ * run (sv_run) */
 SV_UNUSED static int
 sv_keys(void)
 {
@@ -241,18 +235,18 @@ sv_keys_free(void)
 	free(ed_rec);
 }
 
-/* sv_run - run a suite; exit status */
+/* sv_run - make the keys, run a suite (tu_run), free the keys; the
+ * exit status for main */
 SV_UNUSED static int
 sv_run(Suite *s)
 {
-	SRunner *sr = srunner_create(s);
-	int failed;
+	int rc;
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	if (sv_keys() < 0)
+		return EXIT_FAILURE;
+	rc = tu_run(s);
 	sv_keys_free();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }
 
 #endif /* SV_HELPERS_H */

@@ -11,16 +11,11 @@
 #include <string.h>
 
 #include "../../milter/alert.h"
+#include "testutil.h"
 
-static time_t clk;
+static time_t clk;		/* the injected clock (tu_clock) */
 static char last[1024];
 static int nlogged;
-
-static time_t
-fake_clock(void *arg)
-{
-	return clk;
-}
 
 static void
 capture(void *arg, const char *line)
@@ -41,7 +36,8 @@ setup(struct metrics *m, unsigned interval)
 	alert_conf_init(&ac);
 	ac.interval = interval;
 	ac.metrics = m;
-	ac.clock = fake_clock;
+	ac.clock = tu_clock;
+	ac.clock_arg = &clk;
 	ac.log = capture;
 	return alert_new(&ac);
 }
@@ -129,16 +125,10 @@ main(void)
 {
 	Suite *s = suite_create("alert");
 	TCase *tc = tcase_create("alert");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_rate_limit);
 	tcase_add_test(tc, test_flush);
 	tcase_add_test(tc, test_interval_zero_and_reload);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(s);
 }

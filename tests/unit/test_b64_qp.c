@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#include "testutil.h"
 
 /* decode cases: out NULL means the input must be rejected */
 static const struct {
@@ -195,11 +194,5 @@ b64_qp_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(b64_qp_suite());
-	int nfailed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(b64_qp_suite());
 }

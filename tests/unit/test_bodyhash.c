@@ -10,6 +10,7 @@
 
 #include "bodyhash.h"
 #include "canon_vectors.h"
+#include "testutil.h"
 
 #define EMPTY_SHA256 "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 
@@ -50,7 +51,7 @@ START_TEST(test_bh_vectors)
 {
 	size_t i, split = (size_t)_i, n = 0;
 
-	if (cvec_load() < 0)
+	if (!cvec_ready())
 		return;
 	for (i = 0; i < ncvecs; i++) {
 		struct cvec *v = &cvecs[i];
@@ -74,12 +75,11 @@ END_TEST
 /* test_bh_file - mailauth-message1.eml, simple and relaxed, and l=0 */
 START_TEST(test_bh_file)
 {
-	char path[1200], b64[128];
+	char path[TU_PATH_MAX + 200], b64[128];
 	size_t i, len, step;
-	FILE *f;
 	char *buf, *body;
 
-	if (cvec_load() < 0)
+	if (!cvec_ready())
 		return;
 	for (i = 0; i < ncvecs; i++) {
 		struct cvec *v = &cvecs[i];
@@ -87,12 +87,8 @@ START_TEST(test_bh_file)
 		if (v->file[0] == '\0')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", cvec_dir, v->file);
-		f = fopen(path, "rb");
-		ck_assert_ptr_nonnull(f);
-		buf = malloc(1 << 20);
-		len = fread(buf, 1, (1 << 20) - 1, f);
-		fclose(f);
-		buf[len] = '\0';
+		ck_assert_msg((buf = tu_read_file(path, &len)) != NULL,
+		    "cannot read %s", path);
 		/* the body follows the first empty line (LF or CRLF file) */
 		body = strstr(buf, "\n\n");
 		if (body == NULL || (strstr(buf, "\r\n\r\n") != NULL &&
@@ -196,11 +192,5 @@ bh_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(bh_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(bh_suite());
 }

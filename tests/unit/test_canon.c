@@ -16,6 +16,7 @@
 
 #include "canon_testutil.h"
 #include "canon_vectors.h"
+#include "testutil.h"
 
 static int
 body_kind(const struct cvec *v, dkim_canon *c)
@@ -53,7 +54,7 @@ START_TEST(test_body_split)
 	size_t i, split = (size_t)_i, n = 0;
 	dkim_canon c;
 
-	if (cvec_load() < 0)
+	if (!cvec_ready())
 		return;
 	for (i = 0; i < ncvecs; i++) {
 		struct cvec *v = &cvecs[i];
@@ -77,7 +78,7 @@ START_TEST(test_body_chunks)
 	size_t i, j;
 	dkim_canon c;
 
-	if (cvec_load() < 0)
+	if (!cvec_ready())
 		return;
 	for (i = 0; i < ncvecs; i++) {
 		struct cvec *v = &cvecs[i];
@@ -105,7 +106,7 @@ START_TEST(test_header_vectors)
 {
 	size_t i, n = 0;
 
-	if (cvec_load() < 0)
+	if (!cvec_ready())
 		return;
 	for (i = 0; i < ncvecs; i++) {
 		struct cvec *v = &cvecs[i];
@@ -185,14 +186,9 @@ canon_suite(void)
 	suite_add_tcase(s, tc);
 	return s;
 }
+
 int
 main(void)
 {
-	SRunner *sr = srunner_create(canon_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(canon_suite());
 }

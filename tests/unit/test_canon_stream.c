@@ -5,6 +5,7 @@
  * at a time; long lines; counted empty lines.
  */
 #include "canon_testutil.h"
+#include "testutil.h"
 
 /* test_differential - streaming == reference, random chunkings */
 START_TEST(test_differential)
@@ -124,11 +125,5 @@ stream_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(stream_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(stream_suite());
 }

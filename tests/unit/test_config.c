@@ -10,21 +10,7 @@
 #include <unistd.h>
 
 #include "../../milter/config.h"
-
-/* write_tmp - a temporary config file holding text; caller unlinks */
-static char *
-write_tmp(const char *text)
-{
-	static char path[64];
-	int fd;
-
-	strcpy(path, "/tmp/dkimguard-test-conf-XXXXXX");
-	fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
-	close(fd);
-	return path;
-}
+#include "testutil.h"
 
 START_TEST(test_defaults)
 {
@@ -85,8 +71,11 @@ START_TEST(test_conf_cases)
 {
 	const struct conf_case *c = &conf_cases[_i];
 	struct errlist el = { 0 };
-	char *path = write_tmp(c->text);
-	struct config *cfg = config_load(path, &el);
+	struct config *cfg;
+	char path[TU_PATH_MAX];
+
+	tu_write_tmp(path, sizeof path, c->text);
+	cfg = config_load(path, &el);
 
 	if (c->error == NULL) {
 		ck_assert_msg(cfg != NULL, "case %d: %s", _i, errlist_str(&el));
@@ -107,27 +96,34 @@ END_TEST
 START_TEST(test_values)
 {
 	struct errlist el = { 0 };
-	char *path = write_tmp("Mode sign\nDryRun yes\nInternalHosts "
+	struct config *cfg;
+	char path[TU_PATH_MAX], expect[TU_PATH_MAX + 64];
+	char where[TU_PATH_MAX + 64];
+	int dirlen;
+
+	tu_write_tmp(path, sizeof path, "Mode sign\nDryRun yes\nInternalHosts "
 	    "10.0.0.0/8 \\\n 192.168.0.0/16\nSubmissionServices "
 	    "submission,smtps\nKeyTable keys/kt\nTestKeys /abs/dns.tsv\n"
 	    "SigningTable refile:st\nOnBadSignature Reject\n"
 	    "SignatureTTL 86400\n");
-	struct config *cfg = config_load(path, &el);
-	char expect[128];
-
+	cfg = config_load(path, &el);
+	/* relative names are taken from the file's directory */
+	dirlen = (int)(strrchr(path, '/') - path);
 	ck_assert_msg(cfg != NULL, "%s", errlist_str(&el));
 	ck_assert_int_eq(cfg->mode, MODE_SIGN);
 	ck_assert_int_eq(cfg->dry_run, 1);
 	ck_assert_str_eq(cfg->internal_hosts[1], "192.168.0.0/16");
 	ck_assert_str_eq(cfg->submission_services[1], "smtps");
-	ck_assert_str_eq(cfg->key_table, "/tmp/keys/kt");
+	snprintf(expect, sizeof expect, "%.*s/keys/kt", dirlen, path);
+	ck_assert_str_eq(cfg->key_table, expect);
 	ck_assert_str_eq(cfg->test_keys, "/abs/dns.tsv");
-	ck_assert_str_eq(cfg->signing_table, "refile:/tmp/st");
+	snprintf(expect, sizeof expect, "refile:%.*s/st", dirlen, path);
+	ck_assert_str_eq(cfg->signing_table, expect);
 	ck_assert_int_eq(cfg->on_bad_signature, ACTION_REJECT);
 	ck_assert_int_eq(cfg->signature_ttl, 86400);
 	snprintf(expect, sizeof expect, "%s:3", path);
-	ck_assert_str_eq(config_where(cfg, OPTID_InternalHosts, expect + 64,
-	    64), expect);
+	ck_assert_str_eq(config_where(cfg, OPTID_InternalHosts, where,
+	    sizeof where), expect);
 	config_free(cfg);
 	unlink(path);
 }
@@ -136,8 +132,9 @@ END_TEST
 START_TEST(test_every_error_reported)
 {
 	struct errlist el = { 0 };
-	char *path = write_tmp("Foo 1\nMode x\nDryRun x\n");
+	char path[TU_PATH_MAX];
 
+	tu_write_tmp(path, sizeof path, "Foo 1\nMode x\nDryRun x\n");
 	ck_assert_ptr_null(config_load(path, &el));
 	ck_assert_uint_eq(el.count, 3);
 	errlist_free(&el);
@@ -150,20 +147,12 @@ START_TEST(test_manpage_lists_every_option)
 {
 	const char *src = getenv("SRCDIR");
 	char path[512], *text, needle[128];
-	FILE *fp;
-	long len;
 	int id;
 
 	snprintf(path, sizeof path, "%s/man/dkimguard.conf.5",
 	    src != NULL ? src : ".");
-	fp = fopen(path, "r");
-	ck_assert_msg(fp != NULL, "cannot open %s", path);
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	rewind(fp);
-	text = calloc(1, (size_t)len + 1);
-	ck_assert_int_eq(fread(text, 1, (size_t)len, fp), len);
-	fclose(fp);
+	text = tu_read_file(path, NULL);
+	ck_assert_msg(text != NULL, "cannot open %s", path);
 	for (id = 0; id < OPTID__COUNT; id++) {
 		snprintf(needle, sizeof needle, "\n.B %s\n",
 		    config_options[id].name);
@@ -180,8 +169,6 @@ main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_defaults);
 	tcase_add_loop_test(tc, test_conf_cases, 0,
@@ -190,9 +177,5 @@ main(void)
 	tcase_add_test(tc, test_every_error_reported);
 	tcase_add_test(tc, test_manpage_lists_every_option);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(s);
 }

@@ -10,6 +10,7 @@
 
 #include "../../milter/config.h"
 #include "../../milter/decide.h"
+#include "testutil.h"
 
 struct decide_case {
 	int mode;
@@ -113,16 +114,10 @@ main(void)
 {
 	Suite *s = suite_create("decide");
 	TCase *tc = tcase_create("decide");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_decide_table, 0,
 	    sizeof cases / sizeof cases[0]);
 	tcase_add_test(tc, test_netlist_check);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(s);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../../milter/dnscache.h"
+#include "testutil.h"
 
 struct fake {
 	pthread_mutex_t lock;
@@ -27,13 +28,7 @@ struct fake {
 };
 
 static struct fake fk;
-static time_t clk;
-
-static time_t
-fake_clock(void *arg)
-{
-	return clk;
-}
+static time_t clk;		/* the injected clock (tu_clock) */
 
 /* fake_query - answer "txt:<name>#<query number>" with fk's status */
 static dkim_rc
@@ -78,7 +73,8 @@ make_cache(size_t max_entries)
 	cc.max_neg_ttl = 30;
 	cc.min_ttl = 2;
 	cc.temp_ttl = 5;
-	cc.clock = fake_clock;
+	cc.clock = tu_clock;
+	cc.clock_arg = &clk;
 	ck_assert_int_eq(dnscache_new(&cc, lk, &c), DKIM_OK);
 	return c;
 }
@@ -353,11 +349,5 @@ dnscache_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(dnscache_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(dnscache_suite());
 }

@@ -19,29 +19,23 @@
 #include <unistd.h>
 
 #include "../../milter/guard.h"
+#include "testutil.h"
 
 #define NAME "s1._domainkey.example.com"
 
-static time_t clk;
+static time_t clk;		/* the injected clock (tu_clock) */
 static dkim_dns_status fake_status;
 static uint32_t fake_ttl;
 static char fake_txt[2][1024];
 static size_t fake_count;
 static unsigned fake_queries;
 static unsigned fake_delay_ms;
-static char logs[64][2048];
-static unsigned nlogs;
+static struct tu_log lg;	/* the guard's log lines */
 
 static dkim_key *key_a, *key_b;
 static char *pub_a, *pub_b, *rec_a;
 static dnscache *cache;
 static guard *g;
-
-static time_t
-fake_clock(void *arg)
-{
-	return clk;
-}
 
 static dkim_rc
 fake_query(void *ctx, const char *name, dkim_txt_answer *ans)
@@ -57,22 +51,6 @@ fake_query(void *ctx, const char *name, dkim_txt_answer *ans)
 	for (i = 0; fake_status == DKIM_DNS_OK && i < fake_count; i++)
 		dkim_txt_answer_add(ans, fake_txt[i], strlen(fake_txt[i]));
 	return DKIM_OK;
-}
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void
-capture(void *arg, int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&log_lock);
-	if (nlogs < 64) {
-		va_start(ap, fmt);
-		vsnprintf(logs[nlogs++], sizeof logs[0], fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&log_lock);
 }
 
 /* publish - the fake zone holds one record (printf-style) */
@@ -105,8 +83,10 @@ make_guard(int dry_run, const char *psl)
 	gc.retry = 30;
 	gc.dry_run = dry_run;
 	gc.psl_path = psl;
-	gc.log = capture;
-	gc.clock = fake_clock;
+	gc.log = tu_log_capture;
+	gc.log_arg = &lg;
+	gc.clock = tu_clock;
+	gc.clock_arg = &clk;
 	ck_assert_int_eq(guard_new(&gc, &gg), DKIM_OK);
 	return gg;
 }
@@ -116,20 +96,18 @@ setup(void)
 {
 	struct dnscache_conf cc;
 	dkim_lookup lk = { fake_query, NULL };
-	char err[256];
 
 	clk = 1700000000;
-	nlogs = 0;
+	lg.n = 0;
 	fake_queries = 0;
-	ck_assert_int_eq(dkim_key_generate(DKIM_KEY_ED25519, 0, &key_a, err,
-	    sizeof err), DKIM_OK);
-	ck_assert_int_eq(dkim_key_generate(DKIM_KEY_ED25519, 0, &key_b, err,
-	    sizeof err), DKIM_OK);
+	key_a = tu_keygen(DKIM_KEY_ED25519, 0);
+	key_b = tu_keygen(DKIM_KEY_ED25519, 0);
 	ck_assert_int_eq(dkim_key_public_b64(key_a, &pub_a), DKIM_OK);
 	ck_assert_int_eq(dkim_key_public_b64(key_b, &pub_b), DKIM_OK);
 	ck_assert_int_eq(dkim_key_record(key_a, &rec_a), DKIM_OK);
 	dnscache_conf_init(&cc);
-	cc.clock = fake_clock;
+	cc.clock = tu_clock;
+	cc.clock_arg = &clk;
 	ck_assert_int_eq(dnscache_new(&cc, lk, &cache), DKIM_OK);
 	publish(DKIM_DNS_OK, 300, "%s", rec_a);
 	g = make_guard(0, "");
@@ -153,8 +131,8 @@ transitions(void)
 {
 	unsigned i, n = 0;
 
-	for (i = 0; i < nlogs; i++)
-		n += strstr(logs[i], " -> ") != NULL;
+	for (i = 0; i < lg.n; i++)
+		n += strstr(lg.line[i], " -> ") != NULL;
 	return n;
 }
 
@@ -168,11 +146,8 @@ fill(char *out, size_t size, const char *t)
 	size_t n = 0;
 
 	if (strstr(t, "{R}") != NULL && pub_rsa == NULL) {
-		dkim_key *k;
-		char err[256];
+		dkim_key *k = tu_keygen(DKIM_KEY_RSA, 1024);
 
-		ck_assert_int_eq(dkim_key_generate(DKIM_KEY_RSA, 1024, &k, err,
-		    sizeof err), DKIM_OK);
 		ck_assert_int_eq(dkim_key_public_b64(k, &pub_rsa), DKIM_OK);
 		dkim_key_free(k);
 	}
@@ -239,9 +214,10 @@ START_TEST(states)
 		ck_assert_ptr_null(strchr(v.reply, '%'));
 	}
 	/* one table row in the log; the fix named unless DNS failed */
-	ck_assert_uint_eq(nlogs, 2);
-	ck_assert_ptr_nonnull(strstr(logs[0], "d=example.com s=s1"));
-	ck_assert_int_eq(strstr(logs[0], "publish: " NAME ". IN TXT") != NULL,
+	ck_assert_uint_eq(lg.n, 2);
+	ck_assert_ptr_nonnull(strstr(lg.line[0], "d=example.com s=s1"));
+	ck_assert_int_eq(
+	    strstr(lg.line[0], "publish: " NAME ". IN TXT") != NULL,
 	    _i > 0 && state_cases[_i].state != GUARD_TEMPERROR);
 	ck_assert_int_eq(guard_fix(e, &fix), DKIM_OK);
 	ck_assert_ptr_nonnull(strstr(fix, pub_a));
@@ -284,11 +260,11 @@ START_TEST(transitions_logged_once)
 		ck_assert_int_eq(v.decision, GUARD_DO_TEMPFAIL);
 	}
 	ck_assert_uint_eq(transitions(), 1);
-	ck_assert_ptr_nonnull(strstr(logs[nlogs - 1], "valid -> mismatch"));
+	ck_assert_ptr_nonnull(strstr(lg.line[lg.n - 1], "valid -> mismatch"));
 	ck_assert_int_eq(guard_record(e, &rec), DKIM_OK);
 	ck_assert_str_eq(rec, rec_a);	/* never the stale or wrong one */
 	free(rec);
-	ck_assert_ptr_nonnull(strstr(logs[nlogs - 1], "publish: " NAME));
+	ck_assert_ptr_nonnull(strstr(lg.line[lg.n - 1], "publish: " NAME));
 	publish(DKIM_DNS_OK, 300, "%s", rec_a);	/* fixed */
 	for (i = 0; i < 10; i++) {
 		clk += 300;
@@ -297,7 +273,7 @@ START_TEST(transitions_logged_once)
 		ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
 	}
 	ck_assert_uint_eq(transitions(), 2);
-	ck_assert_ptr_nonnull(strstr(logs[nlogs - 1], "mismatch -> valid"));
+	ck_assert_ptr_nonnull(strstr(lg.line[lg.n - 1], "mismatch -> valid"));
 }
 END_TEST
 
@@ -451,10 +427,10 @@ START_TEST(counters_and_inherit)
 	e2 = guard_add_key(g2, "example.com", "s1", key_a,
 	    GUARD_ACT_TEMPFAIL);
 	guard_inherit(g2, g);
-	nlogs = 0;
+	lg.n = 0;
 	guard_check_all(g2);
 	ck_assert_uint_eq(transitions(), 0);	/* still mismatch */
-	ck_assert_ptr_null(strstr(logs[0], "(was"));
+	ck_assert_ptr_null(strstr(lg.line[0], "(was"));
 	guard_entry_info(e2, &in);
 	ck_assert_int_eq(in.state, GUARD_MISMATCH);
 	ck_assert_uint_eq(in.count[GUARD_CNT_TEMPFAILED], 2);
@@ -554,9 +530,9 @@ START_TEST(checks_in_parallel)
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	ck_assert_uint_eq(fake_queries, 24);
 	ck_assert_int_lt(ms, 24 * 200 / 2);	/* not one after another */
-	ck_assert_uint_eq(nlogs, 25);		/* 24 rows in order + total */
-	ck_assert_ptr_nonnull(strstr(logs[0], "s=s0:"));
-	ck_assert_ptr_nonnull(strstr(logs[23], "s=s23:"));
+	ck_assert_uint_eq(lg.n, 25);	/* 24 rows in order + total */
+	ck_assert_ptr_nonnull(strstr(lg.line[0], "s=s0:"));
+	ck_assert_ptr_nonnull(strstr(lg.line[23], "s=s23:"));
 	fake_delay_ms = 0;
 }
 END_TEST
@@ -621,11 +597,5 @@ guard_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(guard_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(guard_suite());
 }

@@ -15,7 +15,6 @@
  * script can have dkimpy verify signatures against exactly those bytes.
  */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,22 +23,10 @@
 
 #include "../../milter/guard.h"
 #include "../../milter/lookup_dns.h"
+#include "testutil.h"
 
 static const char *dir;
-static char logs[64][2048];
-static unsigned nlogs;
-
-static void
-capture(void *arg, int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (nlogs >= 64)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(logs[nlogs++], sizeof logs[0], fmt, ap);
-	va_end(ap);
-}
+static struct tu_log lg;	/* the guard's log lines */
 
 /* ms_since - elapsed milliseconds */
 static long
@@ -73,16 +60,14 @@ stack(const char *portenv, unsigned timeout_ms)
 	return ld;
 }
 
+/* key - a key file of DKIMGUARD_LIVE_DIR */
 static dkim_key *
 key(const char *file)
 {
-	char path[512], err[256];
-	dkim_key *k;
+	char path[512];
 
 	snprintf(path, sizeof path, "%s/%s", dir, file);
-	ck_assert_msg(dkim_key_from_file(path, &k, err, sizeof err) == DKIM_OK,
-	    "%s: %s", path, err);
-	return k;
+	return tu_key_file(path);
 }
 
 static guard *
@@ -91,12 +76,13 @@ make_guard(lookup_dns *ld, unsigned retry)
 	struct guard_conf gc;
 	guard *g;
 
-	nlogs = 0;
+	lg.n = 0;
 	guard_conf_init(&gc);
 	gc.cache = lookup_dns_cache(ld);
 	gc.min_refresh = 1;
 	gc.retry = retry;
-	gc.log = capture;
+	gc.log = tu_log_capture;
+	gc.log_arg = &lg;
 	ck_assert_int_eq(guard_new(&gc, &g), DKIM_OK);
 	return g;
 }
@@ -165,7 +151,7 @@ START_TEST(states)
 		ck_assert_int_eq(guard_fix(e, &fix), DKIM_OK);
 		printf("live:   fix: %.100s...\n", fix);
 		if (v.state != GUARD_TEMPERROR)	/* the log names the fix */
-			ck_assert_ptr_nonnull(strstr(logs[0], fix));
+			ck_assert_ptr_nonnull(strstr(lg.line[0], fix));
 		free(fix);
 	}
 	guard_free(g);
@@ -194,9 +180,7 @@ START_TEST(fetched_records)
 {
 	lookup_dns *ld = stack("DKIMGUARD_DNS_PORT", 1000);
 	dkim_key *k = key("rsa.pem");
-	char *want, path[512], got[2048];
-	FILE *fp;
-	size_t n;
+	char *want, path[512], *got;
 
 	save(ld, "good._domainkey.example.test", "good");
 	save(ld, "split._domainkey.example.test", "split");
@@ -205,11 +189,9 @@ START_TEST(fetched_records)
 	/* the concatenated strings are byte for byte the record published */
 	ck_assert_int_eq(dkim_key_record(k, &want), DKIM_OK);
 	snprintf(path, sizeof path, "%s/fetched/split", dir);
-	ck_assert_ptr_nonnull(fp = fopen(path, "r"));
-	n = fread(got, 1, sizeof got - 1, fp);
-	got[n] = '\0';
-	fclose(fp);
+	ck_assert_ptr_nonnull(got = tu_read_file(path, NULL));
 	ck_assert_ptr_nonnull(strstr(got, strstr(want, "p=")));
+	free(got);
 	free(want);
 	big_over_tcp(ld);
 	dkim_key_free(k);
@@ -338,10 +320,10 @@ START_TEST(fixed_while_running)
 	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
 	ck_assert_int_lt(ms, 4000);	/* record TTL 2 s + one refresh */
 	ck_assert_int_lt(slowest, 50);
-	for (i = 0; i < nlogs; i++)
-		if (strstr(logs[i], "mismatch -> valid") != NULL)
+	for (i = 0; i < lg.n; i++)
+		if (strstr(lg.line[i], "mismatch -> valid") != NULL)
 			break;
-	ck_assert_msg(i < nlogs, "no \"mismatch -> valid\" log line");
+	ck_assert_msg(i < lg.n, "no \"mismatch -> valid\" log line");
 	guard_free(g);
 	dkim_key_free(k);
 	lookup_dns_free(ld);
@@ -353,8 +335,6 @@ main(void)
 {
 	Suite *s;
 	TCase *tc;
-	SRunner *sr;
-	int failed;
 
 	if (getenv("DKIMGUARD_DNS_PORT") == NULL ||
 	    (dir = getenv("DKIMGUARD_LIVE_DIR")) == NULL) {
@@ -372,9 +352,5 @@ main(void)
 		tcase_add_test(tc, timeout_bounded);
 	tcase_add_test(tc, fixed_while_running);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

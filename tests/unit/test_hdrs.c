@@ -10,8 +10,7 @@
 #include "dkim.h"
 #include "hdrs.h"
 #include "msgint.h"
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#include "testutil.h"
 
 static void
 add(struct hdrs *h, const char *f)
@@ -258,11 +257,5 @@ hdrs_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(hdrs_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(hdrs_suite());
 }

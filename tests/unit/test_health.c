@@ -11,6 +11,7 @@
 
 #include "../../milter/health.h"
 #include "../../milter/metrics.h"
+#include "testutil.h"
 
 #define NOW 100000
 #define GRACE 3600
@@ -133,16 +134,10 @@ main(void)
 {
 	Suite *s = suite_create("health");
 	TCase *tc = tcase_create("health");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_health_table, 0,
 	    sizeof cases / sizeof cases[0]);
 	tcase_add_test(tc, test_health_text);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(s);
 }

@@ -18,12 +18,13 @@
 #include "../../milter/health.h"
 #include "../../milter/httpd.h"
 #include "../../milter/metrics.h"
+#include "testutil.h"
 
 static struct metrics *m;
 static struct httpd *h;
 static int port;
 static atomic_int health_failing;
-static char tmpdir[] = "/tmp/test_httpd.XXXXXX";
+static char tmpdir[TU_PATH_MAX];	/* curl's output files */
 
 static int
 src_metrics(void *arg, struct mbuf *out)
@@ -66,7 +67,7 @@ start(unsigned max_conn, unsigned timeout)
 static void
 setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tu_tmpdir(tmpdir, sizeof tmpdir, "httpd");
 	m = metrics_new();
 	health_failing = 0;
 }
@@ -74,14 +75,10 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
 	httpd_stop(h);
 	h = NULL;
 	metrics_free(m);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	(void)!system(cmd);
-	strcpy(tmpdir, "/tmp/test_httpd.XXXXXX");
+	tu_rmtree(tmpdir);
 }
 
 /* curl - run curl (the URL may be 100 KB: one argument, under the
@@ -106,23 +103,18 @@ curl(const char *method, const char *path)
 	return code;
 }
 
-/* slurp - a result file of the last curl */
+/* slurp - a result file of the last curl, "" if there is none; valid
+ * until the next call */
 static char *
 slurp(const char *name)
 {
-	static char buf[65536];
-	char path[256];
-	FILE *fp;
-	size_t n;
+	static char *text;
+	char path[TU_PATH_MAX + 16];
 
 	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-	buf[0] = '\0';
-	if ((fp = fopen(path, "r")) == NULL)
-		return buf;
-	n = fread(buf, 1, sizeof buf - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
-	return buf;
+	free(text);
+	text = tu_read_file(path, NULL);
+	return text != NULL ? text : "";
 }
 
 /* still_answers - GET /metrics is 200 with the exposition */
@@ -217,8 +209,6 @@ main(void)
 {
 	Suite *s = suite_create("httpd");
 	TCase *tc = tcase_create("httpd");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -226,9 +216,5 @@ main(void)
 	tcase_add_test(tc, test_huge_request_line);
 	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(s);
 }

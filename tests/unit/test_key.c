@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -17,36 +16,11 @@
 
 #include "internal.h"
 #include "tags.h"
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#include "testutil.h"
 
 /* RFC 8463 A.1 / RFC 8032 7.1 TEST 1 seed and public key */
 #define SEED_B64 "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A="
 #define PUB_B64	 "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
-
-/* testdata - the shared test data directory */
-static const char *
-testdata(void)
-{
-	const char *t = getenv("TESTDATA");
-
-	return t != NULL && *t != '\0' ? t : "../shared/testdata";
-}
-
-/* have_testdata - 1 if present; else say SKIP (fail if required) */
-static int
-have_testdata(void)
-{
-	struct stat st;
-	const char *req = getenv("REQUIRE_TESTDATA");
-
-	if (stat(testdata(), &st) == 0 && S_ISDIR(st.st_mode))
-		return 1;
-	printf("SKIP: testdata not found at %s\n", testdata());
-	if (req != NULL && strcmp(req, "1") == 0)
-		ck_abort_msg("SKIP: testdata not found at %s", testdata());
-	return 0;
-}
 
 /* record_of - parse a record text, asserting success */
 static dkim_keyrec *
@@ -158,7 +132,7 @@ lookup_one(const char *dns, const char *name)
 	dkim_txt_answer ans;
 	dkim_lookup l;
 
-	snprintf(path, sizeof(path), "%s/%s", testdata(), dns);
+	snprintf(path, sizeof(path), "%s/%s", tu_testdata(), dns);
 	ck_assert_msg(dkim_lookup_file_open(path, &lf, err, sizeof(err)) ==
 	    DKIM_OK, "%s", err);
 	l = dkim_lookup_file_iface(lf);
@@ -174,15 +148,14 @@ lookup_one(const char *dns, const char *name)
 /* test_key_files - load each key; its public half is the published p= */
 START_TEST(test_key_files)
 {
-	char path[1024], err[256], *txt, *mine, *theirs;
+	char path[1024], *txt, *mine, *theirs;
 	dkim_keyrec *rec;
 	dkim_key *key;
 
-	if (!have_testdata())
+	if (!tu_have_testdata())
 		return;
-	snprintf(path, sizeof(path), "%s/%s", testdata(), files[_i].file);
-	ck_assert_msg(dkim_key_from_file(path, &key, err, sizeof(err)) ==
-	    DKIM_OK, "%s: %s", files[_i].file, err);
+	snprintf(path, sizeof(path), "%s/%s", tu_testdata(), files[_i].file);
+	key = tu_key_file(path);
 	ck_assert_int_eq(dkim_key_type(key), files[_i].type);
 	ck_assert_uint_eq(dkim_key_bits(key), files[_i].bits);
 	txt = lookup_one(files[_i].dns, files[_i].name);
@@ -349,16 +322,11 @@ raw_rsa_record(const dkim_key *key)
 /* test_key_match - each dkim_keymatch outcome */
 START_TEST(test_key_match)
 {
-	dkim_key *k1, *k2, *ed;
+	dkim_key *k1 = tu_keygen(DKIM_KEY_RSA, 1024);
+	dkim_key *k2 = tu_keygen(DKIM_KEY_RSA, 1024);
+	dkim_key *ed = tu_keygen(DKIM_KEY_ED25519, 0);
 	dkim_keyrec *rec;
-	char err[256];
 
-	ck_assert_int_eq(dkim_key_generate(DKIM_KEY_RSA, 1024, &k1, err,
-	    sizeof(err)), DKIM_OK);
-	ck_assert_int_eq(dkim_key_generate(DKIM_KEY_RSA, 1024, &k2, err,
-	    sizeof(err)), DKIM_OK);
-	ck_assert_int_eq(dkim_key_generate(DKIM_KEY_ED25519, 0, &ed, err,
-	    sizeof(err)), DKIM_OK);
 	rec = record_of("v=DKIM1; k=rsa; p=");
 	ck_assert_int_eq(dkim_key_match_record(k1, rec), DKIM_KEYMATCH_REVOKED);
 	dkim_keyrec_free(rec);
@@ -392,16 +360,14 @@ START_TEST(test_key_sha1)
 {
 	unsigned char digest[20], sig[512];
 	size_t siglen = sizeof(sig);
-	char err[256], *pem;
+	char *pem;
 	EVP_PKEY_CTX *ctx;
 	EVP_PKEY *pk;
 	dkim_keyrec *rec;
-	dkim_key *key;
+	dkim_key *key = tu_keygen(DKIM_KEY_RSA, 1024);
 	BIO *bio;
 
 	memset(digest, 0x5a, sizeof(digest));
-	ck_assert_int_eq(dkim_key_generate(DKIM_KEY_RSA, 1024, &key, err,
-	    sizeof(err)), DKIM_OK);
 	ck_assert_int_eq(dkim_key_to_pem(key, &pem), DKIM_OK);
 	bio = BIO_new_mem_buf(pem, -1);
 	ck_assert_ptr_nonnull(pk = PEM_read_bio_PrivateKey(bio, NULL, NULL,
@@ -505,37 +471,24 @@ START_TEST(test_key_other_pem)
 }
 END_TEST
 
-/* write_file - a temporary file holding data; caller unlinks */
-static void
-write_file(char *path, size_t len, const char *data)
-{
-	int fd;
-
-	snprintf(path, len, "%s/dkimguard-test-key-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	ck_assert_int_ge(fd = mkstemp(path), 0);
-	ck_assert_int_eq(write(fd, data, strlen(data)), (ssize_t)strlen(data));
-	close(fd);
-}
-
 /* test_key_files_bad - empty, whitespace, missing, directory */
 START_TEST(test_key_files_bad)
 {
 	char path[256], err[512];
 	dkim_key *key;
 
-	write_file(path, sizeof(path), "");
+	tu_write_tmp(path, sizeof(path), "");
 	ck_assert_int_eq(dkim_key_from_file(path, &key, err, sizeof(err)),
 	    DKIM_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "key file is empty"));
 	unlink(path);
-	write_file(path, sizeof(path), "\n\n  \n");
+	tu_write_tmp(path, sizeof(path), "\n\n  \n");
 	ck_assert_int_eq(dkim_key_from_file(path, &key, err, sizeof(err)),
 	    DKIM_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "key file is empty"));
 	ck_assert_int_eq(dkim_key_from_file(path, &key, NULL, 0), DKIM_EINVAL);
 	unlink(path);
-	write_file(path, sizeof(path), "-----BEGIN PRIVATE KEY-----\nMIIEvQ"
+	tu_write_tmp(path, sizeof(path), "-----BEGIN PRIVATE KEY-----\nMIIEvQ"
 	    "secretsecretsecret\n-----END PRIVATE KEY-----\n");
 	ck_assert_int_eq(dkim_key_from_file(path, &key, err, sizeof(err)),
 	    DKIM_EINVAL);
@@ -547,7 +500,7 @@ START_TEST(test_key_files_bad)
 	ck_assert_int_eq(dkim_key_from_file("/", &key, err, sizeof(err)),
 	    DKIM_EIO);
 	ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
-	write_file(path, sizeof(path), SEED_B64 "\n");
+	tu_write_tmp(path, sizeof(path), SEED_B64 "\n");
 	ck_assert_int_eq(dkim_key_from_file(path, &key, err, sizeof(err)),
 	    DKIM_OK);
 	ck_assert_int_eq(dkim_key_type(key), DKIM_KEY_ED25519);
@@ -582,13 +535,11 @@ signer(void *arg)
 START_TEST(test_key_threads)
 {
 	pthread_t t[4];
-	dkim_key *key;
-	char err[256];
+	dkim_key *key = tu_keygen(_i == 0 ? DKIM_KEY_RSA : DKIM_KEY_ED25519,
+	    1024);
 	void *bad;
 	int k;
 
-	ck_assert_int_eq(dkim_key_generate(_i == 0 ? DKIM_KEY_RSA :
-	    DKIM_KEY_ED25519, 1024, &key, err, sizeof(err)), DKIM_OK);
 	for (k = 0; k < 4; k++)
 		ck_assert_int_eq(pthread_create(&t[k], NULL, signer, key), 0);
 	for (k = 0; k < 4; k++) {
@@ -629,11 +580,5 @@ key_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(key_suite());
-	int nfailed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(key_suite());
 }

@@ -5,11 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "dkim.h"
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#include "testutil.h"
 
 /* RFC 6376 C.2 brisbane: SubjectPublicKeyInfo, 1024 bits */
 #define P_SPKI "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3/Dk" \
@@ -139,30 +137,6 @@ START_TEST(test_keyrec_misc)
 }
 END_TEST
 
-/* testdata - the shared test data directory */
-static const char *
-testdata(void)
-{
-	const char *t = getenv("TESTDATA");
-
-	return t != NULL && *t != '\0' ? t : "../shared/testdata";
-}
-
-/* have_testdata - 1 if present; else say SKIP (fail if required) */
-static int
-have_testdata(void)
-{
-	struct stat st;
-	const char *req = getenv("REQUIRE_TESTDATA");
-
-	if (stat(testdata(), &st) == 0 && S_ISDIR(st.st_mode))
-		return 1;
-	printf("SKIP: testdata not found at %s\n", testdata());
-	if (req != NULL && strcmp(req, "1") == 0)
-		ck_abort_msg("SKIP: testdata not found at %s", testdata());
-	return 0;
-}
-
 /* records shipped as dkimpy data files: file, NULL or reason, bits */
 static const struct {
 	const char *file, *reason;
@@ -187,21 +161,20 @@ static const struct {
 /* test_keyrec_files - the records shipped with dkimpy */
 START_TEST(test_keyrec_files)
 {
-	char path[1024], buf[4096], reason[DKIM_REASON_MAX];
+	char path[1024], *buf, reason[DKIM_REASON_MAX];
 	dkim_keyrec *rec;
 	size_t n;
-	FILE *f;
 	dkim_rc rc;
 
-	if (!have_testdata())
+	if (!tu_have_testdata())
 		return;
-	snprintf(path, sizeof(path), "%s/%s", testdata(), files[_i].file);
-	ck_assert_msg((f = fopen(path, "r")) != NULL, "cannot open %s", path);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s", tu_testdata(), files[_i].file);
+	ck_assert_msg((buf = tu_read_file(path, &n)) != NULL,
+	    "cannot read %s", path);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		n--;
 	rc = dkim_keyrec_parse(buf, n, &rec, reason);
+	free(buf);
 	if (files[_i].reason != NULL) {
 		ck_assert_int_eq(rc, DKIM_EINVAL);
 		ck_assert_msg(strstr(reason, files[_i].reason) != NULL,
@@ -234,11 +207,5 @@ keyrec_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(keyrec_suite());
-	int nfailed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(keyrec_suite());
 }

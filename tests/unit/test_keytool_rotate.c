@@ -14,6 +14,7 @@
 #include "../../keytool/util.c"
 #include "../../keytool/table.c"
 #include "../../keytool/rotstate.c"
+#include "testutil.h"
 
 #define T0 ((time_t)1795000000)		/* 2026-11-18T... UTC */
 #define DAY 86400L
@@ -112,14 +113,12 @@ END_TEST
 /* test_state_file - save, load back, bad lines refused */
 START_TEST(test_state_file)
 {
-	char path[] = "/tmp/kt-state-XXXXXX";
+	char path[TU_PATH_MAX];
 	struct kt_rotstate rs;
 	struct kt_rot *r;
-	int fd = mkstemp(path);
 	FILE *fp;
 
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	tu_write_tmp(path, sizeof path, "");	/* a fresh name */
 	unlink(path);
 	ck_assert_int_eq(kt_rotstate_load(&rs, path), 0);	/* absent */
 	ck_assert_uint_eq(rs.n, 0);
@@ -209,11 +208,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }

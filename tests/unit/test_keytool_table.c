@@ -22,51 +22,33 @@
 #include "../../keytool/table.c"
 #include "../../keytool/tabfmt.c"
 #include "../../keytool/keyset.c"
+#include "testutil.h"
 
-static char dir[] = "/tmp/kt-table-XXXXXX";
+static char dir[TU_PATH_MAX];
 
 /* put - write a file in the test folder; returns its path (static) */
 static const char *put(const char *name, const char *text)
 {
-	static char path[4][512];
-	static int next;
-	char *p = path[next++ % 4];
-	FILE *fp;
-
-	snprintf(p, 512, "%s/%s", dir, name);
-	fp = fopen(p, "w");
-	ck_assert_ptr_nonnull(fp);
-	fputs(text, fp);
-	fclose(fp);
-	return p;
+	return tu_put(dir, name, text);
 }
 
 /* slurp - a file's contents (malloc'ed) */
 static char *slurp(const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	char *buf = calloc(1, 65536);
-	size_t n;
+	char *buf = tu_read_file(path, NULL);
 
-	ck_assert_ptr_nonnull(fp);
-	n = fread(buf, 1, 65535, fp);
-	buf[n] = '\0';
-	fclose(fp);
+	ck_assert_msg(buf != NULL, "cannot read %s", path);
 	return buf;
 }
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/kt-table-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "kt-table");
 }
 
 static void teardown(void)
 {
-	char cmd[600];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(dir);
 }
 
 /* files that must come back byte for byte after load + write */
@@ -120,7 +102,7 @@ END_TEST
 START_TEST(test_backup_mode)
 {
 	const char *p = put("t", "old\n");
-	char bak[600], *got;
+	char bak[TU_PATH_MAX + 8], *got;
 	struct kt_table t;
 	struct stat st;
 
@@ -164,7 +146,7 @@ START_TEST(test_unwritable)
 {
 	const char *p = put("t", "keep\n");
 	struct kt_table t;
-	char *got, cmd[600];
+	char *got, cmd[TU_PATH_MAX + 64];
 
 	if (geteuid() == 0)
 		return;		/* root writes anywhere: nothing to test */
@@ -399,11 +381,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(suite());
 }

@@ -5,12 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dkim.h"
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#include "testutil.h"
 
 static const char table[] =
     "# a comment\n"
@@ -46,19 +44,6 @@ static const struct {
 	{ "", DKIM_DNS_NXDOMAIN, 0, NULL, NULL },
 };
 
-/* write_file - a temporary file holding data; caller unlinks */
-static void
-write_file(char *path, size_t len, const char *data)
-{
-	int fd;
-
-	snprintf(path, len, "%s/dkimguard-test-dns-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	ck_assert_int_ge(fd = mkstemp(path), 0);
-	ck_assert_int_eq(write(fd, data, strlen(data)), (ssize_t)strlen(data));
-	close(fd);
-}
-
 /* test_lookup_cases - each name in the table */
 START_TEST(test_lookup_cases)
 {
@@ -67,7 +52,7 @@ START_TEST(test_lookup_cases)
 	dkim_txt_answer ans;
 	dkim_lookup l;
 
-	write_file(path, sizeof(path), table);
+	tu_write_tmp(path, sizeof(path), table);
 	ck_assert_msg(dkim_lookup_file_open(path, &lf, err, sizeof(err)) ==
 	    DKIM_OK, "%s", err);
 	unlink(path);
@@ -103,7 +88,7 @@ START_TEST(test_lookup_bad)
 	char path[256], err[512];
 	dkim_lookup_file *lf = (dkim_lookup_file *)1;
 
-	write_file(path, sizeof(path), bad[_i].data);
+	tu_write_tmp(path, sizeof(path), bad[_i].data);
 	ck_assert_int_eq(dkim_lookup_file_open(path, &lf, err, sizeof(err)),
 	    DKIM_EINVAL);
 	unlink(path);
@@ -124,7 +109,7 @@ START_TEST(test_lookup_missing)
 	ck_assert_int_eq(dkim_lookup_file_open("/nonexistent/dns.tsv", &lf, err,
 	    sizeof(err)), DKIM_EIO);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/dns.tsv"));
-	write_file(path, sizeof(path), "");
+	tu_write_tmp(path, sizeof(path), "");
 	ck_assert_int_eq(dkim_lookup_file_open(path, &lf, NULL, 0), DKIM_OK);
 	unlink(path);
 	l = dkim_lookup_file_iface(lf);
@@ -156,30 +141,6 @@ START_TEST(test_answer)
 }
 END_TEST
 
-/* testdata - the shared test data directory */
-static const char *
-testdata(void)
-{
-	const char *t = getenv("TESTDATA");
-
-	return t != NULL && *t != '\0' ? t : "../shared/testdata";
-}
-
-/* have_testdata - 1 if present; else say SKIP (fail if required) */
-static int
-have_testdata(void)
-{
-	struct stat st;
-	const char *req = getenv("REQUIRE_TESTDATA");
-
-	if (stat(testdata(), &st) == 0 && S_ISDIR(st.st_mode))
-		return 1;
-	printf("SKIP: testdata not found at %s\n", testdata());
-	if (req != NULL && strcmp(req, "1") == 0)
-		ck_abort_msg("SKIP: testdata not found at %s", testdata());
-	return 0;
-}
-
 /* the shared tables, and one name each must answer */
 static const struct {
 	const char *file, *name, *prefix;
@@ -205,9 +166,9 @@ START_TEST(test_lookup_shared)
 	dkim_txt_answer ans;
 	dkim_lookup l;
 
-	if (!have_testdata())
+	if (!tu_have_testdata())
 		return;
-	snprintf(path, sizeof(path), "%s/%s", testdata(), shared[_i].file);
+	snprintf(path, sizeof(path), "%s/%s", tu_testdata(), shared[_i].file);
 	ck_assert_msg(dkim_lookup_file_open(path, &lf, err, sizeof(err)) ==
 	    DKIM_OK, "%s", err);
 	l = dkim_lookup_file_iface(lf);
@@ -242,11 +203,5 @@ lookup_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(lookup_suite());
-	int nfailed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(lookup_suite());
 }

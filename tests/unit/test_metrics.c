@@ -19,6 +19,7 @@
 #include "../../milter/metrics.h"
 #include "../../milter/observe.h"
 #include "../../milter/textfile.h"
+#include "testutil.h"
 
 #define NTHREADS 8
 #define ROUNDS 20000
@@ -266,29 +267,24 @@ START_TEST(test_null_is_noop)
 }
 END_TEST
 
-/* file_text - a whole small file, "" if unreadable */
+/* file_text - a whole file, "" if unreadable; valid until the next call */
 static char *
 file_text(const char *path)
 {
-	static char buf[65536];
-	FILE *fp = fopen(path, "r");
-	size_t n = 0;
+	static char *text;
 
-	if (fp != NULL) {
-		n = fread(buf, 1, sizeof buf - 1, fp);
-		fclose(fp);
-	}
-	buf[n] = '\0';
-	return buf;
+	free(text);
+	text = tu_read_file(path, NULL);
+	return text != NULL ? text : "";
 }
 
 START_TEST(test_textfile)
 {
-	char dir[] = "/tmp/test_textfile.XXXXXX", path[128], err[256];
-	char cmd[160];
+	char dir[TU_PATH_MAX], path[TU_PATH_MAX + 32], err[TU_PATH_MAX + 256];
+	char cmd[TU_PATH_MAX + 64];
 	struct stat st;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "textfile");
 	snprintf(path, sizeof path, "%s/dkimguard.prom", dir);
 	ck_assert_int_eq(textfile_write(path, "a 1\n", 4, err, sizeof err), 0);
 	ck_assert_int_eq(textfile_write(path, "b 2\n", 4, err, sizeof err), 0);
@@ -301,20 +297,18 @@ START_TEST(test_textfile)
 	snprintf(path, sizeof path, "%s/nodir/x.prom", dir);
 	ck_assert_int_eq(textfile_write(path, "c\n", 2, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "nodir"));
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	(void)!system(cmd);
+	tu_rmtree(dir);
 }
 END_TEST
 
 START_TEST(test_observe_file)
 {
-	char dir[] = "/tmp/test_observe.XXXXXX", path[128], err[256];
+	char dir[TU_PATH_MAX], path[TU_PATH_MAX + 32], err[256];
 	struct metrics_conf mc;
-	char cmd[160];
 	double v;
 	int i;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "observe");
 	snprintf(path, sizeof path, "%s/dkimguard.prom", dir);
 	metrics_conf_init(&mc);
 	mc.listen = "0.0.0.0:24999";
@@ -342,8 +336,7 @@ START_TEST(test_observe_file)
 	observe_stop();
 	ck_assert_ptr_null(observe_metrics());
 	observe_stop();		/* twice is harmless */
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	(void)!system(cmd);
+	tu_rmtree(dir);
 }
 END_TEST
 
@@ -382,8 +375,6 @@ main(void)
 {
 	Suite *s = suite_create("metrics");
 	TCase *tc = tcase_create("metrics");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_concurrent_counts);
@@ -395,9 +386,5 @@ main(void)
 	tcase_add_loop_test(tc, test_listen_parse, 0,
 	    sizeof listen_cases / sizeof listen_cases[0]);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(s);
 }

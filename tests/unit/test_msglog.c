@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../milter/msglog.h"
+#include "testutil.h"
 
 struct quote_case {
 	const char *in, *out;
@@ -236,8 +237,6 @@ main(void)
 {
 	Suite *s = suite_create("msglog");
 	TCase *tc = tcase_create("msglog");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_quote, 0,
 	    sizeof quote_cases / sizeof quote_cases[0]);
@@ -246,9 +245,5 @@ main(void)
 	tcase_add_test(tc, test_fields_verbose_and_off);
 	tcase_add_test(tc, test_truncation);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(s);
 }

@@ -18,6 +18,7 @@
 
 #include "../../milter/resolver.h"
 #include "../../milter/resolver_int.h"
+#include "testutil.h"
 
 #define Q "s._domainkey.example.com"
 
@@ -334,8 +335,6 @@ main(void)
 {
 	Suite *s = suite_create("resolver");
 	TCase *tc = tcase_create("resolver");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, nameservers);
 	tcase_add_test(tc, new_and_bad_input);
@@ -348,9 +347,5 @@ main(void)
 	tcase_add_test(tc, malformed_txt);
 	tcase_add_test(tc, status_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run(s);
 }

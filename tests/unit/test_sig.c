@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#include "testutil.h"
 
 #define NOW	1000000000LL		/* injected clock for x= */
 #define BH	"bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; "
@@ -372,11 +371,5 @@ sig_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(sig_suite());
-	int nfailed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(sig_suite());
 }

@@ -405,7 +405,5 @@ sv_suite(void)
 int
 main(void)
 {
-	if (sv_keys() < 0)
-		return EXIT_FAILURE;
 	return sv_run(sv_suite());
 }

@@ -14,40 +14,27 @@
 #include "../../milter/keyfile.h"
 #include "../../milter/keytable.h"
 #include "../../milter/signtable.h"
+#include "testutil.h"
 
-static char dir[64];
+static char dir[TU_PATH_MAX];
 
 /* put - write text to dir/name; returns the path (static buffer) */
 static const char *
 put(const char *name, const char *text)
 {
-	static char path[2][128];
-	static int which;
-	char *p = path[which++ % 2];
-	FILE *fp;
-
-	snprintf(p, 128, "%s/%s", dir, name);
-	fp = fopen(p, "w");
-	ck_assert_ptr_nonnull(fp);
-	fputs(text, fp);
-	fclose(fp);
-	return p;
+	return tu_put(dir, name, text);
 }
 
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/dkimguard-test-tables-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tu_tmpdir(dir, sizeof dir, "tables");
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tu_rmtree(dir);
 }
 
 static const char kt_text[] =
@@ -64,7 +51,7 @@ START_TEST(test_keytable_both_formats)
 	struct errlist el = { 0 };
 	struct keytable *kt = keytable_load(put("kt", kt_text), &el);
 	const struct keyent *e;
-	char want[160];
+	char want[TU_PATH_MAX + 32];
 
 	ck_assert_msg(kt != NULL, "%s", errlist_str(&el));
 	ck_assert_uint_eq(kt->n, 5);
@@ -203,7 +190,7 @@ static const struct match_case mcases[] = {
 START_TEST(test_signtable_match)
 {
 	const struct match_case *c = &mcases[_i];
-	char spec[128];
+	char spec[TU_PATH_MAX + 16];
 	const char *got;
 
 	snprintf(spec, sizeof spec, "%s%s/st", c->refile ? "refile:" : "",
@@ -226,7 +213,7 @@ START_TEST(test_signtable_errors)
 {
 	struct errlist el = { 0 };
 	struct keytable *kt = keytable_load(put("kt", kt_text), &el);
-	char spec[128];
+	char spec[TU_PATH_MAX + 16];
 
 	snprintf(spec, sizeof spec, "%s/st", dir);
 	put("st", st_bad[_i].text);
@@ -301,8 +288,6 @@ main(void)
 {
 	Suite *s = suite_create("tables");
 	TCase *tc = tcase_create("tables");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_keytable_both_formats);
@@ -316,9 +301,5 @@ main(void)
 	    sizeof stat_cases / sizeof stat_cases[0]);
 	tcase_add_test(tc, test_tables_glob);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(s);
 }

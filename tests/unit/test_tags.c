@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "tags.h"
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#include "testutil.h"
 
 /*
  * Each case: input, and either the tags as "name=value|name=value" (value
@@ -197,11 +196,5 @@ tags_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tags_suite());
-	int nfailed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tu_run(tags_suite());
 }

@@ -176,55 +176,32 @@ START_TEST(test_verdict_state)
 }
 END_TEST
 
-/* ---- the RFC examples with dns.tsv (lookup_file.c) ---- */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-
-	if (f == NULL)
-		return NULL;
-	b = malloc(1 << 20);
-	*len = fread(b, 1, (1 << 20) - 1, f);
-	b[*len] = '\0';
-	fclose(f);
-	return b;
-}
-
-static const char *
-testdata(void)
-{
-	const char *td = getenv("TESTDATA");
-
-	return td != NULL && *td != '\0' ? td : "/work/shared/testdata";
-}
-
+/* test_rfc_examples - the RFC examples with dns.tsv (lookup_file.c) */
 START_TEST(test_rfc_examples)
 {
 	static const struct { const char *file; size_t nsig; } ex[] = {
 		{ "rfc6376-A.2-signed.eml", 1 },
 		{ "rfc8463-A.3-signed.eml", 2 },
 	};
-	char path[1200], err[200];
+	char path[TU_PATH_MAX + 64], err[TU_PATH_MAX + 200];
 	dkim_lookup_file *lf;
 	dkim_lookup lk;
 	dkim_sig_result r[4];
 	size_t i, j, n, len, chunk;
 
-	snprintf(path, sizeof(path), "%s/rfc-examples/dns.tsv", testdata());
-	if (dkim_lookup_file_open(path, &lf, err, sizeof(err)) != DKIM_OK) {
-		printf("SKIP: testdata not found at %s\n", path);
+	if (!tu_have_testdata())
 		return;
-	}
+	snprintf(path, sizeof(path), "%s/rfc-examples/dns.tsv", tu_testdata());
+	ck_assert_msg(dkim_lookup_file_open(path, &lf, err, sizeof(err)) ==
+	    DKIM_OK, "%s", err);
 	lk = dkim_lookup_file_iface(lf);
 	for (i = 0; i < NELEM(ex); i++) {
 		char *text;
 
-		snprintf(path, sizeof(path), "%s/rfc-examples/%s", testdata(),
-		    ex[i].file);
-		text = slurp(path, &len);
-		ck_assert_ptr_nonnull(text);
+		snprintf(path, sizeof(path), "%s/rfc-examples/%s",
+		    tu_testdata(), ex[i].file);
+		ck_assert_msg((text = tu_read_file(path, &len)) != NULL,
+		    "cannot read %s", path);
 		for (chunk = 1; chunk <= len; chunk = chunk * 3 + 1) {
 			dkim_msg *m;
 
@@ -267,7 +244,5 @@ policy_suite(void)
 int
 main(void)
 {
-	if (sv_keys() < 0)
-		return EXIT_FAILURE;
 	return sv_run(policy_suite());
 }

@@ -19,6 +19,8 @@
 #	dns_blackhole PORT          a UDP+TCP port on 127.0.0.1 that reads
 #	                            queries and never answers (for timeouts)
 #	dns_query NAME [PORT]       print the TXT answer (dnspython), for logs
+#	dns_free_port [LO-HI]       print a port of 127.0.0.1 free for UDP and
+#	                            TCP, in LO-HI (default: the range below)
 #	dns_stop                    stop everything started here
 #
 # DESCRIPTION
@@ -190,9 +192,11 @@ dns_reload() {
 	dns_wait_ready
 }
 
-# dns_free_port - a UDP+TCP port in the range nobody listens on
+# dns_free_port - a UDP+TCP port in the range (LO-HI, default the
+# suite's) nobody listens on
 dns_free_port() {
-	$DNS_PY - "$DNS_PORT_LO" "$DNS_PORT_HI" <<'EOF'
+	local range=${1:-$DNS_PORT_LO-$DNS_PORT_HI}
+	$DNS_PY - "${range%-*}" "${range#*-}" <<'EOF'
 import random, socket, sys
 for _ in range(200):
     p = random.randint(int(sys.argv[1]), int(sys.argv[2]))
