@@ -79,7 +79,7 @@ dns_set revoked._domainkey.example.test "v=DKIM1; k=rsa; p="
 dns_set ktype._domainkey.example.test "v=DKIM1; k=ed25519; p=$p_ed"
 dns_set multi._domainkey.example.test "${rsa_parts[@]}"
 dns_add multi._domainkey.example.test "${other_parts[@]}"
-dns_set fixme._domainkey.example.test "${other_parts[@]}"
+dns_set fixed._domainkey.example.test "${other_parts[@]}"
 # 3000 bytes: more than the EDNS0 buffer, so the reply comes over TCP
 mapfile -t big < <(for c in a b c d e f g h i j k l; do
 	printf "%0250d\n" 0 | tr 0 "$c"; done)
@@ -91,7 +91,7 @@ cat >"$work/fix.sh" <<EOF
 . "$here/lib/dns.sh"
 dns_attach "$work/dns"
 DNS_TTL=2
-dns_set fixme._domainkey.example.test $(printf '"%s" ' "${rsa_parts[@]}")
+dns_set fixed._domainkey.example.test $(printf '"%s" ' "${rsa_parts[@]}")
 dns_reload
 EOF
 

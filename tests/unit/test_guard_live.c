@@ -289,7 +289,7 @@ START_TEST(fixed_while_running)
 	lookup_dns *ld = stack("DKIMGUARD_DNS_PORT", 1000);
 	dkim_key *k = key("rsa.pem");
 	guard *g = make_guard(ld, 2);
-	guard_entry *e = guard_add_key(g, "example.test", "fixme", k,
+	guard_entry *e = guard_add_key(g, "example.test", "fixed", k,
 	    GUARD_ACT_TEMPFAIL);
 	struct guard_verdict v;
 	struct timespec t0, tq;
