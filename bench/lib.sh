@@ -8,7 +8,8 @@
 #	verdict VALUE OP LIMIT      PASS or MISS (OP: ge or le)
 #	target ISSUE NAME MEASURED STATUS
 #	                            one row of the final summary (and print it)
-#	free_port                   a port in 25000-25999 free on 127.0.0.1
+#	free_port                   a port free on 127.0.0.1, in 25000-25999
+#	                            or DKIMGUARD_TEST_PORTS ("LO-HI")
 #	make_messages [big]         $T/msg/small.eml, 100k.eml (and 50m.eml)
 #	make_keys                   RSA-2048 and Ed25519 keys, tables, dns.tsv
 #	odk_conf MODE ALG SOCK      an opendkim.conf
@@ -94,12 +95,14 @@ target() {
 	printf '  %-4s %s: %s\n' "$4" "$2" "$3"
 }
 
-# free_port - a UDP+TCP port in 25000-25999 that nobody listens on
+# free_port - a UDP+TCP port in 25000-25999 (DKIMGUARD_TEST_PORTS) that
+# nobody listens on
 free_port() {
-	/usr/bin/python3 - <<'EOF'
-import random, socket
+	/usr/bin/python3 - "${DKIMGUARD_TEST_PORTS:-25000-25999}" <<'EOF'
+import random, socket, sys
+lo, hi = (int(x) for x in sys.argv[1].split("-"))
 for _ in range(200):
-    p = random.randint(25000, 25999)
+    p = random.randint(lo, hi)
     try:
         for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
             s = socket.socket(socket.AF_INET, t)

@@ -15,7 +15,8 @@
  *	malloc'ed and owned by the caller (free()).
  *
  *	Thread safety: a dkim_key is immutable after loading and may be shared
- *	by any number of threads (dkim_key_ref/dkim_key_free are atomic).  A
+ *	by any number of threads (dkim_key_ref/dkim_key_free are atomic); so
+ *	is a parsed dkim_keyrec (dkim_keyrec_ref/dkim_keyrec_free).  A
  *	dkim_msg belongs to one thread at a time.
  *
  *	The path of one message:
@@ -137,6 +138,14 @@ typedef struct dkim_keyrec dkim_keyrec;
  */
 DKIM_API dkim_rc dkim_keyrec_parse(const char *txt, size_t len,
     dkim_keyrec **out, char reason[DKIM_REASON_MAX]);
+/*
+ * A parsed record is immutable and reference-counted: dkim_keyrec_parse
+ * returns one reference, dkim_keyrec_ref adds one (and returns rec; NULL
+ * gives NULL), dkim_keyrec_free drops one and the last releases the
+ * record.  Both are atomic, so a record parsed once may be shared by any
+ * number of threads (e.g. for dkim_msg_check_signed_rec).
+ */
+DKIM_API dkim_keyrec *dkim_keyrec_ref(dkim_keyrec *rec);
 DKIM_API void dkim_keyrec_free(dkim_keyrec *rec);
 DKIM_API int dkim_keyrec_revoked(const dkim_keyrec *rec);	/* empty p= */
 DKIM_API int dkim_keyrec_testing(const dkim_keyrec *rec);	/* t=y */
@@ -364,11 +373,21 @@ DKIM_API dkim_rc dkim_msg_verify(dkim_msg *msg, const dkim_lookup *lookup,
 DKIM_API dkim_rc dkim_msg_sign(dkim_msg *msg, size_t idx, char **value,
     char *err, size_t errlen);
 /*
- * dkim_msg_check_signed - verify the field made by dkim_msg_sign(idx)
- * against a key record text (the published one), using this message's
- * headers and body hash: a self-check before the signature leaves.
- * The verdict is in res; an internal failure (ENOMEM, ECRYPTO) is
- * returned instead, sticky, as for dkim_msg_verify.
+ * dkim_msg_check_signed_rec - verify the field made by dkim_msg_sign(idx)
+ * against a parsed key record (the published one), using this message's
+ * headers and body hash, as a verifier would: a self-check before the
+ * signature leaves.  The verdict is in res; an internal failure (ENOMEM,
+ * ECRYPTO) is returned instead, sticky, as for dkim_msg_verify.  rec is
+ * only read (a caller checking many messages parses it once and shares
+ * it); DKIM_ESTATE before dkim_msg_sign(idx), DKIM_EINVAL for NULLs.
+ */
+DKIM_API dkim_rc dkim_msg_check_signed_rec(dkim_msg *msg, size_t idx,
+    const dkim_keyrec *rec, dkim_sig_result *res);
+/*
+ * dkim_msg_check_signed - the same from the record's text: parses it
+ * (dkim_keyrec_parse), then checks as dkim_msg_check_signed_rec.  A
+ * record that does not parse is a permerror verdict; running out of
+ * memory while parsing it is DKIM_ENOMEM, sticky.
  */
 DKIM_API dkim_rc dkim_msg_check_signed(dkim_msg *msg, size_t idx,
     const char *record, dkim_sig_result *res);

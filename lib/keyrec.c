@@ -2,15 +2,17 @@
  * keyrec.c - DKIM key records (the TXT at s._domainkey.d), RFC 6376 3.6.1.
  *
  * SYNOPSIS
- *	dkim_keyrec_parse, dkim_keyrec_free, dkim_keyrec_revoked,
+ *	dkim_keyrec_parse, dkim_keyrec_ref, dkim_keyrec_free,
+ *	dkim_keyrec_revoked,
  *	dkim_keyrec_testing, dkim_keyrec_strict, dkim_keyrec_type,
  *	dkim_keyrec_bits, dkim_keyrec_allows, dkim_key_match_record (dkim.h);
  *	keyrec_verify_digest, pkey_verify_digest (internal.h)
  *
  * DESCRIPTION
- *	A parsed record is immutable; its EVP_PKEY is shared read-only and
- *	every verify uses its own EVP_PKEY_CTX / EVP_MD_CTX, so one record may
- *	serve many threads.  dkim_key_match_record lives here because it needs
+ *	A parsed record is immutable and reference-counted (a C11 atomic, as
+ *	for dkim_key); its EVP_PKEY is shared read-only and every verify uses
+ *	its own EVP_PKEY_CTX / EVP_MD_CTX, so one record may serve many
+ *	threads.  dkim_key_match_record lives here because it needs
  *	the record's public key; it compares through the public key.c API.
  *
  * DIAGNOSTICS
@@ -19,6 +21,7 @@
  *	DKIM_ENOMEM, keyrec_verify_digest -1, dkim_key_match_record
  *	DKIM_KEYMATCH_ERROR.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +36,7 @@
 #include "tags.h"
 
 struct dkim_keyrec {
+	atomic_uint refs;
 	dkim_keytype type;
 	int revoked;		/* p= empty */
 	int testing;		/* t=y */
@@ -244,6 +248,7 @@ dkim_keyrec_parse(const char *txt, size_t len, dkim_keyrec **out,
 		snprintf(reason, DKIM_REASON_MAX, "out of memory");
 		return DKIM_ENOMEM;
 	}
+	atomic_init(&rec->refs, 1);
 	rc = keyrec_fill(&tl, rec, reason);
 	tags_free(&tl);
 	if (rc < 0) {
@@ -254,11 +259,21 @@ dkim_keyrec_parse(const char *txt, size_t len, dkim_keyrec **out,
 	return DKIM_OK;
 }
 
-/* dkim_keyrec_free - release a record; NULL is a no-op */
+/* dkim_keyrec_ref - one more reference; NULL gives NULL */
+DKIM_API dkim_keyrec *
+dkim_keyrec_ref(dkim_keyrec *rec)
+{
+	if (rec != NULL)
+		atomic_fetch_add_explicit(&rec->refs, 1, memory_order_relaxed);
+	return rec;
+}
+
+/* dkim_keyrec_free - drop a reference, the last one releases; NULL: no-op */
 DKIM_API void
 dkim_keyrec_free(dkim_keyrec *rec)
 {
-	if (rec == NULL)
+	if (rec == NULL || atomic_fetch_sub_explicit(&rec->refs, 1,
+	    memory_order_acq_rel) != 1)
 		return;
 	EVP_PKEY_free(rec->pkey);
 	free(rec);

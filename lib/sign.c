@@ -3,7 +3,7 @@
  * it leaves.
  *
  * SYNOPSIS
- *	dkim_msg_sign, dkim_msg_check_signed
+ *	dkim_msg_sign, dkim_msg_check_signed, dkim_msg_check_signed_rec
  *
  * DESCRIPTION
  *	h= lists each configured name once per instance present, plus one
@@ -254,19 +254,11 @@ check_failed(dkim_msg *msg, dkim_rc rc, dkim_sig_result *res)
 	return rc;
 }
 
-/* dkim_msg_check_signed - verify our own field against a key record */
-DKIM_API dkim_rc
-dkim_msg_check_signed(dkim_msg *msg, size_t idx, const char *record,
+/* check_start - arguments and state of a self-check; res emptied */
+static dkim_rc
+check_start(dkim_msg *msg, size_t idx, const void *record,
     dkim_sig_result *res)
 {
-	char reason[DKIM_REASON_MAX], *field;
-	struct dkim_sig sig;
-	struct signer *s;
-	dkim_keyrec *rec = NULL;
-	size_t flen;
-	dkim_rc rc;
-	int prc;
-
 	if (msg == NULL || record == NULL || res == NULL ||
 	    idx >= msg->nsigners)
 		return DKIM_EINVAL;
@@ -274,28 +266,36 @@ dkim_msg_check_signed(dkim_msg *msg, size_t idx, const char *record,
 	res->timestamp = -1;
 	if (msg->err != DKIM_OK)
 		return msg->err;
-	s = &msg->signers[idx];
-	if (s->value == NULL)
-		return DKIM_ESTATE;
+	return msg->signers[idx].value == NULL ? DKIM_ESTATE : DKIM_OK;
+}
+
+/*
+ * check_signed - the self-check after check_start: our own field, parsed
+ * as a verifier would, against rec; rec NULL: the record did not parse
+ * (why says how), a permerror
+ */
+static dkim_rc
+check_signed(dkim_msg *msg, size_t idx, const dkim_keyrec *rec,
+    const char *why, dkim_sig_result *res)
+{
+	struct signer *s = &msg->signers[idx];
+	char reason[DKIM_REASON_MAX], *field;
+	struct dkim_sig sig;
+	size_t flen;
+	dkim_rc rc;
+	int prc;
+
 	if ((prc = sig_parse(s->value, strlen(s->value), msg_now(msg), &sig,
 	    reason)) == -2) {
 		sig_clear(&sig);
 		return check_failed(msg, DKIM_ENOMEM, res);
 	}
-	if (prc < 0) {
-		result_fill(res, &sig);
-		verdict_set(res, DKIM_PERMERROR, "%s", reason);
-		sig_clear(&sig);
-		return DKIM_OK;
-	}
 	result_fill(res, &sig);
-	rc = dkim_keyrec_parse(record, strlen(record), &rec, reason);
-	if (rc == DKIM_ENOMEM) {
-		sig_clear(&sig);
-		return check_failed(msg, DKIM_ENOMEM, res);
-	}
-	if (rc != DKIM_OK) {
-		verdict_set(res, DKIM_PERMERROR, "key record: %s", reason);
+	if (prc < 0)
+		verdict_set(res, DKIM_PERMERROR, "%s", reason);
+	else if (rec == NULL)
+		verdict_set(res, DKIM_PERMERROR, "key record: %s", why);
+	if (prc < 0 || rec == NULL) {
 		sig_clear(&sig);
 		return DKIM_OK;
 	}
@@ -308,7 +308,37 @@ dkim_msg_check_signed(dkim_msg *msg, size_t idx, const char *record,
 		    res);
 	}
 	free(field);
-	dkim_keyrec_free(rec);
 	sig_clear(&sig);
 	return rc == DKIM_OK ? DKIM_OK : check_failed(msg, rc, res);
+}
+
+/* dkim_msg_check_signed_rec - verify our own field against a parsed record */
+DKIM_API dkim_rc
+dkim_msg_check_signed_rec(dkim_msg *msg, size_t idx, const dkim_keyrec *rec,
+    dkim_sig_result *res)
+{
+	dkim_rc rc;
+
+	if ((rc = check_start(msg, idx, rec, res)) != DKIM_OK)
+		return rc;
+	return check_signed(msg, idx, rec, NULL, res);
+}
+
+/* dkim_msg_check_signed - parse the record, then as above */
+DKIM_API dkim_rc
+dkim_msg_check_signed(dkim_msg *msg, size_t idx, const char *record,
+    dkim_sig_result *res)
+{
+	char reason[DKIM_REASON_MAX];
+	dkim_keyrec *rec = NULL;
+	dkim_rc rc;
+
+	if ((rc = check_start(msg, idx, record, res)) != DKIM_OK)
+		return rc;
+	if (dkim_keyrec_parse(record, strlen(record), &rec, reason) ==
+	    DKIM_ENOMEM)
+		return check_failed(msg, DKIM_ENOMEM, res);
+	rc = check_signed(msg, idx, rec, reason, res);
+	dkim_keyrec_free(rec);
+	return rc;
 }

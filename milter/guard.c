@@ -60,8 +60,7 @@ guard_emit(guard *g, int prio, const char *fmt, ...)
 dkim_rc
 guard_new(const struct guard_conf *conf, guard **out)
 {
-	const char *psl = conf->psl_path ? conf->psl_path :
-	    "/usr/share/publicsuffix/public_suffix_list.dat";
+	const char *psl = conf->psl_path ? conf->psl_path : GUARD_PSL_PATH;
 	pthread_condattr_t ca;
 	char err[256];
 	guard *g;
@@ -157,18 +156,27 @@ transition_msg(const struct guard_entry *e, guard_state old, char **msg)
 	return n;
 }
 
-/* apply - store a check's result; *msg (if msg): a line on a change */
+/*
+ * apply - store a check's result; *msg (if msg): a line on a change.  A
+ * valid record replaces the last good one, text and parsed form together;
+ * the old ones go back in ev for the caller to free outside the lock.
+ */
 static void
 apply(struct guard_entry *e, struct guard_eval *ev, time_t now, char **msg)
 {
 	guard_state old = e->state;
+	dkim_keyrec *rec;
+	char *text;
 
 	if (msg != NULL)
 		*msg = NULL;
 	if (ev->state == GUARD_VALID) {
-		free(e->good_record);
+		text = e->good_record;
+		rec = e->good_rec;
 		e->good_record = ev->record;
-		ev->record = NULL;
+		e->good_rec = ev->rec;
+		ev->record = text;
+		ev->rec = rec;
 		e->last_good = now;
 	}
 	if (ev->state != GUARD_TEMPERROR)
@@ -209,6 +217,7 @@ guard_check_entry(guard_entry *e, int quiet, guard_state *oldp)
 	st = e->state;
 	pthread_mutex_unlock(&g->lock);
 	free(ev.record);
+	dkim_keyrec_free(ev.rec);
 	if (!quiet && msg != NULL)
 		guard_emit(g, st == GUARD_VALID ? LOG_NOTICE : LOG_WARNING, "%s",
 		    msg);

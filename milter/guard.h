@@ -31,8 +31,9 @@
  *	                     guard_count(e, GUARD_CNT_TEMPFAILED)
  *	self-verify (option, default on) before adding the field, for
  *	GUARD_DO_SIGN, _SIGN_WARN and _HOLD:
- *	    guard_record(e, &rec);  dkim_msg_check_signed(msg, idx, rec, &r);
- *	    free(rec);   r.verdict != DKIM_PASS -> treat as GUARD_DO_TEMPFAIL
+ *	    rec = guard_keyrec(e);
+ *	    dkim_msg_check_signed_rec(msg, idx, rec, &r);
+ *	    dkim_keyrec_free(rec);  r.verdict != DKIM_PASS -> GUARD_DO_TEMPFAIL
  *	alignment warning:
  *	    dkim_msg_from_domain(msg, from, sizeof from);
  *	    if (!guard_aligned(g, domain, from)) log a warning
@@ -47,7 +48,10 @@
  *	the key (dkim_key_match_record).  Every entry remembers exactly what
  *	is wrong (problem) and what to publish (dkim_key_record, also in
  *	zone-file form split into strings of at most 255 bytes, RFC 1035
- *	3.3.14 / RFC 6376 3.6.2.2).
+ *	3.3.14 / RFC 6376 3.6.2.2).  The record an entry vouches for is kept
+ *	parsed (the last valid one, from the check that found it; the one to
+ *	publish, from guard_add_key), so the per-message self-check parses
+ *	nothing: guard_keyrec hands out a reference.
  *
  *	guard_query never touches DNS for a checked entry: it reads the
  *	entry's state under the guard's lock.  The refresher thread checks an
@@ -241,6 +245,13 @@ void guard_count(guard_entry *e, guard_counter c);
  * canonicalization).  Caller frees; DKIM_ENOMEM is the only error.
  */
 dkim_rc guard_record(guard_entry *e, char **record);
+/*
+ * guard_keyrec - the same record parsed, for dkim_msg_check_signed_rec:
+ * a new reference (never NULL; the caller drops it with
+ * dkim_keyrec_free).  Parsed once when the record changes, not per call;
+ * a reference stays valid after a check replaces the entry's record.
+ */
+dkim_keyrec *guard_keyrec(guard_entry *e);
 /* guard_fix - the zone-file line to publish for e (caller frees) */
 dkim_rc guard_fix(guard_entry *e, char **zone_line);
 /* guard_entry_info - a consistent copy of one entry */
@@ -264,6 +275,9 @@ dkim_rc guard_zone_record(const char *name, const char *txt, char **out);
 
 /* ---- DMARC relaxed alignment (RFC 7489 3.1.1), guard_align.c ---- */
 typedef struct guard_psl guard_psl;
+
+/* the public suffix list when guard_conf.psl_path is NULL (Debian's) */
+#define GUARD_PSL_PATH "/usr/share/publicsuffix/public_suffix_list.dat"
 
 /* guard_psl_load - a public suffix list file; -1 with err if unreadable */
 int guard_psl_load(const char *path, guard_psl **out, char *err,

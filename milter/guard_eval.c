@@ -110,10 +110,11 @@ eval_match(const struct guard_entry *e, const dkim_keyrec *rec,
 	}
 }
 
-/* eval_one - parse record i and match it */
+/* eval_one - parse one record and match it; *keep (if keep) gets the
+ * parsed record when it is valid */
 static void
 eval_one(const struct guard_entry *e, const char *txt,
-    struct guard_eval *out)
+    struct guard_eval *out, dkim_keyrec **keep)
 {
 	char reason[DKIM_REASON_MAX];
 	dkim_keyrec *rec = NULL;
@@ -132,7 +133,10 @@ eval_one(const struct guard_entry *e, const char *txt,
 		return;
 	}
 	eval_match(e, rec, out);
-	dkim_keyrec_free(rec);
+	if (keep != NULL && out->state == GUARD_VALID)
+		*keep = rec;
+	else
+		dkim_keyrec_free(rec);
 }
 
 /* guard_evaluate - see guard_int.h */
@@ -150,7 +154,7 @@ guard_evaluate(const struct guard_entry *e, const dkim_txt_answer *ans,
 	}
 	/* RFC 6376 3.6.2.2: with several records any may be used */
 	for (i = 0; i < ans->count; i++) {
-		eval_one(e, ans->txt[i], out);
+		eval_one(e, ans->txt[i], out, i == 0 ? &out->rec : NULL);
 		if (out->state != GUARD_VALID)
 			break;
 	}
@@ -163,6 +167,11 @@ guard_evaluate(const struct guard_entry *e, const dkim_txt_answer *ans,
 		    "use any of them (RFC 6376 3.6.2.2); record %zu: %s; publish "
 		    "only one", ans->count, e->keyname, i + 1, first);
 	}
+	/* the first record, kept parsed for the self-check (guard_keyrec) */
 	if (out->state == GUARD_VALID)
 		out->record = strdup(ans->txt[0]);
+	if (out->record == NULL) {
+		dkim_keyrec_free(out->rec);
+		out->rec = NULL;
+	}
 }

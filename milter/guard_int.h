@@ -21,11 +21,13 @@ struct guard_entry {
 	dkim_key *key;			/* a reference */
 	char *pub;			/* p= of the key */
 	char *want;			/* the record to publish */
+	dkim_keyrec *want_rec;		/* want, parsed once */
 	guard_action action;		/* changed only under g->lock */
 	/* the rest is protected by g->lock */
 	guard_state state;
 	char problem[GUARD_PROBLEM_MAX];
 	char *good_record;		/* last record found valid */
+	dkim_keyrec *good_rec;		/* good_record, parsed (a reference) */
 	time_t checked, since, last_good, temp_since, next_check;
 	uint32_t ttl;
 	unsigned long count[GUARD_CNT_MAX];	/* atomic */
@@ -50,12 +52,14 @@ struct guard_eval {
 	char problem[GUARD_PROBLEM_MAX];
 	uint32_t ttl;
 	char *record;			/* the valid record (malloc'ed) or NULL */
+	dkim_keyrec *rec;		/* record, parsed; a reference */
 };
 
 /*
  * guard_evaluate - what ans (TXT at e->keyname) means for e's key:
  * RFC 6376 3.6.1 (parse), 3.6.2.2 (several records), key match.
- * out->record is set when valid; the caller frees it.
+ * out->record and out->rec are set together when valid; the caller
+ * frees both (free, dkim_keyrec_free).
  */
 void guard_evaluate(const struct guard_entry *e, const dkim_txt_answer *ans,
     struct guard_eval *out);

@@ -22,7 +22,9 @@ guard_entry_free(struct guard_entry *e)
 	free(e->keyname);
 	free(e->pub);
 	free(e->want);
+	dkim_keyrec_free(e->want_rec);
 	free(e->good_record);
+	dkim_keyrec_free(e->good_rec);
 	free(e);
 }
 
@@ -86,12 +88,14 @@ grow(guard *g)
 	return 0;
 }
 
-/* new_entry - an unchecked entry with its names and published forms */
+/* new_entry - an unchecked entry with its names and published forms
+ * (the record to publish also parsed, for the self-check) */
 static struct guard_entry *
 new_entry(guard *g, const char *domain, const char *selector, dkim_key *key,
     char *pub)
 {
 	struct guard_entry *e;
+	char reason[DKIM_REASON_MAX];
 
 	if ((e = calloc(1, sizeof *e)) == NULL)
 		return NULL;
@@ -100,11 +104,13 @@ new_entry(guard *g, const char *domain, const char *selector, dkim_key *key,
 	e->key = dkim_key_ref(key);
 	e->domain = strdup(domain);
 	e->selector = strdup(selector);
-	if (e->domain && e->selector &&
-	    asprintf(&e->keyname, "%s._domainkey.%s", selector, domain) > 0 &&
-	    dkim_key_record(key, &e->want) == DKIM_OK)
+	if (e->domain == NULL || e->selector == NULL || asprintf(&e->keyname,
+	    "%s._domainkey.%s", selector, domain) < 0)
+		e->keyname = NULL;	/* undefined after asprintf fails */
+	else if (dkim_key_record(key, &e->want) == DKIM_OK &&
+	    dkim_keyrec_parse(e->want, strlen(e->want), &e->want_rec,
+	    reason) == DKIM_OK)
 		return e;
-	e->keyname = NULL;
 	guard_entry_free(e);
 	return NULL;
 }
@@ -166,7 +172,9 @@ take_over(struct guard_entry *e, const struct guard_entry *o)
 	e->state = o->state;
 	memcpy(e->problem, o->problem, sizeof e->problem);
 	free(e->good_record);
+	dkim_keyrec_free(e->good_rec);
 	e->good_record = o->good_record ? strdup(o->good_record) : NULL;
+	e->good_rec = e->good_record ? dkim_keyrec_ref(o->good_rec) : NULL;
 	e->checked = o->checked;
 	e->since = o->since;
 	e->last_good = o->last_good;

@@ -1,7 +1,8 @@
 /*
  * guard_query.c - the guard's per-message API: the verdict for one
  *		   signature, message counters, the published record for
- *		   the self-check, and consistent copies of an entry.
+ *		   the self-check (parsed once per change, shared by
+ *		   reference), and consistent copies of an entry.
  *
  * DESCRIPTION
  *	Everything here reads an entry under the guard's lock and never
@@ -93,18 +94,34 @@ guard_count(guard_entry *e, guard_counter c)
 		__atomic_fetch_add(&e->count[c], 1, __ATOMIC_RELAXED);
 }
 
+/* vouched_locked - is the last good record the one to check against? */
+static int
+vouched_locked(const struct guard_entry *e)
+{
+	return e->good_record != NULL && (e->state == GUARD_VALID ||
+	    in_grace(e, guard_now(e->g)));
+}
+
 /* guard_record - the record the new signature must verify against */
 dkim_rc
 guard_record(guard_entry *e, char **record)
 {
-	const char *r;
-
 	pthread_mutex_lock(&e->g->lock);
-	r = e->good_record != NULL && (e->state == GUARD_VALID ||
-	    in_grace(e, guard_now(e->g))) ? e->good_record : e->want;
-	*record = strdup(r);
+	*record = strdup(vouched_locked(e) ? e->good_record : e->want);
 	pthread_mutex_unlock(&e->g->lock);
 	return *record != NULL ? DKIM_OK : DKIM_ENOMEM;
+}
+
+/* guard_keyrec - guard_record parsed: a reference, no parsing, no copy */
+dkim_keyrec *
+guard_keyrec(guard_entry *e)
+{
+	dkim_keyrec *rec;
+
+	pthread_mutex_lock(&e->g->lock);
+	rec = dkim_keyrec_ref(vouched_locked(e) ? e->good_rec : e->want_rec);
+	pthread_mutex_unlock(&e->g->lock);
+	return rec;
 }
 
 /* guard_fix - the zone-file line that would make e valid */

@@ -148,7 +148,7 @@ keytable_load(const char *spec, struct errlist *el)
 	return st.kt;
 }
 
-/* keytable_free - releases the keys' references too */
+/* keytable_free - releases the keys' (and records') references too */
 void
 keytable_free(struct keytable *kt)
 {
@@ -163,6 +163,7 @@ keytable_free(struct keytable *kt)
 		free(kt->ent[i].path);
 		free(kt->ent[i].where);
 		dkim_key_free(kt->ent[i].key);
+		dkim_keyrec_free(kt->ent[i].own_rec);
 	}
 	free(kt->ent);
 	free(kt);

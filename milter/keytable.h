@@ -24,6 +24,8 @@ struct keyent {
 	char *selector;
 	char *path;		/* key file */
 	dkim_key *key;		/* set by keyfile_load_table */
+	dkim_keyrec *own_rec;	/* the key's own record, parsed: set by the
+				 * snapshot for Guard no + SelfVerify */
 	char *where;		/* "FILE:LINE" for messages */
 };
 

@@ -10,20 +10,27 @@
 #include "log.h"
 #include "sign_guard.h"
 
-/* self_verify - the new signature against the record found valid */
+/*
+ * self_verify - the new signature against the record it must verify
+ * with: the one the guard vouches for (published, or to publish), or
+ * with Guard no the key's own.  Parsed once per record, never here.
+ */
 static int
 self_verify(struct msgctx *m, size_t i, guard_entry *e, char *why,
     size_t len)
 {
 	dkim_sig_result r;
-	char *rec = NULL;
+	dkim_keyrec *rec;
 
-	if (guard_record(e, &rec) != DKIM_OK)
-		return 0;	/* no valid record known: nothing to check */
+	rec = e != NULL ? guard_keyrec(e) :
+	    dkim_keyrec_ref(m->sel[i].key->own_rec);
+	if (rec == NULL)
+		return 0;	/* not reached: loaded with SelfVerify */
 	memset(&r, 0, sizeof r);
-	if (dkim_msg_check_signed(m->dm, m->sel_idx[i], rec, &r) != DKIM_OK)
+	if (dkim_msg_check_signed_rec(m->dm, m->sel_idx[i], rec, &r) !=
+	    DKIM_OK)
 		r.verdict = DKIM_TEMPERROR;
-	free(rec);
+	dkim_keyrec_free(rec);
 	if (r.verdict == DKIM_PASS)
 		return 0;
 	snprintf(why, len, "self-check of the new signature d=%s s=%s: %s "
@@ -48,22 +55,16 @@ entry_for(struct msgctx *m, size_t i)
 	return e;
 }
 
-/* sign_guard_allows - map the guard verdict to what the session does */
-enum sg_result
-sign_guard_allows(struct msgctx *m, size_t i, struct sg_outcome *out)
+/* ask_guard - the guard's verdict mapped to out; e: the entry or NULL */
+static void
+ask_guard(struct msgctx *m, size_t i, guard_entry **ep,
+    struct sg_outcome *out)
 {
 	struct guard_verdict v;
 	guard_entry *e;
-	char why[400];
 
-	out->result = SG_TEMPFAIL;
-	out->state = GUARD_UNCHECKED;
-	out->problem[0] = '\0';
-	out->selfcheck_failed = 0;
-	snprintf(out->reply, sizeof out->reply, "signing key check failed, "
-	    "try again later");
-	if (m->snap->guard == NULL || (e = entry_for(m, i)) == NULL)
-		return out->result;
+	if (m->snap->guard == NULL || (*ep = e = entry_for(m, i)) == NULL)
+		return;		/* SG_TEMPFAIL */
 	guard_query(e, &v);
 	out->state = v.state;
 	snprintf(out->problem, sizeof out->problem, "%s", v.problem);
@@ -85,21 +86,47 @@ sign_guard_allows(struct msgctx *m, size_t i, struct sg_outcome *out)
 		break;
 	case GUARD_DO_UNSIGNED:
 		guard_count(e, GUARD_CNT_UNSIGNED);
-		return out->result = SG_SKIP;
+		out->result = SG_SKIP;
+		break;
 	case GUARD_DO_TEMPFAIL:
 		guard_count(e, GUARD_CNT_TEMPFAILED);
 		snprintf(out->reply, sizeof out->reply, "%s", v.reply);
-		return out->result = SG_TEMPFAIL;
+		out->result = SG_TEMPFAIL;
+		break;
 	}
+}
+
+/* sign_guard_allows - map the guard verdict to what the session does */
+enum sg_result
+sign_guard_allows(struct msgctx *m, size_t i, struct sg_outcome *out)
+{
+	guard_entry *e = NULL;
+	char why[400];
+
+	out->result = SG_TEMPFAIL;
+	out->state = GUARD_UNCHECKED;
+	out->guard_off = !m->snap->cfg->guard;
+	out->problem[0] = '\0';
+	out->selfcheck_failed = 0;
+	snprintf(out->reply, sizeof out->reply, "signing key check failed, "
+	    "try again later");
+	if (out->guard_off)
+		out->result = SG_SIGN;	/* Guard no: DNS is not asked */
+	else
+		ask_guard(m, i, &e, out);
+	if (out->result != SG_SIGN && out->result != SG_HOLD)
+		return out->result;
 	if (m->snap->cfg->self_verify &&
 	    self_verify(m, i, e, why, sizeof why) < 0) {
 		log_errx("%s: %s", m->qid, why);
 		out->selfcheck_failed = 1;
-		guard_count(e, GUARD_CNT_TEMPFAILED);
+		if (e != NULL)
+			guard_count(e, GUARD_CNT_TEMPFAILED);
 		snprintf(out->reply, sizeof out->reply, "%s", why);
 		return out->result = SG_TEMPFAIL;
 	}
-	guard_count(e, out->result == SG_HOLD ? GUARD_CNT_HELD :
-	    GUARD_CNT_SIGNED);
+	if (e != NULL)
+		guard_count(e, out->result == SG_HOLD ? GUARD_CNT_HELD :
+		    GUARD_CNT_SIGNED);
 	return out->result;
 }

@@ -7,8 +7,10 @@
  *	field is added, sign_guard_allows asks the guard whether
  *	s._domainkey.d publishes the public half of the key, applies
  *	GuardAction, and (SelfVerify) verifies the new signature against the
- *	published record.  The caller adds the field only for SG_SIGN and
- *	SG_HOLD; SG_TEMPFAIL ends the message with the reply in out->reply.
+ *	published record.  With Guard no it asks nothing and SelfVerify
+ *	checks against the key's own record (keyent.own_rec).  The caller
+ *	adds the field only for SG_SIGN and SG_HOLD; SG_TEMPFAIL ends the
+ *	message with the reply in out->reply.
  */
 #ifndef DKIMGUARD_SIGN_GUARD_H
 #define DKIMGUARD_SIGN_GUARD_H
@@ -26,6 +28,7 @@ struct sg_outcome {
 	enum sg_result result;
 	char reply[400];	/* SMTP text for SG_TEMPFAIL, reason for HOLD */
 	guard_state state;	/* the key's guard state (for the log line) */
+	int guard_off;		/* Guard no: state means nothing */
 	char problem[GUARD_PROBLEM_MAX];	/* "" when valid */
 	int selfcheck_failed;	/* SG_TEMPFAIL because of SelfVerify */
 };

@@ -148,8 +148,8 @@ log_signature(struct msgctx *m, size_t i, const struct sg_outcome *g)
 	};
 
 	msglog_signature(&m->log, m->sel[i].domain, m->sel[i].key->selector,
-	    dkim_alg_str(dkim_key_alg(m->sel[i].key->key)),
-	    guard_state_str(g->state), g->selfcheck_failed ?
+	    dkim_alg_str(dkim_key_alg(m->sel[i].key->key)), g->guard_off ?
+	    "off" : guard_state_str(g->state), g->selfcheck_failed ?
 	    "selfcheck-failed" : result[g->result], g->problem);
 }
 
@@ -201,6 +201,15 @@ sign_one(SMFICTX *ctx, const struct conn *c, struct msgctx *m, size_t i,
 	return SMFIS_CONTINUE;
 }
 
+/* aligned - RFC 7489 3.1.1 with the guard's public suffix list, or with
+ * the snapshot's own when Guard is off */
+static int
+aligned(const struct snapshot *s, const char *d, const char *from)
+{
+	return s->guard != NULL ? guard_aligned(s->guard, d, from) :
+	    guard_psl_aligned(s->psl, d, from);
+}
+
 /* check_alignment - warn once when no d= aligns with From: (RFC 7489
  * 3.1.1 relaxed alignment), since DMARC would then fail */
 static void
@@ -209,11 +218,11 @@ check_alignment(const struct msgctx *m)
 	char from[256];
 	size_t i;
 
-	if (m->snap->guard == NULL ||
+	if (m->nsel == 0 ||
 	    dkim_msg_from_domain(m->dm, from, sizeof from) != DKIM_OK)
 		return;
 	for (i = 0; i < m->nsel; i++)
-		if (guard_aligned(m->snap->guard, m->sel[i].domain, from))
+		if (aligned(m->snap, m->sel[i].domain, from))
 			return;
 	log_warnx("%s: no signature aligns with the From: domain %s "
 	    "(first d=%s); DMARC will not pass on DKIM", m->qid, from,

@@ -34,6 +34,7 @@ snapshot_free(struct snapshot *s)
 	if (s == NULL)
 		return;
 	guard_free(s->guard);
+	guard_psl_free(s->psl);
 	dnscache_free(s->test_cache);
 	dkim_lookup_file_free(s->testkeys);
 	signtable_free(s->st);
@@ -143,6 +144,43 @@ guard_log(void *arg, int prio, const char *fmt, ...)
 		log_debug("%s", buf);
 }
 
+/*
+ * load_unguarded - Guard no: nothing asks DNS.  SelfVerify checks each
+ * new signature against its key's own record (what the guard would ask
+ * DNS to publish), parsed here once per key; the alignment warning keeps
+ * its public suffix list.
+ */
+static int
+load_unguarded(struct snapshot *s, struct errlist *el)
+{
+	char reason[DKIM_REASON_MAX], err[256], where[300], *txt;
+	struct keyent *e;
+	dkim_rc rc;
+	size_t i;
+
+	log_warnx("%s: Guard no: signing without checking that DNS publishes "
+	    "the keys; a missing, revoked or wrong key record will not be "
+	    "caught, and receivers will fail those signatures",
+	    config_where(s->cfg, OPTID_Guard, where, sizeof where));
+	if (guard_psl_load(GUARD_PSL_PATH, &s->psl, err, sizeof err) < 0)
+		log_warnx("%s", err);	/* alignment: parent/child rule */
+	for (i = 0; s->cfg->self_verify && i < s->kt->n; i++) {
+		e = &s->kt->ent[i];
+		if ((rc = dkim_key_record(e->key, &txt)) == DKIM_OK) {
+			rc = dkim_keyrec_parse(txt, strlen(txt), &e->own_rec,
+			    reason);
+			free(txt);
+		}
+		if (rc != DKIM_OK) {
+			errlist_add(el, "%s: key '%s': cannot make its record "
+			    "for SelfVerify: %s", e->where, e->name,
+			    dkim_rc_str(rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* load_guard - one guard entry per key table entry with a fixed domain */
 static int
 load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
@@ -151,6 +189,8 @@ load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 
 	if (s->kt == NULL)
 		return 0;
+	if (!s->cfg->guard)
+		return load_unguarded(s, el);
 	guard_conf_init(&gc);
 	gc.cache = s->test_cache != NULL ? s->test_cache : snap_env.dns_cache;
 	gc.grace = (unsigned)s->cfg->guard_grace;

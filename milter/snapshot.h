@@ -11,12 +11,13 @@
  * DESCRIPTION
  *	A snapshot holds the configuration, the key and signing tables with
  *	the private keys parsed once, the InternalHosts list, the key lookup
- *	used for verification and the published-key guard.  Messages take a
- *	reference at MAIL FROM and keep that snapshot until they end, so a
- *	reload never changes the rules under a message in flight.  A reload
- *	builds the new snapshot off the milter threads (in the main thread)
- *	and swaps one pointer; a configuration that does not load is refused
- *	with a log line and the old one stays in force.
+ *	used for verification and the published-key guard (with Guard no:
+ *	none; each key's own record parsed once instead, for SelfVerify).
+ *	Messages take a reference at MAIL FROM and keep that snapshot until
+ *	they end, so a reload never changes the rules under a message in
+ *	flight.  A reload builds the new snapshot off the milter threads (in
+ *	the main thread) and swaps one pointer; a configuration that does not
+ *	load is refused with a log line and the old one stays in force.
  */
 #ifndef DKIMGUARD_SNAPSHOT_H
 #define DKIMGUARD_SNAPSHOT_H
@@ -53,7 +54,10 @@ struct snapshot {
 	dkim_lookup lookup;		/* verification key lookup */
 	dkim_lookup_file *testkeys;	/* TestKeys, when set */
 	dnscache *test_cache;		/* guard cache over TestKeys */
-	guard *guard;			/* published-key guard, NULL: none */
+	guard *guard;			/* published-key guard, NULL: none
+					 * (no keys, or Guard no) */
+	guard_psl *psl;			/* Guard no: for the alignment
+					 * warning (the guard has its own) */
 	char authserv_id[256];
 	int sign_flags;			/* SIGNTABLE_* */
 	const char **sign_headers;	/* NULL: library default */

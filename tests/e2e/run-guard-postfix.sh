@@ -20,7 +20,10 @@
 #      verifies against the published record;
 #   4. GuardAction unsigned, the record deleted: the message arrives
 #      without a signature;
-#   5. at no moment does a message reach the sink with a signature that
+#   5. Guard no (SIGHUP): the reload logs the warning, a message is signed
+#      without the guard (log line sig1_guard=off), passes the self-check
+#      against the key's own record and verifies against DNS;
+#   6. at no moment does a message reach the sink with a signature that
 #      fails against what DNS publishes when it arrives.
 # Exit 0 pass, 1 fail, 77 skip (reason printed).
 set -u
@@ -78,12 +81,13 @@ publish bad
 # ---- dkimguard ----------------------------------------------------------
 printf 's1  %s  s1  keys/s1.key\n' "$DOMAIN" >"$W/keytable"
 printf '%s  s1\n' "$DOMAIN" >"$W/signingtable"
-write_conf() {	# write_conf ACTION
+write_conf() {	# write_conf ACTION [GUARD]
 	{ dg_conf_common; cat <<CONF; } >"$W/dkimguard.conf"
 AuthservID      guard.dkimguard.test
 Nameservers     127.0.0.1:$DNS_PORT_
 DNSTimeout      500
 DNSRetries      1
+Guard           ${2:-yes}
 GuardAction     $1
 SelfVerify      yes
 CONF
@@ -230,6 +234,22 @@ reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$(new_msg)" 127.0.
 	[ "$(verify_live "$(pf_sink_files "$W" | tail -n 1)")" = unsigned ] &&
 	pass "unsigned: record missing, the message arrives without a signature" ||
 	fail "unsigned: '$reply'"
+check_sink
+
+# ---- 5. Guard no: signed without asking DNS, self-checked all the same ----
+publish good
+write_conf tempfail no
+dg_reload || fail "reload with Guard no"
+dg_log | grep -q 'Guard no: signing without checking that DNS publishes' &&
+	pass "Guard no: the reload logs the warning" ||
+	fail "Guard no: no warning in the dkimguard log"
+n=$(sink_count)
+reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$(new_msg)" 127.0.0.1) &&
+	pf_wait_sink "$W" $((n + 1)) 30 &&
+	verify_live "$(pf_sink_files "$W" | tail -n 1)" >/dev/null &&
+	dg_wait_log 'sig1_guard=off sig1_result=signed' 1 10 &&
+	pass "Guard no: signed (sig1_guard=off), self-checked, verifies against DNS" ||
+	fail "Guard no: '$reply'"
 check_sink
 
 echo "guard postfix e2e: $FAILS failure(s)"

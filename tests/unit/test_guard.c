@@ -6,7 +6,8 @@
  * grace period; a log callback records every line.  Covers each state
  * (table-driven), the actions, transitions logged once, background
  * refresh timing, grace, dry run, several records, counters, reload
- * inheritance, the zone-file form and DMARC alignment.
+ * inheritance, the self-check's parsed record, the zone-file form and
+ * DMARC alignment.
  */
 #include <check.h>
 #include <pthread.h>
@@ -439,6 +440,54 @@ START_TEST(counters_and_inherit)
 }
 END_TEST
 
+/* the self-check's record: parsed once per change, shared by reference */
+START_TEST(keyrec_parsed_once)
+{
+	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
+	    GUARD_ACT_HOLD), *e2;
+	dkim_keyrec *r1, *r2, *r3;
+	guard *g2;
+
+	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; t=y; p=%s", pub_a);
+	r1 = guard_keyrec(e);			/* unchecked: to publish */
+	ck_assert_int_eq(dkim_keyrec_testing(r1), 0);
+	ck_assert_int_eq(dkim_key_match_record(key_a, r1), DKIM_KEYMATCH_OK);
+	dkim_keyrec_free(r1);
+	guard_check_all(g);
+	r1 = guard_keyrec(e);			/* the published one (t=y) */
+	ck_assert_int_eq(dkim_keyrec_testing(r1), 1);
+	r2 = guard_keyrec(e);
+	ck_assert_ptr_eq(r2, r1);		/* not parsed per message */
+	dkim_keyrec_free(r2);
+	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; p=%s", pub_b);
+	clk += 300;
+	guard_refresh_due(g);			/* mismatch: to publish */
+	r2 = guard_keyrec(e);
+	ck_assert_int_eq(dkim_keyrec_testing(r2), 0);
+	ck_assert_int_eq(dkim_key_match_record(key_a, r2), DKIM_KEYMATCH_OK);
+	ck_assert_int_eq(dkim_keyrec_testing(r1), 1);	/* still valid */
+	dkim_keyrec_free(r1);
+	dkim_keyrec_free(r2);
+	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; t=y; p=%s", pub_a);
+	ck_assert_int_eq(guard_check(e), GUARD_VALID);
+	r1 = guard_keyrec(e);
+	publish(DKIM_DNS_SERVFAIL, 0, NULL);
+	ck_assert_int_eq(guard_check(e), GUARD_TEMPERROR);
+	r2 = guard_keyrec(e);			/* grace: the last good one */
+	ck_assert_ptr_eq(r2, r1);
+	dkim_keyrec_free(r2);
+	g2 = make_guard(0, "");			/* a reload shares it */
+	e2 = guard_add_key(g2, "example.com", "s1", key_a, GUARD_ACT_HOLD);
+	guard_inherit(g2, g);
+	r3 = guard_keyrec(e2);
+	ck_assert_ptr_eq(r3, r1);
+	guard_free(g2);
+	ck_assert_int_eq(dkim_keyrec_testing(r3), 1);
+	dkim_keyrec_free(r3);
+	dkim_keyrec_free(r1);
+}
+END_TEST
+
 START_TEST(table_text)
 {
 	char *t;
@@ -584,6 +633,7 @@ guard_suite(void)
 	tcase_add_test(tc, several_records);
 	tcase_add_test(tc, unchecked_checked_on_query);
 	tcase_add_test(tc, counters_and_inherit);
+	tcase_add_test(tc, keyrec_parsed_once);
 	tcase_add_test(tc, table_text);
 	tcase_add_test(tc, zone_record_split);
 	tcase_add_test(tc, alignment);

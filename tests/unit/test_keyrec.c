@@ -137,6 +137,26 @@ START_TEST(test_keyrec_misc)
 }
 END_TEST
 
+/* test_keyrec_ref - references: the last free releases (ASan checks) */
+START_TEST(test_keyrec_ref)
+{
+	static const char txt[] = "v=DKIM1; k=rsa; t=y; p=";
+	char reason[DKIM_REASON_MAX];
+	dkim_keyrec *rec, *r2;
+
+	ck_assert_ptr_null(dkim_keyrec_ref(NULL));
+	ck_assert_int_eq(dkim_keyrec_parse(txt, strlen(txt), &rec, reason),
+	    DKIM_OK);
+	r2 = dkim_keyrec_ref(rec);
+	ck_assert_ptr_eq(r2, rec);
+	ck_assert_ptr_eq(dkim_keyrec_ref(rec), rec);
+	dkim_keyrec_free(rec);
+	dkim_keyrec_free(rec);
+	ck_assert_int_eq(dkim_keyrec_testing(r2), 1);	/* still there */
+	dkim_keyrec_free(r2);
+}
+END_TEST
+
 /* records shipped as dkimpy data files: file, NULL or reason, bits */
 static const struct {
 	const char *file, *reason;
@@ -199,6 +219,7 @@ keyrec_suite(void)
 
 	tcase_add_loop_test(tc, test_keyrec_cases, 0, (int)NELEM(cases));
 	tcase_add_test(tc, test_keyrec_misc);
+	tcase_add_test(tc, test_keyrec_ref);
 	tcase_add_loop_test(tc, test_keyrec_files, 0, (int)NELEM(files));
 	suite_add_tcase(s, tc);
 	return s;

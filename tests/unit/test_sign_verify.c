@@ -303,6 +303,65 @@ START_TEST(test_check_signed)
 }
 END_TEST
 
+/* test_check_signed_rec - a parsed record gives what its text gives */
+START_TEST(test_check_signed_rec)
+{
+	const char *recs[] = { _i ? ed_rec : rsa_rec, other_rec,
+	    "v=DKIM1; p=", "v=DKIM1; k=rsa; h=sha1; p=" };
+	char err[100], reason[DKIM_REASON_MAX], *v;
+	dkim_sig_result r, rr;
+	dkim_sign_req req;
+	dkim_keyrec *rec;
+	dkim_msg *m;
+	size_t idx, k;
+
+	dkim_sign_req_init(&req);
+	req.domain = "example.com";
+	req.selector = "sel";
+	req.key = _i ? ed_key : rsa_key;
+	ck_assert_int_eq(dkim_msg_new(NULL, &m), DKIM_OK);
+	ck_assert_int_eq(dkim_msg_add_signer(m, &req, &idx, err, 100), DKIM_OK);
+	ck_assert_int_eq(dkim_msg_header(m, "From: a@example.com", 19),
+	    DKIM_OK);
+	ck_assert_int_eq(dkim_msg_eoh(m), DKIM_OK);
+	ck_assert_int_eq(dkim_msg_body(m, "x\n", 2), DKIM_OK);
+	ck_assert_int_eq(dkim_keyrec_parse(recs[0], strlen(recs[0]), &rec,
+	    reason), DKIM_OK);
+	ck_assert_int_eq(dkim_msg_check_signed_rec(m, idx, rec, &r),
+	    DKIM_ESTATE);
+	ck_assert_int_eq(dkim_msg_check_signed_rec(m, idx, NULL, &r),
+	    DKIM_EINVAL);
+	dkim_keyrec_free(rec);
+	ck_assert_int_eq(dkim_msg_eom(m), DKIM_OK);
+	ck_assert_int_eq(dkim_msg_sign(m, idx, &v, err, 100), DKIM_OK);
+	for (k = 0; k < sizeof recs / sizeof recs[0]; k++) {
+		ck_assert_int_eq(dkim_keyrec_parse(recs[k], strlen(recs[k]),
+		    &rec, reason), DKIM_OK);
+		ck_assert_int_eq(dkim_msg_check_signed(m, idx, recs[k], &r),
+		    DKIM_OK);
+		ck_assert_int_eq(dkim_msg_check_signed_rec(m, idx, rec, &rr),
+		    DKIM_OK);
+		ck_assert_int_eq(rr.verdict, r.verdict);
+		ck_assert_str_eq(rr.reason, r.reason);
+		ck_assert_str_eq(rr.domain, "example.com");
+		ck_assert_uint_eq(rr.key_bits, r.key_bits);
+		if (k == 0) {	/* a record serves any number of checks */
+			ck_assert_int_eq(dkim_msg_check_signed_rec(m, idx, rec,
+			    &rr), DKIM_OK);
+			ASSERT_VERDICT(rr, DKIM_PASS, "");
+		}
+		dkim_keyrec_free(rec);
+	}
+	/* a record that does not parse: permerror from the text form only */
+	ck_assert_int_eq(dkim_msg_check_signed(m, idx, "v=DKIM1; k=x; p=",
+	    &r), DKIM_OK);
+	ASSERT_VERDICT(r, DKIM_PERMERROR, "key record: unknown key type");
+	ck_assert_str_eq(r.domain, "example.com");
+	free(v);
+	dkim_msg_free(m);
+}
+END_TEST
+
 /* small_rsa_pem - a 768-bit RSA key, which must not be used to sign */
 static char *
 small_rsa_pem(void)
@@ -397,6 +456,7 @@ sv_suite(void)
 	tc = tcase_create("signer");
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_check_signed, 0, 2);
+	tcase_add_loop_test(tc, test_check_signed_rec, 0, 2);
 	tcase_add_test(tc, test_add_signer);
 	suite_add_tcase(s, tc);
 	return s;
