@@ -46,6 +46,7 @@
 # (so that ^C reaches them too).
 
 DKG=$ROOT/milter/dkimguard
+. "$ROOT/tests/e2e/lib/dns.sh"	# dns_free_port, and the DNS server for guard.sh
 LOADGEN=$ROOT/bench/loadgen
 NULLFILTER=$ROOT/bench/nullfilter
 SUMMARY=$T/summary.tsv
@@ -98,21 +99,7 @@ target() {
 # free_port - a UDP+TCP port in 25000-25999 (DKIMGUARD_TEST_PORTS) that
 # nobody listens on
 free_port() {
-	/usr/bin/python3 - "${DKIMGUARD_TEST_PORTS:-25000-25999}" <<'EOF'
-import random, socket, sys
-lo, hi = (int(x) for x in sys.argv[1].split("-"))
-for _ in range(200):
-    p = random.randint(lo, hi)
-    try:
-        for t in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, t)
-            s.bind(("127.0.0.1", p))
-            s.close()
-        print(p)
-        break
-    except OSError:
-        pass
-EOF
+	dns_free_port "${DKIMGUARD_TEST_PORTS:-25000-25999}"
 }
 
 # message_header - the header of every generated message

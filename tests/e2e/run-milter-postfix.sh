@@ -120,14 +120,7 @@ MSG
 
 # send_wait FROM FILE CLIENT - send, wait for it at the sink, print path
 send_wait() {
-	local n reply
-	n=$(pf_sink_files "$W" | wc -l)
-	reply=$(pf_send "$SMTP_PORT" "$1" "rcpt$SEQ@sink.test" "$2" "$3") || {
-		echo "send of $2 refused: $reply" >&2
-		return 1
-	}
-	pf_wait_sink "$W" $((n + 1)) 30 || return 1
-	pf_sink_files "$W" | tail -n 1
+	pf_send_wait "$W" "$SMTP_PORT" "$1" "rcpt$SEQ@sink.test" "$2" "$3"
 }
 
 # mail_dkim FILE - Mail::DKIM verdicts of every signature, keys from dns.tsv

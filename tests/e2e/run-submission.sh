@@ -89,14 +89,9 @@ new_msg() {
 # send_wait PORT CLIENT - a new message through PORT from CLIENT; prints
 # the path of what reached the sink
 send_wait() {
-	local n reply
-	n=$(pf_sink_files "$W" | wc -l)
-	reply=$(pf_send "$1" "alice@$DOMAIN" "bob$SEQ@sink.test" "$(new_msg)" "$2") || {
-		echo "send through port $1 refused: $reply" >&2
-		return 1
-	}
-	pf_wait_sink "$W" $((n + 1)) 30 || return 1
-	pf_sink_files "$W" | tail -n 1
+	local f
+	f=$(new_msg)
+	pf_send_wait "$W" "$1" "alice@$DOMAIN" "bob$SEQ@sink.test" "$f" "$2"
 }
 
 # ar_of FILE - our Authentication-Results field, unfolded

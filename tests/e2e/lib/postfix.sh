@@ -31,6 +31,8 @@
 #     refusing) reply; returns 0 (2xx), 4 (4xx), 5 (5xx), 1 (no SMTP).
 #     CLIENT_IP in 127/8 is used as source address, others go by XCLIENT
 #     ADDR=; LOGIN goes by XCLIENT LOGIN= (the milter sees {auth_authen}).
+# pf_send_wait DIR PORT FROM TO FILE [CLIENT_IP]  send, wait at the sink,
+#                                 print the delivered file's path
 # pf_sendmail DIR FILE [FROM [TO...]]
 #     Submit through DIR's sendmail/postdrop/pickup (non_smtpd_milters);
 #     recipients from the header (-t) when no TO is given.
@@ -327,6 +329,19 @@ pf_send() {
 	[ -n "$ip" ] && args+=(--client-ip "$ip")
 	[ -n "$login" ] && args+=(--login "$login")
 	timeout 120 "$PF_PYTHON" "$PF_TOOLS/smtpsend.py" "${args[@]}"
+}
+
+# pf_send_wait - send over SMTP, wait for one more message at the sink,
+# print its path; the refusal reply goes to stderr
+pf_send_wait() {
+	local dir=$1 port=$2 from=$3 to=$4 file=$5 ip=${6:-} n reply
+	n=$(pf_sink_files "$dir" | wc -l)
+	reply=$(pf_send "$port" "$from" "$to" "$file" "$ip") || {
+		echo "send of $file through port $port refused: $reply" >&2
+		return 1
+	}
+	pf_wait_sink "$dir" $((n + 1)) 30 || return 1
+	pf_sink_files "$dir" | tail -n 1
 }
 
 # pf_sendmail - submit through the instance's sendmail (pickup path)
