@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mta.h"
 #include "stats.h"
@@ -90,6 +91,18 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* cpu_us_per_msg - the filter's CPU time per message, -1 without --pid */
+static double cpu_us_per_msg(const struct st_rss *rss, long messages)
+{
+	long ticks = rss->cpu_end - rss->cpu_start;
+
+	if (rss->pid <= 0 || rss->cpu_start < 0 || rss->cpu_end < 0 ||
+	    messages <= 0)
+		return -1;
+	return (double)ticks * 1e6 / (double)sysconf(_SC_CLK_TCK) /
+	    (double)messages;
+}
+
 /* print_result - human summary and the RESULT line */
 static void print_result(struct lg_run *run, double secs,
     const struct st_rss *rss)
@@ -115,19 +128,21 @@ static void print_result(struct lg_run *run, double secs,
 	    (unsigned long)run->ins, (unsigned long)run->add,
 	    (unsigned long)run->chg);
 	if (o->pid)
-		printf("  rss      start %ld kB  end %ld kB  max %ld kB\n",
-		    rss->start_kb, rss->end_kb, rss->max_kb);
+		printf("  filter   rss start %ld kB  end %ld kB  max %ld kB  "
+		    "cpu %.1f us/msg\n", rss->start_kb, rss->end_kb,
+		    rss->max_kb, cpu_us_per_msg(rss, o->messages));
 	if (run->first_error[0])
 		printf("  first error: %s\n", run->first_error);
 	printf("RESULT msgs=%ld conc=%d secs=%.3f rate=%.1f p50_ms=%.3f "
 	    "p99_ms=%.3f accept=%lu tempfail=%lu reject=%lu quarantine=%lu "
 	    "discard=%lu error=%lu ins_hdrs=%lu add_hdrs=%lu chg_hdrs=%lu "
-	    "rss_start_kb=%ld rss_end_kb=%ld rss_max_kb=%ld max_ms=%.3f\n",
+	    "rss_start_kb=%ld rss_end_kb=%ld rss_max_kb=%ld max_ms=%.3f "
+	    "cpu_us_msg=%.1f\n",
 	    o->messages, o->concurrency, secs, rate, p50, p99, c[0], c[1],
 	    c[2], c[3], c[4], c[5], (unsigned long)run->ins,
 	    (unsigned long)run->add, (unsigned long)run->chg,
 	    o->pid ? rss->start_kb : -1, o->pid ? rss->end_kb : -1,
-	    o->pid ? rss->max_kb : -1, max);
+	    o->pid ? rss->max_kb : -1, max, cpu_us_per_msg(rss, o->messages));
 	fflush(stdout);
 }
 

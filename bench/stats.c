@@ -49,6 +49,29 @@ long st_rss_kb(pid_t pid)
 	return kb;
 }
 
+/* st_cpu_ticks - utime + stime: fields 14 and 15 of /proc/PID/stat,
+ * counted after the ")" that ends the command name (which may hold
+ * spaces) */
+long st_cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	size_t n;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &utime, &stime) != 2)
+		return -1;
+	return (long)(utime + stime);
+}
+
 /* sample - fold one sample into the record */
 static void sample(struct st_rss *r)
 {
@@ -80,6 +103,7 @@ void st_rss_start(struct st_rss *r, pid_t pid)
 	memset(r, 0, sizeof(*r));
 	r->pid = pid;
 	r->start_kb = r->end_kb = r->max_kb = st_rss_kb(pid);
+	r->cpu_start = r->cpu_end = pid > 0 ? st_cpu_ticks(pid) : -1;
 	if (pid > 0 && pthread_create(&r->thread, NULL, sampler, r) == 0)
 		r->running = 1;
 }
@@ -92,4 +116,6 @@ void st_rss_stop(struct st_rss *r)
 		pthread_join(r->thread, NULL);
 	r->running = 0;
 	sample(r);
+	if (r->pid > 0)
+		r->cpu_end = st_cpu_ticks(r->pid);
 }

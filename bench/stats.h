@@ -6,6 +6,12 @@
  * st_rss_start   sample a process's VmRSS every 50 ms in a thread,
  *                keeping the first, last and largest value
  * st_rss_stop    stop sampling and take the final sample
+ * st_cpu_ticks   user + system CPU time of a process (all its threads)
+ *                from /proc/PID/stat, in clock ticks; -1 if gone
+ *
+ * st_rss_start and st_rss_stop also read st_cpu_ticks, so a run knows
+ * how much CPU the filter spent: a figure that, unlike msg/s, does not
+ * depend on what else the machine is doing.
  */
 #ifndef STATS_H
 #define STATS_H
@@ -16,6 +22,7 @@
 struct st_rss {
 	pid_t pid;
 	long start_kb, end_kb, max_kb;
+	long cpu_start, cpu_end;		/* clock ticks */
 	volatile int stop;
 	pthread_t thread;
 	int running;
@@ -23,6 +30,7 @@ struct st_rss {
 
 double st_percentile(double *v, size_t n, double p);
 long st_rss_kb(pid_t pid);
+long st_cpu_ticks(pid_t pid);
 void st_rss_start(struct st_rss *r, pid_t pid);
 void st_rss_stop(struct st_rss *r);
 

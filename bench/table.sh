@@ -137,18 +137,25 @@ table_print() {
 		p50[cell] = p50[cell] " " kv($7, "p50_ms")
 		p99[cell] = p99[cell] " " kv($7, "p99_ms")
 		if (kv($7, "rss_max_kb") + 0 > rss[cell] + 0) rss[cell] = kv($7, "rss_max_kb")
+		if (kv($7, "cpu_us_msg") + 0 > 0) {
+			cpu[$1, cell] = kv($7, "cpu_us_msg")
+			cpus[cell] = cpus[cell] " " kv($7, "cpu_us_msg")
+		}
 		bad[cell] += kv($7, "error") + kv($7, "tempfail") + kv($7, "reject")
 		rounds[$1] = 1
 	}
 	END {
-		printf "  %-10s %-6s %-7s %-5s %2s %9s %6s %8s %8s %9s %7s %7s %s\n", "filter", "mode", "alg",
-			"size", "c", "msg/s", "spread", "p50 ms", "p99 ms", "RSS kB", "vs odk", "vs null", "notes"
+		printf "  %-10s %-6s %-7s %-5s %2s %9s %6s %8s %8s %9s %7s %7s %7s %7s %s\n", "filter", "mode", "alg",
+			"size", "c", "msg/s", "spread", "p50 ms", "p99 ms", "RSS kB", "vs odk", "vs null",
+			"cpu us", "cpu odk", "notes"
 		for (i = 1; i <= n; i++) {
 			split(order[i], k, SUBSEP)
 			odk = "opendkim" SUBSEP k[2] SUBSEP k[3] SUBSEP k[4] SUBSEP k[5]
 			nul = "null" SUBSEP "-" SUBSEP "-" SUBSEP k[4] SUBSEP k[5]
-			ro = rn = ""
+			ro = rn = rc = ""
 			for (r in rounds) {
+				if ((r, order[i]) in cpu && (r, odk) in cpu)
+					rc = rc " " cpu[r, odk] / cpu[r, order[i]]
 				if ((r, order[i]) in rate && (r, odk) in rate && rate[r, odk] > 0)
 					ro = ro " " rate[r, order[i]] / rate[r, odk]
 				if ((r, order[i]) in rate && (r, nul) in rate && rate[r, nul] > 0)
@@ -156,11 +163,13 @@ table_print() {
 			}
 			vo = ro == "" ? "-" : sprintf("%.2f", med(ro))
 			vn = rn == "" ? "-" : sprintf("%.2f", med(rn))
-			printf "  %-10s %-6s %-7s %-5s %2s %9.1f %6s %8.3f %8.3f %9s %7s %7s%s\n", k[1], k[2], k[3], k[4], k[5],
+			vc = rc == "" ? "-" : sprintf("%.2f", med(rc))
+			cu = cpus[order[i]] == "" ? "-" : sprintf("%.0f", med(cpus[order[i]]))
+			printf "  %-10s %-6s %-7s %-5s %2s %9.1f %6s %8.3f %8.3f %9s %7s %7s %7s %7s%s\n", k[1], k[2], k[3], k[4], k[5],
 				med(rates[order[i]]), spread(rates[order[i]]), med(p50[order[i]]), med(p99[order[i]]),
-				rss[order[i]], vo, vn, bad[order[i]] ? "  errors/tempfails/rejects=" bad[order[i]] : ""
-			printf "%s %s %s %s %s %s %s %s %d\n", k[1], k[2], k[3], k[4], k[5],
-				med(rates[order[i]]), vo, vn, bad[order[i]] >ratios
+				rss[order[i]], vo, vn, cu, vc, bad[order[i]] ? "  errors/tempfails/rejects=" bad[order[i]] : ""
+			printf "%s %s %s %s %s %s %s %s %d %s\n", k[1], k[2], k[3], k[4], k[5],
+				med(rates[order[i]]), vo, vn, bad[order[i]], vc >ratios
 		}
 	}' "$T/table.tsv" | table_sort
 }
@@ -176,7 +185,7 @@ table_sort() {
 		sort -k1,1n -k2,2 -k3,3r -k4,4n -k5,5n | cut -f2-
 }
 
-# table_ratio - field (7 vs odk, 8 vs null) of one cell in $T/ratios
+# table_ratio - field (7 vs odk, 8 vs null, 10 cpu odk) of one cell in $T/ratios
 table_ratio() {
 	awk -v f="$1" -v m="$2" -v a="$3" -v s="$4" -v c="$5" -v col="$6" \
 		'$1 == f && $2 == m && $3 == a && $4 == s && $5 == c { print $col }' "$T/ratios"
@@ -193,6 +202,16 @@ table_target() {
 	target 4 "$name" "$text" "$status"
 }
 
+# table_cpu_info - the same comparison in filter CPU time per message:
+# opendkim's / dkimguard's, which the machine's other load does not move
+table_cpu_info() {
+	local cell text=""
+	for cell in small/1 small/8 100k/1 100k/8; do
+		text="$text${text:+, }${cell%/*} c=${cell#*/} $(table_ratio dkimguard sign rsa "${cell%/*}" "${cell#*/}" 10)"
+	done
+	target 4 "RSA-2048 signing, filter CPU per message: opendkim / dkimguard (no target)" "$text" INFO
+}
+
 # table_targets - the issue 4 throughput targets
 table_targets() {
 	if ! grep -q '^dkimguard ' "$T/ratios" 2>/dev/null; then
@@ -201,6 +220,7 @@ table_targets() {
 	fi
 	if grep -q '^opendkim ' "$T/ratios"; then
 		table_target "RSA-2048 signing >= 3x opendkim at c=8" sign rsa 7 3 "small/8 100k/8"
+		table_cpu_info
 	else
 		target 4 "RSA-2048 signing >= 3x opendkim at c=8" "opendkim rows missing" SKIP
 	fi
@@ -287,6 +307,8 @@ section_table() {
 	say "  $(nproc) CPUs, unix sockets; spread = (max - min) / median of msg/s"
 	table_print
 	say "  (vs odk / vs null: median over rounds of msg/s divided by opendkim's / the null"
-	say "   filter's in the same cell and round)"
+	say "   filter's in the same cell and round; cpu us: the filter process's CPU time"
+	say "   per message (user + system, all threads, /proc/PID/stat); cpu odk: median over"
+	say "   rounds of opendkim's cpu us divided by this filter's, in the same cell)"
 	table_targets
 }

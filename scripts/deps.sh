@@ -6,19 +6,31 @@ build="build-essential autoconf automake pkg-config libssl-dev libbsd-dev check
  libsubunit-dev libmilter-dev libmicrohttpd-dev publicsuffix"
 test="python3 python3-dkim libmail-dkim-perl opendkim opendkim-tools postfix
  unbound swaks clang libclang-rt-14-dev procps curl
- python3-dnspython python3-nacl libnet-dns-perl"
+ python3-dnspython python3-nacl libnet-dns-perl
+ m4 libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libwrap0"
+# (the last line: what Debian's sendmail binary links against; the binary
+# itself is unpacked, not installed, by scripts/sendmail-unpack.sh)
 want="$build"
+sendmail=""
 for goal in "$@"; do
 	case $goal in
 	check*|test*|fuzz|bench|demo) want="$want $test" ;;
 	esac
+	case $goal in
+	check|check-scripts|test*) sendmail=1 ;;
+	esac
 done
+# unpack_sendmail - Debian's Sendmail for tests/e2e/run-milter-sendmail.sh
+unpack_sendmail() {
+	[ -n "$sendmail" ] && [ "$(id -u)" = 0 ] || return 0
+	"$(dirname "$0")/sendmail-unpack.sh" build/sendmail || true
+}
 missing=""
 for p in $want; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+[ -z "$missing" ] && { unpack_sendmail; exit 0; }
 line="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y$missing"
 if [ "$(id -u)" != 0 ]; then
 	echo "dkimguard needs these Debian packages:$missing"
@@ -37,4 +49,5 @@ if [ ! -e "$policy" ]; then
 fi
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing; rc=$?
 [ -n "$ours" ] && rm -f "$policy"
+[ "$rc" = 0 ] && unpack_sendmail
 exit $rc

@@ -89,10 +89,8 @@ write_conf relaxed/relaxed
 dg_up
 
 # ---- helpers -----------------------------------------------------------
-# unfold FILE - header fields one per line (RFC 5322 2.2.3), header only
-unfold() {
-	awk 'BEGIN{RS="\r?\n"} /^$/{exit} /^[^ \t]/{if (h) print h; h=$0; next} {h=h" "$0} END{if (h) print h}' "$1"
-}
+# shellcheck source-path=SCRIPTDIR source=lib/verdicts.sh
+. tests/e2e/lib/verdicts.sh
 
 SEQ=0
 # new_msg - a fresh internal test message; prints its path
@@ -121,40 +119,6 @@ MSG
 # send_wait FROM FILE CLIENT - send, wait for it at the sink, print path
 send_wait() {
 	pf_send_wait "$W" "$SMTP_PORT" "$1" "rcpt$SEQ@sink.test" "$2" "$3"
-}
-
-# mail_dkim FILE - Mail::DKIM verdicts of every signature, keys from dns.tsv
-mail_dkim() {
-	perl - "$W/dns.tsv" "$1" <<'PERL'
-use strict; use warnings;
-use Mail::DKIM::Verifier; use Net::DNS;
-my ($tsv, $file) = @ARGV; my %txt;
-open my $t, '<', $tsv or die; while (<$t>) { chomp; next if /^#/ || !/\t/;
-  my ($n, $r) = split /\t/, $_, 2; $txt{lc $n} = $r; } close $t;
-package FakeResolver;
-sub new { bless {}, shift }
-sub errorstring { 'NXDOMAIN' }
-sub send { my ($self, $name, $type) = @_;
-  my $p = Net::DNS::Packet->new($name, $type); my $r = $txt{lc $name};
-  if (defined $r) { my @s = unpack('(A255)*', $r);
-    $p->push(answer => Net::DNS::RR->new(name => $name, type => 'TXT', txtdata => [@s])); }
-  else { $p->header->rcode('NXDOMAIN'); } return $p; }
-package main;
-Mail::DKIM::DNS::resolver(FakeResolver->new);
-my $v = Mail::DKIM::Verifier->new; open my $m, '<', $file or die;
-while (<$m>) { s/\r?\n\z/\r\n/; $v->PRINT($_); } $v->CLOSE;
-print join(' ', map { $_->result . '/' . $_->domain . '/' . $_->algorithm .
-  ($_->result eq 'pass' ? '' : '(' . $_->result_detail . ')') } $v->signatures), "\n";
-PERL
-}
-
-# opendkim_verify FILE - "pass" when OpenDKIM's test mode passes it
-opendkim_verify() {
-	awk -F'\t' '!/^#/ && NF == 2 { print $1 " " $2 }' "$W/dns.tsv" >"$W/odk-keys"
-	printf 'Mode v\nTestDNSData %s\nSyslog no\nMinimumKeyBits 1024\n' \
-		"$W/odk-keys" >"$W/odk.conf"
-	opendkim -x "$W/odk.conf" -t "$1" -vv 2>&1 |
-		grep -o 'dkim=[a-z]*[^;]*header.a=[^ ]*' | sed 's/ header.i=[^ ]*//' 
 }
 
 # ---- 1. internal SMTP mail is signed and verifiable ---------------------
@@ -210,46 +174,17 @@ reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "auth@sink.test" "$m" 192.0.2.77 al
 	fail "authenticated external client not signed ($reply)"
 
 # ---- 3. external mail: verdicts of the shared test data --------------------
-# ar_verdicts FILE - our A-R's dkim= results, in order
-ar_verdicts() {
-	unfold "$1" | grep -i '^Authentication-Results: *e2e.dkimguard.test' |
-		grep -o 'dkim=[a-z]*' | sed 's/dkim=//'
-}
-
-# expected_set TEXT - acceptable verdicts named in an expected.tsv cell
-expected_set() {
-	grep -o -w -E 'pass|fail|permerror|temperror|neutral|none|policy' <<<"$1" | sort -u | tr '\n' ' '
-}
-
-ip=1
-verify_set() {
-	local set=$1 tsv=$TESTDATA/$1/expected.tsv file sig expect f got want
-	[ -r "$tsv" ] || { echo "note: $tsv missing"; return; }
-	{ cat "$W/sign-keys.tsv"; grep -v '^#' "$TESTDATA/$set/dns.tsv"; } >"$W/dns.tsv"
-	dg_reload || { fail "reload with TestKeys of $set"; return; }
-	while IFS=$'\t' read -r file sig _ expect _; do
-		case $file in "#"*|"") continue ;; esac
-		[ -r "$TESTDATA/$set/$file" ] || continue
-		want=$(expected_set "$expect")
-		[ -n "$want" ] || continue
-		ip=$((ip + 1))
-		SEQ=$((SEQ + 1))
-		f=$(send_wait "sender@example.net" "$TESTDATA/$set/$file" "192.0.2.$ip") || {
-			fail "$set/$file: not delivered"; continue; }
-		got=$(ar_verdicts "$f" | sed -n "$(( ${sig/-/0} + 1 ))p")
-		[ "$sig" = - ] && got=$(ar_verdicts "$f" | head -n 1)
-		case " $want" in
-		*" $got "*) pass "$set/$file sig $sig: dkim=$got (expected: ${want% })" ;;
-		*) fail "$set/$file sig $sig: dkim=$got, expected one of: ${want% }" ;;
-		esac
-	done <"$tsv"
+# external_send FROM FILE N - from 192.0.2.N (XCLIENT), wait at the sink
+external_send() {
+	SEQ=$((SEQ + 1))
+	send_wait "$1" "$2" "192.0.2.$3"
 }
 
 if [ -z "${TESTDATA:-}" ] || [ ! -d "$TESTDATA" ]; then
 	echo "SKIPPED PART: external verification (TESTDATA '${TESTDATA:-}' not found)"
 else
 	for set in rfc-examples dkimpy opendkim-milter; do
-		verify_set "$set"
+		verify_set "$set" external_send
 	done
 fi
 cp "$W/sign-keys.tsv" "$W/dns.tsv"
