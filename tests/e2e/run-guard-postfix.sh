@@ -102,14 +102,6 @@ grep -q "mismatch" "$W/table.txt" && grep -qF "publish: $KEYNAME. IN TXT (" "$W/
 dg_up
 
 # ---- helpers ------------------------------------------------------------
-SEQ=0
-new_msg() {
-	SEQ=$((SEQ + 1))
-	local f=$W/msgs/m$SEQ.eml
-	printf 'From: Alice <alice@%s>\nTo: bob@sink.test\nSubject: guard %s\nDate: %s\nMessage-ID: <guard-%s-%s@%s>\n\nmessage %s\n' \
-		"$DOMAIN" "$SEQ" "$(date -R)" "$SEQ" "$$" "$DOMAIN" "$SEQ" >"$f"
-	echo "$f"
-}
 sink_count() { pf_sink_files "$W" | wc -l; }
 
 # verify_live FILE - dkimpy against what unbound publishes right now
@@ -151,7 +143,7 @@ check_sink() {
 }
 
 # ---- 1. tempfail while the published key does not match -------------------
-m1=$(new_msg)
+m1=$(dg_new_msg guard)
 reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$m1" 127.0.0.1); rc=$?
 sleep 1
 [ "$rc" = 4 ] && [[ $reply == *"$KEYNAME"* ]] && [ "$(sink_count)" = 0 ] &&
@@ -161,7 +153,7 @@ dg_log | grep -qF "publish: $KEYNAME. IN TXT (" &&
 	pass "the log names the record to publish" ||
 	fail "no 'publish:' line in the dkimguard log"
 
-m2=$(new_msg)
+m2=$(dg_new_msg guard)
 pf_sendmail "$W/pf" "$m2" "alice@$DOMAIN" "viasendmail@sink.test"; smrc=$?
 pf_wait_log "$W/pf" 'milter-reject|milter.*(tempfail|4\.7\.5)|pickup' 20 >/dev/null 2>&1
 sleep 2
@@ -203,7 +195,7 @@ dg_reload || fail "reload with GuardAction hold"
 publish bad
 dg_wait_log 'valid -> mismatch' 1 30 || fail "guard never logged 'valid -> mismatch'"
 n=$(sink_count)
-m3=$(new_msg)
+m3=$(dg_new_msg guard)
 reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$m3" 127.0.0.1); rc=$?
 sleep 3
 held=$(find "$W/pf/queue/hold" -type f | wc -l)
@@ -229,7 +221,7 @@ dns_del "$KEYNAME"
 dns_reload
 dg_wait_log 'valid -> missing' 1 30 || fail "guard never logged 'valid -> missing'"
 n=$(sink_count)
-reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$(new_msg)" 127.0.0.1) &&
+reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$(dg_new_msg guard)" 127.0.0.1) &&
 	pf_wait_sink "$W" $((n + 1)) 30 &&
 	[ "$(verify_live "$(pf_sink_files "$W" | tail -n 1)")" = unsigned ] &&
 	pass "unsigned: record missing, the message arrives without a signature" ||
@@ -244,7 +236,7 @@ dg_log | grep -q 'Guard no: signing without checking that DNS publishes' &&
 	pass "Guard no: the reload logs the warning" ||
 	fail "Guard no: no warning in the dkimguard log"
 n=$(sink_count)
-reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$(new_msg)" 127.0.0.1) &&
+reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$(dg_new_msg guard)" 127.0.0.1) &&
 	pf_wait_sink "$W" $((n + 1)) 30 &&
 	verify_live "$(pf_sink_files "$W" | tail -n 1)" >/dev/null &&
 	dg_wait_log 'sig1_guard=off sig1_result=signed' 1 10 &&

@@ -93,29 +93,6 @@ dg_up
 . tests/e2e/lib/verdicts.sh
 
 SEQ=0
-# new_msg - a fresh internal test message; prints its path
-new_msg() {
-	SEQ=$((SEQ + 1))
-	local f=$W/msgs/m$SEQ.eml
-	cat >"$f" <<MSG
-From: Alice Example <alice@$DOMAIN>
-To: Bob <bob@sink.test>
-Subject: dkimguard e2e message $SEQ
-Date: $(date -R)
-Message-ID: <e2e-$SEQ-$$@$DOMAIN>
-MIME-Version: 1.0
-Content-Type: text/plain; charset=us-ascii
-
-Hello Bob,
-
-this is message $SEQ.   Trailing spaces and	tabs stay.  
-
--- 
-Alice
-MSG
-	echo "$f"
-}
-
 # send_wait FROM FILE CLIENT - send, wait for it at the sink, print path
 send_wait() {
 	pf_send_wait "$W" "$SMTP_PORT" "$1" "rcpt$SEQ@sink.test" "$2" "$3"
@@ -125,7 +102,7 @@ send_wait() {
 for canon in relaxed/relaxed simple/simple; do
 	write_conf "$canon"
 	dg_reload || fail "reload for $canon"
-	f=$(send_wait "alice@$DOMAIN" "$(new_msg)" 127.0.0.1) || {
+	f=$(send_wait "alice@$DOMAIN" "$(dg_new_msg e2e)" 127.0.0.1) || {
 		fail "internal message ($canon) did not arrive"; continue; }
 	nsig=$(grep -c '^DKIM-Signature:' "$f")
 	[ "$(unfold "$f" | grep '^DKIM-Signature:' | tr -d ' \t' | grep -c "c=$canon;")" = 2 ] ||
@@ -155,7 +132,7 @@ dg_reload || fail "reload back to relaxed/relaxed"
 
 # ---- 2. non_smtpd_milters: sendmail submission ----------------------------
 n=$(pf_sink_files "$W" | wc -l)
-m=$(new_msg)
+m=$(dg_new_msg e2e)
 pf_sendmail "$W/pf" "$m" "alice@$DOMAIN" "viasendmail@sink.test" &&
 	pf_wait_sink "$W" $((n + 1)) 60 && f=$(pf_sink_files "$W" | tail -n 1) &&
 	/usr/bin/python3 tests/tools/dkimverify.py --dns "$W/dns.tsv" --all "$f" >/dev/null &&
@@ -164,7 +141,7 @@ pf_sendmail "$W/pf" "$m" "alice@$DOMAIN" "viasendmail@sink.test" &&
 
 # ---- 2b. an authenticated external client ({auth_authen}) is signed -------
 SEQ=$((SEQ + 1))
-m=$(new_msg)
+m=$(dg_new_msg e2e)
 n=$(pf_sink_files "$W" | wc -l)
 reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "auth@sink.test" "$m" 192.0.2.77 alice) &&
 	pf_wait_sink "$W" $((n + 1)) 30 && f=$(pf_sink_files "$W" | tail -n 1) &&
@@ -218,7 +195,7 @@ kill -HUP "$(dg_pid)"
 sleep 1
 grep -q "dkimguard.conf:.*option 'Mode': bad value 'bogus'" "$W/dkimguard.log" &&
 	grep -q 'reload of .* refused' "$W/dkimguard.log" &&
-	f=$(send_wait "alice@$DOMAIN" "$(new_msg)" 127.0.0.1) &&
+	f=$(send_wait "alice@$DOMAIN" "$(dg_new_msg e2e)" 127.0.0.1) &&
 	[ "$(grep -c '^DKIM-Signature:' "$f")" = 2 ] &&
 	pass "broken configuration refused on SIGHUP with FILE:LINE, the old one keeps signing" ||
 	fail "broken configuration on SIGHUP"
@@ -226,7 +203,7 @@ write_conf relaxed/relaxed
 printf 'DryRun yes\nOnBadSignature reject\n' >>"$W/dkimguard.conf"
 { cat "$W/sign-keys.tsv"; grep -hv '^#' "$TESTDATA/opendkim-milter/dns.tsv" 2>/dev/null; } >"$W/dns.tsv"
 dg_reload || fail "reload with DryRun"
-f=$(send_wait "alice@$DOMAIN" "$(new_msg)" 127.0.0.1) &&
+f=$(send_wait "alice@$DOMAIN" "$(dg_new_msg e2e)" 127.0.0.1) &&
 	! grep -q '^DKIM-Signature:' "$f" &&
 	grep -q 'dry run: would have signed' "$W/dkimguard.log" &&
 	pass "DryRun: internal message arrives unchanged, log says 'would have signed'" ||
@@ -249,7 +226,7 @@ dg_reload || fail "reload after DryRun"
 # ---- 4. dkimguard stopped: 4xx, nothing unsigned leaves; restart ------------
 dg_stop
 n=$(pf_sink_files "$W" | wc -l)
-m=$(new_msg)
+m=$(dg_new_msg e2e)
 reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "down@sink.test" "$m" 127.0.0.1); rc=$?
 sleep 2
 n2=$(pf_sink_files "$W" | wc -l)
@@ -265,6 +242,7 @@ f=$(send_wait "alice@$DOMAIN" "$m" 127.0.0.1) &&
 
 # ---- 5. SIGHUP every 0.2 s under a stream of 200 messages -------------------
 n=$(pf_sink_files "$W" | wc -l)
+stream_template=$(dg_new_msg stream)
 (while :; do kill -HUP "$(dg_pid)" 2>/dev/null; sleep 0.2; done) &
 hup=$!
 pf_on_exit kill "$hup"
@@ -272,7 +250,7 @@ sender() {
 	local i m bad=0
 	for ((i = $1; i < 200; i += 4)); do
 		m=$W/msgs/stream-$i.eml
-		sed "s/^Subject: .*/Subject: stream $i/" "$W/msgs/m1.eml" >"$m"
+		sed "s/^Subject: .*/Subject: stream $i/" "$stream_template" >"$m"
 		pf_send "$SMTP_PORT" "alice@$DOMAIN" "s$i@sink.test" "$m" 127.0.0.1 >/dev/null || bad=$((bad + 1))
 	done
 	echo "$bad" >"$W/sender-$1.bad"

@@ -93,29 +93,6 @@ pass "Sendmail $("$SM_BIN" -d0.1 -bt </dev/null 2>/dev/null | awk '/^Version/ {p
 
 # ---- helpers -----------------------------------------------------------
 SEQ=0
-# new_msg - a fresh test message from $DOMAIN; prints its path
-new_msg() {
-	SEQ=$((SEQ + 1))
-	local f=$W/msgs/m$SEQ.eml
-	cat >"$f" <<MSG
-From: Alice Example <alice@$DOMAIN>
-To: Bob <bob@sink.test>
-Subject: dkimguard through Sendmail, message $SEQ
-Date: $(date -R)
-Message-ID: <sm-$SEQ-$$@$DOMAIN>
-MIME-Version: 1.0
-Content-Type: text/plain; charset=us-ascii
-
-Hello Bob,
-
-this is message $SEQ.   Trailing spaces and	tabs stay.  
-
--- 
-Alice
-MSG
-	echo "$f"
-}
-
 # send_wait PORT FROM FILE CLIENT_IP - send, wait at the sink, print path
 send_wait() {
 	SEQ=$((SEQ + 1))
@@ -134,7 +111,7 @@ dkimpy_passes() {
 for canon in relaxed/relaxed simple/simple; do
 	write_conf "$canon"
 	dg_reload || fail "reload for $canon"
-	f=$(send_wait "$MTA_PORT" "alice@$DOMAIN" "$(new_msg)" 127.0.0.1) || {
+	f=$(send_wait "$MTA_PORT" "alice@$DOMAIN" "$(dg_new_msg sendmail)" 127.0.0.1) || {
 		fail "internal message ($canon) did not arrive"; continue; }
 	[ "$(signatures "$f")" = 2 ] && [ "$(unfold "$f" | grep '^DKIM-Signature:' | tr -d ' \t' | grep -c "c=$canon;")" = 2 ] &&
 		pass "internal message ($canon) arrived with 2 signatures saying c=$canon" ||
@@ -158,7 +135,7 @@ grep -q "sign from 127.0.0.1: client in InternalHosts" "$W/dkimguard.log" &&
 
 # ---- 2. sendmail(1) on the command line, through the MSP -----------------
 n=$(pf_sink_files "$W" | wc -l)
-m=$(new_msg)
+m=$(dg_new_msg sendmail)
 out=$(sm_submit "$SMDIR" "$m" "alice@$DOMAIN" "cmdline@sink.test" 2>&1); rc=$?
 if [ "$rc" = 0 ] && pf_wait_sink "$W" $((n + 1)) 60; then
 	f=$(pf_sink_files "$W" | tail -n 1)
@@ -170,12 +147,12 @@ else
 fi
 
 # ---- 3. the MSA daemon: {daemon_name} = MSA is a submission service --------
-f=$(send_wait "$MSA_PORT" "alice@$DOMAIN" "$(new_msg)" 127.0.0.2) &&
+f=$(send_wait "$MSA_PORT" "alice@$DOMAIN" "$(dg_new_msg sendmail)" 127.0.0.2) &&
 	[ "$(dkimpy_passes "$f")" = 2 ] &&
 	grep -q "sign from 127.0.0.2: submission service" "$W/dkimguard.log" &&
 	pass "127.0.0.2 (outside InternalHosts) on the MSA daemon: signed, log names 'submission service MSA'" ||
 	fail "MSA submission from 127.0.0.2 not signed: $(grep '127.0.0.2' "$W/dkimguard.log" | tail -n 2)"
-f=$(send_wait "$MTA_PORT" "alice@$DOMAIN" "$(new_msg)" 127.0.0.2) &&
+f=$(send_wait "$MTA_PORT" "alice@$DOMAIN" "$(dg_new_msg sendmail)" 127.0.0.2) &&
 	[ "$(signatures "$f")" = 0 ] && [ -n "$(ar_verdicts "$f")" ] &&
 	pass "127.0.0.2 on the MTA daemon: verified (A-R dkim=$(ar_verdicts "$f" | head -n 1)), not signed" ||
 	fail "127.0.0.2 on the MTA daemon was not treated as external"
@@ -237,7 +214,7 @@ fi
 # ---- 6. dkimguard stopped: 4xx, nothing unsigned leaves; restart ------------
 dg_stop
 n=$(pf_sink_files "$W" | wc -l)
-m=$(new_msg)
+m=$(dg_new_msg sendmail)
 reply=$(pf_send "$MTA_PORT" "alice@$DOMAIN" "down@sink.test" "$m" 127.0.0.1); rc=$?
 sleep 2
 n2=$(pf_sink_files "$W" | wc -l)

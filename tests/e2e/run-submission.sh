@@ -77,20 +77,11 @@ timeout 60 postfix -c "$(pf_conf "$W/pf")" reload >/dev/null 2>&1 &&
 
 # ---- helpers -----------------------------------------------------------
 SEQ=0
-# new_msg - a fresh message from alice@DOMAIN; prints its path
-new_msg() {
-	SEQ=$((SEQ + 1))
-	local f=$W/msgs/m$SEQ.eml
-	printf 'From: Alice <alice@%s>\nTo: Bob <bob@sink.test>\nSubject: submission %s\nDate: %s\nMessage-ID: <sub-%s-%s@%s>\n\nHello from message %s.\n' \
-		"$DOMAIN" "$SEQ" "$(date -R)" "$SEQ" "$$" "$DOMAIN" "$SEQ" >"$f"
-	echo "$f"
-}
-
 # send_wait PORT CLIENT - a new message through PORT from CLIENT; prints
 # the path of what reached the sink
 send_wait() {
 	local f
-	f=$(new_msg)
+	f=$(dg_new_msg submission)
 	pf_send_wait "$W" "$1" "alice@$DOMAIN" "bob$SEQ@sink.test" "$f" "$2"
 }
 

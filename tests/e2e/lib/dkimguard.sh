@@ -23,6 +23,9 @@
 #                        wait until REGEX matched COUNT log lines; 1 on
 #                        timeout
 # dg_reload              SIGHUP, wait for the next "reloaded" line (20 s)
+# dg_new_msg TAG         a fresh message from alice@$DOMAIN to bob@sink.test
+#                        in a new file $W/msgs/TAG-XXXXXX.eml (unique also
+#                        when called in $(...)); prints the path
 # dg_up                  dg_start, the SMTP sink on $SINK_PORT and Postfix
 #                        ($W/pf) on $SMTP_PORT using the milter; exit 1
 #                        when one of them does not start
@@ -85,6 +88,32 @@ dg_start() {
 
 # dg_stop - stop dkimguard (TERM, then KILL after 10 s)
 dg_stop() { pf_daemon_stop "$W" dkimguard; }
+
+# dg_new_msg - a test message whose body keeps trailing spaces and tabs
+# (what c=simple and c=relaxed treat differently)
+dg_new_msg() {
+	local f n
+	f=$(mktemp "$W/msgs/$1-XXXXXX.eml") || return 1
+	n=${f##*-}
+	n=${n%.eml}
+	cat >"$f" <<MSG
+From: Alice Example <alice@$DOMAIN>
+To: Bob <bob@sink.test>
+Subject: dkimguard $1 message $n
+Date: $(date -R)
+Message-ID: <$1-$n-$$@$DOMAIN>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=us-ascii
+
+Hello Bob,
+
+this is message $n.   Trailing spaces and	tabs stay.  
+
+-- 
+Alice
+MSG
+	echo "$f"
+}
 
 # dg_up - dkimguard, the sink and Postfix, or exit 1
 dg_up() {
