@@ -31,7 +31,19 @@ struct lg_run {
 	atomic_ulong ins, add, chg;
 	char first_error[512];
 	pthread_mutex_t lock;
+	atomic_int gone;		/* --stop-on-error: the filter went away */
 };
+
+/* done - messages that got an outcome (all of them unless stopped) */
+static long done(struct lg_run *run)
+{
+	long n = 0;
+	int i;
+
+	for (i = 0; i < MTA_NACTIONS; i++)
+		n += (long)atomic_load(&run->count[i]);
+	return n;
+}
 
 /* now_ms - monotonic clock in milliseconds */
 static double now_ms(void)
@@ -74,11 +86,16 @@ static void *worker(void *arg)
 		abort();
 	s->spec = o->spec, s->timeout = o->timeout;
 	s->env = &o->env, s->verbose = o->verbose;
-	while ((i = atomic_fetch_add(&run->next, 1)) < o->messages) {
+	while (!atomic_load(&run->gone) &&
+	    (i = atomic_fetch_add(&run->next, 1)) < o->messages) {
 		snprintf(qid, sizeof(qid), "4%011lX", (unsigned long)i);
 		t0 = now_ms();
-		if (mta_message(s, &o->msgs[i % o->nmsgs], qid, NULL, &r) < 0)
-			nanosleep(&pause, NULL);	/* filter down: no spin */
+		if (mta_message(s, &o->msgs[i % o->nmsgs], qid, NULL, &r) < 0) {
+			if (o->stop_on_error)
+				atomic_store(&run->gone, 1);
+			else
+				nanosleep(&pause, NULL); /* filter down: no spin */
+		}
 		run->lat_ms[i] = now_ms() - t0;
 		tally(run, &r);
 		if (o->per_conn && ++on_conn >= o->per_conn) {
@@ -108,10 +125,11 @@ static void print_result(struct lg_run *run, double secs,
     const struct st_rss *rss)
 {
 	const struct lg_opts *o = run->o;
-	double p50 = st_percentile(run->lat_ms, o->messages, 50);
-	double p99 = st_percentile(run->lat_ms, o->messages, 99);
-	double max = st_percentile(run->lat_ms, o->messages, 100);
-	double rate = secs > 0 ? o->messages / secs : 0;
+	long n = done(run);	/* indices 0..n-1: see worker */
+	double p50 = st_percentile(run->lat_ms, (size_t)n, 50);
+	double p99 = st_percentile(run->lat_ms, (size_t)n, 99);
+	double max = st_percentile(run->lat_ms, (size_t)n, 100);
+	double rate = secs > 0 ? n / secs : 0;
 	unsigned long c[MTA_NACTIONS];
 	int i;
 
@@ -119,7 +137,7 @@ static void print_result(struct lg_run *run, double secs,
 		c[i] = atomic_load(&run->count[i]);
 
 	printf("loadgen: %ld messages, concurrency %d, %.3f s, %.1f msg/s\n",
-	    o->messages, o->concurrency, secs, rate);
+	    n, o->concurrency, secs, rate);
 	printf("  latency  p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", p50, p99,
 	    max);
 	printf("  replies  accept %lu  tempfail %lu  reject %lu  quarantine %lu"
@@ -130,7 +148,7 @@ static void print_result(struct lg_run *run, double secs,
 	if (o->pid)
 		printf("  filter   rss start %ld kB  end %ld kB  max %ld kB  "
 		    "cpu %.1f us/msg\n", rss->start_kb, rss->end_kb,
-		    rss->max_kb, cpu_us_per_msg(rss, o->messages));
+		    rss->max_kb, cpu_us_per_msg(rss, n));
 	if (run->first_error[0])
 		printf("  first error: %s\n", run->first_error);
 	printf("RESULT msgs=%ld conc=%d secs=%.3f rate=%.1f p50_ms=%.3f "
@@ -138,11 +156,11 @@ static void print_result(struct lg_run *run, double secs,
 	    "discard=%lu error=%lu ins_hdrs=%lu add_hdrs=%lu chg_hdrs=%lu "
 	    "rss_start_kb=%ld rss_end_kb=%ld rss_max_kb=%ld max_ms=%.3f "
 	    "cpu_us_msg=%.1f\n",
-	    o->messages, o->concurrency, secs, rate, p50, p99, c[0], c[1],
+	    n, o->concurrency, secs, rate, p50, p99, c[0], c[1],
 	    c[2], c[3], c[4], c[5], (unsigned long)run->ins,
 	    (unsigned long)run->add, (unsigned long)run->chg,
 	    o->pid ? rss->start_kb : -1, o->pid ? rss->end_kb : -1,
-	    o->pid ? rss->max_kb : -1, max, cpu_us_per_msg(rss, o->messages));
+	    o->pid ? rss->max_kb : -1, max, cpu_us_per_msg(rss, n));
 	fflush(stdout);
 }
 

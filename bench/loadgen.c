@@ -3,16 +3,20 @@
  *
  * SYNOPSIS
  *   loadgen -S SOCKET -m FILE [-m FILE ...] [-c CONC] [-n COUNT] [-r N]
- *           [-t SECS] [--pid PID] [envelope options]
- *   loadgen --one -S SOCKET -m FILE [envelope options]
+ *           [-t SECS] [--pid PID] [--stop-on-error] [envelope options]
+ *   loadgen --one -S SOCKET -m FILE [--hold MS] [envelope options]
  *
  * DESCRIPTION
  *   Talks to a milter as Postfix 3.7 does (mta.h) without an MTA.  Load
  *   mode prints msg/s, p50/p99 latency, the count of each verdict, the
  *   headers the filter inserted and, with --pid, the filter's VmRSS at
  *   start, end and the maximum seen; plus one machine-readable line
- *   "RESULT key=value ...".  --one prints the delivered message on stdout
- *   and "ACTION=... REPLY=..." on stderr.
+ *   "RESULT key=value ...".  --stop-on-error ends the run at the first
+ *   socket or protocol error (the filter went away) instead of retrying
+ *   every remaining message; the figures then cover the messages sent.  --one prints the delivered message on stdout
+ *   and "ACTION=... REPLY=..." on stderr; --hold MS waits MS
+ *   milliseconds between the headers and the body, keeping the message
+ *   in flight (tests of a stop that lets such messages finish).
  *
  *   SOCKET: unix:/path | inet:PORT@HOST | inet:HOST:PORT
  *   envelope options: --client-addr A --client-name N --helo H
@@ -27,7 +31,7 @@
 #include "loadgen.h"
 
 enum { O_ONE = 256, O_CADDR, O_CNAME, O_HELO, O_FROM, O_RCPT, O_AUTH,
-	O_DAEMON, O_HOST, O_PID, O_QID };
+	O_DAEMON, O_HOST, O_PID, O_QID, O_HOLD, O_STOP };
 
 static const struct option longopts[] = {
 	{ "one", no_argument, NULL, O_ONE },
@@ -41,6 +45,8 @@ static const struct option longopts[] = {
 	{ "hostname", required_argument, NULL, O_HOST },
 	{ "pid", required_argument, NULL, O_PID },
 	{ "queue-id", required_argument, NULL, O_QID },
+	{ "hold", required_argument, NULL, O_HOLD },
+	{ "stop-on-error", no_argument, NULL, O_STOP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -51,8 +57,10 @@ static void usage(int status)
 	fprintf(status ? stderr : stdout,
 	    "usage: loadgen -S SOCKET -m FILE [-m FILE...] [-c CONC] [-n COUNT]"
 	    " [-r PER_CONN]\n"
-	    "               [-t SECS] [-v] [--pid PID] [envelope options]\n"
-	    "       loadgen --one -S SOCKET -m FILE [envelope options]\n"
+	    "               [-t SECS] [-v] [--pid PID] [--stop-on-error]"
+	    " [envelope options]\n"
+	    "       loadgen --one -S SOCKET -m FILE [--hold MS]"
+	    " [envelope options]\n"
 	    "SOCKET: unix:/path | inet:PORT@HOST | inet:HOST:PORT\n"
 	    "envelope: --client-addr A --client-name N --helo H --from ADDR\n"
 	    "          --rcpt ADDR --auth USER --daemon-name N --hostname H"
@@ -131,6 +139,8 @@ static int parse_args(struct lg_opts *o, int argc, char **argv)
 		case 'v': o->verbose = 1; break;
 		case O_ONE: one = 1; break;
 		case O_PID: o->pid = (pid_t)atol(optarg); break;
+		case O_HOLD: o->hold_ms = atoi(optarg); break;
+		case O_STOP: o->stop_on_error = 1; break;
 		case 'h': usage(0); break;
 		default: usage(1);
 		}

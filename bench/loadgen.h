@@ -24,6 +24,8 @@ struct lg_opts {
 	int verbose;			/* -v */
 	pid_t pid;			/* --pid: sample this process's RSS */
 	const char *queue_id;		/* --queue-id (--one) */
+	int stop_on_error;		/* --stop-on-error: end at the first error */
+	int hold_ms;			/* --hold: pause before the body (--one) */
 	struct mf_message *msgs;	/* -m files, in turn */
 	size_t nmsgs;
 	struct mta_env env;

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <libmilter/mfdef.h>
 
@@ -165,6 +166,18 @@ static int send_body(struct mta_session *s, const struct mf_message *m,
 	return RP_CONTINUE;
 }
 
+/* hold - what is buffered goes out, then a pause: the message stays in
+ * flight at the filter (a slow client) */
+static int hold(struct mta_session *s)
+{
+	struct timespec ts = { s->hold_ms / 1000, (s->hold_ms % 1000) * 1000000L };
+
+	if (mp_flush(&s->conn) < 0)
+		return RP_ERROR;
+	nanosleep(&ts, NULL);
+	return RP_CONTINUE;
+}
+
 /* send_message - the transaction up to the final verdict */
 static int send_message(struct mta_session *s, const struct mf_message *m,
     const char *qid, const struct mta_edits *ed, struct mta_result *r)
@@ -173,6 +186,8 @@ static int send_message(struct mta_session *s, const struct mf_message *m,
 
 	if (rc == RP_CONTINUE)
 		rc = send_headers(s, m, qid, r);
+	if (rc == RP_CONTINUE && s->hold_ms > 0)
+		rc = hold(s);
 	if (rc == RP_CONTINUE)
 		rc = send_body(s, m, qid, r);
 	if (rc == RP_CONTINUE && ev_begin(s, MAC_EOM, SMFIC_BODYEOB, 0, qid))

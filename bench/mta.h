@@ -60,6 +60,7 @@ struct mta_session {
 	int timeout;		/* seconds per read or write */
 	const struct mta_env *env;
 	int verbose;		/* trace events to stderr */
+	int hold_ms;		/* pause between headers and body */
 	int open;		/* connection up, CONNECT/HELO done */
 	struct mp_conn conn;
 	char chunk[65535];	/* MILTER_CHUNK_SIZE */

@@ -37,6 +37,7 @@ int lg_one(const struct lg_opts *o)
 	s.timeout = o->timeout;
 	s.env = &o->env;
 	s.verbose = o->verbose;
+	s.hold_ms = o->hold_ms;
 	ed_init(&e, &o->msgs[0], &s.conn.pflags);
 	ed_hooks(&e, &hooks);
 	if (mta_message(&s, &o->msgs[0], o->queue_id, &hooks, &r) < 0)

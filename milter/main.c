@@ -22,8 +22,9 @@
  *	signal makes the kernel re-target pending signals to any willing
  *	thread, libmilter's included).  Checked with SIGHUP every 10 ms
  *	under load.  The reload thread builds the new snapshot off the
- *	milter threads and swaps it in; SIGTERM/SIGINT stop libmilter and
- *	wait for it.  If libmilter stops on its own, dkimguard exits 1.
+ *	milter threads and swaps it in; SIGTERM/SIGINT stop libmilter, wake
+ *	its listener and let messages already begun finish (stop.h).  If
+ *	libmilter stops on its own, dkimguard exits 1.
  *
  *	Reload report: once at start-up and after every reload attempt,
  *	PIDFILE.reloaded is replaced (temp file + rename) with one line
@@ -59,9 +60,11 @@
 #include "observe.h"
 #include "session.h"
 #include "snapshot.h"
+#include "stop.h"
 
 #define DKIMGUARD_VERSION "0.1.0"
 #define DEFAULT_CONFIG "/etc/dkimguard/dkimguard.conf"
+#define DRAIN_SECONDS 10	/* messages in flight at a stop: see stop.h */
 
 static int sig_pipe[2] = { -1, -1 };
 static int reload_pipe[2] = { -1, -1 };
@@ -109,7 +112,7 @@ signals_install(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	return 0;
+	return stop_wake_install();
 }
 
 /* print_errors - every collected problem, then a summary */
@@ -392,13 +395,12 @@ main_loop(void)
 			(void)!write(reload_pipe[1], "r", 1);
 			continue;
 		}
+		session_stop_accepting();
 		if (b == SIGTERM || b == SIGINT) {
 			log_notice("signal %d: stopping", b);
-			smfi_stop();
 			return 0;
 		}
 		log_errx("libmilter stopped unexpectedly");
-		smfi_stop();
 		return -1;
 	}
 }
@@ -510,7 +512,9 @@ main(int argc, char **argv)
 	ready(ready_fd);
 	if (main_loop() < 0)
 		mrc = MI_FAILURE;
-	pthread_join(tid, NULL);
+	else		/* before smfi_stop(): libmilter then serves no session */
+		stop_drain(DRAIN_SECONDS);
+	stop_milter(tid);		/* smfi_stop(), promptly */
 	(void)!write(reload_pipe[1], "q", 1);
 	pthread_join(rtid, NULL);
 	observe_stop();

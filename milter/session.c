@@ -8,6 +8,7 @@
 #define _GNU_SOURCE		/* asprintf */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,26 @@
 #include "session.h"
 #include "signing.h"
 #include "verifying.h"
+
+/* Stopping (session_stop_accepting): a message that began before the
+ * stop finishes, a new one is tempfailed so its MTA keeps it; main.c
+ * waits for in_flight to reach 0. */
+static atomic_int in_flight;
+static atomic_int stopping;
+
+/* session_stop_accepting - tempfail every message that begins from now */
+void
+session_stop_accepting(void)
+{
+	atomic_store(&stopping, 1);
+}
+
+/* session_in_flight - messages between MAIL FROM and their end */
+int
+session_in_flight(void)
+{
+	return atomic_load(&in_flight);
+}
 
 /* conn_get - the connection state, created on first use */
 static struct conn *
@@ -48,6 +69,7 @@ msg_end(struct conn *c)
 	free(m->from);
 	free(m);
 	c->msg = NULL;
+	atomic_fetch_sub(&in_flight, 1);
 }
 
 /* msg_abort - the message ends without end of message */
@@ -146,6 +168,7 @@ msg_start(SMFICTX *ctx, struct conn *c, const char *sender)
 	msglog_decision(&m->log, decision_str(m->decision), m->why,
 	    c->addr_str, m->envfrom);
 	c->msg = m;
+	atomic_fetch_add(&in_flight, 1);
 	return m;
 }
 
@@ -161,6 +184,11 @@ s_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
 	msg_abort(c);			/* a message the MTA never ended */
+	if (atomic_load(&stopping)) {
+		smfi_setreply(ctx, "451", "4.3.2",
+		    "dkimguard is stopping, try again later");
+		return SMFIS_TEMPFAIL;
+	}
 	snprintf(sender, sizeof sender, "%s", argv[0] ? argv[0] : "");
 	if (sender[0] == '<')
 		memmove(sender, sender + 1, strlen(sender));
