@@ -160,15 +160,7 @@ f=$(send_wait "$MTA_PORT" "alice@$DOMAIN" "$(dg_new_msg sendmail)" 127.0.0.2) &&
 # ---- 4. external mail: verdicts of the shared test data --------------------
 # external_send FROM FILE N - from 127.0.0.2 to the MTA daemon
 external_send() { send_wait "$MTA_PORT" "$1" "$2" 127.0.0.2; }
-if [ -z "${TESTDATA:-}" ] || [ ! -d "$TESTDATA" ]; then
-	echo "SKIPPED PART: external verification (TESTDATA '${TESTDATA:-}' not found)"
-else
-	for set in rfc-examples dkimpy opendkim-milter; do
-		verify_set "$set" external_send
-	done
-fi
-cp "$W/sign-keys.tsv" "$W/dns.tsv"
-dg_reload || fail "reload back to the signing keys"
+verify_shared_data external_send
 
 f=$W/msgs/forged.eml
 cat >"$f" <<MSG

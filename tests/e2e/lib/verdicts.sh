@@ -13,6 +13,9 @@
 #                        switched to the set's dns.tsv (SIGHUP), the message
 #                        sent with "SEND FROM FILE N" (N counts up; SEND
 #                        prints the delivered file), its A-R verdict checked
+# verify_shared_data SEND  verify_set for every set of the shared test data
+#                        (a note when $TESTDATA is missing), then TestKeys
+#                        back to the signing keys
 
 AUTHSERV=${AUTHSERV:-e2e.dkimguard.test}
 
@@ -88,4 +91,18 @@ verify_set() {
 		*) fail "$set/$file sig $sig: dkim=$got, expected one of: ${want% }" ;;
 		esac
 	done <"$tsv"
+}
+
+# verify_shared_data SEND - the shared sets, then the signing keys again
+verify_shared_data() {
+	local set
+	if [ -z "${TESTDATA:-}" ] || [ ! -d "$TESTDATA" ]; then
+		echo "SKIPPED PART: external verification (TESTDATA '${TESTDATA:-}' not found)"
+	else
+		for set in rfc-examples dkimpy opendkim-milter; do
+			verify_set "$set" "$1"
+		done
+	fi
+	cp "$W/sign-keys.tsv" "$W/dns.tsv"
+	dg_reload || fail "reload back to the signing keys"
 }
