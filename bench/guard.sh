@@ -121,6 +121,8 @@ section_guard() {
 		target 5 "guard on (cached) within 5% of guard off" \
 			"$(ab_median guard guard-on rate) vs $(ab_median guard guard-off rate) msg/s ('$off'): ratio $r (rounds $(ab_range guard guard-on guard-off))" \
 			"$(verdict "$r" ge 0.95)"
+		target 5 "guard on vs off in filter CPU time per message (no target)" \
+			"$(ab_cpu_text guard guard-on guard-off)" INFO
 	else
 		target 5 "guard on (cached) within 5% of guard off" \
 			"guard on $(ab_median guard guard-on rate) msg/s; NOT MEASURABLE: '$off' did not start or sign (see above; BENCH_GUARD_OFF='Name value' sets another line)" \

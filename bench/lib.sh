@@ -39,6 +39,8 @@
 #	ab_median TAG NAME KEY      median of KEY over the rounds of NAME
 #	ab_ratio TAG NAME BASE      median over rounds of rate(NAME)/rate(BASE)
 #	ab_range TAG NAME BASE      lowest-highest of those per-round ratios
+#	ab_cpu_text TAG NAME BASE   the same comparison in the filter's CPU
+#	                            time per message (loadgen --pid), as text
 #	ab_bad TAG NAME             runs of NAME that did not sign every message
 #	ab_print TAG NAME...        the per-round rates, one line per round
 #
@@ -290,14 +292,27 @@ ab_median() {
 	ab_values "$1" "$2" "$3" | median
 }
 
-# ab_ratios - rate(NAME) / rate(BASE) of every round, one per line
+# ab_ratios - rate(NAME) / rate(BASE) of every round, one per line; with
+# KEY cpu_us_msg: cpu(BASE) / cpu(NAME), which reads the same way (above
+# 1: NAME is the cheaper)
 ab_ratios() {
-	awk -F'\t' -v n="$2" -v b="$3" "$AB_KV"'
+	awk -F'\t' -v n="$2" -v b="$3" -v k="${4:-rate}" "$AB_KV"'
 		$3 == "" { next }
-		$2 == n { a[$1] = kv($3, "rate") }
-		$2 == b { z[$1] = kv($3, "rate") }
-		END { for (r in a) if ((r in z) && z[r] > 0) printf "%.4f\n", a[r] / z[r] }
+		$2 == n { a[$1] = kv($3, k) }
+		$2 == b { z[$1] = kv($3, k) }
+		END { for (r in a) if ((r in z) && a[r] > 0 && z[r] > 0)
+			printf "%.4f\n", k == "rate" ? a[r] / z[r] : z[r] / a[r] }
 	' "$T/ab-$1.tsv"
+}
+
+# ab_cpu_text TAG NAME BASE - "CPU per message: N vs M us, ratio R
+# (rounds LO-HI)" for a summary line
+ab_cpu_text() {
+	printf 'filter CPU per message: %s vs %s us: %s / %s = %s (rounds %s)' \
+		"$(ab_median "$1" "$2" cpu_us_msg)" "$(ab_median "$1" "$3" cpu_us_msg)" \
+		"$3" "$2" "$(ab_ratios "$1" "$2" "$3" cpu_us_msg | median)" \
+		"$(ab_ratios "$1" "$2" "$3" cpu_us_msg | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 }
+			END { if (NR) printf "%.2f-%.2f", lo, hi; else print "-" }')"
 }
 
 # ab_ratio - median over rounds of rate(NAME) / rate(BASE), same round

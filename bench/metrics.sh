@@ -101,4 +101,6 @@ section_metrics() {
 	target 7 "metrics on within 3% of metrics off" \
 		"$(ab_median metrics metrics-on rate) vs $(ab_median metrics metrics-off rate) msg/s: ratio $r (rounds $(ab_range metrics metrics-on metrics-off))" \
 		"$(verdict "$r" ge 0.97)"
+	target 7 "metrics on vs off in filter CPU time per message (no target)" \
+		"$(ab_cpu_text metrics metrics-on metrics-off)" INFO
 }

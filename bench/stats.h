@@ -10,8 +10,8 @@
  *                from /proc/PID/stat, in clock ticks; -1 if gone
  *
  * st_rss_start and st_rss_stop also read st_cpu_ticks, so a run knows
- * how much CPU the filter spent: a figure that, unlike msg/s, does not
- * depend on what else the machine is doing.
+ * how much CPU the filter spent per message: a second view of its cost
+ * beside msg/s.
  */
 #ifndef STATS_H
 #define STATS_H

@@ -203,7 +203,7 @@ table_target() {
 }
 
 # table_cpu_info - the same comparison in filter CPU time per message:
-# opendkim's / dkimguard's, which the machine's other load does not move
+# opendkim's / dkimguard's (a second view of the cost, see README)
 table_cpu_info() {
 	local cell text=""
 	for cell in small/1 small/8 100k/1 100k/8; do
