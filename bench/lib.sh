@@ -172,7 +172,7 @@ Syslog no
 EOF
 }
 
-# dkg_conf - a dkimguard.conf (option names from milter/options.def)
+# dkg_conf - a dkimguard.conf (option names from common/config/options.def)
 dkg_conf() {
 	local mode=$1 alg=$2 sock=$3 name=$4
 	shift 4

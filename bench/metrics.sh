@@ -9,7 +9,7 @@
 # DESCRIPTION
 #	Two dkimguard instances with keys from TestKeys: metrics-off (no
 #	metrics option) and metrics-on (MetricsListen on 127.0.0.1, a port
-#	in 25000-25999, and MetricsFile, whichever milter/options.def has;
+#	in 25000-25999, and MetricsFile, whichever common/config/options.def has;
 #	intervals at their defaults).  /metrics is scraped once after every
 #	metrics-on run, as Prometheus would during a longer run.  After a
 #	warm-up, BENCH_AB_ROUNDS (5) interleaved rounds of BENCH_N_AB (8000)
@@ -23,7 +23,7 @@ fi
 
 # metrics_has - options.def has a row for option NAME
 metrics_has() {
-	grep -q "^OPT($1," "$ROOT/milter/options.def"
+	grep -q "^OPT($1," "$ROOT/common/config/options.def"
 }
 
 # ab_hook - after each metrics-on run: one scrape
@@ -57,10 +57,10 @@ section_metrics() {
 	METRICS_PORT=
 	say "== Issue 7: signing with metrics on vs off (RSA-2048, small, c=8)"
 	if ! metrics_has MetricsListen && ! metrics_has MetricsFile; then
-		say "  milter/options.def has no MetricsListen or MetricsFile row yet (the metrics"
-		say "  code in milter/metrics.c and observe.c cannot be configured): section skipped"
+		say "  common/config/options.def has no MetricsListen or MetricsFile row yet (the metrics"
+		say "  code in milter/observe/metrics.c and observe.c cannot be configured): section skipped"
 		target 7 "metrics on within 3% of metrics off" \
-			"not measured: no MetricsListen/MetricsFile option in milter/options.def" SKIP
+			"not measured: no MetricsListen/MetricsFile option in common/config/options.def" SKIP
 		return
 	fi
 	if [ ! -x "$DKG" ] || ! want dkimguard; then

@@ -3,22 +3,15 @@
  *
  * DESCRIPTION
  *	Either a dns.tsv table (--dns, lib/lookup_file.c) or live DNS through
- *	the milter's resolver (milter/resolver.h): the servers named by
- *	--nameserver, or those of /etc/resolv.conf.  Both end up as one
- *	dkim_lookup for dkim_msg_verify.
- *
- *	The resolver lives in the daemon's objects, which the cli/ link line
- *	gets only when the build defines DKIMGUARD_CLI_RESOLVER (and links
- *	libdaemon.a and the resolver's libraries); otherwise --nameserver
- *	says it is not available.
+ *	the resolver the daemon and the keytool use (common/dns/resolver.h):
+ *	the servers named by --nameserver, or those of /etc/resolv.conf.
+ *	Both end up as one dkim_lookup for dkim_msg_verify.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-#ifdef DKIMGUARD_CLI_RESOLVER
-#include "../milter/resolver.h"
-#endif
+#include "common/dns/resolver.h"
 
 /*
  * open_nameserver - a resolver asking the given server(s), or (spec NULL)
@@ -27,7 +20,6 @@
 static int
 open_nameserver(struct keysource *ks, const char *spec)
 {
-#ifdef DKIMGUARD_CLI_RESOLVER
 	struct resolver_conf rc;
 	char err[256];
 
@@ -42,15 +34,6 @@ open_nameserver(struct keysource *ks, const char *spec)
 	}
 	ks->lookup = resolver_iface(ks->res);
 	return 0;
-#else
-	if (spec == NULL)
-		cli_warnx("no key source: use --dns FILE "
-		    "(DNS lookups arrive with the resolver)");
-	else
-		cli_warnx("--nameserver %s: this build has no DNS resolver "
-		    "yet; use --dns FILE", spec);
-	return -1;
-#endif
 }
 
 /* keysource_open - see cli.h */
@@ -83,8 +66,6 @@ void
 keysource_close(struct keysource *ks)
 {
 	dkim_lookup_file_free(ks->lf);
-#ifdef DKIMGUARD_CLI_RESOLVER
 	resolver_free(ks->res);
-#endif
 	memset(ks, 0, sizeof(*ks));
 }

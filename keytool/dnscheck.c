@@ -14,9 +14,9 @@
 #include <strings.h>
 
 #include "keytool.h"
-#include "../milter/dnscache.h"
-#include "../milter/guard.h"
-#include "../milter/resolver.h"
+#include "common/dns/dnscache.h"
+#include "common/guard/guard.h"
+#include "common/dns/resolver.h"
 
 /* open_backend - TestKeys file, or the resolver */
 static int open_backend(const struct kt_conf *c, struct kt_dns *d)

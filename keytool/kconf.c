@@ -3,7 +3,7 @@
  *
  * DESCRIPTION
  *	Reads the milter's configuration file with the milter's own parser
- *	(milter/config.h), so the keytool edits the very tables, asks the
+ *	(common/config/config.h), so the keytool edits the very tables, asks the
  *	very nameservers (or TestKeys file) and signals the very process the
  *	milter uses.  A configuration the milter would refuse is refused here
  *	too, with the same messages.  Values given on the command line
@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "keytool.h"
-#include "../milter/config.h"
-#include "../milter/errlist.h"
-#include "../milter/tables.h"
+#include "common/config/config.h"
+#include "util/errlist.h"
+#include "util/tables.h"
 
 /* set_once - store a copy of v unless the command line set it */
 static int set_once(char **dst, const char *v)

@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "keyset.h"
-#include "../milter/errlist.h"
-#include "../milter/keytable.h"
-#include "../milter/signtable.h"
+#include "util/errlist.h"
+#include "common/config/keytable.h"
+#include "common/config/signtable.h"
 
 /* milter_parse - the milter's verdict on a key table + signing table */
 static int milter_parse(const char *kpath, const char *spath, int refile)

@@ -2,10 +2,10 @@
  * keyset.h - the key table and the signing table, joined and editable.
  *
  * DESCRIPTION
- *	The line syntax is the milter's (milter/tables.h: '#' comments at the
+ *	The line syntax is the milter's (util/tables.h: '#' comments at the
  *	start of a line or after a blank, '\' continuation, fields separated
  *	by blanks).  Key table lines come in two formats, told apart per line
- *	as the milter does (milter/keytable.h):
+ *	as the milter does (common/config/keytable.h):
  *	  dkimguard:  NAME  DOMAIN  SELECTOR  KEYFILE
  *	  OpenDKIM:   NAME  DOMAIN:SELECTOR:KEYFILE
  *	Signing table lines are PATTERN KEYNAME[:IDENTITY] ... in both.

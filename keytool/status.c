@@ -6,7 +6,7 @@
  *
  * DESCRIPTION
  *	Loads the key table and its keys as the milter does, puts them in
- *	the milter's guard with GuardAction (milter/keystate.c, which the
+ *	the milter's guard with GuardAction (common/guard/keystate.c, which the
  *	daemon's snapshot uses too), checks every record now and prints
  *	guard_table: for the same configuration, the rows `dkimguard -n`
  *	prints.  Exit 0 when every key is valid, 1 when some key is not,
@@ -16,10 +16,10 @@
 #include <stdlib.h>
 
 #include "keytool.h"
-#include "../milter/config.h"
-#include "../milter/errlist.h"
-#include "../milter/guard.h"
-#include "../milter/keystate.h"
+#include "common/config/config.h"
+#include "util/errlist.h"
+#include "common/guard/guard.h"
+#include "common/guard/keystate.h"
 
 /* load_keys - the key table with its keys; NULL after a message */
 static struct keytable *load_keys(const struct kt_conf *c)

@@ -2,7 +2,7 @@
  * tabfmt.c - parse key and signing tables into entries with field offsets.
  *
  * DESCRIPTION
- *	The same line syntax as milter/tables.c, but every field keeps its
+ *	The same line syntax as util/tables.c, but every field keeps its
  *	offset so an edit can change one field of one line and leave the
  *	rest of the line (spacing, a trailing comment) as it was.  The two
  *	key table formats are told apart per line (keyset.h).

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #include "keytool.h"
-#include "../milter/guard.h"
+#include "common/guard/guard.h"
 
 /* kt_zone_record - the record as one zone-file resource record */
 char *kt_zone_record(const char *domain, const char *selector,

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "actions.h"
-#include "config.h"
-#include "log.h"
-#include "observe.h"
+#include "common/config/config.h"
+#include "util/log.h"
+#include "milter/observe/observe.h"
 
 /* msg_fail - remember the first internal error of a message */
 void

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "config.h"
+#include "common/config/config.h"
 #include "decide.h"
 
 /* in_list - is s one of the NULL-terminated list? */

@@ -19,7 +19,7 @@
 
 #include <sys/socket.h>
 
-#include "netlist.h"
+#include "util/netlist.h"
 
 enum decision { DECIDE_SKIP = 0, DECIDE_SIGN, DECIDE_VERIFY };
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "listen.h"
-#include "log.h"
+#include "util/log.h"
 
 /* listen_nodelay - scan descriptors for listening TCP sockets */
 int

@@ -13,8 +13,8 @@
 #ifndef DKIMGUARD_LISTEN_H
 #define DKIMGUARD_LISTEN_H
 
-#include "config.h"
-#include "errlist.h"
+#include "common/config/config.h"
+#include "util/errlist.h"
 
 /* listen_open - smfi_setconn + smfi_opensocket + owner/mode/NODELAY */
 int listen_open(const struct config *cfg, struct errlist *el);

@@ -55,9 +55,9 @@
 #include <unistd.h>
 
 #include "listen.h"
-#include "log.h"
-#include "lookup_dns.h"
-#include "observe.h"
+#include "util/log.h"
+#include "common/dns/lookup_dns.h"
+#include "milter/observe/observe.h"
 #include "session.h"
 #include "snapshot.h"
 #include "stop.h"

@@ -16,8 +16,8 @@
 
 #include "decide.h"
 #include "dkim.h"
-#include "msglog.h"
-#include "signtable.h"
+#include "milter/observe/msglog.h"
+#include "common/config/signtable.h"
 #include "snapshot.h"
 
 #define MSG_MAX_SIGNERS 8

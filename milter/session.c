@@ -16,8 +16,8 @@
 
 #include "actions.h"
 #include "ar.h"
-#include "log.h"
-#include "observe.h"
+#include "util/log.h"
+#include "milter/observe/observe.h"
 #include "session.h"
 #include "signing.h"
 #include "verifying.h"

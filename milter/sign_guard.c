@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guard.h"
-#include "log.h"
+#include "common/guard/guard.h"
+#include "util/log.h"
 #include "sign_guard.h"
 
 /*

@@ -8,10 +8,10 @@
 
 #include "actions.h"
 #include "addr.h"
-#include "config.h"
-#include "guard.h"
-#include "log.h"
-#include "observe.h"
+#include "common/config/config.h"
+#include "common/guard/guard.h"
+#include "util/log.h"
+#include "milter/observe/observe.h"
 #include "sign_guard.h"
 #include "signing.h"
 

@@ -10,9 +10,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "keystate.h"
-#include "log.h"
-#include "observe.h"
+#include "common/guard/keystate.h"
+#include "util/log.h"
+#include "milter/observe/observe.h"
 #include "snapshot.h"
 
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -24,16 +24,16 @@
 
 #include <stdatomic.h>
 
-#include "config.h"
+#include "common/config/config.h"
 #include "decide.h"
 #include "dkim.h"
-#include "dnscache.h"
-#include "errlist.h"
-#include "guard.h"
-#include "keytable.h"
-#include "metrics.h"
-#include "netlist.h"
-#include "signtable.h"
+#include "common/dns/dnscache.h"
+#include "util/errlist.h"
+#include "common/guard/guard.h"
+#include "common/config/keytable.h"
+#include "milter/observe/metrics.h"
+#include "util/netlist.h"
+#include "common/config/signtable.h"
 
 /* snapshot_env - process-wide things that outlive snapshots */
 struct snapshot_env {

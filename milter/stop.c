@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "session.h"
 #include "stop.h"
 

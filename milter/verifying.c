@@ -7,9 +7,9 @@
 
 #include "actions.h"
 #include "ar.h"
-#include "config.h"
-#include "log.h"
-#include "observe.h"
+#include "common/config/config.h"
+#include "util/log.h"
+#include "milter/observe/observe.h"
 #include "verifying.h"
 
 /* verifying_overall - pass > temperror > fail/permerror > none */

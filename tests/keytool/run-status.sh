@@ -2,7 +2,7 @@
 # run-status.sh - `dkimguard -n` and `dkimguard-keytool status` show the
 #	same key states (issue 7): for one configuration the keytool prints
 #	exactly the table -n prints (rows, actions, problems, records to
-#	publish), both built by milter/keystate.c and guard_table.
+#	publish), both built by common/guard/keystate.c and guard_table.
 #
 #   A. TestKeys file: keys valid, mismatching, missing and revoked, with
 #      GuardAction hold, in both key table formats; a "%" entry (signs as

@@ -2,14 +2,14 @@
 # run-metrics-doc.sh - every metric the code exports and every field of
 # the per-message log line is documented in man/dkimguard-observability.7,
 # and the page names no metric the code does not export.
-#   metrics: the METRIC rows of milter/metrics.def (the table the
+#   metrics: the METRIC rows of milter/observe/metrics.def (the table the
 #            exposition is generated from)
-#   fields:  the keys milter/msglog.c writes (msglog_add / addn calls)
+#   fields:  the keys milter/observe/msglog.c writes (msglog_add / addn calls)
 # Exit 0: all documented; 1: something missing; 77: groff not installed.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-DEF=milter/metrics.def
-SRC=milter/msglog.c
+DEF=milter/observe/metrics.def
+SRC=milter/observe/msglog.c
 MAN=man/dkimguard-observability.7
 fail=0
 

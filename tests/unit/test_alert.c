@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../milter/alert.h"
+#include "milter/observe/alert.h"
 #include "testutil.h"
 
 static time_t clk;		/* the injected clock (tu_clock) */

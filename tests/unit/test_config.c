@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../milter/config.h"
+#include "common/config/config.h"
 #include "testutil.h"
 
 START_TEST(test_defaults)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../milter/config.h"
-#include "../../milter/decide.h"
+#include "common/config/config.h"
+#include "milter/decide.h"
 #include "testutil.h"
 
 struct decide_case {

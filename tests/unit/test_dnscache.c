@@ -1,5 +1,5 @@
 /*
- * test_dnscache.c - Check tests for milter/dnscache.c.
+ * test_dnscache.c - Check tests for common/dns/dnscache.c.
  *
  * A fake backend (a dkim_lookup) answers from a small table and counts
  * queries; an injected clock moves time.  Covers TTL expiry, negative and
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../milter/dnscache.h"
+#include "common/dns/dnscache.h"
 #include "testutil.h"
 
 struct fake {

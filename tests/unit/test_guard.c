@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../milter/guard.h"
+#include "common/guard/guard.h"
 #include "testutil.h"
 
 #define NAME "s1._domainkey.example.com"

@@ -21,8 +21,8 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "../../milter/guard.h"
-#include "../../milter/lookup_dns.h"
+#include "common/guard/guard.h"
+#include "common/dns/lookup_dns.h"
 #include "testutil.h"
 
 static const char *dir;

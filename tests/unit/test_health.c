@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../milter/health.h"
-#include "../../milter/metrics.h"
+#include "milter/observe/health.h"
+#include "milter/observe/metrics.h"
 #include "testutil.h"
 
 #define NOW 100000

@@ -15,9 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../milter/health.h"
-#include "../../milter/httpd.h"
-#include "../../milter/metrics.h"
+#include "milter/observe/health.h"
+#include "milter/observe/httpd.h"
+#include "milter/observe/metrics.h"
 #include "testutil.h"
 
 static struct metrics *m;

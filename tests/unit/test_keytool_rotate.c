@@ -2,8 +2,8 @@
  * test_keytool_rotate.c - the keytool's rotation state machine with an
  * injected clock, its state file, durations and DKIMGUARD_NOW.
  *
- * The keytool's modules are not in a library; their sources are included
- * here (the Makefile links unit tests with libdaemon.a and the library).
+ * The keytool's modules come from build/obj/libkeytool.a, which the
+ * Makefile links into every unit test with the other layers.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../keytool/util.c"
-#include "../../keytool/table.c"
-#include "../../keytool/rotstate.c"
+#include "keytool/keytool.h"
+#include "keytool/table.h"
+#include "keytool/rotstate.h"
 #include "testutil.h"
 
 #define T0 ((time_t)1795000000)		/* 2026-11-18T... UTC */

@@ -3,8 +3,8 @@
  * byte for byte, both key table formats, signing table retargeting,
  * marker comments, atomic replacement under a concurrent reader.
  *
- * The keytool's modules are not in a library; their sources are included
- * here (the Makefile links unit tests with libdaemon.a and the library).
+ * The keytool's modules come from build/obj/libkeytool.a, which the
+ * Makefile links into every unit test with the other layers.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -17,11 +17,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../keytool/util.c"
-#include "../../keytool/kconf.c"
-#include "../../keytool/table.c"
-#include "../../keytool/tabfmt.c"
-#include "../../keytool/keyset.c"
+#include "keytool/keytool.h"
+
+#include "keytool/table.h"
+
+#include "keytool/keyset.h"
 #include "testutil.h"
 
 static char dir[TU_PATH_MAX];

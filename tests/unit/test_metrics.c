@@ -12,13 +12,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../milter/config.h"
-#include "../../milter/decide.h"
-#include "../../milter/health.h"
-#include "../../milter/httpd.h"
-#include "../../milter/metrics.h"
-#include "../../milter/observe.h"
-#include "../../milter/textfile.h"
+#include "common/config/config.h"
+#include "milter/decide.h"
+#include "milter/observe/health.h"
+#include "milter/observe/httpd.h"
+#include "milter/observe/metrics.h"
+#include "milter/observe/observe.h"
+#include "util/textfile.h"
 #include "testutil.h"
 
 #define NTHREADS 8

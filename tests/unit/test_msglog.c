@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../milter/msglog.h"
+#include "milter/observe/msglog.h"
 #include "testutil.h"
 
 struct quote_case {

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../milter/resolver.h"
-#include "../../milter/resolver_int.h"
+#include "common/dns/resolver.h"
+#include "common/dns/resolver_int.h"
 #include "testutil.h"
 
 #define Q "s._domainkey.example.com"

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../milter/keyfile.h"
-#include "../../milter/keytable.h"
-#include "../../milter/signtable.h"
+#include "common/config/keyfile.h"
+#include "common/config/keytable.h"
+#include "common/config/signtable.h"
 #include "testutil.h"
 
 static char dir[TU_PATH_MAX];

@@ -19,7 +19,7 @@
 #ifndef DKIMGUARD_CONFIG_H
 #define DKIMGUARD_CONFIG_H
 
-#include "errlist.h"
+#include "util/errlist.h"
 
 typedef int cft_BOOL;
 typedef long cft_INT;

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "guard_int.h"
-#include "resolver.h"
+#include "common/dns/resolver.h"
 
 /* keytype_str - k= value for a key type */
 static const char *

@@ -21,9 +21,9 @@
 
 #include <stddef.h>
 
-#include "errlist.h"
+#include "util/errlist.h"
 #include "keytable.h"
-#include "tables.h"
+#include "util/tables.h"
 
 struct signtable;
 

@@ -84,7 +84,7 @@
 #include <time.h>
 
 #include "dkim.h"
-#include "dnscache.h"
+#include "common/dns/dnscache.h"
 
 /* guard_state - what the last check found */
 typedef enum guard_state {

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "guard.h"
+#include "common/guard/guard.h"
 
 enum health_status { HEALTH_OK = 0, HEALTH_DEGRADED, HEALTH_FAILING };
 

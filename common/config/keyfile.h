@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "errlist.h"
+#include "util/errlist.h"
 #include "keytable.h"
 
 struct keyfile_policy {

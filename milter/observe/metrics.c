@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "decide.h"
+#include "common/config/config.h"
+#include "milter/decide.h"
 #include "health.h"
 #include "metrics.h"
 

@@ -37,8 +37,8 @@
 #include <time.h>
 
 #include "dkim.h"
-#include "dnscache.h"
-#include "guard.h"
+#include "common/dns/dnscache.h"
+#include "common/guard/guard.h"
 
 enum metric_family {
 #define METRIC(id, name, type, scope, labels, help) MF_##id,

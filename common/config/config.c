@@ -16,8 +16,8 @@
 #include <strings.h>
 
 #include "config.h"
-#include "netlist.h"
-#include "tables.h"
+#include "util/netlist.h"
+#include "util/tables.h"
 
 const struct optdef config_options[OPTID__COUNT] = {
 #define OPT(name, type, def, min, max, allowed, field, doc) \

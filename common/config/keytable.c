@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "keytable.h"
-#include "tables.h"
+#include "util/tables.h"
 
 struct kt_state {
 	struct keytable *kt;

@@ -8,10 +8,10 @@
 #include <time.h>
 
 #include "httpd.h"
-#include "log.h"
+#include "util/log.h"
 #include "observe.h"
-#include "snapshot.h"
-#include "textfile.h"
+#include "milter/snapshot.h"
+#include "util/textfile.h"
 
 #define ALERT_TICK 5		/* seconds between alert_flush calls */
 

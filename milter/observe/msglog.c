@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "msglog.h"
 
 #define TRUNC_MARK " truncated=1"

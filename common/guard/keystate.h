@@ -16,10 +16,10 @@
 #ifndef DKIMGUARD_KEYSTATE_H
 #define DKIMGUARD_KEYSTATE_H
 
-#include "config.h"
-#include "errlist.h"
+#include "common/config/config.h"
+#include "util/errlist.h"
 #include "guard.h"
-#include "keytable.h"
+#include "common/config/keytable.h"
 
 /*
  * keystate_load_keys - read every key of kt with the milter's key file

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "alert.h"
-#include "log.h"
+#include "util/log.h"
 
 struct alert {
 	struct alert_conf conf;

@@ -34,7 +34,7 @@
 #include <stdio.h>
 
 #include "alert.h"
-#include "dnscache.h"
+#include "common/dns/dnscache.h"
 #include "health.h"
 #include "metrics.h"
 

@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #include "dkim.h"
-#include "errlist.h"
+#include "util/errlist.h"
 
 struct keyent {
 	char *name;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "httpd.h"
-#include "log.h"
+#include "util/log.h"
 
 /* httpd_conf_init - small limits: scrapes are few and tiny */
 void

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "keyfile.h"
+#include "common/config/keyfile.h"
 #include "keystate.h"
 
 /* key_policy - who may own key files: root and the UserID user */
