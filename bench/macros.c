@@ -34,11 +34,14 @@ static const char *env_value(const char *name, int stage,
 	if (strcmp(name, "v") == 0)
 		return "Postfix 3.7.11";
 	if (strcmp(name, "_") == 0) {
+		if (env->client_addr == NULL || env->client_addr[0] == 0)
+			return env->client_name;
 		snprintf(tmp, tmplen, "%s [%s]", env->client_name, env->client_addr);
 		return tmp;
 	}
 	if (strcmp(name, "{client_addr}") == 0)
-		return env->client_addr;
+		return env->client_addr && env->client_addr[0] ?
+		    env->client_addr : NULL;
 	if (strcmp(name, "{client_name}") == 0)
 		return env->client_name;
 	if (strcmp(name, "i") == 0)	/* smtpd_delay_open_until_valid_rcpt */

@@ -35,10 +35,18 @@ static int ev_begin(struct mta_session *s, int stage, int cmd,
 static int ev_end(struct mta_session *s, uint32_t nrflag, int eom,
     const struct mta_edits *ed, struct mta_result *r)
 {
+	int cmd = s->conn.last_cmd, rc;
+
 	mp_end(&s->conn);
-	if (s->conn.pflags & nrflag)
+	if (s->conn.pflags & nrflag) {
+		if (s->trace)
+			s->trace(s->trace_arg, cmd, 0, RP_CONTINUE, r);
 		return RP_CONTINUE;
-	return rp_await(&s->conn, eom, ed, r, s->verbose);
+	}
+	rc = rp_await(&s->conn, eom, ed, r, s->verbose);
+	if (s->trace)
+		s->trace(s->trace_arg, cmd, 1, rc, r);
+	return rc;
 }
 
 /* ev_simple - an event without data */
@@ -71,15 +79,19 @@ static int ev_string(struct mta_session *s, int stage, int cmd,
 static int send_connect(struct mta_session *s, struct mta_result *r)
 {
 	const struct mta_env *e = s->env;
-	char fam = strchr(e->client_addr, ':') ? SMFIA_INET6 : SMFIA_INET;
+	int local = e->client_addr == NULL || e->client_addr[0] == 0;
+	char fam = local ? SMFIA_UNKNOWN : strchr(e->client_addr, ':')
+	    ? SMFIA_INET6 : SMFIA_INET;
 	int rc;
 
 	if (!ev_begin(s, MAC_CONNECT, SMFIC_CONNECT, SMFIP_NOCONNECT, NULL))
 		return RP_CONTINUE;
 	mp_add_str(&s->conn, e->client_name);
 	mp_add(&s->conn, &fam, 1);
-	mp_add_u16(&s->conn, (uint16_t)e->client_port);
-	mp_add_str(&s->conn, e->client_addr);
+	if (!local) {		/* SMFIA_UNKNOWN: no port, no address */
+		mp_add_u16(&s->conn, (uint16_t)e->client_port);
+		mp_add_str(&s->conn, e->client_addr);
+	}
 	rc = ev_end(s, SMFIP_NR_CONN, 0, NULL, r);
 	return rc == RP_SKIP ? RP_CONTINUE : rc;
 }
@@ -149,11 +161,12 @@ static int send_body(struct mta_session *s, const struct mf_message *m,
     const char *qid, struct mta_result *r)
 {
 	struct mf_body_iter it;
-	size_t n;
+	size_t n, cap = s->chunk_max > 0 && s->chunk_max < sizeof(s->chunk)
+	    ? s->chunk_max : sizeof(s->chunk);
 	int rc;
 
 	mf_body_start(&it, m);
-	while ((n = mf_body_next(&it, s->chunk, sizeof(s->chunk))) > 0) {
+	while ((n = mf_body_next(&it, s->chunk, cap)) > 0) {
 		if (!ev_begin(s, MAC_EOM, SMFIC_BODY, SMFIP_NOBODY, qid))
 			break;
 		mp_add(&s->conn, s->chunk, n);

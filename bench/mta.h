@@ -17,6 +17,12 @@
  *              A connection-level verdict (at CONNECT or HELO) applies to
  *              the current message and closes the session.
  * mta_quit     send SMFIC_QUIT and close; safe when closed
+ *
+ * A client_addr of NULL or "" makes CONNECT carry no address (family
+ * SMFIA_UNKNOWN), as Sendmail reports a local submission.  chunk_max
+ * (0: 65535) caps the body chunks; trace, when set, is called after
+ * every event with the command, whether the filter replied (SMFIP_NR_*
+ * events get none) and the reply's outcome (RP_* of reply.h).
  */
 #ifndef MTA_H
 #define MTA_H
@@ -61,6 +67,10 @@ struct mta_session {
 	const struct mta_env *env;
 	int verbose;		/* trace events to stderr */
 	int hold_ms;		/* pause between headers and body */
+	size_t chunk_max;	/* body chunk size, 0: sizeof chunk */
+	void (*trace)(void *arg, int cmd, int replied, int rc,
+	    const struct mta_result *r);
+	void *trace_arg;
 	int open;		/* connection up, CONNECT/HELO done */
 	struct mp_conn conn;
 	char chunk[65535];	/* MILTER_CHUNK_SIZE */
