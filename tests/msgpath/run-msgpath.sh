@@ -90,6 +90,12 @@ InternalHosts       127.0.0.0/8, ::1
 SubmissionServices  submission
 LogLevel            info
 EOF
+# Keys must be owned by root or by the UserID user (RequireSafeKeys); as
+# another user, name that user (dkimguard then has nothing to switch).
+if [ "$(id -u)" != 0 ]; then
+	me=$(id -un 2>/dev/null) || skip "uid $(id -u) has no user name for UserID"
+	echo "UserID              $me" >>"$W/base.conf"
+fi
 
 # ---- one case ----------------------------------------------------------------
 # conf_for CASE - base.conf with the case's "config NAME VALUE" lines in
