@@ -26,6 +26,8 @@
 #   ed1   ed.example        Ed25519, signing key, record matches
 #   mm    mismatch.example  RSA 2048, signing key, record holds ANOTHER key
 #   ext   example.net       RSA 2048, presigns verify cases (not signing)
+#   nokey example.net       the ext key, no record (NXDOMAIN)
+#   tmp   example.net       the ext key, its lookup fails (SERVFAIL)
 # Exit 0 pass, 1 fail, 77 skip (not built, no openssl).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -59,11 +61,16 @@ rsa "$W/keys/sel1.example.com.key" && rsa "$W/keys/mm.mismatch.example.key" &&
 	rsa "$W/keys/other.key" && rsa "$W/keys/ext.example.net.key" &&
 	openssl genpkey -algorithm ED25519 -out "$W/keys/ed1.ed.example.key" 2>/dev/null ||
 	skip "openssl genpkey failed"
+# presign keys without a usable record: none at all, and one whose lookup
+# fails temporarily (SERVFAIL)
+cp "$W/keys/ext.example.net.key" "$W/keys/nokey.example.net.key"
+cp "$W/keys/ext.example.net.key" "$W/keys/tmp.example.net.key"
 chmod 600 "$W"/keys/*.key
 {
 	printf 'sel1._domainkey.example.com\tv=DKIM1; k=rsa; p=%s\n' "$(rsa_p "$W/keys/sel1.example.com.key")"
 	printf 'mm._domainkey.mismatch.example\tv=DKIM1; k=rsa; p=%s\n' "$(rsa_p "$W/keys/other.key")"
 	printf 'ext._domainkey.example.net\tv=DKIM1; k=rsa; p=%s\n' "$(rsa_p "$W/keys/ext.example.net.key")"
+	printf 'tmp._domainkey.example.net\t@SERVFAIL\n'
 	printf 'ed1._domainkey.ed.example\tv=DKIM1; k=ed25519; p=%s\n' \
 		"$(openssl pkey -in "$W/keys/ed1.ed.example.key" -pubout -outform DER 2>/dev/null |
 			tail -c 32 | base64 -w0)"
