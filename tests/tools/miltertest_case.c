@@ -100,6 +100,16 @@ word(char **p)
 	return w;
 }
 
+/* number - a decimal in 1..65535, or -1 */
+static long
+number(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	return *end == '\0' && n >= 1 && n <= 65535 ? n : -1;
+}
+
 /* directive - apply one line; -1 with err when it is not understood */
 static int
 directive(struct mt_case *c, char *line, char *err, size_t errlen)
@@ -112,13 +122,17 @@ directive(struct mt_case *c, char *line, char *err, size_t errlen)
 	if (strcmp(d, "config") == 0 || strcmp(d, "log") == 0 ||
 	    strcmp(d, "xfail") == 0)
 		return 0;
-	if (strcmp(d, "tamper-body") == 0 || strcmp(d, "tamper-subject") == 0) {
-		*(d[7] == 'b' ? &c->tamper_body : &c->tamper_subject) = rest;
+	if (strcmp(d, "tamper-body") == 0) {	/* the rest of the line */
+		c->tamper_body = rest;
+		return 0;
+	}
+	if (strcmp(d, "tamper-subject") == 0) {
+		c->tamper_subject = rest;
 		return 0;
 	}
 	a = word(&rest);
 	b = word(&rest);
-	if (a == NULL)
+	if (a == NULL || *rest != '\0')
 		goto bad;
 	if (strcmp(d, "client") == 0 && b != NULL) {
 		c->env.client_name = a;
@@ -126,17 +140,13 @@ directive(struct mt_case *c, char *line, char *err, size_t errlen)
 	} else if (strcmp(d, "presign") == 0 && b != NULL) {
 		c->presign_domain = a;
 		c->presign_selector = b;
-	} else if (b != NULL) {
+	} else if (b != NULL)
 		goto bad;
-	} else if (strcmp(d, "port") == 0 || strcmp(d, "chunk") == 0) {
-		n = strtol(a, &b, 10);
-		if (*b != '\0' || n < 1 || n > 65535)
-			goto bad;
-		if (d[0] == 'p')
-			c->env.client_port = (int)n;
-		else
-			c->chunk = (size_t)n;
-	} else if (strcmp(d, "helo") == 0)
+	else if (strcmp(d, "port") == 0 && (n = number(a)) > 0)
+		c->env.client_port = (int)n;
+	else if (strcmp(d, "chunk") == 0 && (n = number(a)) > 0)
+		c->chunk = (size_t)n;
+	else if (strcmp(d, "helo") == 0)
 		c->env.helo = a;
 	else if (strcmp(d, "hostname") == 0)
 		c->env.hostname = a;

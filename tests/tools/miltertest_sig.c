@@ -198,7 +198,7 @@ collect_b(const char *msg, size_t len, struct mt_sigs *s)
 	while (p < msg + he && s->n < MT_MAX_SIGS) {
 		f = p;		/* one field: its line and continuation lines */
 		do
-			p = strstr(p, "\r\n") + 2;
+			p = (p = strstr(p, "\r\n")) != NULL ? p + 2 : msg + he;
 		while (p < msg + he && (*p == ' ' || *p == '\t'));
 		flen = (size_t)(p - f);
 		if (flen > 15 && strncasecmp(f, "DKIM-Signature", 14) == 0 &&
