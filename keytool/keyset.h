@@ -2,10 +2,11 @@
  * keyset.h - the key table and the signing table, joined and editable.
  *
  * DESCRIPTION
- *	The line syntax is the milter's (util/tables.h: '#' comments at the
- *	start of a line or after a blank, '\' continuation, fields separated
- *	by blanks).  Key table lines come in two formats, told apart per line
- *	as the milter does (common/config/keytable.h):
+ *	The line syntax is the milter's, read by its reader (util/tables.h:
+ *	'#' comments at the start of a line or after a blank, '\'
+ *	continuation, fields separated by blanks).  Key table lines come in
+ *	two formats, told apart per line as the milter does
+ *	(common/config/keytable.h):
  *	  dkimguard:  NAME  DOMAIN  SELECTOR  KEYFILE
  *	  OpenDKIM:   NAME  DOMAIN:SELECTOR:KEYFILE
  *	Signing table lines are PATTERN KEYNAME[:IDENTITY] ... in both.
@@ -22,8 +23,9 @@
 
 #include "keytool.h"
 #include "table.h"
+#include "util/tables.h"
 
-#define KT_MAXF 16
+#define KT_MAXF TABLES_MAXFIELDS
 #define KT_MARKER "# dkimguard-keytool: "
 
 /* kt_ent - one logical line (entry) of a table */

@@ -1,119 +1,69 @@
 /*
- * tabfmt.c - parse key and signing tables into entries with field offsets.
+ * tabfmt.c - key and signing tables as entries with field offsets, and
+ * the keys and references they hold.
  *
  * DESCRIPTION
- *	The same line syntax as util/tables.c, but every field keeps its
- *	offset so an edit can change one field of one line and leave the
- *	rest of the line (spacing, a trailing comment) as it was.  The two
- *	key table formats are told apart per line (keyset.h).
+ *	The line syntax is read by util/tables.c, the daemon's reader, so the
+ *	keytool sees the same entries the daemon parses.  Every entry keeps
+ *	its fields' offsets and its physical lines, so an edit can change one
+ *	field of one line and leave the rest of the line (spacing, a trailing
+ *	comment) as it was.  The two key table formats are told apart per
+ *	line (keyset.h).
  */
-#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "keyset.h"
+#include "util/tables.h"
 
-/* comment_at - where a '#' comment starts (at the start or after a blank) */
-static size_t comment_at(const char *s)
+/* ents - the entries being collected */
+struct ents {
+	struct kt_ent *v;
+	size_t n, cap;
+};
+
+/* push - keep a copy of one logical line */
+static int push(void *arg, struct tables_entry *te)
 {
-	for (size_t i = 0; s[i] != '\0'; i++)
-		if (s[i] == '#' && (i == 0 || isspace((unsigned char)s[i - 1])))
-			return i;
-	return strlen(s);
-}
+	struct ents *es = arg;
+	struct kt_ent *e;
 
-/* append - one physical line to the logical line being built */
-static int append(char **logical, size_t *llen, const char *raw, int *cont)
-{
-	size_t n = strlen(raw);
-	char *p;
+	if (es->n == es->cap) {
+		size_t cap = es->cap ? es->cap * 2 : 32;
 
-	while (n > 0 && raw[n - 1] == '\r')
-		n--;
-	*cont = n > 0 && raw[n - 1] == '\\';
-	if (*cont)
-		n--;
-	if (comment_at(raw) < n)
-		n = comment_at(raw);
-	if ((p = realloc(*logical, *llen + n + 2)) == NULL)
+		if ((e = reallocarray(es->v, cap, sizeof *e)) == NULL)
+			return -1;
+		es->v = e;
+		es->cap = cap;
+	}
+	e = &es->v[es->n];
+	if ((e->text = strndup(te->text, te->textlen)) == NULL)
 		return -1;
-	*logical = p;
-	if (*llen > 0)
-		p[(*llen)++] = ' ';
-	memcpy(p + *llen, raw, n);
-	*llen += n;
-	p[*llen] = '\0';
-	return 0;
-}
-
-/* split - field offsets of e->text */
-static void split(struct kt_ent *e)
-{
-	const char *s = e->text;
-	size_t i = 0;
-
-	e->nf = 0;
-	while (s[i] != '\0' && e->nf < KT_MAXF) {
-		while (isspace((unsigned char)s[i]))
-			i++;
-		if (s[i] == '\0')
-			break;
-		e->off[e->nf] = i;
-		while (s[i] != '\0' && !isspace((unsigned char)s[i]))
-			i++;
-		e->len[e->nf] = i - e->off[e->nf];
-		e->nf++;
-	}
-}
-
-/* push - keep a finished logical line that holds fields */
-static int push(struct kt_ent **out, size_t *n, char *text, size_t first,
-    size_t last)
-{
-	struct kt_ent e = { first, last, text, 0, { 0 }, { 0 } }, *p;
-
-	split(&e);
-	if (e.nf == 0) {
-		free(text);
-		return 0;
-	}
-	if ((p = realloc(*out, (*n + 1) * sizeof *p)) == NULL) {
-		free(text);
-		return -1;
-	}
-	p[(*n)++] = e;
-	*out = p;
+	e->first = te->first;
+	e->last = te->last;
+	e->nf = te->nfield;
+	memcpy(e->off, te->off, sizeof e->off);
+	memcpy(e->len, te->len, sizeof e->len);
+	es->n++;
 	return 0;
 }
 
 /* kt_ents_parse - logical entries of a table */
 int kt_ents_parse(const struct kt_table *t, struct kt_ent **out, size_t *n)
 {
-	char *logical = NULL;
-	size_t llen = 0, first = 0;
-	int cont = 0;
+	struct ents es = { NULL, 0, 0 };
 
 	*out = NULL;
 	*n = 0;
-	for (size_t i = 0; i < t->n; i++) {
-		if (llen == 0 && logical == NULL)
-			first = i;
-		if (append(&logical, &llen, t->line[i], &cont) < 0)
-			goto fail;
-		if (cont && i + 1 < t->n)
-			continue;
-		if (push(out, n, logical, first, i) < 0)
-			goto fail;
-		logical = NULL;
-		llen = 0;
+	if (tables_scan(t->path, t->line, t->n, push, &es) < 0) {
+		kt_ents_free(es.v, es.n);
+		kt_err("out of memory");
+		return -1;
 	}
+	*out = es.v;
+	*n = es.n;
 	return 0;
-fail:
-	free(logical);
-	kt_ents_free(*out, *n);
-	*out = NULL;
-	kt_err("out of memory");
-	return -1;
 }
 
 /* kt_ents_free - release entries */

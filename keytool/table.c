@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "keytool.h"
+#include "util/strbuf.h"
 #include "table.h"
 
 /* grow - room for one more line */
@@ -90,39 +91,23 @@ static int split_lines(struct kt_table *t, char *buf, size_t len)
 	return 0;
 }
 
-/* read_all - the whole file into a malloc'ed buffer */
-static char *read_all(FILE *fp, size_t *len)
+/* read_all - the whole file into b */
+static int read_all(FILE *fp, struct strbuf *b)
 {
-	size_t cap = 8192, n = 0, r;
-	char *buf = malloc(cap + 1), *p;
+	char chunk[8192];
+	size_t r;
 
-	while (buf != NULL && (r = fread(buf + n, 1, cap - n, fp)) > 0) {
-		n += r;
-		if (n < cap)
-			continue;
-		if ((p = realloc(buf, cap * 2 + 1)) == NULL) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf = p;
-			cap *= 2;
-		}
-	}
-	if (buf == NULL || ferror(fp)) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	while ((r = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		if (strbuf_add(b, chunk, r) < 0)
+			return -1;
+	return ferror(fp) ? -1 : 0;
 }
 
 /* kt_table_load - read a table file into lines */
 int kt_table_load(struct kt_table *t, const char *path, int missing_ok)
 {
 	FILE *fp;
-	char *buf;
-	size_t len;
+	struct strbuf buf = { 0 };
 	int rc;
 
 	memset(t, 0, sizeof *t);
@@ -139,14 +124,15 @@ int kt_table_load(struct kt_table *t, const char *path, int missing_ok)
 		return -1;
 	}
 	t->exists = 1;
-	if (fstat(fileno(fp), &t->st) < 0 || (buf = read_all(fp, &len)) == NULL) {
+	if (fstat(fileno(fp), &t->st) < 0 || read_all(fp, &buf) < 0) {
 		kt_err("cannot read %s: %s", path, strerror(errno));
+		strbuf_free(&buf);
 		fclose(fp);
 		return -1;
 	}
 	fclose(fp);
-	rc = split_lines(t, buf, len);
-	free(buf);
+	rc = split_lines(t, buf.p, buf.len);
+	strbuf_free(&buf);
 	return rc;
 }
 

@@ -316,6 +316,21 @@ DKIM_API dkim_rc dkim_msg_eom(dkim_msg *msg);
 DKIM_API dkim_rc dkim_msg_from_domain(const dkim_msg *msg, char *buf,
     size_t len);
 
+/*
+ * dkim_mailbox_split - the author in a From: field value (the text after
+ * "From:", folding allowed) or in a MAIL FROM address such as "<a@b>".
+ * The parser is dkim_msg_from_domain's (RFC 5322 3.4): comments, display
+ * names, quoted local parts (which may hold '@'), obsolete routes, groups
+ * and several mailboxes are understood.  domain (lower-cased) is the one
+ * domain every mailbox must share; local is the first mailbox's local
+ * part without quotes or quoting backslashes, and may be NULL when not
+ * wanted.  value need not be NUL-terminated.  DKIM_EINVAL when there is
+ * no address, mailboxes of two domains, or a part does not fit its
+ * buffer (both are then ""); DKIM_ENOMEM.
+ */
+DKIM_API dkim_rc dkim_mailbox_split(const char *value, size_t len,
+    char *local, size_t llen, char *domain, size_t dlen);
+
 /* ------------------------------------------------------------------ */
 /* Verifying                                                           */
 /* ------------------------------------------------------------------ */

@@ -1,15 +1,19 @@
 /*
- * hdrs_from.c - the domain of the From: address (RFC 5322 3.4), for
- * dkim_msg_from_domain.
+ * hdrs_from.c - the author of a From: field (RFC 5322 3.4, 3.6.2): its
+ * domain for dkim_msg_from_domain, and its local part and domain for
+ * dkim_mailbox_split.
  *
  * SYNOPSIS
- *	hdrs_from_domain
+ *	hdrs_from_domain, dkim_mailbox_split
  *
  * DESCRIPTION
  *	A small tokenizer (atoms, quoted strings, domain literals, specials;
  *	comments and folding skipped) and a mailbox-list walk: display names,
  *	angle addresses with obsolete routes, and groups are handled.  Every
- *	address found must have the same domain.
+ *	address found must have the same domain.  Both entry points share
+ *	the walk, so a program that chooses a signing key with
+ *	dkim_mailbox_split and checks alignment with dkim_msg_from_domain
+ *	sees one domain for one From: field.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -137,38 +141,113 @@ addr_domain(const struct tok *t, size_t a, size_t b, char *buf, size_t len)
 }
 
 /*
- * mailbox_domain - one mailbox in tokens [a, b): the angle address when
- * there is one (after an obsolete route "@a,@b:"), else the whole
+ * addr_local - the local part of the addr-spec in tokens [a, at): dot
+ * atoms and quoted strings joined, quotes and quoting backslashes
+ * removed (RFC 5322 3.4.1, 3.2.4); 0 when it does not fit or holds
+ * other tokens
  */
 static size_t
-mailbox_domain(const struct tok *t, size_t a, size_t b, char *buf,
-    size_t len)
+addr_local(const struct tok *t, size_t a, size_t at, char *buf, size_t len)
 {
-	size_t i, lt = b, gt = b;
+	size_t i, k, end, o = 0;
 
-	for (i = a; i < b; i++) {
-		if (t[i].type == '<' && lt == b)
-			lt = i;
-		else if (t[i].type == '>' && lt != b && gt == b)
-			gt = i;
+	for (i = a; i < at; i++) {
+		if (t[i].type == 'a') {
+			if (o + t[i].len >= len)
+				return 0;
+			memcpy(buf + o, t[i].p, t[i].len);
+			o += t[i].len;
+			continue;
+		}
+		if (t[i].type != 'q')
+			return 0;
+		end = t[i].len;
+		if (end >= 2 && t[i].p[end - 1] == '"')
+			end--;		/* the closing quote, when there is one */
+		for (k = 1; k < end; k++) {
+			if (t[i].p[k] == '\\' && k + 1 < t[i].len)
+				k++;
+			if (o + 1 >= len)
+				return 0;
+			buf[o++] = t[i].p[k];
+		}
 	}
-	if (lt != b) {
-		a = lt + 1;
-		b = gt;
-		for (i = a; i < b; i++)
-			if (t[i].type == ':')
-				a = i + 1;
-	}
-	return addr_domain(t, a, b, buf, len);
+	if (o == 0)
+		return 0;
+	buf[o] = '\0';
+	return o;
 }
 
-/* from_value_domain - walk a mailbox-list / group list */
+/*
+ * mailbox_spec - the addr-spec of one mailbox in tokens [*a, *b): the
+ * angle address when there is one (after an obsolete route "@a,@b:"),
+ * else the whole
+ */
+static void
+mailbox_spec(const struct tok *t, size_t *a, size_t *b)
+{
+	size_t i, lt = *b, gt = *b;
+
+	for (i = *a; i < *b; i++) {
+		if (t[i].type == '<' && lt == *b)
+			lt = i;
+		else if (t[i].type == '>' && lt != *b && gt == *b)
+			gt = i;
+	}
+	if (lt == *b)
+		return;
+	*a = lt + 1;
+	*b = gt;
+	for (i = *a; i < *b; i++)
+		if (t[i].type == ':')
+			*a = i + 1;
+}
+
+/* last_at - index of the last '@' in tokens [a, b), b when none */
+static size_t
+last_at(const struct tok *t, size_t a, size_t b)
+{
+	size_t i, at = b;
+
+	for (i = a; i < b; i++)
+		if (t[i].type == '@')
+			at = i;
+	return at;
+}
+
+/* the author found by from_value: domain of all, local of the first */
+struct author {
+	char *domain, *local;	/* local NULL: not wanted */
+	size_t dlen, llen;
+	size_t found;		/* mailboxes with a domain */
+	int bad_local;		/* the first one's local part is unusable */
+};
+
+/* take_mailbox - one mailbox in tokens [a, b); one[] is scratch */
 static dkim_rc
-from_value_domain(const char *v, size_t vlen, char *buf, size_t len)
+take_mailbox(const struct tok *t, size_t a, size_t b, struct author *au,
+    char *one)
+{
+	mailbox_spec(t, &a, &b);
+	if (addr_domain(t, a, b, one, au->dlen) == 0)
+		return DKIM_OK;
+	if (au->found++ > 0)
+		return strcmp(au->domain, one) == 0 ? DKIM_OK :
+		    DKIM_EINVAL;	/* authors of two domains */
+	strcpy(au->domain, one);
+	if (au->local != NULL &&
+	    addr_local(t, a, last_at(t, a, b), au->local, au->llen) == 0)
+		au->bad_local = 1;
+	return DKIM_OK;
+}
+
+/* from_value - walk a mailbox-list / group list */
+static dkim_rc
+from_value(const char *v, size_t vlen, struct author *au)
 {
 	struct tok *t;
-	size_t n, i = 0, j, found = 0;
-	char *one = malloc(len);
+	size_t n, i = 0, j;
+	char *one = malloc(au->dlen);
 	dkim_rc rc = DKIM_OK;
 
 	if (one == NULL)
@@ -196,17 +275,13 @@ from_value_domain(const char *v, size_t vlen, char *buf, size_t len)
 			else if (!angle && !at && c == ':')
 				start = j + 1;
 		}
-		if (j > start && mailbox_domain(t, start, j, one, len) > 0) {
-			if (found++ == 0)
-				strcpy(buf, one);
-			else if (strcmp(buf, one) != 0)
-				rc = DKIM_EINVAL;	/* authors of two domains */
-		}
+		if (j > start)
+			rc = take_mailbox(t, start, j, au, one);
 		i = j + 1;
 	}
 	free(t);
 	free(one);
-	if (rc == DKIM_OK && found == 0)
+	if (rc == DKIM_OK && (au->found == 0 || au->bad_local))
 		rc = DKIM_EINVAL;
 	return rc;
 }
@@ -216,6 +291,7 @@ dkim_rc
 hdrs_from_domain(const struct hdrs *h, char *buf, size_t len)
 {
 	const struct hdr *from = NULL;
+	struct author au = { NULL, NULL, 0, 0, 0, 0 };
 	size_t i;
 	const char *colon;
 
@@ -232,6 +308,29 @@ hdrs_from_domain(const struct hdrs *h, char *buf, size_t len)
 	if (from == NULL)
 		return DKIM_EINVAL;
 	colon = memchr(from->text, ':', from->len) + 1;
-	return from_value_domain(colon, from->len - (colon - from->text), buf,
-	    len);
+	au.domain = buf;
+	au.dlen = len;
+	return from_value(colon, from->len - (colon - from->text), &au);
+}
+
+/* dkim_mailbox_split - local part and domain of the author (dkim.h) */
+DKIM_API dkim_rc
+dkim_mailbox_split(const char *value, size_t vlen, char *local, size_t llen,
+    char *domain, size_t dlen)
+{
+	struct author au = { domain, local, dlen, llen, 0, 0 };
+	dkim_rc rc;
+
+	if (value == NULL || domain == NULL || dlen == 0 ||
+	    (local != NULL && llen == 0))
+		return DKIM_EINVAL;
+	domain[0] = '\0';
+	if (local != NULL)
+		local[0] = '\0';
+	if ((rc = from_value(value, vlen, &au)) != DKIM_OK) {
+		domain[0] = '\0';
+		if (local != NULL)
+			local[0] = '\0';
+	}
+	return rc;
 }

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "actions.h"
-#include "addr.h"
 #include "common/config/config.h"
 #include "common/guard/guard.h"
 #include "util/log.h"
@@ -20,13 +19,18 @@ static const dkim_canon canon_h[] = { DKIM_CANON_RELAXED, DKIM_CANON_RELAXED,
 static const dkim_canon canon_b[] = { DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE,
     DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE };
 
-/* lookup_address - signing table entries for one address */
+/*
+ * lookup_address - signing table entries for the author of a From: value
+ * or for an envelope sender; the library's parser, so the domain is the
+ * one check_alignment gets from dkim_msg_from_domain
+ */
 static size_t
 lookup_address(struct msgctx *m, const char *value)
 {
 	char local[512], domain[256];
 
-	if (addr_split(value, local, sizeof local, domain, sizeof domain) < 0)
+	if (dkim_mailbox_split(value, strlen(value), local, sizeof local,
+	    domain, sizeof domain) != DKIM_OK)
 		return 0;
 	return signtable_match(m->snap->st, local, domain,
 	    m->snap->sign_flags, m->sel, MSG_MAX_SIGNERS);
@@ -67,12 +71,10 @@ add_signer(struct msgctx *m, size_t i)
 static void
 from_domain(const struct msgctx *m, char *domain, size_t len)
 {
-	char local[512];
-
 	domain[0] = '\0';
-	if (m->from == NULL || addr_split(m->from, local, sizeof local,
-	    domain, len) < 0)
-		domain[0] = '\0';
+	if (m->from != NULL)
+		(void)dkim_mailbox_split(m->from, strlen(m->from), NULL, 0,
+		    domain, len);
 }
 
 /* unsigned_alert - this message should have been signed and is not */

@@ -9,12 +9,11 @@
 #ifndef DKIMGUARD_ERRLIST_H
 #define DKIMGUARD_ERRLIST_H
 
-#include <stddef.h>
+#include "strbuf.h"
 
 struct errlist {
-	char *text;		/* lines joined by '\n', NUL-terminated */
-	size_t len, cap;
-	unsigned count;
+	struct strbuf text;	/* lines joined by '\n' */
+	unsigned count;		/* lines added, also those lost to ENOMEM */
 };
 
 /* errlist_add - append one line (no trailing newline needed) */

@@ -1,7 +1,8 @@
 /*
- * tables.c - line reader for the configuration file and the tables,
- * OpenDKIM data-set prefixes, and the '*' wildcard match used by
- * refile: tables.  See tables.h for the syntax.
+ * tables.c - the one reader of the configuration file's and the tables'
+ * line syntax (fields with their offsets, for the daemon's parsers and
+ * the keytool's edits), OpenDKIM data-set prefixes, and the '*' wildcard
+ * match used by refile: tables.  See tables.h.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -10,90 +11,177 @@
 #include <string.h>
 #include <strings.h>
 
+#include "strbuf.h"
 #include "tables.h"
 
-/* strip_comment - cut at a '#' that starts the line or follows blank */
-static void
-strip_comment(char *s)
+/* joiner - the logical line being built from physical lines */
+struct joiner {
+	struct strbuf text;
+	struct strbuf scratch;	/* field[] and rest of the entry */
+	size_t first;		/* physical line where text began */
+	int open;		/* text holds a started logical line */
+	const char *file;
+	tables_entry_fn fn;
+	void *arg;
+};
+
+/* comment_at - where a '#' comment starts (line start or after a blank) */
+static size_t
+comment_at(const char *s, size_t n)
 {
-	char *p;
+	size_t i;
 
-	for (p = s; *p != '\0'; p++)
-		if (*p == '#' && (p == s || isspace((unsigned char)p[-1]))) {
-			*p = '\0';
-			return;
-		}
-}
-
-/* trim - remove leading and trailing whitespace in place */
-static char *
-trim(char *s)
-{
-	size_t n;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	n = strlen(s);
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
-
-/* split_fields - split s on whitespace; rest gets what follows field 0 */
-static int
-split_fields(char *s, char **field, char **rest)
-{
-	int n = 0;
-	char *p = s;
-
-	*rest = NULL;
-	while (*p != '\0' && n < TABLES_MAXFIELDS) {
-		field[n++] = p;
-		while (*p != '\0' && !isspace((unsigned char)*p))
-			p++;
-		if (*p == '\0')
-			break;
-		*p++ = '\0';
-		while (isspace((unsigned char)*p))
-			p++;
-		if (n == 1)
-			*rest = p;
-	}
+	for (i = 0; i < n; i++)
+		if (s[i] == '#' && (i == 0 || isspace((unsigned char)s[i - 1])))
+			return i;
 	return n;
 }
 
-/* dispatch - hand one finished logical line to the callback */
+/* split - field offsets of e->text; 0 when the line holds none */
 static int
-dispatch(char *logical, const char *path, unsigned start,
-    tables_line_fn fn, void *arg)
+split(struct tables_entry *e)
 {
-	char *field[TABLES_MAXFIELDS], *rest, *s, *restcopy;
-	int n, rc;
+	const char *s = e->text;
+	size_t i = 0;
 
-	s = trim(logical);
-	if (*s == '\0')
-		return 0;
-	/* the "rest" view must survive field splitting: copy it first */
-	n = (int)strcspn(s, " \t");
-	restcopy = strdup(trim(s + n));
-	if (restcopy == NULL)
+	e->nfield = 0;
+	while (i < e->textlen && e->nfield < TABLES_MAXFIELDS) {
+		while (i < e->textlen && isspace((unsigned char)s[i]))
+			i++;
+		if (i == e->textlen)
+			break;
+		e->off[e->nfield] = i;
+		while (i < e->textlen && !isspace((unsigned char)s[i]))
+			i++;
+		e->len[e->nfield] = i - e->off[e->nfield];
+		e->nfield++;
+	}
+	return e->nfield;
+}
+
+/*
+ * views - field[] and rest as C strings in j->scratch: the fields one
+ * after the other, then rest (the text after field 0, trimmed)
+ */
+static int
+views(struct joiner *j, struct tables_entry *e)
+{
+	size_t at[TABLES_MAXFIELDS], r, rend, ro;
+	int i;
+
+	strbuf_reset(&j->scratch);
+	for (i = 0; i < e->nfield; i++) {
+		at[i] = j->scratch.len;
+		strbuf_add(&j->scratch, e->text + e->off[i], e->len[i]);
+		strbuf_addch(&j->scratch, '\0');
+	}
+	r = e->off[0] + e->len[0];
+	rend = e->textlen;
+	while (r < rend && isspace((unsigned char)e->text[r]))
+		r++;
+	while (rend > r && isspace((unsigned char)e->text[rend - 1]))
+		rend--;
+	ro = j->scratch.len;
+	if (strbuf_add(&j->scratch, e->text + r, rend - r) < 0)
 		return -1;
-	n = split_fields(s, field, &rest);
-	rc = fn(arg, path, start, field, n, restcopy);
-	free(restcopy);
+	/* pointers only now: the buffer may have moved while it grew */
+	for (i = 0; i < e->nfield; i++)
+		e->field[i] = j->scratch.p + at[i];
+	for (; i < TABLES_MAXFIELDS; i++)
+		e->field[i] = NULL;
+	e->rest = j->scratch.p + ro;
+	return 0;
+}
+
+/* finish - hand the logical line ending at physical line last over */
+static int
+finish(struct joiner *j, size_t last)
+{
+	struct tables_entry e;
+	int rc = 0;
+
+	if (!j->open)
+		return 0;
+	j->open = 0;
+	if (j->text.oom)
+		return -1;
+	memset(&e, 0, sizeof e);
+	e.file = j->file;
+	e.line = (unsigned)j->first + 1;
+	e.first = j->first;
+	e.last = last;
+	e.text = strbuf_str(&j->text);
+	e.textlen = j->text.len;
+	if (split(&e) > 0) {
+		if (views(j, &e) < 0)
+			return -1;
+		rc = j->fn(j->arg, &e);
+	}
+	strbuf_reset(&j->text);
 	return rc;
 }
 
-/* tables_read - read logical lines (comments, continuations) from path */
+/*
+ * feed - physical line no (raw, n bytes, its '\n' removed); -1 when the
+ * callback stopped or memory ran out
+ */
+static int
+feed(struct joiner *j, const char *raw, size_t n, size_t no)
+{
+	int cont;
+
+	while (n > 0 && raw[n - 1] == '\r')
+		n--;
+	cont = n > 0 && raw[n - 1] == '\\';
+	if (cont)
+		n--;
+	n = comment_at(raw, n);
+	if (!j->open) {
+		j->open = 1;
+		j->first = no;
+	} else
+		strbuf_addch(&j->text, ' ');
+	strbuf_add(&j->text, raw, n);
+	return cont ? 0 : finish(j, no);
+}
+
+/* joiner_done - release the buffers */
+static void
+joiner_done(struct joiner *j)
+{
+	strbuf_free(&j->text);
+	strbuf_free(&j->scratch);
+}
+
+/* tables_scan - logical lines of lines held in memory */
 int
-tables_read(const char *path, tables_line_fn fn, void *arg,
+tables_scan(const char *file, char *const *line, size_t n,
+    tables_entry_fn fn, void *arg)
+{
+	struct joiner j = { .file = file, .fn = fn, .arg = arg };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = feed(&j, line[i], strlen(line[i]), i);
+	if (rc == 0 && n > 0)
+		rc = finish(&j, n - 1);	/* a continuation on the last line */
+	if (j.text.oom || j.scratch.oom)
+		errno = ENOMEM;
+	joiner_done(&j);
+	return rc;
+}
+
+/* tables_read - logical lines of a file */
+int
+tables_read(const char *path, tables_entry_fn fn, void *arg,
     struct errlist *el)
 {
+	struct joiner j = { .file = path, .fn = fn, .arg = arg };
 	FILE *fp;
-	char *line = NULL, *logical = NULL;
-	size_t cap = 0, llen = 0;
+	char *line = NULL;
+	size_t cap = 0, no = 0;
 	ssize_t n;
-	unsigned lineno = 0, start = 0;
 	int rc = 0;
 
 	if ((fp = fopen(path, "r")) == NULL) {
@@ -101,41 +189,21 @@ tables_read(const char *path, tables_line_fn fn, void *arg,
 		return -1;
 	}
 	while (rc == 0 && (n = getline(&line, &cap, fp)) >= 0) {
-		int cont;
-		char *p;
-
-		lineno++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		cont = n > 0 && line[n - 1] == '\\';
-		if (cont)
-			line[--n] = '\0';
-		strip_comment(line);
-		if (llen == 0)
-			start = lineno;
-		if ((p = realloc(logical, llen + strlen(line) + 2)) == NULL) {
-			rc = -1;
-			break;
-		}
-		logical = p;
-		if (llen > 0)
-			logical[llen++] = ' ';
-		memcpy(logical + llen, line, strlen(line) + 1);
-		llen += strlen(line);
-		if (cont)
-			continue;
-		rc = dispatch(logical, path, start, fn, arg);
-		llen = 0;
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		/* a NUL ends the line, as for every C string parser after */
+		rc = feed(&j, line, strnlen(line, (size_t)n), no++);
 	}
-	if (rc == 0 && llen > 0)
-		rc = dispatch(logical, path, start, fn, arg);
+	if (rc == 0 && no > 0)
+		rc = finish(&j, no - 1);
 	if (ferror(fp)) {
 		errlist_add(el, "%s: read error: %s", path, strerror(errno));
 		rc = -1;
-	}
+	} else if (j.text.oom || j.scratch.oom)
+		errlist_add(el, "%s: out of memory", path);
 	free(line);
-	free(logical);
 	fclose(fp);
+	joiner_done(&j);
 	return rc;
 }
 

@@ -332,10 +332,13 @@ struct load_state {
 
 /* config_line - one "Name value" line */
 static int
-config_line(void *arg, const char *file, unsigned line, char **field,
-    int nfield, char *rest)
+config_line(void *arg, struct tables_entry *e)
 {
 	struct load_state *st = arg;
+	const char *file = e->file, *rest = e->rest;
+	unsigned line = e->line;
+	char **field = e->field;
+	int nfield = e->nfield;
 	char why[256], allowed[300];
 	int id;
 

@@ -88,11 +88,13 @@ kt_add(struct kt_state *st, const char *file, unsigned line,
 
 /* kt_line - NAME DOMAIN SELECTOR FILE, or NAME DOMAIN:SELECTOR:FILE */
 static int
-kt_line(void *arg, const char *file, unsigned line, char **f, int nf,
-    char *rest)
+kt_line(void *arg, struct tables_entry *te)
 {
 	struct kt_state *st = arg;
-	char *dom, *sel, *path;
+	const char *file = te->file;
+	unsigned line = te->line;
+	char **f = te->field, *dom, *sel, *path;
+	int nf = te->nfield;
 
 	if (nf == 4)
 		return kt_add(st, file, line, f[0], f[1], f[2], f[3]);

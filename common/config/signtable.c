@@ -70,12 +70,15 @@ user_any(const char *p)
 
 /* st_line - PATTERN KEYNAME... */
 static int
-st_line(void *arg, const char *file, unsigned line, char **f, int nf,
-    char *rest)
+st_line(void *arg, struct tables_entry *te)
 {
 	struct st_state *s = arg;
 	struct signtable *st = s->st;
 	struct signent *e;
+	const char *file = te->file;
+	unsigned line = te->line;
+	char **f = te->field;
+	int nf = te->nfield;
 
 	if (nf < 2) {
 		errlist_add(s->el, "%s:%u: expected PATTERN KEYNAME...",

@@ -2,8 +2,8 @@
  * dnscache.c - one shared, bounded TXT cache with coalesced lookups.
  *
  * DESCRIPTION
- *	A hash table of entries (chained, power-of-two buckets) plus an LRU
- *	list, under one mutex.  The mutex is never held across a backend
+ *	A hash table of entries by name (util/hashtab) plus an LRU list,
+ *	under one mutex.  The mutex is never held across a backend
  *	query: the thread that misses marks the entry "pending", unlocks,
  *	asks the backend, locks again, stores the answer and broadcasts on
  *	the cache's condition variable; threads that find the entry pending
@@ -19,10 +19,10 @@
 #include <string.h>
 
 #include "dnscache.h"
+#include "util/hashtab.h"
 
 struct entry {
-	char *name;			/* lower-case, no trailing dot */
-	struct entry *hnext;		/* hash chain */
+	char *name;			/* lower-case, no trailing dot; the key */
 	struct entry *prev, *next;	/* LRU list, most recent first */
 	int pending;			/* a query is in flight */
 	int valid;			/* ans holds an answer */
@@ -37,8 +37,7 @@ struct dnscache {
 	dkim_lookup backend;
 	pthread_mutex_t lock;
 	pthread_cond_t done;		/* some query finished */
-	struct entry **bucket;
-	size_t nbucket;			/* power of two */
+	struct hashtab *byname;		/* name -> struct entry */
 	struct entry *head, *tail;	/* LRU */
 	struct dnscache_stats st;
 };
@@ -70,10 +69,10 @@ dnscache_new(const struct dnscache_conf *conf, dkim_lookup backend,
 		return DKIM_ENOMEM;
 	c->conf = *conf;
 	c->backend = backend;
-	for (c->nbucket = 16; c->nbucket < conf->max_entries &&
-	    c->nbucket < (1u << 20); c->nbucket <<= 1)
-		;
-	if ((c->bucket = calloc(c->nbucket, sizeof *c->bucket)) == NULL) {
+	/* sized for a busy cache; it grows when the bound is larger */
+	c->byname = hashtab_new(conf->max_entries < 4096 ?
+	    conf->max_entries : 4096, 0);
+	if (c->byname == NULL) {
 		free(c);
 		return DKIM_ENOMEM;
 	}
@@ -106,7 +105,7 @@ dnscache_free(dnscache *c)
 	}
 	pthread_cond_destroy(&c->done);
 	pthread_mutex_destroy(&c->lock);
-	free(c->bucket);
+	hashtab_free(c->byname);
 	free(c);
 }
 
@@ -115,17 +114,6 @@ static time_t
 now(const dnscache *c)
 {
 	return c->conf.clock ? c->conf.clock(c->conf.clock_arg) : time(NULL);
-}
-
-/* hash - FNV-1a of the key */
-static size_t
-hash(const char *key)
-{
-	uint32_t h = 2166136261u;
-
-	while (*key)
-		h = (h ^ (unsigned char)*key++) * 16777619u;
-	return h;
 }
 
 /* make_key - lower-case copy without one trailing dot (RFC 4343) */
@@ -175,26 +163,11 @@ lru_front(dnscache *c, struct entry *e)
 		c->tail = e;
 }
 
-/* find - the entry for key, or NULL */
-static struct entry *
-find(dnscache *c, const char *key)
-{
-	struct entry *e = c->bucket[hash(key) & (c->nbucket - 1)];
-
-	while (e != NULL && strcmp(e->name, key) != 0)
-		e = e->hnext;
-	return e;
-}
-
 /* drop - unlink and free one unpinned entry */
 static void
 drop(dnscache *c, struct entry *e)
 {
-	struct entry **pp = &c->bucket[hash(e->name) & (c->nbucket - 1)];
-
-	while (*pp != e)
-		pp = &(*pp)->hnext;
-	*pp = e->hnext;
+	hashtab_remove(c->byname, e->name);
 	lru_unlink(c, e);
 	entry_free(e);
 	c->st.entries--;
@@ -221,15 +194,15 @@ static struct entry *
 insert(dnscache *c, char *key)
 {
 	struct entry *e;
-	size_t b;
 
 	evict(c);
 	if ((e = calloc(1, sizeof *e)) == NULL)
 		return NULL;
+	if (hashtab_put(c->byname, key, e) < 0) {
+		free(e);
+		return NULL;
+	}
 	e->name = key;
-	b = hash(key) & (c->nbucket - 1);
-	e->hnext = c->bucket[b];
-	c->bucket[b] = e;
 	lru_front(c, e);
 	c->st.entries++;
 	return e;
@@ -342,7 +315,7 @@ lookup(dnscache *c, const char *name, int force, dkim_txt_answer *ans,
 	if ((key = make_key(name)) == NULL)
 		return DKIM_ENOMEM;
 	pthread_mutex_lock(&c->lock);
-	if ((e = find(c, key)) != NULL)
+	if ((e = hashtab_get(c->byname, key)) != NULL)
 		free(key);
 	else if ((e = insert(c, key)) == NULL) {
 		pthread_mutex_unlock(&c->lock);

@@ -73,8 +73,8 @@ guard_new(const struct guard_conf *conf, guard **out)
 		return DKIM_ENOMEM;
 	g->conf = *conf;
 	g->conf.psl_path = NULL;
-	g->nbucket = 64;
-	if ((g->bucket = calloc(g->nbucket, sizeof *g->bucket)) == NULL) {
+	/* RFC 4343: names are found without case */
+	if ((g->byname = hashtab_new(64, HASHTAB_NOCASE)) == NULL) {
 		free(g);
 		return DKIM_ENOMEM;
 	}
@@ -107,7 +107,7 @@ guard_free(guard *g)
 	for (i = 0; i < g->n; i++)
 		guard_entry_free(g->ent[i]);
 	free(g->ent);
-	free(g->bucket);
+	hashtab_free(g->byname);
 	guard_psl_free(g->psl);
 	pthread_cond_destroy(&g->wake);
 	pthread_mutex_destroy(&g->lock);

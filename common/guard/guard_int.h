@@ -12,10 +12,11 @@
 #include <pthread.h>
 
 #include "guard.h"
+#include "util/hashtab.h"
 
 struct guard_entry {
 	guard *g;
-	struct guard_entry *hnext;	/* hash chain by keyname */
+	struct guard_entry *same;	/* next entry of the same keyname */
 	char *domain, *selector;
 	char *keyname;			/* selector._domainkey.domain */
 	dkim_key *key;			/* a reference */
@@ -39,8 +40,7 @@ struct guard {
 	pthread_cond_t wake;		/* refresher: stop or new entry */
 	struct guard_entry **ent;
 	size_t n, cap;
-	struct guard_entry **bucket;	/* by keyname, power of two */
-	size_t nbucket;
+	struct hashtab *byname;		/* keyname (no case) -> an entry */
 	guard_psl *psl;
 	pthread_t thread;
 	int running, stop;

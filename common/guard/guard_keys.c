@@ -1,8 +1,9 @@
 /*
  * guard_keys.c - the guard's entries: one per (domain, selector, public
- *		  key), found by a hash of the key name (RFC 4343: without
- *		  case), added at start-up or on first use, and carried over
- *		  from the previous guard on reload.  See guard.h.
+ *		  key), found through a hash table of key names (util/hashtab,
+ *		  RFC 4343: without case), added at start-up or on first use,
+ *		  and carried over from the previous guard on reload.
+ *		  See guard.h.
  */
 #define _GNU_SOURCE	/* asprintf */
 #include <stdio.h>
@@ -28,63 +29,59 @@ guard_entry_free(struct guard_entry *e)
 	free(e);
 }
 
-/* bucket_of - hash of a key name without case (RFC 4343) */
-static size_t
-bucket_of(const guard *g, const char *domain, const char *selector)
-{
-	uint32_t h = 2166136261u;
-	const char *s;
-
-	for (s = selector; *s; s++)
-		h = (h ^ (unsigned char)(*s | 0x20)) * 16777619u;
-	for (s = domain; *s; s++)
-		h = (h ^ (unsigned char)(*s | 0x20)) * 16777619u;
-	return h & (g->nbucket - 1);
-}
-
-/* find_locked - entry for (domain, selector, public key) */
+/*
+ * find_locked - entry for (domain, selector, public key): the entries of
+ * one key name (RFC 4343: without case) share a slot of g->byname and
+ * are told apart by key
+ */
 static struct guard_entry *
 find_locked(guard *g, const char *domain, const char *selector,
     const dkim_key *key, const char *pub)
 {
 	struct guard_entry *e;
+	char buf[512], *name = buf;
+	size_t need = strlen(selector) + strlen(domain) +
+	    sizeof "._domainkey.";
 
-	for (e = g->bucket[bucket_of(g, domain, selector)]; e; e = e->hnext)
+	if (need > sizeof buf && (name = malloc(need)) == NULL)
+		return NULL;
+	snprintf(name, need, "%s._domainkey.%s", selector, domain);
+	for (e = hashtab_get(g->byname, name); e != NULL; e = e->same)
 		if (strcasecmp(e->domain, domain) == 0 &&
 		    strcasecmp(e->selector, selector) == 0 &&
 		    (e->key == key || (pub && strcmp(e->pub, pub) == 0)))
-			return e;
-	return NULL;
+			break;
+	if (name != buf)
+		free(name);
+	return e;
 }
 
-/* grow - room for one more entry; rehash when the table fills */
+/* grow - room for one more entry in the array */
 static int
 grow(guard *g)
 {
-	struct guard_entry **ent, **bucket, *e;
-	size_t i, nb = g->nbucket * 2, b;
+	struct guard_entry **ent;
+	size_t cap;
 
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 16;
-
-		if ((ent = realloc(g->ent, cap * sizeof *ent)) == NULL)
-			return -1;
-		g->ent = ent;
-		g->cap = cap;
-	}
-	if (g->n < g->nbucket)
+	if (g->n < g->cap)
 		return 0;
-	if ((bucket = calloc(nb, sizeof *bucket)) == NULL)
-		return 0;			/* longer chains, still correct */
-	free(g->bucket);
-	g->bucket = bucket;
-	g->nbucket = nb;
-	for (i = 0; i < g->n; i++) {
-		e = g->ent[i];
-		b = bucket_of(g, e->domain, e->selector);
-		e->hnext = g->bucket[b];
-		g->bucket[b] = e;
-	}
+	cap = g->cap ? g->cap * 2 : 16;
+	if ((ent = realloc(g->ent, cap * sizeof *ent)) == NULL)
+		return -1;
+	g->ent = ent;
+	g->cap = cap;
+	return 0;
+}
+
+/* index_entry - make e findable: first of its key name's chain */
+static int
+index_entry(guard *g, struct guard_entry *e)
+{
+	struct guard_entry *first = hashtab_get(g->byname, e->keyname);
+
+	if (hashtab_put(g->byname, e->keyname, e) < 0)
+		return -1;
+	e->same = first;
 	return 0;
 }
 
@@ -122,7 +119,6 @@ guard_add_key(guard *g, const char *domain, const char *selector,
 {
 	struct guard_entry *e;
 	char *pub = NULL;
-	size_t b;
 
 	if (dkim_key_public_b64(key, &pub) != DKIM_OK)
 		return NULL;
@@ -132,12 +128,14 @@ guard_add_key(guard *g, const char *domain, const char *selector,
 		e->action = action;
 	} else if (grow(g) == 0 &&
 	    (e = new_entry(g, domain, selector, key, pub)) != NULL) {
-		e->action = action;
-		g->ent[g->n++] = e;
-		b = bucket_of(g, domain, selector);
-		e->hnext = g->bucket[b];
-		g->bucket[b] = e;
-		pthread_cond_broadcast(&g->wake);
+		if (index_entry(g, e) < 0) {
+			guard_entry_free(e);
+			e = NULL;
+		} else {
+			e->action = action;
+			g->ent[g->n++] = e;
+			pthread_cond_broadcast(&g->wake);
+		}
 	}
 	pthread_mutex_unlock(&g->lock);
 	return e;

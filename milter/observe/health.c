@@ -122,13 +122,13 @@ health_status_str(enum health_status s)
 
 /* health_text - status, then one "- reason" line each */
 void
-health_text(const struct health_report *r, struct mbuf *out)
+health_text(const struct health_report *r, struct strbuf *out)
 {
 	size_t i;
 
-	mbuf_printf(out, "%s\n", health_status_str(r->status));
+	strbuf_printf(out, "%s\n", health_status_str(r->status));
 	for (i = 0; i < r->nreasons; i++)
-		mbuf_printf(out, "- %s\n", r->reason[i]);
+		strbuf_printf(out, "- %s\n", r->reason[i]);
 	if (r->more > 0)
-		mbuf_printf(out, "- ... and %zu more\n", r->more);
+		strbuf_printf(out, "- ... and %zu more\n", r->more);
 }

@@ -55,8 +55,8 @@ void health_report_free(struct health_report *r);
 /* health_status_str - "ok", "degraded", "failing" */
 const char *health_status_str(enum health_status s);
 
-struct mbuf;
+struct strbuf;
 /* health_text - status word on the first line, then "- reason" lines */
-void health_text(const struct health_report *r, struct mbuf *out);
+void health_text(const struct health_report *r, struct strbuf *out);
 
 #endif /* DKIMGUARD_HEALTH_H */

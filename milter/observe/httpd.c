@@ -148,19 +148,19 @@ count(struct httpd *h, unsigned status)
 /* reply - queue body (ownership passes to MHD) with a status */
 static enum MHD_Result
 reply(struct httpd *h, struct MHD_Connection *c, unsigned status,
-    struct mbuf *body, const char *ctype)
+    struct strbuf *body, const char *ctype)
 {
 	struct MHD_Response *r;
 	enum MHD_Result rc;
 
 	if (body->oom || body->p == NULL) {
-		mbuf_free(body);
+		strbuf_free(body);
 		return MHD_NO;		/* MHD closes the connection */
 	}
 	r = MHD_create_response_from_buffer(body->len, body->p,
 	    MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
-		mbuf_free(body);
+		strbuf_free(body);
 		return MHD_NO;
 	}
 	memset(body, 0, sizeof *body);	/* MHD owns the text now */
@@ -179,7 +179,7 @@ reply(struct httpd *h, struct MHD_Connection *c, unsigned status,
 
 /* route - status and body for one GET/HEAD path */
 static unsigned
-route(struct httpd *h, const char *url, struct mbuf *body,
+route(struct httpd *h, const char *url, struct strbuf *body,
     const char **ctype)
 {
 	*ctype = CT_TEXT;
@@ -188,17 +188,17 @@ route(struct httpd *h, const char *url, struct mbuf *body,
 		if (h->conf.metrics != NULL &&
 		    h->conf.metrics(h->conf.arg, body) == 0)
 			return 200;
-		mbuf_free(body);
-		mbuf_printf(body, "metrics unavailable\n");
+		strbuf_free(body);
+		strbuf_printf(body, "metrics unavailable\n");
 		return 500;
 	}
 	if (strcmp(url, "/healthz") == 0) {
 		if (h->conf.health != NULL)
 			return (unsigned)h->conf.health(h->conf.arg, body);
-		mbuf_printf(body, "failing\n- no health source\n");
+		strbuf_printf(body, "failing\n- no health source\n");
 		return 503;
 	}
-	mbuf_printf(body, "not found; try /metrics or /healthz\n");
+	strbuf_printf(body, "not found; try /metrics or /healthz\n");
 	return 404;
 }
 
@@ -209,13 +209,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct httpd *h = cls;
-	struct mbuf body = { 0 };
+	struct strbuf body = { 0 };
 	const char *ctype = CT_TEXT;
 	unsigned status;
 
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-		mbuf_printf(&body, "method not allowed; use GET\n");
+		strbuf_printf(&body, "method not allowed; use GET\n");
 		status = MHD_HTTP_METHOD_NOT_ALLOWED;
 	} else
 		status = route(h, url, &body, &ctype);

@@ -44,9 +44,9 @@ struct httpd_conf {
 	unsigned timeout;		/* idle seconds (10) */
 	size_t memory_limit;		/* bytes per connection (32768) */
 	/* metrics - append the exposition; 0, or -1 (answered 500) */
-	int (*metrics)(void *arg, struct mbuf *out);
+	int (*metrics)(void *arg, struct strbuf *out);
 	/* health - append the health text; returns 200 or 503 */
-	int (*health)(void *arg, struct mbuf *out);
+	int (*health)(void *arg, struct strbuf *out);
 	void *arg;
 	struct metrics *counters;	/* dkimguard_http_requests_total */
 };

@@ -124,84 +124,31 @@ metrics_count_action(struct metrics *m, int action)
 		metrics_inc(m, MET_ACTIONS_QUARANTINE);
 }
 
-/* mbuf_vprintf - append; on ENOMEM set oom and keep what is there */
-void
-mbuf_vprintf(struct mbuf *b, const char *fmt, va_list ap)
-{
-	va_list aq;
-	size_t need, cap;
-	char *p;
-	int n;
-
-	if (b->oom)
-		return;
-	va_copy(aq, ap);
-	n = vsnprintf(b->p != NULL ? b->p + b->len : NULL,
-	    b->p != NULL ? b->cap - b->len : 0, fmt, aq);
-	va_end(aq);
-	if (n < 0) {
-		b->oom = 1;
-		return;
-	}
-	need = b->len + (size_t)n + 1;
-	if (need > b->cap) {
-		for (cap = b->cap ? b->cap : 4096; cap < need; cap *= 2)
-			;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	}
-	b->len += (size_t)n;
-}
-
-/* mbuf_printf - append formatted text */
-void
-mbuf_printf(struct mbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	mbuf_vprintf(b, fmt, ap);
-	va_end(ap);
-}
-
-/* mbuf_free - release; the buffer is empty again */
-void
-mbuf_free(struct mbuf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof *b);
-}
-
 /* put_label_value - text format escaping: \\, \", \n */
 static void
-put_label_value(struct mbuf *o, const char *s)
+put_label_value(struct strbuf *o, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		if (*s == '\\' || *s == '"')
-			mbuf_printf(o, "\\%c", *s);
+			strbuf_printf(o, "\\%c", *s);
 		else if (*s == '\n')
-			mbuf_printf(o, "\\n");
+			strbuf_printf(o, "\\n");
 		else
-			mbuf_printf(o, "%c", *s);
+			strbuf_printf(o, "%c", *s);
 	}
 }
 
 /* put_header - # HELP and # TYPE of one family */
 static void
-put_header(struct mbuf *o, const struct metric_def *d)
+put_header(struct strbuf *o, const struct metric_def *d)
 {
-	mbuf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help,
+	strbuf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help,
 	    d->name, d->type == MT_COUNTER ? "counter" : "gauge");
 }
 
 /* render_global - every series of one GLOBAL family */
 static void
-render_global(struct mbuf *o, const struct metrics *m, enum metric_family f)
+render_global(struct strbuf *o, const struct metrics *m, enum metric_family f)
 {
 	const char *name = metric_defs[f].name;
 	size_t i;
@@ -211,25 +158,25 @@ render_global(struct mbuf *o, const struct metrics *m, enum metric_family f)
 		if (metric_series[i].family != f)
 			continue;
 		if (metric_series[i].value == NULL)
-			mbuf_printf(o, "%s", name);
+			strbuf_printf(o, "%s", name);
 		else {
-			mbuf_printf(o, "%s{%s=\"", name, metric_label(f));
+			strbuf_printf(o, "%s{%s=\"", name, metric_label(f));
 			put_label_value(o, metric_series[i].value);
-			mbuf_printf(o, "\"}");
+			strbuf_printf(o, "\"}");
 		}
-		mbuf_printf(o, " %lu\n", metrics_get(m, (enum metric_id)i));
+		strbuf_printf(o, " %lu\n", metrics_get(m, (enum metric_id)i));
 	}
 }
 
 /* put_key_labels - name{domain="..",selector=".." (no closing brace) */
 static void
-put_key_labels(struct mbuf *o, const char *name, const struct guard_info *k)
+put_key_labels(struct strbuf *o, const char *name, const struct guard_info *k)
 {
-	mbuf_printf(o, "%s{domain=\"", name);
+	strbuf_printf(o, "%s{domain=\"", name);
 	put_label_value(o, k->domain);
-	mbuf_printf(o, "\",selector=\"");
+	strbuf_printf(o, "\",selector=\"");
 	put_label_value(o, k->selector);
-	mbuf_printf(o, "\"");
+	strbuf_printf(o, "\"");
 }
 
 /* key_value - the value of a KEY family for one key; -1: no sample */
@@ -256,20 +203,20 @@ key_value(const struct metrics_view *v, size_t i, enum metric_family f)
 
 /* render_key_state - the enum idiom: one series per state, 1 or 0 */
 static void
-render_key_state(struct mbuf *o, const char *name, const struct guard_info *k)
+render_key_state(struct strbuf *o, const char *name, const struct guard_info *k)
 {
 	int s;
 
 	for (s = GUARD_UNCHECKED; s <= GUARD_TEMPERROR; s++) {
 		put_key_labels(o, name, k);
-		mbuf_printf(o, ",state=\"%s\"} %d\n",
+		strbuf_printf(o, ",state=\"%s\"} %d\n",
 		    guard_state_str((guard_state)s), (int)k->state == s);
 	}
 }
 
 /* render_key - one KEY family over every key of the view */
 static void
-render_key(struct mbuf *o, const struct metrics_view *v,
+render_key(struct strbuf *o, const struct metrics_view *v,
     enum metric_family f)
 {
 	const char *name = metric_defs[f].name;
@@ -288,7 +235,7 @@ render_key(struct mbuf *o, const struct metrics_view *v,
 			continue;
 		}
 		put_key_labels(o, name, &v->keys[i]);
-		mbuf_printf(o, "} %lld\n", val);
+		strbuf_printf(o, "} %lld\n", val);
 	}
 }
 
@@ -320,7 +267,7 @@ proc_value(const struct metrics *m, const struct metrics_view *v,
 
 /* render_proc - one PROC family, when its value is known */
 static void
-render_proc(struct mbuf *o, const struct metrics *m,
+render_proc(struct strbuf *o, const struct metrics *m,
     const struct metrics_view *v, enum metric_family f)
 {
 	unsigned long long val;
@@ -330,13 +277,13 @@ render_proc(struct mbuf *o, const struct metrics *m,
 	if (!ok)
 		return;
 	put_header(o, &metric_defs[f]);
-	mbuf_printf(o, "%s %llu\n", metric_defs[f].name, val);
+	strbuf_printf(o, "%s %llu\n", metric_defs[f].name, val);
 }
 
 /* metrics_render - every family in table order */
 int
 metrics_render(const struct metrics *m, const struct metrics_view *v,
-    struct mbuf *out)
+    struct strbuf *out)
 {
 	int f;
 
@@ -354,6 +301,6 @@ metrics_render(const struct metrics *m, const struct metrics_view *v,
 		}
 	}
 	if (out->p == NULL && !out->oom)
-		mbuf_printf(out, "%s", "");
+		strbuf_printf(out, "%s", "");
 	return out->oom ? -1 : 0;
 }

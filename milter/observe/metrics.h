@@ -6,7 +6,7 @@
  *	metrics_inc(m, MET_MESSAGES_SIGN);          any thread, lock-free
  *	metrics_count_verdict(m, res.verdict);
  *	struct metrics_view v = { keys, nkeys, ... };   at scrape time
- *	metrics_render(m, &v, &buf);  ... buf.p ...  mbuf_free(&buf);
+ *	metrics_render(m, &v, &buf);  ... buf.p ...  strbuf_free(&buf);
  *	metrics_free(m);
  *
  * DESCRIPTION
@@ -25,7 +25,7 @@
  *	UnsignedAlertInterval), see observe.h.
  *
  *	Ownership: metrics_new/metrics_free; render output is the caller's
- *	mbuf (mbuf_free).  metrics_* with m == NULL are no-ops (metrics off).
+ *	strbuf (util/strbuf.h; strbuf_free).  metrics_* with m == NULL are no-ops (metrics off).
  */
 #ifndef DKIMGUARD_METRICS_H
 #define DKIMGUARD_METRICS_H
@@ -39,6 +39,7 @@
 #include "dkim.h"
 #include "common/dns/dnscache.h"
 #include "common/guard/guard.h"
+#include "util/strbuf.h"
 
 enum metric_family {
 #define METRIC(id, name, type, scope, labels, help) MF_##id,
@@ -135,19 +136,6 @@ void metrics_count_overall(struct metrics *m, dkim_verdict v);
 /* metrics_count_action - ACTION_REJECT/TEMPFAIL/QUARANTINE (config.h) */
 void metrics_count_action(struct metrics *m, int action);
 
-/* mbuf - a growable text buffer; {0} is empty; oom is sticky */
-struct mbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-void mbuf_printf(struct mbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void mbuf_vprintf(struct mbuf *b, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
-void mbuf_free(struct mbuf *b);
-
 /* metrics_view - what a scrape reads besides the GLOBAL counters */
 struct metrics_view {
 	const struct guard_info *keys;	/* one per guard entry */
@@ -164,6 +152,6 @@ struct metrics_view {
  * 0, or -1 on ENOMEM (out->oom).  v may be NULL (GLOBAL families only).
  */
 int metrics_render(const struct metrics *m, const struct metrics_view *v,
-    struct mbuf *out);
+    struct strbuf *out);
 
 #endif /* DKIMGUARD_METRICS_H */

@@ -93,7 +93,7 @@ eval(struct snapshot *s, const struct guard_info *k, size_t n,
 
 /* observe_render - one scrape of the current snapshot */
 int
-observe_render(struct mbuf *out)
+observe_render(struct strbuf *out)
 {
 	struct snapshot *s = snapshot_acquire();
 	struct metrics_view v;
@@ -123,7 +123,7 @@ observe_render(struct mbuf *out)
 
 /* observe_health - status and reasons of s (NULL: the current one) */
 enum health_status
-observe_health(struct snapshot *s, struct mbuf *out)
+observe_health(struct snapshot *s, struct strbuf *out)
 {
 	struct snapshot *cur = s != NULL ? s : snapshot_acquire();
 	struct health_report r;
@@ -146,23 +146,23 @@ observe_health(struct snapshot *s, struct mbuf *out)
 enum health_status
 observe_health_print(struct snapshot *s, FILE *fp)
 {
-	struct mbuf b = { 0 };
+	struct strbuf b = { 0 };
 	enum health_status st = observe_health(s, &b);
 
 	fprintf(fp, "health: %s", b.p != NULL ? b.p : "unknown\n");
-	mbuf_free(&b);
+	strbuf_free(&b);
 	return st;
 }
 
 /* http_metrics, http_health - the listener's two sources */
 static int
-http_metrics(void *arg, struct mbuf *out)
+http_metrics(void *arg, struct strbuf *out)
 {
 	return observe_render(out);
 }
 
 static int
-http_health(void *arg, struct mbuf *out)
+http_health(void *arg, struct strbuf *out)
 {
 	return observe_health(NULL, out) == HEALTH_FAILING ? 503 : 200;
 }
@@ -171,13 +171,13 @@ http_health(void *arg, struct mbuf *out)
 static void
 write_file(void)
 {
-	struct mbuf b = { 0 };
+	struct strbuf b = { 0 };
 
 	if (observe_render(&b) == 0)
 		textfile_update(&obs.tf, b.p, b.len);
 	else
 		log_warnx("MetricsFile: out of memory rendering metrics");
-	mbuf_free(&b);
+	strbuf_free(&b);
 }
 
 /* obs_thread - the metrics file and pending alerts, until stopped */

@@ -57,9 +57,9 @@ struct metrics *observe_metrics(void);
 struct alert *observe_alert(void);
 
 /* observe_render - the exposition for the current snapshot; 0 or -1 */
-int observe_render(struct mbuf *out);
+int observe_render(struct strbuf *out);
 /* observe_health - health of snapshot s (NULL: current) as text */
-enum health_status observe_health(struct snapshot *s, struct mbuf *out);
+enum health_status observe_health(struct snapshot *s, struct strbuf *out);
 /* observe_health_print - "health: degraded" + reasons, for -n */
 enum health_status observe_health_print(struct snapshot *s, FILE *fp);
 

@@ -110,7 +110,7 @@ START_TEST(test_health_text)
 	struct hkey bad = { GUARD_MISMATCH, 1, 0 }, ok = { GUARD_VALID, 1, 1 };
 	struct health_input in = { 1, k, HEALTH_MAX_REASONS + 5, GRACE, NOW };
 	struct health_report r;
-	struct mbuf b = { 0 };
+	struct strbuf b = { 0 };
 	size_t i;
 
 	fill(&ok, 0, &k[0]);
@@ -124,7 +124,7 @@ START_TEST(test_health_text)
 	ck_assert(strncmp(b.p, "degraded\n- key d1.example/s1: mismatch "
 	    "(GuardAction tempfail): what is wrong\n", 70) == 0);
 	ck_assert_ptr_nonnull(strstr(b.p, "- ... and 4 more\n"));
-	mbuf_free(&b);
+	strbuf_free(&b);
 	health_report_free(&r);
 }
 END_TEST

@@ -27,15 +27,15 @@ static atomic_int health_failing;
 static char tmpdir[TU_PATH_MAX];	/* curl's output files */
 
 static int
-src_metrics(void *arg, struct mbuf *out)
+src_metrics(void *arg, struct strbuf *out)
 {
 	return metrics_render(m, NULL, out);
 }
 
 static int
-src_health(void *arg, struct mbuf *out)
+src_health(void *arg, struct strbuf *out)
 {
-	mbuf_printf(out, health_failing ? "failing\n- no usable key\n" :
+	strbuf_printf(out, health_failing ? "failing\n- no usable key\n" :
 	    "ok\n");
 	return health_failing ? 503 : 200;
 }

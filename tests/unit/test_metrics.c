@@ -63,7 +63,7 @@ START_TEST(test_concurrent_counts)
 {
 	struct metrics *m = metrics_new();
 	pthread_t t[NTHREADS];
-	struct mbuf b = { 0 };
+	struct strbuf b = { 0 };
 	double v;
 	int i;
 	const double total = (double)NTHREADS * ROUNDS;
@@ -93,7 +93,7 @@ START_TEST(test_concurrent_counts)
 	ck_assert_int_eq(sample_value(b.p, "dkimguard_unsigned_alerts_total"
 	    "{reason=\"no_signing_rule\"}", &v), 0);
 	ck_assert(v == NTHREADS * (ROUNDS / 10) * 3.0);
-	mbuf_free(&b);
+	strbuf_free(&b);
 	metrics_free(m);
 }
 END_TEST
@@ -189,7 +189,7 @@ START_TEST(test_format_and_keys)
 	struct dnscache_stats st = { 5, 6, 7, 1, 0, 3 };
 	uint32_t ttl[2] = { 300, 0 };
 	struct metrics_view v = { k, ttl, 2, HEALTH_DEGRADED, 4, &st };
-	struct mbuf b = { 0 };
+	struct strbuf b = { 0 };
 	double x;
 
 	make_keys(k);
@@ -221,7 +221,7 @@ START_TEST(test_format_and_keys)
 	ck_assert_int_eq(sample_value(b.p,
 	    "dkimguard_actions_total{action=\"quarantine\"}", &x), 0);
 	ck_assert(x == 1);
-	mbuf_free(&b);
+	strbuf_free(&b);
 	metrics_free(m);
 }
 END_TEST
@@ -233,7 +233,7 @@ START_TEST(test_every_family_rendered)
 	struct dnscache_stats st = { 0 };
 	uint32_t ttl[2] = { 1, 1 };
 	struct metrics_view v = { k, ttl, 2, HEALTH_OK, 1, &st };
-	struct mbuf b = { 0 };
+	struct strbuf b = { 0 };
 	char want[160];
 	int f;
 
@@ -249,21 +249,21 @@ START_TEST(test_every_family_rendered)
 		if (metric_defs[f].type == MT_COUNTER)
 			ck_assert(strstr(metric_defs[f].name, "_total") != NULL);
 	}
-	mbuf_free(&b);
+	strbuf_free(&b);
 	metrics_free(m);
 }
 END_TEST
 
 START_TEST(test_null_is_noop)
 {
-	struct mbuf b = { 0 };
+	struct strbuf b = { 0 };
 
 	metrics_inc(NULL, MET_MESSAGES_SIGN);
 	metrics_count_verdict(NULL, DKIM_PASS);
 	ck_assert_uint_eq(metrics_get(NULL, MET_MESSAGES_SIGN), 0);
 	ck_assert_int_eq(metrics_render(NULL, NULL, &b), 0);
 	ck_assert_ptr_nonnull(strstr(b.p, "dkimguard_messages_total"));
-	mbuf_free(&b);
+	strbuf_free(&b);
 }
 END_TEST
 

@@ -2,7 +2,9 @@
  * test_tables.c - key and signing tables in dkimguard's format and in
  * OpenDKIM's (KeyTable, SigningTable, refile: wildcards, '%' domains),
  * lookup order with parent domains, several signatures, key file
- * owner/mode checks.
+ * owner/mode checks; the line reader itself (fields with offsets, the
+ * physical lines of an entry, the same entries from a file and from
+ * lines in memory).
  */
 #include <check.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "common/config/keyfile.h"
 #include "common/config/keytable.h"
 #include "common/config/signtable.h"
+#include "util/tables.h"
 #include "testutil.h"
 
 static char dir[TU_PATH_MAX];
@@ -283,6 +286,102 @@ START_TEST(test_tables_glob)
 }
 END_TEST
 
+/* ---- the line reader: fields with offsets, physical extent ---- */
+
+/* render - one entry as "L<line> P<first>-<last> [f@off]...|rest|" */
+static int
+render(void *arg, struct tables_entry *e)
+{
+	char *out = arg;
+	int i;
+
+	snprintf(out + strlen(out), 1024 - strlen(out), "L%u P%zu-%zu",
+	    e->line, e->first, e->last);
+	for (i = 0; i < e->nfield; i++) {
+		/* the offsets and the C strings name the same bytes */
+		ck_assert_uint_eq(strlen(e->field[i]), e->len[i]);
+		ck_assert_int_eq(memcmp(e->field[i], e->text + e->off[i],
+		    e->len[i]), 0);
+		snprintf(out + strlen(out), 1024 - strlen(out), " %s@%zu",
+		    e->field[i], e->off[i]);
+	}
+	snprintf(out + strlen(out), 1024 - strlen(out), " |%s|\n", e->rest);
+	return 0;
+}
+
+static const struct reader_case {
+	const char *text;
+	const char *want;
+} rcases[] = {
+	{ "a b  c\n", "L1 P0-0 a@0 b@2 c@5 |b  c|\n" },
+	{ "  a\tb # note\n", "L1 P0-0 a@2 b@4 |b|\n" },
+	{ "# all comment\n\n   \nx\n", "L4 P3-3 x@0 ||\n" },
+	{ "a#b c #d\n", "L1 P0-0 a#b@0 c@4 |c|\n" },
+	{ "a \\\n  b \\\n c\nd\n",
+	  "L1 P0-2 a@0 b@5 c@9 |b   c|\nL4 P3-3 d@0 ||\n" },
+	{ "a \\\n# cut\nb\n", "L1 P0-1 a@0 ||\nL3 P2-2 b@0 ||\n" },
+	{ "crlf x\r\n", "L1 P0-0 crlf@0 x@5 |x|\n" },
+	{ "last \\", "L1 P0-0 last@0 ||\n" },
+	{ "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18\n",
+	  "L1 P0-0 1@0 2@2 3@4 4@6 5@8 6@10 7@12 8@14 9@16 10@18 11@21 "
+	  "12@24 13@27 14@30 15@33 16@36 |2 3 4 5 6 7 8 9 10 11 12 13 14 "
+	  "15 16 17 18|\n" },
+};
+
+START_TEST(test_reader)
+{
+	const struct reader_case *c = &rcases[_i];
+	char fromfile[1024] = "", frommem[1024] = "";
+	struct errlist el = { 0 };
+	char *copy = strdup(c->text), *line[16], *p;
+	size_t n = 0;
+
+	/* the same reader over a file and over lines held in memory */
+	ck_assert_int_eq(tables_read(put("r", c->text), render, fromfile,
+	    &el), 0);
+	for (p = copy; n < 16 && *p != '\0'; n++) {
+		line[n] = p;
+		if ((p = strchr(p, '\n')) == NULL)
+			break;
+		*p++ = '\0';
+	}
+	if (p == NULL)
+		n++;
+	ck_assert_int_eq(tables_scan("mem", line, n, render, frommem), 0);
+	free(copy);
+	ck_assert_msg(strcmp(fromfile, c->want) == 0, "case %d: got\n%s"
+	    "want\n%s", _i, fromfile, c->want);
+	ck_assert_str_eq(frommem, fromfile);
+	errlist_free(&el);
+}
+END_TEST
+
+/* stop_at_2 - a callback that stops at the second entry */
+static int
+stop_at_2(void *arg, struct tables_entry *e)
+{
+	++*(int *)arg;
+	ck_assert_str_eq(e->file, "mem");
+	return e->line == 2 ? -1 : 0;
+}
+
+START_TEST(test_reader_stop)
+{
+	char a[] = "x", b[] = "y", c[] = "z";
+	char *lines[] = { a, b, c };
+	struct errlist el = { 0 };
+	int calls = 0;
+
+	ck_assert_int_eq(tables_scan("mem", lines, 3, stop_at_2, &calls), -1);
+	ck_assert_int_eq(calls, 2);
+	ck_assert_int_eq(tables_scan("mem", lines, 0, stop_at_2, &calls), 0);
+	ck_assert_int_eq(tables_read("/nonexistent/dkimguard-table",
+	    stop_at_2, &calls, &el), -1);
+	ck_assert(strstr(errlist_str(&el), "cannot open") != NULL);
+	errlist_free(&el);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -300,6 +399,9 @@ main(void)
 	tcase_add_loop_test(tc, test_keyfile_check_stat, 0,
 	    sizeof stat_cases / sizeof stat_cases[0]);
 	tcase_add_test(tc, test_tables_glob);
+	tcase_add_loop_test(tc, test_reader, 0,
+	    sizeof rcases / sizeof rcases[0]);
+	tcase_add_test(tc, test_reader_stop);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
