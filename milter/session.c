@@ -90,18 +90,43 @@ symval(SMFICTX *ctx, const char *name)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
-/* s_negotiate - LEADSPC, no replies for headers and body, macros */
+/*
+ * listening_on_tcp - whether the MTA reaches us over TCP (Socket inet: or
+ * inet6:).  Postfix writes to a milter without TCP_NODELAY: whenever it
+ * writes something we do not answer (a header under SMFIP_NR_HDR, or the
+ * macros of a step we skip, such as DATA's), its next write waits in
+ * Nagle's buffer for our ACK, which the kernel delays by up to 40 ms.  A
+ * reply carries the ACK at once, so on TCP no step is skipped and every
+ * command is answered (libmilter answers "continue" for the steps we have
+ * no callback for); the round trips cost microseconds, the stall 40 ms.
+ */
+static int
+listening_on_tcp(void)
+{
+	struct snapshot *s = snapshot_acquire();
+	int tcp = s != NULL && s->cfg->socket != NULL &&
+	    strncmp(s->cfg->socket, "inet", 4) == 0;
+
+	if (s != NULL)
+		snapshot_release(s);
+	return tcp;
+}
+
+/* s_negotiate - LEADSPC; on unix sockets no replies for headers and body
+ * and no steps we do not use; macros */
 static sfsistat
 s_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct conn *c = conn_get(ctx);
-	unsigned long want = SMFIP_HDR_LEADSPC | SMFIP_NR_HDR | SMFIP_NR_BODY |
-	    SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	unsigned long want = SMFIP_HDR_LEADSPC;
 
 	if (c == NULL)
 		return SMFIS_REJECT;
+	if (!listening_on_tcp())
+		want |= SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NOHELO |
+		    SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
 	    SMFIF_SETSYMLIST);
 	*pf1 = f1 & want;
@@ -112,6 +137,7 @@ s_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name}");
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen}");
+		smfi_setsymlist(ctx, SMFIM_EOH, "i");
 		smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	}
 	return SMFIS_CONTINUE;
@@ -224,6 +250,17 @@ note_header(struct msgctx *m, const char *name, const char *value)
 	}
 }
 
+/* note_qid - the queue id, once the MTA has assigned one (Postfix sends
+ * it with MAIL FROM only when it is known by then) */
+static void
+note_qid(SMFICTX *ctx, struct msgctx *m)
+{
+	const char *qid = symval(ctx, "i");
+
+	if (qid != NULL)
+		snprintf(m->qid, sizeof m->qid, "%s", qid);
+}
+
 /* s_header - one field to the library, exactly as received */
 static sfsistat
 s_header(SMFICTX *ctx, char *name, char *value)
@@ -257,6 +294,7 @@ s_eoh(SMFICTX *ctx)
 
 	if (m == NULL || m->failed)
 		return SMFIS_CONTINUE;
+	note_qid(ctx, m);	/* a message may end here */
 	if (m->decision == DECIDE_SIGN && signing_select(m) == 0) {
 		msg_end(c);
 		return SMFIS_ACCEPT;	/* nothing to sign: leave it be */
@@ -286,14 +324,12 @@ s_eom(SMFICTX *ctx)
 {
 	struct conn *c = conn_get(ctx);
 	struct msgctx *m = c != NULL ? c->msg : NULL;
-	const char *qid;
 	dkim_rc rc;
 	sfsistat st;
 
 	if (m == NULL)
 		return SMFIS_CONTINUE;
-	if ((qid = symval(ctx, "i")) != NULL)
-		snprintf(m->qid, sizeof m->qid, "%s", qid);
+	note_qid(ctx, m);
 	if (!m->failed && (rc = dkim_msg_eom(m->dm)) != DKIM_OK)
 		msg_fail(m, "end of message", rc);
 	if (m->failed)
