@@ -90,6 +90,18 @@ parse_name(const char *s, size_t len, size_t *i, struct tag *t,
 	while (j < len && (is_alpha((unsigned char)s[j]) ||
 	    (s[j] >= '0' && s[j] <= '9') || s[j] == '_'))
 		j++;
+	/*
+	 * Beyond RFC 6376 3.2's ALPHA *ALNUMPUNC: receivers (dkimpy, Mail::DKIM)
+	 * accept any visible characters in a name, e.g. "x-foo", and only
+	 * the known names mean anything.  Accept them too, and mark the tag,
+	 * so a record is judged as receivers judge it and the deviation can
+	 * still be reported.
+	 */
+	while (j < len && s[j] > ' ' && s[j] < 0x7f && s[j] != '=' &&
+	    s[j] != ';') {
+		t->lenient = 1;
+		j++;
+	}
 	t->name = s + *i;
 	t->name_off = *i;
 	t->name_len = j - *i;
@@ -171,6 +183,8 @@ parse_spec(const char *s, size_t len, size_t *i, struct taglist *tl,
 	if (parse_value(s, len, i, &t, reason) < 0 ||
 	    check_duplicate(tl, &t, reason) < 0)
 		return -1;
+	if (t.lenient && tl->lenient++ == 0)
+		tl->first_lenient = tl->n;
 	if (tags_push(tl, &t) < 0) {
 		snprintf(reason, DKIM_REASON_MAX, "out of memory");
 		return -2;

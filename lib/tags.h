@@ -26,12 +26,15 @@ struct tag {
 	size_t value_off;
 	size_t val_start;	/* just after '=' */
 	size_t spec_end;	/* offset of ';' or of the end of text */
+	int lenient;		/* name outside ALPHA *ALNUMPUNC, accepted */
 };
 
 struct taglist {
 	struct tag *tags;	/* in order of appearance; malloc'ed */
 	size_t n;
 	size_t cap;
+	size_t lenient;		/* tags whose name only receivers accept */
+	size_t first_lenient;	/* index of the first of them */
 };
 
 /*

@@ -42,7 +42,10 @@ static const struct {
 	{ "=1", NULL, "bad tag name" },
 	{ "1a=2", NULL, "bad tag name" },
 	{ "_a=1", NULL, "bad tag name" },
-	{ "a-b=1", NULL, "missing '=' after tag 'a'" },
+	{ "a-b=1", "a-b=1", NULL },			/* as receivers read it */
+	{ "x-foo=bar; v=DKIM1", "x-foo=bar|v=DKIM1", NULL },
+	{ "a.b:c=1", "a.b:c=1", NULL },
+	{ "a-b=1; a-b=2", NULL, "duplicate tag 'a-b'" },
 	{ "a", NULL, "missing '=' after tag 'a'" },
 	{ "a b=1", NULL, "missing '=' after tag 'a'" },
 	{ "a=1\x01", NULL, "bad character in value of tag 'a'" },
@@ -109,6 +112,29 @@ START_TEST(test_tags_offsets)
 	tags_free(&tl);
 	tags_free(&tl);			/* idempotent */
 	tags_free(NULL);
+}
+END_TEST
+
+/* test_tags_lenient - a name outside RFC 6376's grammar is accepted and
+ * marked, so the caller can warn; a name inside it is not marked */
+START_TEST(test_tags_lenient)
+{
+	static const char in[] = "v=DKIM1; x-foo=bar; k=rsa; y.z=1";
+	char reason[DKIM_REASON_MAX];
+	struct taglist tl;
+
+	ck_assert_int_eq(tags_parse(in, strlen(in), &tl, reason), 0);
+	ck_assert_uint_eq(tl.n, 4);
+	ck_assert_uint_eq(tl.lenient, 2);
+	ck_assert_uint_eq(tl.first_lenient, 1);
+	ck_assert_int_eq(tl.tags[0].lenient, 0);
+	ck_assert_int_eq(tl.tags[1].lenient, 1);
+	ck_assert_int_eq(tl.tags[2].lenient, 0);
+	ck_assert_ptr_nonnull(tags_find(&tl, "x-foo"));
+	tags_free(&tl);
+	ck_assert_int_eq(tags_parse("a=1; b_2=3", 10, &tl, reason), 0);
+	ck_assert_uint_eq(tl.lenient, 0);
+	tags_free(&tl);
 }
 END_TEST
 
@@ -186,6 +212,7 @@ tags_suite(void)
 
 	tcase_add_loop_test(tc, test_tags_cases, 0, (int)NELEM(cases));
 	tcase_add_test(tc, test_tags_offsets);
+	tcase_add_test(tc, test_tags_lenient);
 	tcase_add_loop_test(tc, test_tags_list, 0, (int)NELEM(list_cases));
 	tcase_add_test(tc, test_tags_strip);
 	tcase_add_loop_test(tc, test_tags_prefix, 0, (int)sizeof(prefix_in));
