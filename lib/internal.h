@@ -96,6 +96,22 @@ int pkey_verify_digest(EVP_PKEY *pkey, dkim_alg alg,
  * OpenSSL failing to import it is an internal failure (der.c)
  */
 int der_rsa_pubkey_ok(const unsigned char *der, size_t len);
+/* pkey_public_b64 - malloc'ed p= value of a public key, the form in which
+ * two keys compare equal exactly when they are the same key (key.c) */
+char *pkey_public_b64(const EVP_PKEY *pkey, dkim_keytype type);
+/* the modulus and exponent of an RSA public key, big-endian, inside the
+ * DER they were found in */
+struct der_rsa {
+	const unsigned char *n, *e;
+	size_t nlen, elen;
+};
+/* der_rsa_pubkey_parts - der_rsa_pubkey_ok, and where n and e are */
+int der_rsa_pubkey_parts(const unsigned char *der, size_t len,
+    struct der_rsa *k);
+/* der_rsa_spki - malloc'ed SubjectPublicKeyInfo DER of (n, e), *outlen
+ * set; NULL on ENOMEM */
+unsigned char *der_rsa_spki(const unsigned char *n, size_t nlen,
+    const unsigned char *e, size_t elen, size_t *outlen);
 
 /* ---- dkim-quoted-printable, RFC 6376 2.11 ---- */
 /* qp_decode - decode; NULL with errno EINVAL (bad syntax) or ENOMEM */

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -46,6 +47,7 @@ struct dkim_key {
 	atomic_uint refs;
 	EVP_PKEY *pkey;
 	dkim_keytype type;
+	char *public_b64;	/* p= of its record, made once */
 };
 
 #define KEY_ERR(rc, ...) \
@@ -78,8 +80,59 @@ key_wrap(EVP_PKEY *pkey, dkim_key **out, char *err, size_t errlen)
 	atomic_init(&key->refs, 1);
 	key->pkey = pkey;
 	key->type = type;
+	if ((key->public_b64 = pkey_public_b64(pkey, type)) == NULL) {
+		dkim_key_free(key);
+		return KEY_ERR(DKIM_ENOMEM, "out of memory");
+	}
 	*out = key;
 	return DKIM_OK;
+}
+
+/* rsa_spki_b64 - base64 SubjectPublicKeyInfo of an RSA key, from n and e */
+static char *
+rsa_spki_b64(const EVP_PKEY *pkey)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	unsigned char *nb = NULL, *eb = NULL, *der = NULL;
+	size_t nlen, elen, dlen;
+	char *out = NULL;
+
+	if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) == 1 &&
+	    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) == 1 &&
+	    (nlen = (size_t)BN_num_bytes(n)) > 0 &&
+	    (elen = (size_t)BN_num_bytes(e)) > 0 &&
+	    (nb = malloc(nlen)) != NULL && (eb = malloc(elen)) != NULL &&
+	    BN_bn2bin(n, nb) == (int)nlen && BN_bn2bin(e, eb) == (int)elen &&
+	    (der = der_rsa_spki(nb, nlen, eb, elen, &dlen)) != NULL)
+		out = b64_encode(der, dlen);
+	BN_free(n);
+	BN_free(e);
+	free(nb);
+	free(eb);
+	free(der);
+	ERR_clear_error();
+	return out;
+}
+
+/*
+ * pkey_public_b64 - the p= value of a public key: base64 of the
+ * SubjectPublicKeyInfo for RSA (RFC 6376 3.6.1), of the raw 32 octets for
+ * Ed25519 (RFC 8463 4.2).  Two keys are the same key exactly when these
+ * strings are equal.  NULL: out of memory (or OpenSSL failed).
+ */
+char *
+pkey_public_b64(const EVP_PKEY *pkey, dkim_keytype type)
+{
+	unsigned char raw[32];
+	size_t rawlen = sizeof(raw);
+
+	if (type == DKIM_KEY_RSA)
+		return rsa_spki_b64(pkey);
+	if (EVP_PKEY_get_raw_public_key(pkey, raw, &rawlen) != 1) {
+		ERR_clear_error();
+		return NULL;
+	}
+	return b64_encode(raw, rawlen);
 }
 
 /* no_passphrase - PEM callback: never prompt, fail on encrypted keys */
@@ -297,6 +350,7 @@ dkim_key_free(dkim_key *key)
 	    atomic_fetch_sub_explicit(&key->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	EVP_PKEY_free(key->pkey);
+	free(key->public_b64);
 	free(key);
 }
 
@@ -324,25 +378,12 @@ dkim_key_alg(const dkim_key *key)
 	    DKIM_ALG_RSA_SHA256;
 }
 
-/* dkim_key_public_b64 - p=: SubjectPublicKeyInfo (RSA), raw (RFC 8463 4.2) */
+/* dkim_key_public_b64 - p=: SubjectPublicKeyInfo (RSA), raw (RFC 8463
+ * 4.2), made when the key was loaded */
 DKIM_API dkim_rc
 dkim_key_public_b64(const dkim_key *key, char **out)
 {
-	unsigned char raw[32], *der = NULL;
-	size_t rawlen = sizeof(raw);
-	int len;
-
-	*out = NULL;
-	if (key->type == DKIM_KEY_ED25519) {
-		if (EVP_PKEY_get_raw_public_key(key->pkey, raw, &rawlen) != 1)
-			return ERR_clear_error(), DKIM_ECRYPTO;
-		*out = b64_encode(raw, rawlen);
-	} else {
-		if ((len = i2d_PUBKEY(key->pkey, &der)) <= 0)
-			return ERR_clear_error(), DKIM_ECRYPTO;
-		*out = b64_encode(der, (size_t)len);
-		OPENSSL_free(der);
-	}
+	*out = strdup(key->public_b64);
 	return *out == NULL ? DKIM_ENOMEM : DKIM_OK;
 }
 
