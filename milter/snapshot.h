@@ -31,7 +31,7 @@
 #include "util/errlist.h"
 #include "common/guard/guard.h"
 #include "common/config/keytable.h"
-#include "milter/observe/metrics.h"
+#include "milter/observe/observe_conf.h"
 #include "util/netlist.h"
 #include "common/config/signtable.h"
 
@@ -62,7 +62,7 @@ struct snapshot {
 	int sign_flags;			/* SIGNTABLE_* */
 	const char **sign_headers;	/* NULL: library default */
 	const char **oversign;		/* NULL: library default */
-	struct metrics_conf metrics;	/* Metrics*, LogMessageLine, ... */
+	struct observe_conf observe;	/* Metrics*, UnsignedAlertInterval */
 };
 
 void snapshot_env_set(const struct snapshot_env *env);

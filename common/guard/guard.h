@@ -100,13 +100,23 @@ typedef enum guard_state {
 	GUARD_TEMPERROR		/* SERVFAIL or timeout */
 } guard_state;
 
-/* guard_action - what to do with a message when the key is not valid */
+/*
+ * guard_action - what to do with a message when the key is not valid.
+ * GUARD_ACTIONS pairs each constant with its GuardAction word; the enum,
+ * the option's word table (config.c) and guard_action_str are all
+ * expanded from it, so a word always means the action of its name.
+ */
+#define GUARD_ACTIONS(X)						\
+	X(GUARD_ACT_TEMPFAIL, "tempfail") /* 4xx; client retries later */ \
+	X(GUARD_ACT_HOLD, "hold")	/* sign and quarantine (hold queue) */ \
+	X(GUARD_ACT_UNSIGNED, "unsigned") /* deliver without this signature */ \
+	X(GUARD_ACT_SIGN, "sign")	/* sign anyway and warn */
+#define GUARD_ACTION_CONST(id, word) id,
 typedef enum guard_action {
-	GUARD_ACT_TEMPFAIL = 0,	/* 4xx; the client retries later (default) */
-	GUARD_ACT_HOLD,		/* sign and quarantine (Postfix hold queue) */
-	GUARD_ACT_UNSIGNED,	/* deliver without this signature */
-	GUARD_ACT_SIGN		/* sign anyway and warn */
+	GUARD_ACTIONS(GUARD_ACTION_CONST)
+	GUARD_ACT__COUNT
 } guard_action;
+#undef GUARD_ACTION_CONST
 
 /* guard_decision - what the session does with this signature now */
 typedef enum guard_decision {
