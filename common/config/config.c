@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "common/guard/guard.h"	/* GUARD_ACTIONS */
+#include "util/assert.h"
 #include "util/log.h"		/* LOG_LEVELS */
 #include "util/netlist.h"
 #include "util/tables.h"
@@ -290,7 +291,8 @@ set_value(struct config *cfg, enum opt_id id, const char *v,
 		*FIELD(cfg, id, char *) = s;
 		return 0;
 	}
-	return -1;
+	PANIC("option %s has type %d, none of enum opt_type", o->name,
+	    (int)o->type);
 }
 
 /* config_free - NULL is a no-op */
