@@ -157,6 +157,74 @@ tu_have_testdata(void)
 	return 0;
 }
 
+/* the walk of tu_data_files (nftw has no argument for its callback) */
+static struct {
+	const char *const *suffixes;
+	size_t root, n, cap;
+	char **files;
+} tu_walk;
+
+/* tu_walk_one - nftw callback: keep a regular file with a wanted suffix */
+static int
+tu_walk_one(const char *path, const struct stat *st, int flag,
+    struct FTW *f)
+{
+	size_t i, len = strlen(path), sl;
+
+	if (flag != FTW_F)
+		return 0;
+	for (i = 0; tu_walk.suffixes[i] != NULL; i++) {
+		sl = strlen(tu_walk.suffixes[i]);
+		if (len < sl || strcmp(path + len - sl, tu_walk.suffixes[i]))
+			continue;
+		if (tu_walk.n == tu_walk.cap) {
+			tu_walk.cap = tu_walk.cap * 2 + 16;
+			tu_walk.files = realloc(tu_walk.files, tu_walk.cap *
+			    sizeof(*tu_walk.files));
+			ck_assert_ptr_nonnull(tu_walk.files);
+		}
+		tu_walk.files[tu_walk.n] = strdup(path + tu_walk.root);
+		ck_assert_ptr_nonnull(tu_walk.files[tu_walk.n]);
+		tu_walk.n++;
+		break;
+	}
+	return 0;
+}
+
+/* tu_cmp_str - qsort order of strings */
+static int
+tu_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* tu_data_files - every data file with one of the suffixes */
+char **
+tu_data_files(const char *const *suffixes, size_t *n)
+{
+	memset(&tu_walk, 0, sizeof(tu_walk));
+	tu_walk.suffixes = suffixes;
+	tu_walk.root = strlen(tu_testdata()) + 1;
+	ck_assert_msg(nftw(tu_testdata(), tu_walk_one, 16, FTW_PHYS) == 0,
+	    "cannot walk %s", tu_testdata());
+	if (tu_walk.n > 0)
+		qsort(tu_walk.files, tu_walk.n, sizeof(*tu_walk.files),
+		    tu_cmp_str);
+	*n = tu_walk.n;
+	return tu_walk.files;
+}
+
+/* tu_data_files_free - the list and its names */
+void
+tu_data_files_free(char **files, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+}
+
 /* tu_read_file - the whole file, NUL-terminated, malloc'ed (caller
  * frees); its length without the NUL in *lenp if not NULL; NULL if it
  * cannot be opened or read */
