@@ -71,10 +71,14 @@
  *
  *	Ownership: the guard keeps a reference on each key (dkim_key_ref).
  *	Strings returned through char ** are malloc'ed; the caller frees.
- *	All functions are thread-safe except guard_free (no other call may
- *	run) and guard_add_key/guard_inherit/guard_check_all, which are meant
- *	for the thread that builds the snapshot (they lock, but callers must
- *	not race them against guard_free).
+ *	All functions take the guard's lock and are thread-safe; none may
+ *	race guard_free.  guard_inherit and guard_check_all are for the thread
+ *	that builds the guard (guard_check_all blocks on DNS).  guard_add_key
+ *	is called there for every key, and by milter threads too, the first
+ *	time a '%' key-table entry signs for a domain: it finds an existing
+ *	entry under the lock first, so two messages adding one key share one
+ *	entry, and entries are never removed or moved while the guard lives
+ *	(a guard_entry pointer stays valid).
  */
 #ifndef DKIMGUARD_GUARD_H
 #define DKIMGUARD_GUARD_H
