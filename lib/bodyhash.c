@@ -1,6 +1,8 @@
 /*
  * bodyhash.c - one body hash per (canonicalization, hash, l=), shared by
- * every signature of a message (RFC 6376 3.7; STYLE 7).
+ * every signature of a message (RFC 6376 3.7): the body is the large
+ * part of a message, and hashing it once per triple instead of once per
+ * signature keeps several signatures cheap.
  *
  * SYNOPSIS
  *	bodyhash_set_init, bodyhash_set_clear, bodyhash_get,

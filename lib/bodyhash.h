@@ -1,6 +1,7 @@
 /*
- * bodyhash.h - body hashes shared between signatures (RFC 6376 3.7,
- * STYLE 7).  Internal.
+ * bodyhash.h - body hashes shared between signatures (RFC 6376 3.7), so
+ * a message with several signatures is hashed once per distinct
+ * (canonicalization, hash, l=), not once per signature.  Internal.
  *
  * SYNOPSIS
  *	A bodyhash_set holds one body hash per (body canonicalization, hash

@@ -8,8 +8,10 @@
  * otherwise; parse failures fill a reason of DKIM_REASON_MAX bytes.
  *
  * A parser that can run out of memory says so apart from "bad input"
- * (-2 below): only bad input may become a DKIM verdict (STYLE 4); an
- * internal failure must reach the caller as DKIM_ENOMEM / DKIM_ECRYPTO.
+ * (-2 below): only bad input may become a DKIM verdict; an internal
+ * failure must reach the caller as DKIM_ENOMEM / DKIM_ECRYPTO, so the
+ * milter tempfails and the MTA retries instead of judging the message
+ * by our own failure.
  */
 #ifndef DKIM_INTERNAL_H
 #define DKIM_INTERNAL_H

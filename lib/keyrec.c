@@ -17,7 +17,8 @@
  *
  * DIAGNOSTICS
  *	Out of memory and OpenSSL failing are kept apart from a bad record
- *	or a bad signature everywhere here (STYLE 4): dkim_keyrec_parse says
+ *	or a bad signature everywhere here, so a failure of ours never
+ *	becomes a verdict against the sender: dkim_keyrec_parse says
  *	DKIM_ENOMEM, keyrec_verify_digest -1, dkim_key_match_record
  *	DKIM_KEYMATCH_ERROR.
  */

@@ -12,8 +12,9 @@
  *	signature's permerror, never a call failure; running out of memory
  *	while parsing is a call failure, never a permerror) and one body
  *	hash per (body canonicalization, hash, l=) is set up for the
- *	signatures to verify and the signatures to make (RFC 6376 3.7;
- *	STYLE 7).
+ *	signatures to verify and the signatures to make (RFC 6376 3.7),
+ *	so signatures that agree on those three share one pass over the
+ *	body.
  *
  * DIAGNOSTICS
  *	ENOMEM and ECRYPTO are sticky: once seen, every later call returns

@@ -74,7 +74,8 @@ struct dkim_msg {
 void signer_clear(struct signer *s);
 /* msg_now - the injected clock (RFC 6376 t=, x=) */
 time_t msg_now(const dkim_msg *msg);
-/* msg_bodyhash_count - body hashes created (tests: sharing, STYLE 7) */
+/* msg_bodyhash_count - body hashes created, for the tests that check
+ * signatures with one (canonicalization, hash, l=) share one */
 size_t msg_bodyhash_count(const dkim_msg *msg);
 /* msg_write_end - dkim_msg_eom's flush of dkim_msg_write's state */
 dkim_rc msg_write_end(dkim_msg *msg);

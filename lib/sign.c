@@ -244,7 +244,8 @@ dkim_msg_sign(dkim_msg *msg, size_t idx, char **value, char *err,
 }
 
 /* check_failed - an internal failure in the self-check: sticky, and no
- * verdict in res (STYLE 4) */
+ * verdict in res: a verdict the new signature did not earn would send
+ * the message on unsigned or make it fail where a retry would sign it */
 static dkim_rc
 check_failed(dkim_msg *msg, dkim_rc rc, dkim_sig_result *res)
 {

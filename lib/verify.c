@@ -12,10 +12,12 @@
  *	s._domainkey.d, key record checks, body hash, header hash and the
  *	signature itself.  Verdicts are data: a failed check sets a verdict
  *	and a reason; return codes only report ENOMEM, ECRYPTO, misuse.
- *	An internal failure is never a verdict (STYLE 4): out of memory or
- *	OpenSSL failing anywhere (key record, header hash, the signature
- *	check) makes dkim_msg_verify fail with a sticky ENOMEM / ECRYPTO
- *	and no results, so the milter tempfails and the MTA retries.
+ *	An internal failure is never a verdict, since a fail or permerror
+ *	the message did not earn would mark good mail as forged: out of
+ *	memory or OpenSSL failing anywhere (key record, header hash, the
+ *	signature check) makes dkim_msg_verify fail with a sticky ENOMEM /
+ *	ECRYPTO and no results, so the milter tempfails and the MTA
+ *	retries.
  *
  *	t= more than opt.max_future_skew seconds ahead of the clock is a
  *	permerror (RFC 6376 3.5 lets verifiers treat it as invalid; a
@@ -37,7 +39,8 @@ verdict_final(dkim_verdict v)
 	return v != DKIM_NONE && v != DKIM_TEMPERROR;
 }
 
-/* verdict_set - STYLE 4: one-way state of one signature's verdict */
+/* verdict_set - one-way state of one signature's verdict: once final,
+ * a later check cannot turn it into another verdict */
 int
 verdict_set(dkim_sig_result *res, dkim_verdict v, const char *fmt, ...)
 {

@@ -8,6 +8,7 @@
 
 #include "actions.h"
 #include "common/config/config.h"
+#include "util/assert.h"
 #include "util/log.h"
 #include "milter/observe/observe.h"
 
@@ -82,11 +83,14 @@ sfsistat
 act_final(SMFICTX *ctx, struct msgctx *m, int action, const char *rcode,
     const char *xcode, const char *text)
 {
-	static const char *const would[] = {
-		"accept", "reject", "tempfail", "quarantine"
-	};
+#define ACTION_WORD(id, word) [id] = word,
+	static const char *const would[] = { CONFIG_ACTIONS(ACTION_WORD) };
+#undef ACTION_WORD
 	int dry = m->snap->cfg->dry_run;
 
+	/* On* options only parse to CONFIG_ACTIONS, the code passes those */
+	ASSERT(action >= 0 &&
+	    (size_t)action < sizeof would / sizeof would[0]);
 	if (action == ACTION_ACCEPT)
 		return SMFIS_CONTINUE;
 	m->action = would[action];	/* for the message's log line */
@@ -108,11 +112,14 @@ act_final(SMFICTX *ctx, struct msgctx *m, int action, const char *rcode,
 		    text);
 		smfi_setreply(ctx, (char *)rcode, (char *)xcode, (char *)text);
 		return SMFIS_REJECT;
-	default:
+	case ACTION_TEMPFAIL:
 		log_notice("%s: tempfail: %s %s %s", m->qid, rcode, xcode,
 		    text);
 		smfi_setreply(ctx, (char *)rcode, (char *)xcode, (char *)text);
 		return SMFIS_TEMPFAIL;
+	default:
+		PANIC("%s: action %d is none of CONFIG_ACTIONS", m->qid,
+		    action);
 	}
 }
 

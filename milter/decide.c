@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/config/config.h"
+#include "util/assert.h"
 #include "decide.h"
 
 /* in_list - is s one of the NULL-terminated list? */
@@ -62,8 +63,10 @@ decide(const struct decide_policy *pol, const struct decide_input *in,
 		return DECIDE_VERIFY;
 	case MODE_SIGN:
 		return internal ? DECIDE_SIGN : DECIDE_SKIP;
-	default:
+	case MODE_BOTH:
 		return internal ? DECIDE_SIGN : DECIDE_VERIFY;
+	default:		/* Mode only parses to CONFIG_MODES */
+		PANIC("Mode %d is none of CONFIG_MODES", pol->mode);
 	}
 }
 

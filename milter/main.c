@@ -295,7 +295,7 @@ reload_observe(void)
 	struct snapshot *s = snapshot_acquire();
 
 	if (s != NULL)
-		observe_reload(&s->metrics);
+		observe_reload(&s->observe);
 	snapshot_release(s);
 }
 
@@ -446,7 +446,7 @@ start(const char *path, int check, struct errlist *el, lookup_dns **ld)
 	    drop_privileges(s->cfg, el) < 0)
 		return -1;
 	/* after the privilege drop, with signals blocked (threads inherit) */
-	if (observe_start(&s->metrics, env.dns_cache, err, sizeof err) < 0) {
+	if (observe_start(&s->observe, env.dns_cache, err, sizeof err) < 0) {
 		errlist_add(el, "metrics: %s", err);
 		return -1;
 	}

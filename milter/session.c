@@ -190,7 +190,7 @@ msg_start(SMFICTX *ctx, struct conn *c, const char *sender)
 	m->decision = decide(&m->snap->policy, &in, &m->why);
 	metrics_count_decision(observe_metrics(), m->decision);
 	msglog_begin(&m->log, m->decision == DECIDE_SKIP ? MSGLOG_OFF :
-	    m->snap->metrics.log_message_line);
+	    m->snap->cfg->log_message_line);
 	msglog_decision(&m->log, decision_str(m->decision), m->why,
 	    c->addr_str, m->envfrom);
 	c->msg = m;

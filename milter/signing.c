@@ -14,10 +14,15 @@
 #include "sign_guard.h"
 #include "signing.h"
 
-static const dkim_canon canon_h[] = { DKIM_CANON_RELAXED, DKIM_CANON_RELAXED,
-    DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE };
-static const dkim_canon canon_b[] = { DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE,
-    DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE };
+/* Canonicalization (CONFIG_CANONS) to header and body canonicalization */
+static const dkim_canon canon_h[] = {
+	[CANON_RR] = DKIM_CANON_RELAXED, [CANON_RS] = DKIM_CANON_RELAXED,
+	[CANON_SR] = DKIM_CANON_SIMPLE, [CANON_SS] = DKIM_CANON_SIMPLE
+};
+static const dkim_canon canon_b[] = {
+	[CANON_RR] = DKIM_CANON_RELAXED, [CANON_RS] = DKIM_CANON_SIMPLE,
+	[CANON_SR] = DKIM_CANON_RELAXED, [CANON_SS] = DKIM_CANON_SIMPLE
+};
 
 /*
  * lookup_address - signing table entries for the author of a From: value

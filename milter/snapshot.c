@@ -12,7 +12,6 @@
 
 #include "common/guard/keystate.h"
 #include "util/log.h"
-#include "milter/observe/observe.h"
 #include "snapshot.h"
 
 static pthread_mutex_t snap_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -213,20 +212,19 @@ load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 	return 0;
 }
 
-/* fill_metrics - the observability options; MetricsListen checked */
+/* fill_observe - the observability options; MetricsListen checked */
 static int
-fill_metrics(struct snapshot *s, struct errlist *el)
+fill_observe(struct snapshot *s, struct errlist *el)
 {
 	struct config *cfg = s->cfg;
 	char err[512], where[300];
 
-	metrics_conf_init(&s->metrics);
-	s->metrics.listen = cfg->metrics_listen;
-	s->metrics.file = cfg->metrics_file;
-	s->metrics.file_interval = (unsigned)cfg->metrics_file_interval;
-	s->metrics.log_message_line = cfg->log_message_line;
-	s->metrics.alert_interval = (unsigned)cfg->unsigned_alert_interval;
-	if (observe_conf_check(&s->metrics, err, sizeof err) == 0)
+	observe_conf_init(&s->observe);
+	s->observe.listen = cfg->metrics_listen;
+	s->observe.file = cfg->metrics_file;
+	s->observe.file_interval = (unsigned)cfg->metrics_file_interval;
+	s->observe.alert_interval = (unsigned)cfg->unsigned_alert_interval;
+	if (observe_conf_check(&s->observe, err, sizeof err) == 0)
 		return 0;
 	errlist_add(el, "%s: option 'MetricsListen': %s",
 	    config_where(cfg, OPTID_MetricsListen, where, sizeof where), err);
@@ -259,7 +257,7 @@ fill_derived(struct snapshot *s, struct errlist *el)
 	    (cfg->multiple_signatures ? SIGNTABLE_MULTIPLE : 0);
 	s->sign_headers = header_list(cfg->sign_headers, 0);
 	s->oversign = header_list(cfg->oversign_headers, 1);
-	return fill_metrics(s, el);
+	return fill_observe(s, el);
 }
 
 /* snapshot_build - configuration, tables, keys, lookup, guard */
@@ -333,8 +331,7 @@ void
 snapshot_apply_logging(const struct snapshot *s)
 {
 	log_set_level(s->cfg->log_level);
-	log_set_facility(log_facility_value(config_enum_str(s->cfg,
-	    OPTID_SyslogFacility)));
+	log_set_facility(s->cfg->syslog_facility);
 }
 
 /* log_lines - one log line per collected error */

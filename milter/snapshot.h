@@ -1,5 +1,6 @@
 /*
- * snapshot.h - everything a message needs, immutable and refcounted.
+ * snapshot.h - everything a message needs, built once per configuration
+ *		and refcounted.
  *
  * SYNOPSIS
  *	snapshot_env_set(&env);                 once, from main
@@ -15,9 +16,21 @@
  *	none; each key's own record parsed once instead, for SelfVerify).
  *	Messages take a reference at MAIL FROM and keep that snapshot until
  *	they end, so a reload never changes the rules under a message in
- *	flight.  A reload builds the new snapshot off the milter threads (in
- *	the main thread) and swaps one pointer; a configuration that does not
- *	load is refused with a log line and the old one stays in force.
+ *	flight.  A reload builds the new snapshot off the milter threads, in
+ *	main.c's reload thread (main only hands SIGHUP over to it), and swaps
+ *	one pointer; a configuration that does not load is refused with a log
+ *	line and the old one stays in force.
+ *
+ *	What does not change after snapshot_build: the configuration, the
+ *	tables and their parsed keys and records, InternalHosts, the lookup
+ *	and the derived options; milter threads read them without locks.
+ *	What does: the guard (struct guard, with its own lock).  Its refresher
+ *	thread updates each entry's state, milter threads count per key
+ *	(guard_count) and add an entry the first time a '%' key-table entry
+ *	signs for a domain (guard_add_key in sign_guard.c), and a reload's
+ *	guard_inherit reads the old snapshot's guard while messages may still
+ *	use it.  Everything else a message needs from the guard goes through
+ *	guard.h under that lock.
  */
 #ifndef DKIMGUARD_SNAPSHOT_H
 #define DKIMGUARD_SNAPSHOT_H
@@ -31,7 +44,7 @@
 #include "util/errlist.h"
 #include "common/guard/guard.h"
 #include "common/config/keytable.h"
-#include "milter/observe/metrics.h"
+#include "milter/observe/observe_conf.h"
 #include "util/netlist.h"
 #include "common/config/signtable.h"
 
@@ -62,7 +75,7 @@ struct snapshot {
 	int sign_flags;			/* SIGNTABLE_* */
 	const char **sign_headers;	/* NULL: library default */
 	const char **oversign;		/* NULL: library default */
-	struct metrics_conf metrics;	/* Metrics*, LogMessageLine, ... */
+	struct observe_conf observe;	/* Metrics*, UnsignedAlertInterval */
 };
 
 void snapshot_env_set(const struct snapshot_env *env);

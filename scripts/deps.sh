@@ -3,7 +3,7 @@
 # As root: installs what is missing (apt-get update first).  Otherwise: prints
 # the exact command to run and fails.
 build="build-essential autoconf automake pkg-config libssl-dev libbsd-dev check
- libsubunit-dev libmilter-dev libmicrohttpd-dev publicsuffix"
+ libsubunit-dev libmilter-dev libmicrohttpd-dev libpsl-dev publicsuffix"
 test="python3 python3-dkim libmail-dkim-perl opendkim opendkim-tools postfix
  unbound swaks clang libclang-rt-14-dev procps curl
  python3-dnspython python3-nacl libnet-dns-perl

@@ -16,13 +16,28 @@
 #ifndef DKIMGUARD_LOG_H
 #define DKIMGUARD_LOG_H
 
+/*
+ * LOG_LEVELS - the levels, most important first, each with the word a
+ * configuration file or a stderr prefix spells it with.  The enum is
+ * expanded from the list, so a word always names its own level; the
+ * order is the verbosity order (a message is written when its level is
+ * <= the configured one), which the assertion below pins.
+ */
+#define LOG_LEVELS(X)							\
+	X(LOGL_ERR, "error")						\
+	X(LOGL_WARNING, "warning")					\
+	X(LOGL_NOTICE, "notice")					\
+	X(LOGL_INFO, "info")						\
+	X(LOGL_DEBUG, "debug")
+#define LOG_LEVEL_CONST(id, word) id,
 enum log_level {
-	LOGL_ERR = 0,
-	LOGL_WARNING,
-	LOGL_NOTICE,
-	LOGL_INFO,
-	LOGL_DEBUG
+	LOG_LEVELS(LOG_LEVEL_CONST)
+	LOGL__COUNT
 };
+#undef LOG_LEVEL_CONST
+_Static_assert(LOGL_ERR == 0 && LOGL_ERR < LOGL_WARNING &&
+    LOGL_WARNING < LOGL_NOTICE && LOGL_NOTICE < LOGL_INFO &&
+    LOGL_INFO < LOGL_DEBUG, "LOG_LEVELS must run from error to debug");
 
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 

@@ -15,13 +15,50 @@
 #include <string.h>
 #include <strings.h>
 
+#include <syslog.h>		/* LOG_MAIL ..., CONFIG_FACILITIES */
+
 #include "config.h"
+#include "common/guard/guard.h"	/* GUARD_ACTIONS */
+#include "util/assert.h"
+#include "util/log.h"		/* LOG_LEVELS */
 #include "util/netlist.h"
 #include "util/tables.h"
 
+/*
+ * The word table of each ENUM option, words_NAME[], expanded from the
+ * list its row names; other types have none (WORDS_REF gives NULL).
+ */
+#define CONFIG_WORD(id, word) { word, id },
+#define WORDS_BOOL(name, list)
+#define WORDS_INT(name, list)
+#define WORDS_OCTAL(name, list)
+#define WORDS_STR(name, list)
+#define WORDS_PATH(name, list)
+#define WORDS_LIST(name, list)
+#define WORDS_CIDRS(name, list)
+#define WORDS_SOCKET(name, list)
+#define WORDS_ENUM(name, list) \
+	static const struct config_word words_##name[] = { \
+		list(CONFIG_WORD) { NULL, 0 } \
+	};
+#define OPT(name, type, def, min, max, allowed, field, doc) \
+	WORDS_##type(name, allowed)
+#include "options.def"
+#undef OPT
+
+#define WORDS_REF_ENUM(name) words_##name
+#define WORDS_REF_BOOL(name) NULL
+#define WORDS_REF_INT(name) NULL
+#define WORDS_REF_OCTAL(name) NULL
+#define WORDS_REF_STR(name) NULL
+#define WORDS_REF_PATH(name) NULL
+#define WORDS_REF_LIST(name) NULL
+#define WORDS_REF_CIDRS(name) NULL
+#define WORDS_REF_SOCKET(name) NULL
+
 const struct optdef config_options[OPTID__COUNT] = {
 #define OPT(name, type, def, min, max, allowed, field, doc) \
-	{ #name, OT_##type, def, min, max, allowed, doc },
+	{ #name, OT_##type, def, min, max, WORDS_REF_##type(name), doc },
 #include "options.def"
 #undef OPT
 };
@@ -102,21 +139,15 @@ parse_long(const char *v, int base, long min, long max, long *out)
 	return 0;
 }
 
-/* parse_enum - index of v in "a|b|c" (case-insensitive) */
+/* parse_enum - the value of word v (case-insensitive) */
 static int
-parse_enum(const char *allowed, const char *v, int *out)
+parse_enum(const struct config_word *words, const char *v, int *out)
 {
-	const char *p = allowed;
-	size_t len = strlen(v);
-	int i = 0;
+	const struct config_word *w;
 
-	while (*p != '\0') {
-		size_t n = strcspn(p, "|");
-		if (n == len && strncasecmp(p, v, n) == 0)
-			return *out = i, 0;
-		p += n + (p[n] == '|');
-		i++;
-	}
+	for (w = words; w->word != NULL; w++)
+		if (strcasecmp(w->word, v) == 0)
+			return *out = w->value, 0;
 	return -1;
 }
 
@@ -181,8 +212,8 @@ resolve_path(const char *v, const char *cfgpath)
 static void
 describe_allowed(const struct optdef *o, char *buf, size_t len)
 {
-	char tmp[256];
-	size_t i;
+	const struct config_word *w;
+	size_t n;
 
 	switch (o->type) {
 	case OT_BOOL:
@@ -196,11 +227,10 @@ describe_allowed(const struct optdef *o, char *buf, size_t len)
 		snprintf(buf, len, "use an octal mode from 0 to 0%lo", o->max);
 		break;
 	case OT_ENUM:
-		snprintf(tmp, sizeof tmp, "%s", o->allowed);
-		for (i = 0; tmp[i] != '\0'; i++)
-			if (tmp[i] == '|')
-				tmp[i] = ',';
-		snprintf(buf, len, "use one of: %s", tmp);
+		n = (size_t)snprintf(buf, len, "use one of: ");
+		for (w = o->words; w->word != NULL && n < len; w++)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+			    w == o->words ? "" : ",", w->word);
 		break;
 	default:
 		snprintf(buf, len, "see dkimguard.conf(5)");
@@ -236,7 +266,7 @@ set_value(struct config *cfg, enum opt_id id, const char *v,
 	case OT_OCTAL:
 		return parse_long(v, 8, o->min, o->max, FIELD(cfg, id, long));
 	case OT_ENUM:
-		return parse_enum(o->allowed, v, FIELD(cfg, id, int));
+		return parse_enum(o->words, v, FIELD(cfg, id, int));
 	case OT_LIST:
 	case OT_CIDRS:
 		if ((l = list_split(v)) == NULL)
@@ -261,7 +291,8 @@ set_value(struct config *cfg, enum opt_id id, const char *v,
 		*FIELD(cfg, id, char *) = s;
 		return 0;
 	}
-	return -1;
+	PANIC("option %s has type %d, none of enum opt_type", o->name,
+	    (int)o->type);
 }
 
 /* config_free - NULL is a no-op */
@@ -397,20 +428,17 @@ config_load(const char *path, struct errlist *el)
 	return st.cfg;
 }
 
-/* config_enum_str - name of the current value of an ENUM option */
+/* config_enum_str - the word of the current value of an ENUM option */
 const char *
 config_enum_str(const struct config *cfg, enum opt_id id)
 {
-	static __thread char buf[64];
-	const char *p = config_options[id].allowed;
-	int i, v = *FIELD(cfg, id, int);
+	const struct config_word *w = config_options[id].words;
+	int v = *FIELD(cfg, id, int);
 
-	for (i = 0; i < v && p != NULL && *p != '\0'; i++)
-		p += strcspn(p, "|") + 1;
-	if (p == NULL)
-		return "?";
-	snprintf(buf, sizeof buf, "%.*s", (int)strcspn(p, "|"), p);
-	return buf;
+	for (; w != NULL && w->word != NULL; w++)
+		if (w->value == v)
+			return w->word;
+	return "?";
 }
 
 /* config_where - FILE:LINE of an option, for later error messages */

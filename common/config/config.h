@@ -43,10 +43,64 @@ enum opt_id {
 	OPTID__COUNT
 };
 
-/* values of ENUM options: the index in the row's "allowed" list */
-enum { MODE_SIGN = 0, MODE_VERIFY, MODE_BOTH };
-enum { ACTION_ACCEPT = 0, ACTION_REJECT, ACTION_TEMPFAIL, ACTION_QUARANTINE };
-enum { CANON_RR = 0, CANON_RS, CANON_SR, CANON_SS };
+/*
+ * Values of ENUM options.  Each list pairs a constant with the word
+ * dkimguard.conf spells it with, X(CONSTANT, "word"); the enum below and
+ * the option's word table (config.c) are both expanded from the list, so
+ * a word parses to the constant of its own name whatever the order, and
+ * the field of an ENUM option holds that constant.  An options.def row
+ * names its list in the "allowed" column.  Lists of other layers:
+ * GUARD_ACTIONS (common/guard/guard.h), LOG_LEVELS (util/log.h).
+ */
+#define CONFIG_MODES(X)							\
+	X(MODE_SIGN, "sign")						\
+	X(MODE_VERIFY, "verify")					\
+	X(MODE_BOTH, "both")		/* decide per message */
+#define CONFIG_ACTIONS(X)						\
+	X(ACTION_ACCEPT, "accept")					\
+	X(ACTION_REJECT, "reject")					\
+	X(ACTION_TEMPFAIL, "tempfail")					\
+	X(ACTION_QUARANTINE, "quarantine")
+/* OnInternalError: the same constants; quarantine would deliver a
+ * message nothing was checked on */
+#define CONFIG_INTERNAL_ACTIONS(X)					\
+	X(ACTION_ACCEPT, "accept")					\
+	X(ACTION_REJECT, "reject")					\
+	X(ACTION_TEMPFAIL, "tempfail")
+#define CONFIG_CANONS(X)	/* header/body */			\
+	X(CANON_RR, "relaxed/relaxed")					\
+	X(CANON_RS, "relaxed/simple")					\
+	X(CANON_SR, "simple/relaxed")					\
+	X(CANON_SS, "simple/simple")
+/* LogMessageLine: MSGLOG_VERBOSE adds fields to MSGLOG_NORMAL's, so the
+ * order matters to msglog.c (a field is logged when its level <= this) */
+#define CONFIG_MSGLOGS(X)						\
+	X(MSGLOG_OFF, "off")						\
+	X(MSGLOG_NORMAL, "normal")					\
+	X(MSGLOG_VERBOSE, "verbose")
+/* SyslogFacility: the constants are <syslog.h>'s, expanded in config.c
+ * only (the field holds LOG_MAIL etc., ready for log_set_facility) */
+#define CONFIG_FACILITIES(X)						\
+	X(LOG_MAIL, "mail")						\
+	X(LOG_DAEMON, "daemon")						\
+	X(LOG_USER, "user")						\
+	X(LOG_LOCAL0, "local0")						\
+	X(LOG_LOCAL1, "local1")						\
+	X(LOG_LOCAL2, "local2")						\
+	X(LOG_LOCAL3, "local3")						\
+	X(LOG_LOCAL4, "local4")						\
+	X(LOG_LOCAL5, "local5")						\
+	X(LOG_LOCAL6, "local6")						\
+	X(LOG_LOCAL7, "local7")
+
+#define CONFIG_ENUM_CONST(id, word) id,
+enum config_mode { CONFIG_MODES(CONFIG_ENUM_CONST) };
+enum config_action { CONFIG_ACTIONS(CONFIG_ENUM_CONST) };
+enum config_canon { CONFIG_CANONS(CONFIG_ENUM_CONST) };
+enum config_msglog { CONFIG_MSGLOGS(CONFIG_ENUM_CONST) };
+/* msglog.c compares levels, and a zeroed struct msglog must be off */
+_Static_assert(MSGLOG_OFF == 0 && MSGLOG_OFF < MSGLOG_NORMAL &&
+    MSGLOG_NORMAL < MSGLOG_VERBOSE, "CONFIG_MSGLOGS must run off to verbose");
 
 struct config {
 #define OPT(name, type, def, min, max, allowed, field, doc) cft_##type field;
@@ -56,13 +110,19 @@ struct config {
 	unsigned line[OPTID__COUNT];	/* where each option was set, 0 */
 };
 
+/* config_word - one word of an ENUM option and the value it stands for */
+struct config_word {
+	const char *word;
+	int value;
+};
+
 /* optdef - one row of options.def at run time */
 struct optdef {
 	const char *name;
 	enum opt_type type;
 	const char *def;
 	long min, max;
-	const char *allowed;
+	const struct config_word *words;  /* ENUM: ends with word NULL */
 	const char *doc;
 };
 
@@ -73,7 +133,8 @@ struct config *config_defaults(void);
 /* config_load - defaults, then the file; NULL with el filled on error */
 struct config *config_load(const char *path, struct errlist *el);
 void config_free(struct config *cfg);
-/* config_enum_str - the name of an ENUM option's current value */
+/* config_enum_str - the word of an ENUM option's current value ("?" if
+ * none has it) */
 const char *config_enum_str(const struct config *cfg, enum opt_id id);
 /* config_where - "FILE:LINE" where an option was set, or "default" */
 const char *config_where(const struct config *cfg, enum opt_id id,

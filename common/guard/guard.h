@@ -71,10 +71,14 @@
  *
  *	Ownership: the guard keeps a reference on each key (dkim_key_ref).
  *	Strings returned through char ** are malloc'ed; the caller frees.
- *	All functions are thread-safe except guard_free (no other call may
- *	run) and guard_add_key/guard_inherit/guard_check_all, which are meant
- *	for the thread that builds the snapshot (they lock, but callers must
- *	not race them against guard_free).
+ *	All functions take the guard's lock and are thread-safe; none may
+ *	race guard_free.  guard_inherit and guard_check_all are for the thread
+ *	that builds the guard (guard_check_all blocks on DNS).  guard_add_key
+ *	is called there for every key, and by milter threads too, the first
+ *	time a '%' key-table entry signs for a domain: it finds an existing
+ *	entry under the lock first, so two messages adding one key share one
+ *	entry, and entries are never removed or moved while the guard lives
+ *	(a guard_entry pointer stays valid).
  */
 #ifndef DKIMGUARD_GUARD_H
 #define DKIMGUARD_GUARD_H
@@ -100,13 +104,23 @@ typedef enum guard_state {
 	GUARD_TEMPERROR		/* SERVFAIL or timeout */
 } guard_state;
 
-/* guard_action - what to do with a message when the key is not valid */
+/*
+ * guard_action - what to do with a message when the key is not valid.
+ * GUARD_ACTIONS pairs each constant with its GuardAction word; the enum,
+ * the option's word table (config.c) and guard_action_str are all
+ * expanded from it, so a word always means the action of its name.
+ */
+#define GUARD_ACTIONS(X)						\
+	X(GUARD_ACT_TEMPFAIL, "tempfail") /* 4xx; client retries later */ \
+	X(GUARD_ACT_HOLD, "hold")	/* sign and quarantine (hold queue) */ \
+	X(GUARD_ACT_UNSIGNED, "unsigned") /* deliver without this signature */ \
+	X(GUARD_ACT_SIGN, "sign")	/* sign anyway and warn */
+#define GUARD_ACTION_CONST(id, word) id,
 typedef enum guard_action {
-	GUARD_ACT_TEMPFAIL = 0,	/* 4xx; the client retries later (default) */
-	GUARD_ACT_HOLD,		/* sign and quarantine (Postfix hold queue) */
-	GUARD_ACT_UNSIGNED,	/* deliver without this signature */
-	GUARD_ACT_SIGN		/* sign anyway and warn */
+	GUARD_ACTIONS(GUARD_ACTION_CONST)
+	GUARD_ACT__COUNT
 } guard_action;
+#undef GUARD_ACTION_CONST
 
 /* guard_decision - what the session does with this signature now */
 typedef enum guard_decision {

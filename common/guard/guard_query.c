@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "guard_int.h"
+#include "util/assert.h"
 
 /* action_decision - the decision an action stands for */
 static guard_decision
@@ -29,8 +30,9 @@ action_decision(guard_action a)
 	case GUARD_ACT_SIGN:
 		return GUARD_DO_SIGN_WARN;
 	case GUARD_ACT_TEMPFAIL:
-	default:
 		return GUARD_DO_TEMPFAIL;
+	default:		/* GuardAction only parses to GUARD_ACTIONS */
+		PANIC("guard action %d is none of GUARD_ACTIONS", (int)a);
 	}
 }
 

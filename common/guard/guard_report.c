@@ -23,9 +23,11 @@ static const char *const state_names[] = {
 	"unchecked", "valid", "missing", "mismatch", "revoked", "bad-record",
 	"wrong-type", "wrong-hash", "wrong-service", "dns-temperror"
 };
-static const char *const action_names[] = {
-	"tempfail", "hold", "unsigned", "sign"
+#define ACTION_NAME(id, word) [id] = word,
+static const char *const action_names[GUARD_ACT__COUNT] = {
+	GUARD_ACTIONS(ACTION_NAME)
 };
+#undef ACTION_NAME
 static const char *const decision_names[] = {
 	"sign", "sign anyway", "hold", "send unsigned", "tempfail"
 };

@@ -35,18 +35,6 @@ metric_label(enum metric_family f)
 	return metric_defs[f].labels;
 }
 
-/* metrics_conf_init - everything off */
-void
-metrics_conf_init(struct metrics_conf *conf)
-{
-	memset(conf, 0, sizeof *conf);
-	conf->listen = "";
-	conf->file = "";
-	conf->file_interval = 15;
-	conf->log_message_line = MSGLOG_NORMAL;
-	conf->alert_interval = 300;
-}
-
 /* metrics_new - counters at zero */
 struct metrics *
 metrics_new(void)

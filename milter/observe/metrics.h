@@ -19,11 +19,6 @@
  *	them into a metrics_view (guard_entry_info) once per scrape.  PROC
  *	values (health, DNS cache, start time) also come through the view.
  *
- *	struct metrics_conf holds the observability options; the
- *	configuration code fills it from dkimguard.conf (MetricsListen,
- *	MetricsFile, MetricsFileInterval, LogMessageLine,
- *	UnsignedAlertInterval), see observe.h.
- *
  *	Ownership: metrics_new/metrics_free; render output is the caller's
  *	strbuf (util/strbuf.h; strbuf_free).  metrics_* with m == NULL are no-ops (metrics off).
  */
@@ -82,21 +77,6 @@ extern const struct metric_series metric_series[MET__COUNT];
 
 /* metric_label - the label name of a GLOBAL family ("" for none) */
 const char *metric_label(enum metric_family f);
-
-/* LogMessageLine values (the index in the option's allowed list) */
-enum { MSGLOG_OFF = 0, MSGLOG_NORMAL, MSGLOG_VERBOSE };
-
-/* metrics_conf - observability options, filled by the config code */
-struct metrics_conf {
-	const char *listen;		/* MetricsListen "ADDR:PORT"; "": off */
-	const char *file;		/* MetricsFile path; "": off */
-	unsigned file_interval;		/* MetricsFileInterval, s (15) */
-	int log_message_line;		/* LogMessageLine, MSGLOG_* (normal) */
-	unsigned alert_interval;	/* UnsignedAlertInterval, s (300) */
-};
-
-/* metrics_conf_init - everything off, the defaults above */
-void metrics_conf_init(struct metrics_conf *conf);
 
 struct metrics {
 	_Atomic unsigned long slot[MET__COUNT];

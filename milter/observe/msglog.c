@@ -2,12 +2,12 @@
  * msglog.c - build the per-message key=value line incrementally and
  * write it once (see msglog.h; fields in dkimguard-observability(7)).
  */
-#include <assert.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "util/assert.h"
 #include "util/log.h"
 #include "msglog.h"
 
@@ -105,7 +105,7 @@ msglog_add(struct msglog *ml, int level, const char *key, const char *value)
 	if (ml->level == MSGLOG_OFF || level > ml->level || value == NULL ||
 	    ml->truncated)
 		return;
-	assert(key_ok(key));
+	ASSERT(key_ok(key));	/* keys are literals in the code */
 	qlen = msglog_quote(value, q, sizeof q);
 	need = 1 + strlen(key) + 1 + qlen;
 	if (qlen >= sizeof q ||

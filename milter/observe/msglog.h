@@ -33,7 +33,7 @@
 #include <stddef.h>
 
 #include "dkim.h"
-#include "metrics.h"		/* MSGLOG_OFF, MSGLOG_NORMAL, MSGLOG_VERBOSE */
+#include "common/config/config.h" /* MSGLOG_OFF, _NORMAL, _VERBOSE */
 
 #define MSGLOG_MAX 2048
 

@@ -211,29 +211,9 @@ obs_thread(void *arg)
 	return NULL;
 }
 
-/* observe_conf_check - what start-up would refuse */
-int
-observe_conf_check(const struct metrics_conf *mc, char *err, size_t errlen)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-
-	if (*mc->listen != '\0' &&
-	    httpd_parse_listen(mc->listen, &ss, &len, err, errlen) < 0)
-		return -1;
-#ifndef HAVE_MHD
-	if (*mc->listen != '\0') {
-		snprintf(err, errlen, "built without libmicrohttpd: "
-		    "MetricsListen is not available (use MetricsFile)");
-		return -1;
-	}
-#endif
-	return 0;
-}
-
 /* start_listener - MetricsListen, when set */
 static int
-start_listener(const struct metrics_conf *mc, char *err, size_t errlen)
+start_listener(const struct observe_conf *mc, char *err, size_t errlen)
 {
 	struct httpd_conf hc;
 
@@ -252,7 +232,7 @@ start_listener(const struct metrics_conf *mc, char *err, size_t errlen)
 
 /* observe_start - everything the configuration asks for */
 int
-observe_start(const struct metrics_conf *mc, dnscache *dns, char *err,
+observe_start(const struct observe_conf *mc, dnscache *dns, char *err,
     size_t errlen)
 {
 	struct alert_conf ac;
@@ -290,7 +270,7 @@ fail:
 
 /* observe_reload - intervals now; listener and file at restart */
 void
-observe_reload(const struct metrics_conf *mc)
+observe_reload(const struct observe_conf *mc)
 {
 	if (obs.alert == NULL)
 		return;

@@ -4,10 +4,11 @@
  *	       and the metrics file, with the process-wide state they share.
  *
  * SYNOPSIS
+ *	snapshot.c, building a snapshot (start-up, -n, reload):
+ *	    observe_conf_check(&s->observe, err, sizeof err)  (observe_conf.h)
  *	main.c, start-up (after privileges are dropped, signals blocked):
- *	    observe_conf_check(&mc, err, sizeof err)   also for -n
- *	    observe_start(&mc, lookup_dns_cache(ld), err, sizeof err)
- *	main.c, after a SIGHUP reload:   observe_reload(&mc)
+ *	    observe_start(&s->observe, env.dns_cache, err, sizeof err)
+ *	main.c, after a SIGHUP reload:   observe_reload(&s->observe)
  *	main.c, -n:                      observe_health_print(s, stdout)
  *	main.c, shutdown (after the milter thread is joined):  observe_stop()
  *	session.c, any milter thread:
@@ -27,6 +28,9 @@
  *	MetricsListen and MetricsFile are read at start-up only (changing
  *	them needs a restart, a reload logs that); the intervals and
  *	LogMessageLine take effect at reload.
+ *
+ *	observe.c reads the current snapshot (milter/snapshot.h) at scrape
+ *	time; the snapshot needs only observe_conf.h, never this header.
  */
 #ifndef DKIMGUARD_OBSERVE_H
 #define DKIMGUARD_OBSERVE_H
@@ -37,17 +41,15 @@
 #include "common/dns/dnscache.h"
 #include "health.h"
 #include "metrics.h"
+#include "observe_conf.h"
 
 struct snapshot;
 
-/* observe_conf_check - MetricsListen is a loopback ADDR:PORT; -1 + err */
-int observe_conf_check(const struct metrics_conf *mc, char *err,
-    size_t errlen);
 /* observe_start - counters, alert, listener, file thread; -1 + err */
-int observe_start(const struct metrics_conf *mc, dnscache *dns, char *err,
+int observe_start(const struct observe_conf *oc, dnscache *dns, char *err,
     size_t errlen);
 /* observe_reload - new intervals; notes listener/file changes */
-void observe_reload(const struct metrics_conf *mc);
+void observe_reload(const struct observe_conf *oc);
 /* observe_stop - stop threads and free everything; safe if not started */
 void observe_stop(void);
 

@@ -42,7 +42,9 @@
 #
 # DIAGNOSTICS
 #	One line per check: MATCH|MISMATCH|KNOWN FILE SIG# expected=.. got=..
-#	reason=.., then "conformance: N of M matched".  Exit 0 when every
+#	reason=.., then "conformance: N of M matched" and "ran R of D data
+#	rows" (D counted from the files, apart from the loop; R < D fails,
+#	as does finding no expected.tsv at all).  Exit 0 when every
 #	check matched or is a known difference, 1 otherwise, 77 when the test
 #	data is missing.
 set -u
@@ -284,18 +286,32 @@ do_row() {
 	fi
 }
 
-while IFS= read -r exp; do
+# the cases the data holds, counted apart from the loop that runs them:
+# every non-comment, non-blank row of every expected.tsv
+mapfile -t tables < <(find "$TESTDATA" -name expected.tsv | sort)
+data_rows=0
+for exp in "${tables[@]}"; do
+	data_rows=$((data_rows + $(awk '!/^#/ && NF > 0' "$exp" | wc -l)))
+done
+rows_run=0
+for exp in "${tables[@]}"; do
 	dir=$(dirname "$exp")
 	# tabs -> US so that empty columns survive "read"
 	while IFS=$'\x1f' read -r file sig src rfc _dkimpy _mdkim notes; do
 		case $file in ''|'#'*) continue ;; esac
 		do_row "$dir" "$file" "$sig" "$src" "$rfc" "${notes:-}"
+		rows_run=$((rows_run + 1))
 	done < <(tr '\t' '\037' <"$exp")
-done < <(find "$TESTDATA" -name expected.tsv | sort)
+done
 
 for e in "${KNOWN_DIFFERENCES[@]}"; do
 	[ -n "${KNOWN_USED[${e%%|*}]:-}" ] ||
 	    echo "note: KNOWN_DIFFERENCES entry no longer needed: ${e%%|*}"
 done
 echo "conformance: $matched of $total matched ($known known differences, $failed mismatches)"
+echo "conformance: ran $rows_run of $data_rows data rows from ${#tables[@]} expected.tsv files"
+if [ "${#tables[@]}" -eq 0 ] || [ "$rows_run" -lt "$data_rows" ]; then
+	echo "FAIL: ran fewer cases than the shared data holds"
+	exit 1
+fi
 [ $failed -eq 0 ]

@@ -3,7 +3,7 @@
 #	relaying to an SMTP sink, dkimguard signing, unbound serving the key
 #	record (tests/e2e/lib/postfix.sh, tests/e2e/lib/dns.sh).
 #
-# What it proves (issue 5):
+# What it proves:
 #   1. GuardAction tempfail, published p= is another key: the SMTP client
 #      gets 4xx naming the key problem, nothing reaches the sink, the log
 #      names the record to publish; a sendmail(1) submission

@@ -1,6 +1,6 @@
 #!/bin/bash
 # run-status.sh - `dkimguard -n` and `dkimguard-keytool status` show the
-#	same key states (issue 7): for one configuration the keytool prints
+#	same key states: for one configuration the keytool prints
 #	exactly the table -n prints (rows, actions, problems, records to
 #	publish), both built by common/guard/keystate.c and guard_table.
 #

@@ -4,7 +4,11 @@
  *
  * A small Python program (run by the test, not copied answers) turns the
  * JSON into one tab-separated line per vector with hex-encoded octets,
- * which the C side reads.  The data directory is tu_testdata(); when
+ * which the C side reads.  It first prints, per kind, how many vectors
+ * the JSON holds (and how many of them carry "expected" or "file"), so
+ * each test can compare the vectors it ran with what the data holds
+ * (cvec_held, tu_data_ran) without trusting the C parser for the count.
+ * The data directory is tu_testdata(); when
  * the file is missing (or cannot be converted) each test that needs it
  * prints "SKIP: testdata not found at ..." (tu_testdata_skip: a failure
  * with REQUIRE_TESTDATA=1).
@@ -39,6 +43,15 @@ struct cvec {
 
 static struct cvec cvecs[CVEC_MAX];
 static size_t ncvecs;
+
+/* the JSON's own counts, per kind */
+#define CVEC_KINDS 32
+enum cvec_which { CV_ALL, CV_EXPECTED, CV_FILE, CV_NOFILE };
+static struct {
+	char kind[40];
+	size_t all, expected, file;
+} cvec_kinds[CVEC_KINDS];
+static size_t ncvec_kinds, cvec_json_total;
 static char cvec_dir[TU_PATH_MAX];
 static char cvec_why[TU_PATH_MAX + 128];	/* why not loaded */
 static int cvec_loaded;		/* 1 ok, -1 missing */
@@ -74,8 +87,16 @@ cvec_field(char *dst, size_t size, const char *s)
 }
 
 static const char cvec_py[] =
-    "import json, sys\n"
-    "for v in json.load(open(sys.argv[1], encoding='utf-8')):\n"
+    "import json, sys, collections\n"
+    "vs = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+    "n = collections.defaultdict(lambda: [0, 0, 0])\n"
+    "for v in vs:\n"
+    "    c = n[v['kind']]; c[0] += 1\n"
+    "    c[1] += 'expected' in v; c[2] += 'file' in v\n"
+    "for k, c in sorted(n.items()):\n"
+    "    print('#held\\t%s\\t%d\\t%d\\t%d' % (k, c[0], c[1], c[2]))\n"
+    "print('#total\\t%d' % len(vs))\n"
+    "for v in vs:\n"
     "    ch = v.get('chunks', [v['input']] if 'input' in v else [])\n"
     "    b = [c.encode('utf-8') for c in ch]\n"
     "    e = 'x' + v['expected'].encode('utf-8').hex() if 'expected' in v else '-'\n"
@@ -114,6 +135,18 @@ cvec_load(void)
 		int i;
 
 		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "#total\t%zu", &cvec_json_total) == 1)
+			continue;
+		if (strncmp(line, "#held\t", 6) == 0) {
+			if (ncvec_kinds < CVEC_KINDS && sscanf(line + 6,
+			    "%39[^\t]\t%zu\t%zu\t%zu",
+			    cvec_kinds[ncvec_kinds].kind,
+			    &cvec_kinds[ncvec_kinds].all,
+			    &cvec_kinds[ncvec_kinds].expected,
+			    &cvec_kinds[ncvec_kinds].file) == 4)
+				ncvec_kinds++;
+			continue;
+		}
 		for (i = 0, s = line; i < 7; i++, s = NULL)
 			if ((f[i] = strtok_r(s, "\t", &save)) == NULL)
 				abort();
@@ -138,13 +171,35 @@ cvec_load(void)
 	return cvec_loaded = 1;
 }
 
+/* cvec_held - how many vectors the JSON holds of the kinds starting with
+ * prefix: all of them, those with "expected", with "file", or without */
+static size_t
+cvec_held(const char *prefix, enum cvec_which which)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ncvec_kinds; i++) {
+		if (strncmp(cvec_kinds[i].kind, prefix, strlen(prefix)) != 0)
+			continue;
+		n += which == CV_ALL ? cvec_kinds[i].all :
+		    which == CV_EXPECTED ? cvec_kinds[i].expected :
+		    which == CV_FILE ? cvec_kinds[i].file :
+		    cvec_kinds[i].all - cvec_kinds[i].file;
+	}
+	return n;
+}
+
 /* cvec_ready - in a test: 1 if the vectors are loaded, else the SKIP
  * line (a failure with REQUIRE_TESTDATA=1) and 0 */
 static int
 cvec_ready(void)
 {
-	if (cvec_load() > 0)
+	if (cvec_load() > 0) {
+		/* every vector of the JSON reached the C side (CVEC_MAX) */
+		ck_assert_msg(ncvecs == cvec_json_total, "loaded %zu of the "
+		    "%zu vectors in %s", ncvecs, cvec_json_total, cvec_dir);
 		return 1;
+	}
 	tu_testdata_skip("%s", cvec_why);
 	return 0;
 }

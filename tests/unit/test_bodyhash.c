@@ -67,8 +67,9 @@ START_TEST(test_bh_vectors)
 		    v->kind, split, b64);
 		n++;
 	}
-	if (split == 0)
-		ck_assert_uint_eq(n, 5);
+	if (split == 0)		/* every bh- vector is cut at 0 */
+		tu_data_ran("bh vectors split at offset 0", n,
+		    cvec_held("bh-", CV_NOFILE));
 }
 END_TEST
 
@@ -76,7 +77,7 @@ END_TEST
 START_TEST(test_bh_file)
 {
 	char path[TU_PATH_MAX + 200], b64[128];
-	size_t i, len, step;
+	size_t i, len, step, n = 0;
 	char *buf, *body;
 
 	if (!cvec_ready())
@@ -109,9 +110,9 @@ START_TEST(test_bh_file)
 			ck_assert_str_eq(b64, EMPTY_SHA256);
 		}
 		free(buf);
-		return;
+		n++;
 	}
-	ck_abort_msg("no bh-file vector");
+	tu_data_ran("message-file vectors", n, cvec_held("", CV_FILE));
 }
 END_TEST
 

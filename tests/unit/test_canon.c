@@ -67,15 +67,17 @@ START_TEST(test_body_split)
 		free(out.p);
 		n++;
 	}
-	if (split == 0)
-		ck_assert_uint_ge(n, 30);
+	if (split == 0)		/* every body vector is cut at 0 */
+		tu_data_ran("body vectors split at offset 0", n,
+		    cvec_held("body-simple", CV_EXPECTED) +
+		    cvec_held("body-relaxed", CV_EXPECTED));
 }
 END_TEST
 
 /* test_body_chunks - as given, and one byte at a time */
 START_TEST(test_body_chunks)
 {
-	size_t i, j;
+	size_t i, j, n = 0;
 	dkim_canon c;
 
 	if (!cvec_ready())
@@ -97,7 +99,11 @@ START_TEST(test_body_chunks)
 		check_output(v, &out, "bytewise");
 		free(out.p);
 		free(ones);
+		n++;
 	}
+	tu_data_ran("body vectors in chunks and bytewise", n,
+	    cvec_held("body-simple", CV_EXPECTED) +
+	    cvec_held("body-relaxed", CV_EXPECTED));
 }
 END_TEST
 
@@ -132,7 +138,7 @@ START_TEST(test_header_vectors)
 		free(out);
 		n++;
 	}
-	ck_assert_uint_ge(n, 10);
+	tu_data_ran("header vectors", n, cvec_held("header-", CV_ALL));
 }
 END_TEST
 

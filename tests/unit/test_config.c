@@ -1,15 +1,20 @@
 /*
  * test_config.c - dkimguard.conf parsing through the option table:
  * defaults, good files, unknown options, bad values with FILE:LINE,
- * bounds, repeats, continuations, and every option in the man page.
+ * bounds, repeats, continuations, every option in the man page, and each
+ * word of an ENUM option parsing to the constant of its own name.
  */
 #include <check.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "common/config/config.h"
+#include "common/guard/guard.h"
+#include "util/log.h"
 #include "testutil.h"
 
 START_TEST(test_defaults)
@@ -142,6 +147,137 @@ START_TEST(test_every_error_reported)
 }
 END_TEST
 
+/*
+ * Each ENUM word and the constant it must parse to, written out by hand
+ * and not expanded from the word lists: a list that pairs a word with
+ * another constant fails here.
+ */
+static const struct enum_case {
+	enum opt_id id;
+	const char *word;
+	int value;
+} enum_cases[] = {
+	{ OPTID_Mode, "sign", MODE_SIGN },
+	{ OPTID_Mode, "verify", MODE_VERIFY },
+	{ OPTID_Mode, "both", MODE_BOTH },
+	{ OPTID_OnBadSignature, "accept", ACTION_ACCEPT },
+	{ OPTID_OnBadSignature, "reject", ACTION_REJECT },
+	{ OPTID_OnBadSignature, "tempfail", ACTION_TEMPFAIL },
+	{ OPTID_OnBadSignature, "quarantine", ACTION_QUARANTINE },
+	{ OPTID_OnTempError, "accept", ACTION_ACCEPT },
+	{ OPTID_OnTempError, "reject", ACTION_REJECT },
+	{ OPTID_OnTempError, "tempfail", ACTION_TEMPFAIL },
+	{ OPTID_OnTempError, "quarantine", ACTION_QUARANTINE },
+	{ OPTID_OnInternalError, "accept", ACTION_ACCEPT },
+	{ OPTID_OnInternalError, "reject", ACTION_REJECT },
+	{ OPTID_OnInternalError, "tempfail", ACTION_TEMPFAIL },
+	{ OPTID_Canonicalization, "relaxed/relaxed", CANON_RR },
+	{ OPTID_Canonicalization, "relaxed/simple", CANON_RS },
+	{ OPTID_Canonicalization, "simple/relaxed", CANON_SR },
+	{ OPTID_Canonicalization, "simple/simple", CANON_SS },
+	{ OPTID_GuardAction, "tempfail", GUARD_ACT_TEMPFAIL },
+	{ OPTID_GuardAction, "hold", GUARD_ACT_HOLD },
+	{ OPTID_GuardAction, "unsigned", GUARD_ACT_UNSIGNED },
+	{ OPTID_GuardAction, "sign", GUARD_ACT_SIGN },
+	{ OPTID_LogLevel, "error", LOGL_ERR },
+	{ OPTID_LogLevel, "warning", LOGL_WARNING },
+	{ OPTID_LogLevel, "notice", LOGL_NOTICE },
+	{ OPTID_LogLevel, "info", LOGL_INFO },
+	{ OPTID_LogLevel, "debug", LOGL_DEBUG },
+	{ OPTID_LogMessageLine, "off", MSGLOG_OFF },
+	{ OPTID_LogMessageLine, "normal", MSGLOG_NORMAL },
+	{ OPTID_LogMessageLine, "verbose", MSGLOG_VERBOSE },
+	{ OPTID_SyslogFacility, "mail", LOG_MAIL },
+	{ OPTID_SyslogFacility, "daemon", LOG_DAEMON },
+	{ OPTID_SyslogFacility, "user", LOG_USER },
+	{ OPTID_SyslogFacility, "local0", LOG_LOCAL0 },
+	{ OPTID_SyslogFacility, "local1", LOG_LOCAL1 },
+	{ OPTID_SyslogFacility, "local2", LOG_LOCAL2 },
+	{ OPTID_SyslogFacility, "local3", LOG_LOCAL3 },
+	{ OPTID_SyslogFacility, "local4", LOG_LOCAL4 },
+	{ OPTID_SyslogFacility, "local5", LOG_LOCAL5 },
+	{ OPTID_SyslogFacility, "local6", LOG_LOCAL6 },
+	{ OPTID_SyslogFacility, "local7", LOG_LOCAL7 },
+};
+#define NENUM_CASES (sizeof enum_cases / sizeof enum_cases[0])
+
+/* enum_field - the parsed value of ENUM option id, by its field name */
+static int
+enum_field(const struct config *cfg, enum opt_id id)
+{
+	switch (id) {
+	case OPTID_Mode:		return cfg->mode;
+	case OPTID_OnBadSignature:	return cfg->on_bad_signature;
+	case OPTID_OnTempError:		return cfg->on_temp_error;
+	case OPTID_OnInternalError:	return cfg->on_internal_error;
+	case OPTID_Canonicalization:	return cfg->canonicalization;
+	case OPTID_GuardAction:		return cfg->guard_action;
+	case OPTID_LogLevel:		return cfg->log_level;
+	case OPTID_LogMessageLine:	return cfg->log_message_line;
+	case OPTID_SyslogFacility:	return cfg->syslog_facility;
+	default:
+		ck_abort_msg("ENUM option %s has no case in enum_field",
+		    config_options[id].name);
+	}
+	return -1;
+}
+
+/* one word, written in upper case in a file, loads as its constant and
+ * is named by config_enum_str */
+START_TEST(test_enum_word)
+{
+	const struct enum_case *c = &enum_cases[_i];
+	struct errlist el = { 0 };
+	struct config *cfg;
+	char path[TU_PATH_MAX], text[128], upper[64];
+	size_t i;
+
+	for (i = 0; c->word[i] != '\0' && i < sizeof upper - 1; i++)
+		upper[i] = (char)toupper((unsigned char)c->word[i]);
+	upper[i] = '\0';
+	snprintf(text, sizeof text, "%s %s\n", config_options[c->id].name,
+	    upper);
+	tu_write_tmp(path, sizeof path, text);
+	cfg = config_load(path, &el);
+	ck_assert_msg(cfg != NULL, "%s", errlist_str(&el));
+	ck_assert_msg(enum_field(cfg, c->id) == c->value,
+	    "%s %s parsed to %d, want %d", config_options[c->id].name,
+	    c->word, enum_field(cfg, c->id), c->value);
+	ck_assert_str_eq(config_enum_str(cfg, c->id), c->word);
+	config_free(cfg);
+	errlist_free(&el);
+	unlink(path);
+}
+END_TEST
+
+/* every word of every ENUM option has a row in enum_cases and the other
+ * way round, so a new word cannot go untested */
+START_TEST(test_enum_words_all_tested)
+{
+	const struct config_word *w;
+	size_t i, nwords = 0, found;
+	int id;
+
+	for (id = 0; id < OPTID__COUNT; id++) {
+		if (config_options[id].type != OT_ENUM) {
+			ck_assert_ptr_null(config_options[id].words);
+			continue;
+		}
+		ck_assert_ptr_nonnull(config_options[id].words);
+		for (w = config_options[id].words; w->word != NULL; w++) {
+			nwords++;
+			for (found = 0, i = 0; i < NENUM_CASES; i++)
+				found += enum_cases[i].id == (enum opt_id)id &&
+				    strcmp(enum_cases[i].word, w->word) == 0;
+			ck_assert_msg(found == 1, "%s word '%s': %zu rows in "
+			    "enum_cases, want 1", config_options[id].name,
+			    w->word, found);
+		}
+	}
+	ck_assert_uint_eq(nwords, NENUM_CASES);
+}
+END_TEST
+
 /* every option of options.def is documented in dkimguard.conf(5) */
 START_TEST(test_manpage_lists_every_option)
 {
@@ -176,6 +312,8 @@ main(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_every_error_reported);
 	tcase_add_test(tc, test_manpage_lists_every_option);
+	tcase_add_loop_test(tc, test_enum_word, 0, NENUM_CASES);
+	tcase_add_test(tc, test_enum_words_all_tested);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -554,6 +554,36 @@ START_TEST(test_key_threads)
 }
 END_TEST
 
+/*
+ * test_key_files_all - every private key file of the shared data (.key,
+ * .private, .pem, .seed.b64) has a case in files[]: one added to the
+ * data without a case fails here instead of going untested.
+ */
+START_TEST(test_key_files_all)
+{
+	static const char *const suffixes[] = {
+		".key", ".private", ".pem", ".seed.b64", NULL
+	};
+	size_t i, j, n, ran = 0;
+	char **data;
+
+	if (!tu_have_testdata())
+		return;
+	data = tu_data_files(suffixes, &n);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < NELEM(files); j++)
+			if (strcmp(files[j].file, data[i]) == 0)
+				break;
+		if (j < NELEM(files))
+			ran++;
+		else
+			printf("no case for key file %s\n", data[i]);
+	}
+	tu_data_files_free(data, n);
+	tu_data_ran("private key files", ran, n);
+}
+END_TEST
+
 /* key_suite - all cases */
 static Suite *
 key_suite(void)
@@ -563,6 +593,7 @@ key_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_key_files, 0, (int)NELEM(files));
+	tcase_add_test(tc, test_key_files_all);
 	tcase_add_test(tc, test_key_seed);
 	tcase_add_test(tc, test_key_ed25519_kat);
 	tcase_add_loop_test(tc, test_key_generate, 0, 2);

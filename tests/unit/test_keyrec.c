@@ -210,6 +210,37 @@ START_TEST(test_keyrec_files)
 }
 END_TEST
 
+/*
+ * test_keyrec_files_all - every key record file of the shared data (the
+ * .txt and .dns files of dkimpy/data) has a case in files[]: one added
+ * to the data without a case fails here instead of going untested.
+ */
+START_TEST(test_keyrec_files_all)
+{
+	static const char *const suffixes[] = { ".txt", ".dns", NULL };
+	size_t i, j, n, ran = 0, held = 0;
+	char **data;
+
+	if (!tu_have_testdata())
+		return;
+	data = tu_data_files(suffixes, &n);
+	for (i = 0; i < n; i++) {
+		if (strncmp(data[i], "dkimpy/data/", 12) != 0)
+			continue;
+		held++;
+		for (j = 0; j < NELEM(files); j++)
+			if (strcmp(files[j].file, data[i]) == 0)
+				break;
+		if (j < NELEM(files))
+			ran++;
+		else
+			printf("no case for key record file %s\n", data[i]);
+	}
+	tu_data_files_free(data, n);
+	tu_data_ran("dkimpy key record files", ran, held);
+}
+END_TEST
+
 /* keyrec_suite - all cases */
 static Suite *
 keyrec_suite(void)
@@ -221,6 +252,7 @@ keyrec_suite(void)
 	tcase_add_test(tc, test_keyrec_misc);
 	tcase_add_test(tc, test_keyrec_ref);
 	tcase_add_loop_test(tc, test_keyrec_files, 0, (int)NELEM(files));
+	tcase_add_test(tc, test_keyrec_files_all);
 	suite_add_tcase(s, tc);
 	return s;
 }

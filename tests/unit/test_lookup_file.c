@@ -184,6 +184,76 @@ START_TEST(test_lookup_shared)
 }
 END_TEST
 
+/* row_answered - does the table answer name with txt (or, for an
+ * @KEYWORD row, with something other than records)? */
+static int
+row_answered(dkim_lookup *l, const char *name, const char *txt)
+{
+	dkim_txt_answer ans;
+	size_t i;
+	int ok = 0;
+
+	ck_assert_int_eq(l->query(l->ctx, name, &ans), DKIM_OK);
+	if (txt[0] == '@')
+		ok = ans.status != DKIM_DNS_OK;
+	else
+		for (i = 0; ans.status == DKIM_DNS_OK && i < ans.count; i++)
+			ok |= strcmp(ans.txt[i], txt) == 0;
+	dkim_txt_answer_clear(&ans);
+	return ok;
+}
+
+/*
+ * test_lookup_every_row - every row of every dns*.tsv of the shared data
+ * is answered as written: the tables the conformance suite and the e2e
+ * tests run on load whole, not only the names cases above ask for.
+ */
+START_TEST(test_lookup_every_row)
+{
+	static const char *const suffixes[] = { ".tsv", NULL };
+	char path[1024], err[512], line[8192], *tab, *txt, **data;
+	size_t i, n, ran = 0, held = 0;
+	dkim_lookup_file *lf;
+	dkim_lookup l;
+	FILE *fp;
+
+	if (!tu_have_testdata())
+		return;
+	data = tu_data_files(suffixes, &n);
+	for (i = 0; i < n; i++) {
+		const char *base = strrchr(data[i], '/');
+
+		if (strncmp(base != NULL ? base + 1 : data[i], "dns", 3) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tu_testdata(), data[i]);
+		ck_assert_msg(dkim_lookup_file_open(path, &lf, err,
+		    sizeof(err)) == DKIM_OK, "%s", err);
+		l = dkim_lookup_file_iface(lf);
+		ck_assert_ptr_nonnull(fp = fopen(path, "r"));
+		while (fgets(line, sizeof(line), fp) != NULL) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if (line[0] == '\0' || line[0] == '#')
+				continue;
+			held++;
+			if ((tab = strchr(line, '\t')) == NULL)
+				continue;	/* the open above would fail */
+			*tab = '\0';
+			for (txt = tab + 1; *txt == '\t'; txt++)
+				;
+			if (row_answered(&l, line, txt))
+				ran++;
+			else
+				printf("%s: %s not answered with its row\n",
+				    data[i], line);
+		}
+		fclose(fp);
+		dkim_lookup_file_free(lf);
+	}
+	tu_data_files_free(data, n);
+	tu_data_ran("dns*.tsv rows", ran, held);
+}
+END_TEST
+
 /* lookup_suite - all cases */
 static Suite *
 lookup_suite(void)
@@ -196,6 +266,7 @@ lookup_suite(void)
 	tcase_add_test(tc, test_lookup_missing);
 	tcase_add_test(tc, test_answer);
 	tcase_add_loop_test(tc, test_lookup_shared, 0, (int)NELEM(shared));
+	tcase_add_test(tc, test_lookup_every_row);
 	suite_add_tcase(s, tc);
 	return s;
 }

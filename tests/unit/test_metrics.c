@@ -304,13 +304,13 @@ END_TEST
 START_TEST(test_observe_file)
 {
 	char dir[TU_PATH_MAX], path[TU_PATH_MAX + 32], err[256];
-	struct metrics_conf mc;
+	struct observe_conf mc;
 	double v;
 	int i;
 
 	tu_tmpdir(dir, sizeof dir, "observe");
 	snprintf(path, sizeof path, "%s/dkimguard.prom", dir);
-	metrics_conf_init(&mc);
+	observe_conf_init(&mc);
 	mc.listen = "0.0.0.0:24999";
 	ck_assert_int_eq(observe_conf_check(&mc, err, sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, "not a loopback address"));

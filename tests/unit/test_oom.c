@@ -1,6 +1,7 @@
 /*
- * test_oom.c - an allocation failure never becomes a DKIM verdict
- * (STYLE 4): lib/ under injected out-of-memory.
+ * test_oom.c - an allocation failure never becomes a DKIM verdict (it
+ * must reach the caller as an error, so the message is retried rather
+ * than judged): lib/ under injected out-of-memory.
  *
  * DESCRIPTION
  *	This program defines malloc, calloc and realloc itself, forwarding

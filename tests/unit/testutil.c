@@ -9,7 +9,12 @@
  * the test program's own path (tests/unit/test_x, or under build/asan/).
  * A test that needs the data and does not find it prints
  *	SKIP: testdata not found at PATH
- * and passes, unless REQUIRE_TESTDATA=1, where it fails.
+ * and passes, unless REQUIRE_TESTDATA=1, where it fails.  Either way it
+ * is counted: tu_run ends with "SKIPPED: N test(s) ...", which
+ * scripts/run-unit.sh reports, so a run without the data never reads as
+ * a full pass.  A test that does run over the data says how many cases
+ * it ran against how many the data holds (tu_data_ran) and fails when it
+ * ran fewer.
  */
 #define _GNU_SOURCE		/* nftw */
 #include <errno.h>
@@ -25,17 +30,52 @@
 
 #include "testutil.h"
 
-/* tu_run - run every test of s; EXIT_SUCCESS when none failed */
+/* where skipped tests leave one line each: Check runs every test in a
+ * child process, so a counter in memory would not reach tu_run */
+static char tu_skip_file[64];
+
+/* tu_run - run every test of s; EXIT_SUCCESS when none failed; then
+ * the number of tests skipped for want of the shared data, if any */
 int
 tu_run(Suite *s)
 {
-	SRunner *sr = srunner_create(s);
-	int failed;
+	SRunner *sr;
+	int failed, fd, c;
+	unsigned skipped = 0;
+	FILE *fp;
 
+	snprintf(tu_skip_file, sizeof(tu_skip_file),
+	    "/tmp/dkimguard-skips-XXXXXX");
+	if ((fd = mkstemp(tu_skip_file)) < 0)
+		tu_skip_file[0] = '\0';
+	else
+		close(fd);
+	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	if (tu_skip_file[0] != '\0' && (fp = fopen(tu_skip_file, "r")) != NULL) {
+		while ((c = getc(fp)) != EOF)
+			skipped += c == '\n';
+		fclose(fp);
+		unlink(tu_skip_file);
+	}
+	if (skipped > 0)
+		printf("SKIPPED: %u test(s) of this program did not run: shared "
+		    "test data missing or unusable (%s)\n", skipped,
+		    tu_testdata());
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* tu_data_ran - report a data-driven test's count; fail when short */
+void
+tu_data_ran(const char *what, size_t ran, size_t held)
+{
+	printf("DATA: %s: ran %zu of %zu cases\n", what, ran, held);
+	fflush(stdout);
+	ck_assert_msg(held > 0, "%s: the shared data holds no cases", what);
+	ck_assert_msg(ran >= held, "%s: ran %zu of the %zu cases the shared "
+	    "data holds", what, ran, held);
 }
 
 /* tu_repo_root - the checkout this program was built in, or NULL */
@@ -89,12 +129,17 @@ tu_testdata_skip(const char *fmt, ...)
 	const char *req = getenv("REQUIRE_TESTDATA");
 	char why[TU_PATH_MAX + 256];
 	va_list ap;
+	FILE *fp;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	printf("SKIP: %s\n", why);
 	fflush(stdout);
+	if (tu_skip_file[0] != '\0' && (fp = fopen(tu_skip_file, "a")) != NULL) {
+		fprintf(fp, "%s\n", why);
+		fclose(fp);
+	}
 	if (req != NULL && strcmp(req, "1") == 0)
 		ck_abort_msg("%s (REQUIRE_TESTDATA=1)", why);
 }
@@ -110,6 +155,74 @@ tu_have_testdata(void)
 		return 1;
 	tu_testdata_skip("testdata not found at %s", tu_testdata());
 	return 0;
+}
+
+/* the walk of tu_data_files (nftw has no argument for its callback) */
+static struct {
+	const char *const *suffixes;
+	size_t root, n, cap;
+	char **files;
+} tu_walk;
+
+/* tu_walk_one - nftw callback: keep a regular file with a wanted suffix */
+static int
+tu_walk_one(const char *path, const struct stat *st, int flag,
+    struct FTW *f)
+{
+	size_t i, len = strlen(path), sl;
+
+	if (flag != FTW_F)
+		return 0;
+	for (i = 0; tu_walk.suffixes[i] != NULL; i++) {
+		sl = strlen(tu_walk.suffixes[i]);
+		if (len < sl || strcmp(path + len - sl, tu_walk.suffixes[i]))
+			continue;
+		if (tu_walk.n == tu_walk.cap) {
+			tu_walk.cap = tu_walk.cap * 2 + 16;
+			tu_walk.files = realloc(tu_walk.files, tu_walk.cap *
+			    sizeof(*tu_walk.files));
+			ck_assert_ptr_nonnull(tu_walk.files);
+		}
+		tu_walk.files[tu_walk.n] = strdup(path + tu_walk.root);
+		ck_assert_ptr_nonnull(tu_walk.files[tu_walk.n]);
+		tu_walk.n++;
+		break;
+	}
+	return 0;
+}
+
+/* tu_cmp_str - qsort order of strings */
+static int
+tu_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* tu_data_files - every data file with one of the suffixes */
+char **
+tu_data_files(const char *const *suffixes, size_t *n)
+{
+	memset(&tu_walk, 0, sizeof(tu_walk));
+	tu_walk.suffixes = suffixes;
+	tu_walk.root = strlen(tu_testdata()) + 1;
+	ck_assert_msg(nftw(tu_testdata(), tu_walk_one, 16, FTW_PHYS) == 0,
+	    "cannot walk %s", tu_testdata());
+	if (tu_walk.n > 0)
+		qsort(tu_walk.files, tu_walk.n, sizeof(*tu_walk.files),
+		    tu_cmp_str);
+	*n = tu_walk.n;
+	return tu_walk.files;
+}
+
+/* tu_data_files_free - the list and its names */
+void
+tu_data_files_free(char **files, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
 }
 
 /* tu_read_file - the whole file, NUL-terminated, malloc'ed (caller

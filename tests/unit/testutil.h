@@ -7,7 +7,12 @@
  *	tu_testdata		the shared test data directory ($TESTDATA)
  *	tu_have_testdata	is it there?  else a SKIP line (a failure
  *				with REQUIRE_TESTDATA=1)
- *	tu_testdata_skip	that SKIP line for data that cannot be used
+ *	tu_testdata_skip	that SKIP line for data that cannot be used;
+ *				tu_run counts these and says so at the end
+ *	tu_data_ran		"DATA: what: ran N of M cases", a failure
+ *				when N < M (M counted from the data)
+ *	tu_data_files		the data's files whose names end so, to
+ *				count what the data holds
  *	tu_read_file		a whole file in memory
  *	tu_write_tmp		a temporary file holding a string
  *	tu_tmpdir, tu_rmtree	a scratch directory and its removal
@@ -38,6 +43,12 @@ const char *tu_testdata(void);
 int tu_have_testdata(void);
 void tu_testdata_skip(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
+void tu_data_ran(const char *what, size_t ran, size_t held);
+/* tu_data_files - paths (relative to tu_testdata(), sorted) of the files
+ * whose names end in one of the NULL-terminated suffixes; *n of them;
+ * free with tu_data_files_free */
+char **tu_data_files(const char *const *suffixes, size_t *n);
+void tu_data_files_free(char **files, size_t n);
 
 char *tu_read_file(const char *path, size_t *lenp);
 void tu_write_tmp(char *path, size_t size, const char *data);
