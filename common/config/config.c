@@ -889,6 +889,41 @@ config_load(const char *path, struct errlist *el)
 	return st.cfg;
 }
 
+/* config_try - one "name value" line as config_load would take it, on
+ * top of the defaults; 0, or -1 with the reasons in el */
+int
+config_try(const char *cfgpath, const char *file, unsigned line,
+    const char *name, const char *value, struct errlist *el,
+    struct errlist *warn)
+{
+	struct load_state st;
+	char *field[2], *rest;
+	unsigned before = el->count;
+	const char *p;
+
+	memset(&st, 0, sizeof st);
+	if ((st.cfg = config_defaults()) == NULL)
+		return -1;
+	free(st.cfg->path);
+	field[0] = strdup(name);
+	field[1] = rest = strdup(value);
+	if ((st.cfg->path = strdup(cfgpath)) == NULL || field[0] == NULL ||
+	    rest == NULL) {
+		errlist_add(el, "%s:%u: out of memory", file, line);
+	} else {
+		st.el = el;
+		config_line(&st, file, line, field, *rest != '\0' ? 2 : 1,
+		    rest);
+	}
+	p = errlist_str(&st.cfg->warn);
+	if (warn != NULL && *p != '\0')
+		errlist_add(warn, "%s", p);
+	free(field[0]);
+	free(rest);
+	config_free(st.cfg);
+	return el->count != before ? -1 : 0;
+}
+
 /* config_enum_str - name of the current value of an ENUM option */
 const char *
 config_enum_str(const struct config *cfg, enum opt_id id)

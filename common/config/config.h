@@ -116,6 +116,14 @@ struct config *config_defaults(void);
 /* config_load - defaults, then the file; NULL with el filled on error */
 struct config *config_load(const char *path, struct errlist *el);
 void config_free(struct config *cfg);
+/*
+ * config_try - would the line "name value" of file:line load (alone, on
+ * the defaults; relative paths from cfgpath's folder)?  0, or -1 with
+ * the reasons in el; warnings (unresolved host names) into warn.
+ */
+int config_try(const char *cfgpath, const char *file, unsigned line,
+    const char *name, const char *value, struct errlist *el,
+    struct errlist *warn);
 /* config_enum_str - the name of an ENUM option's current value */
 const char *config_enum_str(const struct config *cfg, enum opt_id id);
 /* config_where - "FILE:LINE" where an option was set, or "default" */
