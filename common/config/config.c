@@ -607,11 +607,18 @@ list_entry(struct load_state *st, const char *file, unsigned line,
     const char *tok)
 {
 	const char *name = config_options[st->id].name;
-	char why[160], host[256];
+	char why[160], host[256], plain[256], *rb;
 	int neg = tok[0] == '!';
 
 	if (config_options[st->id].type != OT_CIDRS)
 		return list_push(&st->list, &st->n, tok);
+	/* "[ADDR]" and "[ADDR]/BITS" (OpenDKIM's quoting): kept without */
+	if (tok[neg] == '[' && (rb = strchr(tok, ']')) != NULL &&
+	    (rb[1] == '\0' || rb[1] == '/')) {
+		snprintf(plain, sizeof plain, "%s%.*s%s", neg ? "!" : "",
+		    (int)(rb - tok - neg - 1), tok + neg + 1, rb + 1);
+		tok = plain;
+	}
 	if (netlist_check(tok, why, sizeof why) == 0)
 		return list_push(&st->list, &st->n, tok);
 	snprintf(host, sizeof host, "%s", tok + neg);
@@ -642,13 +649,20 @@ list_file_line(void *arg, const char *file, unsigned line, char **field,
     int nfield, char *rest)
 {
 	struct load_state *st = arg;
-	int i;
+	char **tok;
+	size_t k;
+	int i, rc = 0;
 
 	(void)rest;
-	for (i = 0; i < nfield; i++)
-		if (list_entry(st, file, line, field[i]) < 0)
+	for (i = 0; i < nfield && rc == 0; i++) {
+		/* "a, b" on one line as inline */
+		if ((tok = list_split(field[i])) == NULL)
 			return -1;
-	return 0;
+		for (k = 0; tok[k] != NULL && rc == 0; k++)
+			rc = list_entry(st, file, line, tok[k]);
+		list_free(tok);
+	}
+	return rc;
 }
 
 /* is_list_file - a list value naming a file: file:, refile:, or one
