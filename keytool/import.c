@@ -224,6 +224,7 @@ kt_cmd_import(int argc, char **argv, struct kt_conf *c)
 	int ch, force = 0, rc;
 
 	(void)c;
+	optind = 0;	/* full reset: FILE may come before -o (GNU order) */
 	while ((ch = getopt_long(argc, argv, "o:f", lo, NULL)) != -1)
 		switch (ch) {
 		case 'o':
