@@ -27,6 +27,11 @@
 #	   messages and clients.
 #	4. dkimpy verifies every signature of both (keys from the dns.tsv);
 #	   every decision must match OpenDKIM's.
+#	5. dkimguard alone with PeerList and ExternalIgnoreList (a host
+#	   name) and On-BadSignature reject, fed a message whose body was
+#	   changed after signing: an external client is refused, the
+#	   ignored one accepted, the peer accepted at connect with nothing
+#	   added (run before 4; its count is printed with the rest).
 #	The host names resolve through a private /etc/hosts bind-mounted in
 #	a mount namespace (unshare -m): OpenDKIM matches a name against the
 #	client's name (loadgen --client-name), dkimguard resolves it to its
@@ -226,6 +231,44 @@ if start_wait dkimguard "$ROOT/milter/dkimguard" -f -c "$W/dkimguard.conf"; then
 else
 	bad "dkimguard did not start"
 fi
+
+# 5. dkimguard alone: PeerList and ExternalIgnoreList (a host name) with
+# On-BadSignature reject, on a message whose signature no longer verifies
+cat >"$W/lists.conf" <<EOF
+Socket inet:$PORT@localhost
+PidFile $W/run/lists.pid
+Mode sv
+InternalHosts 127.0.0.1
+PeerList 192.0.2.0/24
+ExternalIgnoreList relay-b.odk.test
+On-BadSignature reject
+TestKeys $W/dns.tsv
+EOF
+sed 's/^Hello from/Hello (changed) from/' "$W/out/dkimguard.sign.example.com.1.eml" >"$W/out/broken.eml"
+lists_ok=0
+for i in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || break; sleep 0.2; done
+if start_wait lists "$ROOT/milter/dkimguard" -f -c "$W/lists.conf"; then
+	# CLIENT WANT: reject; accept (ignored: not refused); peer (accepted
+	# at connect, nothing added)
+	while read -r addr want; do
+		timeout 60 "$ROOT/bench/loadgen" --one -S "inet:$PORT@127.0.0.1" -m "$W/out/broken.eml" \
+			--client-addr "$addr" >"$W/out/lists.$addr.eml" 2>"$W/out/lists.$addr.act"
+		got=$(sed -n 's/^ACTION=\([a-z]*\).*/\1/p' "$W/out/lists.$addr.act")
+		if [ "$got" = accept ] && ! grep -qi '^Authentication-Results:' "$W/out/lists.$addr.eml"; then
+			got=peer
+		fi
+		echo "lists: client $addr: $got (want $want)"
+		if [ "$got" = "$want" ]; then lists_ok=$((lists_ok + 1)); else bad "client $addr: $got, want $want"; fi
+	done <<EOF
+203.0.113.9 reject
+127.0.0.22 accept
+192.0.2.5 peer
+EOF
+	pf_daemon_stop "$W" lists
+else
+	bad "dkimguard (lists.conf) did not start"
+fi
+echo "lists: $lists_ok of 3 PeerList/ExternalIgnoreList outcomes as wanted"
 
 # 4. dkimpy verifies both; the decisions compared
 want=0
