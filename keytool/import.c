@@ -105,7 +105,7 @@ import_line(void *arg, const char *file, unsigned line, char **field,
 		/* an OpenDKIM option dkimguard takes as a no-op */
 		comment(im, field[0], value, o->kind == ODK_NOOP ?
 		    "dkimguard always does this" :
-		    "off, as dkimguard always is");
+		    "off: OpenDKIM's default, nothing to carry");
 		return 0;
 	}
 	if (id == OPTID_Canonicalization)
