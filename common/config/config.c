@@ -503,7 +503,8 @@ dataset_check(const struct optdef *o, const char *v, char *why, size_t len)
 			    "and write: %s /etc/dkimguard/%s", (int)n - 1,
 			    v, o->name, strcasecmp(o->name, "KeyTable") == 0 ?
 			    "keytable" : strcasecmp(o->name, "SigningTable") ==
-			    0 ? "signingtable" : "hosts");
+			    0 ? "signingtable" : o->type == OT_CIDRS ? "hosts" :
+			    "list");
 			return -1;
 		}
 	}
