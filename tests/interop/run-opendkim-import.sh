@@ -37,6 +37,10 @@
 #	client's name (loadgen --client-name), dkimguard resolves it to its
 #	address, so each name-client connects with the name and its address.
 #
+# ENVIRONMENT
+#	KEEP_WORK=1 keeps the work directory; DKIMGUARD_TEST_PORTS="LO-HI"
+#	the port range (default 25000-25999).
+#
 # DIAGNOSTICS
 #	Exit 0 when every signature verified and every decision matched,
 #	1 otherwise, 77 when a part is missing (root, unshare, opendkim,
@@ -134,7 +138,7 @@ cat >"$W/clients" <<'EOF'
 203.0.113.9 mx.elsewhere.example (listed nowhere)
 EOF
 
-PORT=$(dns_free_port 25000-25999) || { echo "FAIL: no free port"; exit 1; }
+PORT=$(dns_free_port "${DKIMGUARD_TEST_PORTS:-25000-25999}") || { echo "FAIL: no free port"; exit 1; }
 cat >"$E/opendkim.conf" <<EOF
 # This is a basic configuration for signing and verifying, as in Debian.
 Syslog			yes
