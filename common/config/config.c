@@ -424,7 +424,8 @@ config_suggest(const char *name)
 			best = config_options[i].name;
 		}
 	for (i = 0; i < config_opendkim_count; i++)
-		if ((d = edit_distance(name, config_opendkim[i].name)) < bestd) {
+		if ((d = edit_distance(name,
+		    config_opendkim[i].name)) < bestd) {
 			bestd = d;
 			best = config_opendkim[i].name;
 		}

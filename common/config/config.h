@@ -64,7 +64,7 @@ struct config {
 #undef OPT
 	char *path;			/* the file read, "" for defaults */
 	unsigned line[OPTID__COUNT];	/* where each option was set, 0 */
-	struct errlist warn;		/* warnings: loaded, but look at it */
+	struct errlist warn;		/* loaded, but worth a look */
 };
 
 /* optdef - one row of options.def at run time */
@@ -85,7 +85,7 @@ enum odk_kind { ODK_ALIAS, ODK_NOOP, ODK_HINT, ODK_UNSUPPORTED };
 struct odkopt {
 	const char *name;
 	enum odk_kind kind;
-	const char *line;	/* ALIAS: the option; HINT: the line to write */
+	const char *line;	/* ALIAS: the option; HINT: the line */
 	const char *value;	/* NOOP: the value dkimguard always acts on */
 	const char *why;
 };

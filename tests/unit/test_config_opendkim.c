@@ -119,10 +119,12 @@ ck_peer_ignore(const struct config *c)
 		int peer, ignore;
 		enum decision d;
 	} want[] = {
-		{ "192.0.2.1", 1, 0, DECIDE_VERIFY },	/* peer: never asked */
+		/* a peer is accepted at connect: decide() is never asked */
+		{ "192.0.2.1", 1, 0, DECIDE_VERIFY },
 		{ "198.51.100.5", 0, 1, DECIDE_VERIFY },
 		{ "198.51.100.200", 0, 0, DECIDE_VERIFY },
-		{ "10.0.0.5", 0, 0, DECIDE_SIGN },	/* internal + ignore */
+		/* internal and in ExternalIgnoreList: signed */
+		{ "10.0.0.5", 0, 0, DECIDE_SIGN },
 		{ "203.0.113.9", 0, 0, DECIDE_VERIFY },
 	};
 	size_t i;
