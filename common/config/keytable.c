@@ -76,13 +76,6 @@ kt_add(struct kt_state *st, const char *file, unsigned line,
 		    file, line, sel);
 		return 0;
 	}
-	if (strchr(path, '%') != NULL) {
-		errlist_add(st->el, "%s:%u: key '%s': a '%%' in the key file "
-		    "name is not supported (keys are loaded and checked at "
-		    "start-up); give each domain its own line and key file",
-		    file, line, name);
-		return 0;
-	}
 	if (st->kt->n == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 8;
 		e = realloc(st->kt->ent, cap * sizeof *e);
@@ -135,6 +128,22 @@ kt_line(void *arg, const char *file, unsigned line, char **f, int nf,
 	return 0;
 }
 
+/* no_percent_paths - OpenDKIM replaces '%' in inline key data by the
+ * domain; a key file name cannot depend on the message here, since keys
+ * are read and checked at load */
+static void
+no_percent_paths(const struct keytable *kt, struct errlist *el)
+{
+	size_t i;
+
+	for (i = 0; i < kt->n; i++)
+		if (strchr(kt->ent[i].path, '%') != NULL)
+			errlist_add(el, "%s: key '%s': a '%%' in the key file "
+			    "name is not supported (keys are loaded and checked "
+			    "at start-up); give each domain its own line and "
+			    "key file", kt->ent[i].where, kt->ent[i].name);
+}
+
 /* keytable_load - read and validate every line */
 struct keytable *
 keytable_load(const char *spec, struct errlist *el)
@@ -157,6 +166,8 @@ keytable_load(const char *spec, struct errlist *el)
 	st.cap = 0;
 	rc = tables_read(path, kt_line, &st, el);
 	free(dir);
+	if (rc == 0)
+		no_percent_paths(st.kt, el);
 	if (rc < 0 || el->count != before) {
 		keytable_free(st.kt);
 		return NULL;
