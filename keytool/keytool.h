@@ -17,6 +17,7 @@
  *	rotstate.c	the rotation state file and its state machine
  *	rotate.c	the rotate commands
  *	reload.c	PID file + SIGHUP + confirmation of the reload
+ *	import.c	the import-opendkim command (opendkim.conf)
  *
  *	Functions print their own diagnostics on stderr (prefixed with the
  *	program name) and return -1; a command maps that to an exit code.
@@ -127,6 +128,8 @@ const char *kt_keydesc(dkim_keytype type, unsigned bits, char *buf,
 int kt_genkey_make(const struct kt_genopt *o, char **path, char **txt);
 int kt_cmd_genkey(int argc, char **argv, struct kt_conf *c);
 int kt_cmd_dns(int argc, char **argv, struct kt_conf *c);
+/* ---- import.c ---- */
+int kt_cmd_import(int argc, char **argv, struct kt_conf *c);
 
 /* ---- dnscheck.c ---- */
 struct resolver;

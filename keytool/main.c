@@ -4,7 +4,7 @@
  * SYNOPSIS
  *	dkimguard-keytool [common options] COMMAND [options]
  *	COMMAND: genkey, dns, check, status,
- *		 rotate start|status|activate|retire
+ *		 rotate start|status|activate|retire, import-opendkim
  *
  * DESCRIPTION
  *	Dispatches to one command and returns its exit code (keytool.h).
@@ -36,6 +36,7 @@ static int usage(void)
 	    "[--reload-timeout SECONDS]\n"
 	    "  rotate retire -d DOMAIN [--grace DURATION] "
 	    "[--reload-timeout SECONDS]\n"
+	    "  import-opendkim [/etc/opendkim.conf] [-o OUT] [--force]\n"
 	    "See dkimguard-keytool(8).\n", "dkimguard-keytool");
 	return KT_EXIT_USAGE;
 }
@@ -72,6 +73,8 @@ static int run(int argc, char **argv, struct kt_conf *c)
 		return kt_cmd_status(argc, argv, c);
 	if (strcmp(argv[0], "rotate") == 0)
 		return kt_cmd_rotate(argc, argv, c);
+	if (strcmp(argv[0], "import-opendkim") == 0)
+		return kt_cmd_import(argc, argv, c);
 	kt_err("unknown command \"%s\"", argv[0]);
 	return usage();
 }

@@ -83,3 +83,22 @@ decision_str(enum decision d)
 		return "skip";
 	}
 }
+
+/* decide_peer - PeerList membership of the connecting client */
+int
+decide_peer(const struct decide_policy *pol, const struct sockaddr *client)
+{
+	return client != NULL && netlist_contains(pol->peers, client);
+}
+
+/* decide_ignore_bad - external and listed in ExternalIgnoreList */
+int
+decide_ignore_bad(const struct decide_policy *pol,
+    const struct decide_input *in)
+{
+	const char *why;
+
+	return in->client != NULL &&
+	    netlist_contains(pol->ext_ignore, in->client) &&
+	    !origin_internal(pol, in, &why);
+}

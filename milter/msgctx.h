@@ -27,6 +27,7 @@ struct msgctx {
 	struct snapshot *snap;
 	enum decision decision;
 	const char *why;		/* reason of the decision, static */
+	int ignore_bad;			/* ExternalIgnoreList: never refuse */
 	dkim_msg *dm;
 	char qid[64];			/* queue id ("i" macro) or "NOQUEUE" */
 	char envfrom[512];		/* envelope sender without <> */

@@ -143,7 +143,19 @@ s_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	return SMFIS_CONTINUE;
 }
 
-/* s_connect - remember the client address (none: local submission) */
+/* is_peer - PeerList of the current snapshot holds sa */
+static int
+is_peer(const struct sockaddr *sa)
+{
+	struct snapshot *s = snapshot_acquire();
+	int peer = s != NULL && decide_peer(&s->policy, sa);
+
+	snapshot_release(s);
+	return peer;
+}
+
+/* s_connect - remember the client address (none: local submission);
+ * a PeerList client is accepted here, unfiltered */
 static sfsistat
 s_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
@@ -166,6 +178,11 @@ s_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		    host != NULL ? host : "?");
 	if ((dn = symval(ctx, "{daemon_name}")) != NULL)
 		snprintf(c->daemon_name, sizeof c->daemon_name, "%s", dn);
+	if (c->has_addr && is_peer((struct sockaddr *)&c->addr)) {
+		log_debug("connection from %s: in PeerList, not filtered",
+		    c->addr_str);
+		return SMFIS_ACCEPT;
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -188,6 +205,7 @@ msg_start(SMFICTX *ctx, struct conn *c, const char *sender)
 	in.daemon_name = c->daemon_name[0] ? c->daemon_name :
 	    symval(ctx, "{daemon_name}");
 	m->decision = decide(&m->snap->policy, &in, &m->why);
+	m->ignore_bad = decide_ignore_bad(&m->snap->policy, &in);
 	metrics_count_decision(observe_metrics(), m->decision);
 	msglog_begin(&m->log, m->decision == DECIDE_SKIP ? MSGLOG_OFF :
 	    m->snap->cfg->log_message_line);

@@ -2,6 +2,7 @@
  * snapshot.c - build, swap and release configuration snapshots
  * (see snapshot.h).
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +40,8 @@ snapshot_free(struct snapshot *s)
 	signtable_free(s->st);
 	keytable_free(s->kt);
 	netlist_free(s->internal);
+	netlist_free(s->peers);
+	netlist_free(s->ext_ignore);
 	free(s->sign_headers);
 	free(s->oversign);
 	config_free(s->cfg);
@@ -70,7 +73,16 @@ static int
 load_tables(struct snapshot *s, struct errlist *el)
 {
 	const struct config *cfg = s->cfg;
+	char where[PATH_MAX + 32];
 
+	if (*cfg->key_file != '\0') {	/* OpenDKIM's single-key mode */
+		if ((s->kt = keytable_single(cfg->selector, cfg->key_file,
+		    config_where(cfg, OPTID_KeyFile, where, sizeof where),
+		    el)) == NULL || keystate_load_keys(s->kt, cfg, el) < 0)
+			return -1;
+		s->st = signtable_domains(cfg->domain, s->kt, el);
+		return s->st == NULL ? -1 : 0;
+	}
 	if (*cfg->key_table == '\0' && *cfg->signing_table == '\0')
 		return 0;
 	if (*cfg->key_table == '\0' || *cfg->signing_table == '\0') {
@@ -237,12 +249,16 @@ fill_derived(struct snapshot *s, struct errlist *el)
 {
 	struct config *cfg = s->cfg;
 
-	if ((s->internal = netlist_new(cfg->internal_hosts)) == NULL) {
+	if ((s->internal = netlist_new(cfg->internal_hosts)) == NULL ||
+	    (s->peers = netlist_new(cfg->peer_list)) == NULL ||
+	    (s->ext_ignore = netlist_new(cfg->external_ignore)) == NULL) {
 		errlist_add(el, "InternalHosts: out of memory");
 		return -1;
 	}
 	s->policy.mode = cfg->mode;
 	s->policy.internal = s->internal;
+	s->policy.peers = s->peers;
+	s->policy.ext_ignore = s->ext_ignore;
 	s->policy.submission = cfg->submission_services;
 	dkim_options_init(&s->dopt);
 	s->dopt.max_signatures = (unsigned)cfg->max_verify_signatures;
@@ -260,6 +276,19 @@ fill_derived(struct snapshot *s, struct errlist *el)
 	return fill_observe(s, el);
 }
 
+/* log_config_warnings - each line of cfg->warn (host names that did not
+ * resolve ...), at every load */
+static void
+log_config_warnings(const struct config *cfg)
+{
+	const char *p = errlist_str(&cfg->warn), *nl;
+
+	for (; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
+		nl = p + strcspn(p, "\n");
+		log_warnx("%.*s", (int)(nl - p), p);
+	}
+}
+
 /* snapshot_build - configuration, tables, keys, lookup, guard */
 struct snapshot *
 snapshot_build(const char *path, struct errlist *el)
@@ -272,7 +301,9 @@ snapshot_build(const char *path, struct errlist *el)
 		return NULL;
 	}
 	atomic_init(&s->refs, 1);
-	if ((s->cfg = config_load(path, el)) == NULL ||
+	if ((s->cfg = config_load(path, el)) != NULL)
+		log_config_warnings(s->cfg);
+	if (s->cfg == NULL ||
 	    fill_derived(s, el) < 0 || load_tables(s, el) < 0 ||
 	    load_lookup(s, el) < 0) {
 		snapshot_free(s);

@@ -62,6 +62,8 @@ struct snapshot {
 	struct keytable *kt;
 	struct signtable *st;
 	struct netlist *internal;
+	struct netlist *peers;		/* PeerList */
+	struct netlist *ext_ignore;	/* ExternalIgnoreList */
 	struct decide_policy policy;
 	dkim_options dopt;		/* verification options */
 	dkim_lookup lookup;		/* verification key lookup */

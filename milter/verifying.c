@@ -96,7 +96,8 @@ verdict_action(SMFICTX *ctx, struct msgctx *m, dkim_verdict v,
 		    cfg->on_temp_error == ACTION_REJECT ? "5.7.20" : "4.7.5",
 		    text);
 	if (v == DKIM_FAIL)
-		return act_final(ctx, m, cfg->on_bad_signature,
+		return act_final(ctx, m, m->ignore_bad ? ACTION_ACCEPT :
+		    cfg->on_bad_signature,
 		    cfg->on_bad_signature == ACTION_TEMPFAIL ? "451" : "550",
 		    cfg->on_bad_signature == ACTION_TEMPFAIL ? "4.7.5" :
 		    "5.7.20", text);

@@ -13,6 +13,7 @@ struct net {
 	int family;		/* AF_INET or AF_INET6 */
 	unsigned char addr[16];
 	unsigned bits;
+	int neg;		/* '!': an exclusion */
 };
 
 struct netlist {
@@ -24,7 +25,7 @@ struct netlist {
 static int
 net_parse(const char *s, struct net *n, char *why, size_t len)
 {
-	char buf[64], *slash, *end;
+	char buf[64], *slash, *end, *p;
 	unsigned max;
 	long bits;
 
@@ -32,11 +33,20 @@ net_parse(const char *s, struct net *n, char *why, size_t len)
 		snprintf(why, len, "'%s' is too long for an address", s);
 		return -1;
 	}
+	memset(n, 0, sizeof *n);
+	if (*s == '!') {
+		n->neg = 1;
+		s++;
+	}
 	strcpy(buf, s);
 	slash = strchr(buf, '/');
 	if (slash != NULL)
 		*slash++ = '\0';
-	memset(n, 0, sizeof *n);
+	/* "[ADDR]" as in OpenDKIM's lists: the brackets are only quoting */
+	if (buf[0] == '[' && (p = strchr(buf, ']')) != NULL && p[1] == '\0') {
+		*p = '\0';
+		memmove(buf, buf + 1, strlen(buf));
+	}
 	if (inet_pton(AF_INET, buf, n->addr) == 1) {
 		n->family = AF_INET;
 		max = 32;
@@ -111,17 +121,24 @@ prefix_eq(const unsigned char *a, const unsigned char *b, unsigned bits)
 	return ((a[full] ^ b[full]) & (0xff << (8 - rest)) & 0xff) == 0;
 }
 
-/* netlist_match - family and raw address against every entry */
+/* netlist_match - the most precise covering entry decides; an
+ * exclusion wins over an inclusion of the same precision */
 static int
 netlist_match(const struct netlist *nl, int family, const unsigned char *a)
 {
+	const struct net *best = NULL;
 	size_t i;
 
-	for (i = 0; i < nl->n; i++)
-		if (nl->net[i].family == family &&
-		    prefix_eq(nl->net[i].addr, a, nl->net[i].bits))
-			return 1;
-	return 0;
+	for (i = 0; i < nl->n; i++) {
+		const struct net *n = &nl->net[i];
+
+		if (n->family != family || !prefix_eq(n->addr, a, n->bits))
+			continue;
+		if (best == NULL || n->bits > best->bits ||
+		    (n->bits == best->bits && n->neg))
+			best = n;
+	}
+	return best != NULL && !best->neg;
 }
 
 /* netlist_contains - IPv4-mapped IPv6 addresses count as IPv4 */

@@ -5,9 +5,18 @@
  *	One parser per option type; the defaults go through the same parsers
  *	as the file.  Errors name the file, line, option and what is
  *	allowed, and are all collected before config_load gives up.
+ *	OpenDKIM's names and forms come through opendkim.def (see config.h);
+ *	list options may name a file, whose lines then carry the FILE:LINE
+ *	of their own messages.  Exports config_options, config_opendkim and
+ *	the functions of config.h.
  */
 #define _GNU_SOURCE		/* asprintf */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -72,6 +81,37 @@ static const size_t opt_offset[OPTID__COUNT] = {
 
 #define FIELD(cfg, id, T) ((T *)((char *)(cfg) + opt_offset[id]))
 
+const struct odkopt config_opendkim[] = {
+#define ODK(name, kind, line, value, why) \
+	{ #name, ODK_##kind, line, value, why },
+#include "opendkim.def"
+#undef ODK
+};
+
+const size_t config_opendkim_count =
+    sizeof config_opendkim / sizeof config_opendkim[0];
+
+/* OpenDKIM's spelling of values of options both programs have */
+static const struct {
+	enum opt_id id;
+	const char *from, *to;	/* to NULL: the default */
+} odk_values[] = {
+	{ OPTID_Mode, "s", "sign" },
+	{ OPTID_Mode, "v", "verify" },
+	{ OPTID_Mode, "sv", "both" },
+	{ OPTID_Mode, "vs", "both" },
+	/* one word: the header algorithm, the body is simple */
+	{ OPTID_Canonicalization, "relaxed", "relaxed/simple" },
+	{ OPTID_Canonicalization, "simple", "simple/simple" },
+	{ OPTID_AuthservID, "HOSTNAME", NULL },
+};
+
+/* OpenDKIM data set types dkimguard cannot read (only files) */
+static const char *const odk_datasets[] = {
+	"db:", "dsn:", "ldap:", "ldaps:", "ldapi:", "lua:", "memcache:",
+	"mdb:", "erlang:", "rest:",
+};
+
 /* list_free - free a NULL-terminated string list */
 static void
 list_free(char **l)
@@ -107,15 +147,16 @@ list_split(const char *s)
 	return l;
 }
 
-/* parse_bool - yes/no, true/false, on/off, 1/0 */
+/* parse_bool - yes/no, true/false, on/off, 1/0, and OpenDKIM's one
+ * letter forms y/n, t/f */
 static int
 parse_bool(const char *v, int *out)
 {
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
+	static const char *const yes[] = { "yes", "true", "on", "1", "y", "t" };
+	static const char *const no[] = { "no", "false", "off", "0", "n", "f" };
 	size_t i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 6; i++) {
 		if (strcasecmp(v, yes[i]) == 0)
 			return *out = 1, 0;
 		if (strcasecmp(v, no[i]) == 0)
@@ -318,6 +359,7 @@ config_free(struct config *cfg)
 			break;
 		}
 	free(cfg->path);
+	errlist_free(&cfg->warn);
 	free(cfg);
 }
 
@@ -344,9 +386,9 @@ config_defaults(void)
 	return cfg;
 }
 
-/* option_find - the id of an option name, -1 if unknown */
-static int
-option_find(const char *name)
+/* config_option_find - the id of an option name, -1 if unknown */
+int
+config_option_find(const char *name)
 {
 	int id;
 
@@ -356,10 +398,397 @@ option_find(const char *name)
 	return -1;
 }
 
+/* config_odk_find - OpenDKIM's row for name (case-insensitive) */
+const struct odkopt *
+config_odk_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < config_opendkim_count; i++)
+		if (strcasecmp(config_opendkim[i].name, name) == 0)
+			return &config_opendkim[i];
+	return NULL;
+}
+
+/* edit_distance - Levenshtein distance, case-insensitive; names are
+ * short, longer strings count as far */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t row[64], diag, up;
+
+	if (la >= 64 || lb >= 64)
+		return 64;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			row[j] = diag + (tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]));
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* config_suggest - nearest name of both tables, close enough to be a
+ * typo: at most 2 edits, or a third of the name */
+const char *
+config_suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t d, bestd = 64, i, limit = strlen(name) / 3;
+
+	if (limit < 2)
+		limit = 2;
+	for (i = 0; i < OPTID__COUNT; i++)
+		if ((d = edit_distance(name, config_options[i].name)) < bestd) {
+			bestd = d;
+			best = config_options[i].name;
+		}
+	for (i = 0; i < config_opendkim_count; i++)
+		if ((d = edit_distance(name,
+		    config_opendkim[i].name)) < bestd) {
+			bestd = d;
+			best = config_opendkim[i].name;
+		}
+	return bestd <= limit ? best : NULL;
+}
+
+/* config_odk_value - OpenDKIM's spelling of a value into dkimguard's */
+const char *
+config_odk_value(enum opt_id id, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof odk_values / sizeof odk_values[0]; i++)
+		if (odk_values[i].id == id &&
+		    strcasecmp(odk_values[i].from, v) == 0)
+			return odk_values[i].to;
+	return v;
+}
+
+/* config_odk_explain - "" when dkimguard takes the row with this value;
+ * else why not and the line to write */
+void
+config_odk_explain(const struct odkopt *o, const char *value, char *buf,
+    size_t len)
+{
+	long umask_v;
+	int b, bo;
+
+	*buf = '\0';
+	switch (o->kind) {
+	case ODK_ALIAS:
+		return;
+	case ODK_NOOP:
+		if (strcasecmp(value, o->value) == 0 ||
+		    (parse_bool(value, &b) == 0 &&
+		    parse_bool(o->value, &bo) == 0 && b == bo))
+			return;
+		snprintf(buf, len, "OpenDKIM's '%s %s' has no dkimguard "
+		    "equivalent: %s; remove the line", o->name, value, o->why);
+		return;
+	case ODK_HINT:
+	case ODK_UNSUPPORTED:
+		/* "off" is OpenDKIM's default and what dkimguard does */
+		if (parse_bool(value, &b) == 0 && b == 0)
+			return;
+		break;
+	}
+	if (o->kind == ODK_UNSUPPORTED) {
+		snprintf(buf, len, "OpenDKIM's %s is not supported: %s",
+		    o->name, o->why);
+		return;
+	}
+	if (strcasecmp(o->name, "UMask") == 0 &&
+	    parse_long(value, 8, 0, 0777, &umask_v) == 0) {
+		snprintf(buf, len, "OpenDKIM option with no dkimguard "
+		    "equivalent (%s); write instead: SocketMode 0%03lo",
+		    o->why, 0666 & ~umask_v);
+		return;
+	}
+	snprintf(buf, len, "OpenDKIM option with no dkimguard equivalent "
+	    "(%s); write instead: %s", o->why, o->line);
+}
+
+/* dataset_check - the data set prefix of v: file:, refile: and csl:
+ * (lists only) are read, OpenDKIM's others get the alternative */
+static int
+dataset_check(const struct optdef *o, const char *v, char *why, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof odk_datasets / sizeof odk_datasets[0]; i++) {
+		n = strlen(odk_datasets[i]);
+		if (strncasecmp(v, odk_datasets[i], n) == 0) {
+			snprintf(why, len, "OpenDKIM data set '%.*s' is not "
+			    "supported; export its entries to a plain file "
+			    "and write: %s /etc/dkimguard/%s", (int)n - 1,
+			    v, o->name, strcasecmp(o->name, "KeyTable") == 0 ?
+			    "keytable" : strcasecmp(o->name, "SigningTable") ==
+			    0 ? "signingtable" : o->type == OT_CIDRS ? "hosts" :
+			    "list");
+			return -1;
+		}
+	}
+	if (strncasecmp(v, "csl:", 4) == 0 && o->type != OT_LIST &&
+	    o->type != OT_CIDRS) {
+		snprintf(why, len, "a csl: list cannot be a %s; put the "
+		    "entries in a file, one per line, and name the file",
+		    o->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* list_push - append a copy of s to a NULL-terminated growing list */
+static int
+list_push(char ***l, size_t *n, const char *s)
+{
+	char **nl;
+
+	if ((nl = realloc(*l, (*n + 2) * sizeof *nl)) == NULL)
+		return -1;
+	*l = nl;
+	if ((nl[*n] = strdup(s)) == NULL)
+		return -1;
+	nl[++*n] = NULL;
+	return 0;
+}
+
+/* hostname_like - letters, digits, '-' and '.', at least one letter */
+static int
+hostname_like(const char *s)
+{
+	int letter = 0;
+
+	for (; *s != '\0'; s++) {
+		if (isalpha((unsigned char)*s))
+			letter = 1;
+		else if (!isdigit((unsigned char)*s) && *s != '-' && *s != '.')
+			return 0;
+	}
+	return letter;
+}
+
 struct load_state {
 	struct config *cfg;
 	struct errlist *el;
+	/* while a list is read */
+	int id;
+	char **list;
+	size_t n;
 };
+
+/* host_resolve - every address of name (A and AAAA, through the system
+ * resolver: /etc/hosts, then DNS) with the '!' of the entry; a name that
+ * does not resolve is a warning, left out until a reload resolves it */
+static int
+host_resolve(struct load_state *st, const char *file, unsigned line,
+    const char *name, int neg)
+{
+	struct addrinfo hints, *res, *ai;
+	char addr[INET6_ADDRSTRLEN + 1], ent[INET6_ADDRSTRLEN + 2];
+	const void *p;
+	size_t i;
+	int rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(name, NULL, &hints, &res)) != 0) {
+		errlist_add(&st->cfg->warn, "%s:%u: option '%s': host name "
+		    "'%s' does not resolve (%s); left out until a reload "
+		    "resolves it (write its address to depend on no DNS)",
+		    file, line, config_options[st->id].name, name,
+		    gai_strerror(rc));
+		return 0;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET)
+			p = &((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+		else if (ai->ai_family == AF_INET6)
+			p = &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+		else
+			continue;
+		if (inet_ntop(ai->ai_family, p, addr, sizeof addr) == NULL)
+			continue;
+		snprintf(ent, sizeof ent, "%s%s", neg ? "!" : "", addr);
+		for (i = 0; i < st->n && strcmp(st->list[i], ent) != 0; i++)
+			;
+		if (i == st->n && list_push(&st->list, &st->n, ent) < 0) {
+			freeaddrinfo(res);
+			return -1;
+		}
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* list_entry - one entry of a list option, from file:line */
+static int
+list_entry(struct load_state *st, const char *file, unsigned line,
+    const char *tok)
+{
+	const char *name = config_options[st->id].name;
+	char why[160], host[256], plain[256], *rb;
+	int neg = tok[0] == '!';
+
+	if (config_options[st->id].type != OT_CIDRS)
+		return list_push(&st->list, &st->n, tok);
+	/* "[ADDR]" and "[ADDR]/BITS" (OpenDKIM's quoting): kept without */
+	if (tok[neg] == '[' && (rb = strchr(tok, ']')) != NULL &&
+	    (rb[1] == '\0' || rb[1] == '/')) {
+		snprintf(plain, sizeof plain, "%s%.*s%s", neg ? "!" : "",
+		    (int)(rb - tok - neg - 1), tok + neg + 1, rb + 1);
+		tok = plain;
+	}
+	if (netlist_check(tok, why, sizeof why) == 0)
+		return list_push(&st->list, &st->n, tok);
+	snprintf(host, sizeof host, "%s", tok + neg);
+	if (host[0] == '.') {
+		errlist_add(st->el, "%s:%u: option '%s': '%s' is a domain, "
+		    "which OpenDKIM matches against the client's host name; "
+		    "dkimguard matches addresses: list the hosts by name or "
+		    "their network as ADDR/BITS", file, line, name, tok);
+		return 0;
+	}
+	if (strchr(host, '*') != NULL) {
+		errlist_add(st->el, "%s:%u: option '%s': '%s': wildcards do "
+		    "not name hosts; give a network as ADDR/BITS", file, line,
+		    name, tok);
+		return 0;
+	}
+	if (hostname_like(host))
+		return host_resolve(st, file, line, host, neg);
+	errlist_add(st->el, "%s:%u: option '%s': %s; give an address, a "
+	    "network (ADDR/BITS) or a host name, '!' before one excludes it",
+	    file, line, name, why);
+	return 0;
+}
+
+/* list_file_line - every field of a line of a list file is an entry */
+static int
+list_file_line(void *arg, const char *file, unsigned line, char **field,
+    int nfield, char *rest)
+{
+	struct load_state *st = arg;
+	char **tok;
+	size_t k;
+	int i, rc = 0;
+
+	(void)rest;
+	for (i = 0; i < nfield && rc == 0; i++) {
+		/* "a, b" on one line as inline */
+		if ((tok = list_split(field[i])) == NULL)
+			return -1;
+		for (k = 0; tok[k] != NULL && rc == 0; k++)
+			rc = list_entry(st, file, line, tok[k]);
+		list_free(tok);
+	}
+	return rc;
+}
+
+/* is_list_file - a list value naming a file: file:, refile:, or one
+ * absolute or ./ path */
+static int
+is_list_file(const char *v)
+{
+	if (strncasecmp(v, "file:", 5) == 0 ||
+	    strncasecmp(v, "refile:", 7) == 0)
+		return 1;
+	return (v[0] == '/' || strncmp(v, "./", 2) == 0 ||
+	    strncmp(v, "../", 3) == 0) && strpbrk(v, ", \t") == NULL;
+}
+
+/* list_load - a LIST or CIDRS value: inline (commas, blanks, csl:) or
+ * a file (one or more entries a line); host names are resolved now */
+static int
+list_load(struct load_state *st, int id, const char *v, const char *file,
+    unsigned line)
+{
+	char **tok, *path;
+	size_t i;
+	int rc = 0;
+
+	st->id = id;
+	st->n = 0;
+	if ((st->list = calloc(1, sizeof *st->list)) == NULL)
+		return -1;
+	if (strncasecmp(v, "csl:", 4) == 0)
+		v += 4;
+	if (is_list_file(v)) {
+		if ((path = resolve_path(v, st->cfg->path)) == NULL)
+			rc = -1;
+		else {
+			enum tables_kind kind;
+			const char *p = tables_spec(path, &kind);
+			unsigned before = st->el->count;
+
+			if (tables_read(p, list_file_line, st, st->el) < 0 &&
+			    st->el->count == before)
+				rc = -1;
+			free(path);
+		}
+	} else if ((tok = list_split(v)) == NULL)
+		rc = -1;
+	else {
+		for (i = 0; tok[i] != NULL && rc == 0; i++)
+			rc = list_entry(st, file, line, tok[i]);
+		list_free(tok);
+	}
+	if (rc < 0) {
+		list_free(st->list);
+		return -1;
+	}
+	list_free(*FIELD(st->cfg, id, char **));
+	*FIELD(st->cfg, id, char **) = st->list;
+	st->list = NULL;
+	return 0;
+}
+
+/* config_odk_line - an OpenDKIM name that is not a dkimguard option:
+ * the id of the option it is an alias of, or -1 (handled or reported) */
+static int
+config_odk_line(struct load_state *st, const char *file, unsigned line,
+    const char *name, const char *value)
+{
+	const struct odkopt *o = config_odk_find(name);
+	const char *near;
+	char why[512];
+
+	if (o == NULL) {
+		near = config_suggest(name);
+		if (near != NULL && (o = config_odk_find(near)) != NULL &&
+		    o->kind == ODK_ALIAS)
+			near = o->line;
+		if (near != NULL)
+			errlist_add(st->el, "%s:%u: option '%s': unknown "
+			    "option; did you mean '%s'?", file, line, name,
+			    near);
+		else
+			errlist_add(st->el, "%s:%u: option '%s': unknown "
+			    "option (see dkimguard.conf(5) for the list)",
+			    file, line, name);
+		return -1;
+	}
+	if (o->kind == ODK_ALIAS)
+		return config_option_find(o->line);
+	config_odk_explain(o, value, why, sizeof why);
+	if (*why != '\0')
+		errlist_add(st->el, "%s:%u: option '%s': %s", file, line,
+		    o->name, why);
+	return -1;
+}
 
 /* config_line - one "Name value" line */
 static int
@@ -370,14 +799,14 @@ config_line(void *arg, struct tables_entry *e)
 	unsigned line = e->line;
 	char **field = e->field;
 	int nfield = e->nfield;
-	char why[256], allowed[300];
+	char why[512], allowed[300];
+	const char *v;
 	int id;
 
-	if ((id = option_find(field[0])) < 0) {
-		errlist_add(st->el, "%s:%u: option '%s': unknown option "
-		    "(see dkimguard.conf(5) for the list)", file, line, field[0]);
+	if ((id = config_option_find(field[0])) < 0 &&
+	    (id = config_odk_line(st, file, line, field[0],
+	    nfield < 2 ? "" : rest)) < 0)
 		return 0;
-	}
 	if (st->cfg->line[id] != 0) {
 		errlist_add(st->el, "%s:%u: option '%s': already set at line "
 		    "%u; give it once", file, line, config_options[id].name,
@@ -390,7 +819,19 @@ config_line(void *arg, struct tables_entry *e)
 		    file, line, config_options[id].name);
 		return 0;
 	}
-	if (set_value(st->cfg, id, rest, why, sizeof why) < 0) {
+	if ((v = config_odk_value(id, rest)) == NULL)
+		return 0;	/* OpenDKIM's spelling of the default */
+	*why = '\0';
+	if (dataset_check(&config_options[id], v, why, sizeof why) == 0 &&
+	    (config_options[id].type == OT_LIST ||
+	    config_options[id].type == OT_CIDRS)) {
+		if (list_load(st, id, v, file, line) < 0)
+			errlist_add(st->el, "%s:%u: option '%s': out of "
+			    "memory", file, line, config_options[id].name);
+		return 0;
+	}
+	if (*why != '\0' ||
+	    set_value(st->cfg, id, v, why, sizeof why) < 0) {
 		describe_allowed(&config_options[id], allowed, sizeof allowed);
 		if (*why != '\0')
 			errlist_add(st->el, "%s:%u: option '%s': %s", file,
@@ -403,6 +844,74 @@ config_line(void *arg, struct tables_entry *e)
 	return 0;
 }
 
+/* at - "FILE:LINE" of an option that was set */
+static const char *
+at(const struct config *cfg, enum opt_id id, char *buf, size_t len)
+{
+	return config_where(cfg, id, buf, len);
+}
+
+/* single_key_check - Domain, Selector and KeyFile go together, and not
+ * with KeyTable/SigningTable (OpenDKIM then ignores KeyFile silently) */
+static void
+single_key_check(struct config *cfg, struct errlist *el)
+{
+	static const enum opt_id need[] = {
+		OPTID_Domain, OPTID_Selector, OPTID_KeyFile
+	};
+	static const char *const example[] = {
+		"Domain example.com", "Selector 2024", "KeyFile "
+		"/etc/dkimkeys/example.private"
+	};
+	enum opt_id set = OPTID__COUNT;
+	char w[PATH_MAX + 32];
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (cfg->line[need[i]] != 0)
+			set = need[i];
+	if (set == OPTID__COUNT)
+		return;
+	for (i = 0; i < 3; i++)
+		if (cfg->line[need[i]] == 0)
+			errlist_add(el, "%s: option '%s': single-key mode "
+			    "needs Domain, Selector and KeyFile; add '%s'",
+			    at(cfg, set, w, sizeof w), config_options[set].name,
+			    example[i]);
+	if (cfg->line[OPTID_KeyTable] != 0 ||
+	    cfg->line[OPTID_SigningTable] != 0)
+		errlist_add(el, "%s: option '%s': KeyTable/SigningTable are "
+		    "set too (OpenDKIM would ignore KeyFile without a word); "
+		    "remove the Domain, Selector and KeyFile lines or the "
+		    "tables", at(cfg, set, w, sizeof w),
+		    config_options[set].name);
+	if (cfg->line[OPTID_Selector] != 0 && (strpbrk(cfg->selector,
+	    " \t/:%") != NULL || *cfg->selector == '\0'))
+		errlist_add(el, "%s: option 'Selector': '%s' is not a "
+		    "selector; use letters, digits, '-' and '.'",
+		    at(cfg, OPTID_Selector, w, sizeof w), cfg->selector);
+	if (cfg->line[OPTID_Domain] != 0 && cfg->domain[0] == NULL)
+		errlist_add(el, "%s: option 'Domain': no domain given; add "
+		    "'Domain example.com'", at(cfg, OPTID_Domain, w, sizeof w));
+}
+
+/* config_finish - checks across options, and DNSTimeout's unit */
+static void
+config_finish(struct config *cfg, struct errlist *el)
+{
+	char w[PATH_MAX + 32];
+
+	if (cfg->line[OPTID_DNSTimeout] != 0 &&
+	    cfg->line[OPTID_DNSTimeoutMs] != 0)
+		errlist_add(el, "%s: option 'DNSTimeout': DNSTimeoutMs is "
+		    "set too (line %u); give one (DNSTimeout counts seconds, "
+		    "DNSTimeoutMs milliseconds)", at(cfg, OPTID_DNSTimeout, w,
+		    sizeof w), cfg->line[OPTID_DNSTimeoutMs]);
+	else if (cfg->line[OPTID_DNSTimeout] != 0)
+		cfg->dns_timeout = cfg->dns_timeout_s * 1000;
+	single_key_check(cfg, el);
+}
+
 /* config_load - defaults overridden by the file at path */
 struct config *
 config_load(const char *path, struct errlist *el)
@@ -410,6 +919,7 @@ config_load(const char *path, struct errlist *el)
 	struct load_state st;
 	unsigned before = el->count;
 
+	memset(&st, 0, sizeof st);
 	if ((st.cfg = config_defaults()) == NULL) {
 		errlist_add(el, "%s: out of memory", path);
 		return NULL;
@@ -420,12 +930,52 @@ config_load(const char *path, struct errlist *el)
 		return NULL;
 	}
 	st.el = el;
-	if (tables_read(path, config_line, &st, el) < 0 ||
-	    el->count != before) {
+	if (tables_read(path, config_line, &st, el) == 0)
+		config_finish(st.cfg, el);
+	if (el->count != before) {
 		config_free(st.cfg);
 		return NULL;
 	}
 	return st.cfg;
+}
+
+/* config_try - one "name value" line as config_load would take it, on
+ * top of the defaults; 0, or -1 with the reasons in el */
+int
+config_try(const char *cfgpath, const char *file, unsigned line,
+    const char *name, const char *value, struct errlist *el,
+    struct errlist *warn)
+{
+	struct load_state st;
+	struct tables_entry e;
+	char *rest;
+	unsigned before = el->count;
+	const char *p;
+
+	memset(&st, 0, sizeof st);
+	if ((st.cfg = config_defaults()) == NULL)
+		return -1;
+	free(st.cfg->path);
+	memset(&e, 0, sizeof e);
+	e.file = file;
+	e.line = line;
+	e.field[0] = strdup(name);
+	e.field[1] = e.rest = rest = strdup(value);
+	if ((st.cfg->path = strdup(cfgpath)) == NULL || e.field[0] == NULL ||
+	    rest == NULL) {
+		errlist_add(el, "%s:%u: out of memory", file, line);
+	} else {
+		st.el = el;
+		e.nfield = *rest != '\0' ? 2 : 1;
+		config_line(&st, &e);
+	}
+	p = errlist_str(&st.cfg->warn);
+	if (warn != NULL && *p != '\0')
+		errlist_add(warn, "%s", p);
+	free(e.field[0]);
+	free(rest);
+	config_free(st.cfg);
+	return el->count != before ? -1 : 0;
 }
 
 /* config_enum_str - the word of the current value of an ENUM option */

@@ -29,6 +29,18 @@ name_ok(const char *s)
 	return 1;
 }
 
+/* find_exact - entry whose name is exactly name (patterns too) */
+static const struct keyent *
+find_exact(const struct keytable *kt, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < kt->n; i++)
+		if (strcmp(kt->ent[i].name, name) == 0)
+			return &kt->ent[i];
+	return NULL;
+}
+
 /* key_path - absolute path of a key file named in the table */
 static char *
 key_path(const char *dir, const char *p)
@@ -49,7 +61,7 @@ kt_add(struct kt_state *st, const char *file, unsigned line,
 {
 	struct keyent *e;
 
-	if (keytable_find(st->kt, name) != NULL) {
+	if (find_exact(st->kt, name) != NULL) {
 		errlist_add(st->el, "%s:%u: key name '%s' is defined twice",
 		    file, line, name);
 		return 0;
@@ -118,6 +130,22 @@ kt_line(void *arg, struct tables_entry *te)
 	return 0;
 }
 
+/* no_percent_paths - OpenDKIM replaces '%' in inline key data by the
+ * domain; a key file name cannot depend on the message here, since keys
+ * are read and checked at load */
+static void
+no_percent_paths(const struct keytable *kt, struct errlist *el)
+{
+	size_t i;
+
+	for (i = 0; i < kt->n; i++)
+		if (strchr(kt->ent[i].path, '%') != NULL)
+			errlist_add(el, "%s: key '%s': a '%%' in the key file "
+			    "name is not supported (keys are loaded and checked "
+			    "at start-up); give each domain its own line and "
+			    "key file", kt->ent[i].where, kt->ent[i].name);
+}
+
 /* keytable_load - read and validate every line */
 struct keytable *
 keytable_load(const char *spec, struct errlist *el)
@@ -130,12 +158,9 @@ keytable_load(const char *spec, struct errlist *el)
 	char *dir = NULL;
 	int rc;
 
-	if (kind == TABLES_REFILE) {
-		errlist_add(el, "%s: a key table cannot be refile:", path);
-		return NULL;
-	}
 	if ((st.kt = calloc(1, sizeof *st.kt)) == NULL)
 		return NULL;
+	st.kt->refile = kind == TABLES_REFILE;
 	if (slash != NULL)
 		dir = strndup(path, (size_t)(slash - path));
 	st.el = el;
@@ -143,6 +168,8 @@ keytable_load(const char *spec, struct errlist *el)
 	st.cap = 0;
 	rc = tables_read(path, kt_line, &st, el);
 	free(dir);
+	if (rc == 0)
+		no_percent_paths(st.kt, el);
 	if (rc < 0 || el->count != before) {
 		keytable_free(st.kt);
 		return NULL;
@@ -171,14 +198,43 @@ keytable_free(struct keytable *kt)
 	free(kt);
 }
 
-/* keytable_find - linear search; tables are small and searched at load */
+/* keytable_find - linear search; tables are small and searched at load
+ * (and per message only for a signing table's "%" key name) */
 const struct keyent *
 keytable_find(const struct keytable *kt, const char *name)
 {
 	size_t i;
 
+	if (!kt->refile)
+		return find_exact(kt, name);
 	for (i = 0; i < kt->n; i++)
-		if (strcmp(kt->ent[i].name, name) == 0)
+		if (tables_glob(kt->ent[i].name, name))
 			return &kt->ent[i];
 	return NULL;
+}
+
+/* keytable_single - OpenDKIM's Domain/Selector/KeyFile as a key table */
+struct keytable *
+keytable_single(const char *selector, const char *path, const char *where,
+    struct errlist *el)
+{
+	struct kt_state st;
+	char file[4096];
+	const char *colon = strrchr(where, ':');
+	unsigned before = el->count;
+	unsigned line = colon != NULL ? (unsigned)atoi(colon + 1) : 0;
+
+	snprintf(file, sizeof file, "%.*s", colon != NULL ?
+	    (int)(colon - where) : (int)strlen(where), where);
+	if ((st.kt = calloc(1, sizeof *st.kt)) == NULL)
+		return NULL;
+	st.el = el;
+	st.dir = NULL;
+	st.cap = 0;
+	if (kt_add(&st, file, line, KEYTABLE_SINGLE, "%", selector,
+	    path) < 0 || el->count != before) {
+		keytable_free(st.kt);
+		return NULL;
+	}
+	return st.kt;
 }

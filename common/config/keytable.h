@@ -7,6 +7,10 @@
  *	  OpenDKIM:   NAME  DOMAIN:SELECTOR:KEYFILE
  *	DOMAIN "%" means "the domain the signing table matched" (the From:
  *	domain).  Relative KEYFILEs are taken from the table's folder.
+ *	"refile:PATH" makes each NAME a wildcard pattern ('*' matches any
+ *	run): a key name asked for is matched against them in file order,
+ *	as OpenDKIM does.  keytable_single builds the one-entry table of
+ *	OpenDKIM's single-key mode (Domain, Selector, KeyFile).
  *	keytable_load only parses; keyfile_load_table (keyfile.h) reads and
  *	checks the keys.  Immutable once loaded; shared by a snapshot.
  */
@@ -32,12 +36,19 @@ struct keyent {
 struct keytable {
 	size_t n;
 	struct keyent *ent;
+	int refile;		/* names are wildcard patterns */
 };
 
 /* keytable_load - parse spec ("PATH" or "file:PATH"); NULL + el on error */
 struct keytable *keytable_load(const char *spec, struct errlist *el);
 void keytable_free(struct keytable *kt);
-/* keytable_find - entry by name (case-sensitive), NULL if none */
+/* keytable_single - one key named KEYTABLE_SINGLE, domain "%" (the
+ * matched From: domain); where is "FILE:LINE" of KeyFile */
+#define KEYTABLE_SINGLE "KeyFile"
+struct keytable *keytable_single(const char *selector, const char *path,
+    const char *where, struct errlist *el);
+/* keytable_find - entry by name (case-sensitive), NULL if none; in a
+ * refile: table the first pattern matching name (case-insensitive) */
 const struct keyent *keytable_find(const struct keytable *kt,
     const char *name);
 

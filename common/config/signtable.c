@@ -9,7 +9,7 @@
 #include "signtable.h"
 
 struct signkey {
-	const struct keyent *key;
+	const struct keyent *key;	/* NULL: "%", the From: domain */
 	char *identity;		/* NULL: none */
 };
 
@@ -20,6 +20,7 @@ struct signent {
 };
 
 struct signtable {
+	const struct keytable *kt;	/* for "%" key names */
 	enum tables_kind kind;
 	size_t n, cap;
 	struct signent *ent;
@@ -44,8 +45,9 @@ ent_keys(struct st_state *s, const char *file, unsigned line,
 		char *colon = strchr(f[i], ':');
 		if (colon != NULL)
 			*colon++ = '\0';
-		e->keys[i].key = keytable_find(s->kt, f[i]);
-		if (e->keys[i].key == NULL) {
+		e->keys[i].key = strcmp(f[i], "%") == 0 ? NULL :
+		    keytable_find(s->kt, f[i]);
+		if (e->keys[i].key == NULL && strcmp(f[i], "%") != 0) {
 			errlist_add(s->el, "%s:%u: key name '%s' is not in "
 			    "the key table", file, line, f[i]);
 			continue;
@@ -135,6 +137,7 @@ signtable_load(const char *spec, const struct keytable *kt,
 	if ((s.st = calloc(1, sizeof *s.st)) == NULL)
 		return NULL;
 	path = tables_spec(spec, &s.st->kind);
+	s.st->kt = kt;
 	s.kt = kt;
 	s.el = el;
 	if (tables_read(path, st_line, &s, el) < 0 || el->count != before) {
@@ -146,16 +149,20 @@ signtable_load(const char *spec, const struct keytable *kt,
 
 /* put_sel - append entry e's keys to out, skipping duplicates */
 static size_t
-put_sel(const struct signent *e, const char *domain, struct sigsel *out,
-    size_t n, size_t max)
+put_sel(const struct signtable *st, const struct signent *e,
+    const char *domain, struct sigsel *out, size_t n, size_t max)
 {
 	size_t k, j;
 
 	for (k = 0; k < e->nkeys && n < max; k++) {
-		const struct keyent *key = e->keys[k].key;
+		const struct keyent *key = e->keys[k].key != NULL ?
+		    e->keys[k].key : keytable_find(st->kt, domain);
 		const char *id = e->keys[k].identity;
-		const char *d = strcmp(key->domain, "%") == 0 ?
-		    domain : key->domain;
+		const char *d;
+
+		if (key == NULL)
+			continue;	/* "%": no key named as the domain */
+		d = strcmp(key->domain, "%") == 0 ? domain : key->domain;
 
 		for (j = 0; j < n; j++)
 			if (out[j].key == key &&
@@ -190,7 +197,7 @@ match_refile(const struct signtable *st, const char *addr,
 
 	for (i = 0; i < st->n && n < max; i++)
 		if (tables_glob(st->ent[i].pattern, addr)) {
-			n = put_sel(&st->ent[i], domain, out, n, max);
+			n = put_sel(st, &st->ent[i], domain, out, n, max);
 			if (!(flags & SIGNTABLE_MULTIPLE))
 				break;
 		}
@@ -206,7 +213,7 @@ match_key(const struct signtable *st, const char *key, const char *domain,
 
 	for (i = 0; i < st->n && n < max && !*done; i++)
 		if (strcasecmp(st->ent[i].pattern, key) == 0) {
-			n = put_sel(&st->ent[i], domain, out, n, max);
+			n = put_sel(st, &st->ent[i], domain, out, n, max);
 			if (!(flags & SIGNTABLE_MULTIPLE))
 				*done = 1;
 		}
@@ -248,4 +255,47 @@ signtable_match(const struct signtable *st, const char *local,
 		n = match_key(st, key, domain, flags, out, n, max, &done);
 	}
 	return match_key(st, "*", domain, flags, out, n, max, &done);
+}
+
+/* signtable_domains - the signing table of single-key mode */
+struct signtable *
+signtable_domains(char *const *domains, const struct keytable *kt,
+    struct errlist *el)
+{
+	struct signtable *st;
+	struct signent *e;
+	size_t i, n = 0;
+
+	while (domains[n] != NULL)
+		n++;
+	if ((st = calloc(1, sizeof *st)) == NULL ||
+	    (st->ent = calloc(n + 1, sizeof *st->ent)) == NULL) {
+		free(st);
+		errlist_add(el, "single-key mode: out of memory");
+		return NULL;
+	}
+	st->kt = kt;
+	st->cap = n + 1;
+	for (i = 0; i < n; i++)
+		if (strchr(domains[i], '*') != NULL)
+			st->kind = TABLES_REFILE;
+	for (i = 0; i < n; i++) {
+		e = &st->ent[st->n++];
+		if (st->kind == TABLES_REFILE)
+			e->pattern = malloc(strlen(domains[i]) + 3);
+		else
+			e->pattern = strdup(domains[i]);
+		e->keys = calloc(1, sizeof *e->keys);
+		if (e->pattern == NULL || e->keys == NULL) {
+			signtable_free(st);
+			errlist_add(el, "single-key mode: out of memory");
+			return NULL;
+		}
+		/* refile: patterns are matched against "user@domain" */
+		if (st->kind == TABLES_REFILE)
+			sprintf(e->pattern, "*@%s", domains[i]);
+		e->keys[0].key = keytable_find(kt, KEYTABLE_SINGLE);
+		e->nkeys = e->keys[0].key != NULL;
+	}
+	return st;
 }

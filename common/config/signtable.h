@@ -4,8 +4,10 @@
  * DESCRIPTION
  *	Line: PATTERN KEYNAME [KEYNAME ...]; a KEYNAME may carry a signer
  *	identity as "KEYNAME:IDENTITY" (OpenDKIM's optional second value,
- *	"%" in it = the matched domain).  Several KEYNAMEs on one line give
- *	several signatures (e.g. RSA + Ed25519).
+ *	"%" in it = the matched domain).  A KEYNAME of "%" alone is the
+ *	From: domain itself, looked up in the key table when a message is
+ *	signed (OpenDKIM's form; no key of that name: not signed).  Several
+ *	KEYNAMEs on one line give several signatures (e.g. RSA + Ed25519).
  *
  *	Plain table ("PATH" or "file:PATH"), OpenDKIM's lookup order for an
  *	address user@sub.example.com, first hit wins:
@@ -38,6 +40,13 @@ struct sigsel {
 struct signtable *signtable_load(const char *spec,
     const struct keytable *kt, struct errlist *el);
 void signtable_free(struct signtable *st);
+/*
+ * signtable_domains - OpenDKIM's single-key mode: each of domains signs
+ * with kt's KEYTABLE_SINGLE key; a domain with '*' is a wildcard (the
+ * table is then searched as refile:).  kt must outlive the table.
+ */
+struct signtable *signtable_domains(char *const *domains,
+    const struct keytable *kt, struct errlist *el);
 
 #define SIGNTABLE_SUBDOMAINS	0x01
 #define SIGNTABLE_MULTIPLE	0x02

@@ -85,7 +85,7 @@ write_conf() {	# write_conf ACTION [GUARD]
 	{ dg_conf_common; cat <<CONF; } >"$W/dkimguard.conf"
 AuthservID      guard.dkimguard.test
 Nameservers     127.0.0.1:$DNS_PORT_
-DNSTimeout      500
+DNSTimeoutMs    500
 DNSRetries      1
 Guard           ${2:-yes}
 GuardAction     $1

@@ -200,7 +200,7 @@ if [ $DNSOK = 1 ]; then
 KeyTable keytable
 SigningTable refile:signtable
 Nameservers 127.0.0.1:$DNS_PORT
-DNSTimeout 500
+DNSTimeoutMs 500
 PidFile $W/b/none.pid
 EOF
 	dns_zone example.com
@@ -279,7 +279,7 @@ PidFile $W/c/dkimguard.pid
 KeyTable keytable
 SigningTable signtable
 Nameservers 127.0.0.1:$DNS_PORT
-DNSTimeout 500
+DNSTimeoutMs 500
 LogLevel debug
 EOF
 	printf 'From: user@example.com\r\nTo: rcpt@example.net\r\nSubject: rotation\r\nDate: Mon, 23 Nov 2026 06:00:00 +0000\r\nMessage-ID: <r@example.com>\r\n\r\nbody\r\n' >message

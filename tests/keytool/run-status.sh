@@ -121,7 +121,7 @@ else
 	dns_servfail_zone dead.example
 	dns_reload
 	sed -i '/^TestKeys/d' etc/dkimguard.conf
-	printf 'Nameservers 127.0.0.1:%s\nDNSTimeout 500\n' "$DNS_PORT" >>etc/dkimguard.conf
+	printf 'Nameservers 127.0.0.1:%s\nDNSTimeoutMs 500\n' "$DNS_PORT" >>etc/dkimguard.conf
 	same "against DNS" 1
 	has valid good.example
 	has mismatch bad.example

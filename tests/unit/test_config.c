@@ -65,7 +65,7 @@ static const struct conf_case conf_cases[] = {
 	{ "SocketMode 0999\n", "option 'SocketMode': bad value '0999'" },
 	{ "InternalHosts 10.0.0.0/33\n", "option 'InternalHosts': '/33' "
 	  "is not a prefix length 0-32" },
-	{ "InternalHosts example.com\n", "'example.com' is not an IPv4" },
+	{ "InternalHosts 10.0.0.1_a\n", "'10.0.0.1_a' is not an IPv4" },
 	{ "Socket tcp:8891\n", "option 'Socket': 'tcp:8891' is not" },
 	{ "Socket inet:99999@127.0.0.1\n", "option 'Socket'" },
 	{ "KeyTable\n", ":1: option 'KeyTable': needs a value" },

@@ -77,7 +77,7 @@ START_TEST(test_decide_table)
 	static char *subm[] = { "submission", "smtps", NULL };
 	const struct decide_case *c = &cases[_i];
 	struct netlist *nl = netlist_new(nets);
-	struct decide_policy pol = { c->mode, nl, subm };
+	struct decide_policy pol = { c->mode, nl, subm, NULL, NULL };
 	struct sockaddr_storage ss;
 	struct decide_input in;
 	const char *why = NULL;
