@@ -74,10 +74,13 @@ comment(struct import *im, const char *name, const char *value,
 
 /* import_line - one option of opendkim.conf */
 static int
-import_line(void *arg, const char *file, unsigned line, char **field,
-    int nfield, char *rest)
+import_line(void *arg, struct tables_entry *e)
 {
 	struct import *im = arg;
+	const char *file = e->file, *rest = e->rest;
+	unsigned line = e->line;
+	char **field = e->field;
+	int nfield = e->nfield;
 	struct errlist el = { 0 }, warn = { 0 };
 	const struct odkopt *o = NULL;
 	const char *value = nfield > 1 ? rest : "", *v;

@@ -678,15 +678,17 @@ list_entry(struct load_state *st, const char *file, unsigned line,
 
 /* list_file_line - every field of a line of a list file is an entry */
 static int
-list_file_line(void *arg, const char *file, unsigned line, char **field,
-    int nfield, char *rest)
+list_file_line(void *arg, struct tables_entry *e)
 {
 	struct load_state *st = arg;
+	const char *file = e->file;
+	unsigned line = e->line;
+	char **field = e->field;
+	int nfield = e->nfield;
 	char **tok;
 	size_t k;
 	int i, rc = 0;
 
-	(void)rest;
 	for (i = 0; i < nfield && rc == 0; i++) {
 		/* "a, b" on one line as inline */
 		if ((tok = list_split(field[i])) == NULL)
