@@ -51,7 +51,7 @@ N_100K=${BENCH_N_100K:-400}
 N_FLAT=${BENCH_N_FLAT:-100000}
 N_WARM=${BENCH_N_WARM:-2000}
 N_AB=${BENCH_N_AB:-8000}
-SECTIONS="canon table postfix memory guard metrics"
+SECTIONS="canon table postfix keyscale memory guard metrics"
 ONLY='' KEEP=0
 while (($#)); do
 	case $1 in
@@ -59,7 +59,7 @@ while (($#)); do
 	--only) ONLY=${2:-}; shift ;;
 	--keep) KEEP=1 ;;
 	--rss-flat | --big) ;;
-	*) echo "usage: $0 [--sections canon,table,postfix,memory,guard,metrics] [--only FILTER] [--keep]" >&2
+	*) echo "usage: $0 [--sections canon,table,postfix,keyscale,memory,guard,metrics] [--only FILTER] [--keep]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -75,6 +75,7 @@ T=$(mktemp -d "${BENCH_DIR:-/tmp}/dkimguard-bench.XXXXXX") || exit 1
 . "$ROOT/bench/guard.sh"
 . "$ROOT/bench/metrics.sh"
 . "$ROOT/bench/postfix.sh"
+. "$ROOT/bench/keyscale.sh"
 
 # want - filter selected by --only
 want() {
@@ -103,7 +104,7 @@ summary() {
 # needs_msgs - some selected section drives the milter
 needs_msgs() {
 	[[ " $SECTIONS " == *" table "* || " $SECTIONS " == *" memory "* ||
-		" $SECTIONS " == *" postfix "* ||
+		" $SECTIONS " == *" postfix "* || " $SECTIONS " == *" keyscale "* ||
 		" $SECTIONS " == *" guard "* || " $SECTIONS " == *" metrics "* ]]
 }
 
@@ -122,7 +123,7 @@ header
 for s in $SECTIONS; do
 	t0=$SECONDS
 	case $s in
-	canon | table | postfix | memory | guard | metrics) "section_$s" ;;
+	canon | table | postfix | keyscale | memory | guard | metrics) "section_$s" ;;
 	*) note "unknown section '$s'"; continue ;;
 	esac
 	say "  ($s: $((SECONDS - t0)) s)"
