@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "ar.h"
+#include "util/utf8.h"
 
 struct sbuf {
 	char *p;
@@ -126,47 +127,19 @@ is_pvalue(const char *s)
 	return 1;
 }
 
-/* utf8_len - length of the valid UTF-8 sequence at s (RFC 3629 4), 0 if
- * s does not start one */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned c = s[0], min;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, min = 0x10000;
-	else
-		return 0;
-	c &= 0xff >> (n + 1);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* put_quoted - RFC 5322 quoted-string: '"' and '\' escaped, controls
  * and bytes that are not UTF-8 left out */
 static void
 put_quoted(struct sbuf *b, const char *v)
 {
 	const unsigned char *p = (const unsigned char *)v;
+	const unsigned char *end = p + strlen(v);
 	size_t n;
 
 	sb_str(b, "\"");
-	while (*p != '\0') {
-		if ((n = utf8_len(p)) == 0 || (n == 1 && (*p < ' ' ||
-		    *p == 127))) {
+	while (p < end) {
+		n = utf8_seqlen(p, (size_t)(end - p));
+		if (n == 0 || (n == 1 && (*p < ' ' || *p == 127))) {
 			p++;
 			continue;
 		}
