@@ -212,43 +212,46 @@ s_envfrom(SMFICTX *ctx, char **argv)
 /* note_ar - record the index of every Authentication-Results field
  * claiming our authserv-id, on every path and however many there are,
  * so end of message can remove them all (RFC 8601 5); a field that
- * cannot be recorded makes the message refused, never delivered */
-static void
+ * cannot be recorded makes the message refused, never delivered.
+ * Returns 1 for such a field. */
+static int
 note_ar(struct msgctx *m, const char *name, const char *value)
 {
 	unsigned *v;
 	size_t cap;
 
 	if (strcasecmp(name, "Authentication-Results") != 0)
-		return;
+		return 0;
 	m->ar_seen++;
 	if (!ar_is_ours(value, m->snap->authserv_id))
-		return;
+		return 0;
 	if (m->nar_ours == m->ar_ours_cap) {
 		cap = m->ar_ours_cap ? m->ar_ours_cap * 2 : 8;
 		if ((v = reallocarray(m->ar_ours, cap, sizeof *v)) == NULL) {
 			m->ar_lost = 1;
-			return;
+			return 1;
 		}
 		m->ar_ours = v;
 		m->ar_ours_cap = cap;
 	}
 	m->ar_ours[m->nar_ours++] = m->ar_seen;
+	return 1;
 }
 
-/* note_header - From: for signing, DKIM-Signature count, our A-R fields */
-static void
+/* note_header - From: for signing, DKIM-Signature count, our A-R fields;
+ * 1 when the field is one of ours, to be removed */
+static int
 note_header(struct msgctx *m, const char *name, const char *value)
 {
-	note_ar(m, name, value);
+	int ours = note_ar(m, name, value);
+
 	m->hdr_bytes += strlen(name) + strlen(value) + 3;
 	if (strcasecmp(name, "DKIM-Signature") == 0)
 		m->ndkim++;
-	if (m->failed)
-		return;
-	if (strcasecmp(name, "From") == 0 && m->nfrom++ == 0 &&
+	if (!m->failed && strcasecmp(name, "From") == 0 && m->nfrom++ == 0 &&
 	    (m->from = strdup(value)) == NULL)
 		msg_fail(m, "header", DKIM_ENOMEM);
+	return ours;
 }
 
 /* s_header - one field to the library, exactly as received */
@@ -259,20 +262,26 @@ s_header(SMFICTX *ctx, char *name, char *value)
 	struct msgctx *m = c != NULL ? c->msg : NULL;
 	char *spaced = NULL;
 	dkim_rc rc;
+	int ours = 0;
 
 	if (m != NULL)
-		note_header(m, name, value);
-	if (m != NULL && !m->failed && !m->hdr_too_big) {
+		ours = note_header(m, name, value);
+	/* a field that will be removed is not signed: what is signed is
+	 * what leaves (verifying sees the message as it came) */
+	if (m != NULL && !m->failed && !m->hdr_too_big &&
+	    !(ours && m->decision == DECIDE_SIGN)) {
 		/* without LEADSPC the MTA dropped the space after ':' */
 		if (!c->leadspc && asprintf(&spaced, " %s", value) < 0)
 			spaced = NULL;
 		rc = dkim_msg_header_nv(m->dm, name, c->leadspc ? value :
 		    spaced != NULL ? spaced : value);
 		free(spaced);
-		/* EINVAL: the library's header block limit (4 MiB) is
-		 * passed; a defined outcome at end of message, not an
+		/* EINVAL for a field name the MTA vouches for (not empty, no
+		 * ':') means the library's 4 MiB header block limit is
+		 * passed: a defined outcome at end of message, not an
 		 * internal error */
-		if (rc == DKIM_EINVAL)
+		if (rc == DKIM_EINVAL && name[0] != '\0' &&
+		    strchr(name, ':') == NULL)
 			m->hdr_too_big = 1;
 		else if (rc != DKIM_OK)
 			msg_fail(m, "header", rc);

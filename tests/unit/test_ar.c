@@ -308,6 +308,7 @@ main(void)
 	tcase_add_test(tc, test_generated_roundtrip);
 	tcase_add_loop_test(tc, test_is_ours, 0, NELEM(ours_cases));
 	tcase_add_test(tc, test_own_field_is_ours);
+	tcase_set_timeout(tc, 60);	/* a loaded machine is slow, not wrong */
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

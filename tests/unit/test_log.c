@@ -201,6 +201,7 @@ main(void)
 	tcase_add_test(tc, test_small_buffer);
 	tcase_add_test(tc, test_generated_one_line);
 	tcase_add_test(tc, test_clean_unchanged);
+	tcase_set_timeout(tc, 60);	/* a loaded machine is slow, not wrong */
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
