@@ -89,8 +89,9 @@ act_delete_header(SMFICTX *ctx, struct msgctx *m, const char *name,
 }
 
 /* act_remove_ours_ar - remove every Authentication-Results field that
- * claims our authserv-id (RFC 8601 5), once per message; -1 when one
- * could not be recorded or removed (the message must then be refused) */
+ * claims our authserv-id (RFC 8601 5), once per message, at end of
+ * message; -1 when one could not be recorded or removed (the message
+ * must then be refused) */
 int
 act_remove_ours_ar(SMFICTX *ctx, struct msgctx *m)
 {
@@ -117,7 +118,9 @@ act_remove_ours_ar(SMFICTX *ctx, struct msgctx *m)
 			    "connection has gone", m->qid, m->ar_ours[k]);
 			return -1;
 		}
-	m->ar_removed = 1;
+	/* none yet is no answer: before end of message (OnInternalError
+	 * at MAIL FROM) the fields have not been seen, so look again */
+	m->ar_removed = m->nar_ours > 0;
 	return 0;
 }
 

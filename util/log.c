@@ -113,7 +113,7 @@ log_sanitize(const char *in, char *out, size_t outlen)
 static void
 log_vemit(int level, int errnum, const char *fmt, va_list ap)
 {
-	char buf[2048], line[sizeof buf * 2];
+	char buf[2048], line[sizeof buf * 4];	/* room for all escaped */
 	int n;
 
 	if (!log_level_enabled(level))
