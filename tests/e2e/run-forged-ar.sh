@@ -18,7 +18,10 @@
 #      line of dkimguard's log is its own (starts "dkimguard: "), the
 #      injected text appears only escaped;
 #   5. a 4.6 MB header block: verify path delivered with dkim=permerror
-#      reason="header block too large", sign path refused 552 5.3.4.
+#      reason="header block too large", sign path refused 552 5.3.4;
+#   6. a raw milter client: with header changes allowed the 3 forged
+#      fields are deleted; without SMFIF_CHGHDRS the message is refused
+#      with 451 4.7.0 rather than passed with them.
 # Exit 0 pass, 1 fail, 77 skip (reason printed).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -320,6 +323,78 @@ reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" big@sink.test "$f" 127.0.0.1); rc=$
 	fail "sign path, big header block: rc=$rc reply '$reply'"
 dg_log | grep -q 'internal error' &&
 	fail "an internal error was logged: $(dg_log | grep -m1 'internal error')"
+
+# ---- 6. an MTA that does not let the fields be removed: refused ------------
+# A raw milter client (the wire protocol of libmilter's mfdef.h) offers
+# dkimguard every action, then one without SMFIF_CHGHDRS, and sends a
+# message with 3 forged fields from an external address each time.
+# rawmilter ACTIONS - prints the replies to end of message, one a line
+rawmilter() {
+	/usr/bin/python3 - "$SOCK" "$1" "$AUTHSERV" <<'PY'
+import socket, struct, sys
+sock, actions, authserv = sys.argv[1], int(sys.argv[2], 0), sys.argv[3]
+NR_CONN, NR_MAIL, NR_HDR, NR_EOH, NR_BODY = 0x1000, 0x4000, 0x80, 0x40000, 0x80000
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+s.connect(sock)
+def send(cmd, data=b""):
+    s.sendall(struct.pack(">I", len(data) + 1) + cmd + data)
+def recv():
+    n = b""
+    while len(n) < 4:
+        n += s.recv(4 - len(n))
+    n = struct.unpack(">I", n)[0]
+    d = b""
+    while len(d) < n:
+        d += s.recv(n - len(d))
+    return d[:1], d[1:]
+send(b"O", struct.pack(">III", 6, actions, 0x001FFFFF))
+cmd, d = recv()
+pflags = struct.unpack(">III", d[:12])[2]
+def step(cmd, data, nr):
+    send(cmd, data)
+    if not pflags & nr:
+        c, _ = recv()
+        if c != b"c":
+            print("early", c.decode())
+            sys.exit(0)
+step(b"C", b"mx.example.net\0" + b"4" + struct.pack(">H", 25) + b"192.0.2.9\0", NR_CONN)
+step(b"M", b"<mallory@example.net>\0", NR_MAIL)
+hdrs = [("Authentication-Results", " %s; dkim=pass header.d=paypal.example" % authserv)] * 3
+hdrs += [("From", " mallory@example.net"), ("Subject", " raw"), ("To", " bob@sink.test")]
+for n, v in hdrs:
+    step(b"L", n.encode() + b"\0" + v.encode() + b"\0", NR_HDR)
+step(b"N", b"", NR_EOH)
+step(b"B", b"body\r\n", NR_BODY)
+send(b"E")
+while True:
+    c, d = recv()
+    if c == b"m":
+        idx = struct.unpack(">I", d[:4])[0]
+        name, val = d[4:].split(b"\0")[:2]
+        print("chgheader %s #%d %s" % (name.decode(), idx, "delete" if val == b"" else "set"))
+    elif c == b"i":
+        print("insheader " + d[4:].split(b"\0")[0].decode())
+    elif c == b"y":
+        print("reply " + d.rstrip(b"\0").decode())
+    elif c in (b"c", b"a", b"t", b"r", b"d"):
+        print("final " + c.decode())
+        break
+    else:
+        print("other " + c.decode())
+send(b"Q")
+PY
+}
+out=$(rawmilter 0x1FF 2>&1)
+[ "$(grep -c '^chgheader Authentication-Results #[123] delete$' <<<"$out")" = 3 ] &&
+	grep -q '^final c$' <<<"$out" &&
+	pass "raw milter client, header changes allowed: 3 forged fields deleted, message continues" ||
+	fail "raw milter client, header changes allowed: $(tr '\n' ';' <<<"$out")"
+out=$(rawmilter 0x1EF 2>&1)
+grep -q '^reply 451 4.7.0 .*Authentication-Results' <<<"$out" &&
+	! grep -q '^final c$' <<<"$out" &&
+	pass "raw milter client without SMFIF_CHGHDRS: refused, not delivered ($(grep '^reply' <<<"$out"))" ||
+	fail "raw milter client without SMFIF_CHGHDRS: $(tr '\n' ';' <<<"$out")"
 
 if [ "$FAILS" != 0 ]; then
 	echo "run-forged-ar: $FAILS failures"
