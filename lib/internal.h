@@ -93,6 +93,18 @@ int pkey_verify_digest(EVP_PKEY *pkey, dkim_alg alg,
     const unsigned char *sig, size_t siglen);
 
 /*
+ * keyrec_unacceptable - NULL, or the reason a parsed RSA record is past
+ * what verifying a sender's signature may cost: public exponent even,
+ * below 3 or over KEYREC_RSA_E_BITS bits, modulus over
+ * KEYREC_RSA_MAX_BITS (keyrec.c).  Records of our own keys (guard,
+ * self-check) are not held to it; verify.c refuses such a record as the
+ * sender's key.
+ */
+#define KEYREC_RSA_E_BITS	32
+#define KEYREC_RSA_MAX_BITS	8192
+const char *keyrec_unacceptable(const dkim_keyrec *rec);
+
+/*
  * der_rsa_pubkey_ok - 1 when der is a strictly well-formed RSA public key
  * (SubjectPublicKeyInfo of rsaEncryption, or a bare RSAPublicKey), so
  * OpenSSL failing to import it is an internal failure (der.c)

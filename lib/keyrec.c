@@ -28,6 +28,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -46,6 +48,7 @@ struct dkim_keyrec {
 	int email;		/* s= permits email (* or absent) */
 	EVP_PKEY *pkey;		/* NULL when revoked */
 	unsigned bits;
+	const char *unacceptable;	/* past the verify cost bounds */
 };
 
 #define REC_ERR(...) (snprintf(reason, DKIM_REASON_MAX, __VA_ARGS__), -1)
@@ -162,6 +165,36 @@ rsa_from_der(const unsigned char *der, size_t len)
 	return NULL;
 }
 
+/*
+ * rsa_bounds - what one RSA verification may cost.  Its time grows with
+ * the bits of the public exponent and the square of the modulus size, and
+ * both come from the sender's DNS, so a record past KEYREC_RSA_E_BITS or
+ * KEYREC_RSA_MAX_BITS is marked unacceptable (dkim_keyrec_unacceptable);
+ * an even exponent or one below 3 is no RSA public key (RFC 8017 3.1).
+ * -1 only when OpenSSL cannot say what the exponent is.
+ */
+static int
+rsa_bounds(struct dkim_keyrec *rec)
+{
+	BIGNUM *e = NULL;
+
+	if (EVP_PKEY_get_bn_param(rec->pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
+		ERR_clear_error();
+		return -1;
+	}
+	if (!BN_is_odd(e) || BN_num_bits(e) < 2)
+		rec->unacceptable = "key not acceptable: RSA public exponent "
+		    "is not an odd number of at least 3";
+	else if (BN_num_bits(e) > KEYREC_RSA_E_BITS)
+		rec->unacceptable = "key not acceptable: RSA public exponent "
+		    "over 32 bits";
+	else if (rec->bits > KEYREC_RSA_MAX_BITS)
+		rec->unacceptable = "key not acceptable: RSA modulus over "
+		    "8192 bits";
+	BN_free(e);
+	return 0;
+}
+
 /* parse_tag_p - RFC 6376 3.6.1 p=: public key data; empty means revoked.
  * -1 bad key data, -2 out of memory (or OpenSSL failing) */
 static int
@@ -211,6 +244,8 @@ parse_tag_p(const struct tag *t, struct dkim_keyrec *rec, char *reason)
 	if (rec->bits == 0)
 		return REC_ERR("p= is not a valid %s public key",
 		    rec->type == DKIM_KEY_RSA ? "RSA" : "Ed25519");
+	if (rec->type == DKIM_KEY_RSA && rsa_bounds(rec) < 0)
+		return REC_OOM();
 	return 0;
 }
 
@@ -306,6 +341,13 @@ DKIM_API dkim_keytype
 dkim_keyrec_type(const dkim_keyrec *rec)
 {
 	return rec->type;
+}
+
+/* keyrec_unacceptable - NULL, or why the key is past the cost bounds */
+const char *
+keyrec_unacceptable(const dkim_keyrec *rec)
+{
+	return rec->unacceptable;
 }
 
 /* dkim_keyrec_bits - key size (256 for Ed25519); 0 when revoked */
@@ -431,10 +473,13 @@ pkey_verify_digest(EVP_PKEY *pkey, dkim_alg alg,
 	 * queue when it cannot allocate its SHA-512 context.  So "does not
 	 * verify" stands only when a second check agrees: after a passing
 	 * failure the second check passes, after a lasting one its set-up
-	 * fails (-1).  Only bad signatures pay for it; both key types do,
-	 * so the rule does not depend on what one OpenSSL version reports.
+	 * fails (-1).  Only bad Ed25519 signatures pay for it, and their
+	 * cost is fixed.  RSA puts ERR_R_MALLOC_FAILURE on the queue
+	 * (ossl_failed), and its cost is what a sender's key record can
+	 * inflate, so a failed RSA check is run once.
 	 */
-	if ((rc = verify_once(pkey, alg, digest, dlen, sig, siglen)) == 0)
+	if ((rc = verify_once(pkey, alg, digest, dlen, sig, siglen)) == 0 &&
+	    alg == DKIM_ALG_ED25519_SHA256)
 		rc = verify_once(pkey, alg, digest, dlen, sig, siglen);
 	return rc;
 }

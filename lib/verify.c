@@ -222,10 +222,19 @@ pick_record(const dkim_txt_answer *ans, dkim_keyrec **out,
 			*out = NULL;
 			return DKIM_ENOMEM;
 		}
+		/* a key past the cost bounds is refused before any
+		 * signature is checked with it */
+		if (rc == DKIM_OK && keyrec_unacceptable(rec) != NULL) {
+			snprintf(reason, sizeof(reason), "%s",
+			    keyrec_unacceptable(rec));
+			dkim_keyrec_free(rec);
+			rc = DKIM_EINVAL;
+		}
 		if (rc != DKIM_OK) {
 			if (bad++ == 0)
-				snprintf(first, sizeof(first), "key record: %.140s",
-				    reason);
+				snprintf(first, sizeof(first), "%s%.140s",
+				    strncmp(reason, "key not acceptable", 18) ?
+				    "key record: " : "", reason);
 			continue;
 		}
 		if (good++ == 0)

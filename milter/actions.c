@@ -22,6 +22,16 @@ msg_fail(struct msgctx *m, const char *what, dkim_rc rc)
 	snprintf(m->error, sizeof m->error, "%s: %s", what, dkim_rc_str(rc));
 }
 
+/* msg_fail_str - remember the first internal error, text given whole */
+void
+msg_fail_str(struct msgctx *m, const char *text)
+{
+	if (m->failed)
+		return;
+	m->failed = 1;
+	snprintf(m->error, sizeof m->error, "%s", text);
+}
+
 /* act_lf - CRLF -> LF; lone CRs are dropped too */
 char *
 act_lf(const char *value)
@@ -57,8 +67,11 @@ act_insert_header(SMFICTX *ctx, const struct conn *c, struct msgctx *m,
 	v = !c->leadspc && lf[0] == ' ' ? lf + 1 : lf;
 	rc = smfi_insheader(ctx, 0, (char *)name, (char *)v);
 	free(lf);
+	/* libmilter fails here when the MTA has gone or did not allow
+	 * header changes; memory was not the problem */
 	if (rc != MI_SUCCESS)
-		log_warnx("%s: could not add %s field", m->qid, name);
+		log_warnx("%s: could not add %s field: the MTA refused the "
+		    "change or the connection has gone", m->qid, name);
 	return rc == MI_SUCCESS ? 0 : -1;
 }
 
@@ -72,10 +85,67 @@ act_delete_header(SMFICTX *ctx, struct msgctx *m, const char *name,
 		    name, idx);
 		return 0;
 	}
-	log_info("%s: removing %s field #%u claiming our authserv-id",
-	    m->qid, name, idx);
 	return smfi_chgheader(ctx, (char *)name, (int)idx, NULL) ==
 	    MI_SUCCESS ? 0 : -1;
+}
+
+/* act_remove_ours_ar - remove every Authentication-Results field that
+ * claims our authserv-id (RFC 8601 5), once per message, at end of
+ * message; -1 when one could not be recorded or removed (the message
+ * must then be refused) */
+int
+act_remove_ours_ar(SMFICTX *ctx, struct msgctx *m)
+{
+	size_t k;
+
+	if (m->ar_removed)
+		return 0;
+	if (m->ar_lost) {
+		log_warnx("%s: could not record every Authentication-Results "
+		    "field claiming %s (out of memory)", m->qid,
+		    m->snap->authserv_id);
+		return -1;
+	}
+	if (m->nar_ours > 0)
+		log_info("%s: removing %zu Authentication-Results field%s "
+		    "claiming our authserv-id %s", m->qid, m->nar_ours,
+		    m->nar_ours == 1 ? "" : "s", m->snap->authserv_id);
+	/* highest index first, so the lower ones keep their numbers */
+	for (k = m->nar_ours; k-- > 0;)
+		if (act_delete_header(ctx, m, "Authentication-Results",
+		    m->ar_ours[k]) < 0) {
+			log_warnx("%s: could not remove Authentication-Results "
+			    "field #%u: the MTA refused the change or the "
+			    "connection has gone", m->qid, m->ar_ours[k]);
+			return -1;
+		}
+	/* none yet is no answer: before end of message (OnInternalError
+	 * at MAIL FROM) the fields have not been seen, so look again */
+	m->ar_removed = m->nar_ours > 0;
+	return 0;
+}
+
+/* act_refuse_ours_ar - a message whose forged Authentication-Results
+ * fields could not all be removed is never delivered: tempfail, so a
+ * genuine sender's MTA retries */
+sfsistat
+act_refuse_ours_ar(SMFICTX *ctx, struct msgctx *m)
+{
+	return act_final(ctx, m, ACTION_TEMPFAIL, "451", "4.7.0",
+	    "dkimguard: could not remove Authentication-Results fields "
+	    "claiming this host's authserv-id, try again later");
+}
+
+/* act_header_too_big - the signing outcome for a header block past the
+ * library's 4 MiB: the signature can never be made, so refuse at once
+ * (RFC 3463 5.3.4) rather than tempfail and let it wait in a queue */
+sfsistat
+act_header_too_big(SMFICTX *ctx, struct msgctx *m)
+{
+	log_warnx("%s: not signing: header block over 4 MiB (%zu bytes)",
+	    m->qid, m->hdr_bytes);
+	return act_final(ctx, m, ACTION_REJECT, "552", "5.3.4",
+	    "dkimguard: header block over 4 MiB, cannot sign this message");
 }
 
 /* act_final - the end of one message */
@@ -147,6 +217,9 @@ act_internal_error(SMFICTX *ctx, struct msgctx *m)
 	}
 	log_errx("%s: internal error: %s; OnInternalError %s", m->qid,
 	    m->error, config_enum_str(m->snap->cfg, OPTID_OnInternalError));
+	/* accepted anyway: our forged A-R fields still go, or it is refused */
+	if (action == ACTION_ACCEPT && act_remove_ours_ar(ctx, m) < 0)
+		return act_refuse_ours_ar(ctx, m);
 	if (action == ACTION_REJECT)
 		return act_final(ctx, m, action, "550", "5.3.0",
 		    "dkimguard: internal error");

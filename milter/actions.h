@@ -29,6 +29,16 @@ int act_insert_header(SMFICTX *ctx, const struct conn *c,
 int act_delete_header(SMFICTX *ctx, struct msgctx *m, const char *name,
     unsigned idx);
 /*
+ * act_remove_ours_ar - remove every Authentication-Results field claiming
+ * our authserv-id (once per message); 0, or -1 when one could not be
+ * recorded or removed: the message must then not be delivered
+ */
+int act_remove_ours_ar(SMFICTX *ctx, struct msgctx *m);
+/* act_refuse_ours_ar - tempfail 451 4.7.0 saying so */
+sfsistat act_refuse_ours_ar(SMFICTX *ctx, struct msgctx *m);
+/* act_header_too_big - signing a header block over 4 MiB: 552 5.3.4 */
+sfsistat act_header_too_big(SMFICTX *ctx, struct msgctx *m);
+/*
  * act_final - apply ACTION_ACCEPT/REJECT/TEMPFAIL/QUARANTINE with the
  * SMTP reply rcode xcode text (reject and tempfail); returns the sfsistat.
  */

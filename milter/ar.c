@@ -7,6 +7,15 @@
  *	dkim=RESULT [reason="..."] (BITS-bit key[; test key])
  *	header.d=D header.i=I header.s=S header.a=ALG header.b="PREFIX"
  * header.b holds the first 8 characters of b= (RFC 6008 2).
+ *
+ * Every value that comes from the message or from DNS (d=, i=, s=, the
+ * b= prefix, reason texts) is written so that an RFC 8601 reader gets
+ * back exactly that value and nothing else: a bare token (RFC 2045 5.1)
+ * or a plain local-part@domain when it is one, otherwise a quoted-string
+ * (RFC 5322 3.2.4) with '"' and '\' escaped.  Control characters and
+ * bytes that are not UTF-8 never reach the field: they are left out of
+ * the quoted value.  A b= prefix that is not base64 is left out whole,
+ * since RFC 6008 makes header.b a base64 prefix.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -15,6 +24,7 @@
 #include <strings.h>
 
 #include "ar.h"
+#include "util/utf8.h"
 
 struct sbuf {
 	char *p;
@@ -22,24 +32,41 @@ struct sbuf {
 	int oom;
 };
 
-/* sb_put - append formatted text */
+/* sb_mem - append len bytes */
 static void
-sb_put(struct sbuf *b, const char *fmt, const char *s)
+sb_mem(struct sbuf *b, const char *s, size_t len)
 {
-	size_t need = b->len + strlen(fmt) + (s ? strlen(s) : 0) + 1;
+	size_t need = b->len + len + 1, cap;
 	char *p;
 
 	if (b->oom)
 		return;
 	if (need > b->cap) {
-		if ((p = realloc(b->p, need * 2)) == NULL) {
+		cap = need < 128 ? 256 : need * 2;
+		if ((p = realloc(b->p, cap)) == NULL) {
 			b->oom = 1;
 			return;
 		}
 		b->p = p;
-		b->cap = need * 2;
+		b->cap = cap;
 	}
-	b->len += (size_t)snprintf(b->p + b->len, b->cap - b->len, fmt, s);
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+/* sb_str - append a string */
+static void
+sb_str(struct sbuf *b, const char *s)
+{
+	sb_mem(b, s, strlen(s));
+}
+
+/* is_tspecial - RFC 2045 5.1 tspecials */
+static int
+is_tspecial(int c)
+{
+	return c != '\0' && strchr("()<>@,;:\\\"/[]?=", c) != NULL;
 }
 
 /* is_token - RFC 2045 token: no tspecials, no blanks, no controls */
@@ -50,45 +77,88 @@ is_token(const char *s)
 		return 0;
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 127 ||
-		    strchr("()<>@,;:\\\"/[]?=", *s) != NULL)
+		    is_tspecial(*s))
 			return 0;
 	return 1;
 }
 
-/* is_pvalue - RFC 8601 2.2 pvalue: [local-part] "@" domain, or domain */
+/* is_domain - LDH-style domain (RFC 5321 4.1.2, '_' allowed as DKIM
+ * selectors use it): labels of [A-Za-z0-9_-], no empty label */
+static int
+is_domain(const char *s, size_t len)
+{
+	size_t i, lab = 0;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '.') {
+			if (lab == 0)
+				return 0;
+			lab = 0;
+		} else if (isalnum((unsigned char)s[i]) || s[i] == '-' ||
+		    s[i] == '_')
+			lab++;
+		else
+			return 0;
+	}
+	return lab > 0;
+}
+
+/* is_pvalue - RFC 8601 2.2 pvalue written bare: [local-part] "@" domain
+ * with a local-part that is a dot-atom of token characters (RFC 5322
+ * 3.2.3), or a token */
 static int
 is_pvalue(const char *s)
 {
-	const char *at = strrchr(s, '@');
+	const char *at = strchr(s, '@');
+	const char *p;
 
-	if (*s == '\0')
+	if (at == NULL)
+		return is_token(s);
+	if (strchr(at + 1, '@') != NULL || !is_domain(at + 1, strlen(at + 1)))
 		return 0;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && s != at &&
-		    strchr(at != NULL && s < at ? ".!#$%&'*+-/=?^_`{|}~" :
-		    ".-_", *s) == NULL)
+	for (p = s; p < at; p++) {
+		if (*p == '.' ? p == s || p + 1 == at || p[1] == '.' :
+		    !isalnum((unsigned char)*p) && strchr("!#$%&'*+-^_`{|}~",
+		    *p) == NULL)
 			return 0;
+	}
 	return 1;
+}
+
+/* put_quoted - RFC 5322 quoted-string: '"' and '\' escaped, controls
+ * and bytes that are not UTF-8 left out */
+static void
+put_quoted(struct sbuf *b, const char *v)
+{
+	const unsigned char *p = (const unsigned char *)v;
+	const unsigned char *end = p + strlen(v);
+	size_t n;
+
+	sb_str(b, "\"");
+	while (p < end) {
+		n = utf8_seqlen(p, (size_t)(end - p));
+		if (n == 0 || (n == 1 && (*p < ' ' || *p == 127))) {
+			p++;
+			continue;
+		}
+		if (*p == '"' || *p == '\\')
+			sb_str(b, "\\");
+		sb_mem(b, (const char *)p, n);
+		p += n;
+	}
+	sb_str(b, "\"");
 }
 
 /* put_value - a value as token, or quoted-string with escapes */
 static void
 put_value(struct sbuf *b, const char *v)
 {
-	char c[2] = { 0, 0 };
-
-	if (is_token(v)) {
-		sb_put(b, "%s", v);
-		return;
-	}
-	sb_put(b, "\"", NULL);
-	for (; *v != '\0'; v++) {
-		if (*v == '"' || *v == '\\')
-			sb_put(b, "\\", NULL);
-		c[0] = (unsigned char)*v < ' ' ? ' ' : *v;
-		sb_put(b, "%s", c);
-	}
-	sb_put(b, "\"", NULL);
+	if (is_token(v))
+		sb_str(b, v);
+	else
+		put_quoted(b, v);
 }
 
 /* put_prop - " name=value" unless value is empty */
@@ -97,11 +167,26 @@ put_prop(struct sbuf *b, const char *name, const char *v)
 {
 	if (v == NULL || *v == '\0')
 		return;
-	sb_put(b, " %s=", name);
+	sb_str(b, " ");
+	sb_str(b, name);
+	sb_str(b, "=");
 	if (is_pvalue(v))
-		sb_put(b, "%s", v);
+		sb_str(b, v);
 	else
-		put_value(b, v);
+		put_quoted(b, v);
+}
+
+/* is_base64 - only base64 characters (RFC 4648 4), at least one */
+static int
+is_base64(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) || (unsigned char)*s >= 128)
+			if (*s != '+' && *s != '/' && *s != '=')
+				return 0;
+	return 1;
 }
 
 /* put_result - one resinfo for one signature */
@@ -110,25 +195,27 @@ put_result(struct sbuf *b, const dkim_sig_result *r)
 {
 	char bits[64];
 
-	sb_put(b, ";\r\n\tdkim=%s", dkim_verdict_str(r->verdict));
+	sb_str(b, ";\r\n\tdkim=");
+	sb_str(b, dkim_verdict_str(r->verdict));
 	if (r->verdict != DKIM_PASS && r->reason[0] != '\0') {
-		sb_put(b, " reason=", NULL);
-		put_value(b, r->reason);
+		/* always quoted: a reason is free text (RFC 8601 2.2) */
+		sb_str(b, " reason=");
+		put_quoted(b, r->reason);
 	}
 	if (r->key_bits > 0) {
 		snprintf(bits, sizeof bits, " (%u-bit key%s)", r->key_bits,
 		    r->testing ? "; test key" : "");
-		sb_put(b, "%s", bits);
+		sb_str(b, bits);
 	}
 	put_prop(b, "header.d", r->domain);
 	put_prop(b, "header.i", r->identity);
 	put_prop(b, "header.s", r->selector);
 	if (r->alg != DKIM_ALG_UNKNOWN)
 		put_prop(b, "header.a", dkim_alg_str(r->alg));
-	if (r->b_prefix[0] != '\0') {
-		sb_put(b, " header.b=", NULL);
-		/* always quoted: '/', '+' and '=' are not token characters */
-		sb_put(b, "\"%s\"", r->b_prefix);
+	if (is_base64(r->b_prefix)) {
+		/* quoted: '/', '+' and '=' are not token characters */
+		sb_str(b, " header.b=");
+		put_quoted(b, r->b_prefix);
 	}
 }
 
@@ -139,10 +226,10 @@ ar_build(const char *authserv_id, const dkim_sig_result *res, size_t n)
 	struct sbuf b = { NULL, 0, 0, 0 };
 	size_t i;
 
-	sb_put(&b, " ", NULL);
+	sb_str(&b, " ");
 	put_value(&b, authserv_id);
 	if (n == 0)
-		sb_put(&b, ";\r\n\tdkim=none", NULL);
+		sb_str(&b, ";\r\n\tdkim=none");
 	for (i = 0; i < n; i++)
 		put_result(&b, &res[i]);
 	if (b.oom) {
@@ -152,7 +239,8 @@ ar_build(const char *authserv_id, const dkim_sig_result *res, size_t n)
 	return b.p;
 }
 
-/* skip_cfws - whitespace and (nested) comments */
+/* skip_cfws - whitespace and (nested) comments (RFC 5322 3.2.2); an
+ * unterminated comment runs to the end */
 static const char *
 skip_cfws(const char *p)
 {
@@ -176,18 +264,59 @@ skip_cfws(const char *p)
 	}
 }
 
-/* ar_is_ours - compare the authserv-id (token or quoted) to id */
+/* id_len - length of id without a trailing root dot */
+static size_t
+id_len(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n > 0 && id[n - 1] == '.' ? n - 1 : n;
+}
+
+/* id_step - feed one character of a candidate authserv-id; *k counts
+ * the characters of id matched so far, *dot a trailing root dot.
+ * Domain names compare case-insensitively (RFC 4343).  0: no match. */
+static int
+id_step(int c, const char *id, size_t idlen, size_t *k, int *dot)
+{
+	if (!*dot && *k < idlen && tolower((unsigned char)c) ==
+	    tolower((unsigned char)id[*k]))
+		(*k)++;
+	else if (!*dot && *k == idlen && c == '.')
+		*dot = 1;
+	else
+		return 0;
+	return 1;
+}
+
+/* ar_is_ours - compare the authserv-id to id in any spelling RFC 8601
+ * 2.2 allows: CFWS first, then a token or a quoted-string whose
+ * quoted-pairs stand for their second character and whose folding line
+ * breaks are not part of it (RFC 5322 3.2.4).  A trailing root dot on
+ * either side is ignored.  A quoted-string that never closes is compared
+ * as far as it goes, so a field a lenient reader could take as ours is
+ * treated as ours. */
 int
 ar_is_ours(const char *value, const char *id)
 {
-	const char *p = skip_cfws(value), *end;
-	size_t len = strlen(id);
+	const char *p = skip_cfws(value);
+	size_t idlen = id_len(id), k = 0;
+	int dot = 0;
 
-	if (*p == '"') {
-		end = strchr(p + 1, '"');
-		return end != NULL && (size_t)(end - p - 1) == len &&
-		    strncasecmp(p + 1, id, len) == 0;
+	if (*p != '"') {
+		for (; *p != '\0' && (unsigned char)*p > ' ' &&
+		    (unsigned char)*p != 127 && !is_tspecial(*p); p++)
+			if (!id_step(*p, id, idlen, &k, &dot))
+				return 0;
+		return k == idlen;
 	}
-	end = p + strcspn(p, "; \t\r\n(");
-	return (size_t)(end - p) == len && strncasecmp(p, id, len) == 0;
+	for (p++; *p != '\0' && *p != '"'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '\r' || *p == '\n')
+			continue;
+		if (!id_step(*p, id, idlen, &k, &dot))
+			return 0;
+	}
+	return k == idlen;
 }

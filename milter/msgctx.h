@@ -21,7 +21,6 @@
 #include "snapshot.h"
 
 #define MSG_MAX_SIGNERS 8
-#define MSG_MAX_OURS_AR 32
 
 struct msgctx {
 	struct snapshot *snap;
@@ -37,8 +36,14 @@ struct msgctx {
 	size_t sel_idx[MSG_MAX_SIGNERS];	/* dkim_msg_add_signer index */
 	size_t nsel;
 	unsigned ar_seen;		/* Authentication-Results fields */
-	unsigned ar_ours[MSG_MAX_OURS_AR];	/* 1-based indexes of ours */
-	unsigned nar_ours;
+	unsigned *ar_ours;		/* 1-based indexes of ours, growable */
+	size_t nar_ours, ar_ours_cap;
+	int ar_lost;			/* one of ours could not be recorded */
+	int ar_removed;			/* ours removed (act_remove_ours_ar) */
+	unsigned ndkim;			/* DKIM-Signature fields seen */
+	size_t hdr_bytes;		/* header block size so far */
+	int hdr_too_big;		/* past the library's limit: no DKIM */
+	int remove_only;		/* nothing to sign: only remove ours */
 	int failed;			/* sticky internal error (2: counted) */
 	char error[256];		/* what failed */
 	unsigned nsigned;		/* DKIM-Signature fields added */
@@ -58,5 +63,7 @@ struct conn {
 
 /* msg_fail - set the sticky error (first one wins) */
 void msg_fail(struct msgctx *m, const char *what, dkim_rc rc);
+/* msg_fail_str - the same with the whole text given */
+void msg_fail_str(struct msgctx *m, const char *text);
 
 #endif /* DKIMGUARD_MSGCTX_H */

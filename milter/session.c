@@ -67,6 +67,7 @@ msg_end(struct conn *c)
 	dkim_msg_free(m->dm);
 	snapshot_release(m->snap);
 	free(m->from);
+	free(m->ar_ours);
 	free(m);
 	c->msg = NULL;
 	atomic_fetch_sub(&in_flight, 1);
@@ -252,20 +253,49 @@ s_envfrom(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
-/* note_header - From: for signing, our A-R fields for verifying */
-static void
+/* note_ar - record the index of every Authentication-Results field
+ * claiming our authserv-id, on every path and however many there are,
+ * so end of message can remove them all (RFC 8601 5); a field that
+ * cannot be recorded makes the message refused, never delivered.
+ * Returns 1 for such a field. */
+static int
+note_ar(struct msgctx *m, const char *name, const char *value)
+{
+	unsigned *v;
+	size_t cap;
+
+	if (strcasecmp(name, "Authentication-Results") != 0)
+		return 0;
+	m->ar_seen++;
+	if (!ar_is_ours(value, m->snap->authserv_id))
+		return 0;
+	if (m->nar_ours == m->ar_ours_cap) {
+		cap = m->ar_ours_cap ? m->ar_ours_cap * 2 : 8;
+		if ((v = reallocarray(m->ar_ours, cap, sizeof *v)) == NULL) {
+			m->ar_lost = 1;
+			return 1;
+		}
+		m->ar_ours = v;
+		m->ar_ours_cap = cap;
+	}
+	m->ar_ours[m->nar_ours++] = m->ar_seen;
+	return 1;
+}
+
+/* note_header - From: for signing, DKIM-Signature count, our A-R fields;
+ * 1 when the field is one of ours, to be removed */
+static int
 note_header(struct msgctx *m, const char *name, const char *value)
 {
-	if (strcasecmp(name, "From") == 0 && m->nfrom++ == 0 &&
+	int ours = note_ar(m, name, value);
+
+	m->hdr_bytes += strlen(name) + strlen(value) + 3;
+	if (strcasecmp(name, "DKIM-Signature") == 0)
+		m->ndkim++;
+	if (!m->failed && strcasecmp(name, "From") == 0 && m->nfrom++ == 0 &&
 	    (m->from = strdup(value)) == NULL)
 		msg_fail(m, "header", DKIM_ENOMEM);
-	if (m->decision == DECIDE_VERIFY &&
-	    strcasecmp(name, "Authentication-Results") == 0) {
-		m->ar_seen++;
-		if (ar_is_ours(value, m->snap->authserv_id) &&
-		    m->nar_ours < MSG_MAX_OURS_AR)
-			m->ar_ours[m->nar_ours++] = m->ar_seen;
-	}
+	return ours;
 }
 
 /* note_qid - the queue id, once the MTA has assigned one (Postfix sends
@@ -287,16 +317,28 @@ s_header(SMFICTX *ctx, char *name, char *value)
 	struct msgctx *m = c != NULL ? c->msg : NULL;
 	char *spaced = NULL;
 	dkim_rc rc;
+	int ours = 0;
 
-	if (m != NULL && !m->failed) {
-		note_header(m, name, value);
+	if (m != NULL)
+		ours = note_header(m, name, value);
+	/* a field that will be removed is not signed: what is signed is
+	 * what leaves (verifying sees the message as it came) */
+	if (m != NULL && !m->failed && !m->hdr_too_big &&
+	    !(ours && m->decision == DECIDE_SIGN)) {
 		/* without LEADSPC the MTA dropped the space after ':' */
 		if (!c->leadspc && asprintf(&spaced, " %s", value) < 0)
 			spaced = NULL;
 		rc = dkim_msg_header_nv(m->dm, name, c->leadspc ? value :
 		    spaced != NULL ? spaced : value);
 		free(spaced);
-		if (rc != DKIM_OK)
+		/* EINVAL for a field name the MTA vouches for (not empty, no
+		 * ':') means the library's 4 MiB header block limit is
+		 * passed: a defined outcome at end of message, not an
+		 * internal error */
+		if (rc == DKIM_EINVAL && name[0] != '\0' &&
+		    strchr(name, ':') == NULL)
+			m->hdr_too_big = 1;
+		else if (rc != DKIM_OK)
 			msg_fail(m, "header", rc);
 	}
 	return c != NULL && c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
@@ -314,10 +356,15 @@ s_eoh(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	note_qid(ctx, m);	/* a message may end here */
 	if (m->decision == DECIDE_SIGN && signing_select(m) == 0) {
-		msg_end(c);
-		return SMFIS_ACCEPT;	/* nothing to sign: leave it be */
+		if (m->nar_ours == 0 && !m->ar_lost) {
+			msg_end(c);
+			return SMFIS_ACCEPT;	/* nothing to sign or remove */
+		}
+		m->remove_only = 1;	/* our A-R fields go at eom */
+		return SMFIS_CONTINUE;
 	}
-	if (!m->failed && (rc = dkim_msg_eoh(m->dm)) != DKIM_OK)
+	if (!m->failed && !m->hdr_too_big &&
+	    (rc = dkim_msg_eoh(m->dm)) != DKIM_OK)
 		msg_fail(m, "end of headers", rc);
 	return SMFIS_CONTINUE;
 }
@@ -330,7 +377,7 @@ s_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	struct msgctx *m = c != NULL ? c->msg : NULL;
 	dkim_rc rc;
 
-	if (m != NULL && !m->failed &&
+	if (m != NULL && !m->failed && !m->remove_only && !m->hdr_too_big &&
 	    (rc = dkim_msg_body(m->dm, chunk, len)) != DKIM_OK)
 		msg_fail(m, "body", rc);
 	return c != NULL && c->nr_body ? SMFIS_NOREPLY : SMFIS_CONTINUE;
@@ -348,10 +395,18 @@ s_eom(SMFICTX *ctx)
 	if (m == NULL)
 		return SMFIS_CONTINUE;
 	note_qid(ctx, m);
-	if (!m->failed && (rc = dkim_msg_eom(m->dm)) != DKIM_OK)
+	if (!m->failed && !m->remove_only && !m->hdr_too_big &&
+	    (rc = dkim_msg_eom(m->dm)) != DKIM_OK)
 		msg_fail(m, "end of message", rc);
 	if (m->failed)
 		st = act_internal_error(ctx, m);
+	else if (act_remove_ours_ar(ctx, m) < 0)
+		st = act_refuse_ours_ar(ctx, m);
+	else if (m->remove_only)
+		st = SMFIS_CONTINUE;
+	else if (m->hdr_too_big)
+		st = m->decision == DECIDE_SIGN ? act_header_too_big(ctx, m) :
+		    verifying_unverifiable(ctx, c, m, "header block too large");
 	else if (m->decision == DECIDE_SIGN)
 		st = signing_finish(ctx, c, m);
 	else

@@ -55,23 +55,32 @@ log_results(struct msgctx *m, const dkim_sig_result *res, size_t n)
 		    res[i].reason[0] ? " reason=" : "", res[i].reason, m->why);
 }
 
-/* write_ar - remove our old A-R fields, add the new one */
+/* write_ar - add our A-R field (session.c removed the forged ones);
+ * -1 on ENOMEM, -2 when the MTA did not take it */
 static int
 write_ar(SMFICTX *ctx, const struct conn *c, struct msgctx *m,
     const dkim_sig_result *res, size_t n)
 {
 	char *value;
-	unsigned k;
 	int rc;
 
-	for (k = m->nar_ours; k-- > 0;)	/* highest index first */
-		act_delete_header(ctx, m, "Authentication-Results",
-		    m->ar_ours[k]);
 	if ((value = ar_build(m->snap->authserv_id, res, n)) == NULL)
 		return -1;
 	rc = act_insert_header(ctx, c, m, "Authentication-Results", value);
 	free(value);
-	return rc;
+	return rc < 0 ? -2 : 0;
+}
+
+/* ar_failed - the internal error of a failed write_ar, in true words */
+static sfsistat
+ar_failed(SMFICTX *ctx, struct msgctx *m, int rc)
+{
+	if (rc == -1)
+		msg_fail(m, "Authentication-Results", DKIM_ENOMEM);
+	else
+		msg_fail_str(m, "Authentication-Results: the MTA refused the "
+		    "field or the connection has gone");
+	return act_internal_error(ctx, m);
 }
 
 /* verdict_action - OnBadSignature / OnTempError for the overall verdict */
@@ -112,6 +121,7 @@ verifying_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
 	dkim_sig_result *res = calloc(max, sizeof *res);
 	sfsistat st;
 	dkim_rc rc;
+	int rc2;
 
 	if (res == NULL) {
 		msg_fail(m, "verify", DKIM_ENOMEM);
@@ -123,13 +133,40 @@ verifying_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
 		st = act_internal_error(ctx, m);
 	} else {
 		log_results(m, res, n);
-		if (write_ar(ctx, c, m, res, n) < 0) {
-			msg_fail(m, "Authentication-Results", DKIM_ENOMEM);
-			st = act_internal_error(ctx, m);
-		} else
+		if ((rc2 = write_ar(ctx, c, m, res, n)) < 0)
+			st = ar_failed(ctx, m, rc2);
+		else
 			st = verdict_action(ctx, m, verifying_overall(res, n),
 			    res, n);
 	}
 	free(res);
 	return st;
+}
+
+/* verifying_unverifiable - the message's DKIM cannot be evaluated (its
+ * header block is past the library's limit): every signature is a
+ * permerror with that reason, none is dkim=none with it, and the message
+ * is accepted, as an unsigned one is, whatever OnBadSignature says */
+sfsistat
+verifying_unverifiable(SMFICTX *ctx, const struct conn *c, struct msgctx *m,
+    const char *reason)
+{
+	dkim_sig_result r;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	r.verdict = m->ndkim > 0 ? DKIM_PERMERROR : DKIM_NONE;
+	r.alg = DKIM_ALG_UNKNOWN;
+	snprintf(r.reason, sizeof r.reason, "%s", reason);
+	log_warnx("%s: verify: dkim=%s reason=%s (%u signature%s, header "
+	    "block %zu bytes)", m->qid, dkim_verdict_str(r.verdict), reason,
+	    m->ndkim, m->ndkim == 1 ? "" : "s", m->hdr_bytes);
+	metrics_count_verdict(observe_metrics(), r.verdict);
+	msglog_verdict(&m->log, &r);
+	metrics_count_overall(observe_metrics(), r.verdict == DKIM_NONE ?
+	    DKIM_NONE : DKIM_FAIL);
+	msglog_overall(&m->log, dkim_verdict_str(r.verdict));
+	if ((rc = write_ar(ctx, c, m, &r, 1)) < 0)
+		return ar_failed(ctx, m, rc);
+	return SMFIS_CONTINUE;
 }

@@ -5,6 +5,15 @@
  *	See log.h.  In the foreground every line goes to stderr with a
  *	level prefix; otherwise to syslog with the configured facility.
  *	log_warn/log_err append strerror(errno) of the errno at entry.
+ *
+ *	Every line passes through log_sanitize before it is written, so
+ *	what a message or a DNS record carries (a From: with CR LF, a key
+ *	record tag with a newline, raw 8-bit d=) can never start a line of
+ *	its own or hide part of one: control characters (C0 including TAB,
+ *	CR and LF, DEL, and the C1 range U+0080..U+009F) and bytes that are
+ *	not well-formed UTF-8 are written as \xHH.  A backslash is left as
+ *	it is, so text that was escaped before it came here (the message
+ *	line's quoted values) keeps its form.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,6 +24,7 @@
 #include <syslog.h>
 
 #include "log.h"
+#include "utf8.h"
 
 static atomic_int log_level = LOGL_INFO;
 static atomic_int log_facility = LOG_MAIL;
@@ -65,11 +75,45 @@ log_is_stderr(void)
 	return atomic_load(&log_foreground);
 }
 
+/* log_sanitize - copy in to out (outlen > 0), control characters and
+ * bytes that are not UTF-8 as \xHH, never cutting an escape or a
+ * character in two; returns the length written */
+size_t
+log_sanitize(const char *in, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	const unsigned char *end = p + strlen(in);
+	size_t o = 0, n, i, esc;
+
+	while (p < end) {
+		n = utf8_seqlen(p, (size_t)(end - p));
+		/* C0, DEL, C1 (U+0080..U+009F is 0xc2 0x80..0x9f) */
+		esc = n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f)) ||
+		    (n == 2 && p[0] == 0xc2 && p[1] < 0xa0);
+		if (esc)
+			n = n == 0 ? 1 : n;
+		if (o + (esc ? 4 * n : n) >= outlen)
+			break;
+		for (i = 0; i < n; i++, p++) {
+			if (esc) {
+				out[o++] = '\\';
+				out[o++] = 'x';
+				out[o++] = hex[*p >> 4];
+				out[o++] = hex[*p & 15];
+			} else
+				out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
 /* log_vemit - format and write one line; errnum 0: no strerror suffix */
 static void
 log_vemit(int level, int errnum, const char *fmt, va_list ap)
 {
-	char buf[2048];
+	char buf[2048], line[sizeof buf * 4];	/* room for all escaped */
 	int n;
 
 	if (!log_level_enabled(level))
@@ -79,10 +123,11 @@ log_vemit(int level, int errnum, const char *fmt, va_list ap)
 		return;
 	if (errnum != 0 && (size_t)n < sizeof buf)
 		snprintf(buf + n, sizeof buf - n, ": %s", strerror(errnum));
+	log_sanitize(buf, line, sizeof line);
 	if (atomic_load(&log_foreground))
-		fprintf(stderr, "dkimguard: %s: %s\n", log_prefix[level], buf);
+		fprintf(stderr, "dkimguard: %s: %s\n", log_prefix[level], line);
 	else
-		syslog(atomic_load(&log_facility) | log_prio[level], "%s", buf);
+		syslog(atomic_load(&log_facility) | log_prio[level], "%s", line);
 }
 
 #define LOG_FN(name, level, with_errno)				\

@@ -12,9 +12,16 @@
  *	the configured level costs one comparison.  The level and facility
  *	may change at any time (reload); both are atomic.  Callers must never
  *	pass key material.
+ *
+ *	One call is one line: every line goes through log_sanitize, which
+ *	writes control characters (TAB, CR and LF included) and bytes that
+ *	are not well-formed UTF-8 as \xHH.  Call sites need not, and should
+ *	not, escape what they pass.
  */
 #ifndef DKIMGUARD_LOG_H
 #define DKIMGUARD_LOG_H
+
+#include <stddef.h>
 
 /*
  * LOG_LEVELS - the levels, most important first, each with the word a
@@ -55,6 +62,9 @@ void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_notice(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+
+/* log_sanitize - in escaped into out (outlen > 0); the length written */
+size_t log_sanitize(const char *in, char *out, size_t outlen);
 
 /* log_facility_value - "mail", "daemon", "local0".."local7"; -1 if unknown */
 int log_facility_value(const char *name);
