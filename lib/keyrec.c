@@ -32,6 +32,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
@@ -47,6 +48,7 @@ struct dkim_keyrec {
 	int sha1, sha256;	/* h= permits (both when h= is absent) */
 	int email;		/* s= permits email (* or absent) */
 	EVP_PKEY *pkey;		/* NULL when revoked */
+	char *public_b64;	/* the key as dkim_key_public_b64 writes it */
 	unsigned bits;
 	const char *unacceptable;	/* past the verify cost bounds */
 };
@@ -145,24 +147,71 @@ parse_tag_t(const struct tag *t, struct dkim_keyrec *rec)
 	}
 }
 
-/* rsa_from_der - SubjectPublicKeyInfo, or a bare PKCS#1 RSAPublicKey as
- * some signers publish (RFC 6376 3.6.1 asks for the former) */
+/*
+ * rsa_from_parts - an RSA public key from its modulus and exponent.
+ * EVP_PKEY_fromdata costs a fraction of what d2i_PUBKEY's decoder set-up
+ * does, which for a sender's record is paid on every parse.
+ */
 static EVP_PKEY *
-rsa_from_der(const unsigned char *der, size_t len)
+rsa_from_parts(const struct der_rsa *k)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+	BIGNUM *n = BN_bin2bn(k->n, (int)k->nlen, NULL);
+	BIGNUM *e = BN_bin2bn(k->e, (int)k->elen, NULL);
+
+	if (bld != NULL && n != NULL && e != NULL &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1 &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) != NULL &&
+	    EVP_PKEY_fromdata_init(ctx) == 1)
+		(void)EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	return pkey;
+}
+
+/* rsa_from_der - SubjectPublicKeyInfo, or a bare PKCS#1 RSAPublicKey as
+ * some signers publish (RFC 6376 3.6.1 asks for the former); the key and
+ * its normalized p= (SubjectPublicKeyInfo, base64) */
+static EVP_PKEY *
+rsa_from_der(const unsigned char *der, size_t len, char **b64)
 {
 	const unsigned char *p = der;
+	struct der_rsa k;
+	unsigned char *spki;
+	size_t slen;
 	EVP_PKEY *pkey;
 
+	*b64 = NULL;
+	if (der_rsa_pubkey_parts(der, len, &k)) {
+		if ((pkey = rsa_from_parts(&k)) != NULL &&
+		    (spki = der_rsa_spki(k.n, k.nlen, k.e, k.elen, &slen))) {
+			*b64 = b64_encode(spki, slen);
+			free(spki);
+		}
+		return pkey;
+	}
+	/* not strict DER, but OpenSSL's decoder may take it */
 	pkey = d2i_PUBKEY(NULL, &p, (long)len);
-	if (pkey != NULL && p == der + len)
-		return pkey;
-	EVP_PKEY_free(pkey);
-	p = der;
-	pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
-	if (pkey != NULL && p == der + len)
-		return pkey;
-	EVP_PKEY_free(pkey);
-	return NULL;
+	if (pkey == NULL || p != der + len) {
+		EVP_PKEY_free(pkey);
+		p = der;
+		pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
+		if (pkey != NULL && p != der + len) {
+			EVP_PKEY_free(pkey);
+			pkey = NULL;
+		}
+	}
+	if (pkey != NULL && EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA)
+		*b64 = pkey_public_b64(pkey, DKIM_KEY_RSA);
+	return pkey;
 }
 
 /*
@@ -229,16 +278,21 @@ parse_tag_p(const struct tag *t, struct dkim_keyrec *rec, char *reason)
 		internal = len == 32;
 		rec->pkey = !internal ? NULL : EVP_PKEY_new_raw_public_key(
 		    EVP_PKEY_ED25519, NULL, der, len);
+		rec->public_b64 = rec->pkey != NULL ? b64_encode(der, len) :
+		    NULL;
 		rec->bits = rec->pkey != NULL ? 256 : 0;
 	} else {
 		internal = der_rsa_pubkey_ok(der, len);
-		if ((rec->pkey = rsa_from_der(der, len)) != NULL &&
+		if ((rec->pkey = rsa_from_der(der, len,
+		    &rec->public_b64)) != NULL &&
 		    EVP_PKEY_get_base_id(rec->pkey) == EVP_PKEY_RSA &&
 		    (bits = EVP_PKEY_get_bits(rec->pkey)) > 0)
 			rec->bits = (unsigned)bits;
 	}
 	free(der);
 	ERR_clear_error();
+	if (rec->bits != 0 && rec->public_b64 == NULL)
+		return REC_OOM();
 	if (rec->bits == 0 && internal)
 		return REC_OOM();
 	if (rec->bits == 0)
@@ -312,6 +366,7 @@ dkim_keyrec_free(dkim_keyrec *rec)
 	    memory_order_acq_rel) != 1)
 		return;
 	EVP_PKEY_free(rec->pkey);
+	free(rec->public_b64);
 	free(rec);
 }
 
@@ -509,34 +564,13 @@ keyrec_verify_digest(const dkim_keyrec *rec, dkim_alg alg,
 	return pkey_verify_digest(rec->pkey, alg, digest, dlen, sig, siglen);
 }
 
-/* rec_public_b64 - the record's key in dkim_key_public_b64's encoding;
- * NULL: out of memory or OpenSSL failed (a parsed key always encodes) */
-static char *
-rec_public_b64(const dkim_keyrec *rec)
-{
-	unsigned char raw[32], *der = NULL;
-	size_t rawlen = sizeof(raw);
-	char *out = NULL;
-	int len;
-
-	if (rec->type == DKIM_KEY_ED25519) {
-		if (EVP_PKEY_get_raw_public_key(rec->pkey, raw, &rawlen) == 1)
-			out = b64_encode(raw, rawlen);
-	} else if ((len = i2d_PUBKEY(rec->pkey, &der)) > 0) {
-		out = b64_encode(der, (size_t)len);	/* normalizes PKCS#1 */
-		OPENSSL_free(der);
-	}
-	ERR_clear_error();
-	return out;
-}
-
 /* dkim_key_match_record - would a signature by key verify against rec?
  * Failing to encode either key is ERROR, never MISMATCH */
 DKIM_API dkim_keymatch
 dkim_key_match_record(const dkim_key *key, const dkim_keyrec *rec)
 {
-	char *mine = NULL, *theirs;
-	dkim_keymatch m = DKIM_KEYMATCH_ERROR;
+	char *mine = NULL;
+	dkim_keymatch m;
 
 	if (rec->revoked)
 		return DKIM_KEYMATCH_REVOKED;
@@ -548,10 +582,9 @@ dkim_key_match_record(const dkim_key *key, const dkim_keyrec *rec)
 		return DKIM_KEYMATCH_SERVICE;
 	if (dkim_key_public_b64(key, &mine) != DKIM_OK)
 		return DKIM_KEYMATCH_ERROR;
-	if ((theirs = rec_public_b64(rec)) != NULL)
-		m = strcmp(mine, theirs) == 0 ? DKIM_KEYMATCH_OK :
-		    DKIM_KEYMATCH_MISMATCH;
+	/* both normalized when made: no key is encoded again here */
+	m = strcmp(mine, rec->public_b64) == 0 ? DKIM_KEYMATCH_OK :
+	    DKIM_KEYMATCH_MISMATCH;
 	free(mine);
-	free(theirs);
 	return m;
 }
