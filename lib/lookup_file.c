@@ -27,6 +27,7 @@ struct lf_entry {
 	char *name;
 	char *txt;		/* NULL when status says otherwise */
 	dkim_dns_status status;
+	size_t seq;		/* line order, kept among equal names */
 };
 
 struct dkim_lookup_file {
@@ -136,8 +137,29 @@ lf_add_line(dkim_lookup_file *lf, char *line, const char *path,
 		free(e.txt);
 		return DKIM_ENOMEM;
 	}
+	e.seq = lf->n;
 	lf->ent[lf->n++] = e;
 	return DKIM_OK;
+}
+
+/* ent_order - by name without case, then in file order */
+static int
+ent_order(const void *a, const void *b)
+{
+	const struct lf_entry *x = a, *y = b;
+	int r = strcasecmp(x->name, y->name);
+
+	return r != 0 ? r : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* name_cmp - an entry's name against the first nlen octets of name, in
+ * ent_order's order */
+static int
+name_cmp(const char *ename, const char *name, size_t nlen)
+{
+	int r = strncasecmp(ename, name, nlen);
+
+	return r != 0 ? r : ename[nlen] != '\0';
 }
 
 /* lf_read - read every line of f */
@@ -197,6 +219,9 @@ dkim_lookup_file_open(const char *path, dkim_lookup_file **out, char *err,
 		dkim_lookup_file_free(lf);
 		return rc;
 	}
+	/* sorted, so a query is a binary search, not a scan of the table */
+	if (lf->n > 1)
+		qsort(lf->ent, lf->n, sizeof(*lf->ent), ent_order);
 	*out = lf;
 	return DKIM_OK;
 }
@@ -206,17 +231,24 @@ static dkim_rc
 lf_query(void *ctx, const char *name, dkim_txt_answer *ans)
 {
 	const dkim_lookup_file *lf = ctx;
-	size_t i, nlen = name_len(name);
+	size_t i, lo = 0, hi = lf->n, nlen = name_len(name);
 
 	memset(ans, 0, sizeof(*ans));
 	ans->status = DKIM_DNS_NXDOMAIN;
 	ans->ttl = LOOKUP_TTL;
-	for (i = 0; i < lf->n; i++) {
+	while (lo < hi) {		/* the first entry not below name */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (name_cmp(lf->ent[mid].name, name, nlen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < lf->n; i++) {
 		const struct lf_entry *e = &lf->ent[i];
 
-		if (strlen(e->name) != nlen ||
-		    strncasecmp(e->name, name, nlen) != 0)
-			continue;
+		if (name_cmp(e->name, name, nlen) != 0)
+			break;
 		if (e->status != DKIM_DNS_OK) {
 			dkim_txt_answer_clear(ans);
 			ans->status = e->status;

@@ -4,10 +4,12 @@
 #define _GNU_SOURCE		/* asprintf */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "keytable.h"
+#include "util/hashtab.h"
 #include "util/tables.h"
 
 struct kt_state {
@@ -29,16 +31,35 @@ name_ok(const char *s)
 	return 1;
 }
 
-/* find_exact - entry whose name is exactly name (patterns too) */
+/* find_exact - entry whose name is exactly name (patterns too): through
+ * the index, or by a scan when memory for the index ran out */
 static const struct keyent *
 find_exact(const struct keytable *kt, const char *name)
 {
 	size_t i;
+	void *v;
 
+	if (kt->byname != NULL)
+		return (v = hashtab_get(kt->byname, name)) != NULL ?
+		    &kt->ent[(uintptr_t)v - 1] : NULL;
 	for (i = 0; i < kt->n; i++)
 		if (strcmp(kt->ent[i].name, name) == 0)
 			return &kt->ent[i];
 	return NULL;
+}
+
+/* index_entry - put entry i into the name index; without memory for it
+ * the index goes and find_exact scans (slower, still right) */
+static void
+index_entry(struct keytable *kt, size_t i)
+{
+	if (kt->byname == NULL && i == 0)
+		kt->byname = hashtab_new(64, 0);
+	if (kt->byname != NULL && hashtab_put(kt->byname, kt->ent[i].name,
+	    (void *)(uintptr_t)(i + 1)) < 0) {
+		hashtab_free(kt->byname);
+		kt->byname = NULL;
+	}
 }
 
 /* key_path - absolute path of a key file named in the table */
@@ -95,6 +116,7 @@ kt_add(struct kt_state *st, const char *file, unsigned line,
 	st->kt->n++;
 	if (!e->name || !e->domain || !e->selector || !e->path || !e->where)
 		return -1;
+	index_entry(st->kt, st->kt->n - 1);
 	return 0;
 }
 
@@ -185,6 +207,7 @@ keytable_free(struct keytable *kt)
 
 	if (kt == NULL)
 		return;
+	hashtab_free(kt->byname);
 	for (i = 0; i < kt->n; i++) {
 		free(kt->ent[i].name);
 		free(kt->ent[i].domain);

@@ -33,10 +33,13 @@ struct keyent {
 	char *where;		/* "FILE:LINE" for messages */
 };
 
+struct hashtab;
+
 struct keytable {
 	size_t n;
 	struct keyent *ent;
 	int refile;		/* names are wildcard patterns */
+	struct hashtab *byname;	/* name -> index + 1; NULL: scan */
 };
 
 /* keytable_load - parse spec ("PATH" or "file:PATH"); NULL + el on error */
