@@ -175,12 +175,19 @@ wait_file -S "$SOCK" 10 || { cat "$W/dkimguard.log"; fail "no socket $SOCK"; }
 	fail "socket is $(stat -c '%U:%G %a' "$SOCK")"
 ok "daemon started as the unit starts it; socket dkimguard:postfix 0660 in the chroot"
 
-# a second instance refuses and names the first
-as_unit "$START" >"$T/second.out" 2>&1 && fail "a second instance started"
+# a second instance refuses and names the first; its stderr stands for
+# the journal (JOURNAL_STREAM names that file, as systemd names its
+# stream), so its lines must carry sd-daemon priorities: <3> for errors
+: >"$T/second.out"
+JOURNAL_STREAM=$(stat -c %d:%i "$T/second.out") as_unit "$START" \
+    >>"$T/second.out" 2>&1 && fail "a second instance started"
 grep -q "already running as pid $(cat "$PIDF")" "$T/second.out" ||
 	{ cat "$T/second.out"; fail "the second instance does not name the first"; }
 [ -S "$SOCK" ] || fail "the second instance removed the first one's socket"
-ok "a second instance refuses: $(grep -o 'already running as pid [0-9]*' "$T/second.out")"
+grep -q "^<3>PidFile $PIDF: dkimguard is already running" "$T/second.out" &&
+	! grep -vq '^<[0-7]>' "$T/second.out" ||
+	{ cat "$T/second.out"; fail "journal lines without <N> priorities"; }
+ok "a second instance refuses: $(grep -o 'already running as pid [0-9]*' "$T/second.out"); its journal lines carry priorities"
 
 # --- Debian's Postfix, as shipped + the README's lines ----------------------
 cmp -s /etc/postfix/master.cf /usr/share/postfix/master.cf.dist ||
