@@ -185,6 +185,15 @@ unix_in_use(const char *path)
 	return r;
 }
 
+/* under_run - is DIR a folder directly in /run, which is a tmpfs made
+ * anew at boot, so its folders are the service manager's to create? */
+static int
+under_run(const char *dir)
+{
+	return (strncmp(dir, "/run/", 5) == 0 && strchr(dir + 5, '/') == NULL) ||
+	    (strncmp(dir, "/var/run/", 9) == 0 && strchr(dir + 9, '/') == NULL);
+}
+
 /* check_unix - folder, writability, group, and nobody else listening */
 static void
 check_unix(const struct config *cfg, const char *path, int running,
@@ -212,6 +221,13 @@ check_unix(const struct config *cfg, const char *path, int running,
 	}
 	snprintf(copy, sizeof copy, "%s", path);
 	dir = dirname(copy);
+	if (stat(dir, &st) < 0 && errno == ENOENT && under_run(dir)) {
+		/* systemd makes it at start (RuntimeDirectory=) */
+		printf("%s: Socket %s: folder %s does not exist yet; the "
+		    "service manager must create it at start (systemd: "
+		    "RuntimeDirectory=)\n", w, cfg->socket, dir);
+		return;
+	}
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		errlist_add(el, "%s: Socket %s: folder %s does not exist; "
 		    "fix: install -d -o %s -g %s -m 2750 %s", w, cfg->socket,
