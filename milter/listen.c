@@ -64,7 +64,7 @@ unix_owner(const struct config *cfg, const char *path, struct errlist *el)
 	char user[64];
 	const char *u = *cfg->socket_user ? cfg->socket_user : cfg->user_id;
 	struct passwd *pw;
-	struct group *gr;
+	struct group *gr = NULL;
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
 
