@@ -181,9 +181,11 @@ dns_setup(const char *path, struct errlist *el)
 	return ld;
 }
 
-/* drop_privileges - UserID "user[:group]"; 0 when not configured */
+/* drop_privileges - UserID "user[:group]"; 0 when not configured.
+ * CHECK (-n): find the user and group and whether a switch is possible,
+ * but switch nothing */
 static int
-drop_privileges(const struct config *cfg, struct errlist *el)
+drop_privileges(const struct config *cfg, int check, struct errlist *el)
 {
 	char user[64];
 	const char *colon = strchr(cfg->user_id, ':');
@@ -208,6 +210,16 @@ drop_privileges(const struct config *cfg, struct errlist *el)
 		gid = gr->gr_gid;
 	}
 	if (getuid() != 0 && getuid() == pw->pw_uid)
+		return 0;
+	if (getuid() != 0) {
+		errlist_add(el, "%s:%u: UserID %s: dkimguard runs as uid %lu, "
+		    "not root, so it cannot switch; fix: name the user it is "
+		    "started as (the systemd unit's User=) or remove UserID",
+		    cfg->path, cfg->line[OPTID_UserID], cfg->user_id,
+		    (unsigned long)getuid());
+		return -1;
+	}
+	if (check)
 		return 0;
 	if (initgroups(user, gid) < 0 || setgid(gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
@@ -395,7 +407,8 @@ check_only(const char *path, struct errlist *el)
 	    (running = pidfile_holder(s->cfg->pid_file)) > 0)
 		printf("%s: running as pid %ld (PidFile %s)\n", path, running,
 		    s->cfg->pid_file);
-	if (listen_check(s->cfg, running > 0, el) < 0) {
+	if (drop_privileges(s->cfg, 1, el) < 0 ||
+	    listen_check(s->cfg, running > 0, el) < 0) {
 		print_errors(el, path);
 		snapshot_release(s);
 		return CHECK_CONFIG;
@@ -513,7 +526,7 @@ start(const char *path, int check, struct errlist *el, lookup_dns **ld)
 	smfi_settimeout((int)s->cfg->milter_timeout);
 	if (pid_file_lock(s->cfg->pid_file, el) < 0 ||
 	    listen_open(s->cfg, el) < 0 ||
-	    drop_privileges(s->cfg, el) < 0)
+	    drop_privileges(s->cfg, 0, el) < 0)
 		return -1;
 	/* after the privilege drop, with signals blocked (threads inherit) */
 	if (observe_start(&s->metrics, env.dns_cache, err, sizeof err) < 0) {
