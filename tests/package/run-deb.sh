@@ -10,7 +10,8 @@
 #     (dkimguard, 0700), the socket folder in Postfix's chroot
 #     (dkimguard:postfix, 2750); "dkimguard -n" accepts the sample
 #     configuration at once (exit 0) and says what to do next;
-#   - follows the README's "On a Debian host" steps: genkey, publish (unbound
+#   - follows the README's "On a Debian host" steps: genkey, tables (-n: exit
+#     2, the record is missing), publish (-n: exit 0; unbound
 #     serving example.com on port 53 of the namespace's loopback, named in
 #     /etc/resolv.conf), key and signing table lines, the main.cf lines;
 #   - starts the daemon the way the unit does: User=, Group=,
@@ -161,13 +162,17 @@ publish() {		# publish SELECTOR: the one-line record genkey printed
 	dns_set "$1._domainkey.example.com" $(echo "$rec" | tr -d ' ' | fold -w 250)
 	dns_reload
 }
-publish s2026
 echo "s2026 example.com s2026 /etc/dkimguard/keys/example.com.s2026.key" \
     >>/etc/dkimguard/keytable
 echo "example.com s2026" >>/etc/dkimguard/signingtable
+# not published yet: it loads, but the key is not valid (exit 2)
 dkimguard -n >"$T/n1.out" 2>&1; rc=$?
-[ $rc = 0 ] || { cat "$T/n1.out"; fail "dkimguard -n with the key published: exit $rc"; }
-ok "genkey --owner dkimguard, record published, dkimguard -n: exit 0"
+[ $rc = 2 ] && grep -q "s2026.*missing" "$T/n1.out" ||
+	{ cat "$T/n1.out"; fail "dkimguard -n before publishing: exit $rc, wanted 2 (missing)"; }
+publish s2026
+dkimguard -n >"$T/n2.out" 2>&1; rc=$?
+[ $rc = 0 ] || { cat "$T/n2.out"; fail "dkimguard -n with the key published: exit $rc"; }
+ok "genkey --owner dkimguard; dkimguard -n: exit 2 before the record is published, 0 after"
 
 start_unit
 wait_file -S "$SOCK" 10 || { cat "$W/dkimguard.log"; fail "no socket $SOCK"; }
@@ -269,10 +274,12 @@ ok "sendmail(1) -> pickup -> cleanup (chrooted) -> signed, dkimpy: $out"
 KEY=/etc/dkimguard/keys/example.com.s2026.key
 cp -p "$KEY" "$T/good.key"
 echo "not a key" >"$KEY"
+dkimguard -n >"$T/n3.out" 2>&1; rc=$?
+[ $rc = 1 ] || { cat "$T/n3.out"; fail "dkimguard -n with a broken key: exit $rc, wanted 1"; }
 as_unit "$RELOAD" >"$T/reload-bad.out" 2>&1 && { cat "$T/reload-bad.out"; fail "ExecReload accepted a broken key"; }
 grep -q "example.com.s2026.key" "$T/reload-bad.out" ||
 	{ cat "$T/reload-bad.out"; fail "ExecReload does not name the broken key"; }
-ok "ExecReload ($RELOAD) with a broken key: exit non-zero, names the key"
+ok "broken key: dkimguard -n exit 1; ExecReload ($RELOAD) exits non-zero and names the key"
 send_smtp "$(message 'after the refused reload')"
 wait_mbox 3
 out=$(verify_last s2026) || fail "after the refused reload: $out"
