@@ -415,7 +415,8 @@ check_only(const char *path, struct errlist *el)
 	}
 	nkeys = s->kt != NULL ? s->kt->n : (size_t)0;
 	printf("%s: configuration OK: %zu keys\n", path, nkeys);
-	if (nkeys == 0 && config_enum_str(s->cfg, OPTID_Mode)[0] != 'v')
+	if (nkeys == 0 &&
+	    strcmp(config_enum_str(s->cfg, OPTID_Mode), "verify") != 0)
 		printf("%s: no signing key yet, so mail is only verified; "
 		    "next: dkimguard-keytool genkey -d DOMAIN -s SELECTOR, "
 		    "publish the record it prints, then add the key to "

@@ -37,7 +37,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 if [ "${1:-}" != --inner ]; then
 	[ "$(id -u)" = 0 ] || skip "needs root (dpkg -i in a mount namespace)"
-	for t in unshare setpriv dpkg-buildpackage /usr/sbin/postfix \
+	for t in unshare setpriv dpkg-buildpackage dh lintian /usr/sbin/postfix \
 	    /usr/sbin/unbound ip; do
 		command -v "$t" >/dev/null ||
 			skip "$t is missing (scripts/deps.sh check installs it)"
@@ -58,6 +58,7 @@ if [ "${1:-}" != --inner ]; then
 fi
 
 DEB=$2 W=$3
+export DEBIAN_FRONTEND=noninteractive
 mount --make-rprivate / || fail "mount --make-rprivate"
 mount -t tmpfs -o mode=755 dkimguard-test "$W" || fail "tmpfs on $W"
 for d in etc var usr; do
