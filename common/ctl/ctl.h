@@ -13,7 +13,9 @@
  *	for as long as it runs, so a second instance finds it taken and
  *	names the first instead of taking over its socket; the lock goes
  *	away with the process, so a stale file left by a crash is no
- *	obstacle.
+ *	obstacle.  It is an fcntl lock, so that F_GETLK can name its holder;
+ *	such a lock also goes when the holder closes ANY descriptor of the
+ *	file, so the daemon must not open the PID file elsewhere.
  *
  *	Reload report: after every reload attempt (and once at start-up)
  *	the daemon replaces PIDFILE.reloaded with one line
