@@ -104,8 +104,10 @@ listen_open(const struct config *cfg, struct errlist *el)
 		return -1;
 	}
 	if (smfi_opensocket(1) != MI_SUCCESS) {
-		errlist_add(el, "Socket %s: cannot listen (in use, or the "
-		    "folder does not exist?)", cfg->socket);
+		/* libmilter does not say why: the checks of -n do */
+		if (listen_check(cfg, 0, el) == 0)
+			errlist_add(el, "Socket %s: libmilter cannot listen "
+			    "there", cfg->socket);
 		return -1;
 	}
 	if (path != NULL)

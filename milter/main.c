@@ -86,6 +86,7 @@ static int sig_pipe[2] = { -1, -1 };
 static int reload_pipe[2] = { -1, -1 };
 static char *report_path;		/* PIDFILE.reloaded; NULL: none */
 static int pid_fd = -1;			/* the PID file, locked while we run */
+static char *pid_path;			/* its name, once locked */
 
 /* on_signal - async-signal-safe: one byte per signal to the pipe */
 static void
@@ -244,6 +245,7 @@ pid_file_lock(const char *path, struct errlist *el)
 		errlist_add(el, "%s", err);
 		return -1;
 	}
+	pid_path = strdup(path);
 	return 0;
 }
 
@@ -585,6 +587,8 @@ main(int argc, char **argv)
 	}
 	if (start(path, 0, &el, &ld) < 0 || signals_install() < 0) {
 		print_errors(&el, "start-up failed");
+		if (pid_path != NULL)	/* ours: we hold its lock */
+			unlink(pid_path);
 		return 1;
 	}
 	if (pipe2(reload_pipe, O_CLOEXEC) < 0 ||
