@@ -21,7 +21,7 @@
 #include "util/log.h"
 #include "testutil.h"
 
-static char dir[] = "/tmp/test_ctl.XXXXXX";
+static char dir[64];
 static char pidfile[256], report[300];
 static const char *answer;	/* the child's report line, NULL: none */
 static volatile sig_atomic_t hups;
@@ -40,13 +40,20 @@ holder(void)
 {
 	int ready[2], gen = 0, n;
 	char err[512], b = 0;
+	sigset_t hup, old;
 	long other;
 	pid_t pid;
 	FILE *fp;
 
+	/* SIGHUP blocked until sigsuspend(): one sent right after "ready"
+	 * waits for the child instead of slipping in before it sleeps */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	sigprocmask(SIG_BLOCK, &hup, &old);
 	ck_assert_int_eq(pipe(ready), 0);
 	ck_assert_int_ge(pid = fork(), 0);
 	if (pid > 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(ready[1]);
 		ck_assert_int_eq(read(ready[0], &b, 1), 1);
 		close(ready[0]);
@@ -60,9 +67,11 @@ holder(void)
 		fclose(fp);
 	}
 	(void)!write(ready[1], &b, 1);
+	sigdelset(&old, SIGHUP);
 	for (n = 0;; n = hups) {
-		pause();
-		if (hups == n || answer == NULL)
+		while (hups == n)
+			sigsuspend(&old);
+		if (answer == NULL)
 			continue;
 		if ((fp = fopen(report, "w")) != NULL) {
 			fprintf(fp, "%d %s\n", ++gen, answer);
@@ -81,6 +90,7 @@ stop(pid_t pid)
 static void
 setup(void)
 {
+	snprintf(dir, sizeof dir, "/tmp/test_ctl.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(pidfile, sizeof pidfile, "%s/d.pid", dir);
 	snprintf(report, sizeof report, "%s.reloaded", pidfile);
