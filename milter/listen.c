@@ -169,6 +169,20 @@ in_group(gid_t gid)
 	return 0;
 }
 
+/* member - is PW's user in group GR (primary or listed)? */
+static int
+member(const struct passwd *pw, const struct group *gr)
+{
+	char **m;
+
+	if (pw->pw_gid == gr->gr_gid)
+		return 1;
+	for (m = gr->gr_mem; *m != NULL; m++)
+		if (strcmp(*m, pw->pw_name) == 0)
+			return 1;
+	return 0;
+}
+
 /* unix_in_use - does something accept connections at PATH? */
 static int
 unix_in_use(const char *path)
@@ -250,6 +264,15 @@ check_unix(const struct config *cfg, const char *path, int running,
 		    "so the socket cannot be given that group; fix: chgrp %s "
 		    "%s && chmod g+s %s", wg, cfg->socket,
 		    *user ? user : "root", gr->gr_name, gr->gr_name, dir, dir);
+	/* run as root, -n cannot tell a root start (which may chown) from
+	 * the unit's start as the service user (which may not): a note */
+	else if (gr != NULL && geteuid() == 0 && pw != NULL &&
+	    pw->pw_uid != 0 && !member(pw, gr) &&
+	    !(st.st_gid == gr->gr_gid && (st.st_mode & S_ISGID)))
+		printf("%s: note: started as %s without root (the systemd "
+		    "unit's User=), dkimguard could not give the socket group "
+		    "%s; fix: chgrp %s %s && chmod g+s %s\n", wg, user,
+		    gr->gr_name, gr->gr_name, dir, dir);
 	if (!running && unix_in_use(path))
 		errlist_add(el, "%s: Socket %s: another process accepts "
 		    "connections there; fix: stop it, or choose another "
