@@ -9,6 +9,8 @@
  *	inherits TCP_NODELAY from its listener, so every MTA connection
  *	then runs without Nagle, and a reply that follows a header insert no
  *	longer waits for the MTA's delayed ACK (about 40 ms per message).
+ *	listen_check() answers, before anything is opened, whether that will
+ *	work (dkimguard -n).
  */
 #ifndef DKIMGUARD_LISTEN_H
 #define DKIMGUARD_LISTEN_H
@@ -18,6 +20,14 @@
 
 /* listen_open - smfi_setconn + smfi_opensocket + owner/mode/NODELAY */
 int listen_open(const struct config *cfg, struct errlist *el);
+/* listen_check - for -n: the unix socket's folder exists and the service
+ * user can create the socket there, SocketGroup exists and can be given
+ * to it, nothing else listens there; an inet port is free.  RUNNING: our
+ * own instance holds the socket (checks that it would fail are skipped).
+ * 0, or -1 with the problems (FILE:LINE: what, fix) added to EL */
+int listen_check(const struct config *cfg, int running, struct errlist *el);
+/* listen_remove - unlink the unix socket (at a stop) */
+void listen_remove(const struct config *cfg);
 /* listen_nodelay - TCP_NODELAY on every listening TCP socket; count */
 int listen_nodelay(void);
 

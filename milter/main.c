@@ -2,12 +2,14 @@
  * main.c - dkimguard: a DKIM signing and verifying milter.
  *
  * SYNOPSIS
- *	dkimguard [-c FILE] [-f] [-n] [-V]
+ *	dkimguard [-c FILE] [-f] [-n] [-R] [-V]
  *
  * DESCRIPTION
  *	Start-up order: configuration and keys (as root, so key files can be
- *	root-owned), DNS stack, socket, PID file, privilege drop (UserID),
- *	then libmilter in its own thread.
+ *	root-owned), DNS stack, PID file lock (a second instance stops here
+ *	and names the first, before it could take over the socket), socket,
+ *	privilege drop (UserID), then libmilter in its own thread.  Under
+ *	systemd the unit starts it as the service user directly (User=).
  *
  *	Signals: libmilter's own signal thread sigwait()s for SIGHUP and
  *	stops the milter on it, so SIGHUP must never reach that thread.
@@ -35,9 +37,18 @@
  *	report never answers a SIGHUP sent before it while the tables
  *	it reloaded may predate that SIGHUP.
  *
+ *	-R (the unit's ExecReload): the -n check, then SIGHUP to the instance
+ *	holding the PID file and a wait for its report (common/ctl/ctl.h).
+ *
  * DIAGNOSTICS
- *	Exit 0 on a clean stop or a good -n check; 1 on any start-up or
- *	configuration problem, each printed as FILE:LINE: what is wrong.
+ *	Exit 0 on a clean stop; 1 on any start-up or configuration problem,
+ *	each printed as FILE:LINE: what is wrong.
+ *	-n: 0 ready; 1 configuration error (the daemon would not start or
+ *	reload: options, tables, keys, socket); 2 it loads, but health is
+ *	degraded or failing (a key's record missing or wrong, DNS failing).
+ *	-R: 0 reloaded; 1 not reloaded (configuration error, refused by the
+ *	daemon, or no confirmation), the running instance keeps its old
+ *	configuration.
  */
 #define _GNU_SOURCE		/* pipe2, asprintf */
 #include <errno.h>
@@ -56,6 +67,7 @@
 
 #include "listen.h"
 #include "util/log.h"
+#include "common/ctl/ctl.h"
 #include "common/dns/lookup_dns.h"
 #include "milter/observe/observe.h"
 #include "session.h"
@@ -65,10 +77,16 @@
 #define DKIMGUARD_VERSION "0.1.0"
 #define DEFAULT_CONFIG "/etc/dkimguard/dkimguard.conf"
 #define DRAIN_SECONDS 10	/* messages in flight at a stop: see stop.h */
+#define RELOAD_WAIT 30		/* -R: seconds to wait for the report */
+
+/* -n exit statuses (dkimguard(8), the unit and tests/package agree) */
+enum { CHECK_READY = 0, CHECK_CONFIG = 1, CHECK_HEALTH = 2 };
 
 static int sig_pipe[2] = { -1, -1 };
 static int reload_pipe[2] = { -1, -1 };
 static char *report_path;		/* PIDFILE.reloaded; NULL: none */
+static int pid_fd = -1;			/* the PID file, locked while we run */
+static char *pid_path;			/* its name, once locked */
 
 /* on_signal - async-signal-safe: one byte per signal to the pipe */
 static void
@@ -119,9 +137,16 @@ signals_install(void)
 static void
 print_errors(const struct errlist *el, const char *what)
 {
-	fprintf(stderr, "%s\n", errlist_str(el));
-	fprintf(stderr, "dkimguard: %s: %u problem%s\n", what, el->count,
-	    el->count == 1 ? "" : "s");
+	const char *p = errlist_str(el), *pfx = log_journal_prefix(LOGL_ERR);
+	size_t n;
+
+	/* one journal record per problem, each at error priority */
+	for (; *p != '\0'; p += n + (p[n] == '\n')) {
+		n = strcspn(p, "\n");
+		fprintf(stderr, "%s%.*s\n", pfx, (int)n, p);
+	}
+	fprintf(stderr, "%sdkimguard: %s: %u problem%s\n", pfx, what,
+	    el->count, el->count == 1 ? "" : "s");
 	if (!log_is_stderr())
 		log_errx("%s: %u problems; first: %.*s", what, el->count,
 		    (int)strcspn(errlist_str(el), "\n"), errlist_str(el));
@@ -157,9 +182,11 @@ dns_setup(const char *path, struct errlist *el)
 	return ld;
 }
 
-/* drop_privileges - UserID "user[:group]"; 0 when not configured */
+/* drop_privileges - UserID "user[:group]"; 0 when not configured.
+ * CHECK (-n): find the user and group and whether a switch is possible,
+ * but switch nothing */
 static int
-drop_privileges(const struct config *cfg, struct errlist *el)
+drop_privileges(const struct config *cfg, int check, struct errlist *el)
 {
 	char user[64];
 	const char *colon = strchr(cfg->user_id, ':');
@@ -185,6 +212,16 @@ drop_privileges(const struct config *cfg, struct errlist *el)
 	}
 	if (getuid() != 0 && getuid() == pw->pw_uid)
 		return 0;
+	if (getuid() != 0) {
+		errlist_add(el, "%s:%u: UserID %s: dkimguard runs as uid %lu, "
+		    "not root, so it cannot switch; fix: name the user it is "
+		    "started as (the systemd unit's User=) or remove UserID",
+		    cfg->path, cfg->line[OPTID_UserID], cfg->user_id,
+		    (unsigned long)getuid());
+		return -1;
+	}
+	if (check)
+		return 0;
 	if (initgroups(user, gid) < 0 || setgid(gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
 		errlist_add(el, "UserID %s: cannot switch: %s", cfg->user_id,
@@ -194,20 +231,22 @@ drop_privileges(const struct config *cfg, struct errlist *el)
 	return 0;
 }
 
-/* pid_file_write - the PID file, or nothing when PidFile is empty */
+/* pid_file_lock - lock the PID file and write our pid (kept open and
+ * locked until exit: ctl.h); nothing when PidFile is empty */
 static int
-pid_file_write(const char *path, struct errlist *el)
+pid_file_lock(const char *path, struct errlist *el)
 {
-	FILE *fp;
+	char err[512];
+	long holder;
 
 	if (*path == '\0')
 		return 0;
-	if ((fp = fopen(path, "w")) == NULL) {
-		errlist_add(el, "PidFile %s: %s", path, strerror(errno));
+	if ((pid_fd = pidfile_lock(path, &holder, err, sizeof err)) < 0) {
+		errlist_add(el, "%s", err);
 		return -1;
 	}
-	fprintf(fp, "%ld\n", (long)getpid());
-	return fclose(fp) == 0 ? 0 : -1;
+	pid_path = strdup(path);
+	return 0;
 }
 
 /* report_write - PIDFILE.reloaded := "GEN ok|failed [why]" (temp file +
@@ -351,25 +390,69 @@ milter_thread(void *arg)
 	return NULL;
 }
 
-/* check_only - -n: load everything, print what is wrong, exit */
+/* check_only - -n: load everything, check the socket, print what is
+ * wrong; CHECK_READY, CHECK_CONFIG or CHECK_HEALTH */
 static int
 check_only(const char *path, struct errlist *el)
 {
 	struct snapshot *s = snapshot_build(path, el);
+	enum health_status h;
 	char *table = NULL;
+	long running = 0;
+	size_t nkeys;
 
 	if (s == NULL) {
 		print_errors(el, path);
-		return 1;
+		return CHECK_CONFIG;
 	}
-	printf("%s: configuration OK: %zu keys\n", path,
-	    s->kt != NULL ? s->kt->n : (size_t)0);
+	if (*s->cfg->pid_file != '\0' &&
+	    (running = pidfile_holder(s->cfg->pid_file)) > 0)
+		printf("%s: running as pid %ld (PidFile %s)\n", path, running,
+		    s->cfg->pid_file);
+	if (drop_privileges(s->cfg, 1, el) < 0 ||
+	    listen_check(s->cfg, running > 0, el) < 0) {
+		print_errors(el, path);
+		snapshot_release(s);
+		return CHECK_CONFIG;
+	}
+	nkeys = s->kt != NULL ? s->kt->n : (size_t)0;
+	printf("%s: configuration OK: %zu keys\n", path, nkeys);
+	if (nkeys == 0 &&
+	    strcmp(config_enum_str(s->cfg, OPTID_Mode), "verify") != 0)
+		printf("%s: no signing key yet, so mail is only verified; "
+		    "next: dkimguard-keytool genkey -d DOMAIN -s SELECTOR, "
+		    "publish the record it prints, then add the key to "
+		    "KeyTable and SigningTable (dkimguard-keytool(8))\n", path);
 	if (s->guard != NULL && guard_table(s->guard, &table) == DKIM_OK)
 		fputs(table, stdout);
 	free(table);
-	observe_health_print(s, stdout);
+	h = observe_health_print(s, stdout);
 	snapshot_release(s);
-	return 0;
+	return h == HEALTH_OK ? CHECK_READY : CHECK_HEALTH;
+}
+
+/* reload_running - -R: check, then reload the running instance and wait
+ * for its verdict; 0 reloaded, 1 not */
+static int
+reload_running(const char *path, struct errlist *el)
+{
+	struct config *cfg;
+	char why[512];
+	int rc;
+
+	if ((rc = check_only(path, el)) == CHECK_CONFIG) {
+		fprintf(stderr, "%sdkimguard: reload not sent: the running "
+		    "instance keeps its configuration\n",
+		    log_journal_prefix(LOGL_ERR));
+		return 1;
+	}
+	if ((cfg = config_load(path, el)) == NULL)
+		return 1;
+	rc = ctl_reload(cfg->pid_file, RELOAD_WAIT, why, sizeof why);
+	config_free(cfg);
+	fprintf(rc == CTL_OK ? stdout : stderr, "%sdkimguard: %s\n",
+	    log_journal_prefix(rc == CTL_OK ? LOGL_NOTICE : LOGL_ERR), why);
+	return rc == CTL_OK ? 0 : 1;
 }
 
 /* main_loop - signals until TERM/INT (0) or libmilter stops (-1) */
@@ -409,10 +492,13 @@ main_loop(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: dkimguard [-c FILE] [-f] [-n] [-V]\n"
+	fprintf(stderr, "usage: dkimguard [-c FILE] [-f] [-n] [-R] [-V]\n"
 	    "  -c FILE  configuration (default %s)\n"
 	    "  -f       stay in the foreground, log to stderr\n"
-	    "  -n       check configuration and keys, print problems, exit\n"
+	    "  -n       check configuration, keys and socket, print problems,\n"
+	    "           exit 0 ready, 1 configuration error, 2 health not ok\n"
+	    "  -R       check, then reload the running instance and wait for\n"
+	    "           its verdict: exit 0 reloaded, 1 not\n"
 	    "  -V       print the version\n", DEFAULT_CONFIG);
 	exit(1);
 }
@@ -441,9 +527,9 @@ start(const char *path, int check, struct errlist *el, lookup_dns **ld)
 		return -1;
 	}
 	smfi_settimeout((int)s->cfg->milter_timeout);
-	if (listen_open(s->cfg, el) < 0 ||
-	    pid_file_write(s->cfg->pid_file, el) < 0 ||
-	    drop_privileges(s->cfg, el) < 0)
+	if (pid_file_lock(s->cfg->pid_file, el) < 0 ||
+	    listen_open(s->cfg, el) < 0 ||
+	    drop_privileges(s->cfg, 0, el) < 0)
 		return -1;
 	/* after the privilege drop, with signals blocked (threads inherit) */
 	if (observe_start(&s->observe, env.dns_cache, err, sizeof err) < 0) {
@@ -470,11 +556,12 @@ main(int argc, char **argv)
 	pthread_t tid, rtid;
 	int fg = 0, check = 0, ch, ready_fd = -1, mrc = MI_SUCCESS;
 
-	while ((ch = getopt(argc, argv, "c:fnVh")) != -1)
+	while ((ch = getopt(argc, argv, "c:fnRVh")) != -1)
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'f': fg = 1; break;
 		case 'n': check = 1; break;
+		case 'R': check = 2; break;
 		case 'V': printf("dkimguard %s\n", DKIMGUARD_VERSION); return 0;
 		default: usage();
 		}
@@ -487,7 +574,11 @@ main(int argc, char **argv)
 		if ((ld = dns_setup(path, &el)) != NULL)
 			snapshot_env_set(&(struct snapshot_env){
 			    lookup_dns_iface(ld), lookup_dns_cache(ld), 1 });
-		return ld == NULL ? (print_errors(&el, path), 1) :
+		if (ld == NULL) {
+			print_errors(&el, path);
+			return CHECK_CONFIG;
+		}
+		return check == 2 ? reload_running(path, &el) :
 		    check_only(path, &el);
 	}
 	if (!fg && daemonize(&ready_fd) < 0) {
@@ -496,6 +587,8 @@ main(int argc, char **argv)
 	}
 	if (start(path, 0, &el, &ld) < 0 || signals_install() < 0) {
 		print_errors(&el, "start-up failed");
+		if (pid_path != NULL)	/* ours: we hold its lock */
+			unlink(pid_path);
 		return 1;
 	}
 	if (pipe2(reload_pipe, O_CLOEXEC) < 0 ||
@@ -519,6 +612,8 @@ main(int argc, char **argv)
 	pthread_join(rtid, NULL);
 	observe_stop();
 	s = snapshot_acquire();
+	if (s != NULL)
+		listen_remove(s->cfg);	/* libmilter's own try may lack rights */
 	if (s != NULL && *s->cfg->pid_file != '\0')
 		unlink(s->cfg->pid_file);
 	if (report_path != NULL)

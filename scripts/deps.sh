@@ -6,15 +6,20 @@ build="build-essential autoconf automake pkg-config libssl-dev libbsd-dev check
  libsubunit-dev libmilter-dev libmicrohttpd-dev libpsl-dev publicsuffix"
 test="python3 python3-dkim libmail-dkim-perl opendkim opendkim-tools postfix
  unbound swaks clang libclang-rt-14-dev procps curl
- python3-dnspython python3-nacl python3-authres libnet-dns-perl
+ python3-dnspython python3-nacl python3-authres libnet-dns-perl iproute2
  m4 libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libwrap0"
 # (the last line: what Debian's sendmail binary links against; the binary
 # itself is unpacked, not installed, by scripts/sendmail-unpack.sh)
+# make deb, and tests/package/run-deb.sh (which builds the package)
+deb="debhelper dpkg-dev fakeroot lintian adduser"
 want="$build"
 sendmail=""
 for goal in "$@"; do
 	case $goal in
 	check*|test*|fuzz|bench|demo) want="$want $test" ;;
+	esac
+	case $goal in
+	deb|check|check-scripts) want="$want $deb" ;;
 	esac
 	case $goal in
 	check|check-scripts|test*) sendmail=1 ;;

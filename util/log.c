@@ -3,7 +3,9 @@
  *
  * DESCRIPTION
  *	See log.h.  In the foreground every line goes to stderr with a
- *	level prefix; otherwise to syslog with the configured facility.
+ *	level prefix (and, when stderr is systemd's journal, the sd-daemon
+ *	"<N>" priority before it); otherwise to syslog with the configured
+ *	facility.
  *	log_warn/log_err append strerror(errno) of the errno at entry.
  *
  *	Every line passes through log_sanitize before it is written, so
@@ -15,8 +17,10 @@
  *	it is, so text that was escaped before it came here (the message
  *	line's quoted values) keeps its form.
  */
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +33,7 @@
 static atomic_int log_level = LOGL_INFO;
 static atomic_int log_facility = LOG_MAIL;
 static atomic_int log_foreground = 1;
+static atomic_int log_journal;		/* stderr is systemd's journal */
 
 static const int log_prio[] = {
 	LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG
@@ -37,12 +42,44 @@ static const char *const log_prefix[] = {
 	"error", "warning", "notice", "info", "debug"
 };
 
+/* stderr_is_journal - systemd sets JOURNAL_STREAM to "DEV:INODE" of the
+ * stream it connected; stderr is the journal when it is that stream
+ * (a shell redirect would give another inode) */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(2, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+/* log_journal_prefix - "<N>" (sd-daemon(3): the line's syslog priority,
+ * which the journal strips and stores) when stderr is the journal, else
+ * "".  The facility is the unit's SyslogFacility=. */
+const char *
+log_journal_prefix(int level)
+{
+	static const char *const pfx[] = { "<3>", "<4>", "<5>", "<6>", "<7>" };
+
+	if (!atomic_load(&log_journal) || level < LOGL_ERR ||
+	    level > LOGL_DEBUG)
+		return "";
+	return pfx[level];
+}
+
 /* log_open - start logging; foreground: stderr instead of syslog */
 void
 log_open(const char *ident, int facility, int foreground)
 {
 	atomic_store(&log_facility, facility);
 	atomic_store(&log_foreground, foreground);
+	atomic_store(&log_journal, foreground && stderr_is_journal());
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, facility);
 }
@@ -125,7 +162,8 @@ log_vemit(int level, int errnum, const char *fmt, va_list ap)
 		snprintf(buf + n, sizeof buf - n, ": %s", strerror(errnum));
 	log_sanitize(buf, line, sizeof line);
 	if (atomic_load(&log_foreground))
-		fprintf(stderr, "dkimguard: %s: %s\n", log_prefix[level], line);
+		fprintf(stderr, "%sdkimguard: %s: %s\n",
+		    log_journal_prefix(level), log_prefix[level], line);
 	else
 		syslog(atomic_load(&log_facility) | log_prio[level], "%s", line);
 }

@@ -54,6 +54,9 @@ void log_set_facility(int facility);
 int log_level_enabled(int level);
 /* log_is_stderr - 1 when messages go to stderr (foreground) */
 int log_is_stderr(void);
+/* log_journal_prefix - "<3>".."<7>" for LEVEL when stderr is systemd's
+ * journal (JOURNAL_STREAM), else "" */
+const char *log_journal_prefix(int level);
 
 void log_err(const char *fmt, ...) LOG_PRINTF(1, 2);	/* + strerror */
 void log_errx(const char *fmt, ...) LOG_PRINTF(1, 2);
