@@ -148,6 +148,13 @@ DKIM_API dkim_rc dkim_keyrec_parse(const char *txt, size_t len,
 DKIM_API dkim_keyrec *dkim_keyrec_ref(dkim_keyrec *rec);
 DKIM_API void dkim_keyrec_free(dkim_keyrec *rec);
 DKIM_API int dkim_keyrec_revoked(const dkim_keyrec *rec);	/* empty p= */
+/*
+ * dkim_keyrec_lenient_tag - the first tag name of the record outside RFC
+ * 6376 3.2's grammar (e.g. "x-foo"), which the parser accepts as dkimpy
+ * and Mail::DKIM do; NULL when every name keeps to it.  Worth a warning
+ * to whoever publishes the record, never a verdict.
+ */
+DKIM_API const char *dkim_keyrec_lenient_tag(const dkim_keyrec *rec);
 DKIM_API int dkim_keyrec_testing(const dkim_keyrec *rec);	/* t=y */
 DKIM_API int dkim_keyrec_strict(const dkim_keyrec *rec);	/* t=s */
 DKIM_API dkim_keytype dkim_keyrec_type(const dkim_keyrec *rec); /* k= */

@@ -51,6 +51,7 @@ struct dkim_keyrec {
 	char *public_b64;	/* the key as dkim_key_public_b64 writes it */
 	unsigned bits;
 	const char *unacceptable;	/* past the verify cost bounds */
+	char lenient[33];	/* first tag name outside the grammar, or "" */
 };
 
 #define REC_ERR(...) (snprintf(reason, DKIM_REASON_MAX, __VA_ARGS__), -1)
@@ -339,6 +340,12 @@ dkim_keyrec_parse(const char *txt, size_t len, dkim_keyrec **out,
 		return DKIM_ENOMEM;
 	}
 	atomic_init(&rec->refs, 1);
+	if (tl.lenient > 0) {
+		const struct tag *t = &tl.tags[tl.first_lenient];
+
+		snprintf(rec->lenient, sizeof rec->lenient, "%.*s",
+		    (int)(t->name_len < 32 ? t->name_len : 32), t->name);
+	}
 	rc = keyrec_fill(&tl, rec, reason);
 	tags_free(&tl);
 	if (rc < 0) {
@@ -368,6 +375,13 @@ dkim_keyrec_free(dkim_keyrec *rec)
 	EVP_PKEY_free(rec->pkey);
 	free(rec->public_b64);
 	free(rec);
+}
+
+/* dkim_keyrec_lenient_tag - see dkim.h */
+DKIM_API const char *
+dkim_keyrec_lenient_tag(const dkim_keyrec *rec)
+{
+	return rec->lenient[0] != '\0' ? rec->lenient : NULL;
 }
 
 /* dkim_keyrec_revoked - empty p= (RFC 6376 3.6.1) */

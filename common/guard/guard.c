@@ -221,6 +221,13 @@ guard_check_entry(guard_entry *e, int quiet, guard_state *oldp)
 	if (!quiet && msg != NULL)
 		guard_emit(g, st == GUARD_VALID ? LOG_NOTICE : LOG_WARNING, "%s",
 		    msg);
+	/* accepted as receivers accept it, but worth fixing: said with
+	 * each change the guard reports */
+	if (!quiet && msg != NULL && ev.lenient[0] != '\0')
+		guard_emit(g, LOG_WARNING, "%s: tag name '%s' is outside RFC "
+		    "6376 3.2's grammar (letters, digits, '_'); dkimguard, "
+		    "dkimpy and Mail::DKIM accept it, a stricter verifier may "
+		    "not: rename or remove it", e->keyname, ev.lenient);
 	if (!quiet)
 		free(msg);
 	if (oldp != NULL)

@@ -133,6 +133,9 @@ eval_one(const struct guard_entry *e, const char *txt,
 		return;
 	}
 	eval_match(e, rec, out);
+	if (dkim_keyrec_lenient_tag(rec) != NULL && out->lenient[0] == '\0')
+		strlcpy(out->lenient, dkim_keyrec_lenient_tag(rec),
+		    sizeof out->lenient);
 	if (keep != NULL && out->state == GUARD_VALID)
 		*keep = rec;
 	else

@@ -53,6 +53,7 @@ struct guard_eval {
 	uint32_t ttl;
 	char *record;			/* the valid record (malloc'ed) or NULL */
 	dkim_keyrec *rec;		/* record, parsed; a reference */
+	char lenient[48];		/* a tag name only receivers accept */
 };
 
 /*

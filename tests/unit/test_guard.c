@@ -278,6 +278,30 @@ START_TEST(transitions_logged_once)
 }
 END_TEST
 
+/* lenient_tag_valid_and_warned - a record with a tag name receivers
+ * accept but the grammar does not (x-foo) is valid, and the change that
+ * brings it is followed by a warning naming the tag */
+START_TEST(lenient_tag_valid_and_warned)
+{
+	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
+	    GUARD_ACT_TEMPFAIL);
+	struct guard_verdict v;
+	unsigned i, warned = 0;
+
+	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; p=%s", pub_b);
+	ck_assert_int_eq(guard_check(e), GUARD_MISMATCH);
+	publish(DKIM_DNS_OK, 300, "v=DKIM1; x-foo=bar; k=ed25519; p=%s",
+	    pub_a);
+	ck_assert_int_eq(guard_check(e), GUARD_VALID);
+	guard_query(e, &v);
+	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
+	for (i = 0; i < lg.n; i++)
+		if (strstr(lg.line[i], "tag name 'x-foo'") != NULL)
+			warned++;
+	ck_assert_uint_eq(warned, 1);
+}
+END_TEST
+
 START_TEST(refresh_before_ttl)
 {
 	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
@@ -669,6 +693,7 @@ guard_suite(void)
 	    sizeof state_cases / sizeof *state_cases);
 	tcase_add_loop_test(tc, actions, 0, 4);
 	tcase_add_test(tc, transitions_logged_once);
+	tcase_add_test(tc, lenient_tag_valid_and_warned);
 	tcase_add_test(tc, refresh_before_ttl);
 	tcase_add_test(tc, temperror_grace);
 	tcase_add_test(tc, temperror_never_good);
