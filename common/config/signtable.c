@@ -2,11 +2,13 @@
  * signtable.c - parse and search the signing table (see signtable.h).
  */
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "signtable.h"
+#include "util/hashtab.h"
 
 struct signkey {
 	const struct keyent *key;	/* NULL: "%", the From: domain */
@@ -24,6 +26,17 @@ struct signtable {
 	enum tables_kind kind;
 	size_t n, cap;
 	struct signent *ent;
+	/*
+	 * The index that makes a lookup independent of the table's size
+	 * (NULL: none, every lookup scans): a plain table's patterns, and a
+	 * refile: table's "*@DOMAIN" patterns by DOMAIN, without case, to
+	 * the first such entry (index + 1); next[i] chains the entries with
+	 * the same key in file order.  A refile: table's other patterns are
+	 * listed in other[], also in file order, and still scanned.
+	 */
+	struct hashtab *index;
+	size_t *next;
+	size_t *other, nother;
 };
 
 struct st_state {
@@ -122,7 +135,59 @@ signtable_free(struct signtable *st)
 		free(st->ent[i].pattern);
 	}
 	free(st->ent);
+	hashtab_free(st->index);
+	free(st->next);
+	free(st->other);
 	free(st);
+}
+
+/* index_key - what entry e is found by: its pattern (plain table), the
+ * DOMAIN of a "*@DOMAIN" pattern (refile:), or NULL (scanned) */
+static const char *
+index_key(const struct signtable *st, const struct signent *e)
+{
+	const char *p = e->pattern;
+
+	if (st->kind != TABLES_REFILE)
+		return p;
+	return strncmp(p, "*@", 2) == 0 && p[2] != '\0' &&
+	    strchr(p + 2, '*') == NULL ? p + 2 : NULL;
+}
+
+/* index_build - fill st->index, next and other; on ENOMEM leave none */
+static void
+index_build(struct signtable *st)
+{
+	size_t i, *tail = calloc(st->n + 1, sizeof *tail);
+	const char *key;
+	void *head;
+
+	st->index = hashtab_new(st->n, HASHTAB_NOCASE);
+	st->next = calloc(st->n + 1, sizeof *st->next);
+	st->other = calloc(st->n + 1, sizeof *st->other);
+	for (i = 0; i < st->n && tail && st->index && st->next && st->other;
+	    i++) {
+		if ((key = index_key(st, &st->ent[i])) == NULL)
+			st->other[st->nother++] = i;
+		else if ((head = hashtab_get(st->index, key)) == NULL) {
+			if (hashtab_put(st->index, key,
+			    (void *)(uintptr_t)(i + 1)) < 0)
+				break;
+			tail[i] = i;
+		} else {
+			st->next[tail[(uintptr_t)head - 1]] = i + 1;
+			tail[(uintptr_t)head - 1] = i;
+		}
+	}
+	if (i < st->n || st->n == 0) {
+		hashtab_free(st->index);
+		free(st->next);
+		free(st->other);
+		st->index = NULL;
+		st->next = st->other = NULL;
+		st->nother = 0;
+	}
+	free(tail);
 }
 
 /* signtable_load - parse the whole table */
@@ -144,6 +209,7 @@ signtable_load(const char *spec, const struct keytable *kt,
 		signtable_free(s.st);
 		return NULL;
 	}
+	index_build(s.st);
 	return s.st;
 }
 
@@ -188,19 +254,49 @@ put_sel(const struct signtable *st, const struct signent *e,
 	return n;
 }
 
-/* match_refile - wildcard patterns against local@domain in file order */
+/* indexed - the first entry found by key (index + 1), or 0 */
+static size_t
+indexed(const struct signtable *st, const char *key)
+{
+	return (size_t)(uintptr_t)hashtab_get(st->index, key);
+}
+
+/*
+ * match_refile - wildcard patterns against local@domain in file order.
+ * With the index, the "*@DOMAIN" entries of this domain (which all
+ * match) are merged by position with the scanned other patterns.
+ */
 static size_t
 match_refile(const struct signtable *st, const char *addr,
     const char *domain, int flags, struct sigsel *out, size_t max)
 {
-	size_t i, n = 0;
+	size_t i, n = 0, simple, o = 0;
 
-	for (i = 0; i < st->n && n < max; i++)
-		if (tables_glob(st->ent[i].pattern, addr)) {
-			n = put_sel(st, &st->ent[i], domain, out, n, max);
-			if (!(flags & SIGNTABLE_MULTIPLE))
-				break;
+	if (st->index == NULL) {
+		for (i = 0; i < st->n && n < max; i++)
+			if (tables_glob(st->ent[i].pattern, addr)) {
+				n = put_sel(st, &st->ent[i], domain, out, n,
+				    max);
+				if (!(flags & SIGNTABLE_MULTIPLE))
+					break;
+			}
+		return n;
+	}
+	simple = indexed(st, domain);		/* index + 1, 0: none */
+	while (n < max && (simple != 0 || o < st->nother)) {
+		if (o < st->nother &&
+		    (simple == 0 || st->other[o] < simple - 1)) {
+			i = st->other[o++];
+			if (!tables_glob(st->ent[i].pattern, addr))
+				continue;
+		} else {
+			i = simple - 1;
+			simple = st->next[i];
 		}
+		n = put_sel(st, &st->ent[i], domain, out, n, max);
+		if (!(flags & SIGNTABLE_MULTIPLE))
+			break;
+	}
 	return n;
 }
 
@@ -211,6 +307,15 @@ match_key(const struct signtable *st, const char *key, const char *domain,
 {
 	size_t i;
 
+	if (st->index != NULL) {
+		for (i = indexed(st, key); i != 0 && n < max && !*done;
+		    i = st->next[i - 1]) {
+			n = put_sel(st, &st->ent[i - 1], domain, out, n, max);
+			if (!(flags & SIGNTABLE_MULTIPLE))
+				*done = 1;
+		}
+		return n;
+	}
 	for (i = 0; i < st->n && n < max && !*done; i++)
 		if (strcasecmp(st->ent[i].pattern, key) == 0) {
 			n = put_sel(st, &st->ent[i], domain, out, n, max);
@@ -297,5 +402,6 @@ signtable_domains(char *const *domains, const struct keytable *kt,
 		e->keys[0].key = keytable_find(kt, KEYTABLE_SINGLE);
 		e->nkeys = e->keys[0].key != NULL;
 	}
+	index_build(st);
 	return st;
 }

@@ -188,6 +188,15 @@ static const struct match_case mcases[] = {
 	  "any/elsewhere.org/noreply@elsewhere.org" },
 	{ 1, "*@EXAMPLE.com rsa\n", "Joe", "example.COM", 0, "rsa/example.com" },
 	{ 1, "*@example.com rsa\n", "joe", "notexample.com", 0, "" },
+	/* an indexed "*@DOMAIN" entry never jumps an earlier pattern */
+	{ 1, "*@*example.com odk._domainkey.example.org\n*@example.com rsa\n",
+	  "joe", "example.com", 0, "odk._domainkey.example.org/example.org" },
+	{ 1, "*@*example.com odk._domainkey.example.org\n*@example.com rsa\n",
+	  "joe", "example.com", SIGNTABLE_MULTIPLE,
+	  "odk._domainkey.example.org/example.org,rsa/example.com" },
+	{ 1, "*@example.com rsa\n*@*example.com odk._domainkey.example.org\n",
+	  "joe", "example.com", SIGNTABLE_MULTIPLE,
+	  "rsa/example.com,odk._domainkey.example.org/example.org" },
 };
 
 START_TEST(test_signtable_match)
