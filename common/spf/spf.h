@@ -66,7 +66,9 @@ enum spf_dns_status {
  * spf_rrset - one answer.  rr[] holds text: a TXT record's strings
  * joined (RFC 7208 3.3), an A or AAAA address in presentation form, an
  * MX exchange (the preference dropped: SPF does not use it), a PTR
- * target.  total counts every record of the answer, also those beyond
+ * target.  A NUL byte in TXT arrives as 0x7f, so it cannot cut a record
+ * short and is refused like any control byte (3.1).  total counts every
+ * record of the answer, also those beyond
  * SPF_RR_MAX (the MX and PTR limits of 4.6.4 need the count).
  */
 struct spf_rrset {

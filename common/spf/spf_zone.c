@@ -88,6 +88,7 @@ add_line(void *arg, const char *file, unsigned line, char **field,
 	struct zrr *r;
 	size_t t, tl;
 	char *val, *start;
+	long vlen;
 
 	tl = strcspn(rest, " \t");
 	for (t = 0; t < sizeof tnames / sizeof tnames[0]; t++)
@@ -114,12 +115,15 @@ add_line(void *arg, const char *file, unsigned line, char **field,
 	}
 	r->type = (enum ztype)t;
 	r->value = val;
-	if (unescape(val) < 0) {
+	if ((vlen = unescape(val)) < 0) {
 		free(val);
 		free(r->name);
 		return -1;
 	}
-	r->len = strlen(val);	/* "\x00" would end the value early */
+	r->len = (size_t)vlen;
+	for (t = 0; t < r->len; t++)	/* as the resolver: NUL cannot cut */
+		if (val[t] == '\0')
+			val[t] = 0x7f;
 	z->n++;
 	(void)file;
 	(void)line;

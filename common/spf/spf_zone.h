@@ -20,7 +20,8 @@
  *	VALUE: every question at NAME for a type it has no record of is a
  *	temporary failure).  VALUE runs to the end of the line; "\\" is a
  *	backslash and "\xHH" any byte (a '#', a leading or trailing space,
- *	a control or non-ASCII byte; in NAME also a space).  Names are compared without case and
+ *	a control or non-ASCII byte; in NAME also a space; "\x00" is read as
+ *	0x7f, as the resolver gives it).  Names are compared without case and
  *	without a final dot.  Several lines with the same NAME and TYPE
  *	give several records, in file order.
  *
