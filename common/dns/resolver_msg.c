@@ -360,6 +360,21 @@ rr_status(struct resolver_rrset *ans, dkim_dns_status st, uint32_t ttl)
 	return RMSG_DONE;
 }
 
+/*
+ * present - name as dn_expand writes owner names (RFC 1035 5.1 escapes:
+ * a space is "\032"), so a name with such bytes compares equal to the
+ * owner names of the reply.
+ */
+static void
+present(const char *name, char *out, size_t len)
+{
+	uint8_t wire[NS_MAXCDNAME];
+
+	if (dn_comp(name, wire, sizeof wire, NULL, NULL) < 0 ||
+	    dn_expand(wire, wire + sizeof wire, wire, out, (int)len) < 0)
+		strlcpy(out, name, len);
+}
+
 /* rmsg_interp_rr - rmsg_interp for any type (see resolver_int.h) */
 enum rmsg_result
 rmsg_interp_rr(const uint8_t *reply, size_t len, const char *name, int type,
@@ -371,7 +386,7 @@ rmsg_interp_rr(const uint8_t *reply, size_t len, const char *name, int type,
 
 	if (ns_initparse(reply, (int)len, &m) < 0)
 		return rr_status(ans, DKIM_DNS_SERVFAIL, 0);
-	strlcpy(cur, name, sizeof cur);
+	present(name, cur, sizeof cur);
 	while ((rc = find_cname(&m, cur, target, ttl)) == 1) {
 		if (++*hops > RES_MAX_HOPS)
 			return rr_status(ans, DKIM_DNS_SERVFAIL, 0);
@@ -388,7 +403,8 @@ rmsg_interp_rr(const uint8_t *reply, size_t len, const char *name, int type,
 		ans->ttl = *ttl;
 		return RMSG_DONE;
 	}
-	if (rmsg_rcode(reply, len) == ns_r_noerror && !samename(cur, name)) {
+	present(name, target, sizeof target);
+	if (rmsg_rcode(reply, len) == ns_r_noerror && !samename(cur, target)) {
 		strlcpy(next, cur, NS_MAXDNAME);
 		return RMSG_FOLLOW;
 	}

@@ -70,27 +70,47 @@ $PY tests/tools/spf_suite.py report "$WORK/cases.tsv" "$WORK/results.tsv" \
     "$WORK/accepted"
 rc=$?
 
-# ---- the same cases of one section through unbound and the resolver
-run_dns_section() {
-	local section=${SPF_DNS_SECTION:-Macro expansion rules} zf port
-	zf=$(grep -l -x -F "# $section" "$WORK"/zone-*.txt | head -1)
-	[ -n "$zf" ] || { echo "FAIL: no section \"$section\""; return 1; }
+# ---- every section once more through unbound and common/dns/resolver.c
+# dns_section ZONE - serve ZONE, run its cases over DNS, compare; 3 = skipped
+dns_section() {
+	local zf=$1 d=$WORK/dns-$(basename "$1" .txt) n rc
+	$PY tests/tools/spf_suite.py unbound "$zf" "$d" >"$d.why" 2>&1
+	rc=$?
+	[ $rc = 0 ] || { cat "$d.why"; return $rc; }
+	: >"$DNS_DIR/records"; : >"$DNS_DIR/zones"; : >"$DNS_DIR/stubs"
+	cat "$d/zones.add" >>"$DNS_DIR/zones"
+	cat "$d/records.add" >>"$DNS_DIR/records"
+	while IFS= read -r n; do dns_servfail_zone "$n"; done <"$d/timeouts"
+	dns_reload || return 1
+	awk -F'\t' -v z="$zf" '$2 == z' "$WORK/cases.tsv" >"$d/cases.tsv"
+	"$SPFCHECK" -r "127.0.0.1:$DNS_PORT" "$d/cases.tsv" >"$d/results.tsv" ||
+		return 1
+	$PY tests/tools/spf_suite.py same "$WORK/cases.tsv" "$WORK/results.tsv" \
+	    "$d/results.tsv"
+}
+
+run_dns() {
+	local zf title n=0 ran=0 skipped=0 port
 	. tests/e2e/lib/dns.sh
 	if ! dns_have; then
 		echo "SKIP (resolver path): unbound or python3-dnspython missing"
 		return 0
 	fi
 	port=$(dns_free_port) || return 1
-	$PY tests/tools/spf_suite.py unbound "$zf" "$WORK/dns" "$port" ||
-		return 1
-	dns_start "$WORK/dns" "$port" || return 1
-	. "$WORK/dns/load.sh" || return 1
-	dns_reload || return 1
-	awk -F'\t' -v z="$zf" '$2 == z' "$WORK/cases.tsv" >"$WORK/dns-cases.tsv"
-	"$SPFCHECK" -r "127.0.0.1:$port" "$WORK/dns-cases.tsv" \
-	    >"$WORK/dns-results.tsv" || return 1
-	$PY tests/tools/spf_suite.py same "$WORK/results.tsv" \
-	    "$WORK/dns-results.tsv" "$section"
+	dns_start "$WORK/unbound" "$port" || return 1
+	for zf in "$WORK"/zone-*.txt; do
+		title=$(head -1 "$zf")
+		printf 'via unbound, %s: ' "${title#\# }"
+		dns_section "$zf"
+		case $? in
+		0) ran=$((ran + 1)) ;;
+		3) skipped=$((skipped + 1)) ;;
+		*) n=$((n + 1)) ;;
+		esac
+	done
+	echo "SPF via unbound: $ran sections the same as the file-backed run," \
+	    "$n different, $skipped not reproducible over DNS"
+	[ $n = 0 ] && [ $ran -gt 0 ]
 }
-run_dns_section || rc=1
+run_dns || rc=1
 exit $rc

@@ -7,6 +7,15 @@
       name, zone file, host, mailfrom, helo, accepted results separated by
       commas, expected explanation or "-").  Prints the number of cases.
 
+  spf_suite.py unbound ZONE.txt DIR
+      The zone as unbound configuration for tests/e2e/lib/dns.sh:
+      DIR/zones.add, DIR/records.add, DIR/timeouts (names to answer
+      SERVFAIL).  Exit 3 when TIMEOUT cannot be reproduced that way.
+
+  spf_suite.py same CASES.tsv FILE-RESULTS DNS-RESULTS
+      Each case in DNS-RESULTS has the result, explanation and directive
+      it has in FILE-RESULTS, or another result the suite allows for it.
+
   spf_suite.py report CASES.tsv RESULTS.tsv ACCEPTED
       Compares the results written by tests/tools/spfcheck.c with the
       expectations, prints "SPF: N of M passed" and one line per
@@ -163,9 +172,120 @@ def report(cases_path, results_path, accepted_path):
     return 1 if bad else 0
 
 
+def read_zone(path):
+    """Our zone file back as (name, type, value bytes) triples."""
+    out = []
+    for line in open(path, encoding='latin-1'):
+        line = line.rstrip('\n')
+        if not line or line.startswith('#'):
+            continue
+        f = line.split('\t', 2)
+        val = f[2] if len(f) > 2 else ''
+        out.append((unesc(f[0]).lower().rstrip('.'), f[1],
+                    unesc(val).encode('latin-1')))
+    return out
+
+
+def dns_name(name):
+    """A presentation-format owner name: odd bytes as \\DDD."""
+    return ''.join(c if c.isalnum() or c in '-_.' else '\\%03d' % ord(c)
+                   for c in name) + '.'
+
+
+def dns_txt(data):
+    """TXT rdata: 255-byte strings, odd bytes (and ' ") as \\DDD."""
+    data = data.replace(b'\x7f', b'\x00')     # the zone's NUL, served as NUL
+    parts = [data[i:i + 255] for i in range(0, len(data), 255)] or [b'']
+    return ' '.join('"%s"' % ''.join(
+        chr(b) if 0x20 <= b < 0x7f and chr(b) not in '"\\\'' else
+        '\\%03d' % b for b in p) for p in parts)
+
+
+def unbound(zone_path, outdir):
+    """Write OUTDIR/zones.add, records.add, timeouts for tests/e2e/lib/dns.sh.
+
+    Exit status 3 (with the reason) when the zone cannot be served the
+    same way: a TIMEOUT at a name that also has records or names below
+    it (a SERVFAIL stub would hide them)."""
+    import os
+    os.makedirs(outdir, exist_ok=True)
+    rrs = read_zone(zone_path)
+    names = {n for n, t, v in rrs if t != 'TIMEOUT'}
+    timeouts = sorted({n for n, t, v in rrs if t == 'TIMEOUT'})
+    for n in timeouts:
+        if any(m == n or m.endswith('.' + n) for m in names):
+            print('cannot serve TIMEOUT at %s beside its records' % n)
+            return 3
+    with open(outdir + '/zones.add', 'w') as z:
+        # one static zone for everything; the private reverse zones
+        # (192.168.in-addr.arpa, ...) must not shadow the test's PTRs
+        z.write('\tunblock-lan-zones: yes\n\tinsecure-lan-zones: yes\n')
+        z.write('\tlocal-zone: "." static\n')
+        z.write("\tlocal-data: '. 2 IN SOA ns. hostmaster. 1 3600 600 "
+                "86400 2'\n")
+    with open(outdir + '/records.add', 'w') as r:
+        pref = 0
+        for n, t, v in rrs:
+            if t in ('TIMEOUT', 'SPF'):
+                continue
+            if t == 'TXT':
+                rd = dns_txt(v)
+            elif t == 'MX':
+                # the file order as preferences: DNS keeps records that
+                # differ, as the suite's ten MX of one name must stay ten
+                pref += 1
+                rd = '%d %s' % (pref, dns_name(v.decode('latin-1').rstrip('.')))
+            elif t in ('PTR', 'CNAME'):
+                rd = dns_name(v.decode('latin-1').rstrip('.'))
+            else:
+                rd = v.decode('latin-1')
+            r.write('%s 2 IN %s %s\n' % (dns_name(n), t, rd))
+        # names that only have type-99 SPF records exist (NODATA)
+        for n in sorted({n for n, t, v in rrs if t == 'SPF'} -
+                        {n for n, t, v in rrs if t not in ('SPF', 'TIMEOUT')}):
+            r.write('%s 2 IN HINFO "spf" "only"\n' % dns_name(n))
+    with open(outdir + '/timeouts', 'w') as f:
+        f.write(''.join(n + '\n' for n in timeouts))
+    return 0
+
+
+def same(cases_path, file_results, dns_results):
+    """Every case run over DNS gave the file-backed verdict.
+
+    A different result is allowed only when the suite itself lists it
+    among the test's results: the suite gives two results exactly where
+    live DNS may legitimately differ (identical records merged, PTR
+    order)."""
+    allowed = {c.split('\t')[0]: c.rstrip('\n').split('\t')[5].split(',')
+               for c in open(cases_path) if c.strip()}
+    want = {}
+    for l in open(file_results):
+        f = l.rstrip('\n').split('\t')
+        want[f[0]] = f[1:4]
+    n = bad = other = 0
+    for l in open(dns_results):
+        f = l.rstrip('\n').split('\t')
+        n += 1
+        if want.get(f[0]) == f[1:4]:
+            continue
+        ok = f[1] in allowed.get(f[0], []) and f[1] != want[f[0]][0]
+        bad += 0 if ok else 1
+        other += 1 if ok else 0
+        print('DNS DIFFERENCE %s%s: file zone %s, unbound %s (%s)' % (
+            f[0], ' (one of the results the suite allows)' if ok else '',
+            want.get(f[0]), f[1:4], f[4] if len(f) > 4 else ''))
+    print('%d of %d cases the same, %d another result the suite allows, '
+          '%d different' % (n - bad - other, n, other, bad))
+    return 1 if bad else 0
+
+
 if __name__ == '__main__':
     if len(sys.argv) == 4 and sys.argv[1] == 'convert':
         convert(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == 'unbound':
+        sys.exit(unbound(sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) == 5 and sys.argv[1] == 'same':
+        sys.exit(same(sys.argv[2], sys.argv[3], sys.argv[4]))
     elif len(sys.argv) == 5 and sys.argv[1] == 'report':
         sys.exit(report(sys.argv[2], sys.argv[3], sys.argv[4]))
     else:
