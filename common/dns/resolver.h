@@ -107,7 +107,7 @@ void resolver_free(resolver *res);
  */
 dkim_rc resolver_txt(resolver *res, const char *name, dkim_txt_answer *ans);
 
-#define RESOLVER_RR_MAX 32
+#define RESOLVER_RR_MAX 4096	/* more than a 64 KiB reply can hold */
 
 /* resolver_rrset - the records of one type at one name, as text */
 struct resolver_rrset {
@@ -115,7 +115,8 @@ struct resolver_rrset {
 	uint32_t ttl;
 	size_t count;			/* kept in rr[] */
 	size_t total;			/* in the answer */
-	char *rr[RESOLVER_RR_MAX];	/* malloc'ed, NUL-terminated */
+	char **rr;			/* count strings, malloc'ed */
+	size_t cap;
 };
 
 /*

@@ -20,11 +20,19 @@
 int
 resolver_rrset_add(struct resolver_rrset *set, const char *text)
 {
-	char *c;
+	char *c, **grown;
+	size_t cap;
 
 	set->total++;
 	if (set->count >= RESOLVER_RR_MAX)
 		return 0;
+	if (set->count == set->cap) {
+		cap = set->cap ? 2 * set->cap : 8;
+		if ((grown = realloc(set->rr, cap * sizeof *grown)) == NULL)
+			return -1;
+		set->rr = grown;
+		set->cap = cap;
+	}
 	if ((c = strdup(text)) == NULL)
 		return -1;
 	set->rr[set->count++] = c;
@@ -39,6 +47,7 @@ resolver_rrset_clear(struct resolver_rrset *set)
 
 	for (i = 0; i < set->count; i++)
 		free(set->rr[i]);
+	free(set->rr);
 	memset(set, 0, sizeof *set);
 }
 

@@ -60,7 +60,8 @@ enum spf_dns_status {
 	SPF_DNS_TEMPFAIL	/* SERVFAIL, timeout, other errors */
 };
 
-#define SPF_RR_MAX 32		/* records kept per answer */
+#define SPF_RR_MAX 4096		/* records kept per answer (a 64 KiB reply
+				 * holds fewer) */
 
 /*
  * spf_rrset - one answer.  rr[] holds text: a TXT record's strings
@@ -75,7 +76,8 @@ struct spf_rrset {
 	enum spf_dns_status status;
 	size_t count;
 	size_t total;
-	char *rr[SPF_RR_MAX];
+	char **rr;		/* count strings, malloc'ed */
+	size_t cap;
 };
 
 /* spf_rrset_add - append a copy of len bytes; -1 on ENOMEM */

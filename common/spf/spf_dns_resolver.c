@@ -18,7 +18,6 @@ ask(void *ctx, const char *name, int type, struct spf_rrset *out)
 {
 	struct resolver_rrset set;
 	dkim_rc rc;
-	size_t i;
 
 	memset(out, 0, sizeof *out);
 	rc = resolver_query(ctx, name, type, &set);
@@ -34,13 +33,10 @@ ask(void *ctx, const char *name, int type, struct spf_rrset *out)
 	case DKIM_DNS_NODATA:	out->status = SPF_DNS_NODATA; break;
 	default:		out->status = SPF_DNS_TEMPFAIL; break;
 	}
-	for (i = 0; i < set.count && i < SPF_RR_MAX; i++) {
-		out->rr[i] = set.rr[i];	/* ownership moves */
-		set.rr[i] = NULL;
-	}
-	out->count = i;
+	out->rr = set.rr;		/* ownership moves */
+	out->count = set.count;
+	out->cap = set.cap;
 	out->total = set.total;
-	resolver_rrset_clear(&set);	/* frees what did not move */
 	return 0;
 }
 

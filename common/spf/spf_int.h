@@ -114,6 +114,10 @@ struct spf_eval {
 	const char *sender;	/* <sender>, postmaster@ filled in (4.3) */
 	char local[256];	/* %{l} */
 	char sdomain[SPF_NAME_MAX];	/* %{o} */
+	/* the client's validated PTR names, looked up once (5.5) */
+	char pnames[SPF_MAX_NAMES][SPF_NAME_MAX];
+	size_t npnames;
+	int pdone;
 	int enomem;
 };
 

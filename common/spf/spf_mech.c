@@ -191,37 +191,39 @@ validates(struct spf_eval *ev, const char *name)
 }
 
 /*
- * validated - the client's PTR names whose addresses include it, the
- * first 10 PTR names only (4.6.4, 5.5); DNS errors skip a name.
+ * validated - the client's PTR names whose addresses include it, from
+ * the first 10 PTR names only (4.6.4, 5.5); DNS errors skip a name.
+ * Looked up once per check_host() run: ptr terms and %{p} share them.
  */
 static size_t
-validated(struct spf_eval *ev, char out[][SPF_NAME_MAX], size_t max)
+validated(struct spf_eval *ev)
 {
 	struct spf_rrset set;
 	char rev[SPF_NAME_MAX];
-	size_t i, n = 0;
+	size_t i;
 
+	if (ev->pdone)
+		return ev->npnames;
+	ev->pdone = 1;
 	spf_ip_reverse(&ev->ip, rev, sizeof rev);
 	spf_ask(ev, ev->dns->ptr, rev, &set);
 	for (i = 0; set.status == SPF_DNS_OK && i < set.count &&
-	    i < SPF_MAX_NAMES && n < max; i++)
-		if (validates(ev, set.rr[i])) {
-			strlcpy(out[n], set.rr[i], SPF_NAME_MAX);
-			n++;
-		}
+	    i < SPF_MAX_NAMES; i++)
+		if (validates(ev, set.rr[i]))
+			strlcpy(ev->pnames[ev->npnames++], set.rr[i],
+			    SPF_NAME_MAX);
 	spf_rrset_clear(&set);
-	return n;
+	return ev->npnames;
 }
 
 /* mech_ptr - RFC 7208 5.5: a validated name under the target */
 static enum spf_mres
 mech_ptr(struct spf_eval *ev, const char *name)
 {
-	char names[SPF_MAX_NAMES][SPF_NAME_MAX];
-	size_t n = validated(ev, names, SPF_MAX_NAMES), i;
+	size_t n = validated(ev), i;
 
 	for (i = 0; i < n; i++)
-		if (spf_domain_under(names[i], name))
+		if (spf_domain_under(ev->pnames[i], name))
 			return SPF_MATCH;
 	return SPF_NOMATCH;
 }
@@ -241,8 +243,9 @@ strip_dot(char *out, const char *name, size_t len)
 void
 spf_ptr_name(void *ctx, const char *domain, char *out, size_t len)
 {
-	char names[SPF_MAX_NAMES][SPF_NAME_MAX];
-	size_t n = validated(ctx, names, SPF_MAX_NAMES), i;
+	struct spf_eval *ev = ctx;
+	char (*names)[SPF_NAME_MAX] = ev->pnames;
+	size_t n = validated(ev), i;
 	int pass;
 
 	for (pass = 0; pass < 2; pass++)

@@ -44,11 +44,19 @@ spf_result_parse(const char *s)
 int
 spf_rrset_add(struct spf_rrset *set, const char *s, size_t len)
 {
-	char *c;
+	char *c, **grown;
+	size_t cap;
 
 	set->total++;
 	if (set->count >= SPF_RR_MAX)
 		return 0;
+	if (set->count == set->cap) {
+		cap = set->cap ? 2 * set->cap : 8;
+		if ((grown = realloc(set->rr, cap * sizeof *grown)) == NULL)
+			return -1;
+		set->rr = grown;
+		set->cap = cap;
+	}
 	if ((c = malloc(len + 1)) == NULL)
 		return -1;
 	memcpy(c, s, len);
@@ -65,6 +73,7 @@ spf_rrset_clear(struct spf_rrset *set)
 
 	for (i = 0; i < set->count; i++)
 		free(set->rr[i]);
+	free(set->rr);
 	memset(set, 0, sizeof *set);
 	set->status = SPF_DNS_NODATA;
 }

@@ -492,6 +492,48 @@ START_TEST(test_ip)
 }
 END_TEST
 
+/* an SPF record behind 40 other TXT records is still found (4.5) */
+START_TEST(test_many_txt)
+{
+	char path[TU_PATH_MAX], buf[8192] = "", line[128], err[256];
+	struct spf_request rq = { 0 };
+	struct spf_verdict v;
+	struct spf_zone *z;
+	struct spf_dns dns;
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		snprintf(line, sizeof line, "many.example.com TXT token-%d\n", i);
+		strlcat(buf, line, sizeof buf);
+	}
+	strlcat(buf, "many.example.com TXT v=spf1 ip4:192.0.2.1 -all\n"
+	    "1.2.0.192.in-addr.arpa PTR mx.example.com.\n"
+	    "1.2.0.192.in-addr.arpa PTR other.example.org\n"
+	    "mx.example.com A 192.0.2.1\n"
+	    "other.example.org A 192.0.2.1\n"
+	    "p.example.org TXT v=spf1 ptr:example.com exp=e.example.org -all\n"
+	    "e.example.org TXT from %{p}\n", sizeof buf);
+	tu_write_tmp(path, sizeof path, buf);
+	ck_assert_int_eq(spf_zone_open(path, &z, err, sizeof err), 0);
+	unlink(path);
+	dns = spf_zone_dns(z);
+	rq.ip = "192.0.2.1";
+	rq.domain = "many.example.com";
+	ck_assert_int_eq(spf_check_host(&dns, &rq, &v), 0);
+	ck_assert_int_eq(v.result, SPF_PASS);
+	ck_assert_str_eq(v.mechanism, "ip4:192.0.2.1");
+	/* ptr: validated names; %{p} prefers one under <domain> (7.3) */
+	rq.domain = "p.example.org";
+	ck_assert_int_eq(spf_check_host(&dns, &rq, &v), 0);
+	ck_assert_int_eq(v.result, SPF_PASS);
+	rq.ip = "192.0.2.2";
+	ck_assert_int_eq(spf_check_host(&dns, &rq, &v), 0);
+	ck_assert_int_eq(v.result, SPF_FAIL);
+	ck_assert_str_eq(v.explanation, "from unknown");
+	spf_zone_free(z);
+}
+END_TEST
+
 /* ---- the resolver's records for SPF ---------------------------- */
 
 struct msgb {
@@ -621,6 +663,7 @@ spf_suite(void)
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_no_forgery);
 	tcase_add_test(tc, test_identity);
+	tcase_add_test(tc, test_many_txt);
 	suite_add_tcase(s, tc);
 	return s;
 }
