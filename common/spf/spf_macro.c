@@ -78,7 +78,7 @@ parse_macro(const char *s, size_t len, int exp, struct macro *m)
 		m->reverse = 1;
 		i++;
 	}
-	for (; i < len && strchr(DELIMITERS, s[i]) != NULL && s[i]; i++)
+	for (; i < len && s[i] != '\0' && strchr(DELIMITERS, s[i]) != NULL; i++)
 		if (strchr(m->delims, s[i]) == NULL)
 			m->delims[strlen(m->delims)] = s[i];
 	if (i >= len || s[i] != '}')

@@ -34,6 +34,7 @@ struct spf_zone {
 	struct zrr *rr;
 	size_t n, cap;
 	unsigned queries;
+	char err[256];		/* the first bad line, "FILE:LINE: ..." */
 };
 
 /* norm - a lower-case copy of name without its final dot */
@@ -94,8 +95,11 @@ add_line(void *arg, const char *file, unsigned line, char **field,
 	for (t = 0; t < sizeof tnames / sizeof tnames[0]; t++)
 		if (strlen(tnames[t]) == tl && strncasecmp(rest, tnames[t], tl) == 0)
 			break;
-	if (nfield < 2 || t == sizeof tnames / sizeof tnames[0])
+	if (nfield < 2 || t == sizeof tnames / sizeof tnames[0]) {
+		snprintf(z->err, sizeof z->err, "%s:%u: want NAME TYPE VALUE, "
+		    "TYPE one of TXT A AAAA MX PTR CNAME SPF TIMEOUT", file, line);
 		return -1;
+	}
 	start = rest + tl;
 	start += strspn(start, " \t");
 	if (z->n == z->cap) {
@@ -107,26 +111,24 @@ add_line(void *arg, const char *file, unsigned line, char **field,
 		z->cap = cap;
 	}
 	r = &z->rr[z->n];
-	if (unescape(field[0]) < 0)
+	if (unescape(field[0]) < 0 || (vlen = unescape(start)) < 0) {
+		snprintf(z->err, sizeof z->err, "%s:%u: bad escape (write "
+		    "\\\\ or \\xHH)", file, line);
 		return -1;
-	if ((val = strdup(start)) == NULL || (r->name = norm(field[0])) == NULL) {
+	}
+	if ((val = malloc((size_t)vlen + 1)) == NULL ||
+	    (r->name = norm(field[0])) == NULL) {
 		free(val);
 		return -1;
 	}
+	memcpy(val, start, (size_t)vlen + 1);
 	r->type = (enum ztype)t;
 	r->value = val;
-	if ((vlen = unescape(val)) < 0) {
-		free(val);
-		free(r->name);
-		return -1;
-	}
 	r->len = (size_t)vlen;
 	for (t = 0; t < r->len; t++)	/* as the resolver: NUL cannot cut */
 		if (val[t] == '\0')
 			val[t] = 0x7f;
 	z->n++;
-	(void)file;
-	(void)line;
 	return 0;
 }
 
@@ -145,8 +147,7 @@ spf_zone_open(const char *path, struct spf_zone **out, char *err,
 	}
 	if (tables_read(path, add_line, z, &el) < 0) {
 		snprintf(err, errlen, "%s", el.count ? errlist_str(&el) :
-		    "bad line (want NAME TYPE VALUE, TYPE one of TXT A AAAA "
-		    "MX PTR CNAME SPF TIMEOUT, escapes \\\\ and \\xHH)");
+		    z->err[0] ? z->err : "out of memory");
 		errlist_free(&el);
 		spf_zone_free(z);
 		return -1;

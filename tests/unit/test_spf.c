@@ -534,6 +534,29 @@ START_TEST(test_many_txt)
 }
 END_TEST
 
+/* a bad zone line is named FILE:LINE with what is expected */
+START_TEST(test_zone_errors)
+{
+	static const char *const bad[] = {
+		"# fine\nx.example.com\tBOGUS\tv\n",
+		"# fine\nx.example.com\tTXT\tbad \\q escape\n",
+		"# fine\nx.example.com\n",
+	};
+	char path[TU_PATH_MAX], err[512], want[TU_PATH_MAX + 8];
+	struct spf_zone *z;
+	size_t i;
+
+	for (i = 0; i < NELEM(bad); i++) {
+		tu_write_tmp(path, sizeof path, bad[i]);
+		ck_assert_int_eq(spf_zone_open(path, &z, err, sizeof err), -1);
+		ck_assert_ptr_null(z);
+		snprintf(want, sizeof want, "%s:2: ", path);
+		ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+		unlink(path);
+	}
+}
+END_TEST
+
 /* ---- the resolver's records for SPF ---------------------------- */
 
 struct msgb {
@@ -664,6 +687,7 @@ spf_suite(void)
 	tcase_add_test(tc, test_no_forgery);
 	tcase_add_test(tc, test_identity);
 	tcase_add_test(tc, test_many_txt);
+	tcase_add_test(tc, test_zone_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
