@@ -77,7 +77,7 @@ resolver_query(resolver *res, const char *name, int type,
 	if (!known(type) || name == NULL || *name == '\0' ||
 	    strlen(name) >= sizeof cur ||
 	    rmsg_query_type(name, type, 0, 0, q, sizeof q) < 0)
-		return DKIM_EINVAL;	/* RFC 1035 2.3.4: labels 63, name 255 */
+		return DKIM_EINVAL;	/* RFC 1035 2.3.4: labels, names */
 	if ((buf = malloc(RES_REPLY_MAX)) == NULL)
 		return DKIM_ENOMEM;
 	deadline = resolver_deadline(res);

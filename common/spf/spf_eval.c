@@ -271,7 +271,8 @@ set_sender(struct spf_eval *ev, const struct spf_request *rq, char *buf,
 	size_t n;
 
 	if (s == NULL || *s == '\0' || (at = strrchr(s, '@')) == NULL) {
-		if ((size_t)snprintf(buf, len, "postmaster@%s", rq->domain) >= len)
+		if ((size_t)snprintf(buf, len, "postmaster@%s",
+		    rq->domain) >= len)
 			return -1;
 		s = buf;
 	} else if (at == s) {
@@ -283,7 +284,8 @@ set_sender(struct spf_eval *ev, const struct spf_request *rq, char *buf,
 	at = strrchr(s, '@');
 	n = (size_t)(at - s);
 	if (n >= sizeof ev->local ||
-	    strlcpy(ev->sdomain, at + 1, sizeof ev->sdomain) >= sizeof ev->sdomain)
+	    strlcpy(ev->sdomain, at + 1, sizeof ev->sdomain) >=
+	    sizeof ev->sdomain)
 		return -1;
 	memcpy(ev->local, s, n);
 	ev->local[n] = '\0';

@@ -11,7 +11,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -72,7 +71,7 @@ parse_macro(const char *s, size_t len, int exp, struct macro *m)
 		nd++;
 	}
 	if (nd > 0 && n == 0)
-		return -1;		/* 7.3: a DIGIT transformer is nonzero */
+		return -1;	/* 7.3: a DIGIT transformer is nonzero */
 	m->keep = (unsigned)n;
 	if (i < len && (s[i] == 'r' || s[i] == 'R')) {
 		m->reverse = 1;

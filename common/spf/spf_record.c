@@ -51,9 +51,12 @@ fail(char *err, size_t errlen, const char *why, const char *term)
 	size_t i;
 
 	snprintf(err, errlen, "%s: \"%s\"", why, term);
-	for (i = 0; err[i]; i++)	/* the record is ASCII-checked; be sure */
-		if ((unsigned char)err[i] < 0x20 || (unsigned char)err[i] > 0x7e)
+	for (i = 0; err[i]; i++) {	/* ASCII-checked already; be sure */
+		unsigned char c = (unsigned char)err[i];
+
+		if (c < 0x20 || c > 0x7e)
 			err[i] = '?';
+	}
 	return -1;
 }
 
@@ -195,7 +198,8 @@ name_ok(const char *s, size_t len)
 	if (len == 0 || !isalpha((unsigned char)s[0]))
 		return 0;
 	for (i = 1; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && strchr("-_.", s[i]) == NULL)
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("-_.", s[i]) == NULL)
 			return 0;
 	return 1;
 }
@@ -237,8 +241,9 @@ check_chars(const char *txt, char *err, size_t errlen)
 	for (p = (const unsigned char *)txt; *p; p++)
 		if (*p < 0x20 || *p > 0x7e) {
 			snprintf(err, errlen, "record has a %s byte 0x%02x "
-			    "at offset %zu", *p < 0x20 ? "control" : "non-ASCII",
-			    *p, (size_t)(p - (const unsigned char *)txt));
+			    "at offset %zu",
+			    *p < 0x20 ? "control" : "non-ASCII", *p,
+			    (size_t)(p - (const unsigned char *)txt));
 			return -1;
 		}
 	return 0;

@@ -93,11 +93,13 @@ add_line(void *arg, const char *file, unsigned line, char **field,
 
 	tl = strcspn(rest, " \t");
 	for (t = 0; t < sizeof tnames / sizeof tnames[0]; t++)
-		if (strlen(tnames[t]) == tl && strncasecmp(rest, tnames[t], tl) == 0)
+		if (strlen(tnames[t]) == tl &&
+		    strncasecmp(rest, tnames[t], tl) == 0)
 			break;
 	if (nfield < 2 || t == sizeof tnames / sizeof tnames[0]) {
-		snprintf(z->err, sizeof z->err, "%s:%u: want NAME TYPE VALUE, "
-		    "TYPE one of TXT A AAAA MX PTR CNAME SPF TIMEOUT", file, line);
+		snprintf(z->err, sizeof z->err, "%s:%u: want NAME TYPE "
+		    "VALUE, TYPE one of TXT A AAAA MX PTR CNAME SPF TIMEOUT",
+		    file, line);
 		return -1;
 	}
 	start = rest + tl;

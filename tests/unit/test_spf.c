@@ -503,7 +503,8 @@ START_TEST(test_many_txt)
 	int i;
 
 	for (i = 0; i < 40; i++) {
-		snprintf(line, sizeof line, "many.example.com TXT token-%d\n", i);
+		snprintf(line, sizeof line, "many.example.com TXT t-%d\n",
+		    i);
 		strlcat(buf, line, sizeof buf);
 	}
 	strlcat(buf, "many.example.com TXT v=spf1 ip4:192.0.2.1 -all\n"
