@@ -10,11 +10,15 @@
 #	"SPF: N of M passed", one DEVIATION line per case that did not get
 #	an accepted result (name, expected, got, directive, reason).
 #
-#	Then one section ("Macro expansion rules" unless $SPF_DNS_SECTION
-#	names another description) runs once more with its zone served by
-#	a real unbound (tests/e2e/lib/dns.sh) through common/dns/resolver.c
+#	Then every section runs once more with its zone served by a real
+#	unbound (tests/e2e/lib/dns.sh) through common/dns/resolver.c
 #	(spfcheck -r), and must give the same results as the file-backed
-#	run; skipped (and said so) when unbound or dnspython are missing.
+#	run, or another result the suite itself allows for the case (live
+#	DNS merges identical records and may reorder PTRs: the suite gives
+#	two results exactly there).  TIMEOUT is a SERVFAIL stub; a TIMEOUT
+#	beside records cannot be served and is dropped, said so, and left
+#	to the comparison.  Skipped (and said so) when unbound or
+#	python3-dnspython are missing.
 #
 #	Fails when a case deviates and is not in ACCEPTED below, when an
 #	ACCEPTED entry no longer deviates, or when fewer cases ran than the
@@ -71,12 +75,10 @@ $PY tests/tools/spf_suite.py report "$WORK/cases.tsv" "$WORK/results.tsv" \
 rc=$?
 
 # ---- every section once more through unbound and common/dns/resolver.c
-# dns_section ZONE - serve ZONE, run its cases over DNS, compare; 3 = skipped
+# dns_section ZONE - serve ZONE, run its cases over DNS, compare
 dns_section() {
-	local zf=$1 d=$WORK/dns-$(basename "$1" .txt) n rc
-	$PY tests/tools/spf_suite.py unbound "$zf" "$d" >"$d.why" 2>&1
-	rc=$?
-	[ $rc = 0 ] || { cat "$d.why"; return $rc; }
+	local zf=$1 d=$WORK/dns-$(basename "$1" .txt) n
+	$PY tests/tools/spf_suite.py unbound "$zf" "$d" || return 1
 	: >"$DNS_DIR/records"; : >"$DNS_DIR/zones"; : >"$DNS_DIR/stubs"
 	cat "$d/zones.add" >>"$DNS_DIR/zones"
 	cat "$d/records.add" >>"$DNS_DIR/records"
@@ -85,12 +87,13 @@ dns_section() {
 	awk -F'\t' -v z="$zf" '$2 == z' "$WORK/cases.tsv" >"$d/cases.tsv"
 	"$SPFCHECK" -r "127.0.0.1:$DNS_PORT" "$d/cases.tsv" >"$d/results.tsv" ||
 		return 1
-	$PY tests/tools/spf_suite.py same "$WORK/cases.tsv" "$WORK/results.tsv" \
-	    "$d/results.tsv"
+	$PY tests/tools/spf_suite.py same "$d/cases.tsv" "$WORK/results.tsv" \
+	    "$d/results.tsv" | tee -a "$WORK/dns.log"
+	return "${PIPESTATUS[0]}"
 }
 
 run_dns() {
-	local zf title n=0 ran=0 skipped=0 port
+	local zf title n=0 ran=0 port
 	. tests/e2e/lib/dns.sh
 	if ! dns_have; then
 		echo "SKIP (resolver path): unbound or python3-dnspython missing"
@@ -101,15 +104,13 @@ run_dns() {
 	for zf in "$WORK"/zone-*.txt; do
 		title=$(head -1 "$zf")
 		printf 'via unbound, %s: ' "${title#\# }"
-		dns_section "$zf"
-		case $? in
-		0) ran=$((ran + 1)) ;;
-		3) skipped=$((skipped + 1)) ;;
-		*) n=$((n + 1)) ;;
-		esac
+		if dns_section "$zf"; then ran=$((ran + 1)); else n=$((n + 1)); fi
 	done
-	echo "SPF via unbound: $ran sections the same as the file-backed run," \
-	    "$n different, $skipped not reproducible over DNS"
+	awk '/cases the same/ { c += $3; s += $1; o += $7 }
+	    END { printf "SPF via unbound: %d of %d cases the same as over " \
+	    "the zone files, %d another result the suite allows\n", s, c, o }' \
+	    "$WORK/dns.log"
+	echo "SPF via unbound: $ran sections agree, $n do not"
 	[ $n = 0 ] && [ $ran -gt 0 ]
 }
 run_dns || rc=1
