@@ -26,9 +26,15 @@
  *	written in the record ("-all", "ip4:192.0.2.0/24", "" when no
  *	directive matched), the domain whose record held it, the
  *	explanation (fail only, 6.2) and, for none, permerror and
- *	temperror, the reason in words.  Nothing a record says is copied
- *	into the verdict unless it is printable ASCII (the parser refuses
- *	records with other bytes, 3.1 and 4.6).
+ *	temperror, the reason in words.  Everything in the verdict is
+ *	printable ASCII: other bytes (from a sender's local-part through a
+ *	macro, say) become '?', so no verdict text can break a header or a
+ *	log line.
+ *
+ *	No global state: any number of threads may run spf_check_host at
+ *	once over a thread-safe spf_dns (the resolver is).  The stack holds
+ *	a few KiB per include level; includes and redirects are bounded by
+ *	the 10-term limit.
  *
  * DIAGNOSTICS
  *	spf_check_host returns 0 when it produced a verdict (any result,

@@ -15,9 +15,7 @@
  * EXPORTS
  *	spf_mech_eval, spf_count_term, spf_ptr_name (see spf_int.h)
  */
-#include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "spf_int.h"
 
