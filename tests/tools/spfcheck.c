@@ -13,7 +13,7 @@
  *	host, mailfrom, helo, accepted results, explanation.  For each case
  *	the identity comes from spf_identity (MAIL FROM, or postmaster@HELO
  *	for the null reverse-path), the default explanation is "DEFAULT"
- *	(what the suite's own driver sets), and one line is printed:
+ *	(the text the suite's expectations name), and one line is printed:
  *	    name  result  explanation  directive  reason
  *	(tab-separated; bytes a field cannot carry as \xHH).  Exit status 0
  *	when every case ran, 2 on bad input.
