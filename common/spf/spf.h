@@ -131,6 +131,26 @@ struct spf_verdict {
 int spf_check_host(const struct spf_dns *dns, const struct spf_request *rq,
     struct spf_verdict *out);
 
+/*
+ * spf_lint - is the policy of domain valid for any client (publication
+ * checks): result PASS when it is, NONE without a record, PERMERROR for
+ * several records, a syntax error anywhere it reaches, more than 10
+ * DNS-querying terms or 2 void lookups in the worst case (no mechanism
+ * matching), more than 10 MX names, an include or redirect without a
+ * record; TEMPERROR on DNS errors.  problem says the first one found.
+ * Targets with macros are counted, not followed.  0, or -1 on ENOMEM.
+ */
+struct spf_lint {
+	enum spf_result result;
+	unsigned records;		/* SPF records at domain (4.5: 1) */
+	unsigned dns_terms;		/* worst case, over includes */
+	unsigned void_lookups;
+	char record[SPF_TEXT_MAX];	/* the record at domain, when one */
+	char problem[SPF_TEXT_MAX];
+};
+int spf_lint(const struct spf_dns *dns, const char *domain,
+    struct spf_lint *out);
+
 /* spf_result_str - "none", "neutral", "pass", ... (RFC 7208 2.6) */
 const char *spf_result_str(enum spf_result r);
 /* spf_result_parse - the inverse; -1 for an unknown word */

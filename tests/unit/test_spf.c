@@ -309,7 +309,22 @@ static const char zone[] =
     "a:n3.example.com ?all\n"
     "redir.example.com\tTXT\tv=spf1 redirect=example.com\n"
     "loop.example.com\tTXT\tv=spf1 include:loop.example.com\n"
-    "plain.example.com\tTXT\tv=spf1 ip4:192.0.2.9 -all\n";
+    "plain.example.com\tTXT\tv=spf1 ip4:192.0.2.9 -all\n"
+    "dangling.example.com\tTXT\tv=spf1 include:gone.example.com -all\n"
+    "macro.example.com\tTXT\tv=spf1 exists:%{i}.bl.example.com "
+    "redirect=%{d2}\n"
+    "bigmx.example.com\tTXT\tv=spf1 mx -all\n"
+    "bigmx.example.com\tMX\ta.example.com\n"
+    "bigmx.example.com\tMX\tb.example.com\n"
+    "bigmx.example.com\tMX\tc.example.com\n"
+    "bigmx.example.com\tMX\td.example.com\n"
+    "bigmx.example.com\tMX\te.example.com\n"
+    "bigmx.example.com\tMX\tf.example.com\n"
+    "bigmx.example.com\tMX\tg.example.com\n"
+    "bigmx.example.com\tMX\th.example.com\n"
+    "bigmx.example.com\tMX\ti.example.com\n"
+    "bigmx.example.com\tMX\tj.example.com\n"
+    "bigmx.example.com\tMX\tk.example.com\n";
 
 static const struct {
 	const char *ip, *domain, *sender;
@@ -425,6 +440,58 @@ START_TEST(test_limits)
 	ck_assert_ptr_nonnull(strstr(v.reason, "void"));
 	check("192.0.2.1", "two.example.com", "a@two.example.com", NULL, &v);
 	ck_assert_ptr_nonnull(strstr(v.reason, "2 SPF records"));
+}
+END_TEST
+
+static const struct {
+	const char *domain;
+	enum spf_result result;
+	unsigned records, terms, voids;
+	const char *problem;
+} lints[] = {
+	{ "example.com", SPF_PASS, 1, 3, 0, "" },
+	{ "redir.example.com", SPF_PASS, 1, 4, 0, "" },
+	{ "ten.example.com", SPF_PASS, 1, 10, 0, "" },
+	{ "macro.example.com", SPF_PASS, 1, 2, 0, "" },
+	{ "two.example.com", SPF_PERMERROR, 2, 0, 0, "2 SPF records" },
+	{ "eleven.example.com", SPF_PERMERROR, 1, 11, 0, "more than 10" },
+	{ "void.example.com", SPF_PERMERROR, 1, 3, 3, "void" },
+	{ "loop.example.com", SPF_PERMERROR, 1, 11, 0, "more than 10" },
+	{ "dangling.example.com", SPF_PERMERROR, 1, 1, 0,
+	    "include:gone.example.com: no SPF record" },
+	{ "bigmx.example.com", SPF_PERMERROR, 1, 1, 0, "11 MX names" },
+	{ "none.example.com", SPF_NONE, 0, 0, 0, "no SPF record" },
+	{ "slow.example.com", SPF_TEMPERROR, 0, 0, 0, "DNS error" },
+	{ "localhost", SPF_NONE, 0, 0, 0, "not a valid domain" },
+};
+
+/* spf_lint: the worst case over every directive, for any client */
+START_TEST(test_lint)
+{
+	struct spf_lint li;
+	struct spf_zone *z;
+	struct spf_dns dns;
+	char err[256];
+
+	ck_assert_int_eq(spf_zone_open(zpath, &z, err, sizeof err), 0);
+	dns = spf_zone_dns(z);
+	ck_assert_int_eq(spf_lint(&dns, lints[_i].domain, &li), 0);
+	ck_assert_msg(li.result == lints[_i].result, "%s: %s (%s)",
+	    lints[_i].domain, spf_result_str(li.result), li.problem);
+	ck_assert_uint_eq(li.records, lints[_i].records);
+	ck_assert_uint_eq(li.dns_terms, lints[_i].terms);
+	ck_assert_uint_eq(li.void_lookups, lints[_i].voids);
+	if (lints[_i].problem[0] == '\0')
+		ck_assert_str_eq(li.problem, "");
+	else
+		ck_assert_msg(strstr(li.problem, lints[_i].problem) != NULL,
+		    "%s: %s", lints[_i].domain, li.problem);
+	if (li.records == 1)
+		ck_assert_int_eq(strncmp(li.record, "v=spf1 ", 7), 0);
+	if (_i == 0)
+		ck_assert_int_eq(strncmp(li.record, "v=spf1 ip4:192.0.2.0/24 a:",
+		    26), 0);
+	spf_zone_free(z);
 }
 END_TEST
 
@@ -688,6 +755,7 @@ spf_suite(void)
 	tcase_add_test(tc, test_no_forgery);
 	tcase_add_test(tc, test_identity);
 	tcase_add_test(tc, test_many_txt);
+	tcase_add_loop_test(tc, test_lint, 0, (int)NELEM(lints));
 	tcase_add_test(tc, test_zone_errors);
 	suite_add_tcase(s, tc);
 	return s;
