@@ -11,8 +11,8 @@
  *	count of DNS-querying terms and void lookups (4.6.4).
  *
  * EXPORTS
- *	spf_check_host (spf.h); spf_eval_domain, spf_env, spf_ask, spf_why
- *	(spf_int.h)
+ *	spf_check_host (spf.h); spf_eval_domain, spf_env, spf_ask, spf_why,
+ *	spf_printable (spf_int.h)
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,22 +24,28 @@
 /* built-in explanation (6.2 leaves the text to the implementation) */
 #define DEFAULT_EXP "%{c} is not authorised by the SPF record of %{d}"
 
+/* spf_printable - replace what could forge a header or log line */
+void
+spf_printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
+}
+
 /* spf_why - keep the first reason; nothing unprintable reaches it */
 void
 spf_why(struct spf_eval *ev, const char *fmt, ...)
 {
 	char *r = ev->v->reason;
 	va_list ap;
-	size_t i;
 
 	if (r[0] != '\0')
 		return;
 	va_start(ap, fmt);
 	vsnprintf(r, sizeof ev->v->reason, fmt, ap);
 	va_end(ap);
-	for (i = 0; r[i]; i++)
-		if ((unsigned char)r[i] < 0x20 || (unsigned char)r[i] > 0x7e)
-			r[i] = '?';
+	spf_printable(r);
 }
 
 /* spf_ask - one question through the lookup interface */
@@ -75,14 +81,6 @@ spf_env(struct spf_eval *ev, const char *domain, struct spf_macro_env *env)
 	env->pctx = ev;
 }
 
-/* printable - replace what could forge a header or log line */
-static void
-printable(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			*s = '?';
-}
 
 /* exp_text - the TXT of exp= expanded, or -1 to use the default (6.2) */
 static int
@@ -125,7 +123,7 @@ explain(struct spf_eval *ev, const struct spf_record *rec,
 	if (exp_text(ev, rec, &env, out, len) < 0 &&
 	    spf_macro_expand(def, 1, &env, out, len) < 0)
 		strlcpy(out, def, len);
-	printable(out);
+	spf_printable(out);
 }
 
 /* fetch - select and parse the one SPF record of domain (4.4, 4.5) */
@@ -177,7 +175,7 @@ decided(struct spf_eval *ev, int top, const char *text, const char *domain)
 		return;
 	strlcpy(ev->v->mechanism, text, sizeof ev->v->mechanism);
 	strlcpy(ev->v->domain, domain, sizeof ev->v->domain);
-	printable(ev->v->domain);
+	spf_printable(ev->v->domain);
 }
 
 /* redirect - 6.1: check_host() at the target; none there is permerror */

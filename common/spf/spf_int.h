@@ -141,6 +141,8 @@ void spf_ask(struct spf_eval *ev, spf_dns_fn fn, const char *name,
 /* spf_why - the first reason given wins; unprintable bytes become '?' */
 void spf_why(struct spf_eval *ev, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* spf_printable - bytes outside printable ASCII become '?' (in place) */
+void spf_printable(char *s);
 /* spf_ptr_name - %{p}: the validated name of the client (5.5, 7.3) */
 void spf_ptr_name(void *ctx, const char *domain, char *out, size_t len);
 

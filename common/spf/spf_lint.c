@@ -37,7 +37,6 @@ problem(struct lint *l, enum spf_result r, const char *fmt, ...)
 {
 	char *p = l->out->problem;
 	va_list ap;
-	size_t i;
 
 	if (p[0] != '\0')
 		return;
@@ -45,22 +44,7 @@ problem(struct lint *l, enum spf_result r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p, sizeof l->out->problem, fmt, ap);
 	va_end(ap);
-	for (i = 0; p[i]; i++)
-		if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] > 0x7e)
-			p[i] = '?';
-}
-
-/* printable_copy - the record for display: other bytes become '?' */
-static void
-printable_copy(char *out, const char *s, size_t len)
-{
-	size_t i;
-
-	strlcpy(out, s, len);
-	for (i = 0; out[i]; i++)
-		if ((unsigned char)out[i] < 0x20 ||
-		    (unsigned char)out[i] > 0x7e)
-			out[i] = '?';
+	spf_printable(p);
 }
 
 /* count_void - a name that gave NXDOMAIN or no records */
@@ -165,11 +149,9 @@ one_record(struct lint *l, const char *domain, struct spf_record *rec)
 			txt = set.rr[i];
 			n++;
 		}
-	if (l->depth == 0) {
-		l->out->records = (unsigned)n;
-		if (n == 1)
-			printable_copy(l->out->record, txt,
-			    sizeof l->out->record);
+	if (l->depth == 0 && (l->out->records = (unsigned)n) == 1) {
+		strlcpy(l->out->record, txt, sizeof l->out->record);
+		spf_printable(l->out->record);
 	}
 	temp = set.status == SPF_DNS_TEMPFAIL;
 	rc = temp || n != 1 ? 0 :

@@ -48,15 +48,8 @@ spf_record_is_spf(const char *txt)
 static int
 fail(char *err, size_t errlen, const char *why, const char *term)
 {
-	size_t i;
-
 	snprintf(err, errlen, "%s: \"%s\"", why, term);
-	for (i = 0; err[i]; i++) {	/* ASCII-checked already; be sure */
-		unsigned char c = (unsigned char)err[i];
-
-		if (c < 0x20 || c > 0x7e)
-			err[i] = '?';
-	}
+	spf_printable(err);	/* the record is ASCII-checked; be sure */
 	return -1;
 }
 
