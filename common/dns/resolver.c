@@ -1,5 +1,6 @@
 /*
- * resolver.c - thread-safe DNS TXT lookups: the lookup and its transport.
+ * resolver.c - thread-safe DNS lookups: the TXT lookup and the transport
+ *		shared with the other types (resolver_rr.c).
  *
  * WHY NOT res_nquery
  *	glibc's libresolv encodes and decodes the messages here (dn_comp,
@@ -219,16 +220,16 @@ out:
 
 /* ask_one - one server: UDP, TCP when truncated, no EDNS on FORMERR */
 static enum try_rc
-ask_one(const resolver *res, unsigned i, const char *name, uint8_t *buf,
-    size_t *rlen, int64_t deadline)
+ask_one(const resolver *res, unsigned i, const char *name, int type,
+    uint8_t *buf, size_t *rlen, int64_t deadline)
 {
 	uint8_t q[RES_QUERY_MAX];
 	int qlen, edns = res->conf.edns;
 	enum try_rc rc;
 
 again:
-	qlen = rmsg_query(name, (uint16_t)arc4random_uniform(65536), edns,
-	    q, sizeof q);
+	qlen = rmsg_query_type(name, type,
+	    (uint16_t)arc4random_uniform(65536), edns, q, sizeof q);
 	if (qlen < 0)
 		return TRY_ERROR;
 	rc = udp_try(&res->conf.ns[i], res->conf.nslen[i], q, (size_t)qlen,
@@ -246,10 +247,10 @@ again:
 	return rc;
 }
 
-/* exchange - rounds over all servers until one answers or time is up */
-static dkim_dns_status
-exchange(const resolver *res, const char *name, uint8_t *buf, size_t *rlen,
-    int64_t deadline)
+/* resolver_exchange - rounds over all servers until one answers */
+dkim_dns_status
+resolver_exchange(const resolver *res, const char *name, int type,
+    uint8_t *buf, size_t *rlen, int64_t deadline)
 {
 	unsigned round, i;
 	int64_t start, end;
@@ -260,7 +261,7 @@ exchange(const resolver *res, const char *name, uint8_t *buf, size_t *rlen,
 			if ((start = now_ms()) >= deadline)
 				return failed ? DKIM_DNS_SERVFAIL : DKIM_DNS_TIMEOUT;
 			end = start + res->conf.timeout_ms;
-			switch (ask_one(res, i, name, buf, rlen,
+			switch (ask_one(res, i, name, type, buf, rlen,
 			    end < deadline ? end : deadline)) {
 			case TRY_OK:
 				return DKIM_DNS_OK;
@@ -272,6 +273,14 @@ exchange(const resolver *res, const char *name, uint8_t *buf, size_t *rlen,
 			}
 		}
 	return failed ? DKIM_DNS_SERVFAIL : DKIM_DNS_TIMEOUT;
+}
+
+/* resolver_deadline - when a lookup started now must end */
+int64_t
+resolver_deadline(const resolver *res)
+{
+	return now_ms() + (int64_t)(res->conf.retries + 1) *
+	    res->conf.nns * res->conf.timeout_ms;
 }
 
 /* resolver_txt - TXT records at name, CNAMEs followed (resolver.h) */
@@ -293,11 +302,11 @@ resolver_txt(resolver *res, const char *name, dkim_txt_answer *ans)
 		return DKIM_EINVAL;	/* RFC 1035 2.3.4: labels 63, name 255 */
 	if ((buf = malloc(RES_REPLY_MAX)) == NULL)
 		return DKIM_ENOMEM;
-	deadline = now_ms() + (int64_t)(res->conf.retries + 1) *
-	    res->conf.nns * res->conf.timeout_ms;
+	deadline = resolver_deadline(res);
 	strlcpy(cur, name, sizeof cur);
 	while (r == RMSG_FOLLOW) {
-		if ((st = exchange(res, cur, buf, &rlen, deadline)) != DKIM_DNS_OK) {
+		if ((st = resolver_exchange(res, cur, ns_t_txt, buf, &rlen,
+		    deadline)) != DKIM_DNS_OK) {
 			dkim_txt_answer_clear(ans);
 			ans->status = st;
 			ans->ttl = 0;

@@ -1,5 +1,6 @@
 /*
- * resolver.h - thread-safe DNS TXT lookups for DKIM keys.
+ * resolver.h - thread-safe DNS lookups: TXT for DKIM keys; A, AAAA, MX,
+ *		PTR and TXT as text for SPF (resolver_query).
  *
  * SYNOPSIS
  *	#include "resolver.h"
@@ -10,6 +11,9 @@
  *	resolver_new(&rc, &res, err, sizeof err);
  *	dkim_lookup lk = resolver_iface(res);   (query() = resolver_txt)
  *	resolver_txt(res, "sel._domainkey.example.com", &ans);
+ *	struct resolver_rrset set;
+ *	resolver_query(res, "example.com", ns_t_mx, &set);
+ *	resolver_rrset_clear(&set);
  *	resolver_free(res);
  *
  * DESCRIPTION
@@ -39,6 +43,13 @@
  *	retried over TCP within the same deadline.  Queries carry EDNS0 with
  *	a 1232-byte buffer.
  *
+ *	resolver_query asks for A, AAAA, MX, PTR or TXT with the same
+ *	transport, CNAME handling, TTLs and status mapping, and gives each
+ *	record as text: an address in presentation form (inet_ntop), an MX
+ *	exchange (preference dropped) or PTR target without final dot, TXT
+ *	strings joined (a NUL byte becomes 0x7f so it cannot cut a record
+ *	short).  count records are kept (RESOLVER_RR_MAX), total counts all.
+ *
  * DIAGNOSTICS
  *	resolver_new and resolver_conf_add_ns return -1 with err filled on
  *	bad configuration (fatal at start-up).  resolver_txt returns DKIM_OK
@@ -50,6 +61,7 @@
 
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <stdint.h>
 
 #include "dkim.h"
 
@@ -94,6 +106,31 @@ void resolver_free(resolver *res);
  * the caller owns it (dkim_txt_answer_clear).
  */
 dkim_rc resolver_txt(resolver *res, const char *name, dkim_txt_answer *ans);
+
+#define RESOLVER_RR_MAX 4096	/* more than a 64 KiB reply can hold */
+
+/* resolver_rrset - the records of one type at one name, as text */
+struct resolver_rrset {
+	dkim_dns_status status;
+	uint32_t ttl;
+	size_t count;			/* kept in rr[] */
+	size_t total;			/* in the answer */
+	char **rr;			/* count strings, malloc'ed */
+	size_t cap;
+};
+
+/*
+ * resolver_query - records of type (ns_t_a, ns_t_aaaa, ns_t_mx,
+ * ns_t_ptr, ns_t_txt) at name; *ans is overwritten without being read.
+ * DKIM_OK whenever there is an answer (any status); DKIM_EINVAL for a
+ * name that cannot be asked or another type; DKIM_ENOMEM.
+ */
+dkim_rc resolver_query(resolver *res, const char *name, int type,
+    struct resolver_rrset *ans);
+/* resolver_rrset_add - append a copy of text (total counts it): 0 or -1 */
+int resolver_rrset_add(struct resolver_rrset *set, const char *text);
+/* resolver_rrset_clear - free the records; the set is empty */
+void resolver_rrset_clear(struct resolver_rrset *set);
 
 /* resolver_iface - resolver_txt as a dkim_lookup (ctx = res) */
 dkim_lookup resolver_iface(resolver *res);

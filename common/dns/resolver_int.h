@@ -36,6 +36,9 @@ enum rmsg_result {
  */
 int rmsg_query(const char *name, uint16_t id, int edns, uint8_t *buf,
     size_t size);
+/* rmsg_query_type - the same for any query type (ns_t_a, ns_t_mx, ...) */
+int rmsg_query_type(const char *name, int type, uint16_t id, int edns,
+    uint8_t *buf, size_t size);
 /*
  * rmsg_matches - 1 when reply answers query: same id, QR set, same
  * question (names compared without case, RFC 4343).
@@ -55,5 +58,26 @@ int rmsg_truncated(const uint8_t *reply, size_t len);
 enum rmsg_result rmsg_interp(const uint8_t *reply, size_t len,
     const char *name, dkim_txt_answer *ans, uint32_t *ttl, char *next,
     unsigned *hops);
+
+/*
+ * rmsg_interp_rr - rmsg_interp for the records of type (A, AAAA, MX,
+ * PTR, TXT) as text into a resolver_rrset (see resolver.h).
+ */
+struct resolver_rrset;
+enum rmsg_result rmsg_interp_rr(const uint8_t *reply, size_t len,
+    const char *name, int type, struct resolver_rrset *ans, uint32_t *ttl,
+    char *next, unsigned *hops);
+
+/*
+ * resolver_exchange - one question (name, type) to the configured
+ * servers until one answers or deadline: DKIM_DNS_OK with the reply in
+ * buf (RES_REPLY_MAX bytes), else SERVFAIL or TIMEOUT.
+ */
+struct resolver;
+dkim_dns_status resolver_exchange(const struct resolver *res,
+    const char *name, int type, uint8_t *buf, size_t *rlen,
+    int64_t deadline);
+/* resolver_deadline - now + the longest a lookup may take (resolver.h) */
+int64_t resolver_deadline(const struct resolver *res);
 
 #endif /* DKIMGUARD_RESOLVER_INT_H */

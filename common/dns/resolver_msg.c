@@ -1,6 +1,7 @@
 /*
- * resolver_msg.c - DNS messages for the resolver: encode a TXT query,
- *		    accept a reply, read TXT records and CNAME chains.
+ * resolver_msg.c - DNS messages for the resolver: encode a query,
+ *		    accept a reply, read TXT records (and, for SPF, A, AAAA,
+ *		    MX and PTR records as text) and CNAME chains.
  *
  * DESCRIPTION
  *	Encoding and decoding use glibc's libresolv primitives (dn_comp,
@@ -11,18 +12,28 @@
  */
 #include <sys/types.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <resolv.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "resolver.h"
 #include "resolver_int.h"
 
-/* rmsg_query - encode a TXT query (RFC 1035 4.1.1, 4.1.2; RFC 6891 6.1.2) */
+/* rmsg_query - encode a TXT query */
 int
 rmsg_query(const char *name, uint16_t id, int edns, uint8_t *buf,
     size_t size)
+{
+	return rmsg_query_type(name, ns_t_txt, id, edns, buf, size);
+}
+
+/* rmsg_query_type - encode a query (RFC 1035 4.1.1, 4.1.2; RFC 6891 6.1.2) */
+int
+rmsg_query_type(const char *name, int type, uint16_t id, int edns,
+    uint8_t *buf, size_t size)
 {
 	uint8_t *p;
 	int n;
@@ -39,7 +50,7 @@ rmsg_query(const char *name, uint16_t id, int edns, uint8_t *buf,
 	if (n < 0)
 		return -1;
 	p = buf + HFIXEDSZ + n;
-	NS_PUT16(ns_t_txt, p);
+	NS_PUT16(type, p);
 	NS_PUT16(ns_c_in, p);
 	if (edns) {
 		*p++ = 0;		/* root owner name */
@@ -260,5 +271,144 @@ rmsg_interp(const uint8_t *reply, size_t len, const char *name,
 	}
 	minttl(ttl, negttl(&m));
 	return set_status(ans, rmsg_rcode(reply, len) == ns_r_nxdomain ?
+	    DKIM_DNS_NXDOMAIN : DKIM_DNS_NODATA, *ttl);
+}
+
+/* rr_text - one A, AAAA, MX, PTR or TXT rdata as text: 0, -1, -2 bad */
+static int
+rr_text(ns_msg *m, ns_rr *rr, int type, char *out, size_t len)
+{
+	const uint8_t *rd = ns_rr_rdata(*rr);
+	size_t rdlen = ns_rr_rdlen(*rr), n = 0;
+
+	switch (type) {
+	case ns_t_a:
+	case ns_t_aaaa:
+		if (rdlen != (type == ns_t_a ? 4u : 16u) ||
+		    inet_ntop(type == ns_t_a ? AF_INET : AF_INET6, rd, out,
+		    (socklen_t)len) == NULL)
+			return -2;
+		return 0;
+	case ns_t_mx:			/* RFC 1035 3.3.9: preference, name */
+		if (rdlen < 3)
+			return -2;
+		rd += 2;
+		/* FALLTHROUGH */
+	case ns_t_ptr:
+		return dn_expand(ns_msg_base(*m), ns_msg_end(*m), rd, out,
+		    (int)len) < 0 ? -2 : 0;
+	case ns_t_txt:			/* RFC 1035 3.3.14: strings joined */
+		while (rdlen > 0) {
+			size_t l = *rd++, k;
+
+			if (l >= rdlen || n + l >= len)
+				return -2;
+			for (k = 0; k < l; k++)	/* a NUL must not cut it */
+				out[n++] = rd[k] != '\0' ? (char)rd[k] : 0x7f;
+			rd += l;
+			rdlen -= l + 1;
+		}
+		out[n] = '\0';
+		return 0;
+	}
+	return -2;
+}
+
+/* collect_rr - records of type owned by cur: 0, -1 ENOMEM, -2 malformed */
+static int
+collect_rr(ns_msg *m, const char *cur, int type, struct resolver_rrset *ans,
+    uint32_t *ttl)
+{
+	char name[NS_MAXDNAME], *text;
+	size_t tlen;
+	ns_rr rr;
+	int i, rc, n = ns_msg_count(*m, ns_s_an);
+
+	for (i = 0; i < n; i++) {
+		if (ns_parserr(m, ns_s_an, i, &rr) < 0)
+			return -2;
+		if ((int)ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in ||
+		    !samename(ns_rr_name(rr), cur))
+			continue;
+		minttl(ttl, ns_rr_ttl(rr));
+		/* TXT text is at most rdlen; names and addresses fit name[] */
+		text = name;
+		tlen = sizeof name;
+		if (type == ns_t_txt) {
+			tlen = ns_rr_rdlen(rr) + 1;
+			if ((text = malloc(tlen)) == NULL)
+				return -1;
+		}
+		if ((rc = rr_text(m, &rr, type, text, tlen)) == 0 &&
+		    resolver_rrset_add(ans, text) < 0)
+			rc = -1;
+		if (text != name)
+			free(text);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* rr_status - a final answer without records */
+static enum rmsg_result
+rr_status(struct resolver_rrset *ans, dkim_dns_status st, uint32_t ttl)
+{
+	resolver_rrset_clear(ans);
+	ans->status = st;
+	ans->ttl = ttl;
+	return RMSG_DONE;
+}
+
+/*
+ * present - name as dn_expand writes owner names (RFC 1035 5.1 escapes:
+ * a space is "\032"), so a name with such bytes compares equal to the
+ * owner names of the reply.
+ */
+static void
+present(const char *name, char *out, size_t len)
+{
+	uint8_t wire[NS_MAXCDNAME];
+
+	if (dn_comp(name, wire, sizeof wire, NULL, NULL) < 0 ||
+	    dn_expand(wire, wire + sizeof wire, wire, out, (int)len) < 0)
+		strlcpy(out, name, len);
+}
+
+/* rmsg_interp_rr - rmsg_interp for any type (see resolver_int.h) */
+enum rmsg_result
+rmsg_interp_rr(const uint8_t *reply, size_t len, const char *name, int type,
+    struct resolver_rrset *ans, uint32_t *ttl, char *next, unsigned *hops)
+{
+	char cur[NS_MAXDNAME], target[NS_MAXDNAME];
+	ns_msg m;
+	int rc;
+
+	if (ns_initparse(reply, (int)len, &m) < 0)
+		return rr_status(ans, DKIM_DNS_SERVFAIL, 0);
+	present(name, cur, sizeof cur);
+	while ((rc = find_cname(&m, cur, target, ttl)) == 1) {
+		if (++*hops > RES_MAX_HOPS)
+			return rr_status(ans, DKIM_DNS_SERVFAIL, 0);
+		strlcpy(cur, target, sizeof cur);
+	}
+	if (rc < 0)
+		return rr_status(ans, DKIM_DNS_SERVFAIL, 0);
+	if ((rc = collect_rr(&m, cur, type, ans, ttl)) == -1)
+		return RMSG_ENOMEM;
+	if (rc == -2)
+		return rr_status(ans, DKIM_DNS_SERVFAIL, 0);
+	if (ans->total > 0) {
+		ans->status = DKIM_DNS_OK;
+		ans->ttl = *ttl;
+		return RMSG_DONE;
+	}
+	present(name, target, sizeof target);
+	if (rmsg_rcode(reply, len) == ns_r_noerror && !samename(cur, target)) {
+		strlcpy(next, cur, NS_MAXDNAME);
+		return RMSG_FOLLOW;
+	}
+	minttl(ttl, negttl(&m));
+	return rr_status(ans, rmsg_rcode(reply, len) == ns_r_nxdomain ?
 	    DKIM_DNS_NXDOMAIN : DKIM_DNS_NODATA, *ttl);
 }
