@@ -80,11 +80,14 @@ unescape(char *s)
 	return (long)(o - start);
 }
 
-/* add_line - one "NAME TYPE VALUE" line (tables_line_fn) */
+/* add_line - one "NAME TYPE VALUE" line (tables_entry_fn) */
 static int
-add_line(void *arg, const char *file, unsigned line, char **field,
-    int nfield, char *rest)
+add_line(void *arg, struct tables_entry *e)
 {
+	const char *file = e->file;
+	unsigned line = e->line;
+	char **field = e->field, *rest = e->rest;
+	int nfield = e->nfield;
 	struct spf_zone *z = arg;
 	struct zrr *r;
 	size_t t, tl;
