@@ -110,8 +110,8 @@ int kt_genkey_make(const struct kt_genopt *o, char **path, char **txt)
 	}
 	if (lstat(*path, &st) == 0)
 		kt_err("%s exists: refusing to overwrite a key", *path);
-	else if (mkdir(o->dir, 0750) < 0 && errno != EEXIST)
-		kt_err("cannot create %s: %s", o->dir, strerror(errno));
+	else if (kt_keydir_make(o->dir, o->owner) < 0)
+		;	/* said why */
 	else if (make_pem(o, &pem, txt) == 0)
 		rc = kt_keyfile_write(*path, pem, o->owner);
 	if (pem != NULL) {

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "keytool.h"
 
 /* owner_lookup - "user" or "user:group" to ids; -1 with a message */
@@ -86,6 +88,29 @@ static int fill_tmp(int fd, const char *tmp, const char *pem,
 	}
 	if (fchmod(fd, 0600) < 0 || fsync(fd) < 0) {
 		kt_err("cannot sync %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* kt_keydir_make - see keytool.h */
+int kt_keydir_make(const char *dir, const char *owner)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (mkdir(dir, owner != NULL ? 0700 : 0750) < 0) {
+		if (errno == EEXIST)
+			return 0;	/* an existing folder is the admin's */
+		kt_err("cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (owner == NULL)
+		return 0;
+	/* the service user must enter the folder it reads its keys from */
+	if (owner_lookup(owner, &uid, &gid) < 0 || chown(dir, uid, gid) < 0) {
+		kt_err("cannot give %s to %s: %s (chown %s %s)", dir, owner,
+		    strerror(errno), owner, dir);
 		return -1;
 	}
 	return 0;

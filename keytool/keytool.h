@@ -102,6 +102,12 @@ void kt_print_record(FILE *fp, const char *domain, const char *selector,
     const char *txt);
 
 /* ---- keyfile.c ---- */
+/*
+ * kt_keydir_make - create the folder of new keys: with an owner (the
+ * service user), 0700 and given to it so it can enter; without, 0750.
+ * An existing folder is left as it is.  0, or -1 with a message.
+ */
+int kt_keydir_make(const char *dir, const char *owner);
 /* kt_keyfile_write - create path (O_EXCL, mode 0600), owner user or NULL */
 int kt_keyfile_write(const char *path, const char *pem, const char *owner);
 /* kt_keyfile_aside - rename path to path.retired-DATE without

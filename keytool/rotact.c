@@ -125,12 +125,15 @@ static int commit_activate(struct rot_ctx *x, struct kt_rot *r,
 		    x->c->statefile, r->domain, r->ret_sel, r->ret_key);
 		return KT_EXIT_USAGE;
 	}
+	/* success is said only once the milter has taken the new table */
+	rc = kt_reload_milter(x->c->pidfile, o->reload_timeout);
+	if (rc == KT_EXIT_FAIL) {
+		undo_switch(x, r, &saved, kt_written);
+		return rc;
+	}
 	printf("%s now signs with %s instead of %s (%s; backup %s.bak).\n",
 	    r->domain, saved.new_sel, saved.old_sel, x->ks.st.path,
 	    x->ks.st.path);
-	rc = kt_reload_milter(x->c->pidfile, o->reload_timeout);
-	if (rc == KT_EXIT_FAIL)
-		undo_switch(x, r, &saved, kt_written);
 	return rc;
 }
 
