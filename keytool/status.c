@@ -28,7 +28,7 @@ static struct keytable *load_keys(const struct kt_conf *c)
 	struct keytable *kt;
 
 	if ((kt = keytable_load(c->keytable, &el)) != NULL &&
-	    keystate_load_keys(kt, c->cfg, &el) < 0) {
+	    keystate_load_keys(kt, c->cfg, &el, NULL) < 0) {
 		keytable_free(kt);
 		kt = NULL;
 	}

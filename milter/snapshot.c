@@ -68,6 +68,31 @@ header_list(char **l, int allow_none)
 	return out;
 }
 
+/* log_warnings - each line of a list of warnings (host names that did
+ * not resolve, keys unreadable after the switch to UserID), at every load */
+static void
+log_warnings(const struct errlist *warn)
+{
+	const char *p = errlist_str(warn), *nl;
+
+	for (; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
+		nl = p + strcspn(p, "\n");
+		log_warnx("%.*s", (int)(nl - p), p);
+	}
+}
+
+/* load_keys - keystate_load_keys, its warnings logged */
+static int
+load_keys(struct snapshot *s, struct errlist *el)
+{
+	struct errlist warn = { 0 };
+	int rc = keystate_load_keys(s->kt, s->cfg, el, &warn);
+
+	log_warnings(&warn);
+	errlist_free(&warn);
+	return rc;
+}
+
 /* load_tables - key table, keys, signing table */
 static int
 load_tables(struct snapshot *s, struct errlist *el)
@@ -78,7 +103,7 @@ load_tables(struct snapshot *s, struct errlist *el)
 	if (*cfg->key_file != '\0') {	/* OpenDKIM's single-key mode */
 		if ((s->kt = keytable_single(cfg->selector, cfg->key_file,
 		    config_where(cfg, OPTID_KeyFile, where, sizeof where),
-		    el)) == NULL || keystate_load_keys(s->kt, cfg, el) < 0)
+		    el)) == NULL || load_keys(s, el) < 0)
 			return -1;
 		s->st = signtable_domains(cfg->domain, s->kt, el);
 		return s->st == NULL ? -1 : 0;
@@ -92,7 +117,7 @@ load_tables(struct snapshot *s, struct errlist *el)
 	}
 	if ((s->kt = keytable_load(cfg->key_table, el)) == NULL)
 		return -1;
-	if (keystate_load_keys(s->kt, cfg, el) < 0)
+	if (load_keys(s, el) < 0)
 		return -1;
 	if ((s->st = signtable_load(cfg->signing_table, s->kt, el)) == NULL)
 		return -1;
@@ -276,18 +301,6 @@ fill_derived(struct snapshot *s, struct errlist *el)
 	return fill_observe(s, el);
 }
 
-/* log_config_warnings - each line of cfg->warn (host names that did not
- * resolve ...), at every load */
-static void
-log_config_warnings(const struct config *cfg)
-{
-	const char *p = errlist_str(&cfg->warn), *nl;
-
-	for (; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
-		nl = p + strcspn(p, "\n");
-		log_warnx("%.*s", (int)(nl - p), p);
-	}
-}
 
 /* snapshot_build - configuration, tables, keys, lookup, guard */
 struct snapshot *
@@ -302,7 +315,7 @@ snapshot_build(const char *path, struct errlist *el)
 	}
 	atomic_init(&s->refs, 1);
 	if ((s->cfg = config_load(path, el)) != NULL)
-		log_config_warnings(s->cfg);
+		log_warnings(&s->cfg->warn);
 	if (s->cfg == NULL ||
 	    fill_derived(s, el) < 0 || load_tables(s, el) < 0 ||
 	    load_lookup(s, el) < 0) {

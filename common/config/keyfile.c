@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "keyfile.h"
+#include "util/hashtab.h"
 
 #define KEYFILE_MAX (64 * 1024)
 
@@ -40,6 +41,25 @@ keyfile_check_stat(const struct stat *st, const char *path,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * warn_unreadable - a key the milter reads now, as root, but cannot read
+ * again once it runs as UserID: every reload would then be refused.
+ */
+static void
+warn_unreadable(const struct keyent *e, const struct keyfile_policy *pol,
+    struct errlist *warn)
+{
+	struct stat st;
+
+	if (pol->uid == 0 || geteuid() != 0 || stat(e->path, &st) < 0 ||
+	    st.st_uid == pol->uid || (st.st_mode & 0044) != 0)
+		return;
+	errlist_add(warn, "%s: key file %s is owned by uid %lu: read now, "
+	    "but not after dkimguard becomes %s (UserID), so every reload "
+	    "would be refused; fix: chown %s '%s'", e->where, e->path,
+	    (unsigned long)st.st_uid, pol->user, pol->user, e->path);
 }
 
 /* read_all - read a small file from fd into a NUL-terminated buffer */
@@ -107,24 +127,34 @@ keyfile_load(const char *path, const struct keyfile_policy *pol,
 /* keyfile_load_table - every entry; the same path loads once */
 int
 keyfile_load_table(struct keytable *kt, const struct keyfile_policy *pol,
-    struct errlist *el)
+    struct errlist *el, struct errlist *warn)
 {
-	size_t i, j;
+	struct hashtab *bypath = hashtab_new(kt->n, 0);
+	struct keyent *seen;
 	unsigned before = el->count;
+	size_t i;
 
 	for (i = 0; i < kt->n; i++) {
-		for (j = 0; j < i; j++)
-			if (kt->ent[j].key != NULL &&
-			    strcmp(kt->ent[j].path, kt->ent[i].path) == 0)
-				break;
-		if (j < i) {
-			kt->ent[i].key = dkim_key_ref(kt->ent[j].key);
+		struct keyent *e = &kt->ent[i];
+
+		/* a file named by several entries is read once */
+		if (bypath != NULL &&
+		    (seen = hashtab_get(bypath, e->path)) != NULL) {
+			e->key = dkim_key_ref(seen->key);
 			continue;
 		}
-		if (keyfile_load(kt->ent[i].path, pol, &kt->ent[i].key,
-		    el) < 0)
-			errlist_add(el, "%s: key '%s' not loaded",
-			    kt->ent[i].where, kt->ent[i].name);
+		if (keyfile_load(e->path, pol, &e->key, el) < 0) {
+			errlist_add(el, "%s: key '%s' not loaded", e->where,
+			    e->name);
+			continue;
+		}
+		if (bypath != NULL && hashtab_put(bypath, e->path, e) < 0) {
+			hashtab_free(bypath);	/* then every file is read */
+			bypath = NULL;
+		}
+		if (warn != NULL)
+			warn_unreadable(e, pol, warn);
 	}
+	hashtab_free(bypath);
 	return el->count == before ? 0 : -1;
 }

@@ -32,8 +32,13 @@ int keyfile_check_stat(const struct stat *st, const char *path,
 /* keyfile_load - check and parse one key file; -1 with el on error */
 int keyfile_load(const char *path, const struct keyfile_policy *pol,
     dkim_key **out, struct errlist *el);
-/* keyfile_load_table - load every key of kt (all problems reported) */
+/*
+ * keyfile_load_table - load every key of kt (all problems reported in
+ * el); warn (may be NULL) gets keys that cannot be read again after the
+ * switch to the UserID user
+ */
 int keyfile_load_table(struct keytable *kt,
-    const struct keyfile_policy *pol, struct errlist *el);
+    const struct keyfile_policy *pol, struct errlist *el,
+    struct errlist *warn);
 
 #endif /* DKIMGUARD_KEYFILE_H */

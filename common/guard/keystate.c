@@ -36,14 +36,14 @@ key_policy(const struct config *cfg, struct keyfile_policy *pol,
 /* keystate_load_keys - every key of kt, checked as the milter checks */
 int
 keystate_load_keys(struct keytable *kt, const struct config *cfg,
-    struct errlist *el)
+    struct errlist *el, struct errlist *warn)
 {
 	struct keyfile_policy pol;
 	char user[64];
 
 	if (key_policy(cfg, &pol, user, sizeof user, el) < 0)
 		return -1;
-	return keyfile_load_table(kt, &pol, el);
+	return keyfile_load_table(kt, &pol, el, warn);
 }
 
 /* keystate_add - a guard entry per key with a fixed domain */

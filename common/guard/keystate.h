@@ -4,7 +4,7 @@
  *
  * SYNOPSIS
  *	kt = keytable_load(spec, &el);
- *	keystate_load_keys(kt, cfg, &el);          as the milter loads keys
+ *	keystate_load_keys(kt, cfg, &el, &warn);   as the milter loads keys
  *	keystate_add(g, kt, cfg->guard_action, &el);
  *	guard_check_all(g);  guard_table(g, &text);  puts(text);
  *
@@ -26,7 +26,7 @@
  * checks (RequireSafeKeys; owner root or the UserID user); -1 with el.
  */
 int keystate_load_keys(struct keytable *kt, const struct config *cfg,
-    struct errlist *el);
+    struct errlist *el, struct errlist *warn);
 /*
  * keystate_add - one guard entry per key table entry with a fixed domain
  * (a "%" entry signs as the matched domain and is added when first
