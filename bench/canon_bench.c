@@ -76,7 +76,7 @@ make_text(size_t len)
 		if (col > 0) {
 			b[i++] = ' ';
 			col++;
-			if (r % 29 == 0 && i < len) {	/* a WSP run */
+			if (r % 29 == 0 && i < len) { /* a WSP run */
 				b[i++] = (r & 64) ? '\t' : ' ';
 				col++;
 			}
@@ -147,14 +147,11 @@ bench_canon(const unsigned char *b, size_t len, dkim_canon c, int isa)
 	return best;
 }
 
-static const char *const small_hdrs[] = {
-	"From: Joe SixPack <joe@football.example.com>",
-	"To: Suzie Q <suzie@shopping.example.net>",
-	"Subject: Is dinner ready?",
+static const char *const small_hdrs[] =
+    {"From: Joe SixPack <joe@football.example.com>",
+	"To: Suzie Q <suzie@shopping.example.net>", "Subject: Is dinner ready?",
 	"Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)",
-	"Message-ID: <20030712040037.46341.5F8J@football.example.com>",
-	NULL
-};
+	"Message-ID: <20030712040037.46341.5F8J@football.example.com>", NULL};
 static const char small_body[] =
     "Hi.\r\n\r\nWe lost the game.  Are you hungry yet?\r\n\r\nJoe.\r\n";
 
@@ -175,8 +172,8 @@ sign_once(dkim_key *key)
 	ok = dkim_msg_new(NULL, &m) == DKIM_OK &&
 	    dkim_msg_add_signer(m, &req, &idx, err, sizeof(err)) == DKIM_OK;
 	for (i = 0; ok && small_hdrs[i] != NULL; i++)
-		ok = dkim_msg_header(m, small_hdrs[i],
-		    strlen(small_hdrs[i])) == DKIM_OK;
+		ok = dkim_msg_header(m, small_hdrs[i], strlen(small_hdrs[i])) ==
+		    DKIM_OK;
 	ok = ok && dkim_msg_eoh(m) == DKIM_OK &&
 	    dkim_msg_body(m, small_body, sizeof(small_body) - 1) == DKIM_OK &&
 	    dkim_msg_eom(m) == DKIM_OK &&
@@ -220,7 +217,7 @@ main(int argc, char **argv)
 	size_t len = (mb > 0 ? mb : 64) << 20;
 	unsigned char *b = make_text(len);
 	double raw, simple, relaxed, relaxed_base, relaxed_avx2;
-	static const char *const kname[] = { "SSE2", "AVX2", "AVX-512" };
+	static const char *const kname[] = {"SSE2", "AVX2", "AVX-512"};
 
 	if (b == NULL) {
 		fprintf(stderr, "canon_bench: out of memory\n");
@@ -230,15 +227,16 @@ main(int argc, char **argv)
 	simple = bench_canon(b, len, DKIM_CANON_SIMPLE, -1);
 	relaxed = bench_canon(b, len, DKIM_CANON_RELAXED, -1);
 	relaxed_base = bench_canon(b, len, DKIM_CANON_RELAXED, CANON_ISA_BASE);
-	relaxed_avx2 = canon_isa_best() >= CANON_ISA_AVX2 ? bench_canon(b, len,
-	    DKIM_CANON_RELAXED, CANON_ISA_AVX2) : 0;
+	relaxed_avx2 = canon_isa_best() >= CANON_ISA_AVX2 ?
+	    bench_canon(b, len, DKIM_CANON_RELAXED, CANON_ISA_AVX2) :
+	    0;
 	printf("raw sha256:              %8.1f MB/s (%zu MB, CPU time)\n", raw,
 	    len >> 20);
 	printf("simple canon + sha256:   %8.1f MB/s  ratio %.2f\n", simple,
 	    simple / raw);
 	printf("relaxed canon + sha256:  %8.1f MB/s  ratio %.2f (%s kernel, "
-	    "the best here)\n", relaxed, relaxed / raw,
-	    kname[canon_isa_best()]);
+	       "the best here)\n",
+	    relaxed, relaxed / raw, kname[canon_isa_best()]);
 	if (relaxed_avx2 > 0)
 		printf("relaxed, AVX2 kernel:    %8.1f MB/s  ratio %.2f\n",
 		    relaxed_avx2, relaxed_avx2 / raw);

@@ -12,7 +12,8 @@
 #include <libmilter/mfdef.h>
 
 /* xstrdup - strdup or die */
-static char *xstrdup(const char *s)
+static char *
+xstrdup(const char *s)
 {
 	char *p = strdup(s);
 
@@ -22,7 +23,8 @@ static char *xstrdup(const char *s)
 }
 
 /* make_field - "Name: value" (no space added with SMFIP_HDR_LEADSPC) */
-static char *make_field(const struct ed_msg *e, const char *n, const char *v)
+static char *
+make_field(const struct ed_msg *e, const char *n, const char *v)
 {
 	size_t len = strlen(n) + strlen(v) + 3;
 	char *f = malloc(len);
@@ -35,9 +37,11 @@ static char *make_field(const struct ed_msg *e, const char *n, const char *v)
 }
 
 /* insert_at - put a field at position i (clamped to the end) */
-static void insert_at(struct ed_msg *e, size_t i, char *field)
+static void
+insert_at(struct ed_msg *e, size_t i, char *field)
 {
-	if ((e->fields = realloc(e->fields, (e->n + 1) * sizeof(char *))) == NULL)
+	if ((e->fields = realloc(e->fields, (e->n + 1) * sizeof(char *))) ==
+	    NULL)
 		abort();
 	if (i > e->n)
 		i = e->n;
@@ -47,16 +51,18 @@ static void insert_at(struct ed_msg *e, size_t i, char *field)
 }
 
 /* name_is - does the field carry this name */
-static int name_is(const char *field, const char *name)
+static int
+name_is(const char *field, const char *name)
 {
 	size_t n = strlen(name);
 
-	return strncasecmp(field, name, n) == 0
-	    && (field[n] == ':' || field[n] == ' ' || field[n] == '\t');
+	return strncasecmp(field, name, n) == 0 &&
+	    (field[n] == ':' || field[n] == ' ' || field[n] == '\t');
 }
 
 /* hook_ins - SMFIR_INSHEADER */
-static void hook_ins(void *ctx, uint32_t idx, const char *n, const char *v)
+static void
+hook_ins(void *ctx, uint32_t idx, const char *n, const char *v)
 {
 	struct ed_msg *e = ctx;
 
@@ -64,7 +70,8 @@ static void hook_ins(void *ctx, uint32_t idx, const char *n, const char *v)
 }
 
 /* hook_add - SMFIR_ADDHEADER: append to the header */
-static void hook_add(void *ctx, const char *n, const char *v)
+static void
+hook_add(void *ctx, const char *n, const char *v)
 {
 	struct ed_msg *e = ctx;
 
@@ -72,7 +79,8 @@ static void hook_add(void *ctx, const char *n, const char *v)
 }
 
 /* hook_chg - SMFIR_CHGHEADER: replace, delete or append */
-static void hook_chg(void *ctx, uint32_t idx, const char *n, const char *v)
+static void
+hook_chg(void *ctx, uint32_t idx, const char *n, const char *v)
 {
 	struct ed_msg *e = ctx;
 	size_t i, seen = 0;
@@ -97,7 +105,8 @@ static void hook_chg(void *ctx, uint32_t idx, const char *n, const char *v)
 }
 
 /* hook_body - SMFIR_REPLBODY: chunks of the new body, in order */
-static void hook_body(void *ctx, const char *data, size_t len)
+static void
+hook_body(void *ctx, const char *data, size_t len)
 {
 	struct ed_msg *e = ctx;
 
@@ -108,8 +117,8 @@ static void hook_body(void *ctx, const char *data, size_t len)
 }
 
 /* ed_init - copy the original fields */
-void ed_init(struct ed_msg *e, const struct mf_message *m,
-    const uint32_t *pflags)
+void
+ed_init(struct ed_msg *e, const struct mf_message *m, const uint32_t *pflags)
 {
 	size_t i;
 
@@ -120,7 +129,8 @@ void ed_init(struct ed_msg *e, const struct mf_message *m,
 }
 
 /* ed_hooks - point the mta_edits hooks at this copy */
-void ed_hooks(struct ed_msg *e, struct mta_edits *hooks)
+void
+ed_hooks(struct ed_msg *e, struct mta_edits *hooks)
 {
 	hooks->ctx = e;
 	hooks->ins_header = hook_ins;
@@ -130,7 +140,8 @@ void ed_hooks(struct ed_msg *e, struct mta_edits *hooks)
 }
 
 /* write_crlf - write text, every LF (or CRLF) as CRLF */
-static void write_crlf(FILE *fp, const char *p, size_t len)
+static void
+write_crlf(FILE *fp, const char *p, size_t len)
 {
 	size_t i;
 
@@ -144,7 +155,8 @@ static void write_crlf(FILE *fp, const char *p, size_t len)
 }
 
 /* ed_write - header, separator, body */
-int ed_write(FILE *fp, const struct ed_msg *e, const struct mf_message *m)
+int
+ed_write(FILE *fp, const struct ed_msg *e, const struct mf_message *m)
 {
 	static char chunk[65536];
 	struct mf_body_iter it;
@@ -166,7 +178,8 @@ int ed_write(FILE *fp, const struct ed_msg *e, const struct mf_message *m)
 }
 
 /* ed_free - release the copy */
-void ed_free(struct ed_msg *e)
+void
+ed_free(struct ed_msg *e)
 {
 	size_t i;
 

@@ -26,15 +26,15 @@
 #include "mta.h"
 
 struct ed_msg {
-	char **fields;		/* "Name: value", lines joined by "\n" */
+	char **fields; /* "Name: value", lines joined by "\n" */
 	size_t n;
-	const uint32_t *pflags;	/* the session's negotiated SMFIP_* */
-	char *body;		/* SMFIR_REPLBODY data, NULL if none */
+	const uint32_t *pflags; /* the session's negotiated SMFIP_* */
+	char *body;             /* SMFIR_REPLBODY data, NULL if none */
 	size_t bodylen;
 };
 
-void ed_init(struct ed_msg *e, const struct mf_message *m,
-    const uint32_t *pflags);
+void
+ed_init(struct ed_msg *e, const struct mf_message *m, const uint32_t *pflags);
 void ed_hooks(struct ed_msg *e, struct mta_edits *hooks);
 int ed_write(FILE *fp, const struct ed_msg *e, const struct mf_message *m);
 void ed_free(struct ed_msg *e);

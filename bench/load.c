@@ -25,17 +25,18 @@
 
 struct lg_run {
 	const struct lg_opts *o;
-	atomic_long next;		/* next message number */
-	double *lat_ms;			/* per message */
+	atomic_long next; /* next message number */
+	double *lat_ms;   /* per message */
 	atomic_ulong count[MTA_NACTIONS];
 	atomic_ulong ins, add, chg;
 	char first_error[512];
 	pthread_mutex_t lock;
-	atomic_int gone;		/* --stop-on-error: the filter went away */
+	atomic_int gone; /* --stop-on-error: the filter went away */
 };
 
 /* done - messages that got an outcome (all of them unless stopped) */
-static long done(struct lg_run *run)
+static long
+done(struct lg_run *run)
 {
 	long n = 0;
 	int i;
@@ -46,7 +47,8 @@ static long done(struct lg_run *run)
 }
 
 /* now_ms - monotonic clock in milliseconds */
-static double now_ms(void)
+static double
+now_ms(void)
 {
 	struct timespec ts;
 
@@ -55,7 +57,8 @@ static double now_ms(void)
 }
 
 /* tally - count one message's outcome */
-static void tally(struct lg_run *run, const struct mta_result *r)
+static void
+tally(struct lg_run *run, const struct mta_result *r)
 {
 	atomic_fetch_add(&run->count[r->action], 1);
 	atomic_fetch_add(&run->ins, r->n_ins);
@@ -71,12 +74,13 @@ static void tally(struct lg_run *run, const struct mta_result *r)
 }
 
 /* worker - one connection's share of the messages */
-static void *worker(void *arg)
+static void *
+worker(void *arg)
 {
 	struct lg_run *run = arg;
 	const struct lg_opts *o = run->o;
 	struct mta_session *s = calloc(1, sizeof(*s));
-	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	struct timespec pause = {0, 10 * 1000 * 1000};
 	struct mta_result r;
 	long i, on_conn = 0;
 	char qid[32];
@@ -94,7 +98,8 @@ static void *worker(void *arg)
 			if (o->stop_on_error)
 				atomic_store(&run->gone, 1);
 			else
-				nanosleep(&pause, NULL); /* filter down: no spin */
+				nanosleep(&pause,
+				    NULL); /* filter down: no spin */
 		}
 		run->lat_ms[i] = now_ms() - t0;
 		tally(run, &r);
@@ -109,7 +114,8 @@ static void *worker(void *arg)
 }
 
 /* cpu_us_per_msg - the filter's CPU time per message, -1 without --pid */
-static double cpu_us_per_msg(const struct st_rss *rss, long messages)
+static double
+cpu_us_per_msg(const struct st_rss *rss, long messages)
 {
 	long ticks = rss->cpu_end - rss->cpu_start;
 
@@ -121,11 +127,11 @@ static double cpu_us_per_msg(const struct st_rss *rss, long messages)
 }
 
 /* print_result - human summary and the RESULT line */
-static void print_result(struct lg_run *run, double secs,
-    const struct st_rss *rss)
+static void
+print_result(struct lg_run *run, double secs, const struct st_rss *rss)
 {
 	const struct lg_opts *o = run->o;
-	long n = done(run);	/* indices 0..n-1: see worker */
+	long n = done(run); /* indices 0..n-1: see worker */
 	double p50 = st_percentile(run->lat_ms, (size_t)n, 50);
 	double p99 = st_percentile(run->lat_ms, (size_t)n, 99);
 	double max = st_percentile(run->lat_ms, (size_t)n, 100);
@@ -136,36 +142,39 @@ static void print_result(struct lg_run *run, double secs,
 	for (i = 0; i < MTA_NACTIONS; i++)
 		c[i] = atomic_load(&run->count[i]);
 
-	printf("loadgen: %ld messages, concurrency %d, %.3f s, %.1f msg/s\n",
-	    n, o->concurrency, secs, rate);
+	printf("loadgen: %ld messages, concurrency %d, %.3f s, %.1f msg/s\n", n,
+	    o->concurrency, secs, rate);
 	printf("  latency  p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", p50, p99,
 	    max);
 	printf("  replies  accept %lu  tempfail %lu  reject %lu  quarantine %lu"
-	    "  discard %lu  error %lu\n", c[0], c[1], c[2], c[3], c[4], c[5]);
+	       "  discard %lu  error %lu\n",
+	    c[0], c[1], c[2], c[3], c[4], c[5]);
 	printf("  headers  inserted %lu  added %lu  changed %lu\n",
 	    (unsigned long)run->ins, (unsigned long)run->add,
 	    (unsigned long)run->chg);
 	if (o->pid)
 		printf("  filter   rss start %ld kB  end %ld kB  max %ld kB  "
-		    "cpu %.1f us/msg\n", rss->start_kb, rss->end_kb,
-		    rss->max_kb, cpu_us_per_msg(rss, n));
+		       "cpu %.1f us/msg\n",
+		    rss->start_kb, rss->end_kb, rss->max_kb,
+		    cpu_us_per_msg(rss, n));
 	if (run->first_error[0])
 		printf("  first error: %s\n", run->first_error);
 	printf("RESULT msgs=%ld conc=%d secs=%.3f rate=%.1f p50_ms=%.3f "
-	    "p99_ms=%.3f accept=%lu tempfail=%lu reject=%lu quarantine=%lu "
-	    "discard=%lu error=%lu ins_hdrs=%lu add_hdrs=%lu chg_hdrs=%lu "
-	    "rss_start_kb=%ld rss_end_kb=%ld rss_max_kb=%ld max_ms=%.3f "
-	    "cpu_us_msg=%.1f\n",
-	    n, o->concurrency, secs, rate, p50, p99, c[0], c[1],
-	    c[2], c[3], c[4], c[5], (unsigned long)run->ins,
-	    (unsigned long)run->add, (unsigned long)run->chg,
-	    o->pid ? rss->start_kb : -1, o->pid ? rss->end_kb : -1,
-	    o->pid ? rss->max_kb : -1, max, cpu_us_per_msg(rss, n));
+	       "p99_ms=%.3f accept=%lu tempfail=%lu reject=%lu quarantine=%lu "
+	       "discard=%lu error=%lu ins_hdrs=%lu add_hdrs=%lu chg_hdrs=%lu "
+	       "rss_start_kb=%ld rss_end_kb=%ld rss_max_kb=%ld max_ms=%.3f "
+	       "cpu_us_msg=%.1f\n",
+	    n, o->concurrency, secs, rate, p50, p99, c[0], c[1], c[2], c[3],
+	    c[4], c[5], (unsigned long)run->ins, (unsigned long)run->add,
+	    (unsigned long)run->chg, o->pid ? rss->start_kb : -1,
+	    o->pid ? rss->end_kb : -1, o->pid ? rss->max_kb : -1, max,
+	    cpu_us_per_msg(rss, n));
 	fflush(stdout);
 }
 
 /* lg_load - start the workers, wait, report */
-int lg_load(const struct lg_opts *o)
+int
+lg_load(const struct lg_opts *o)
 {
 	static struct lg_run run;
 	pthread_t *th = calloc((size_t)o->concurrency, sizeof(pthread_t));

@@ -30,29 +30,40 @@
 
 #include "loadgen.h"
 
-enum { O_ONE = 256, O_CADDR, O_CNAME, O_HELO, O_FROM, O_RCPT, O_AUTH,
-	O_DAEMON, O_HOST, O_PID, O_QID, O_HOLD, O_STOP };
-
-static const struct option longopts[] = {
-	{ "one", no_argument, NULL, O_ONE },
-	{ "client-addr", required_argument, NULL, O_CADDR },
-	{ "client-name", required_argument, NULL, O_CNAME },
-	{ "helo", required_argument, NULL, O_HELO },
-	{ "from", required_argument, NULL, O_FROM },
-	{ "rcpt", required_argument, NULL, O_RCPT },
-	{ "auth", required_argument, NULL, O_AUTH },
-	{ "daemon-name", required_argument, NULL, O_DAEMON },
-	{ "hostname", required_argument, NULL, O_HOST },
-	{ "pid", required_argument, NULL, O_PID },
-	{ "queue-id", required_argument, NULL, O_QID },
-	{ "hold", required_argument, NULL, O_HOLD },
-	{ "stop-on-error", no_argument, NULL, O_STOP },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
+enum {
+	O_ONE = 256,
+	O_CADDR,
+	O_CNAME,
+	O_HELO,
+	O_FROM,
+	O_RCPT,
+	O_AUTH,
+	O_DAEMON,
+	O_HOST,
+	O_PID,
+	O_QID,
+	O_HOLD,
+	O_STOP
 };
 
+static const struct option longopts[] = {{"one", no_argument, NULL, O_ONE},
+    {"client-addr", required_argument, NULL, O_CADDR},
+    {"client-name", required_argument, NULL, O_CNAME},
+    {"helo", required_argument, NULL, O_HELO},
+    {"from", required_argument, NULL, O_FROM},
+    {"rcpt", required_argument, NULL, O_RCPT},
+    {"auth", required_argument, NULL, O_AUTH},
+    {"daemon-name", required_argument, NULL, O_DAEMON},
+    {"hostname", required_argument, NULL, O_HOST},
+    {"pid", required_argument, NULL, O_PID},
+    {"queue-id", required_argument, NULL, O_QID},
+    {"hold", required_argument, NULL, O_HOLD},
+    {"stop-on-error", no_argument, NULL, O_STOP},
+    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+
 /* usage - print the synopsis and exit */
-static void usage(int status)
+static void
+usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: loadgen -S SOCKET -m FILE [-m FILE...] [-c CONC] [-n COUNT]"
@@ -69,7 +80,8 @@ static void usage(int status)
 }
 
 /* add_message - map one -m file */
-static void add_message(struct lg_opts *o, const char *path)
+static void
+add_message(struct lg_opts *o, const char *path)
 {
 	char err[256];
 
@@ -84,7 +96,8 @@ static void add_message(struct lg_opts *o, const char *path)
 }
 
 /* set_defaults - a Postfix-like session from 127.0.0.1 */
-static void set_defaults(struct lg_opts *o)
+static void
+set_defaults(struct lg_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->concurrency = 1;
@@ -103,56 +116,103 @@ static void set_defaults(struct lg_opts *o)
 }
 
 /* envelope_opt - the long options that set the session; 0 if not one */
-static int envelope_opt(struct lg_opts *o, int ch, const char *arg)
+static int
+envelope_opt(struct lg_opts *o, int ch, const char *arg)
 {
 	switch (ch) {
-	case O_CADDR: o->env.client_addr = arg; break;
-	case O_CNAME: o->env.client_name = arg; break;
-	case O_HELO: o->env.helo = arg; break;
-	case O_FROM: o->env.from = arg; break;
-	case O_RCPT: o->env.rcpt = arg; break;
-	case O_AUTH: o->env.auth = arg; break;
-	case O_DAEMON: o->env.daemon_name = arg; break;
-	case O_HOST: o->env.hostname = arg; break;
-	case O_QID: o->queue_id = arg; break;
-	default: return 0;
+	case O_CADDR:
+		o->env.client_addr = arg;
+		break;
+	case O_CNAME:
+		o->env.client_name = arg;
+		break;
+	case O_HELO:
+		o->env.helo = arg;
+		break;
+	case O_FROM:
+		o->env.from = arg;
+		break;
+	case O_RCPT:
+		o->env.rcpt = arg;
+		break;
+	case O_AUTH:
+		o->env.auth = arg;
+		break;
+	case O_DAEMON:
+		o->env.daemon_name = arg;
+		break;
+	case O_HOST:
+		o->env.hostname = arg;
+		break;
+	case O_QID:
+		o->queue_id = arg;
+		break;
+	default:
+		return 0;
 	}
 	return 1;
 }
 
 /* parse_args - fill o from argv; returns 1 for --one */
-static int parse_args(struct lg_opts *o, int argc, char **argv)
+static int
+parse_args(struct lg_opts *o, int argc, char **argv)
 {
 	int ch, one = 0;
 
 	while ((ch = getopt_long(argc, argv, "S:c:n:m:r:t:vh", longopts,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		if (envelope_opt(o, ch, optarg))
 			continue;
 		switch (ch) {
-		case 'S': o->spec = optarg; break;
-		case 'c': o->concurrency = atoi(optarg); break;
-		case 'n': o->messages = atol(optarg); break;
-		case 'm': add_message(o, optarg); break;
-		case 'r': o->per_conn = atol(optarg); break;
-		case 't': o->timeout = atoi(optarg); break;
-		case 'v': o->verbose = 1; break;
-		case O_ONE: one = 1; break;
-		case O_PID: o->pid = (pid_t)atol(optarg); break;
-		case O_HOLD: o->hold_ms = atoi(optarg); break;
-		case O_STOP: o->stop_on_error = 1; break;
-		case 'h': usage(0); break;
-		default: usage(1);
+		case 'S':
+			o->spec = optarg;
+			break;
+		case 'c':
+			o->concurrency = atoi(optarg);
+			break;
+		case 'n':
+			o->messages = atol(optarg);
+			break;
+		case 'm':
+			add_message(o, optarg);
+			break;
+		case 'r':
+			o->per_conn = atol(optarg);
+			break;
+		case 't':
+			o->timeout = atoi(optarg);
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case O_ONE:
+			one = 1;
+			break;
+		case O_PID:
+			o->pid = (pid_t)atol(optarg);
+			break;
+		case O_HOLD:
+			o->hold_ms = atoi(optarg);
+			break;
+		case O_STOP:
+			o->stop_on_error = 1;
+			break;
+		case 'h':
+			usage(0);
+			break;
+		default:
+			usage(1);
 		}
 	}
-	if (!o->spec || !o->nmsgs || optind != argc || o->concurrency < 1
-	    || o->messages < 1 || o->timeout < 1)
+	if (!o->spec || !o->nmsgs || optind != argc || o->concurrency < 1 ||
+	    o->messages < 1 || o->timeout < 1)
 		usage(1);
 	return one;
 }
 
 /* main - parse options, run --one or the load, unmap the messages */
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static struct lg_opts o;
 	int rc;

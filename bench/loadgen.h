@@ -16,17 +16,17 @@
 #include "msgfile.h"
 
 struct lg_opts {
-	const char *spec;		/* -S filter socket */
-	int concurrency;		/* -c */
-	long messages;			/* -n */
-	long per_conn;			/* -r messages per connection, 0 = all */
-	int timeout;			/* -t seconds per read/write */
-	int verbose;			/* -v */
-	pid_t pid;			/* --pid: sample this process's RSS */
-	const char *queue_id;		/* --queue-id (--one) */
-	int stop_on_error;		/* --stop-on-error: end at the first error */
-	int hold_ms;			/* --hold: pause before the body (--one) */
-	struct mf_message *msgs;	/* -m files, in turn */
+	const char *spec;        /* -S filter socket */
+	int concurrency;         /* -c */
+	long messages;           /* -n */
+	long per_conn;           /* -r messages per connection, 0 = all */
+	int timeout;             /* -t seconds per read/write */
+	int verbose;             /* -v */
+	pid_t pid;               /* --pid: sample this process's RSS */
+	const char *queue_id;    /* --queue-id (--one) */
+	int stop_on_error;       /* --stop-on-error: end at the first error */
+	int hold_ms;             /* --hold: pause before the body (--one) */
+	struct mf_message *msgs; /* -m files, in turn */
 	size_t nmsgs;
 	struct mta_env env;
 };

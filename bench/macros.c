@@ -10,20 +10,21 @@
 #include <string.h>
 
 static const char *const default_list[] = {
-	[MAC_CONNECT] = "j {daemon_name} {daemon_addr} v _ {client_addr}",
-	[MAC_HELO] = "{tls_version} {cipher} {cipher_bits} {cert_subject} "
-	    "{cert_issuer}",
-	[MAC_MAIL] = "i {auth_type} {auth_authen} {auth_author} {mail_addr} "
-	    "{mail_host} {mail_mailer}",
-	[MAC_RCPT] = "i {rcpt_addr} {rcpt_host} {rcpt_mailer}",
-	[MAC_DATA] = "i",
-	[MAC_EOM] = "i",
-	[MAC_EOH] = "i",
+    [MAC_CONNECT] = "j {daemon_name} {daemon_addr} v _ {client_addr}",
+    [MAC_HELO] = "{tls_version} {cipher} {cipher_bits} {cert_subject} "
+		 "{cert_issuer}",
+    [MAC_MAIL] = "i {auth_type} {auth_authen} {auth_author} {mail_addr} "
+		 "{mail_host} {mail_mailer}",
+    [MAC_RCPT] = "i {rcpt_addr} {rcpt_host} {rcpt_mailer}",
+    [MAC_DATA] = "i",
+    [MAC_EOM] = "i",
+    [MAC_EOH] = "i",
 };
 
 /* env_value - a macro's value, NULL when Postfix would have none */
-static const char *env_value(const char *name, int stage,
-    const struct mta_env *env, const char *qid, char *tmp, size_t tmplen)
+static const char *
+env_value(const char *name, int stage, const struct mta_env *env,
+    const char *qid, char *tmp, size_t tmplen)
 {
 	if (strcmp(name, "j") == 0)
 		return env->hostname;
@@ -36,15 +37,17 @@ static const char *env_value(const char *name, int stage,
 	if (strcmp(name, "_") == 0) {
 		if (env->client_addr == NULL || env->client_addr[0] == 0)
 			return env->client_name;
-		snprintf(tmp, tmplen, "%s [%s]", env->client_name, env->client_addr);
+		snprintf(tmp, tmplen, "%s [%s]", env->client_name,
+		    env->client_addr);
 		return tmp;
 	}
 	if (strcmp(name, "{client_addr}") == 0)
 		return env->client_addr && env->client_addr[0] ?
-		    env->client_addr : NULL;
+		    env->client_addr :
+		    NULL;
 	if (strcmp(name, "{client_name}") == 0)
 		return env->client_name;
-	if (strcmp(name, "i") == 0)	/* smtpd_delay_open_until_valid_rcpt */
+	if (strcmp(name, "i") == 0) /* smtpd_delay_open_until_valid_rcpt */
 		return stage == MAC_MAIL || stage == MAC_RCPT ? NULL : qid;
 	if (strcmp(name, "{auth_type}") == 0)
 		return env->auth ? "PLAIN" : NULL;
@@ -58,11 +61,12 @@ static const char *env_value(const char *name, int stage,
 }
 
 /* mac_send - queue one stage's macros; nothing when none has a value */
-void mac_send(struct mp_conn *c, int stage, int cmd,
-    const struct mta_env *env, const char *queue_id)
+void
+mac_send(struct mp_conn *c, int stage, int cmd, const struct mta_env *env,
+    const char *queue_id)
 {
-	const char *list = c->symlist[stage] ? c->symlist[stage]
-	    : default_list[stage];
+	const char *list =
+	    c->symlist[stage] ? c->symlist[stage] : default_list[stage];
 	const char *p = list, *val;
 	char name[128], tmp[512];
 	size_t n;
@@ -77,7 +81,7 @@ void mac_send(struct mp_conn *c, int stage, int cmd,
 			    sizeof(tmp));
 			if (val && !open) {
 				mp_begin(c, 'D');
-				mp_add(c, &(char){ (char)cmd }, 1);
+				mp_add(c, &(char){(char)cmd}, 1);
 				open = 1;
 			}
 			if (val) {

@@ -18,22 +18,30 @@
 #include "milterproto.h"
 
 /* SMFIM_* stage numbers (milter8.c) */
-enum { MAC_CONNECT, MAC_HELO, MAC_MAIL, MAC_RCPT, MAC_DATA, MAC_EOM, MAC_EOH };
-
-struct mta_env {
-	const char *hostname;		/* j: MTA host name */
-	const char *daemon_name;	/* {daemon_name} */
-	const char *daemon_addr;	/* {daemon_addr} */
-	const char *client_name;	/* CONNECT host name */
-	const char *client_addr;	/* CONNECT address, {client_addr} */
-	int client_port;
-	const char *helo;
-	const char *from;		/* envelope sender, no <> */
-	const char *rcpt;		/* envelope recipient, no <> */
-	const char *auth;		/* SASL login or NULL */
+enum {
+	MAC_CONNECT,
+	MAC_HELO,
+	MAC_MAIL,
+	MAC_RCPT,
+	MAC_DATA,
+	MAC_EOM,
+	MAC_EOH
 };
 
-void mac_send(struct mp_conn *c, int stage, int cmd,
-    const struct mta_env *env, const char *queue_id);
+struct mta_env {
+	const char *hostname;    /* j: MTA host name */
+	const char *daemon_name; /* {daemon_name} */
+	const char *daemon_addr; /* {daemon_addr} */
+	const char *client_name; /* CONNECT host name */
+	const char *client_addr; /* CONNECT address, {client_addr} */
+	int client_port;
+	const char *helo;
+	const char *from; /* envelope sender, no <> */
+	const char *rcpt; /* envelope recipient, no <> */
+	const char *auth; /* SASL login or NULL */
+};
+
+void mac_send(struct mp_conn *c, int stage, int cmd, const struct mta_env *env,
+    const char *queue_id);
 
 #endif

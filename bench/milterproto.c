@@ -22,18 +22,21 @@
 
 #include <libmilter/mfdef.h>
 
-#define MP_MAX_REPLY (64u * 1024 * 1024)	/* refuse larger replies */
+#define MP_MAX_REPLY (64u * 1024 * 1024) /* refuse larger replies */
 
 /* mp_fail - record an error message naming the command, return -1 */
-static int mp_fail(struct mp_conn *c, const char *what)
+static int
+mp_fail(struct mp_conn *c, const char *what)
 {
 	char cmd[32] = "";
 
 	if (c->last_cmd)
 		snprintf(cmd, sizeof(cmd), " (after '%c')", c->last_cmd);
-	if (errno == EAGAIN || errno == EWOULDBLOCK)	/* SO_*TIMEO */
-		snprintf(c->err, sizeof(c->err), "%s: nothing within %d s "
-		    "(-t)%s", what, c->timeout, cmd);
+	if (errno == EAGAIN || errno == EWOULDBLOCK) /* SO_*TIMEO */
+		snprintf(c->err, sizeof(c->err),
+		    "%s: nothing within %d s "
+		    "(-t)%s",
+		    what, c->timeout, cmd);
 	else
 		snprintf(c->err, sizeof(c->err), "%s: %s%s", what,
 		    errno ? strerror(errno) : "protocol error", cmd);
@@ -41,7 +44,8 @@ static int mp_fail(struct mp_conn *c, const char *what)
 }
 
 /* connect_unix - open a unix-domain stream socket to path */
-static int connect_unix(const char *path)
+static int
+connect_unix(const char *path)
 {
 	struct sockaddr_un sun;
 	int fd;
@@ -63,7 +67,8 @@ static int connect_unix(const char *path)
 }
 
 /* connect_inet - open a TCP connection to host:port */
-static int connect_inet(const char *host, const char *port)
+static int
+connect_inet(const char *host, const char *port)
 {
 	struct addrinfo hints, *res, *ai;
 	int fd = -1, one = 1;
@@ -89,7 +94,8 @@ static int connect_inet(const char *host, const char *port)
 }
 
 /* connect_spec - parse a socket spec and connect */
-static int connect_spec(const char *spec)
+static int
+connect_spec(const char *spec)
 {
 	char host[256], port[32];
 	const char *rest, *at, *colon;
@@ -103,13 +109,13 @@ static int connect_spec(const char *spec)
 		return -1;
 	}
 	rest = spec + 5;
-	if ((at = strchr(rest, '@')) != NULL) {		/* inet:PORT@HOST */
+	if ((at = strchr(rest, '@')) != NULL) { /* inet:PORT@HOST */
 		snprintf(port, sizeof(port), "%.*s", (int)(at - rest), rest);
 		snprintf(host, sizeof(host), "%s", at + 1);
-	} else if ((colon = strrchr(rest, ':')) != NULL) {	/* inet:HOST:PORT */
+	} else if ((colon = strrchr(rest, ':')) != NULL) { /* inet:HOST:PORT */
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - rest), rest);
 		snprintf(port, sizeof(port), "%s", colon + 1);
-	} else {					/* inet:PORT */
+	} else { /* inet:PORT */
 		snprintf(host, sizeof(host), "127.0.0.1");
 		snprintf(port, sizeof(port), "%s", rest);
 	}
@@ -117,9 +123,10 @@ static int connect_spec(const char *spec)
 }
 
 /* mp_connect - connect to a filter and set I/O timeouts */
-int mp_connect(struct mp_conn *c, const char *spec, int timeout_s)
+int
+mp_connect(struct mp_conn *c, const char *spec, int timeout_s)
 {
-	struct timeval tv = { timeout_s, 0 };
+	struct timeval tv = {timeout_s, 0};
 
 	memset(c, 0, sizeof(*c));
 	c->timeout = timeout_s;
@@ -132,7 +139,8 @@ int mp_connect(struct mp_conn *c, const char *spec, int timeout_s)
 }
 
 /* mp_close - close the socket and free buffers */
-void mp_close(struct mp_conn *c)
+void
+mp_close(struct mp_conn *c)
 {
 	int i;
 
@@ -150,7 +158,8 @@ void mp_close(struct mp_conn *c)
 }
 
 /* mp_add - append raw bytes to the output buffer */
-void mp_add(struct mp_conn *c, const void *data, size_t len)
+void
+mp_add(struct mp_conn *c, const void *data, size_t len)
 {
 	if (c->wlen + len > c->wcap) {
 		size_t ncap = c->wcap ? c->wcap : 8192;
@@ -166,13 +175,15 @@ void mp_add(struct mp_conn *c, const void *data, size_t len)
 }
 
 /* mp_add_str - append a string and its NUL */
-void mp_add_str(struct mp_conn *c, const char *s)
+void
+mp_add_str(struct mp_conn *c, const char *s)
 {
 	mp_add(c, s, strlen(s) + 1);
 }
 
 /* mp_add_u16 - append a 16-bit value in network order */
-void mp_add_u16(struct mp_conn *c, uint16_t v)
+void
+mp_add_u16(struct mp_conn *c, uint16_t v)
 {
 	uint16_t n = htons(v);
 
@@ -180,7 +191,8 @@ void mp_add_u16(struct mp_conn *c, uint16_t v)
 }
 
 /* mp_add_u32 - append a 32-bit value in network order */
-void mp_add_u32(struct mp_conn *c, uint32_t v)
+void
+mp_add_u32(struct mp_conn *c, uint32_t v)
 {
 	uint32_t n = htonl(v);
 
@@ -188,7 +200,8 @@ void mp_add_u32(struct mp_conn *c, uint32_t v)
 }
 
 /* mp_begin - open a packet: length placeholder and command byte */
-void mp_begin(struct mp_conn *c, int cmd)
+void
+mp_begin(struct mp_conn *c, int cmd)
 {
 	char ch = (char)cmd;
 
@@ -200,7 +213,8 @@ void mp_begin(struct mp_conn *c, int cmd)
 }
 
 /* mp_end - patch the open packet's length (command byte included) */
-void mp_end(struct mp_conn *c)
+void
+mp_end(struct mp_conn *c)
 {
 	uint32_t n = htonl((uint32_t)(c->wlen - c->pkt_start - 4));
 
@@ -208,14 +222,16 @@ void mp_end(struct mp_conn *c)
 }
 
 /* mp_send_empty - queue a packet without data (EOH, ABORT, QUIT, ...) */
-void mp_send_empty(struct mp_conn *c, int cmd)
+void
+mp_send_empty(struct mp_conn *c, int cmd)
 {
 	mp_begin(c, cmd);
 	mp_end(c);
 }
 
 /* mp_flush - write the output buffer */
-int mp_flush(struct mp_conn *c)
+int
+mp_flush(struct mp_conn *c)
 {
 	size_t off = 0;
 	ssize_t n;
@@ -233,7 +249,8 @@ int mp_flush(struct mp_conn *c)
 }
 
 /* read_full - read exactly len bytes */
-static int read_full(struct mp_conn *c, void *buf, size_t len)
+static int
+read_full(struct mp_conn *c, void *buf, size_t len)
 {
 	size_t off = 0;
 	ssize_t n;
@@ -252,7 +269,8 @@ static int read_full(struct mp_conn *c, void *buf, size_t len)
 }
 
 /* mp_get_u32 - decode a network-order 32-bit value */
-uint32_t mp_get_u32(const char *p)
+uint32_t
+mp_get_u32(const char *p)
 {
 	uint32_t n;
 
@@ -261,7 +279,8 @@ uint32_t mp_get_u32(const char *p)
 }
 
 /* mp_read - flush pending output, then read one reply packet */
-int mp_read(struct mp_conn *c, int *cmd, char **data, size_t *len)
+int
+mp_read(struct mp_conn *c, int *cmd, char **data, size_t *len)
 {
 	char hdr[5];
 	uint32_t plen;
@@ -282,7 +301,7 @@ int mp_read(struct mp_conn *c, int *cmd, char **data, size_t *len)
 	}
 	if (read_full(c, c->rbuf, plen - 1) < 0)
 		return -1;
-	c->rbuf[plen - 1] = 0;	/* spare byte: the command byte's room */
+	c->rbuf[plen - 1] = 0; /* spare byte: the command byte's room */
 	*cmd = (unsigned char)hdr[4];
 	*data = c->rbuf;
 	*len = plen - 1;
@@ -290,7 +309,8 @@ int mp_read(struct mp_conn *c, int *cmd, char **data, size_t *len)
 }
 
 /* read_symlists - SMFIR_SETSYMLIST data after the three OPTNEG words */
-static int read_symlists(struct mp_conn *c, const char *p, size_t len)
+static int
+read_symlists(struct mp_conn *c, const char *p, size_t len)
 {
 	uint32_t stage;
 	size_t slen;
@@ -311,7 +331,8 @@ static int read_symlists(struct mp_conn *c, const char *p, size_t len)
 }
 
 /* mp_optneg - negotiate version, actions and protocol steps */
-int mp_optneg(struct mp_conn *c)
+int
+mp_optneg(struct mp_conn *c)
 {
 	char *data;
 	size_t len;

@@ -23,28 +23,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MP_NSTAGES 7		/* SMFIM_CONNECT .. SMFIM_EOH */
+#define MP_NSTAGES 7 /* SMFIM_CONNECT .. SMFIM_EOH */
 
 struct mp_conn {
 	int fd;
-	char *wbuf;		/* pending output */
+	char *wbuf; /* pending output */
 	size_t wlen, wcap;
-	size_t pkt_start;	/* offset of the open packet in wbuf */
-	char *rbuf;		/* last reply's data */
+	size_t pkt_start; /* offset of the open packet in wbuf */
+	char *rbuf;       /* last reply's data */
 	size_t rcap;
-	uint32_t version;	/* filter's answer to OPTNEG */
-	uint32_t actions;	/* SMFIF_* the filter may request */
-	uint32_t pflags;	/* SMFIP_* the filter asked for */
-	char *symlist[MP_NSTAGES];	/* filter's macro lists or NULL */
-	int last_cmd;		/* the last command (not macros) queued */
-	int timeout;		/* seconds per read or write (-t) */
-	char err[160];		/* last error, for messages */
+	uint32_t version;          /* filter's answer to OPTNEG */
+	uint32_t actions;          /* SMFIF_* the filter may request */
+	uint32_t pflags;           /* SMFIP_* the filter asked for */
+	char *symlist[MP_NSTAGES]; /* filter's macro lists or NULL */
+	int last_cmd;              /* the last command (not macros) queued */
+	int timeout;               /* seconds per read or write (-t) */
+	char err[160];             /* last error, for messages */
 };
 
 /* what Postfix 3.7 offers (milter8.c: my_actions, MILTER8_V6_PROTO_MASK) */
 #define MP_MTA_VERSION 6
 #define MP_MTA_ACTIONS 0x000001FFu
-#define MP_MTA_PFLAGS  0x001FFFFFu
+#define MP_MTA_PFLAGS 0x001FFFFFu
 
 int mp_connect(struct mp_conn *c, const char *spec, int timeout_s);
 int mp_optneg(struct mp_conn *c);

@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 /* line_end - offset of the LF ending the line at pos, or size */
-static size_t line_end(const struct mf_message *m, size_t pos)
+static size_t
+line_end(const struct mf_message *m, size_t pos)
 {
 	const char *lf = memchr(m->map + pos, '\n', m->size - pos);
 
@@ -25,7 +26,8 @@ static size_t line_end(const struct mf_message *m, size_t pos)
 }
 
 /* content_len - line length without its CR LF */
-static size_t content_len(const struct mf_message *m, size_t pos, size_t end)
+static size_t
+content_len(const struct mf_message *m, size_t pos, size_t end)
 {
 	if (end > pos && m->map[end - 1] == '\r')
 		end--;
@@ -33,7 +35,8 @@ static size_t content_len(const struct mf_message *m, size_t pos, size_t end)
 }
 
 /* name_len - length of a field name before WSP and ':', 0 if no field */
-static size_t name_len(const char *p, size_t len, size_t *colon)
+static size_t
+name_len(const char *p, size_t len, size_t *colon)
 {
 	size_t i, n = 0;
 
@@ -48,7 +51,8 @@ static size_t name_len(const char *p, size_t len, size_t *colon)
 }
 
 /* add_line - append a line to the field being built */
-static void add_line(char **field, size_t *flen, const char *p, size_t len)
+static void
+add_line(char **field, size_t *flen, const char *p, size_t len)
 {
 	size_t sep = *field ? 1 : 0;
 
@@ -62,7 +66,8 @@ static void add_line(char **field, size_t *flen, const char *p, size_t len)
 }
 
 /* new_header - start a header entry from its first line */
-static struct mf_header *new_header(struct mf_message *m)
+static struct mf_header *
+new_header(struct mf_message *m)
 {
 	m->hdrs = realloc(m->hdrs, (m->nhdrs + 1) * sizeof(*m->hdrs));
 	if (m->hdrs == NULL)
@@ -72,7 +77,8 @@ static struct mf_header *new_header(struct mf_message *m)
 }
 
 /* finish_header - split a complete field into name and value */
-static void finish_header(struct mf_header *h)
+static void
+finish_header(struct mf_header *h)
 {
 	size_t colon, n;
 
@@ -83,7 +89,8 @@ static void finish_header(struct mf_header *h)
 }
 
 /* parse_headers - split the header block, find the body */
-static void parse_headers(struct mf_message *m)
+static void
+parse_headers(struct mf_message *m)
 {
 	struct mf_header *h = NULL;
 	size_t pos = 0, end, len, colon, flen = 0;
@@ -91,7 +98,7 @@ static void parse_headers(struct mf_message *m)
 	while (pos < m->size) {
 		end = line_end(m, pos);
 		len = content_len(m, pos, end);
-		if (len == 0) {			/* empty line: body follows */
+		if (len == 0) { /* empty line: body follows */
 			pos = end < m->size ? end + 1 : end;
 			break;
 		}
@@ -104,7 +111,7 @@ static void parse_headers(struct mf_message *m)
 			flen = 0;
 			add_line(&h->field, &flen, m->map + pos, len);
 		} else {
-			break;			/* not a header: body starts */
+			break; /* not a header: body starts */
 		}
 		pos = end < m->size ? end + 1 : end;
 	}
@@ -114,7 +121,8 @@ static void parse_headers(struct mf_message *m)
 }
 
 /* mf_open - map a message file and parse its header */
-int mf_open(struct mf_message *m, const char *path, char *err, size_t errlen)
+int
+mf_open(struct mf_message *m, const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd;
@@ -127,7 +135,8 @@ int mf_open(struct mf_message *m, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	m->size = (size_t)st.st_size;
-	m->map = m->size ? mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0) : "";
+	m->map =
+	    m->size ? mmap(NULL, m->size, PROT_READ, MAP_PRIVATE, fd, 0) : "";
 	close(fd);
 	if (m->map == MAP_FAILED) {
 		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
@@ -141,7 +150,8 @@ int mf_open(struct mf_message *m, const char *path, char *err, size_t errlen)
 }
 
 /* mf_close - free header copies and unmap */
-void mf_close(struct mf_message *m)
+void
+mf_close(struct mf_message *m)
 {
 	size_t i;
 
@@ -156,13 +166,15 @@ void mf_close(struct mf_message *m)
 }
 
 /* mf_header_value - the value as sent: Sendmail eats one SP, not HT */
-const char *mf_header_value(const struct mf_header *h, int leadspc)
+const char *
+mf_header_value(const struct mf_header *h, int leadspc)
 {
 	return (!leadspc && h->value[0] == ' ') ? h->value + 1 : h->value;
 }
 
 /* mf_body_start - position an iterator at the first body byte */
-void mf_body_start(struct mf_body_iter *it, const struct mf_message *m)
+void
+mf_body_start(struct mf_body_iter *it, const struct mf_message *m)
 {
 	it->m = m;
 	it->pos = m->body_off;
@@ -170,7 +182,8 @@ void mf_body_start(struct mf_body_iter *it, const struct mf_message *m)
 }
 
 /* copy_line_part - copy as much of the current line as fits in room */
-static size_t copy_line_part(struct mf_body_iter *it, char *out, size_t room)
+static size_t
+copy_line_part(struct mf_body_iter *it, char *out, size_t room)
 {
 	const struct mf_message *m = it->m;
 	size_t avail = m->size - it->pos;
@@ -179,7 +192,7 @@ static size_t copy_line_part(struct mf_body_iter *it, char *out, size_t room)
 	const char *lf = memchr(p, '\n', window);
 	size_t n;
 
-	if (lf) {			/* line ends here; its text fits in room */
+	if (lf) { /* line ends here; its text fits in room */
 		n = (size_t)(lf - p);
 		it->pos += n + 1;
 		if (n && p[n - 1] == '\r')
@@ -192,12 +205,13 @@ static size_t copy_line_part(struct mf_body_iter *it, char *out, size_t room)
 	memcpy(out, p, n);
 	it->pos += n;
 	if (it->pos == m->size)
-		it->pending = 2;	/* last line had no newline */
+		it->pending = 2; /* last line had no newline */
 	return n;
 }
 
 /* mf_body_next - next chunk of CRLF body text, 0 at the end */
-size_t mf_body_next(struct mf_body_iter *it, char *buf, size_t cap)
+size_t
+mf_body_next(struct mf_body_iter *it, char *buf, size_t cap)
 {
 	size_t out = 0;
 

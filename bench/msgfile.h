@@ -23,9 +23,9 @@
 #include <stddef.h>
 
 struct mf_header {
-	char *field;		/* whole field, lines joined by "\n", no CR */
-	char *name;		/* field name without trailing WSP */
-	const char *value;	/* in field: everything after the colon */
+	char *field;       /* whole field, lines joined by "\n", no CR */
+	char *name;        /* field name without trailing WSP */
+	const char *value; /* in field: everything after the colon */
 };
 
 struct mf_message {
@@ -33,13 +33,13 @@ struct mf_message {
 	size_t size;
 	struct mf_header *hdrs;
 	size_t nhdrs;
-	size_t body_off;	/* first body byte */
+	size_t body_off; /* first body byte */
 };
 
 struct mf_body_iter {
 	const struct mf_message *m;
-	size_t pos;		/* next unread byte */
-	int pending;		/* bytes of "\r\n" still to emit */
+	size_t pos;  /* next unread byte */
+	int pending; /* bytes of "\r\n" still to emit */
 };
 
 int mf_open(struct mf_message *m, const char *path, char *err, size_t errlen);

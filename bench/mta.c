@@ -14,13 +14,13 @@
 
 #include <libmilter/mfdef.h>
 
-const char *const mta_action_name[MTA_NACTIONS] = {
-	"accept", "tempfail", "reject", "quarantine", "discard", "error"
-};
+const char *const mta_action_name[MTA_NACTIONS] = {"accept", "tempfail",
+    "reject", "quarantine", "discard", "error"};
 
 /* ev_begin - queue the stage's macros; 1 if the event itself is wanted */
-static int ev_begin(struct mta_session *s, int stage, int cmd,
-    uint32_t noflag, const char *qid)
+static int
+ev_begin(struct mta_session *s, int stage, int cmd, uint32_t noflag,
+    const char *qid)
 {
 	mac_send(&s->conn, stage, cmd, s->env, qid);
 	if (s->conn.pflags & noflag)
@@ -32,7 +32,8 @@ static int ev_begin(struct mta_session *s, int stage, int cmd,
 }
 
 /* ev_end - close the event packet and await the reply unless declined */
-static int ev_end(struct mta_session *s, uint32_t nrflag, int eom,
+static int
+ev_end(struct mta_session *s, uint32_t nrflag, int eom,
     const struct mta_edits *ed, struct mta_result *r)
 {
 	int cmd = s->conn.last_cmd, rc;
@@ -50,8 +51,9 @@ static int ev_end(struct mta_session *s, uint32_t nrflag, int eom,
 }
 
 /* ev_simple - an event without data */
-static int ev_simple(struct mta_session *s, int stage, int cmd,
-    uint32_t noflag, uint32_t nrflag, const char *qid, struct mta_result *r)
+static int
+ev_simple(struct mta_session *s, int stage, int cmd, uint32_t noflag,
+    uint32_t nrflag, const char *qid, struct mta_result *r)
 {
 	int rc;
 
@@ -62,9 +64,9 @@ static int ev_simple(struct mta_session *s, int stage, int cmd,
 }
 
 /* ev_string - an event whose data is one string */
-static int ev_string(struct mta_session *s, int stage, int cmd,
-    uint32_t noflag, uint32_t nrflag, const char *arg, const char *qid,
-    struct mta_result *r)
+static int
+ev_string(struct mta_session *s, int stage, int cmd, uint32_t noflag,
+    uint32_t nrflag, const char *arg, const char *qid, struct mta_result *r)
 {
 	int rc;
 
@@ -76,19 +78,21 @@ static int ev_string(struct mta_session *s, int stage, int cmd,
 }
 
 /* send_connect - SMFIC_CONNECT: host name, family, port, address */
-static int send_connect(struct mta_session *s, struct mta_result *r)
+static int
+send_connect(struct mta_session *s, struct mta_result *r)
 {
 	const struct mta_env *e = s->env;
 	int local = e->client_addr == NULL || e->client_addr[0] == 0;
-	char fam = local ? SMFIA_UNKNOWN : strchr(e->client_addr, ':')
-	    ? SMFIA_INET6 : SMFIA_INET;
+	char fam = local                ? SMFIA_UNKNOWN :
+	    strchr(e->client_addr, ':') ? SMFIA_INET6 :
+					  SMFIA_INET;
 	int rc;
 
 	if (!ev_begin(s, MAC_CONNECT, SMFIC_CONNECT, SMFIP_NOCONNECT, NULL))
 		return RP_CONTINUE;
 	mp_add_str(&s->conn, e->client_name);
 	mp_add(&s->conn, &fam, 1);
-	if (!local) {		/* SMFIA_UNKNOWN: no port, no address */
+	if (!local) { /* SMFIA_UNKNOWN: no port, no address */
 		mp_add_u16(&s->conn, (uint16_t)e->client_port);
 		mp_add_str(&s->conn, e->client_addr);
 	}
@@ -97,12 +101,13 @@ static int send_connect(struct mta_session *s, struct mta_result *r)
 }
 
 /* session_open - connect, negotiate, report CONNECT and HELO */
-static int session_open(struct mta_session *s, struct mta_result *r)
+static int
+session_open(struct mta_session *s, struct mta_result *r)
 {
 	int rc;
 
-	if (mp_connect(&s->conn, s->spec, s->timeout) < 0
-	    || mp_optneg(&s->conn) < 0)
+	if (mp_connect(&s->conn, s->spec, s->timeout) < 0 ||
+	    mp_optneg(&s->conn) < 0)
 		return rp_error(&s->conn, r);
 	s->open = 1;
 	rc = send_connect(s, r);
@@ -113,8 +118,8 @@ static int session_open(struct mta_session *s, struct mta_result *r)
 }
 
 /* send_envelope - MAIL, RCPT and DATA */
-static int send_envelope(struct mta_session *s, const char *qid,
-    struct mta_result *r)
+static int
+send_envelope(struct mta_session *s, const char *qid, struct mta_result *r)
 {
 	char addr[1024];
 	int rc;
@@ -134,8 +139,9 @@ static int send_envelope(struct mta_session *s, const char *qid,
 }
 
 /* send_headers - each header field, then EOH (macros: end-of-header) */
-static int send_headers(struct mta_session *s, const struct mf_message *m,
-    const char *qid, struct mta_result *r)
+static int
+send_headers(struct mta_session *s, const struct mf_message *m, const char *qid,
+    struct mta_result *r)
 {
 	int leadspc = (s->conn.pflags & SMFIP_HDR_LEADSPC) != 0;
 	size_t i;
@@ -148,21 +154,24 @@ static int send_headers(struct mta_session *s, const struct mf_message *m,
 		mp_add_str(&s->conn, mf_header_value(&m->hdrs[i], leadspc));
 		rc = ev_end(s, SMFIP_NR_HDR, 0, NULL, r);
 		if (rc == RP_SKIP)
-			break;		/* SMFIR_SKIP: no more headers */
+			break; /* SMFIR_SKIP: no more headers */
 		if (rc != RP_CONTINUE)
 			return rc;
 	}
-	return ev_simple(s, MAC_EOH, SMFIC_EOH, SMFIP_NOEOH, SMFIP_NR_EOH,
-	    qid, r);
+	return ev_simple(s, MAC_EOH, SMFIC_EOH, SMFIP_NOEOH, SMFIP_NR_EOH, qid,
+	    r);
 }
 
 /* send_body - body chunks (macros: end-of-data), until done or SKIP */
-static int send_body(struct mta_session *s, const struct mf_message *m,
-    const char *qid, struct mta_result *r)
+static int
+send_body(struct mta_session *s, const struct mf_message *m, const char *qid,
+    struct mta_result *r)
 {
 	struct mf_body_iter it;
-	size_t n, cap = s->chunk_max > 0 && s->chunk_max < sizeof(s->chunk)
-	    ? s->chunk_max : sizeof(s->chunk);
+	size_t n,
+	    cap = s->chunk_max > 0 && s->chunk_max < sizeof(s->chunk) ?
+	    s->chunk_max :
+	    sizeof(s->chunk);
 	int rc;
 
 	mf_body_start(&it, m);
@@ -181,9 +190,11 @@ static int send_body(struct mta_session *s, const struct mf_message *m,
 
 /* hold - what is buffered goes out, then a pause: the message stays in
  * flight at the filter (a slow client) */
-static int hold(struct mta_session *s)
+static int
+hold(struct mta_session *s)
 {
-	struct timespec ts = { s->hold_ms / 1000, (s->hold_ms % 1000) * 1000000L };
+	struct timespec ts = {s->hold_ms / 1000,
+	    (s->hold_ms % 1000) * 1000000L};
 
 	if (mp_flush(&s->conn) < 0)
 		return RP_ERROR;
@@ -192,8 +203,9 @@ static int hold(struct mta_session *s)
 }
 
 /* send_message - the transaction up to the final verdict */
-static int send_message(struct mta_session *s, const struct mf_message *m,
-    const char *qid, const struct mta_edits *ed, struct mta_result *r)
+static int
+send_message(struct mta_session *s, const struct mf_message *m, const char *qid,
+    const struct mta_edits *ed, struct mta_result *r)
 {
 	int rc = send_envelope(s, qid, r);
 
@@ -209,7 +221,8 @@ static int send_message(struct mta_session *s, const struct mf_message *m,
 }
 
 /* mta_message - one message through the filter, verdict in r */
-int mta_message(struct mta_session *s, const struct mf_message *m,
+int
+mta_message(struct mta_session *s, const struct mf_message *m,
     const char *queue_id, const struct mta_edits *ed, struct mta_result *r)
 {
 	int rc = RP_CONTINUE;
@@ -219,7 +232,7 @@ int mta_message(struct mta_session *s, const struct mf_message *m,
 		rc = session_open(s, r);
 	if (rc == RP_CONTINUE)
 		rc = send_message(s, m, queue_id, ed, r);
-	else if (rc == RP_DECIDED) {	/* connection-level: Postfix hangs up */
+	else if (rc == RP_DECIDED) { /* connection-level: Postfix hangs up */
 		mp_close(&s->conn);
 		s->open = 0;
 		rp_finish(r);
@@ -231,12 +244,13 @@ int mta_message(struct mta_session *s, const struct mf_message *m,
 		return -1;
 	}
 	rp_finish(r);
-	mp_send_empty(&s->conn, SMFIC_ABORT);	/* flushed with the next write */
+	mp_send_empty(&s->conn, SMFIC_ABORT); /* flushed with the next write */
 	return 0;
 }
 
 /* mta_quit - end the session */
-void mta_quit(struct mta_session *s)
+void
+mta_quit(struct mta_session *s)
 {
 	if (s->open) {
 		mp_send_empty(&s->conn, SMFIC_QUIT);

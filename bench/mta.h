@@ -34,46 +34,48 @@
 #include "msgfile.h"
 
 enum mta_action {
-	MTA_ACCEPT,		/* accept or continue at end of message */
+	MTA_ACCEPT, /* accept or continue at end of message */
 	MTA_TEMPFAIL,
 	MTA_REJECT,
-	MTA_QUARANTINE,		/* accept, but the filter said hold */
+	MTA_QUARANTINE, /* accept, but the filter said hold */
 	MTA_DISCARD,
-	MTA_ERROR,		/* socket or protocol error */
+	MTA_ERROR, /* socket or protocol error */
 	MTA_NACTIONS
 };
 
 extern const char *const mta_action_name[MTA_NACTIONS];
 
-struct mta_edits {		/* hooks for end-of-message requests */
+struct mta_edits { /* hooks for end-of-message requests */
 	void *ctx;
-	void (*ins_header)(void *ctx, uint32_t idx, const char *n, const char *v);
+	void (
+	    *ins_header)(void *ctx, uint32_t idx, const char *n, const char *v);
 	void (*add_header)(void *ctx, const char *name, const char *value);
-	void (*chg_header)(void *ctx, uint32_t idx, const char *n, const char *v);
+	void (
+	    *chg_header)(void *ctx, uint32_t idx, const char *n, const char *v);
 	void (*repl_body)(void *ctx, const char *data, size_t len);
 };
 
 struct mta_result {
 	enum mta_action action;
-	char reply[512];	/* SMTP reply text, or quarantine reason */
-	char qreason[256];	/* SMFIR_QUARANTINE text */
+	char reply[512];   /* SMTP reply text, or quarantine reason */
+	char qreason[256]; /* SMFIR_QUARANTINE text */
 	unsigned n_ins, n_add, n_chg, n_body, n_other;
 	int quarantined;
 };
 
 struct mta_session {
-	const char *spec;	/* filter socket */
-	int timeout;		/* seconds per read or write */
+	const char *spec; /* filter socket */
+	int timeout;      /* seconds per read or write */
 	const struct mta_env *env;
-	int verbose;		/* trace events to stderr */
-	int hold_ms;		/* pause between headers and body */
-	size_t chunk_max;	/* body chunk size, 0: sizeof chunk */
+	int verbose;      /* trace events to stderr */
+	int hold_ms;      /* pause between headers and body */
+	size_t chunk_max; /* body chunk size, 0: sizeof chunk */
 	void (*trace)(void *arg, int cmd, int replied, int rc,
 	    const struct mta_result *r);
 	void *trace_arg;
-	int open;		/* connection up, CONNECT/HELO done */
+	int open; /* connection up, CONNECT/HELO done */
 	struct mp_conn conn;
-	char chunk[65535];	/* MILTER_CHUNK_SIZE */
+	char chunk[65535]; /* MILTER_CHUNK_SIZE */
 };
 
 int mta_message(struct mta_session *s, const struct mf_message *m,

@@ -15,7 +15,8 @@
 #include "mta.h"
 
 /* print_verdict - the ACTION line on stderr */
-static void print_verdict(const struct mta_result *r)
+static void
+print_verdict(const struct mta_result *r)
 {
 	fprintf(stderr, "ACTION=%s REPLY=\"%s\"\n", mta_action_name[r->action],
 	    r->reply);
@@ -25,7 +26,8 @@ static void print_verdict(const struct mta_result *r)
 }
 
 /* lg_one - one message, one connection */
-int lg_one(const struct lg_opts *o)
+int
+lg_one(const struct lg_opts *o)
 {
 	static struct mta_session s;
 	struct mta_result r;

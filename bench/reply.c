@@ -14,10 +14,11 @@
 #define TEXT_TEMPFAIL "451 4.7.1 Service unavailable - try again later"
 #define TEXT_REJECT "550 5.7.1 Command rejected"
 
-#define RP_MORE 3		/* internal: read another reply */
+#define RP_MORE 3 /* internal: read another reply */
 
 /* decide - record a final verdict */
-static int decide(struct mta_result *r, enum mta_action a, const char *text)
+static int
+decide(struct mta_result *r, enum mta_action a, const char *text)
 {
 	r->action = a;
 	snprintf(r->reply, sizeof(r->reply), "%s", text);
@@ -25,7 +26,8 @@ static int decide(struct mta_result *r, enum mta_action a, const char *text)
 }
 
 /* rp_error - a socket or protocol failure ends the message */
-int rp_error(struct mp_conn *c, struct mta_result *r)
+int
+rp_error(struct mp_conn *c, struct mta_result *r)
 {
 	r->action = MTA_ERROR;
 	snprintf(r->reply, sizeof(r->reply), "%s",
@@ -34,7 +36,8 @@ int rp_error(struct mp_conn *c, struct mta_result *r)
 }
 
 /* bad_reply - a malformed or unexpected reply */
-static int bad_reply(struct mp_conn *c, struct mta_result *r, int cmd)
+static int
+bad_reply(struct mp_conn *c, struct mta_result *r, int cmd)
 {
 	snprintf(c->err, sizeof(c->err), "unexpected or malformed reply '%c'",
 	    cmd);
@@ -42,7 +45,8 @@ static int bad_reply(struct mp_conn *c, struct mta_result *r, int cmd)
 }
 
 /* two_strings - split "name\0value\0" data, NULL if malformed */
-static const char *two_strings(const char *d, size_t len, const char **v)
+static const char *
+two_strings(const char *d, size_t len, const char **v)
 {
 	size_t n = strnlen(d, len);
 
@@ -53,7 +57,8 @@ static const char *two_strings(const char *d, size_t len, const char **v)
 }
 
 /* edit - apply one end-of-message modification request */
-static int edit(struct mp_conn *c, int cmd, const char *d, size_t len,
+static int
+edit(struct mp_conn *c, int cmd, const char *d, size_t len,
     const struct mta_edits *ed, struct mta_result *r)
 {
 	const char *name, *value;
@@ -87,7 +92,9 @@ static int edit(struct mp_conn *c, int cmd, const char *d, size_t len,
 		if (ed && ed->repl_body)
 			ed->repl_body(ed->ctx, d, len);
 		return RP_CONTINUE;
-	case SMFIR_CHGFROM: case SMFIR_ADDRCPT: case SMFIR_DELRCPT:
+	case SMFIR_CHGFROM:
+	case SMFIR_ADDRCPT:
+	case SMFIR_DELRCPT:
 	case SMFIR_ADDRCPT_PAR:
 		r->n_other++;
 		return RP_CONTINUE;
@@ -96,8 +103,8 @@ static int edit(struct mp_conn *c, int cmd, const char *d, size_t len,
 }
 
 /* reply_code - SMFIR_REPLYCODE: "4xx ..." tempfails, "5xx ..." rejects */
-static int reply_code(struct mp_conn *c, const char *d, size_t len,
-    struct mta_result *r)
+static int
+reply_code(struct mp_conn *c, const char *d, size_t len, struct mta_result *r)
 {
 	if (len < 5 || (d[0] != '4' && d[0] != '5') || d[4] != d[0])
 		return bad_reply(c, r, SMFIR_REPLYCODE);
@@ -105,12 +112,13 @@ static int reply_code(struct mp_conn *c, const char *d, size_t len,
 }
 
 /* one_reply - handle one reply packet */
-static int one_reply(struct mp_conn *c, int cmd, const char *d, size_t len,
-    int eom, const struct mta_edits *ed, struct mta_result *r)
+static int
+one_reply(struct mp_conn *c, int cmd, const char *d, size_t len, int eom,
+    const struct mta_edits *ed, struct mta_result *r)
 {
 	switch (cmd) {
 	case SMFIR_PROGRESS:
-		return RP_MORE;		/* keep reading */
+		return RP_MORE; /* keep reading */
 	case SMFIR_CONTINUE:
 		return RP_CONTINUE;
 	case SMFIR_SKIP:
@@ -138,7 +146,8 @@ static int one_reply(struct mp_conn *c, int cmd, const char *d, size_t len,
 }
 
 /* rp_await - read replies to one event until a decision */
-int rp_await(struct mp_conn *c, int eom, const struct mta_edits *ed,
+int
+rp_await(struct mp_conn *c, int eom, const struct mta_edits *ed,
     struct mta_result *r, int verbose)
 {
 	char *d;
@@ -149,7 +158,8 @@ int rp_await(struct mp_conn *c, int eom, const struct mta_edits *ed,
 		if (mp_read(c, &cmd, &d, &len) < 0)
 			return rp_error(c, r);
 		if (verbose)
-			fprintf(stderr, "mta: reply '%c' %zu bytes\n", cmd, len);
+			fprintf(stderr, "mta: reply '%c' %zu bytes\n", cmd,
+			    len);
 		rc = one_reply(c, cmd, d, len, eom, ed, r);
 	} while (rc == RP_MORE);
 	if (rc == RP_SKIP && eom)
@@ -158,7 +168,8 @@ int rp_await(struct mp_conn *c, int eom, const struct mta_edits *ed,
 }
 
 /* rp_finish - a quarantine request turns accept into quarantine */
-void rp_finish(struct mta_result *r)
+void
+rp_finish(struct mta_result *r)
 {
 	if (r->quarantined && r->action == MTA_ACCEPT) {
 		r->action = MTA_QUARANTINE;

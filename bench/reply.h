@@ -16,7 +16,12 @@
 #include "milterproto.h"
 #include "mta.h"
 
-enum { RP_ERROR = -1, RP_CONTINUE = 0, RP_DECIDED = 1, RP_SKIP = 2 };
+enum {
+	RP_ERROR = -1,
+	RP_CONTINUE = 0,
+	RP_DECIDED = 1,
+	RP_SKIP = 2
+};
 
 int rp_await(struct mp_conn *c, int eom, const struct mta_edits *ed,
     struct mta_result *r, int verbose);

@@ -11,7 +11,8 @@
 #include <time.h>
 
 /* cmp_double - qsort order for doubles */
-static int cmp_double(const void *a, const void *b)
+static int
+cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -19,7 +20,8 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* st_percentile - nearest-rank percentile */
-double st_percentile(double *v, size_t n, double p)
+double
+st_percentile(double *v, size_t n, double p)
 {
 	size_t rank;
 
@@ -33,7 +35,8 @@ double st_percentile(double *v, size_t n, double p)
 }
 
 /* st_rss_kb - VmRSS in kB */
-long st_rss_kb(pid_t pid)
+long
+st_rss_kb(pid_t pid)
 {
 	char path[64], line[256];
 	long kb = -1;
@@ -52,7 +55,8 @@ long st_rss_kb(pid_t pid)
 /* st_cpu_ticks - utime + stime: fields 14 and 15 of /proc/PID/stat,
  * counted after the ")" that ends the command name (which may hold
  * spaces) */
-long st_cpu_ticks(pid_t pid)
+long
+st_cpu_ticks(pid_t pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long utime, stime;
@@ -66,14 +70,16 @@ long st_cpu_ticks(pid_t pid)
 	fclose(fp);
 	buf[n] = '\0';
 	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &utime, &stime) != 2)
+	    sscanf(p + 1,
+		" %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+		&stime) != 2)
 		return -1;
 	return (long)(utime + stime);
 }
 
 /* sample - fold one sample into the record */
-static void sample(struct st_rss *r)
+static void
+sample(struct st_rss *r)
 {
 	long kb = st_rss_kb(r->pid);
 
@@ -85,10 +91,11 @@ static void sample(struct st_rss *r)
 }
 
 /* sampler - thread body: sample every 50 ms until stopped */
-static void *sampler(void *arg)
+static void *
+sampler(void *arg)
 {
 	struct st_rss *r = arg;
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct timespec ts = {0, 50 * 1000 * 1000};
 
 	while (!r->stop) {
 		sample(r);
@@ -98,7 +105,8 @@ static void *sampler(void *arg)
 }
 
 /* st_rss_start - first sample, then sample in the background */
-void st_rss_start(struct st_rss *r, pid_t pid)
+void
+st_rss_start(struct st_rss *r, pid_t pid)
 {
 	memset(r, 0, sizeof(*r));
 	r->pid = pid;
@@ -109,7 +117,8 @@ void st_rss_start(struct st_rss *r, pid_t pid)
 }
 
 /* st_rss_stop - join the sampler, take the last sample */
-void st_rss_stop(struct st_rss *r)
+void
+st_rss_stop(struct st_rss *r)
 {
 	r->stop = 1;
 	if (r->running)

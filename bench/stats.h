@@ -22,7 +22,7 @@
 struct st_rss {
 	pid_t pid;
 	long start_kb, end_kb, max_kb;
-	long cpu_start, cpu_end;		/* clock ticks */
+	long cpu_start, cpu_end; /* clock ticks */
 	volatile int stop;
 	pthread_t thread;
 	int running;

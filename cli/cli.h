@@ -26,11 +26,11 @@
 
 #include "dkim.h"
 
-#define CLI_OK		0
-#define CLI_NOTPASS	1
-#define CLI_ERR		2
+#define CLI_OK 0
+#define CLI_NOTPASS 1
+#define CLI_ERR 2
 
-#define CLI_CHUNK	65536	/* default read size when streaming */
+#define CLI_CHUNK 65536 /* default read size when streaming */
 
 extern const char *cli_progname;
 
@@ -44,15 +44,14 @@ void cli_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_parse_ulong(const char *s, unsigned long *out);
 void cli_print_safe(FILE *fp, const char *s);
-const char *cli_why(const char *err, const char *path,
-    const char *fallback);
+const char *cli_why(const char *err, const char *path, const char *fallback);
 dkim_key *cli_load_key(const char *path);
 
 /* keysource.c: the key records for verify */
 struct resolver;
 struct keysource {
-	dkim_lookup_file *lf;		/* --dns */
-	struct resolver *res;		/* --nameserver or system DNS */
+	dkim_lookup_file *lf; /* --dns */
+	struct resolver *res; /* --nameserver or system DNS */
 	dkim_lookup lookup;
 };
 

@@ -26,7 +26,7 @@ open_nameserver(struct keysource *ks, const char *spec)
 	err[0] = '\0';
 	resolver_conf_init(&rc);
 	if ((spec != NULL &&
-	    resolver_conf_add_list(&rc, spec, err, sizeof(err)) < 0) ||
+		resolver_conf_add_list(&rc, spec, err, sizeof(err)) < 0) ||
 	    resolver_new(&rc, &ks->res, err, sizeof(err)) < 0) {
 		cli_warnx("%s%s: %s", spec ? "--nameserver " : "DNS resolver",
 		    spec ? spec : "", err);

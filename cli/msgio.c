@@ -29,8 +29,8 @@ note_eol(const unsigned char *buf, size_t n, int *prev, cli_eol *eol)
 
 /* cli_feed - see cli.h */
 int
-cli_feed(dkim_msg *msg, FILE *fp, const char *what, size_t chunk,
-    FILE *spool, cli_eol *eol)
+cli_feed(dkim_msg *msg, FILE *fp, const char *what, size_t chunk, FILE *spool,
+    cli_eol *eol)
 {
 	unsigned char *buf;
 	size_t n, total = 0;

@@ -36,7 +36,7 @@ load_keys(const struct sign_conf *conf, dkim_key **keys)
 static int
 add_signers(dkim_msg *msg, const struct sign_conf *conf, dkim_key **keys)
 {
-	static const char *const none[] = { NULL };
+	static const char *const none[] = {NULL};
 	const struct sign_spec *sp;
 	dkim_sign_req req;
 	char err[256];
@@ -196,7 +196,7 @@ run(const struct sign_conf *conf, dkim_key **keys, char **fields)
 		goto out;
 	for (i = 0; i < conf->nspecs; i++)
 		if (sign_one(msg, i, &conf->specs[i], keys[i], eol,
-		    &fields[i]) < 0)
+			&fields[i]) < 0)
 			goto out;
 	if (emit(fields, conf->nspecs, spool ? spool : in, what) == 0)
 		status = CLI_OK;

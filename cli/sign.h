@@ -13,23 +13,23 @@
 #include "cli.h"
 
 struct sign_spec {
-	const char *domain;		/* -d */
-	const char *selector;		/* -s */
-	const char *keyfile;		/* -k */
-	const char *identity;		/* -i, NULL: none */
-	dkim_canon hcanon, bcanon;	/* -c, default relaxed/relaxed */
-	char **headers;			/* -h split at ':', NULL-terminated;
+	const char *domain;        /* -d */
+	const char *selector;      /* -s */
+	const char *keyfile;       /* -k */
+	const char *identity;      /* -i, NULL: none */
+	dkim_canon hcanon, bcanon; /* -c, default relaxed/relaxed */
+	char **headers;            /* -h split at ':', NULL-terminated;
 					 * NULL: library default */
-	int no_oversign;		/* --no-oversign */
-	int body_length;		/* -l */
-	int no_timestamp;		/* -T */
-	unsigned long expire;		/* -x */
+	int no_oversign;           /* --no-oversign */
+	int body_length;           /* -l */
+	int no_timestamp;          /* -T */
+	unsigned long expire;      /* -x */
 };
 
 struct sign_conf {
 	struct sign_spec *specs;
 	size_t nspecs;
-	const char *file;		/* NULL or "-": stdin */
+	const char *file; /* NULL or "-": stdin */
 	size_t chunk;
 };
 

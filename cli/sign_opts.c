@@ -99,8 +99,9 @@ static int
 check_spec(const struct sign_spec *sp, size_t n)
 {
 	const char *missing = sp->domain == NULL ? "-d DOMAIN" :
-	    sp->selector == NULL ? "-s SELECTOR" :
-	    sp->keyfile == NULL ? "-k KEYFILE" : NULL;
+	    sp->selector == NULL                 ? "-s SELECTOR" :
+	    sp->keyfile == NULL                  ? "-k KEYFILE" :
+						   NULL;
 
 	if (missing == NULL)
 		return 0;
@@ -119,18 +120,33 @@ set_opt(int c, const char *arg, struct sign_spec *sp)
 	unsigned long v;
 
 	switch (c) {
-	case 'd': sp->domain = arg; return 0;
-	case 's': sp->selector = arg; return 0;
-	case 'k': sp->keyfile = arg; return 0;
-	case 'i': sp->identity = arg; return 0;
-	case 'l': sp->body_length = 1; return 0;
-	case 'T': sp->no_timestamp = 1; return 0;
-	case 'O': sp->no_oversign = 1; return 0;
+	case 'd':
+		sp->domain = arg;
+		return 0;
+	case 's':
+		sp->selector = arg;
+		return 0;
+	case 'k':
+		sp->keyfile = arg;
+		return 0;
+	case 'i':
+		sp->identity = arg;
+		return 0;
+	case 'l':
+		sp->body_length = 1;
+		return 0;
+	case 'T':
+		sp->no_timestamp = 1;
+		return 0;
+	case 'O':
+		sp->no_oversign = 1;
+		return 0;
 	case 'c':
 		if (parse_canon(arg, sp) == 0)
 			return 0;
 		cli_warnx("sign: -c wants simple or relaxed, optionally "
-		    "HEADER/BODY: %s", arg);
+			  "HEADER/BODY: %s",
+		    arg);
 		return -1;
 	case 'h':
 		if (sp->headers != NULL) {
@@ -158,13 +174,11 @@ set_opt(int c, const char *arg, struct sign_spec *sp)
 int
 sign_parse_args(int argc, char **argv, struct sign_conf *conf)
 {
-	static const struct option longopts[] = {
-		{ "also", no_argument, NULL, 'A' },
-		{ "no-oversign", no_argument, NULL, 'O' },
-		{ "no-timestamp", no_argument, NULL, 'T' },
-		{ "chunk-size", required_argument, NULL, 'C' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option longopts[] = {{"also", no_argument, NULL,
+						     'A'},
+	    {"no-oversign", no_argument, NULL, 'O'},
+	    {"no-timestamp", no_argument, NULL, 'T'},
+	    {"chunk-size", required_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
 	struct sign_spec *sp;
 	unsigned long v;
 	int c;
@@ -174,7 +188,7 @@ sign_parse_args(int argc, char **argv, struct sign_conf *conf)
 	if ((sp = new_spec(conf)) == NULL)
 		return -1;
 	while ((c = getopt_long(argc, argv, "d:s:k:c:h:i:lx:T", longopts,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		if (c == 'A') {
 			if (check_spec(sp, conf->nspecs - 1) < 0 ||
 			    (sp = new_spec(conf)) == NULL)

@@ -119,17 +119,15 @@ verify_file(const struct verify_conf *vc, const char *path)
 
 /* parse_opts - fill vc from argv; -1 (diagnosed) on bad usage */
 static int
-parse_opts(int argc, char **argv, struct verify_conf *vc,
-    const char **dnsfile, const char **nameserver)
+parse_opts(int argc, char **argv, struct verify_conf *vc, const char **dnsfile,
+    const char **nameserver)
 {
-	static const struct option longopts[] = {
-		{ "dns", required_argument, NULL, 'D' },
-		{ "nameserver", required_argument, NULL, 'N' },
-		{ "allow-sha1", no_argument, NULL, '1' },
-		{ "now", required_argument, NULL, 'n' },
-		{ "chunk-size", required_argument, NULL, 'C' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option longopts[] = {{"dns", required_argument,
+						     NULL, 'D'},
+	    {"nameserver", required_argument, NULL, 'N'},
+	    {"allow-sha1", no_argument, NULL, '1'},
+	    {"now", required_argument, NULL, 'n'},
+	    {"chunk-size", required_argument, NULL, 'C'}, {NULL, 0, NULL, 0}};
 	unsigned long v;
 	int c;
 
@@ -147,7 +145,8 @@ parse_opts(int argc, char **argv, struct verify_conf *vc,
 		case 'n':
 			if (cli_parse_ulong(optarg, &v) < 0) {
 				cli_warnx("--now: not a number of seconds "
-				    "since the epoch: %s", optarg);
+					  "since the epoch: %s",
+				    optarg);
 				return -1;
 			}
 			vc->now = (time_t)v;

@@ -29,12 +29,12 @@
 
 #include <string.h>
 
-#define ARR_VAL		1024
-#define ARR_MAXRES	16
-#define ARR_MAXPROP	8
+#define ARR_VAL 1024
+#define ARR_MAXRES 16
+#define ARR_MAXPROP 8
 
 struct arr_prop {
-	char name[64];			/* "header.d" */
+	char name[64]; /* "header.d" */
 	char value[ARR_VAL];
 };
 
@@ -51,7 +51,7 @@ struct arr_field {
 	char id[ARR_VAL];
 	struct arr_res res[ARR_MAXRES];
 	int nres;
-	int none;			/* "; none" (no-result) */
+	int none; /* "; none" (no-result) */
 };
 
 /* arr_cfws - skip FWS and nested comments; -1 on an open comment */
@@ -101,7 +101,7 @@ arr_quoted(const char **pp, char *out, size_t cap)
 		if (*p == '\0')
 			return -1;
 		if (*p == '\r' || *p == '\n')
-			continue;	/* folding */
+			continue; /* folding */
 		if (*p == '\\') {
 			if (p[1] == '\0')
 				return -1;
@@ -260,8 +260,8 @@ arr_parse(const char *value, struct arr_field *f)
 	if (arr_cfws(&p) < 0 || arr_value(&p, f->id, sizeof f->id) < 0 ||
 	    arr_cfws(&p) < 0)
 		return -1;
-	if (*p >= '0' && *p <= '9' && (arr_word(&p, ver, sizeof ver) < 0 ||
-	    arr_cfws(&p) < 0))
+	if (*p >= '0' && *p <= '9' &&
+	    (arr_word(&p, ver, sizeof ver) < 0 || arr_cfws(&p) < 0))
 		return -1;
 	while (*p == ';') {
 		p++;

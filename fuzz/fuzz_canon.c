@@ -45,21 +45,22 @@ sink(void *arg, const unsigned char *p, size_t n)
  * with the relaxed kernel isa (CANON_ISA_*; -1 the best one)
  */
 static void
-run(dkim_canon c, const uint8_t *d, size_t n, size_t cut, size_t every,
-    int isa, struct out *o)
+run(dkim_canon c, const uint8_t *d, size_t n, size_t cut, size_t every, int isa,
+    struct out *o)
 {
-	static struct canon_body cb;	/* big; the fuzzer is single-threaded */
+	static struct canon_body cb; /* big; the fuzzer is single-threaded */
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
-	if ((o->p = malloc(o->cap = 64)) == NULL)	/* never NULL */
+	if ((o->p = malloc(o->cap = 64)) == NULL) /* never NULL */
 		abort();
 	canon_body_init(&cb, c, sink, o);
 	if (isa >= 0)
 		cb.isa = (unsigned char)isa;
 	if (every > 0)
 		for (i = 0; i < n; i += every)
-			canon_body_update(&cb, d + i, n - i < every ? n - i : every);
+			canon_body_update(&cb, d + i,
+			    n - i < every ? n - i : every);
 	else {
 		canon_body_update(&cb, d, cut);
 		canon_body_update(&cb, d + cut, n - cut);
@@ -76,7 +77,7 @@ reference(dkim_canon c, const uint8_t *d, size_t n, struct out *o)
 	size_t i = 0, keep = 0, k;
 
 	memset(o, 0, sizeof(*o));
-	if ((o->p = malloc(o->cap = 64)) == NULL)	/* never NULL */
+	if ((o->p = malloc(o->cap = 64)) == NULL) /* never NULL */
 		abort();
 	while (i < n) {
 		size_t s = i, e, before = o->len;
@@ -123,7 +124,7 @@ fuzz_body(dkim_canon c, const uint8_t *d, size_t n)
 	int isa;
 
 	run(c, d, n, n, 0, -1, &whole);
-	isa = n > 1 ? d[1] % 3 : CANON_ISA_BASE;	/* CANON_ISA_* */
+	isa = n > 1 ? d[1] % 3 : CANON_ISA_BASE; /* CANON_ISA_* */
 	if (isa > canon_isa_best())
 		isa = CANON_ISA_BASE;
 	run(c, d, n, n > 0 ? d[0] % (n + 1) : 0, 0, isa, &cut);
@@ -136,8 +137,8 @@ fuzz_body(dkim_canon c, const uint8_t *d, size_t n)
 	for (i = 0; i < whole.len; i++)
 		if (whole.p[i] == '\n' && (i == 0 || whole.p[i - 1] != '\r'))
 			abort();
-	if (whole.len > 0 && (whole.len < 2 ||
-	    memcmp(whole.p + whole.len - 2, "\r\n", 2) != 0))
+	if (whole.len > 0 &&
+	    (whole.len < 2 || memcmp(whole.p + whole.len - 2, "\r\n", 2) != 0))
 		abort();
 	free(whole.p);
 	free(cut.p);
@@ -177,7 +178,7 @@ no_keys(void *ctx, const char *name, dkim_txt_answer *ans)
 static void
 fuzz_message(const uint8_t *d, size_t n)
 {
-	dkim_lookup lk = { no_keys, NULL };
+	dkim_lookup lk = {no_keys, NULL};
 	dkim_sig_result res[8];
 	dkim_msg *m;
 	size_t cut = n > 0 ? d[0] * n / 256 : 0, nres, i;

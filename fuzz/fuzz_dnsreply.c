@@ -54,16 +54,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dkim_txt_answer_clear(&ans);
 		return 0;
 	}
-	if (ans.count > DKIM_TXT_MAX || (ans.count > 0 &&
-	    ans.status != DKIM_DNS_OK) || (r == RMSG_FOLLOW &&
-	    strnlen(next, NS_MAXDNAME) >= NS_MAXDNAME) ||
+	if (ans.count > DKIM_TXT_MAX ||
+	    (ans.count > 0 && ans.status != DKIM_DNS_OK) ||
+	    (r == RMSG_FOLLOW && strnlen(next, NS_MAXDNAME) >= NS_MAXDNAME) ||
 	    hops > RES_MAX_HOPS + 1)
 		abort();
 	for (i = 0; i < ans.count; i++) {
 		if (ans.txt[i] == NULL)
 			abort();
 		if (dkim_keyrec_parse(ans.txt[i], strlen(ans.txt[i]), &rec,
-		    reason) == DKIM_OK)
+			reason) == DKIM_OK)
 			dkim_keyrec_free(rec);
 	}
 	dkim_txt_answer_clear(&ans);

@@ -8,13 +8,13 @@
 
 #include "internal.h"
 
-static dkim_key *fixed_key;	/* harness state, not library state */
+static dkim_key *fixed_key; /* harness state, not library state */
 
 /* exercise - every read-only call on a parsed record */
 static void
 exercise(const dkim_keyrec *rec, const uint8_t *data, size_t size)
 {
-	unsigned char digest[32] = { 0 };
+	unsigned char digest[32] = {0};
 	size_t dlen = size < 32 ? size : 32;
 
 	memcpy(digest, data, dlen);
@@ -47,8 +47,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const char seed[] =
 		    "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
 
-		(void)dkim_key_from_pem(seed, sizeof(seed) - 1, &fixed_key,
-		    err, sizeof(err));
+		(void)dkim_key_from_pem(seed, sizeof(seed) - 1, &fixed_key, err,
+		    sizeof(err));
 	}
 	rc = dkim_keyrec_parse((const char *)data, size, &rec, reason);
 	if (rc == DKIM_OK) {
@@ -56,8 +56,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dkim_keyrec_free(rec);
 	} else if (rec != NULL || reason[0] == '\0')
 		abort();
-	if (size < 4096 && dkim_key_from_pem((const char *)data, size, &key,
-	    err, sizeof(err)) == DKIM_OK)
+	if (size < 4096 &&
+	    dkim_key_from_pem((const char *)data, size, &key, err,
+		sizeof(err)) == DKIM_OK)
 		dkim_key_free(key);
 	return 0;
 }

@@ -18,8 +18,9 @@ check_tag(const char *s, size_t len, const struct tag *t)
 	char *stripped;
 
 	if (t->name != s + t->name_off || t->value != s + t->value_off ||
-	    t->name_off + t->name_len > len || t->value_off + t->value_len >
-	    t->spec_end || t->val_start > t->value_off || t->spec_end > len)
+	    t->name_off + t->name_len > len ||
+	    t->value_off + t->value_len > t->spec_end ||
+	    t->val_start > t->value_off || t->spec_end > len)
 		abort();
 	while (tags_list_next(t->value, t->value_len, &pos, &item, &ilen))
 		if (item < t->value || item + ilen > t->value + t->value_len)
@@ -41,8 +42,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (k = 0; k < tl.n; k++)
 			check_tag(s, size, &tl.tags[k]);
 		tags_free(&tl);
-	} else if (reason[0] == '\0' || memchr(reason, '\0',
-	    DKIM_REASON_MAX) == NULL)
+	} else if (reason[0] == '\0' ||
+	    memchr(reason, '\0', DKIM_REASON_MAX) == NULL)
 		abort();
 	if ((blank = sig_blank_b(s, size, &outlen)) != NULL) {
 		if (outlen > size)

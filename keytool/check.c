@@ -31,13 +31,15 @@ struct checkopt {
 };
 
 /* width - the widest value of one column */
-static int width(const struct row *r, size_t n, int col, int min)
+static int
+width(const struct row *r, size_t n, int col, int min)
 {
 	int w = min;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *v = col == 0 ? r[i].domain : col == 1 ?
-		    r[i].selector : r[i].pc.state_str;
+		const char *v = col == 0 ? r[i].domain :
+		    col == 1             ? r[i].selector :
+					   r[i].pc.state_str;
 		if ((int)strlen(v) > w)
 			w = (int)strlen(v);
 	}
@@ -45,7 +47,8 @@ static int width(const struct row *r, size_t n, int col, int min)
 }
 
 /* print_table - one row per key, then what to publish */
-static void print_table(const struct row *r, size_t n)
+static void
+print_table(const struct row *r, size_t n)
 {
 	int wd = width(r, n, 0, 6), ws = width(r, n, 1, 8);
 	int wt = width(r, n, 2, 5);
@@ -66,7 +69,8 @@ static void print_table(const struct row *r, size_t n)
 }
 
 /* seen_domain - warned about this domain already? */
-static int seen_domain(const struct row *r, size_t i)
+static int
+seen_domain(const struct row *r, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
 		if (strcasecmp(r[j].domain, r[i].domain) == 0)
@@ -75,15 +79,16 @@ static int seen_domain(const struct row *r, size_t i)
 }
 
 /* policy_warnings - SPF, DMARC, short RSA keys */
-static void policy_warnings(struct kt_dns *d, const struct row *r, size_t n)
+static void
+policy_warnings(struct kt_dns *d, const struct row *r, size_t n)
 {
 	char name[KT_DOM_MAX + 16];
 
 	for (size_t i = 0; i < n; i++) {
 		if (r[i].pc.bits > 0 && r[i].pc.bits < 2048)
 			kt_warn("%s: RSA key of %u bits: use 2048 bits "
-			    "(rotate start -d %s -b 2048)", r[i].pc.name,
-			    r[i].pc.bits, r[i].domain);
+				"(rotate start -d %s -b 2048)",
+			    r[i].pc.name, r[i].pc.bits, r[i].domain);
 		if (seen_domain(r, i))
 			continue;
 		if (kt_dns_has(d, r[i].domain, "v=spf1") == 0)
@@ -92,12 +97,14 @@ static void policy_warnings(struct kt_dns *d, const struct row *r, size_t n)
 		snprintf(name, sizeof name, "_dmarc.%s", r[i].domain);
 		if (kt_dns_has(d, name, "v=DMARC1") == 0)
 			kt_warn("%s has no DMARC record (TXT at %s, "
-			    "\"v=DMARC1; p=none; ...\")", r[i].domain, name);
+				"\"v=DMARC1; p=none; ...\")",
+			    r[i].domain, name);
 	}
 }
 
 /* run_rows - check every row, print, warn; the exit code */
-static int run_rows(const struct kt_conf *c, struct row *r, size_t n)
+static int
+run_rows(const struct kt_conf *c, struct row *r, size_t n)
 {
 	struct kt_dns d;
 	int bad = 0;
@@ -105,8 +112,8 @@ static int run_rows(const struct kt_conf *c, struct row *r, size_t n)
 	if (kt_dns_open(c, &d) < 0)
 		return KT_EXIT_USAGE;
 	for (size_t i = 0; i < n; i++) {
-		if (kt_pubcheck_run(&d, r[i].domain, r[i].selector,
-		    r[i].file, &r[i].pc) < 0) {
+		if (kt_pubcheck_run(&d, r[i].domain, r[i].selector, r[i].file,
+			&r[i].pc) < 0) {
 			kt_dns_close(&d);
 			return KT_EXIT_USAGE;
 		}
@@ -117,23 +124,25 @@ static int run_rows(const struct kt_conf *c, struct row *r, size_t n)
 	policy_warnings(&d, r, n);
 	kt_dns_close(&d);
 	if (bad)
-		printf("\n%d of %zu key(s) not publishable as they are.\n",
-		    bad, n);
+		printf("\n%d of %zu key(s) not publishable as they are.\n", bad,
+		    n);
 	return bad ? KT_EXIT_FAIL : KT_EXIT_OK;
 }
 
 /* wanted - does the key match -d/-s? */
-static int wanted(const struct kt_key *k, const struct checkopt *o)
+static int
+wanted(const struct kt_key *k, const struct checkopt *o)
 {
 	if (strcmp(k->domain, "%") == 0)
-		return 0;	/* signs as the matched domain: no one name */
+		return 0; /* signs as the matched domain: no one name */
 	if (o->domain != NULL && strcasecmp(k->domain, o->domain) != 0)
 		return 0;
 	return o->selector == NULL || strcmp(k->selector, o->selector) == 0;
 }
 
 /* check_tables - rows from the key table */
-static int check_tables(struct kt_conf *c, const struct checkopt *o)
+static int
+check_tables(struct kt_conf *c, const struct checkopt *o)
 {
 	struct kt_keyset ks;
 	struct row *r;
@@ -153,8 +162,9 @@ static int check_tables(struct kt_conf *c, const struct checkopt *o)
 			r[n++].file = ks.key[i].file;
 		}
 	if (n == 0) {
-		kt_err("%s: no key for %s%s%s", ks.kt.path, o->domain ?
-		    o->domain : "any domain", o->selector ? " selector " : "",
+		kt_err("%s: no key for %s%s%s", ks.kt.path,
+		    o->domain ? o->domain : "any domain",
+		    o->selector ? " selector " : "",
 		    o->selector ? o->selector : "");
 		rc = KT_EXIT_USAGE;
 	} else
@@ -167,28 +177,35 @@ static int check_tables(struct kt_conf *c, const struct checkopt *o)
 }
 
 /* kt_cmd_check - the check command */
-int kt_cmd_check(int argc, char **argv, struct kt_conf *c)
+int
+kt_cmd_check(int argc, char **argv, struct kt_conf *c)
 {
-	static const struct option lo[] = {
-		{ "all", no_argument, NULL, 'a' }, KT_COMMON_LONG,
-		{ NULL, 0, NULL, 0 }
-	};
-	struct checkopt o = { NULL, NULL, NULL };
+	static const struct option lo[] = {{"all", no_argument, NULL, 'a'},
+	    KT_COMMON_LONG, {NULL, 0, NULL, 0}};
+	struct checkopt o = {NULL, NULL, NULL};
 	struct row r;
 	int ch, all = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "d:s:k:" KT_COMMON_SHORT, lo,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		switch (ch) {
-		case 'd': o.domain = optarg; break;
-		case 's': o.selector = optarg; break;
-		case 'k': o.keyfile = optarg; break;
-		case 'a': all = 1; break;
+		case 'd':
+			o.domain = optarg;
+			break;
+		case 's':
+			o.selector = optarg;
+			break;
+		case 'k':
+			o.keyfile = optarg;
+			break;
+		case 'a':
+			all = 1;
+			break;
 		default:
 			if (kt_common_opt(ch, optarg, c) == 1)
 				break;
 			kt_err("usage: check [-d DOMAIN [-s SELECTOR "
-			    "[-k KEYFILE]] | --all]");
+			       "[-k KEYFILE]] | --all]");
 			return KT_EXIT_USAGE;
 		}
 	}
@@ -196,7 +213,7 @@ int kt_cmd_check(int argc, char **argv, struct kt_conf *c)
 	    (o.selector != NULL && o.domain == NULL) ||
 	    (o.keyfile != NULL && o.selector == NULL)) {
 		kt_err("usage: check [-d DOMAIN [-s SELECTOR [-k KEYFILE]] | "
-		    "--all]");
+		       "--all]");
 		return KT_EXIT_USAGE;
 	}
 	if (kt_conf_load(c) < 0)

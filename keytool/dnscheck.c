@@ -19,14 +19,15 @@
 #include "common/dns/resolver.h"
 
 /* open_backend - TestKeys file, or the resolver */
-static int open_backend(const struct kt_conf *c, struct kt_dns *d)
+static int
+open_backend(const struct kt_conf *c, struct kt_dns *d)
 {
 	struct resolver_conf rc;
 	char err[256] = "";
 
 	if (c->testkeys != NULL) {
-		if (dkim_lookup_file_open(c->testkeys, &d->lf, err, sizeof err)
-		    != DKIM_OK) {
+		if (dkim_lookup_file_open(c->testkeys, &d->lf, err,
+			sizeof err) != DKIM_OK) {
 			kt_err("TestKeys %s: %s", c->testkeys, err);
 			return -1;
 		}
@@ -38,7 +39,8 @@ static int open_backend(const struct kt_conf *c, struct kt_dns *d)
 		rc.timeout_ms = c->dns_timeout_ms;
 	rc.retries = c->dns_retries;
 	if ((c->nameservers != NULL &&
-	    resolver_conf_add_list(&rc, c->nameservers, err, sizeof err) < 0) ||
+		resolver_conf_add_list(&rc, c->nameservers, err, sizeof err) <
+		    0) ||
 	    resolver_new(&rc, &d->res, err, sizeof err) < 0) {
 		kt_err("Nameservers: %s", err);
 		return -1;
@@ -48,7 +50,8 @@ static int open_backend(const struct kt_conf *c, struct kt_dns *d)
 }
 
 /* kt_dns_open - resolver or file, cache, guard */
-int kt_dns_open(const struct kt_conf *c, struct kt_dns *d)
+int
+kt_dns_open(const struct kt_conf *c, struct kt_dns *d)
 {
 	struct dnscache_conf cc;
 	struct guard_conf gc;
@@ -76,7 +79,8 @@ int kt_dns_open(const struct kt_conf *c, struct kt_dns *d)
 }
 
 /* kt_dns_close - release in reverse order */
-void kt_dns_close(struct kt_dns *d)
+void
+kt_dns_close(struct kt_dns *d)
 {
 	guard_free(d->g);
 	dnscache_free(d->cache);
@@ -86,7 +90,8 @@ void kt_dns_close(struct kt_dns *d)
 }
 
 /* kt_dns_has - is there a TXT record at name starting with prefix? */
-int kt_dns_has(struct kt_dns *d, const char *name, const char *prefix)
+int
+kt_dns_has(struct kt_dns *d, const char *name, const char *prefix)
 {
 	dkim_txt_answer ans;
 	int found = 0;
@@ -104,18 +109,19 @@ int kt_dns_has(struct kt_dns *d, const char *name, const char *prefix)
 }
 
 /* nokey - the key file cannot be used: say why */
-static void nokey(struct kt_pubcheck *pc, const char *keyfile,
-    const char *err)
+static void
+nokey(struct kt_pubcheck *pc, const char *keyfile, const char *err)
 {
 	pc->state = -1;
 	snprintf(pc->state_str, sizeof pc->state_str, "nokey");
-	snprintf(pc->problem, sizeof pc->problem, "key file %s: %s",
-	    keyfile, err);
+	snprintf(pc->problem, sizeof pc->problem, "key file %s: %s", keyfile,
+	    err);
 }
 
 /* guard_run - register the key with the guard and check it now */
-static int guard_run(struct kt_dns *d, const char *domain,
-    const char *selector, dkim_key *key, struct kt_pubcheck *pc)
+static int
+guard_run(struct kt_dns *d, const char *domain, const char *selector,
+    dkim_key *key, struct kt_pubcheck *pc)
 {
 	struct guard_info info;
 	guard_entry *e;
@@ -136,8 +142,9 @@ static int guard_run(struct kt_dns *d, const char *domain,
 }
 
 /* kt_pubcheck_run - check (domain, selector, key file) against DNS */
-int kt_pubcheck_run(struct kt_dns *d, const char *domain,
-    const char *selector, const char *keyfile, struct kt_pubcheck *pc)
+int
+kt_pubcheck_run(struct kt_dns *d, const char *domain, const char *selector,
+    const char *keyfile, struct kt_pubcheck *pc)
 {
 	char err[256] = "";
 	dkim_key *key = NULL;
@@ -158,20 +165,22 @@ int kt_pubcheck_run(struct kt_dns *d, const char *domain,
 }
 
 /* kt_pubcheck_ok - published and matching */
-int kt_pubcheck_ok(const struct kt_pubcheck *pc)
+int
+kt_pubcheck_ok(const struct kt_pubcheck *pc)
 {
 	return pc->state == GUARD_VALID;
 }
 
 /* kt_pubcheck_temp - a temporary DNS failure: try again later */
-int kt_pubcheck_temp(const struct kt_pubcheck *pc)
+int
+kt_pubcheck_temp(const struct kt_pubcheck *pc)
 {
 	return pc->state == GUARD_TEMPERROR;
 }
 
 /* kt_pubcheck_fix - what the operator has to do, in one line */
-const char *kt_pubcheck_fix(const struct kt_pubcheck *pc, char *buf,
-    size_t len)
+const char *
+kt_pubcheck_fix(const struct kt_pubcheck *pc, char *buf, size_t len)
 {
 	switch (pc->state) {
 	case GUARD_VALID:
@@ -184,19 +193,24 @@ const char *kt_pubcheck_fix(const struct kt_pubcheck *pc, char *buf,
 		snprintf(buf, len, "publish the record below at %s", pc->name);
 		break;
 	case GUARD_TEMPERROR:
-		snprintf(buf, len, "make the nameservers answer for %s, then "
-		    "check again", pc->name);
+		snprintf(buf, len,
+		    "make the nameservers answer for %s, then "
+		    "check again",
+		    pc->name);
 		break;
 	default:
-		snprintf(buf, len, "replace the TXT record at %s with the "
-		    "record below", pc->name);
+		snprintf(buf, len,
+		    "replace the TXT record at %s with the "
+		    "record below",
+		    pc->name);
 		break;
 	}
 	return buf;
 }
 
 /* kt_pubcheck_clear - release the fix text */
-void kt_pubcheck_clear(struct kt_pubcheck *pc)
+void
+kt_pubcheck_clear(struct kt_pubcheck *pc)
 {
 	free(pc->zone);
 	pc->zone = NULL;

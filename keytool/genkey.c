@@ -21,11 +21,12 @@
 #include "keytool.h"
 #include "keyset.h"
 
-#define KT_RSA_MIN 1024		/* RFC 8301 3.2 */
+#define KT_RSA_MIN 1024 /* RFC 8301 3.2 */
 #define KT_RSA_MAX 8192
 
 /* kt_genopt_parse_type - "rsa" or "ed25519" */
-int kt_genopt_parse_type(const char *s, dkim_keytype *type)
+int
+kt_genopt_parse_type(const char *s, dkim_keytype *type)
 {
 	if (strcmp(s, "rsa") == 0)
 		*type = DKIM_KEY_RSA;
@@ -39,36 +40,38 @@ int kt_genopt_parse_type(const char *s, dkim_keytype *type)
 }
 
 /* check_bits - RSA size bounds; RFC 8301 3.2 forbids under 1024 */
-static int check_bits(const struct kt_genopt *o)
+static int
+check_bits(const struct kt_genopt *o)
 {
 	if (o->type != DKIM_KEY_RSA)
 		return 0;
 	if (o->bits < KT_RSA_MIN || o->bits > KT_RSA_MAX) {
 		kt_err("RSA key size %u refused: use %u to %u bits (2048 "
-		    "recommended)", o->bits, KT_RSA_MIN, KT_RSA_MAX);
+		       "recommended)",
+		    o->bits, KT_RSA_MIN, KT_RSA_MAX);
 		return -1;
 	}
 	if (o->bits < 2048)
 		kt_warn("RSA keys under 2048 bits are weak; some receivers "
-		    "treat them as unsigned");
+			"treat them as unsigned");
 	return 0;
 }
 
 /* key_path - DIR/DOMAIN.SELECTOR.key, malloc'ed */
-static char *key_path(const struct kt_genopt *o)
+static char *
+key_path(const struct kt_genopt *o)
 {
-	size_t n = strlen(o->dir) + strlen(o->domain) +
-	    strlen(o->selector) + 8;
+	size_t n = strlen(o->dir) + strlen(o->domain) + strlen(o->selector) + 8;
 	char *p = malloc(n);
 
 	if (p != NULL)
-		snprintf(p, n, "%s/%s.%s.key", o->dir, o->domain,
-		    o->selector);
+		snprintf(p, n, "%s/%s.%s.key", o->dir, o->domain, o->selector);
 	return p;
 }
 
 /* make_pem - generate the key; PEM and record text malloc'ed */
-static int make_pem(const struct kt_genopt *o, char **pem, char **txt)
+static int
+make_pem(const struct kt_genopt *o, char **pem, char **txt)
 {
 	char err[256] = "";
 	dkim_key *key = NULL;
@@ -76,8 +79,8 @@ static int make_pem(const struct kt_genopt *o, char **pem, char **txt)
 
 	rc = dkim_key_generate(o->type, o->bits, &key, err, sizeof err);
 	if (rc != DKIM_OK) {
-		kt_err("cannot generate the key: %s", err[0] ? err :
-		    dkim_rc_str(rc));
+		kt_err("cannot generate the key: %s",
+		    err[0] ? err : dkim_rc_str(rc));
 		return -1;
 	}
 	*pem = NULL;
@@ -94,7 +97,8 @@ static int make_pem(const struct kt_genopt *o, char **pem, char **txt)
 }
 
 /* kt_genkey_make - refuse early if the file exists, then create it */
-int kt_genkey_make(const struct kt_genopt *o, char **path, char **txt)
+int
+kt_genkey_make(const struct kt_genopt *o, char **path, char **txt)
 {
 	char *pem = NULL;
 	struct stat st;
@@ -111,7 +115,7 @@ int kt_genkey_make(const struct kt_genopt *o, char **path, char **txt)
 	if (lstat(*path, &st) == 0)
 		kt_err("%s exists: refusing to overwrite a key", *path);
 	else if (kt_keydir_make(o->dir, o->owner) < 0)
-		;	/* said why */
+		; /* said why */
 	else if (make_pem(o, &pem, txt) == 0)
 		rc = kt_keyfile_write(*path, pem, o->owner);
 	if (pem != NULL) {
@@ -127,23 +131,32 @@ int kt_genkey_make(const struct kt_genopt *o, char **path, char **txt)
 }
 
 /* genkey_args - parse genkey's options into o */
-static int genkey_args(int argc, char **argv, struct kt_genopt *o,
-    struct kt_conf *c)
+static int
+genkey_args(int argc, char **argv, struct kt_genopt *o, struct kt_conf *c)
 {
-	static const struct option lo[] = {
-		{ "owner", required_argument, NULL, 'O' }, KT_COMMON_LONG,
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option lo[] = {{"owner", required_argument, NULL,
+					       'O'},
+	    KT_COMMON_LONG, {NULL, 0, NULL, 0}};
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "d:s:t:b:o:" KT_COMMON_SHORT, lo,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		switch (ch) {
-		case 'd': o->domain = optarg; break;
-		case 's': o->selector = optarg; break;
-		case 'o': o->dir = optarg; break;
-		case 'O': o->owner = optarg; break;
-		case 'b': o->bits = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'd':
+			o->domain = optarg;
+			break;
+		case 's':
+			o->selector = optarg;
+			break;
+		case 'o':
+			o->dir = optarg;
+			break;
+		case 'O':
+			o->owner = optarg;
+			break;
+		case 'b':
+			o->bits = (unsigned)strtoul(optarg, NULL, 10);
+			break;
 		case 't':
 			if (kt_genopt_parse_type(optarg, &o->type) < 0)
 				return -1;
@@ -155,15 +168,15 @@ static int genkey_args(int argc, char **argv, struct kt_genopt *o,
 	}
 	if (o->domain == NULL || o->selector == NULL || optind != argc) {
 		kt_err("usage: genkey -d DOMAIN -s SELECTOR [-t rsa|ed25519] "
-		    "[-b BITS] [-o DIR] [--owner USER]");
+		       "[-b BITS] [-o DIR] [--owner USER]");
 		return -1;
 	}
 	return 0;
 }
 
 /* kt_keydesc - "RSA 2048 bits" or "Ed25519" */
-const char *kt_keydesc(dkim_keytype type, unsigned bits, char *buf,
-    size_t len)
+const char *
+kt_keydesc(dkim_keytype type, unsigned bits, char *buf, size_t len)
 {
 	if (type == DKIM_KEY_ED25519)
 		snprintf(buf, len, "Ed25519");
@@ -173,9 +186,10 @@ const char *kt_keydesc(dkim_keytype type, unsigned bits, char *buf,
 }
 
 /* kt_cmd_genkey - the genkey command */
-int kt_cmd_genkey(int argc, char **argv, struct kt_conf *c)
+int
+kt_cmd_genkey(int argc, char **argv, struct kt_conf *c)
 {
-	struct kt_genopt o = { NULL, NULL, ".", NULL, DKIM_KEY_RSA, 2048 };
+	struct kt_genopt o = {NULL, NULL, ".", NULL, DKIM_KEY_RSA, 2048};
 	char *path = NULL, *txt = NULL, desc[32];
 
 	if (genkey_args(argc, argv, &o, c) < 0)
@@ -192,7 +206,8 @@ int kt_cmd_genkey(int argc, char **argv, struct kt_conf *c)
 }
 
 /* dns_keyfile - the key file of (d, s) in the key table, malloc'ed */
-static char *dns_keyfile(struct kt_conf *c, const char *d, const char *s)
+static char *
+dns_keyfile(struct kt_conf *c, const char *d, const char *s)
 {
 	struct kt_keyset ks;
 	const struct kt_key *k;
@@ -201,8 +216,8 @@ static char *dns_keyfile(struct kt_conf *c, const char *d, const char *s)
 	if (kt_conf_load(c) < 0 || kt_keyset_load(&ks, c) < 0)
 		return NULL;
 	if ((k = kt_keyset_find(&ks, d, s)) == NULL)
-		kt_err("%s: no key for domain %s selector %s", ks.kt.path,
-		    d, s);
+		kt_err("%s: no key for domain %s selector %s", ks.kt.path, d,
+		    s);
 	else if ((path = strdup(k->file)) == NULL)
 		kt_err("out of memory");
 	kt_keyset_free(&ks);
@@ -210,7 +225,8 @@ static char *dns_keyfile(struct kt_conf *c, const char *d, const char *s)
 }
 
 /* print_dns - load the key and print its record */
-static int print_dns(const char *path, const char *d, const char *s)
+static int
+print_dns(const char *path, const char *d, const char *s)
 {
 	dkim_key *key = kt_key_load(path);
 	char *txt;
@@ -227,21 +243,26 @@ static int print_dns(const char *path, const char *d, const char *s)
 }
 
 /* kt_cmd_dns - the dns command */
-int kt_cmd_dns(int argc, char **argv, struct kt_conf *c)
+int
+kt_cmd_dns(int argc, char **argv, struct kt_conf *c)
 {
-	static const struct option lo[] = {
-		KT_COMMON_LONG, { NULL, 0, NULL, 0 }
-	};
+	static const struct option lo[] = {KT_COMMON_LONG, {NULL, 0, NULL, 0}};
 	const char *d = NULL, *s = NULL, *k = NULL;
 	char *path;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "d:s:k:" KT_COMMON_SHORT, lo,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		switch (ch) {
-		case 'd': d = optarg; break;
-		case 's': s = optarg; break;
-		case 'k': k = optarg; break;
+		case 'd':
+			d = optarg;
+			break;
+		case 's':
+			s = optarg;
+			break;
+		case 'k':
+			k = optarg;
+			break;
 		default:
 			if (kt_common_opt(ch, optarg, c) != 1)
 				return KT_EXIT_USAGE;

@@ -24,7 +24,7 @@
  *	Exit: 0 everything carried, 1 written but something was not carried
  *	(listed), 2 usage or I/O error (nothing written).
  */
-#define _GNU_SOURCE		/* open_memstream */
+#define _GNU_SOURCE /* open_memstream */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -43,10 +43,10 @@
 #define IMPORT_DEFAULT_IN "/etc/opendkim.conf"
 
 struct import {
-	const char *in;		/* the opendkim.conf read */
-	FILE *out;		/* the dkimguard.conf text */
-	unsigned dropped;	/* options not carried (listed) */
-	int canon_set;		/* Canonicalization was given */
+	const char *in;   /* the opendkim.conf read */
+	FILE *out;        /* the dkimguard.conf text */
+	unsigned dropped; /* options not carried (listed) */
+	int canon_set;    /* Canonicalization was given */
 };
 
 /* say_lines - each line of an errlist on stderr, counted as dropped */
@@ -66,8 +66,7 @@ say_lines(struct import *im, const struct errlist *el, const char *tag)
 
 /* comment - the original line, commented out, with why */
 static void
-comment(struct import *im, const char *name, const char *value,
-    const char *why)
+comment(struct import *im, const char *name, const char *value, const char *why)
 {
 	fprintf(im->out, "# %s %s\n#   (%s)\n", name, value, why);
 }
@@ -81,7 +80,7 @@ import_line(void *arg, struct tables_entry *e)
 	unsigned line = e->line;
 	char **field = e->field;
 	int nfield = e->nfield;
-	struct errlist el = { 0 }, warn = { 0 };
+	struct errlist el = {0}, warn = {0};
 	const struct odkopt *o = NULL;
 	const char *value = nfield > 1 ? rest : "", *v;
 	int id;
@@ -106,9 +105,10 @@ import_line(void *arg, struct tables_entry *e)
 	errlist_free(&el);
 	if (id < 0) {
 		/* an OpenDKIM option dkimguard takes as a no-op */
-		comment(im, field[0], value, o->kind == ODK_NOOP ?
-		    "dkimguard always does this" :
-		    "off: OpenDKIM's default, nothing to carry");
+		comment(im, field[0], value,
+		    o->kind == ODK_NOOP ?
+			"dkimguard always does this" :
+			"off: OpenDKIM's default, nothing to carry");
 		return 0;
 	}
 	if (id == OPTID_Canonicalization)
@@ -119,8 +119,8 @@ import_line(void *arg, struct tables_entry *e)
 	}
 	if (o != NULL || strcmp(v, value) != 0 ||
 	    strcmp(field[0], config_options[id].name) != 0)
-		fprintf(im->out, "# opendkim.conf:%u: %s %s\n", line,
-		    field[0], value);
+		fprintf(im->out, "# opendkim.conf:%u: %s %s\n", line, field[0],
+		    value);
 	fprintf(im->out, "%-20s %s\n", config_options[id].name, v);
 	return 0;
 }
@@ -130,7 +130,7 @@ import_line(void *arg, struct tables_entry *e)
 static void
 check_result(struct import *im, const char *text, const char *outpath)
 {
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct config *cfg;
 	struct keytable *kt = NULL;
 	struct signtable *st = NULL;
@@ -170,9 +170,10 @@ check_result(struct import *im, const char *text, const char *outpath)
 		for (; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
 			nl = p + strcspn(p, "\n");
 			if (strncmp(p, tmp, tl) == 0)
-				fprintf(stderr, "dkimguard-keytool: the "
-				    "result%.*s\n", (int)(nl - p - tl),
-				    p + tl);
+				fprintf(stderr,
+				    "dkimguard-keytool: the "
+				    "result%.*s\n",
+				    (int)(nl - p - tl), p + tl);
 			else
 				fprintf(stderr, "dkimguard-keytool: %.*s\n",
 				    (int)(nl - p), p);
@@ -191,11 +192,11 @@ write_out(const char *path, int force, const char *text)
 
 	if (path == NULL)
 		return fputs(text, stdout) == EOF ? -1 : 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
-	    (force ? O_TRUNC : O_EXCL), 0644);
+	fd = open(path,
+	    O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0644);
 	if (fd < 0) {
-		kt_err("%s: %s%s", path, strerror(errno), errno == EEXIST ?
-		    " (give --force to replace it)" : "");
+		kt_err("%s: %s%s", path, strerror(errno),
+		    errno == EEXIST ? " (give --force to replace it)" : "");
 		return -1;
 	}
 	if ((fp = fdopen(fd, "w")) == NULL) {
@@ -214,20 +215,18 @@ write_out(const char *path, int force, const char *text)
 int
 kt_cmd_import(int argc, char **argv, struct kt_conf *c)
 {
-	static const struct option lo[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option lo[] = {{"output", required_argument, NULL,
+					       'o'},
+	    {"force", no_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
 	struct import im;
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	const char *outpath = NULL;
 	char *text = NULL;
 	size_t len = 0;
 	int ch, force = 0, rc;
 
 	(void)c;
-	optind = 0;	/* full reset: FILE may come before -o (GNU order) */
+	optind = 0; /* full reset: FILE may come before -o (GNU order) */
 	while ((ch = getopt_long(argc, argv, "o:f", lo, NULL)) != -1)
 		switch (ch) {
 		case 'o':
@@ -238,7 +237,7 @@ kt_cmd_import(int argc, char **argv, struct kt_conf *c)
 			break;
 		default:
 			kt_err("usage: import-opendkim [FILE] [-o OUT] "
-			    "[--force]");
+			       "[--force]");
 			return KT_EXIT_USAGE;
 		}
 	if (argc - optind > 1) {
@@ -251,12 +250,15 @@ kt_cmd_import(int argc, char **argv, struct kt_conf *c)
 		kt_err("out of memory");
 		return KT_EXIT_USAGE;
 	}
-	fprintf(im.out, "# dkimguard.conf imported from %s by "
+	fprintf(im.out,
+	    "# dkimguard.conf imported from %s by "
 	    "dkimguard-keytool import-opendkim\n# see dkimguard.conf(5), "
-	    "MIGRATING FROM OPENDKIM\n", im.in);
+	    "MIGRATING FROM OPENDKIM\n",
+	    im.in);
 	rc = tables_read(im.in, import_line, &im, &el);
 	if (rc == 0 && !im.canon_set)
-		fprintf(im.out, "# OpenDKIM's default, kept so signatures "
+		fprintf(im.out,
+		    "# OpenDKIM's default, kept so signatures "
 		    "stay the same (dkimguard's: relaxed/relaxed)\n"
 		    "Canonicalization     simple/simple\n");
 	fclose(im.out);

@@ -23,7 +23,8 @@
 #include "util/tables.h"
 
 /* set_once - store a copy of v unless the command line set it */
-static int set_once(char **dst, const char *v)
+static int
+set_once(char **dst, const char *v)
 {
 	if (*dst != NULL || v == NULL || *v == '\0')
 		return 0;
@@ -35,7 +36,8 @@ static int set_once(char **dst, const char *v)
 }
 
 /* join_list - a LIST option as "a, b, c" (NULL when empty) */
-static int join_list(char **dst, char **list)
+static int
+join_list(char **dst, char **list)
 {
 	size_t n = 1;
 	char *s;
@@ -58,7 +60,8 @@ static int join_list(char **dst, char **list)
 }
 
 /* default_state - KEYTABLE.rotation */
-static int default_state(struct kt_conf *c)
+static int
+default_state(struct kt_conf *c)
 {
 	size_t n;
 
@@ -74,7 +77,8 @@ static int default_state(struct kt_conf *c)
 }
 
 /* take - copy what the keytool needs out of the parsed configuration */
-static int take(struct kt_conf *c, const struct config *cfg)
+static int
+take(struct kt_conf *c, const struct config *cfg)
 {
 	enum tables_kind kind = TABLES_FILE;
 	const char *st = tables_spec(cfg->signing_table, &kind);
@@ -93,10 +97,11 @@ static int take(struct kt_conf *c, const struct config *cfg)
 }
 
 /* kt_conf_load - parse the configuration file and take our options */
-int kt_conf_load(struct kt_conf *c)
+int
+kt_conf_load(struct kt_conf *c)
 {
 	const char *path = c->conffile;
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct config *cfg;
 	int rc, optional = 0;
 
@@ -122,18 +127,20 @@ int kt_conf_load(struct kt_conf *c)
 }
 
 /* kt_conf_need_tables - both tables must be known */
-int kt_conf_need_tables(const struct kt_conf *c)
+int
+kt_conf_need_tables(const struct kt_conf *c)
 {
 	if (c->keytable != NULL && c->signtable != NULL)
 		return 0;
 	kt_err("no %s configured: set KeyTable and SigningTable in the "
-	    "configuration file, or give --keytable and --signingtable",
+	       "configuration file, or give --keytable and --signingtable",
 	    c->keytable == NULL ? "KeyTable" : "SigningTable");
 	return -1;
 }
 
 /* kt_conf_free - release every value */
-void kt_conf_free(struct kt_conf *c)
+void
+kt_conf_free(struct kt_conf *c)
 {
 	free(c->conffile);
 	free(c->keytable);

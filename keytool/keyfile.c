@@ -21,7 +21,8 @@
 #include "keytool.h"
 
 /* owner_lookup - "user" or "user:group" to ids; -1 with a message */
-static int owner_lookup(const char *spec, uid_t *uid, gid_t *gid)
+static int
+owner_lookup(const char *spec, uid_t *uid, gid_t *gid)
 {
 	char user[256];
 	const char *colon = strchr(spec, ':');
@@ -52,7 +53,8 @@ static int owner_lookup(const char *spec, uid_t *uid, gid_t *gid)
 }
 
 /* write_all - write the whole buffer or fail */
-static int write_all(int fd, const char *p, size_t n)
+static int
+write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
@@ -67,8 +69,8 @@ static int write_all(int fd, const char *p, size_t n)
 }
 
 /* fill_tmp - write, own and sync the temporary key file */
-static int fill_tmp(int fd, const char *tmp, const char *pem,
-    const char *owner)
+static int
+fill_tmp(int fd, const char *tmp, const char *pem, const char *owner)
 {
 	uid_t uid;
 	gid_t gid;
@@ -94,14 +96,15 @@ static int fill_tmp(int fd, const char *tmp, const char *pem,
 }
 
 /* kt_keydir_make - see keytool.h */
-int kt_keydir_make(const char *dir, const char *owner)
+int
+kt_keydir_make(const char *dir, const char *owner)
 {
 	uid_t uid;
 	gid_t gid;
 
 	if (mkdir(dir, owner != NULL ? 0700 : 0750) < 0) {
 		if (errno == EEXIST)
-			return 0;	/* an existing folder is the admin's */
+			return 0; /* an existing folder is the admin's */
 		kt_err("cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
@@ -117,13 +120,14 @@ int kt_keydir_make(const char *dir, const char *owner)
 }
 
 /* kt_keyfile_write - create the key file; never replaces one */
-int kt_keyfile_write(const char *path, const char *pem, const char *owner)
+int
+kt_keyfile_write(const char *path, const char *pem, const char *owner)
 {
 	char tmp[4096];
 	int fd, rc;
 
-	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid())
-	    >= (int)sizeof tmp) {
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof tmp) {
 		kt_err("key path too long: %s", path);
 		return -1;
 	}
@@ -148,7 +152,8 @@ int kt_keyfile_write(const char *path, const char *pem, const char *owner)
 }
 
 /* kt_keyfile_aside - keep a retired key under a new name */
-int kt_keyfile_aside(const char *path, time_t now, char **newpath)
+int
+kt_keyfile_aside(const char *path, time_t now, char **newpath)
 {
 	char stamp[32], *np;
 	struct tm tm;
@@ -172,7 +177,8 @@ int kt_keyfile_aside(const char *path, time_t now, char **newpath)
 }
 
 /* kt_key_load - load a private key, saying why when it fails */
-dkim_key *kt_key_load(const char *path)
+dkim_key *
+kt_key_load(const char *path)
 {
 	char err[256] = "";
 	dkim_key *key = NULL;
@@ -185,7 +191,8 @@ dkim_key *kt_key_load(const char *path)
 }
 
 /* kt_key_txt - the TXT record to publish for a key */
-char *kt_key_txt(const dkim_key *key)
+char *
+kt_key_txt(const dkim_key *key)
 {
 	char *txt = NULL;
 
@@ -197,8 +204,9 @@ char *kt_key_txt(const dkim_key *key)
 }
 
 /* kt_key_revoked_txt - RFC 6376 3.6.1: an empty p= revokes the key */
-const char *kt_key_revoked_txt(dkim_keytype type)
+const char *
+kt_key_revoked_txt(dkim_keytype type)
 {
 	return type == DKIM_KEY_ED25519 ? "v=DKIM1; k=ed25519; p=" :
-	    "v=DKIM1; k=rsa; p=";
+					  "v=DKIM1; k=rsa; p=";
 }

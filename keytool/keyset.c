@@ -8,7 +8,7 @@
  *	again on the edited tables, written to temporary files in the same
  *	folders, before anything replaces the real files.
  */
-#define _GNU_SOURCE		/* asprintf */
+#define _GNU_SOURCE /* asprintf */
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +21,10 @@
 #include "common/config/signtable.h"
 
 /* milter_parse - the milter's verdict on a key table + signing table */
-static int milter_parse(const char *kpath, const char *spath, int refile)
+static int
+milter_parse(const char *kpath, const char *spath, int refile)
 {
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct keytable *kt;
 	struct signtable *st = NULL;
 	char spec[4200];
@@ -41,7 +42,8 @@ static int milter_parse(const char *kpath, const char *spath, int refile)
 }
 
 /* kt_keyset_load - both tables, checked by the milter's parsers */
-int kt_keyset_load(struct kt_keyset *ks, const struct kt_conf *c)
+int
+kt_keyset_load(struct kt_keyset *ks, const struct kt_conf *c)
 {
 	char *copy;
 
@@ -67,7 +69,8 @@ int kt_keyset_load(struct kt_keyset *ks, const struct kt_conf *c)
 }
 
 /* kt_keyset_free - release everything */
-void kt_keyset_free(struct kt_keyset *ks)
+void
+kt_keyset_free(struct kt_keyset *ks)
 {
 	kt_keyset_clear(ks);
 	kt_table_free(&ks->kt);
@@ -77,7 +80,8 @@ void kt_keyset_free(struct kt_keyset *ks)
 }
 
 /* kt_keyset_validate - would the milter load the edited tables? */
-int kt_keyset_validate(struct kt_keyset *ks)
+int
+kt_keyset_validate(struct kt_keyset *ks)
 {
 	char kp[4200], sp[4200];
 	int rc = -1;
@@ -94,8 +98,9 @@ int kt_keyset_validate(struct kt_keyset *ks)
 }
 
 /* kt_keyset_find - the key of (domain, selector) */
-const struct kt_key *kt_keyset_find(const struct kt_keyset *ks,
-    const char *domain, const char *selector)
+const struct kt_key *
+kt_keyset_find(const struct kt_keyset *ks, const char *domain,
+    const char *selector)
 {
 	for (size_t i = 0; i < ks->nkey; i++)
 		if (strcasecmp(ks->key[i].domain, domain) == 0 &&
@@ -105,8 +110,8 @@ const struct kt_key *kt_keyset_find(const struct kt_keyset *ks,
 }
 
 /* kt_keyset_byname - the key called name */
-const struct kt_key *kt_keyset_byname(const struct kt_keyset *ks,
-    const char *name)
+const struct kt_key *
+kt_keyset_byname(const struct kt_keyset *ks, const char *name)
 {
 	for (size_t i = 0; i < ks->nkey; i++)
 		if (strcmp(ks->key[i].name, name) == 0)
@@ -115,7 +120,8 @@ const struct kt_key *kt_keyset_byname(const struct kt_keyset *ks,
 }
 
 /* kt_keyset_nrefs - how many signing table references name a key */
-size_t kt_keyset_nrefs(const struct kt_keyset *ks, const char *name)
+size_t
+kt_keyset_nrefs(const struct kt_keyset *ks, const char *name)
 {
 	size_t n = 0;
 
@@ -125,7 +131,8 @@ size_t kt_keyset_nrefs(const struct kt_keyset *ks, const char *name)
 }
 
 /* kt_keyset_signing - the keys of domain that the signing table uses */
-size_t kt_keyset_signing(const struct kt_keyset *ks, const char *domain,
+size_t
+kt_keyset_signing(const struct kt_keyset *ks, const char *domain,
     const struct kt_key **out, size_t max)
 {
 	size_t n = 0;
@@ -138,7 +145,8 @@ size_t kt_keyset_signing(const struct kt_keyset *ks, const char *domain,
 }
 
 /* gap - the blanks after field f of e (" " when there is none) */
-static char *gap(const struct kt_ent *e, int f)
+static char *
+gap(const struct kt_ent *e, int f)
 {
 	if (f + 1 >= e->nf)
 		return strdup(" ");
@@ -147,28 +155,33 @@ static char *gap(const struct kt_ent *e, int f)
 }
 
 /* key_line - a key line in the format and spacing of e */
-static char *key_line(const struct kt_key *after, const struct kt_ent *e,
-    const char *name, const char *selector, const char *path)
+static char *
+key_line(const struct kt_key *after, const struct kt_ent *e, const char *name,
+    const char *selector, const char *path)
 {
 	char *g0 = gap(e, 0), *g1 = gap(e, 1), *g2 = gap(e, 2), *s = NULL;
 
 	if (g0 != NULL && g1 != NULL && g2 != NULL) {
 		if (after->opendkim)
 			(void)(asprintf(&s, "%s%s%s:%s:%s", name, g0,
-			    after->domain, selector, path) < 0 && (s = NULL));
+				   after->domain, selector, path) < 0 &&
+			    (s = NULL));
 		else
 			(void)(asprintf(&s, "%s%s%s%s%s%s%s", name, g0,
-			    after->domain, g1, selector, g2, path) < 0 &&
+				   after->domain, g1, selector, g2, path) < 0 &&
 			    (s = NULL));
 	}
-	free(g0); free(g1); free(g2);
+	free(g0);
+	free(g1);
+	free(g2);
 	if (s == NULL)
 		kt_err("out of memory");
 	return s;
 }
 
 /* kt_keyset_add_after - insert a key line after an existing key */
-int kt_keyset_add_after(struct kt_keyset *ks, const struct kt_key *after,
+int
+kt_keyset_add_after(struct kt_keyset *ks, const struct kt_key *after,
     const char *name, const char *selector, const char *path)
 {
 	const struct kt_ent *e = &ks->kent[after->ent];
@@ -183,14 +196,17 @@ int kt_keyset_add_after(struct kt_keyset *ks, const struct kt_key *after,
 }
 
 /* marker_above - 1 when the line above entry e is one of our markers */
-static int marker_above(const struct kt_keyset *ks, const struct kt_ent *e)
+static int
+marker_above(const struct kt_keyset *ks, const struct kt_ent *e)
 {
-	return e->first > 0 && strncmp(ks->kt.line[e->first - 1], KT_MARKER,
-	    strlen(KT_MARKER)) == 0;
+	return e->first > 0 &&
+	    strncmp(ks->kt.line[e->first - 1], KT_MARKER, strlen(KT_MARKER)) ==
+	    0;
 }
 
 /* kt_keyset_remove - delete a key's lines and its marker */
-int kt_keyset_remove(struct kt_keyset *ks, const char *name)
+int
+kt_keyset_remove(struct kt_keyset *ks, const char *name)
 {
 	const struct kt_key *k = kt_keyset_byname(ks, name);
 	const struct kt_ent *e;
@@ -208,7 +224,8 @@ int kt_keyset_remove(struct kt_keyset *ks, const char *name)
 }
 
 /* kt_keyset_mark - set, replace or remove the marker above a key */
-int kt_keyset_mark(struct kt_keyset *ks, const char *name, const char *text)
+int
+kt_keyset_mark(struct kt_keyset *ks, const char *name, const char *text)
 {
 	const struct kt_key *k = kt_keyset_byname(ks, name);
 	const struct kt_ent *e;
@@ -233,18 +250,17 @@ int kt_keyset_mark(struct kt_keyset *ks, const char *name, const char *text)
 }
 
 /* retarget_one - rewrite one reference; keeps ":IDENTITY" and the rest */
-static int retarget_one(struct kt_keyset *ks, const struct kt_ref *r,
-    const char *to)
+static int
+retarget_one(struct kt_keyset *ks, const struct kt_ref *r, const char *to)
 {
 	const struct kt_ent *e = &ks->sent[r->ent];
 	size_t off = e->off[r->field], nlen = strlen(r->name);
-	const char *src = e->first == e->last ? ks->st.line[e->first] :
-	    e->text;
+	const char *src = e->first == e->last ? ks->st.line[e->first] : e->text;
 	char *line = NULL;
 	int rc;
 
-	if (asprintf(&line, "%.*s%s%s", (int)off, src, to, src + off + nlen)
-	    < 0) {
+	if (asprintf(&line, "%.*s%s%s", (int)off, src, to, src + off + nlen) <
+	    0) {
 		kt_err("out of memory");
 		return -1;
 	}
@@ -257,8 +273,8 @@ static int retarget_one(struct kt_keyset *ks, const struct kt_ref *r,
 }
 
 /* kt_keyset_retarget - point every reference to from at to */
-long kt_keyset_retarget(struct kt_keyset *ks, const char *from,
-    const char *to)
+long
+kt_keyset_retarget(struct kt_keyset *ks, const char *from, const char *to)
 {
 	long n = 0;
 
@@ -270,7 +286,7 @@ long kt_keyset_retarget(struct kt_keyset *ks, const char *from,
 		if (retarget_one(ks, &ks->ref[i], to) < 0)
 			return -1;
 		n++;
-		i = (size_t)-1;	/* offsets moved: start over */
+		i = (size_t)-1; /* offsets moved: start over */
 	}
 	return n;
 }

@@ -30,32 +30,32 @@
 
 /* kt_ent - one logical line (entry) of a table */
 struct kt_ent {
-	size_t first, last;	/* physical lines, inclusive */
-	char *text;		/* comments cut, continuations joined */
+	size_t first, last; /* physical lines, inclusive */
+	char *text;         /* comments cut, continuations joined */
 	int nf;
-	size_t off[KT_MAXF], len[KT_MAXF];	/* fields within text */
+	size_t off[KT_MAXF], len[KT_MAXF]; /* fields within text */
 };
 
 /* kt_key - one key table entry */
 struct kt_key {
-	size_t ent;		/* index in ks->kent */
+	size_t ent; /* index in ks->kent */
 	char *name, *domain, *selector;
-	char *path;		/* KEYFILE as written */
-	char *file;		/* KEYFILE relative to the table's folder */
-	int opendkim;		/* written in OpenDKIM's format */
-	int staged;		/* a staged marker is above it */
+	char *path;   /* KEYFILE as written */
+	char *file;   /* KEYFILE relative to the table's folder */
+	int opendkim; /* written in OpenDKIM's format */
+	int staged;   /* a staged marker is above it */
 };
 
 /* kt_ref - one KEYNAME in the signing table */
 struct kt_ref {
-	size_t ent;		/* index in ks->sent */
-	int field;		/* field index within that entry */
-	char *name;		/* KEYNAME without :IDENTITY */
+	size_t ent; /* index in ks->sent */
+	int field;  /* field index within that entry */
+	char *name; /* KEYNAME without :IDENTITY */
 };
 
 struct kt_keyset {
 	struct kt_table kt, st;
-	char *ktdir;		/* folder of the key table */
+	char *ktdir; /* folder of the key table */
 	int st_refile;
 	struct kt_ent *kent, *sent;
 	size_t nkent, nsent;
@@ -84,8 +84,8 @@ void kt_keyset_free(struct kt_keyset *ks);
 int kt_keyset_validate(struct kt_keyset *ks);
 const struct kt_key *kt_keyset_find(const struct kt_keyset *ks,
     const char *domain, const char *selector);
-const struct kt_key *kt_keyset_byname(const struct kt_keyset *ks,
-    const char *name);
+const struct kt_key *
+kt_keyset_byname(const struct kt_keyset *ks, const char *name);
 /* kt_keyset_nrefs - signing table references to a key name */
 size_t kt_keyset_nrefs(const struct kt_keyset *ks, const char *name);
 /* kt_keyset_signing - keys of domain the signing table uses (max out) */
@@ -100,7 +100,6 @@ int kt_keyset_remove(struct kt_keyset *ks, const char *name);
 int kt_keyset_mark(struct kt_keyset *ks, const char *name, const char *text);
 /* kt_keyset_retarget - every reference to from names to instead;
  * returns how many were changed, -1 on error */
-long kt_keyset_retarget(struct kt_keyset *ks, const char *from,
-    const char *to);
+long kt_keyset_retarget(struct kt_keyset *ks, const char *from, const char *to);
 
 #endif /* KT_KEYSET_H */

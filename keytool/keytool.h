@@ -34,10 +34,10 @@
 
 /* exit codes, documented in dkimguard-keytool(8) */
 enum {
-	KT_EXIT_OK = 0,		/* done; for check: every key publishable */
-	KT_EXIT_FAIL = 1,	/* refused or not ready; nothing changed */
-	KT_EXIT_USAGE = 2,	/* bad arguments, configuration or I/O */
-	KT_EXIT_UNCONFIRMED = 3	/* tables switched, milter reload unconfirmed */
+	KT_EXIT_OK = 0,         /* done; for check: every key publishable */
+	KT_EXIT_FAIL = 1,       /* refused or not ready; nothing changed */
+	KT_EXIT_USAGE = 2,      /* bad arguments, configuration or I/O */
+	KT_EXIT_UNCONFIRMED = 3 /* tables switched, milter reload unconfirmed */
 };
 
 #define KT_SEL_MAX 64
@@ -57,13 +57,15 @@ int kt_name_ok(const char *s, const char *what);
 
 /* common options, accepted before and after the command name */
 #define KT_COMMON_SHORT "c:"
-#define KT_COMMON_LONG \
-	{ "config", required_argument, NULL, 'c' }, \
-	{ "keytable", required_argument, NULL, 'K' }, \
-	{ "signingtable", required_argument, NULL, 'S' }, \
-	{ "nameservers", required_argument, NULL, 'N' }, \
-	{ "pidfile", required_argument, NULL, 'P' }, \
-	{ "state", required_argument, NULL, 'T' }
+#define KT_COMMON_LONG                                                         \
+	{"config", required_argument, NULL, 'c'},                              \
+	    {"keytable", required_argument, NULL, 'K'},                        \
+	    {"signingtable", required_argument, NULL, 'S'},                    \
+	    {"nameservers", required_argument, NULL, 'N'},                     \
+	    {"pidfile", required_argument, NULL, 'P'},                         \
+	{                                                                      \
+		"state", required_argument, NULL, 'T'                          \
+	}
 struct kt_conf;
 /* kt_common_opt - 1: handled, 0: not a common option, -1: error */
 int kt_common_opt(int ch, const char *arg, struct kt_conf *c);
@@ -71,17 +73,17 @@ int kt_common_opt(int ch, const char *arg, struct kt_conf *c);
 /* ---- kconf.c ---- */
 struct config;
 struct kt_conf {
-	char *conffile;		/* -c, default DKIMGUARD_CONF */
-	char *keytable;		/* KeyTable (prefix "file:" removed) */
-	char *signtable;	/* SigningTable ("file:"/"refile:" removed) */
-	int signtable_re;	/* SigningTable was refile: */
-	char *nameservers;	/* Nameservers joined, NULL: resolv.conf */
-	char *pidfile;		/* PidFile */
-	char *statefile;	/* rotation state, default KeyTable.rotation */
-	char *testkeys;		/* TestKeys: a dns.tsv file instead of DNS */
-	unsigned dns_timeout_ms;	/* DNSTimeout */
-	unsigned dns_retries;		/* DNSRetries */
-	struct config *cfg;	/* the parsed file itself (GuardAction, ...) */
+	char *conffile;          /* -c, default DKIMGUARD_CONF */
+	char *keytable;          /* KeyTable (prefix "file:" removed) */
+	char *signtable;         /* SigningTable ("file:"/"refile:" removed) */
+	int signtable_re;        /* SigningTable was refile: */
+	char *nameservers;       /* Nameservers joined, NULL: resolv.conf */
+	char *pidfile;           /* PidFile */
+	char *statefile;         /* rotation state, default KeyTable.rotation */
+	char *testkeys;          /* TestKeys: a dns.tsv file instead of DNS */
+	unsigned dns_timeout_ms; /* DNSTimeout */
+	unsigned dns_retries;    /* DNSRetries */
+	struct config *cfg;      /* the parsed file itself (GuardAction, ...) */
 };
 #define KT_DEFAULT_CONF "/etc/dkimguard/dkimguard.conf"
 /* kt_conf_load - read the configuration file (c->conffile,
@@ -95,8 +97,7 @@ int kt_conf_need_tables(const struct kt_conf *c);
 /* ---- zone.c ---- */
 /* kt_zone_record - "s._domainkey.d. IN TXT ( "..." "..." )" (the
  * guard's form, strings of at most 255 bytes); malloc'ed, NULL on ENOMEM */
-char *kt_zone_record(const char *domain, const char *selector,
-    const char *txt);
+char *kt_zone_record(const char *domain, const char *selector, const char *txt);
 /* kt_print_record - zone-file form and one-line form, with headings */
 void kt_print_record(FILE *fp, const char *domain, const char *selector,
     const char *txt);
@@ -128,8 +129,7 @@ struct kt_genopt {
 };
 int kt_genopt_parse_type(const char *s, dkim_keytype *type);
 /* kt_keydesc - "RSA 2048 bits" or "Ed25519" */
-const char *kt_keydesc(dkim_keytype type, unsigned bits, char *buf,
-    size_t len);
+const char *kt_keydesc(dkim_keytype type, unsigned bits, char *buf, size_t len);
 /* kt_genkey_make - create the key file; *path and *txt malloc'ed */
 int kt_genkey_make(const struct kt_genopt *o, char **path, char **txt);
 int kt_cmd_genkey(int argc, char **argv, struct kt_conf *c);
@@ -160,24 +160,24 @@ int kt_dns_has(struct kt_dns *d, const char *name, const char *prefix);
 
 /* kt_pubcheck - is the key's record published and matching? */
 struct kt_pubcheck {
-	char name[KT_DOM_MAX + KT_SEL_MAX + 16];	/* s._domainkey.d */
-	int state;		/* guard_state; -1: the key file is unusable */
-	char state_str[32];	/* "valid", "missing", ..., "nokey" */
-	char problem[320];	/* what is wrong, "" when valid */
-	char *zone;		/* the zone-file line to publish, or NULL */
+	char name[KT_DOM_MAX + KT_SEL_MAX + 16]; /* s._domainkey.d */
+	int state;          /* guard_state; -1: the key file is unusable */
+	char state_str[32]; /* "valid", "missing", ..., "nokey" */
+	char problem[320];  /* what is wrong, "" when valid */
+	char *zone;         /* the zone-file line to publish, or NULL */
 	dkim_keytype type;
-	unsigned bits;		/* RSA size, 0 for Ed25519 or no key */
+	unsigned bits; /* RSA size, 0 for Ed25519 or no key */
 };
 /* kt_pubcheck_run - 0 when checked (see state), -1 internal error */
-int kt_pubcheck_run(struct kt_dns *d, const char *domain,
-    const char *selector, const char *keyfile, struct kt_pubcheck *pc);
+int kt_pubcheck_run(struct kt_dns *d, const char *domain, const char *selector,
+    const char *keyfile, struct kt_pubcheck *pc);
 /* kt_pubcheck_ok - the record is published and matches */
 int kt_pubcheck_ok(const struct kt_pubcheck *pc);
 /* kt_pubcheck_temp - the check failed on a temporary DNS error */
 int kt_pubcheck_temp(const struct kt_pubcheck *pc);
 /* kt_pubcheck_fix - the exact fix, one short line */
-const char *kt_pubcheck_fix(const struct kt_pubcheck *pc, char *buf,
-    size_t len);
+const char *
+kt_pubcheck_fix(const struct kt_pubcheck *pc, char *buf, size_t len);
 void kt_pubcheck_clear(struct kt_pubcheck *pc);
 
 /* ---- check.c ---- */

@@ -18,7 +18,8 @@
 #include "keytool.h"
 
 /* usage - the synopsis of every command */
-static int usage(void)
+static int
+usage(void)
 {
 	fprintf(stderr,
 	    "usage: %s [-c CONF] [--keytable F] [--signingtable F] "
@@ -37,20 +38,21 @@ static int usage(void)
 	    "  rotate retire -d DOMAIN [--grace DURATION] "
 	    "[--reload-timeout SECONDS]\n"
 	    "  import-opendkim [/etc/opendkim.conf] [-o OUT] [--force]\n"
-	    "See dkimguard-keytool(8).\n", "dkimguard-keytool");
+	    "See dkimguard-keytool(8).\n",
+	    "dkimguard-keytool");
 	return KT_EXIT_USAGE;
 }
 
 /* global_opts - common options before the command name */
-static int global_opts(int argc, char **argv, struct kt_conf *c)
+static int
+global_opts(int argc, char **argv, struct kt_conf *c)
 {
-	static const struct option kt_common_long[] = {
-		KT_COMMON_LONG, { NULL, 0, NULL, 0 }
-	};
+	static const struct option kt_common_long[] = {KT_COMMON_LONG,
+	    {NULL, 0, NULL, 0}};
 	int ch, r;
 
 	while ((ch = getopt_long(argc, argv, "+" KT_COMMON_SHORT "h",
-	    kt_common_long, NULL)) != -1) {
+		    kt_common_long, NULL)) != -1) {
 		if ((r = kt_common_opt(ch, optarg, c)) < 0)
 			return -1;
 		if (r == 0)
@@ -60,7 +62,8 @@ static int global_opts(int argc, char **argv, struct kt_conf *c)
 }
 
 /* run - dispatch one command with argv[0] = its name */
-static int run(int argc, char **argv, struct kt_conf *c)
+static int
+run(int argc, char **argv, struct kt_conf *c)
 {
 	optind = 1;
 	if (strcmp(argv[0], "genkey") == 0)
@@ -80,7 +83,8 @@ static int run(int argc, char **argv, struct kt_conf *c)
 }
 
 /* main - common options, then one command; its exit code */
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct kt_conf conf;
 	int rc;

@@ -30,7 +30,8 @@ struct reload_status {
 };
 
 /* read_pid - the process id in the PID file; 0 when absent */
-static long read_pid(const char *pidfile)
+static long
+read_pid(const char *pidfile)
 {
 	FILE *fp = fopen(pidfile, "r");
 	long pid = 0;
@@ -44,7 +45,8 @@ static long read_pid(const char *pidfile)
 }
 
 /* read_status - the milter's last reload report */
-static void read_status(const char *path, struct reload_status *st)
+static void
+read_status(const char *path, struct reload_status *st)
 {
 	FILE *fp = fopen(path, "r");
 	char line[300] = "";
@@ -61,10 +63,11 @@ static void read_status(const char *path, struct reload_status *st)
 }
 
 /* wait_report - poll the report until its generation grows */
-static int wait_report(const char *path, const struct reload_status *old,
-    int timeout_s, struct reload_status *now)
+static int
+wait_report(const char *path, const struct reload_status *old, int timeout_s,
+    struct reload_status *now)
 {
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct timespec ts = {0, 50 * 1000 * 1000};
 
 	for (long waited = 0; waited <= timeout_s * 1000L; waited += 50) {
 		read_status(path, now);
@@ -76,7 +79,8 @@ static int wait_report(const char *path, const struct reload_status *old,
 }
 
 /* signal_and_wait - SIGHUP pid, then read the outcome */
-static int signal_and_wait(long pid, const char *report, int timeout_s)
+static int
+signal_and_wait(long pid, const char *report, int timeout_s)
 {
 	struct reload_status before, after;
 
@@ -88,7 +92,7 @@ static int signal_and_wait(long pid, const char *report, int timeout_s)
 	}
 	if (wait_report(report, &before, timeout_s, &after) < 0) {
 		kt_warn("sent SIGHUP to the milter (pid %ld) but %s did not "
-		    "report a reload within %d s: check the milter's log",
+			"report a reload within %d s: check the milter's log",
 		    pid, report, timeout_s);
 		return KT_EXIT_UNCONFIRMED;
 	}
@@ -103,14 +107,15 @@ static int signal_and_wait(long pid, const char *report, int timeout_s)
 }
 
 /* kt_reload_milter - SIGHUP + confirmation (see the file comment) */
-int kt_reload_milter(const char *pidfile, int timeout_s)
+int
+kt_reload_milter(const char *pidfile, int timeout_s)
 {
 	char report[4200];
 	long pid;
 
 	if (pidfile == NULL || *pidfile == '\0') {
 		kt_warn("no PidFile configured: reload the milter yourself "
-		    "(kill -HUP its process)");
+			"(kill -HUP its process)");
 		return KT_EXIT_UNCONFIRMED;
 	}
 	if ((pid = read_pid(pidfile)) < 0) {
@@ -119,7 +124,8 @@ int kt_reload_milter(const char *pidfile, int timeout_s)
 	}
 	if (pid == 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH)) {
 		printf("The milter is not running (%s): the new tables take "
-		    "effect when it starts.\n", pidfile);
+		       "effect when it starts.\n",
+		    pidfile);
 		return KT_EXIT_OK;
 	}
 	snprintf(report, sizeof report, "%s.reloaded", pidfile);

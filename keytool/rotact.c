@@ -23,8 +23,8 @@
 #include "rotate.h"
 
 /* published - the staged key's record is there and matches */
-static int published(struct rot_ctx *x, const struct kt_rot *r,
-    const struct kt_key *k)
+static int
+published(struct rot_ctx *x, const struct kt_rot *r, const struct kt_key *k)
 {
 	struct kt_pubcheck pc;
 	struct kt_dns d;
@@ -41,8 +41,8 @@ static int published(struct rot_ctx *x, const struct kt_rot *r,
 	if (!ok) {
 		kt_err("refusing to activate %s for %s: %s (%s)", r->new_sel,
 		    r->domain, pc.problem, pc.state_str);
-		fprintf(stderr, "fix: %s\n", kt_pubcheck_fix(&pc, fix,
-		    sizeof fix));
+		fprintf(stderr, "fix: %s\n",
+		    kt_pubcheck_fix(&pc, fix, sizeof fix));
 		if (pc.zone != NULL && !kt_pubcheck_temp(&pc))
 			fprintf(stderr, "\n%s\n", pc.zone);
 	}
@@ -52,8 +52,8 @@ static int published(struct rot_ctx *x, const struct kt_rot *r,
 }
 
 /* switch_tables - retarget references and mark keys; not yet written */
-static int switch_tables(struct rot_ctx *x, const struct kt_rot *r,
-    long grace)
+static int
+switch_tables(struct rot_ctx *x, const struct kt_rot *r, long grace)
 {
 	char mark[512], ts[32], te[32];
 	long n = kt_keyset_retarget(&x->ks, r->old_key, r->new_key);
@@ -62,24 +62,29 @@ static int switch_tables(struct rot_ctx *x, const struct kt_rot *r,
 		return -1;
 	if (n == 0 && kt_keyset_nrefs(&x->ks, r->new_key) == 0) {
 		kt_err("%s: the signing table names neither %s nor %s; "
-		    "nothing to switch", r->domain, r->old_key, r->new_key);
+		       "nothing to switch",
+		    r->domain, r->old_key, r->new_key);
 		return -1;
 	}
 	if (n == 0)
 		kt_warn("the signing table already uses %s: recording the "
-		    "activation", r->new_key);
-	snprintf(mark, sizeof mark, "retiring %s since %s: \"rotate retire "
-	    "-d %s\" from %s", r->old_sel, kt_time_fmt(x->now, ts, sizeof ts),
-	    r->domain, kt_time_fmt(x->now + grace, te, sizeof te));
+			"activation",
+		    r->new_key);
+	snprintf(mark, sizeof mark,
+	    "retiring %s since %s: \"rotate retire "
+	    "-d %s\" from %s",
+	    r->old_sel, kt_time_fmt(x->now, ts, sizeof ts), r->domain,
+	    kt_time_fmt(x->now + grace, te, sizeof te));
 	if (kt_keyset_mark(&x->ks, r->new_key, NULL) < 0 ||
 	    (kt_keyset_byname(&x->ks, r->old_key) != NULL &&
-	    kt_keyset_mark(&x->ks, r->old_key, mark) < 0))
+		kt_keyset_mark(&x->ks, r->old_key, mark) < 0))
 		return -1;
 	return kt_keyset_validate(&x->ks);
 }
 
 /* put_back - rename TABLE.bak over TABLE */
-static int put_back(const char *path)
+static int
+put_back(const char *path)
 {
 	char bak[4200];
 
@@ -91,8 +96,9 @@ static int put_back(const char *path)
 }
 
 /* undo_switch - the milter refused: put the old tables back */
-static void undo_switch(struct rot_ctx *x, struct kt_rot *r,
-    const struct kt_rot *saved, int kt_written)
+static void
+undo_switch(struct rot_ctx *x, struct kt_rot *r, const struct kt_rot *saved,
+    int kt_written)
 {
 	if (put_back(x->ks.st.path) < 0)
 		return;
@@ -103,12 +109,13 @@ static void undo_switch(struct rot_ctx *x, struct kt_rot *r,
 		kt_err("%s: restore the staged line by hand", x->c->statefile);
 	else
 		kt_err("the old signing table is back in place; %s is still "
-		    "staged", r->new_sel);
+		       "staged",
+		    r->new_sel);
 }
 
 /* commit_activate - write signing table, key table, state; reload */
-static int commit_activate(struct rot_ctx *x, struct kt_rot *r,
-    const struct rot_opt *o)
+static int
+commit_activate(struct rot_ctx *x, struct kt_rot *r, const struct rot_opt *o)
 {
 	struct kt_rot saved = *r;
 	int rc, kt_written;
@@ -121,7 +128,7 @@ static int commit_activate(struct rot_ctx *x, struct kt_rot *r,
 	kt_rot_activate(r, x->now);
 	if (kt_rotstate_save(&x->rs) < 0) {
 		kt_err("the signing table is switched, but %s was not "
-		    "updated: add \"%s retiring %s %s ACTIVATED\" by hand",
+		       "updated: add \"%s retiring %s %s ACTIVATED\" by hand",
 		    x->c->statefile, r->domain, r->ret_sel, r->ret_key);
 		return KT_EXIT_USAGE;
 	}
@@ -138,7 +145,8 @@ static int commit_activate(struct rot_ctx *x, struct kt_rot *r,
 }
 
 /* rot_activate - rotate activate -d DOMAIN */
-int rot_activate(struct rot_ctx *x, const struct rot_opt *o)
+int
+rot_activate(struct rot_ctx *x, const struct rot_opt *o)
 {
 	struct kt_rot *r = kt_rotstate_get(&x->rs, o->domain, 0);
 	const struct kt_key *k;
@@ -165,25 +173,26 @@ int rot_activate(struct rot_ctx *x, const struct rot_opt *o)
 	rc = commit_activate(x, r, o);
 	if (rc != KT_EXIT_FAIL && rc != KT_EXIT_USAGE)
 		printf("Keep %s published until the grace period ends (%s), "
-		    "then run\n  dkimguard-keytool rotate retire -d %s\n",
+		       "then run\n  dkimguard-keytool rotate retire -d %s\n",
 		    r->ret_sel, kt_time_fmt(x->now + o->grace, ts, sizeof ts),
 		    o->domain);
 	return rc;
 }
 
 /* shared_file - another key table entry uses the same key file */
-static int shared_file(const struct rot_ctx *x, const struct kt_key *k)
+static int
+shared_file(const struct rot_ctx *x, const struct kt_key *k)
 {
 	for (size_t i = 0; i < x->ks.nkey; i++)
-		if (&x->ks.key[i] != k && strcmp(x->ks.key[i].file, k->file)
-		    == 0)
+		if (&x->ks.key[i] != k &&
+		    strcmp(x->ks.key[i].file, k->file) == 0)
 			return 1;
 	return 0;
 }
 
 /* retire_key - drop the key line, move its file aside; type for p= */
-static int retire_key(struct rot_ctx *x, const char *name,
-    dkim_keytype *type)
+static int
+retire_key(struct rot_ctx *x, const char *name, dkim_keytype *type)
 {
 	const struct kt_key *k = kt_keyset_byname(&x->ks, name);
 	char *file, *aside = NULL;
@@ -191,7 +200,7 @@ static int retire_key(struct rot_ctx *x, const char *name,
 	int keep;
 
 	if (k == NULL)
-		return 0;	/* removed by hand already */
+		return 0; /* removed by hand already */
 	if ((key = kt_key_load(k->file)) != NULL) {
 		*type = dkim_key_type(key);
 		dkim_key_free(key);
@@ -212,7 +221,8 @@ static int retire_key(struct rot_ctx *x, const char *name,
 }
 
 /* rot_retire - rotate retire -d DOMAIN */
-int rot_retire(struct rot_ctx *x, const struct rot_opt *o)
+int
+rot_retire(struct rot_ctx *x, const struct rot_opt *o)
 {
 	struct kt_rot *r = kt_rotstate_get(&x->rs, o->domain, 0);
 	dkim_keytype type = DKIM_KEY_RSA;

@@ -28,7 +28,8 @@
 
 /* lock_tables - one keytool edits at a time: flock on the key table's
  * folder (released when the process exits) */
-static int lock_tables(const char *keytable)
+static int
+lock_tables(const char *keytable)
 {
 	char *copy = strdup(keytable);
 	int fd = -1;
@@ -39,15 +40,16 @@ static int lock_tables(const char *keytable)
 	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 &&
 	    errno == EWOULDBLOCK) {
 		kt_err("another dkimguard-keytool is changing the tables; "
-		    "try again when it is done");
+		       "try again when it is done");
 		close(fd);
 		return -1;
 	}
-	return 0;	/* fd stays open: the lock lives until exit */
+	return 0; /* fd stays open: the lock lives until exit */
 }
 
 /* rot_open - configuration already loaded: lock, tables and state */
-int rot_open(struct rot_ctx *x, struct kt_conf *c)
+int
+rot_open(struct rot_ctx *x, struct kt_conf *c)
 {
 	memset(x, 0, sizeof *x);
 	x->c = c;
@@ -63,14 +65,16 @@ int rot_open(struct rot_ctx *x, struct kt_conf *c)
 }
 
 /* rot_close - release tables and state */
-void rot_close(struct rot_ctx *x)
+void
+rot_close(struct rot_ctx *x)
 {
 	kt_keyset_free(&x->ks);
 	kt_rotstate_free(&x->rs);
 }
 
 /* rot_writable - can a file in path's folder be created and renamed? */
-int rot_writable(const char *path)
+int
+rot_writable(const char *path)
 {
 	char *copy = strdup(path);
 	int ok;
@@ -86,19 +90,19 @@ int rot_writable(const char *path)
 }
 
 /* rot_known - is the domain in the key table at all? */
-int rot_known(const struct rot_ctx *x, const char *domain)
+int
+rot_known(const struct rot_ctx *x, const char *domain)
 {
 	for (size_t i = 0; i < x->ks.nkey; i++)
 		if (strcasecmp(x->ks.key[i].domain, domain) == 0)
 			return 1;
-	kt_err("unknown domain %s: no key for it in %s", domain,
-	    x->ks.kt.path);
+	kt_err("unknown domain %s: no key for it in %s", domain, x->ks.kt.path);
 	return 0;
 }
 
 /* signing_list - "s1,s2" of the selectors signing for domain */
-static void signing_list(const struct rot_ctx *x, const char *domain,
-    char *buf, size_t len)
+static void
+signing_list(const struct rot_ctx *x, const char *domain, char *buf, size_t len)
 {
 	const struct kt_key *k[8];
 	size_t n = kt_keyset_signing(&x->ks, domain, k, 8), off = 0;
@@ -110,15 +114,15 @@ static void signing_list(const struct rot_ctx *x, const char *domain,
 }
 
 /* staged_published - 1/0: the staged record matches; -1: DNS failed */
-static int staged_published(struct rot_ctx *x, struct kt_dns *d,
-    const struct kt_rot *r)
+static int
+staged_published(struct rot_ctx *x, struct kt_dns *d, const struct kt_rot *r)
 {
 	const struct kt_key *k = kt_keyset_byname(&x->ks, r->new_key);
 	struct kt_pubcheck pc;
 	int rc;
 
-	if (k == NULL || kt_pubcheck_run(d, r->domain, r->new_sel, k->file,
-	    &pc) < 0)
+	if (k == NULL ||
+	    kt_pubcheck_run(d, r->domain, r->new_sel, k->file, &pc) < 0)
 		return 0;
 	rc = kt_pubcheck_ok(&pc) ? 1 : kt_pubcheck_temp(&pc) ? -1 : 0;
 	kt_pubcheck_clear(&pc);
@@ -126,8 +130,8 @@ static int staged_published(struct rot_ctx *x, struct kt_dns *d,
 }
 
 /* status_row - one domain's line */
-static void status_row(struct rot_ctx *x, struct kt_dns *d,
-    const char *domain, long grace)
+static void
+status_row(struct rot_ctx *x, struct kt_dns *d, const char *domain, long grace)
 {
 	const struct kt_rot *r = kt_rotstate_get(&x->rs, domain, 0);
 	char signing[256], next[512];
@@ -143,7 +147,8 @@ static void status_row(struct rot_ctx *x, struct kt_dns *d,
 }
 
 /* listed_before - print each domain once */
-static int listed_before(const struct rot_ctx *x, size_t i)
+static int
+listed_before(const struct rot_ctx *x, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
 		if (strcasecmp(x->ks.key[j].domain, x->ks.key[i].domain) == 0)
@@ -152,7 +157,8 @@ static int listed_before(const struct rot_ctx *x, size_t i)
 }
 
 /* rot_status - the table of every domain (or one) */
-int rot_status(struct rot_ctx *x, const struct rot_opt *o)
+int
+rot_status(struct rot_ctx *x, const struct rot_opt *o)
 {
 	struct kt_dns d;
 	int dns_ok;
@@ -177,32 +183,46 @@ int rot_status(struct rot_ctx *x, const struct rot_opt *o)
 }
 
 /* rot_args - options of every rotate subcommand */
-static int rot_args(int argc, char **argv, struct rot_opt *o,
-    struct kt_conf *c)
+static int
+rot_args(int argc, char **argv, struct rot_opt *o, struct kt_conf *c)
 {
-	static const struct option lo[] = {
-		{ "old", required_argument, NULL, 'O' },
-		{ "owner", required_argument, NULL, 'U' },
-		{ "grace", required_argument, NULL, 'g' },
-		{ "reload-timeout", required_argument, NULL, 'r' },
-		KT_COMMON_LONG, { NULL, 0, NULL, 0 }
-	};
+	static const struct option lo[] = {{"old", required_argument, NULL,
+					       'O'},
+	    {"owner", required_argument, NULL, 'U'},
+	    {"grace", required_argument, NULL, 'g'},
+	    {"reload-timeout", required_argument, NULL, 'r'}, KT_COMMON_LONG,
+	    {NULL, 0, NULL, 0}};
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "d:s:t:b:" KT_COMMON_SHORT, lo,
-	    NULL)) != -1) {
+		    NULL)) != -1) {
 		switch (ch) {
-		case 'd': o->domain = optarg; break;
-		case 's': o->selector = optarg; break;
-		case 't': o->type = optarg; break;
-		case 'b': o->bits = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'O': o->old = optarg; break;
-		case 'U': o->owner = optarg; break;
-		case 'r': o->reload_timeout = atoi(optarg); break;
+		case 'd':
+			o->domain = optarg;
+			break;
+		case 's':
+			o->selector = optarg;
+			break;
+		case 't':
+			o->type = optarg;
+			break;
+		case 'b':
+			o->bits = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'O':
+			o->old = optarg;
+			break;
+		case 'U':
+			o->owner = optarg;
+			break;
+		case 'r':
+			o->reload_timeout = atoi(optarg);
+			break;
 		case 'g':
 			if ((o->grace = kt_duration_parse(optarg)) < 0) {
 				kt_err("bad --grace \"%s\": e.g. 7d, 36h, "
-				    "90m, 0", optarg);
+				       "90m, 0",
+				    optarg);
 				return -1;
 			}
 			break;
@@ -215,23 +235,28 @@ static int rot_args(int argc, char **argv, struct rot_opt *o,
 }
 
 /* kt_cmd_rotate - rotate start|status|activate|retire */
-int kt_cmd_rotate(int argc, char **argv, struct kt_conf *c)
+int
+kt_cmd_rotate(int argc, char **argv, struct kt_conf *c)
 {
-	struct rot_opt o = { .grace = KT_GRACE_DEFAULT, .reload_timeout = 10 };
+	struct rot_opt o = {.grace = KT_GRACE_DEFAULT, .reload_timeout = 10};
 	struct rot_ctx x;
 	const char *sub = argc > 1 ? argv[1] : "";
 	int (*fn)(struct rot_ctx *, const struct rot_opt *) = NULL;
 	int rc;
 
-	if (strcmp(sub, "start") == 0) fn = rot_start;
-	else if (strcmp(sub, "status") == 0) fn = rot_status;
-	else if (strcmp(sub, "activate") == 0) fn = rot_activate;
-	else if (strcmp(sub, "retire") == 0) fn = rot_retire;
+	if (strcmp(sub, "start") == 0)
+		fn = rot_start;
+	else if (strcmp(sub, "status") == 0)
+		fn = rot_status;
+	else if (strcmp(sub, "activate") == 0)
+		fn = rot_activate;
+	else if (strcmp(sub, "retire") == 0)
+		fn = rot_retire;
 	optind = 1;
 	if (fn == NULL || rot_args(argc - 1, argv + 1, &o, c) < 0 ||
 	    (fn != rot_status && o.domain == NULL)) {
 		kt_err("usage: rotate start|status|activate|retire -d DOMAIN "
-		    "[options]; see dkimguard-keytool(8)");
+		       "[options]; see dkimguard-keytool(8)");
 		return KT_EXIT_USAGE;
 	}
 	if (kt_conf_load(c) < 0 || rot_open(&x, c) < 0)

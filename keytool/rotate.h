@@ -10,10 +10,10 @@
 
 struct rot_opt {
 	const char *domain, *selector, *old, *owner;
-	const char *type;		/* NULL: as the old key */
-	unsigned bits;			/* 0: as the old key */
-	long grace;			/* seconds */
-	int reload_timeout;		/* seconds */
+	const char *type;   /* NULL: as the old key */
+	unsigned bits;      /* 0: as the old key */
+	long grace;         /* seconds */
+	int reload_timeout; /* seconds */
 };
 
 /* rot_ctx - tables, state and clock of one rotate command */

@@ -32,11 +32,11 @@
 
 struct kt_rot {
 	char domain[KT_DOM_MAX + 1];
-	int staged;			/* a key waits for activation */
+	int staged; /* a key waits for activation */
 	char new_sel[KT_SEL_MAX + 1], new_key[KT_NAME_MAX];
 	char old_sel[KT_SEL_MAX + 1], old_key[KT_NAME_MAX];
 	time_t staged_at;
-	int retiring;			/* an old key waits for retirement */
+	int retiring; /* an old key waits for retirement */
 	char ret_sel[KT_SEL_MAX + 1], ret_key[KT_NAME_MAX];
 	time_t activated_at;
 };
@@ -53,8 +53,8 @@ int kt_rotstate_load(struct kt_rotstate *rs, const char *path);
 int kt_rotstate_save(struct kt_rotstate *rs);
 void kt_rotstate_free(struct kt_rotstate *rs);
 /* kt_rotstate_get - the domain's record; create: add an idle one */
-struct kt_rot *kt_rotstate_get(struct kt_rotstate *rs, const char *domain,
-    int create);
+struct kt_rot *
+kt_rotstate_get(struct kt_rotstate *rs, const char *domain, int create);
 
 /* kt_duration_parse - "7d", "36h", "90m", "600s", "600"; -1 if bad */
 long kt_duration_parse(const char *s);
@@ -63,13 +63,12 @@ const char *kt_duration_fmt(long secs, char *buf, size_t len);
 
 /* transitions: the check (0, or -1 with why) and the change */
 int kt_rot_can_start(const struct kt_rot *r, char *why, size_t len);
-void kt_rot_start(struct kt_rot *r, const char *new_sel,
-    const char *new_key, const char *old_sel, const char *old_key,
-    time_t now);
+void kt_rot_start(struct kt_rot *r, const char *new_sel, const char *new_key,
+    const char *old_sel, const char *old_key, time_t now);
 int kt_rot_can_activate(const struct kt_rot *r, char *why, size_t len);
 void kt_rot_activate(struct kt_rot *r, time_t now);
-int kt_rot_can_retire(const struct kt_rot *r, time_t now, long grace,
-    char *why, size_t len);
+int kt_rot_can_retire(const struct kt_rot *r, time_t now, long grace, char *why,
+    size_t len);
 void kt_rot_retire(struct kt_rot *r);
 /*
  * kt_rot_next - what the next step waits for.  published: for a staged

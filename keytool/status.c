@@ -22,9 +22,10 @@
 #include "common/guard/keystate.h"
 
 /* load_keys - the key table with its keys; NULL after a message */
-static struct keytable *load_keys(const struct kt_conf *c)
+static struct keytable *
+load_keys(const struct kt_conf *c)
 {
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct keytable *kt;
 
 	if ((kt = keytable_load(c->keytable, &el)) != NULL &&
@@ -40,9 +41,10 @@ static struct keytable *load_keys(const struct kt_conf *c)
 }
 
 /* print_states - check every key with the guard, print its table */
-static int print_states(const struct kt_conf *c, const struct keytable *kt)
+static int
+print_states(const struct kt_conf *c, const struct keytable *kt)
 {
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct kt_dns d;
 	char *text = NULL;
 	unsigned bad;
@@ -50,8 +52,7 @@ static int print_states(const struct kt_conf *c, const struct keytable *kt)
 
 	if (kt_dns_open(c, &d) < 0)
 		return KT_EXIT_USAGE;
-	if (keystate_add(d.g, kt, (guard_action)c->cfg->guard_action,
-	    &el) < 0)
+	if (keystate_add(d.g, kt, (guard_action)c->cfg->guard_action, &el) < 0)
 		kt_err("%s", errlist_str(&el));
 	else {
 		bad = guard_check_all(d.g);
@@ -68,16 +69,14 @@ static int print_states(const struct kt_conf *c, const struct keytable *kt)
 }
 
 /* kt_cmd_status - the status command */
-int kt_cmd_status(int argc, char **argv, struct kt_conf *c)
+int
+kt_cmd_status(int argc, char **argv, struct kt_conf *c)
 {
-	static const struct option lo[] = {
-		KT_COMMON_LONG, { NULL, 0, NULL, 0 }
-	};
+	static const struct option lo[] = {KT_COMMON_LONG, {NULL, 0, NULL, 0}};
 	struct keytable *kt;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, KT_COMMON_SHORT, lo, NULL))
-	    != -1)
+	while ((ch = getopt_long(argc, argv, KT_COMMON_SHORT, lo, NULL)) != -1)
 		if (kt_common_opt(ch, optarg, c) != 1) {
 			kt_err("usage: status");
 			return KT_EXIT_USAGE;
@@ -90,7 +89,7 @@ int kt_cmd_status(int argc, char **argv, struct kt_conf *c)
 		return KT_EXIT_USAGE;
 	if (c->keytable == NULL) {
 		kt_err("no KeyTable configured: set it in the configuration "
-		    "file, or give --keytable");
+		       "file, or give --keytable");
 		return KT_EXIT_USAGE;
 	}
 	if ((kt = load_keys(c)) == NULL)

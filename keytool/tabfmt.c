@@ -24,7 +24,8 @@ struct ents {
 };
 
 /* push - keep a copy of one logical line */
-static int push(void *arg, struct tables_entry *te)
+static int
+push(void *arg, struct tables_entry *te)
 {
 	struct ents *es = arg;
 	struct kt_ent *e;
@@ -50,9 +51,10 @@ static int push(void *arg, struct tables_entry *te)
 }
 
 /* kt_ents_parse - logical entries of a table */
-int kt_ents_parse(const struct kt_table *t, struct kt_ent **out, size_t *n)
+int
+kt_ents_parse(const struct kt_table *t, struct kt_ent **out, size_t *n)
 {
-	struct ents es = { NULL, 0, 0 };
+	struct ents es = {NULL, 0, 0};
 
 	*out = NULL;
 	*n = 0;
@@ -67,7 +69,8 @@ int kt_ents_parse(const struct kt_table *t, struct kt_ent **out, size_t *n)
 }
 
 /* kt_ents_free - release entries */
-void kt_ents_free(struct kt_ent *e, size_t n)
+void
+kt_ents_free(struct kt_ent *e, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(e[i].text);
@@ -75,13 +78,15 @@ void kt_ents_free(struct kt_ent *e, size_t n)
 }
 
 /* kt_ent_field - copy of field i */
-char *kt_ent_field(const struct kt_ent *e, int i)
+char *
+kt_ent_field(const struct kt_ent *e, int i)
 {
 	return strndup(e->text + e->off[i], e->len[i]);
 }
 
 /* key_fields - name, domain, selector, path of one key line */
-static int key_fields(const struct kt_ent *e, struct kt_key *k)
+static int
+key_fields(const struct kt_ent *e, struct kt_key *k)
 {
 	char *v, *c1, *c2;
 
@@ -107,7 +112,8 @@ static int key_fields(const struct kt_ent *e, struct kt_key *k)
 }
 
 /* key_file - KEYFILE relative to the key table's folder */
-static char *key_file(const char *dir, const char *path)
+static char *
+key_file(const char *dir, const char *path)
 {
 	size_t n;
 	char *f;
@@ -121,7 +127,8 @@ static char *key_file(const char *dir, const char *path)
 }
 
 /* add_key - one key from entry i, when the line is a key line */
-static int add_key(struct kt_keyset *ks, size_t i)
+static int
+add_key(struct kt_keyset *ks, size_t i)
 {
 	const struct kt_ent *e = &ks->kent[i];
 	struct kt_key k;
@@ -130,13 +137,16 @@ static int add_key(struct kt_keyset *ks, size_t i)
 	memset(&k, 0, sizeof k);
 	k.ent = i;
 	if (key_fields(e, &k) < 0) {
-		free(k.name); free(k.domain); free(k.selector); free(k.path);
-		return 0;	/* the milter's parser reports bad lines */
+		free(k.name);
+		free(k.domain);
+		free(k.selector);
+		free(k.path);
+		return 0; /* the milter's parser reports bad lines */
 	}
 	k.file = key_file(ks->ktdir, k.path);
 	above = e->first > 0 ? ks->kt.line[e->first - 1] : "";
-	k.staged = strncmp(above, KT_MARKER "staged", strlen(KT_MARKER) + 6)
-	    == 0;
+	k.staged =
+	    strncmp(above, KT_MARKER "staged", strlen(KT_MARKER) + 6) == 0;
 	if (k.name == NULL || k.domain == NULL || k.selector == NULL ||
 	    k.path == NULL || k.file == NULL)
 		return -1;
@@ -145,7 +155,8 @@ static int add_key(struct kt_keyset *ks, size_t i)
 }
 
 /* add_refs - every KEYNAME[:IDENTITY] of signing entry i */
-static int add_refs(struct kt_keyset *ks, size_t i, size_t *cap)
+static int
+add_refs(struct kt_keyset *ks, size_t i, size_t *cap)
 {
 	const struct kt_ent *e = &ks->sent[i];
 	struct kt_ref *p;
@@ -162,7 +173,8 @@ static int add_refs(struct kt_keyset *ks, size_t i, size_t *cap)
 		p->field = f;
 		p->name = strndup(e->text + e->off[f],
 		    strcspn(e->text + e->off[f], ":") < e->len[f] ?
-		    strcspn(e->text + e->off[f], ":") : e->len[f]);
+			strcspn(e->text + e->off[f], ":") :
+			e->len[f]);
 		if (p->name == NULL)
 			return -1;
 		ks->nref++;
@@ -171,12 +183,16 @@ static int add_refs(struct kt_keyset *ks, size_t i, size_t *cap)
 }
 
 /* kt_keyset_clear - drop entries, keys and refs (the lines stay) */
-void kt_keyset_clear(struct kt_keyset *ks)
+void
+kt_keyset_clear(struct kt_keyset *ks)
 {
 	for (size_t i = 0; i < ks->nkey; i++) {
 		struct kt_key *k = &ks->key[i];
-		free(k->name); free(k->domain); free(k->selector);
-		free(k->path); free(k->file);
+		free(k->name);
+		free(k->domain);
+		free(k->selector);
+		free(k->path);
+		free(k->file);
 	}
 	for (size_t i = 0; i < ks->nref; i++)
 		free(ks->ref[i].name);
@@ -184,12 +200,16 @@ void kt_keyset_clear(struct kt_keyset *ks)
 	free(ks->ref);
 	kt_ents_free(ks->kent, ks->nkent);
 	kt_ents_free(ks->sent, ks->nsent);
-	ks->key = NULL; ks->ref = NULL; ks->kent = NULL; ks->sent = NULL;
+	ks->key = NULL;
+	ks->ref = NULL;
+	ks->kent = NULL;
+	ks->sent = NULL;
 	ks->nkey = ks->nref = ks->nkent = ks->nsent = 0;
 }
 
 /* kt_keyset_parse - (re)build everything from the table lines */
-int kt_keyset_parse(struct kt_keyset *ks)
+int
+kt_keyset_parse(struct kt_keyset *ks)
 {
 	size_t cap = 0;
 

@@ -14,7 +14,8 @@
 #include "table.h"
 
 /* grow - room for one more line */
-static int grow(struct kt_table *t)
+static int
+grow(struct kt_table *t)
 {
 	char **p;
 	size_t cap;
@@ -32,7 +33,8 @@ static int grow(struct kt_table *t)
 }
 
 /* kt_table_insert - insert a copy of text before line at */
-int kt_table_insert(struct kt_table *t, size_t at, const char *text)
+int
+kt_table_insert(struct kt_table *t, size_t at, const char *text)
 {
 	char *s;
 
@@ -51,7 +53,8 @@ int kt_table_insert(struct kt_table *t, size_t at, const char *text)
 }
 
 /* kt_table_set - replace line i */
-int kt_table_set(struct kt_table *t, size_t i, const char *text)
+int
+kt_table_set(struct kt_table *t, size_t i, const char *text)
 {
 	char *s = strdup(text);
 
@@ -65,7 +68,8 @@ int kt_table_set(struct kt_table *t, size_t i, const char *text)
 }
 
 /* kt_table_remove - delete line i */
-void kt_table_remove(struct kt_table *t, size_t i)
+void
+kt_table_remove(struct kt_table *t, size_t i)
 {
 	free(t->line[i]);
 	memmove(t->line + i, t->line + i + 1, (t->n - i - 1) * sizeof *t->line);
@@ -73,7 +77,8 @@ void kt_table_remove(struct kt_table *t, size_t i)
 }
 
 /* split_lines - the file's bytes into lines */
-static int split_lines(struct kt_table *t, char *buf, size_t len)
+static int
+split_lines(struct kt_table *t, char *buf, size_t len)
 {
 	size_t start = 0;
 
@@ -92,7 +97,8 @@ static int split_lines(struct kt_table *t, char *buf, size_t len)
 }
 
 /* read_all - the whole file into b */
-static int read_all(FILE *fp, struct strbuf *b)
+static int
+read_all(FILE *fp, struct strbuf *b)
 {
 	char chunk[8192];
 	size_t r;
@@ -104,10 +110,11 @@ static int read_all(FILE *fp, struct strbuf *b)
 }
 
 /* kt_table_load - read a table file into lines */
-int kt_table_load(struct kt_table *t, const char *path, int missing_ok)
+int
+kt_table_load(struct kt_table *t, const char *path, int missing_ok)
 {
 	FILE *fp;
-	struct strbuf buf = { 0 };
+	struct strbuf buf = {0};
 	int rc;
 
 	memset(t, 0, sizeof *t);
@@ -137,7 +144,8 @@ int kt_table_load(struct kt_table *t, const char *path, int missing_ok)
 }
 
 /* kt_table_free - release lines and path */
-void kt_table_free(struct kt_table *t)
+void
+kt_table_free(struct kt_table *t)
 {
 	for (size_t i = 0; i < t->n; i++)
 		free(t->line[i]);
@@ -147,7 +155,8 @@ void kt_table_free(struct kt_table *t)
 }
 
 /* unchanged - the file on disk is still the one we loaded */
-static int unchanged(const struct kt_table *t, const char *real)
+static int
+unchanged(const struct kt_table *t, const char *real)
 {
 	struct stat st;
 
@@ -160,7 +169,8 @@ static int unchanged(const struct kt_table *t, const char *real)
 }
 
 /* write_lines - the table's contents to fd */
-static int write_lines(const struct kt_table *t, int fd)
+static int
+write_lines(const struct kt_table *t, int fd)
 {
 	FILE *fp = fdopen(dup(fd), "w");
 	int rc = 0;
@@ -180,7 +190,8 @@ static int write_lines(const struct kt_table *t, int fd)
 }
 
 /* make_tmp - the new contents in tmp, synced, same mode and owner */
-static int make_tmp(const struct kt_table *t, const char *tmp)
+static int
+make_tmp(const struct kt_table *t, const char *tmp)
 {
 	mode_t mode = t->exists ? (t->st.st_mode & 07777) : 0644;
 	int fd, rc = 0;
@@ -202,7 +213,8 @@ static int make_tmp(const struct kt_table *t, const char *tmp)
 }
 
 /* kt_table_dump - the lines into a new file */
-int kt_table_dump(const struct kt_table *t, const char *path)
+int
+kt_table_dump(const struct kt_table *t, const char *path)
 {
 	if (make_tmp(t, path) < 0) {
 		unlink(path);
@@ -212,7 +224,8 @@ int kt_table_dump(const struct kt_table *t, const char *path)
 }
 
 /* keep_backup - PATH.bak becomes a hard link to the current file */
-static int keep_backup(const char *real)
+static int
+keep_backup(const char *real)
 {
 	char bak[PATH_MAX + 16], baktmp[PATH_MAX + 32];
 
@@ -229,7 +242,8 @@ static int keep_backup(const char *real)
 }
 
 /* sync_dir - make the rename durable */
-static void sync_dir(const char *real)
+static void
+sync_dir(const char *real)
 {
 	char copy[PATH_MAX];
 	int fd;
@@ -242,7 +256,8 @@ static void sync_dir(const char *real)
 }
 
 /* resolve - the file behind a symlink, so the link itself stays */
-static void resolve(const char *path, char *real, size_t len)
+static void
+resolve(const char *path, char *real, size_t len)
 {
 	char buf[PATH_MAX];
 
@@ -253,14 +268,16 @@ static void resolve(const char *path, char *real, size_t len)
 }
 
 /* kt_table_write - replace the file atomically, keeping a backup */
-int kt_table_write(struct kt_table *t, int backup)
+int
+kt_table_write(struct kt_table *t, int backup)
 {
 	char real[PATH_MAX], tmp[PATH_MAX + 32];
 
 	resolve(t->path, real, sizeof real);
 	if (!unchanged(t, real)) {
 		kt_err("%s changed while it was being edited; nothing "
-		    "written, run the command again", t->path);
+		       "written, run the command again",
+		    t->path);
 		return -1;
 	}
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", real, (long)getpid());
@@ -271,7 +288,8 @@ int kt_table_write(struct kt_table *t, int backup)
 		return -1;
 	}
 	if (backup && t->exists && keep_backup(real) < 0) {
-		kt_err("cannot keep a backup %s.bak: %s", real, strerror(errno));
+		kt_err("cannot keep a backup %s.bak: %s", real,
+		    strerror(errno));
 		unlink(tmp);
 		return -1;
 	}

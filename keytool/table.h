@@ -18,12 +18,12 @@
 #include <sys/stat.h>
 
 struct kt_table {
-	char *path;		/* the path as configured */
-	char **line;		/* without the '\n' */
+	char *path;  /* the path as configured */
+	char **line; /* without the '\n' */
 	size_t n, cap;
-	int final_nl;		/* the last line ended with '\n' */
-	int exists;		/* the file existed at load */
-	struct stat st;		/* as loaded, to detect concurrent edits */
+	int final_nl;   /* the last line ended with '\n' */
+	int exists;     /* the file existed at load */
+	struct stat st; /* as loaded, to detect concurrent edits */
 };
 
 /* kt_table_load - read path; missing_ok: an absent file is empty */

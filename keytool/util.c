@@ -6,7 +6,7 @@
  *	The clock honours DKIMGUARD_NOW (epoch seconds or ISO 8601 UTC) so
  *	tests can move time (the rotation grace period) without waiting.
  */
-#define _GNU_SOURCE		/* strptime */
+#define _GNU_SOURCE /* strptime */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -17,11 +17,12 @@
 static const char *progname = "dkimguard-keytool";
 
 /* kt_err - an error message on stderr */
-void kt_err(const char *fmt, ...)
+void
+kt_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);		/* keep the order of mixed output */
+	fflush(stdout); /* keep the order of mixed output */
 	fprintf(stderr, "%s: error: ", progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -30,7 +31,8 @@ void kt_err(const char *fmt, ...)
 }
 
 /* kt_warn - a warning on stderr */
-void kt_warn(const char *fmt, ...)
+void
+kt_warn(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -43,7 +45,8 @@ void kt_warn(const char *fmt, ...)
 }
 
 /* kt_time_parse - epoch seconds or ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ" */
-time_t kt_time_parse(const char *s)
+time_t
+kt_time_parse(const char *s)
 {
 	struct tm tm;
 	char *end;
@@ -61,7 +64,8 @@ time_t kt_time_parse(const char *s)
 }
 
 /* kt_time_fmt - ISO 8601 UTC */
-const char *kt_time_fmt(time_t t, char *buf, size_t len)
+const char *
+kt_time_fmt(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
 
@@ -71,7 +75,8 @@ const char *kt_time_fmt(time_t t, char *buf, size_t len)
 }
 
 /* kt_now - the injected clock for tests, else the real one */
-time_t kt_now(void)
+time_t
+kt_now(void)
 {
 	const char *s = getenv("DKIMGUARD_NOW");
 	time_t t;
@@ -87,7 +92,8 @@ time_t kt_now(void)
 
 /* kt_name_ok - RFC 6376 3.1/3.5: a selector or domain is dot-separated
  * labels of letters, digits, '-' (and '_' for selectors in practice) */
-int kt_name_ok(const char *s, const char *what)
+int
+kt_name_ok(const char *s, const char *what)
 {
 	size_t label = 0, n = strlen(s);
 
@@ -105,12 +111,14 @@ int kt_name_ok(const char *s, const char *what)
 		label++;
 	}
 	kt_err("bad %s \"%s\": expected labels of letters, digits and '-' "
-	    "separated by dots", what, s);
+	       "separated by dots",
+	    what, s);
 	return 0;
 }
 
 /* set_str - replace a configuration string from the command line */
-static int set_str(char **dst, const char *v)
+static int
+set_str(char **dst, const char *v)
 {
 	free(*dst);
 	if ((*dst = strdup(v)) == NULL) {
@@ -121,18 +129,32 @@ static int set_str(char **dst, const char *v)
 }
 
 /* kt_common_opt - the options every command accepts; 1 when handled */
-int kt_common_opt(int ch, const char *arg, struct kt_conf *c)
+int
+kt_common_opt(int ch, const char *arg, struct kt_conf *c)
 {
 	char **dst;
 
 	switch (ch) {
-	case 'c': dst = &c->conffile; break;
-	case 'K': dst = &c->keytable; break;
-	case 'S': dst = &c->signtable; break;
-	case 'N': dst = &c->nameservers; break;
-	case 'P': dst = &c->pidfile; break;
-	case 'T': dst = &c->statefile; break;
-	default: return 0;
+	case 'c':
+		dst = &c->conffile;
+		break;
+	case 'K':
+		dst = &c->keytable;
+		break;
+	case 'S':
+		dst = &c->signtable;
+		break;
+	case 'N':
+		dst = &c->nameservers;
+		break;
+	case 'P':
+		dst = &c->pidfile;
+		break;
+	case 'T':
+		dst = &c->statefile;
+		break;
+	default:
+		return 0;
 	}
 	return set_str(dst, arg) < 0 ? -1 : 1;
 }

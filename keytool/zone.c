@@ -13,8 +13,8 @@
 #include "common/guard/guard.h"
 
 /* kt_zone_record - the record as one zone-file resource record */
-char *kt_zone_record(const char *domain, const char *selector,
-    const char *txt)
+char *
+kt_zone_record(const char *domain, const char *selector, const char *txt)
 {
 	char name[KT_DOM_MAX + KT_SEL_MAX + 16], *out = NULL;
 
@@ -25,14 +25,17 @@ char *kt_zone_record(const char *domain, const char *selector,
 }
 
 /* kt_print_record - both forms, for a zone file and for a web panel */
-void kt_print_record(FILE *fp, const char *domain, const char *selector,
+void
+kt_print_record(FILE *fp, const char *domain, const char *selector,
     const char *txt)
 {
 	char *zone = kt_zone_record(domain, selector, txt);
 
 	fprintf(fp, "Publish in the zone of %s (zone-file form):\n\n%s\n\n",
 	    domain, zone != NULL ? zone : "(out of memory)");
-	fprintf(fp, "For a web DNS panel: host %s._domainkey, type TXT, "
-	    "value (one line):\n\n%s\n", selector, txt);
+	fprintf(fp,
+	    "For a web DNS panel: host %s._domainkey, type TXT, "
+	    "value (one line):\n\n%s\n",
+	    selector, txt);
 	free(zone);
 }

@@ -71,7 +71,7 @@ b64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen)
 			continue;
 		}
 		if (npad > 0 || (v = b64_value(c)) < 0)
-			goto bad;	/* data after padding, or not base64 */
+			goto bad; /* data after padding, or not base64 */
 		acc = (acc << 6) | (unsigned long)v;
 		if (++nchars % 4 == 0) {
 			buf[n++] = (unsigned char)(acc >> 16);
@@ -82,7 +82,7 @@ b64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen)
 	}
 	switch (nchars % 4) {
 	case 1:
-		goto bad;		/* 6 bits cannot make a byte */
+		goto bad; /* 6 bits cannot make a byte */
 	case 2:
 		if (npad != 0 && npad != 2)
 			goto bad;

@@ -38,8 +38,8 @@ bh_sink(void *arg, const unsigned char *p, size_t n)
 	struct bodyhash *bh = arg;
 
 	if (bh->limit >= 0) {
-		unsigned long long left = (unsigned long long)bh->limit -
-		    bh->hashed;
+		unsigned long long left =
+		    (unsigned long long)bh->limit - bh->hashed;
 
 		/* RFC 6376 3.4.5: hash only l= canonical octets */
 		if (n >= left) {

@@ -30,10 +30,10 @@ struct bodyhash {
 	struct bodyhash *next;
 	dkim_canon canon;
 	enum bh_md md;
-	long long limit;		/* l=, -1: the whole body */
-	unsigned long long hashed;	/* octets given to the digest */
-	int full;			/* limit reached: canonicalizing stopped */
-	int failed;			/* the digest failed (OpenSSL) */
+	long long limit;           /* l=, -1: the whole body */
+	unsigned long long hashed; /* octets given to the digest */
+	int full;                  /* limit reached: canonicalizing stopped */
+	int failed;                /* the digest failed (OpenSSL) */
 	int final;
 	EVP_MD_CTX *ctx;
 	unsigned char digest[EVP_MAX_MD_SIZE];
@@ -43,7 +43,7 @@ struct bodyhash {
 
 struct bodyhash_set {
 	struct bodyhash *head;
-	size_t count;			/* hashes created */
+	size_t count; /* hashes created */
 };
 
 /* bh_md_for_alg - the hash of a signing algorithm (RFC 6376 3.3) */
@@ -59,8 +59,7 @@ void bodyhash_set_clear(struct bodyhash_set *set);
 struct bodyhash *bodyhash_get(struct bodyhash_set *set, dkim_canon c,
     enum bh_md md, long long limit);
 /* bodyhash_set_update - a body chunk to every hash */
-void bodyhash_set_update(struct bodyhash_set *set, const void *buf,
-    size_t len);
+void bodyhash_set_update(struct bodyhash_set *set, const void *buf, size_t len);
 /* bodyhash_set_final - finish every hash; -1 if a digest failed */
 int bodyhash_set_final(struct bodyhash_set *set);
 /* bodyhash_set_count - hashes in the set (for tests) */

@@ -106,11 +106,10 @@ simple_content(struct canon_body *cb, const unsigned char *p, size_t n)
 
 /* emit_span - input octets [s, e) that are output as they are */
 static void
-emit_span(struct canon_body *cb, const unsigned char *s,
-    const unsigned char *e)
+emit_span(struct canon_body *cb, const unsigned char *s, const unsigned char *e)
 {
 	if (e > s) {
-		flush(cb);	/* keep the order */
+		flush(cb); /* keep the order */
 		cb->sink(cb->sink_arg, s, e - s);
 		cb->total += e - s;
 	}
@@ -158,11 +157,11 @@ simple_update(struct canon_body *cb, const unsigned char *p,
 			return;
 		}
 		if (!cb->content) {
-			emit_span(cb, s, p);	/* empty line: held back */
+			emit_span(cb, s, p); /* empty line: held back */
 			cb->blanks++;
 			s = q + 1;
 		} else if (!cr) {
-			emit_span(cb, s, q);	/* bare LF taken as CRLF */
+			emit_span(cb, s, q); /* bare LF taken as CRLF */
 			put_crlf(cb);
 			s = q + 1;
 		}
@@ -214,7 +213,7 @@ relaxed_line_start(struct canon_body *cb, const unsigned char *p,
 		else if (q + 1 < end && *q == '\r' && q[1] == '\n')
 			p = q + 2;
 		else {
-			cb->wsp = q > p;	/* leading WSP held back */
+			cb->wsp = q > p; /* leading WSP held back */
 			return q;
 		}
 		cb->blanks++;
@@ -257,14 +256,14 @@ relaxed_run(struct canon_body *cb, const unsigned char *p,
 			goto special;
 		while (p < end && o < olim) {
 			c = *p;
-			if (c <= ' ' && (c != ' ' || p + 1 == end ||
-			    p[1] <= ' '))
+			if (c <= ' ' &&
+			    (c != ' ' || p + 1 == end || p[1] <= ' '))
 				goto special;
 			*o++ = c;
 			p++;
 		}
 		continue;
-special:
+	special:
 		if (is_wsp(*p)) {
 			const unsigned char *q = p + 1;
 
@@ -272,11 +271,11 @@ special:
 				q++;
 			p = q;
 			if (q == end || (*q == '\r' && q + 1 == end)) {
-				cb->wsp = 1;	/* maybe trailing: hold back */
+				cb->wsp = 1; /* maybe trailing: hold back */
 				break;
 			}
 			if (*q != '\n' && !(*q == '\r' && q[1] == '\n')) {
-				*o++ = ' ';	/* RFC 6376 3.4.4: WSP run -> SP */
+				*o++ = ' '; /* RFC 6376 3.4.4: WSP run -> SP */
 				continue;
 			}
 			/* trailing WSP: dropped; the line ends here */
@@ -294,8 +293,8 @@ special:
 			continue;
 		}
 		if (c == '\r' && p + 1 == end)
-			break;		/* may start a CRLF: the caller holds it */
-		*o++ = c;		/* a lone CR or another control */
+			break; /* may start a CRLF: the caller holds it */
+		*o++ = c;      /* a lone CR or another control */
 		p++;
 	}
 	cb->outlen = o - cb->out;

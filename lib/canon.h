@@ -31,8 +31,8 @@
  * out, which has CANON_HEADER_MAX(len) octets.  crlf: append CRLF.
  * Returns the output length; out is not NUL-terminated.
  */
-size_t canon_header(dkim_canon c, const char *field, size_t len, char *out,
-    int crlf);
+size_t
+canon_header(dkim_canon c, const char *field, size_t len, char *out, int crlf);
 
 /* canon_sink_fn - receives canonical body octets, in order */
 typedef void (*canon_sink_fn)(void *arg, const unsigned char *p, size_t n);
@@ -43,15 +43,15 @@ struct canon_body {
 	dkim_canon canon;
 	canon_sink_fn sink;
 	void *sink_arg;
-	unsigned long long total;	/* octets handed to the sink */
-	unsigned long long blanks;	/* empty lines held back (counted) */
-	unsigned char pending_cr;	/* input chunk ended in CR */
-	unsigned char wsp;		/* relaxed: WSP held back in this line */
-	unsigned char content;		/* this line has canonical content */
-	unsigned char done;		/* canon_body_final was called */
-	unsigned char isa;		/* CANON_ISA_*: relaxed kernel to use */
+	unsigned long long total;  /* octets handed to the sink */
+	unsigned long long blanks; /* empty lines held back (counted) */
+	unsigned char pending_cr;  /* input chunk ended in CR */
+	unsigned char wsp;         /* relaxed: WSP held back in this line */
+	unsigned char content;     /* this line has canonical content */
+	unsigned char done;        /* canon_body_final was called */
+	unsigned char isa;         /* CANON_ISA_*: relaxed kernel to use */
 	size_t outlen;
-	unsigned char out[CANON_OUTBUF + 64];	/* slack for 16-byte stores */
+	unsigned char out[CANON_OUTBUF + 64]; /* slack for 16-byte stores */
 };
 
 /* canon_body_init - a fresh canonicalizer feeding sink(arg, ...) */

@@ -56,21 +56,21 @@ header_relaxed(const char *f, size_t len, char *out, int crlf)
 	int sp = 0, started = 0;
 
 	/* RFC 6376 3.4.2: lowercase the name; delete WSP before the colon */
-	while (nlen > 0 && (is_wsp(f[nlen - 1]) || f[nlen - 1] == '\r' ||
-	    f[nlen - 1] == '\n'))
+	while (nlen > 0 &&
+	    (is_wsp(f[nlen - 1]) || f[nlen - 1] == '\r' || f[nlen - 1] == '\n'))
 		nlen--;
 	for (i = 0; i < nlen; i++)
-		if (f[i] != '\n' && !(f[i] == '\r' && i + 1 < len &&
-		    f[i + 1] == '\n'))
-			out[o++] = ascii_lower(f[i]);	/* (unfolded) */
+		if (f[i] != '\n' &&
+		    !(f[i] == '\r' && i + 1 < len && f[i + 1] == '\n'))
+			out[o++] = ascii_lower(f[i]); /* (unfolded) */
 	if (colon != NULL) {
 		out[o++] = ':';
 		for (i = (size_t)(colon - f) + 1; i < len; i++) {
 			unsigned char c = f[i];
 
 			/* unfold: delete CRLF (and bare LF) */
-			if (c == '\n' || (c == '\r' && i + 1 < len &&
-			    f[i + 1] == '\n'))
+			if (c == '\n' ||
+			    (c == '\r' && i + 1 < len && f[i + 1] == '\n'))
 				continue;
 			/* WSP runs become one SP; none at either end */
 			if (is_wsp(c)) {
@@ -93,8 +93,7 @@ header_relaxed(const char *f, size_t len, char *out, int crlf)
 
 /* canon_header - one header field in canonical form */
 size_t
-canon_header(dkim_canon c, const char *field, size_t len, char *out,
-    int crlf)
+canon_header(dkim_canon c, const char *field, size_t len, char *out, int crlf)
 {
 	if (c == DKIM_CANON_SIMPLE)
 		return header_simple(field, len, out, crlf);

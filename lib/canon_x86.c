@@ -39,8 +39,9 @@
 static inline __m128i
 sse_tab_to_sp(__m128i v)
 {
-	return _mm_xor_si128(v, _mm_and_si128(_mm_cmpeq_epi8(v,
-	    _mm_set1_epi8('\t')), _mm_set1_epi8(0x29)));
+	return _mm_xor_si128(v,
+	    _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+		_mm_set1_epi8(0x29)));
 }
 
 /* sse_le - octets <= 0x20 (WSP, CR, LF, other controls) */
@@ -76,17 +77,20 @@ canon_relaxed_sse2(const unsigned char *p, const unsigned char *end,
 		unsigned le, ws, le1, ws1, eol1, crok, ok, x, drop, a, b, k, bb;
 
 		le = (unsigned)_mm_movemask_epi8(sse_le(v));
-		ws = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, c20), _mm_cmpeq_epi8(v, ctab)));
+		ws = (unsigned)_mm_movemask_epi8(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, c20),
+			_mm_cmpeq_epi8(v, ctab)));
 		le1 = (unsigned)_mm_movemask_epi8(sse_le(n1));
-		ws1 = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-		    _mm_cmpeq_epi8(n1, c20), _mm_cmpeq_epi8(n1, ctab)));
+		ws1 = (unsigned)_mm_movemask_epi8(
+		    _mm_or_si128(_mm_cmpeq_epi8(n1, c20),
+			_mm_cmpeq_epi8(n1, ctab)));
 		eol1 = (unsigned)_mm_movemask_epi8(_mm_or_si128(lf1,
 		    _mm_and_si128(_mm_cmpeq_epi8(n1, ccr),
-		    _mm_cmpeq_epi8(n2, clf))));
+			_mm_cmpeq_epi8(n2, clf))));
 		/* CRLF, then a line starting with content: unchanged */
 		crok = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(sse_le(n2),
-		    _mm_and_si128(_mm_cmpeq_epi8(v, ccr), lf1))) & 0x7fffu;
+			   _mm_and_si128(_mm_cmpeq_epi8(v, ccr), lf1))) &
+		    0x7fffu;
 		ok = crok | crok << 1;
 		/* stop: other controls; WSP before a lone CR or control */
 		x = (le & ~ws & ~ok) | (ws & le1 & ~ws1 & ~eol1);
@@ -107,7 +111,7 @@ canon_relaxed_sse2(const unsigned char *p, const unsigned char *end,
 			if (a < k) {
 				_mm_storeu_si128((__m128i *)(o + a),
 				    sse_tab_to_sp(_mm_loadu_si128(
-				    (const __m128i *)(p + bb))));
+					(const __m128i *)(p + bb))));
 				o += a + (k - bb);
 			} else
 				o += k;
@@ -116,8 +120,8 @@ canon_relaxed_sse2(const unsigned char *p, const unsigned char *end,
 			break;
 		}
 		/* p advances by a constant: no chain through the data */
-		_mm_storeu_si128((__m128i *)(o + a), sse_tab_to_sp(
-		    _mm_loadu_si128((const __m128i *)(p + b))));
+		_mm_storeu_si128((__m128i *)(o + a),
+		    sse_tab_to_sp(_mm_loadu_si128((const __m128i *)(p + b))));
 		o += 16 - (b - a);
 		p += 16;
 	}
@@ -166,16 +170,16 @@ canon_isa_best(void)
 AVX2_TARGET static inline __m256i
 tab_to_sp(__m256i v)
 {
-	return _mm256_xor_si256(v, _mm256_and_si256(_mm256_cmpeq_epi8(v,
-	    _mm256_set1_epi8('\t')), _mm256_set1_epi8(0x29)));
+	return _mm256_xor_si256(v,
+	    _mm256_and_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')),
+		_mm256_set1_epi8(0x29)));
 }
 
 /* le_mask - octets <= 0x20 (WSP, CR, LF, other controls) */
 AVX2_TARGET static inline __m256i
 le_mask(__m256i v)
 {
-	return _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x20)),
-	    v);
+	return _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x20)), v);
 }
 
 /* canon_relaxed_avx2 - see canon_x86.h */
@@ -198,18 +202,22 @@ canon_relaxed_avx2(const unsigned char *p, const unsigned char *end,
 		uint64_t le, ws, le1, ws1, eol1, crok, ok, x, drop, a, b, k, bb;
 
 		le = (uint32_t)_mm256_movemask_epi8(le_mask(v));
-		ws = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
-		    _mm256_cmpeq_epi8(v, c20), _mm256_cmpeq_epi8(v, ctab)));
+		ws = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_or_si256(_mm256_cmpeq_epi8(v, c20),
+			_mm256_cmpeq_epi8(v, ctab)));
 		le1 = (uint32_t)_mm256_movemask_epi8(le_mask(n1));
-		ws1 = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(
-		    _mm256_cmpeq_epi8(n1, c20), _mm256_cmpeq_epi8(n1, ctab)));
+		ws1 = (uint32_t)_mm256_movemask_epi8(
+		    _mm256_or_si256(_mm256_cmpeq_epi8(n1, c20),
+			_mm256_cmpeq_epi8(n1, ctab)));
 		eol1 = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(lf1,
 		    _mm256_and_si256(_mm256_cmpeq_epi8(n1, ccr),
-		    _mm256_cmpeq_epi8(n2, clf))));
+			_mm256_cmpeq_epi8(n2, clf))));
 		/* CRLF, then a line starting with content: unchanged */
-		crok = (uint32_t)_mm256_movemask_epi8(_mm256_andnot_si256(
-		    le_mask(n2), _mm256_and_si256(_mm256_cmpeq_epi8(v, ccr),
-		    lf1))) & 0x7fffffffu;
+		crok =
+		    (uint32_t)_mm256_movemask_epi8(
+			_mm256_andnot_si256(le_mask(n2),
+			    _mm256_and_si256(_mm256_cmpeq_epi8(v, ccr), lf1))) &
+		    0x7fffffffu;
 		ok = crok | crok << 1;
 		/* stop: other controls; WSP before a lone CR or control */
 		x = (le & ~ws & ~ok) | (ws & le1 & ~ws1 & ~eol1);
@@ -220,8 +228,8 @@ canon_relaxed_avx2(const unsigned char *p, const unsigned char *end,
 		b = a + (uint64_t)__builtin_ctzll(~(drop >> a));
 		/* stop at the first x, or where a second run starts */
 		k = (uint64_t)__builtin_ctzll(x | 1ULL << 32);
-		bb = b + (uint64_t)__builtin_ctzll((drop >> b) |
-		    1ULL << (32 - b));
+		bb = b +
+		    (uint64_t)__builtin_ctzll((drop >> b) | 1ULL << (32 - b));
 		k = bb < k ? bb : k;
 		/* [0, a) and [b, k) are kept: two overlapping stores */
 		_mm256_storeu_si256((__m256i *)o, tab_to_sp(v));
@@ -231,7 +239,7 @@ canon_relaxed_avx2(const unsigned char *p, const unsigned char *end,
 			if (a < k) {
 				_mm256_storeu_si256((__m256i *)(o + a),
 				    tab_to_sp(_mm256_loadu_si256(
-				    (const __m256i *)(p + bb))));
+					(const __m256i *)(p + bb))));
 				o += a + (k - bb);
 			} else
 				o += k;
@@ -240,8 +248,8 @@ canon_relaxed_avx2(const unsigned char *p, const unsigned char *end,
 			break;
 		}
 		/* p advances by a constant: no chain through the data */
-		_mm256_storeu_si256((__m256i *)(o + a), tab_to_sp(
-		    _mm256_loadu_si256((const __m256i *)(p + b))));
+		_mm256_storeu_si256((__m256i *)(o + a),
+		    tab_to_sp(_mm256_loadu_si256((const __m256i *)(p + b))));
 		o += 32 - (b - a);
 		p += 32;
 	}
@@ -249,7 +257,7 @@ canon_relaxed_avx2(const unsigned char *p, const unsigned char *end,
 	return p;
 }
 
-#define AVX512_TARGET \
+#define AVX512_TARGET                                                          \
 	__attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt,bmi")))
 
 /* canon_relaxed_avx512 - see canon_x86.h */
@@ -270,7 +278,7 @@ canon_relaxed_avx512(const unsigned char *p, const unsigned char *end,
 		__m512i n2 = _mm512_loadu_si512((const void *)(p + 2));
 		uint64_t le, tab, ws, cr, c1, ws1, eol1, c2, crok, ok, x, keep;
 
-		le = _mm512_cmple_epu8_mask(v, c20);	/* WSP, CR, LF, ... */
+		le = _mm512_cmple_epu8_mask(v, c20); /* WSP, CR, LF, ... */
 		tab = _mm512_cmpeq_epi8_mask(v, ctab);
 		ws = _mm512_cmpeq_epi8_mask(v, c20) | tab;
 		cr = _mm512_cmpeq_epi8_mask(v, ccr);
@@ -280,11 +288,11 @@ canon_relaxed_avx512(const unsigned char *p, const unsigned char *end,
 		    _mm512_cmpeq_epi8_mask(n1, ctab);
 		eol1 = _mm512_cmpeq_epi8_mask(n1, clf) |
 		    (_mm512_cmpeq_epi8_mask(n1, ccr) &
-		    _mm512_cmpeq_epi8_mask(n2, clf));
+			_mm512_cmpeq_epi8_mask(n2, clf));
 		c2 = ~_mm512_cmple_epu8_mask(n2, c20);
 		/* CRLF, then a line starting with content: unchanged */
-		crok = cr & _mm512_cmpeq_epi8_mask(n1, clf) & c2 &
-		    ~(1ULL << 63);
+		crok =
+		    cr & _mm512_cmpeq_epi8_mask(n1, clf) & c2 & ~(1ULL << 63);
 		ok = crok | crok << 1;
 		/* stop: other controls; WSP before a lone CR or control */
 		x = (le & ~ws & ~ok) | (ws & ~c1 & ~ws1 & ~eol1);
@@ -292,8 +300,9 @@ canon_relaxed_avx512(const unsigned char *p, const unsigned char *end,
 		keep = ~(ws & ~c1);
 		if (x != 0)
 			keep &= (x & -x) - 1;
-		_mm512_storeu_si512((void *)o, _mm512_maskz_compress_epi8(keep,
-		    _mm512_mask_mov_epi8(v, tab, c20)));
+		_mm512_storeu_si512((void *)o,
+		    _mm512_maskz_compress_epi8(keep,
+			_mm512_mask_mov_epi8(v, tab, c20)));
 		o += __builtin_popcountll(keep);
 		if (x != 0) {
 			p += __builtin_ctzll(x);

@@ -22,15 +22,13 @@
 
 #include "internal.h"
 
-#define DER_INTEGER	0x02
-#define DER_BITSTRING	0x03
-#define DER_SEQUENCE	0x30
+#define DER_INTEGER 0x02
+#define DER_BITSTRING 0x03
+#define DER_SEQUENCE 0x30
 
 /* AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL } */
-static const unsigned char rsa_alg[] = {
-	0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
-	0x01, 0x01, 0x05, 0x00
-};
+static const unsigned char rsa_alg[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
+    0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
 
 /* der_item - one TLV with this tag at *p: content in [*c, *c + *clen);
  * *p moves past it.  -1 unless the length is definite and minimal */
@@ -75,7 +73,7 @@ der_posint(const unsigned char **p, const unsigned char *end,
 	    (c[0] & 0x80) != 0)
 		return -1;
 	if (c[0] == 0 && (n == 1 || (c[1] & 0x80) == 0))
-		return -1;		/* zero, or a needless leading 0 */
+		return -1; /* zero, or a needless leading 0 */
 	*v = c;
 	*vlen = n;
 	return 0;
@@ -113,8 +111,8 @@ spki_rsa_parts(const unsigned char *der, size_t len, struct der_rsa *k)
 		return 0;
 	p += sizeof(rsa_alg);
 	/* the key, in a BIT STRING without unused bits */
-	if (der_item(&p, end, DER_BITSTRING, &c, &n) < 0 || p != end ||
-	    n < 1 || c[0] != 0)
+	if (der_item(&p, end, DER_BITSTRING, &c, &n) < 0 || p != end || n < 1 ||
+	    c[0] != 0)
 		return 0;
 	return rsa_public_parts(c + 1, n - 1, k);
 }
@@ -214,7 +212,7 @@ der_rsa_spki(const unsigned char *n, size_t nlen, const unsigned char *e,
 	memcpy(out + off, rsa_alg, sizeof(rsa_alg));
 	off += sizeof(rsa_alg);
 	off += put_tlv(out + off, DER_BITSTRING, NULL, 1 + rsa) - (1 + rsa);
-	out[off++] = 0;			/* no unused bits */
+	out[off++] = 0; /* no unused bits */
 	off += put_tlv(out + off, DER_SEQUENCE, NULL, ints) - ints;
 	off += put_posint(out + off, n, nlen);
 	off += put_posint(out + off, e, elen);

@@ -44,11 +44,11 @@ extern "C" {
 /* dkim_rc - whether a call worked; never a DKIM verdict */
 typedef enum dkim_rc {
 	DKIM_OK = 0,
-	DKIM_ENOMEM,		/* allocation failed */
-	DKIM_EINVAL,		/* bad argument or unusable input (see err/reason) */
-	DKIM_ECRYPTO,		/* OpenSSL failed unexpectedly */
-	DKIM_EIO,		/* a file could not be read or written */
-	DKIM_ESTATE		/* call out of order (e.g. body before eoh) */
+	DKIM_ENOMEM,  /* allocation failed */
+	DKIM_EINVAL,  /* bad argument or unusable input (see err/reason) */
+	DKIM_ECRYPTO, /* OpenSSL failed unexpectedly */
+	DKIM_EIO,     /* a file could not be read or written */
+	DKIM_ESTATE   /* call out of order (e.g. body before eoh) */
 } dkim_rc;
 
 DKIM_API const char *dkim_rc_str(dkim_rc rc);
@@ -75,7 +75,7 @@ typedef enum dkim_canon {
 typedef enum dkim_alg {
 	DKIM_ALG_RSA_SHA256 = 0,
 	DKIM_ALG_ED25519_SHA256,
-	DKIM_ALG_RSA_SHA1,	/* verify only, and only when allowed */
+	DKIM_ALG_RSA_SHA1, /* verify only, and only when allowed */
 	DKIM_ALG_UNKNOWN
 } dkim_alg;
 
@@ -100,11 +100,11 @@ typedef struct dkim_key dkim_key;
  * seed (the form RFC 8463 A.1 and dkimpy use).  On failure err says why
  * (never includes key material).
  */
-DKIM_API dkim_rc dkim_key_from_pem(const char *pem, size_t len,
-    dkim_key **out, char *err, size_t errlen);
-/* dkim_key_from_file - as dkim_key_from_pem; an empty file is an error */
-DKIM_API dkim_rc dkim_key_from_file(const char *path, dkim_key **out,
+DKIM_API dkim_rc dkim_key_from_pem(const char *pem, size_t len, dkim_key **out,
     char *err, size_t errlen);
+/* dkim_key_from_file - as dkim_key_from_pem; an empty file is an error */
+DKIM_API dkim_rc dkim_key_from_file(const char *path, dkim_key **out, char *err,
+    size_t errlen);
 /* dkim_key_generate - new RSA (bits >= 1024) or Ed25519 (bits ignored) key */
 DKIM_API dkim_rc dkim_key_generate(dkim_keytype type, unsigned bits,
     dkim_key **out, char *err, size_t errlen);
@@ -147,7 +147,7 @@ DKIM_API dkim_rc dkim_keyrec_parse(const char *txt, size_t len,
  */
 DKIM_API dkim_keyrec *dkim_keyrec_ref(dkim_keyrec *rec);
 DKIM_API void dkim_keyrec_free(dkim_keyrec *rec);
-DKIM_API int dkim_keyrec_revoked(const dkim_keyrec *rec);	/* empty p= */
+DKIM_API int dkim_keyrec_revoked(const dkim_keyrec *rec); /* empty p= */
 /*
  * dkim_keyrec_lenient_tag - the first tag name of the record outside RFC
  * 6376 3.2's grammar (e.g. "x-foo"), which the parser accepts as dkimpy
@@ -155,22 +155,22 @@ DKIM_API int dkim_keyrec_revoked(const dkim_keyrec *rec);	/* empty p= */
  * to whoever publishes the record, never a verdict.
  */
 DKIM_API const char *dkim_keyrec_lenient_tag(const dkim_keyrec *rec);
-DKIM_API int dkim_keyrec_testing(const dkim_keyrec *rec);	/* t=y */
-DKIM_API int dkim_keyrec_strict(const dkim_keyrec *rec);	/* t=s */
+DKIM_API int dkim_keyrec_testing(const dkim_keyrec *rec);       /* t=y */
+DKIM_API int dkim_keyrec_strict(const dkim_keyrec *rec);        /* t=s */
 DKIM_API dkim_keytype dkim_keyrec_type(const dkim_keyrec *rec); /* k= */
-DKIM_API unsigned dkim_keyrec_bits(const dkim_keyrec *rec);	/* 0 if revoked */
+DKIM_API unsigned dkim_keyrec_bits(const dkim_keyrec *rec); /* 0 if revoked */
 /* dkim_keyrec_allows - h= and s= permit this algorithm for email */
 DKIM_API int dkim_keyrec_allows(const dkim_keyrec *rec, dkim_alg alg);
 
 /* dkim_keymatch - can a signature by this key verify against a record? */
 typedef enum dkim_keymatch {
 	DKIM_KEYMATCH_OK = 0,
-	DKIM_KEYMATCH_REVOKED,	/* p= is empty */
-	DKIM_KEYMATCH_TYPE,	/* k= names another key type */
-	DKIM_KEYMATCH_HASH,	/* h= excludes sha256 */
-	DKIM_KEYMATCH_SERVICE,	/* s= excludes email */
-	DKIM_KEYMATCH_MISMATCH,	/* p= is another public key */
-	DKIM_KEYMATCH_ERROR	/* could not compare (out of memory,
+	DKIM_KEYMATCH_REVOKED,  /* p= is empty */
+	DKIM_KEYMATCH_TYPE,     /* k= names another key type */
+	DKIM_KEYMATCH_HASH,     /* h= excludes sha256 */
+	DKIM_KEYMATCH_SERVICE,  /* s= excludes email */
+	DKIM_KEYMATCH_MISMATCH, /* p= is another public key */
+	DKIM_KEYMATCH_ERROR     /* could not compare (out of memory,
 				 * OpenSSL failed): nothing is known */
 } dkim_keymatch;
 
@@ -183,11 +183,11 @@ DKIM_API const char *dkim_keymatch_str(dkim_keymatch m);
 /* ------------------------------------------------------------------ */
 
 typedef enum dkim_dns_status {
-	DKIM_DNS_OK = 0,	/* at least one TXT record */
-	DKIM_DNS_NXDOMAIN,	/* permanent: no such name */
-	DKIM_DNS_NODATA,	/* permanent: name exists, no TXT */
-	DKIM_DNS_SERVFAIL,	/* temporary */
-	DKIM_DNS_TIMEOUT	/* temporary */
+	DKIM_DNS_OK = 0,   /* at least one TXT record */
+	DKIM_DNS_NXDOMAIN, /* permanent: no such name */
+	DKIM_DNS_NODATA,   /* permanent: name exists, no TXT */
+	DKIM_DNS_SERVFAIL, /* temporary */
+	DKIM_DNS_TIMEOUT   /* temporary */
 } dkim_dns_status;
 
 #define DKIM_TXT_MAX 8
@@ -195,9 +195,9 @@ typedef enum dkim_dns_status {
 /* dkim_txt_answer - the TXT records at one name, after CNAMEs */
 typedef struct dkim_txt_answer {
 	dkim_dns_status status;
-	uint32_t ttl;			/* seconds; negative TTL when not OK */
-	size_t count;			/* records in txt[] */
-	char *txt[DKIM_TXT_MAX];	/* strings of one record concatenated
+	uint32_t ttl;            /* seconds; negative TTL when not OK */
+	size_t count;            /* records in txt[] */
+	char *txt[DKIM_TXT_MAX]; /* strings of one record concatenated
 					 * (RFC 6376 3.6.2.2), NUL-terminated,
 					 * malloc'ed; freed by _clear */
 } dkim_txt_answer;
@@ -224,8 +224,8 @@ typedef struct dkim_lookup {
  */
 typedef struct dkim_lookup_file dkim_lookup_file;
 
-DKIM_API dkim_rc dkim_lookup_file_open(const char *path,
-    dkim_lookup_file **out, char *err, size_t errlen);
+DKIM_API dkim_rc dkim_lookup_file_open(const char *path, dkim_lookup_file **out,
+    char *err, size_t errlen);
 DKIM_API dkim_lookup dkim_lookup_file_iface(dkim_lookup_file *lf);
 DKIM_API void dkim_lookup_file_free(dkim_lookup_file *lf);
 
@@ -236,11 +236,11 @@ DKIM_API void dkim_lookup_file_free(dkim_lookup_file *lf);
 typedef time_t (*dkim_clock_fn)(void *arg);
 
 typedef struct dkim_options {
-	unsigned max_signatures;	/* verify at most this many (8) */
-	int allow_sha1;			/* RFC 8301 3.1: 0 refuses rsa-sha1 */
-	unsigned min_rsa_bits;		/* RFC 8301 3.2: 1024 */
-	unsigned max_future_skew;	/* t= up to this far ahead (300 s) */
-	dkim_clock_fn clock;		/* NULL: time(NULL) */
+	unsigned max_signatures;  /* verify at most this many (8) */
+	int allow_sha1;           /* RFC 8301 3.1: 0 refuses rsa-sha1 */
+	unsigned min_rsa_bits;    /* RFC 8301 3.2: 1024 */
+	unsigned max_future_skew; /* t= up to this far ahead (300 s) */
+	dkim_clock_fn clock;      /* NULL: time(NULL) */
 	void *clock_arg;
 } dkim_options;
 
@@ -255,21 +255,21 @@ typedef struct dkim_msg dkim_msg;
 
 /* dkim_sign_req - one signature to add; see dkim_sign_req_init */
 typedef struct dkim_sign_req {
-	const char *domain;		/* d=, required */
-	const char *selector;		/* s=, required */
-	const char *identity;		/* i=, NULL: omitted */
-	dkim_key *key;			/* required; the message takes a ref */
-	dkim_canon hcanon;		/* relaxed */
-	dkim_canon bcanon;		/* relaxed */
-	const char *const *headers;	/* NULL-terminated names to sign;
+	const char *domain;          /* d=, required */
+	const char *selector;        /* s=, required */
+	const char *identity;        /* i=, NULL: omitted */
+	dkim_key *key;               /* required; the message takes a ref */
+	dkim_canon hcanon;           /* relaxed */
+	dkim_canon bcanon;           /* relaxed */
+	const char *const *headers;  /* NULL-terminated names to sign;
 					 * NULL: the library's default list */
-	const char *const *oversign;	/* names signed once more than present
+	const char *const *oversign; /* names signed once more than present
 					 * (RFC 6376 8.15); NULL: default
 					 * (From, To, Cc, Subject, Date, ...);
 					 * a list holding only NULL: none */
-	int timestamp;			/* add t= (1) */
-	unsigned long expire;		/* x= = t= + expire seconds; 0: none */
-	int body_length;		/* add l= (0) */
+	int timestamp;               /* add t= (1) */
+	unsigned long expire;        /* x= = t= + expire seconds; 0: none */
+	int body_length;             /* add l= (0) */
 } dkim_sign_req;
 
 DKIM_API void dkim_sign_req_init(dkim_sign_req *req);
@@ -290,8 +290,7 @@ DKIM_API dkim_rc dkim_msg_add_signer(dkim_msg *msg, const dkim_sign_req *req,
  * dkim_msg_header - one raw header field: "Name: value" including any
  * folding, without the final CRLF.  Bare LF is treated as CRLF.
  */
-DKIM_API dkim_rc dkim_msg_header(dkim_msg *msg, const char *field,
-    size_t len);
+DKIM_API dkim_rc dkim_msg_header(dkim_msg *msg, const char *field, size_t len);
 /*
  * dkim_msg_header_nv - as dkim_msg_header, from a name and the value as
  * it follows the colon (a milter with SMFIP_HDR_LEADSPC passes the
@@ -335,8 +334,8 @@ DKIM_API dkim_rc dkim_msg_from_domain(const dkim_msg *msg, char *buf,
  * no address, mailboxes of two domains, or a part does not fit its
  * buffer (both are then ""); DKIM_ENOMEM.
  */
-DKIM_API dkim_rc dkim_mailbox_split(const char *value, size_t len,
-    char *local, size_t llen, char *domain, size_t dlen);
+DKIM_API dkim_rc dkim_mailbox_split(const char *value, size_t len, char *local,
+    size_t llen, char *domain, size_t dlen);
 
 /* ------------------------------------------------------------------ */
 /* Verifying                                                           */
@@ -345,16 +344,16 @@ DKIM_API dkim_rc dkim_mailbox_split(const char *value, size_t len,
 /* dkim_sig_result - the verdict on one DKIM-Signature field, as data */
 typedef struct dkim_sig_result {
 	dkim_verdict verdict;
-	char reason[DKIM_REASON_MAX];	/* why, for logs and A-R comments */
-	char domain[256];		/* d=, "" when unparsable */
-	char selector[256];		/* s= */
-	char identity[256];		/* i= decoded, default "@d" */
-	char b_prefix[16];		/* first 8 chars of b= (RFC 6008) */
+	char reason[DKIM_REASON_MAX]; /* why, for logs and A-R comments */
+	char domain[256];             /* d=, "" when unparsable */
+	char selector[256];           /* s= */
+	char identity[256];           /* i= decoded, default "@d" */
+	char b_prefix[16];            /* first 8 chars of b= (RFC 6008) */
 	dkim_alg alg;
 	dkim_canon hcanon, bcanon;
-	unsigned key_bits;		/* 0 when no key was obtained */
-	int testing;			/* key record has t=y */
-	time_t timestamp;		/* t=, -1 when absent */
+	unsigned key_bits; /* 0 when no key was obtained */
+	int testing;       /* key record has t=y */
+	time_t timestamp;  /* t=, -1 when absent */
 } dkim_sig_result;
 
 /* dkim_msg_sig_count - DKIM-Signature fields seen (after eoh) */
@@ -363,8 +362,8 @@ DKIM_API size_t dkim_msg_sig_count(const dkim_msg *msg);
  * dkim_msg_sig_keyname - "s._domainkey.d" of signature i, so a caller can
  * start the lookup early; DKIM_EINVAL when that signature is unparsable.
  */
-DKIM_API dkim_rc dkim_msg_sig_keyname(const dkim_msg *msg, size_t i,
-    char *buf, size_t len);
+DKIM_API dkim_rc dkim_msg_sig_keyname(const dkim_msg *msg, size_t i, char *buf,
+    size_t len);
 /*
  * dkim_msg_verify - after eom: fills res[0..*nres-1] (at most max and
  * opt.max_signatures), one per signature in header order.  A message

@@ -24,9 +24,9 @@
 #define HDRS_NONE ((size_t)-1)
 
 struct hdr {
-	char *text;		/* NUL-terminated, CRLF line ends */
+	char *text; /* NUL-terminated, CRLF line ends */
 	size_t len;
-	size_t namelen;		/* the name before the colon, WSP excluded */
+	size_t namelen; /* the name before the colon, WSP excluded */
 };
 
 struct hdrs {

@@ -22,7 +22,7 @@
 #include "hdrs.h"
 
 struct tok {
-	char type;		/* 'a' atom (with dots), 'q' quoted, 'd' [literal],
+	char type; /* 'a' atom (with dots), 'q' quoted, 'd' [literal],
 				 * or one of < > @ , ; : */
 	const char *p;
 	size_t len;
@@ -163,7 +163,7 @@ addr_local(const struct tok *t, size_t a, size_t at, char *buf, size_t len)
 			return 0;
 		end = t[i].len;
 		if (end >= 2 && t[i].p[end - 1] == '"')
-			end--;		/* the closing quote, when there is one */
+			end--; /* the closing quote, when there is one */
 		for (k = 1; k < end; k++) {
 			if (t[i].p[k] == '\\' && k + 1 < t[i].len)
 				k++;
@@ -217,10 +217,10 @@ last_at(const struct tok *t, size_t a, size_t b)
 
 /* the author found by from_value: domain of all, local of the first */
 struct author {
-	char *domain, *local;	/* local NULL: not wanted */
+	char *domain, *local; /* local NULL: not wanted */
 	size_t dlen, llen;
-	size_t found;		/* mailboxes with a domain */
-	int bad_local;		/* the first one's local part is unusable */
+	size_t found;  /* mailboxes with a domain */
+	int bad_local; /* the first one's local part is unusable */
 };
 
 /* take_mailbox - one mailbox in tokens [a, b); one[] is scratch */
@@ -232,8 +232,9 @@ take_mailbox(const struct tok *t, size_t a, size_t b, struct author *au,
 	if (addr_domain(t, a, b, one, au->dlen) == 0)
 		return DKIM_OK;
 	if (au->found++ > 0)
-		return strcmp(au->domain, one) == 0 ? DKIM_OK :
-		    DKIM_EINVAL;	/* authors of two domains */
+		return strcmp(au->domain, one) == 0 ?
+		    DKIM_OK :
+		    DKIM_EINVAL; /* authors of two domains */
 	strcpy(au->domain, one);
 	if (au->local != NULL &&
 	    addr_local(t, a, last_at(t, a, b), au->local, au->llen) == 0)
@@ -291,7 +292,7 @@ dkim_rc
 hdrs_from_domain(const struct hdrs *h, char *buf, size_t len)
 {
 	const struct hdr *from = NULL;
-	struct author au = { NULL, NULL, 0, 0, 0, 0 };
+	struct author au = {NULL, NULL, 0, 0, 0, 0};
 	size_t i;
 	const char *colon;
 
@@ -302,7 +303,7 @@ hdrs_from_domain(const struct hdrs *h, char *buf, size_t len)
 		if (!hdrs_is(&h->v[i], "from", 4))
 			continue;
 		if (from != NULL)
-			return DKIM_EINVAL;	/* RFC 5322 3.6: at most one */
+			return DKIM_EINVAL; /* RFC 5322 3.6: at most one */
 		from = &h->v[i];
 	}
 	if (from == NULL)
@@ -318,7 +319,7 @@ DKIM_API dkim_rc
 dkim_mailbox_split(const char *value, size_t vlen, char *local, size_t llen,
     char *domain, size_t dlen)
 {
-	struct author au = { domain, local, dlen, llen, 0, 0 };
+	struct author au = {domain, local, dlen, llen, 0, 0};
 	dkim_rc rc;
 
 	if (value == NULL || domain == NULL || dlen == 0 ||

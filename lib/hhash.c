@@ -45,13 +45,14 @@ header_hash(const struct hdrs *h, dkim_alg alg, dkim_canon hc,
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int rc = 0;
 
-	if (sel == NULL || ctx == NULL || hdrs_select(h, names, nnames,
-	    sel) < 0) {
+	if (sel == NULL || ctx == NULL ||
+	    hdrs_select(h, names, nnames, sel) < 0) {
 		rc = -1;
 		goto out;
 	}
-	if (EVP_DigestInit_ex(ctx, alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() :
-	    EVP_sha256(), NULL) != 1) {
+	if (EVP_DigestInit_ex(ctx,
+		alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() : EVP_sha256(),
+		NULL) != 1) {
 		rc = -2;
 		goto out;
 	}

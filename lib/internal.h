@@ -16,7 +16,7 @@
 #ifndef DKIM_INTERNAL_H
 #define DKIM_INTERNAL_H
 
-#include <openssl/types.h>	/* EVP_PKEY */
+#include <openssl/types.h> /* EVP_PKEY */
 
 #include "dkim.h"
 
@@ -31,19 +31,19 @@ char *b64_encode(const unsigned char *in, size_t len);
 struct dkim_sig {
 	dkim_alg alg;
 	dkim_canon hcanon, bcanon;
-	char *domain;			/* d= */
-	char *selector;			/* s= */
-	char *identity;			/* i= qp-decoded; NULL when absent */
-	char **headers;			/* h= names as written */
+	char *domain;   /* d= */
+	char *selector; /* s= */
+	char *identity; /* i= qp-decoded; NULL when absent */
+	char **headers; /* h= names as written */
 	size_t nheaders;
-	unsigned char *bh;		/* bh= decoded */
+	unsigned char *bh; /* bh= decoded */
 	size_t bhlen;
-	unsigned char *b;		/* b= decoded */
+	unsigned char *b; /* b= decoded */
 	size_t blen;
-	char b_prefix[16];		/* first 8 base64 chars of b= */
-	long long length;		/* l=, -1 when absent */
-	long long timestamp;		/* t=, -1 when absent */
-	long long expire;		/* x=, -1 when absent */
+	char b_prefix[16];   /* first 8 base64 chars of b= */
+	long long length;    /* l=, -1 when absent */
+	long long timestamp; /* t=, -1 when absent */
+	long long expire;    /* x=, -1 when absent */
 };
 
 /*
@@ -53,8 +53,8 @@ struct dkim_sig {
  * out may be partly filled (domain/selector for the report); sig_clear
  * releases it either way.
  */
-int sig_parse(const char *value, size_t len, time_t now,
-    struct dkim_sig *out, char reason[DKIM_REASON_MAX]);
+int sig_parse(const char *value, size_t len, time_t now, struct dkim_sig *out,
+    char reason[DKIM_REASON_MAX]);
 void sig_clear(struct dkim_sig *sig);
 /*
  * sig_blank_b - copy of a raw field with the b= value deleted (RFC 6376
@@ -81,16 +81,16 @@ int key_sign_digest(const dkim_key *key, const unsigned char *digest,
  * alg selects PKCS#1 digest type for RSA.
  */
 int keyrec_verify_digest(const dkim_keyrec *rec, dkim_alg alg,
-    const unsigned char *digest, size_t dlen,
-    const unsigned char *sig, size_t siglen);
+    const unsigned char *digest, size_t dlen, const unsigned char *sig,
+    size_t siglen);
 /*
  * pkey_verify_digest - the check under keyrec_verify_digest for any key
  * with a public half (key.c checks its own signatures with it); alg must
  * fit the key.  Same results: 1, 0, -1.
  */
-int pkey_verify_digest(EVP_PKEY *pkey, dkim_alg alg,
-    const unsigned char *digest, size_t dlen,
-    const unsigned char *sig, size_t siglen);
+int
+pkey_verify_digest(EVP_PKEY *pkey, dkim_alg alg, const unsigned char *digest,
+    size_t dlen, const unsigned char *sig, size_t siglen);
 
 /*
  * keyrec_unacceptable - NULL, or the reason a parsed RSA record is past
@@ -100,8 +100,8 @@ int pkey_verify_digest(EVP_PKEY *pkey, dkim_alg alg,
  * self-check) are not held to it; verify.c refuses such a record as the
  * sender's key.
  */
-#define KEYREC_RSA_E_BITS	32
-#define KEYREC_RSA_MAX_BITS	8192
+#define KEYREC_RSA_E_BITS 32
+#define KEYREC_RSA_MAX_BITS 8192
 const char *keyrec_unacceptable(const dkim_keyrec *rec);
 
 /*
@@ -120,8 +120,8 @@ struct der_rsa {
 	size_t nlen, elen;
 };
 /* der_rsa_pubkey_parts - der_rsa_pubkey_ok, and where n and e are */
-int der_rsa_pubkey_parts(const unsigned char *der, size_t len,
-    struct der_rsa *k);
+int
+der_rsa_pubkey_parts(const unsigned char *der, size_t len, struct der_rsa *k);
 /* der_rsa_spki - malloc'ed SubjectPublicKeyInfo DER of (n, e), *outlen
  * set; NULL on ENOMEM */
 unsigned char *der_rsa_spki(const unsigned char *n, size_t nlen,

@@ -18,7 +18,7 @@
  *	(RFC 8463 A.1, dkimpy).  Encrypted PEM is refused (no passphrase
  *	prompt from a daemon).
  */
-#define _GNU_SOURCE		/* memmem, asprintf */
+#define _GNU_SOURCE /* memmem, asprintf */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,19 +40,21 @@
 
 #include "internal.h"
 
-#define KEY_FILE_MAX	(1024 * 1024)
-#define RSA_BITS_MAX	16384
+#define KEY_FILE_MAX (1024 * 1024)
+#define RSA_BITS_MAX 16384
 
 struct dkim_key {
 	atomic_uint refs;
 	EVP_PKEY *pkey;
 	dkim_keytype type;
-	char *public_b64;	/* p= of its record, made once */
+	char *public_b64; /* p= of its record, made once */
 };
 
-#define KEY_ERR(rc, ...) \
-	(err != NULL && errlen > 0 ? (void)snprintf(err, errlen, __VA_ARGS__) \
-	    : (void)0, ERR_clear_error(), (rc))
+#define KEY_ERR(rc, ...)                                                       \
+	(err != NULL && errlen > 0 ?                                           \
+		(void)snprintf(err, errlen, __VA_ARGS__) :                     \
+		(void)0,                                                       \
+	    ERR_clear_error(), (rc))
 
 /* key_wrap - take ownership of an RSA or Ed25519 EVP_PKEY */
 static dkim_rc
@@ -139,35 +141,38 @@ pkey_public_b64(const EVP_PKEY *pkey, dkim_keytype type)
 static int
 no_passphrase(char *buf, int size, int rwflag, void *u)
 {
-	(void)buf; (void)size; (void)rwflag; (void)u;
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
 	return -1;
 }
 
 /* load_pem - PEM PKCS#1 or PKCS#8 */
 static dkim_rc
-load_pem(const char *pem, size_t len, dkim_key **out, char *err,
-    size_t errlen)
+load_pem(const char *pem, size_t len, dkim_key **out, char *err, size_t errlen)
 {
 	EVP_PKEY *pkey;
 	BIO *bio;
 
 	if (memmem(pem, len, "ENCRYPTED", 9) != NULL)
-		return KEY_ERR(DKIM_EINVAL, "encrypted private keys are not "
+		return KEY_ERR(DKIM_EINVAL,
+		    "encrypted private keys are not "
 		    "supported");
 	if (len > INT_MAX || (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
 		return KEY_ERR(DKIM_ENOMEM, "out of memory");
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	BIO_free(bio);
 	if (pkey == NULL)
-		return KEY_ERR(DKIM_EINVAL, "no usable private key in PEM data");
+		return KEY_ERR(DKIM_EINVAL,
+		    "no usable private key in PEM data");
 	ERR_clear_error();
 	return key_wrap(pkey, out, err, errlen);
 }
 
 /* load_b64 - RFC 8463 A.1 32-byte Ed25519 seed, or base64 DER */
 static dkim_rc
-load_b64(const char *txt, size_t len, dkim_key **out, char *err,
-    size_t errlen)
+load_b64(const char *txt, size_t len, dkim_key **out, char *err, size_t errlen)
 {
 	const unsigned char *p;
 	unsigned char *der;
@@ -180,8 +185,8 @@ load_b64(const char *txt, size_t len, dkim_key **out, char *err,
 	if (rc < 0)
 		return KEY_ERR(DKIM_EINVAL, "neither PEM nor base64 key data");
 	if (dlen == 32)
-		pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL,
-		    der, dlen);
+		pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, der,
+		    dlen);
 	else {
 		p = der;
 		pkey = d2i_AutoPrivateKey(NULL, &p, (long)dlen);
@@ -189,7 +194,8 @@ load_b64(const char *txt, size_t len, dkim_key **out, char *err,
 	OPENSSL_cleanse(der, dlen);
 	free(der);
 	if (pkey == NULL)
-		return KEY_ERR(DKIM_EINVAL, "base64 data is not a private key "
+		return KEY_ERR(DKIM_EINVAL,
+		    "base64 data is not a private key "
 		    "(want a 32-byte Ed25519 seed or DER)");
 	ERR_clear_error();
 	return key_wrap(pkey, out, err, errlen);
@@ -234,8 +240,9 @@ read_key_file(int fd, size_t *len, char *why, size_t whylen)
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > KEY_FILE_MAX) {
-		snprintf(why, whylen, S_ISREG(st.st_mode) ?
-		    "key file is too large" : "not a regular file");
+		snprintf(why, whylen,
+		    S_ISREG(st.st_mode) ? "key file is too large" :
+					  "not a regular file");
 		return NULL;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
@@ -260,8 +267,7 @@ read_key_file(int fd, size_t *len, char *why, size_t whylen)
 
 /* dkim_key_from_file - as dkim_key_from_pem; an empty file is an error */
 DKIM_API dkim_rc
-dkim_key_from_file(const char *path, dkim_key **out, char *err,
-    size_t errlen)
+dkim_key_from_file(const char *path, dkim_key **out, char *err, size_t errlen)
 {
 	char why[128], inner[DKIM_REASON_MAX];
 	size_t len = 0;
@@ -279,7 +285,7 @@ dkim_key_from_file(const char *path, dkim_key **out, char *err,
 	if (all_space(buf, len))
 		rc = KEY_ERR(DKIM_EINVAL, "%s: key file is empty", path);
 	else if ((rc = dkim_key_from_pem(buf, len, out, inner,
-	    sizeof(inner))) != DKIM_OK)
+		      sizeof(inner))) != DKIM_OK)
 		(void)KEY_ERR(rc, "%s: %s", path, inner);
 	OPENSSL_cleanse(buf, len);
 	free(buf);
@@ -288,16 +294,18 @@ dkim_key_from_file(const char *path, dkim_key **out, char *err,
 
 /* dkim_key_generate - new RSA (1024 <= bits <= 16384) or Ed25519 key */
 DKIM_API dkim_rc
-dkim_key_generate(dkim_keytype type, unsigned bits, dkim_key **out,
-    char *err, size_t errlen)
+dkim_key_generate(dkim_keytype type, unsigned bits, dkim_key **out, char *err,
+    size_t errlen)
 {
 	EVP_PKEY *pkey;
 
 	*out = NULL;
 	if (type == DKIM_KEY_RSA) {
-		if (bits < 1024 || bits > RSA_BITS_MAX)	/* RFC 8301 3.2 */
-			return KEY_ERR(DKIM_EINVAL, "RSA keys must have "
-			    "1024 to %d bits, not %u", RSA_BITS_MAX, bits);
+		if (bits < 1024 || bits > RSA_BITS_MAX) /* RFC 8301 3.2 */
+			return KEY_ERR(DKIM_EINVAL,
+			    "RSA keys must have "
+			    "1024 to %d bits, not %u",
+			    RSA_BITS_MAX, bits);
 		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
 	} else if (type == DKIM_KEY_ED25519)
 		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
@@ -320,7 +328,8 @@ dkim_key_to_pem(const dkim_key *key, char **pem)
 	if ((bio = BIO_new(BIO_s_secmem())) == NULL)
 		return DKIM_ENOMEM;
 	if (PEM_write_bio_PrivateKey(bio, key->pkey, NULL, NULL, 0, NULL,
-	    NULL) != 1 || (n = BIO_get_mem_data(bio, &data)) <= 0) {
+		NULL) != 1 ||
+	    (n = BIO_get_mem_data(bio, &data)) <= 0) {
 		BIO_free(bio);
 		ERR_clear_error();
 		return DKIM_ECRYPTO;
@@ -375,7 +384,7 @@ DKIM_API dkim_alg
 dkim_key_alg(const dkim_key *key)
 {
 	return key->type == DKIM_KEY_ED25519 ? DKIM_ALG_ED25519_SHA256 :
-	    DKIM_ALG_RSA_SHA256;
+					       DKIM_ALG_RSA_SHA256;
 }
 
 /* dkim_key_public_b64 - p=: SubjectPublicKeyInfo (RSA), raw (RFC 8463
@@ -398,7 +407,7 @@ dkim_key_record(const dkim_key *key, char **out)
 	if ((rc = dkim_key_public_b64(key, &p)) != DKIM_OK)
 		return rc;
 	if (asprintf(out, "v=DKIM1; k=%s; p=%s",
-	    key->type == DKIM_KEY_ED25519 ? "ed25519" : "rsa", p) < 0)
+		key->type == DKIM_KEY_ED25519 ? "ed25519" : "rsa", p) < 0)
 		*out = NULL;
 	free(p);
 	return *out == NULL ? DKIM_ENOMEM : DKIM_OK;
@@ -463,8 +472,8 @@ sign_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t dlen,
  * operation, about 1/20 of the signature.
  */
 int
-key_sign_digest(const dkim_key *key, const unsigned char *digest,
-    size_t dlen, unsigned char **sig, size_t *siglen)
+key_sign_digest(const dkim_key *key, const unsigned char *digest, size_t dlen,
+    unsigned char **sig, size_t *siglen)
 {
 	int rc;
 
@@ -481,8 +490,8 @@ key_sign_digest(const dkim_key *key, const unsigned char *digest,
 	 * verify costs more than its sign: only RSA is checked here (this is
 	 * also the classic countermeasure to RSA-CRT fault attacks). */
 	if (rc == 0 && key->type == DKIM_KEY_RSA &&
-	    pkey_verify_digest(key->pkey, dkim_key_alg(key),
-	    digest, dlen, *sig, *siglen) != 1) {
+	    pkey_verify_digest(key->pkey, dkim_key_alg(key), digest, dlen, *sig,
+		*siglen) != 1) {
 		free(*sig);
 		*sig = NULL;
 		*siglen = 0;

@@ -42,16 +42,16 @@
 struct dkim_keyrec {
 	atomic_uint refs;
 	dkim_keytype type;
-	int revoked;		/* p= empty */
-	int testing;		/* t=y */
-	int strict;		/* t=s */
-	int sha1, sha256;	/* h= permits (both when h= is absent) */
-	int email;		/* s= permits email (* or absent) */
-	EVP_PKEY *pkey;		/* NULL when revoked */
-	char *public_b64;	/* the key as dkim_key_public_b64 writes it */
+	int revoked;      /* p= empty */
+	int testing;      /* t=y */
+	int strict;       /* t=s */
+	int sha1, sha256; /* h= permits (both when h= is absent) */
+	int email;        /* s= permits email (* or absent) */
+	EVP_PKEY *pkey;   /* NULL when revoked */
+	char *public_b64; /* the key as dkim_key_public_b64 writes it */
 	unsigned bits;
-	const char *unacceptable;	/* past the verify cost bounds */
-	char lenient[33];	/* first tag name outside the grammar, or "" */
+	const char *unacceptable; /* past the verify cost bounds */
+	char lenient[33]; /* first tag name outside the grammar, or "" */
 };
 
 #define REC_ERR(...) (snprintf(reason, DKIM_REASON_MAX, __VA_ARGS__), -1)
@@ -104,7 +104,7 @@ parse_tag_h(const struct tag *t, struct dkim_keyrec *rec)
 	size_t pos = 0, n;
 
 	if (t == NULL) {
-		rec->sha1 = rec->sha256 = 1;	/* "defaults to all" */
+		rec->sha1 = rec->sha256 = 1; /* "defaults to all" */
 		return;
 	}
 	while (tags_list_next(t->value, t->value_len, &pos, &item, &n)) {
@@ -123,7 +123,7 @@ parse_tag_s(const struct tag *t, struct dkim_keyrec *rec)
 	size_t pos = 0, n;
 
 	if (t == NULL) {
-		rec->email = 1;			/* default "*" */
+		rec->email = 1; /* default "*" */
 		return;
 	}
 	while (tags_list_next(t->value, t->value_len, &pos, &item, &n))
@@ -169,7 +169,8 @@ rsa_from_parts(const struct der_rsa *k)
 	    (params = OSSL_PARAM_BLD_to_param(bld)) != NULL &&
 	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) != NULL &&
 	    EVP_PKEY_fromdata_init(ctx) == 1)
-		(void)EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params);
+		(void)EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY,
+		    params);
 	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
@@ -234,13 +235,13 @@ rsa_bounds(struct dkim_keyrec *rec)
 	}
 	if (!BN_is_odd(e) || BN_num_bits(e) < 2)
 		rec->unacceptable = "key not acceptable: RSA public exponent "
-		    "is not an odd number of at least 3";
+				    "is not an odd number of at least 3";
 	else if (BN_num_bits(e) > KEYREC_RSA_E_BITS)
 		rec->unacceptable = "key not acceptable: RSA public exponent "
-		    "over 32 bits";
+				    "over 32 bits";
 	else if (rec->bits > KEYREC_RSA_MAX_BITS)
 		rec->unacceptable = "key not acceptable: RSA modulus over "
-		    "8192 bits";
+				    "8192 bits";
 	BN_free(e);
 	return 0;
 }
@@ -277,15 +278,17 @@ parse_tag_p(const struct tag *t, struct dkim_keyrec *rec, char *reason)
 	 */
 	if (rec->type == DKIM_KEY_ED25519) {
 		internal = len == 32;
-		rec->pkey = !internal ? NULL : EVP_PKEY_new_raw_public_key(
-		    EVP_PKEY_ED25519, NULL, der, len);
-		rec->public_b64 = rec->pkey != NULL ? b64_encode(der, len) :
-		    NULL;
+		rec->pkey = !internal ?
+		    NULL :
+		    EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der,
+			len);
+		rec->public_b64 =
+		    rec->pkey != NULL ? b64_encode(der, len) : NULL;
 		rec->bits = rec->pkey != NULL ? 256 : 0;
 	} else {
 		internal = der_rsa_pubkey_ok(der, len);
-		if ((rec->pkey = rsa_from_der(der, len,
-		    &rec->public_b64)) != NULL &&
+		if ((rec->pkey = rsa_from_der(der, len, &rec->public_b64)) !=
+			NULL &&
 		    EVP_PKEY_get_base_id(rec->pkey) == EVP_PKEY_RSA &&
 		    (bits = EVP_PKEY_get_bits(rec->pkey)) > 0)
 			rec->bits = (unsigned)bits;
@@ -369,8 +372,8 @@ dkim_keyrec_ref(dkim_keyrec *rec)
 DKIM_API void
 dkim_keyrec_free(dkim_keyrec *rec)
 {
-	if (rec == NULL || atomic_fetch_sub_explicit(&rec->refs, 1,
-	    memory_order_acq_rel) != 1)
+	if (rec == NULL ||
+	    atomic_fetch_sub_explicit(&rec->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	EVP_PKEY_free(rec->pkey);
 	free(rec->public_b64);
@@ -489,8 +492,8 @@ verify_rsa(EVP_PKEY *pkey, const EVP_MD *md, const unsigned char *digest,
 	if (EVP_PKEY_verify_init(ctx) > 0 &&
 	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
 	    EVP_PKEY_CTX_set_signature_md(ctx, md) > 0)
-		rc = verify_result(EVP_PKEY_verify(ctx, sig, siglen, digest,
-		    dlen));
+		rc = verify_result(
+		    EVP_PKEY_verify(ctx, sig, siglen, digest, dlen));
 	EVP_PKEY_CTX_free(ctx);
 	return rc;
 }
@@ -506,8 +509,8 @@ verify_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t dlen,
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
 	if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) > 0)
-		rc = verify_result(EVP_DigestVerify(ctx, sig, siglen, digest,
-		    dlen));
+		rc = verify_result(
+		    EVP_DigestVerify(ctx, sig, siglen, digest, dlen));
 	EVP_MD_CTX_free(ctx);
 	return rc;
 }
@@ -519,21 +522,21 @@ verify_once(EVP_PKEY *pkey, dkim_alg alg, const unsigned char *digest,
 {
 	int rc;
 
-	ERR_clear_error();	/* verify_result reads what this adds */
+	ERR_clear_error(); /* verify_result reads what this adds */
 	if (alg == DKIM_ALG_ED25519_SHA256)
 		rc = verify_ed25519(pkey, digest, dlen, sig, siglen);
 	else
-		rc = verify_rsa(pkey, alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() :
-		    EVP_sha256(), digest, dlen, sig, siglen);
+		rc = verify_rsa(pkey,
+		    alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() : EVP_sha256(),
+		    digest, dlen, sig, siglen);
 	ERR_clear_error();
 	return rc;
 }
 
 /* pkey_verify_digest - 1 good, 0 bad signature, -1 internal error */
 int
-pkey_verify_digest(EVP_PKEY *pkey, dkim_alg alg,
-    const unsigned char *digest, size_t dlen,
-    const unsigned char *sig, size_t siglen)
+pkey_verify_digest(EVP_PKEY *pkey, dkim_alg alg, const unsigned char *digest,
+    size_t dlen, const unsigned char *sig, size_t siglen)
 {
 	int rc;
 
@@ -556,8 +559,8 @@ pkey_verify_digest(EVP_PKEY *pkey, dkim_alg alg,
 /* keyrec_verify_digest - 1 good, 0 bad signature, -1 internal error */
 int
 keyrec_verify_digest(const dkim_keyrec *rec, dkim_alg alg,
-    const unsigned char *digest, size_t dlen,
-    const unsigned char *sig, size_t siglen)
+    const unsigned char *digest, size_t dlen, const unsigned char *sig,
+    size_t siglen)
 {
 	if (rec == NULL || rec->pkey == NULL || digest == NULL || sig == NULL)
 		return -1;
@@ -598,7 +601,7 @@ dkim_key_match_record(const dkim_key *key, const dkim_keyrec *rec)
 		return DKIM_KEYMATCH_ERROR;
 	/* both normalized when made: no key is encoded again here */
 	m = strcmp(mine, rec->public_b64) == 0 ? DKIM_KEYMATCH_OK :
-	    DKIM_KEYMATCH_MISMATCH;
+						 DKIM_KEYMATCH_MISMATCH;
 	free(mine);
 	return m;
 }

@@ -25,9 +25,9 @@
 
 struct lf_entry {
 	char *name;
-	char *txt;		/* NULL when status says otherwise */
+	char *txt; /* NULL when status says otherwise */
 	dkim_dns_status status;
-	size_t seq;		/* line order, kept among equal names */
+	size_t seq; /* line order, kept among equal names */
 };
 
 struct dkim_lookup_file {
@@ -82,8 +82,10 @@ lf_status(const char *txt, dkim_dns_status *st)
 		const char *word;
 		dkim_dns_status st;
 	} kw[] = {
-		{ "@NXDOMAIN", DKIM_DNS_NXDOMAIN }, { "@NODATA", DKIM_DNS_NODATA },
-		{ "@SERVFAIL", DKIM_DNS_SERVFAIL }, { "@TIMEOUT", DKIM_DNS_TIMEOUT },
+	    {"@NXDOMAIN", DKIM_DNS_NXDOMAIN},
+	    {"@NODATA", DKIM_DNS_NODATA},
+	    {"@SERVFAIL", DKIM_DNS_SERVFAIL},
+	    {"@TIMEOUT", DKIM_DNS_TIMEOUT},
 	};
 	size_t k;
 
@@ -236,7 +238,7 @@ lf_query(void *ctx, const char *name, dkim_txt_answer *ans)
 	memset(ans, 0, sizeof(*ans));
 	ans->status = DKIM_DNS_NXDOMAIN;
 	ans->ttl = LOOKUP_TTL;
-	while (lo < hi) {		/* the first entry not below name */
+	while (lo < hi) { /* the first entry not below name */
 		size_t mid = lo + (hi - lo) / 2;
 
 		if (name_cmp(lf->ent[mid].name, name, nlen) < 0)
@@ -256,7 +258,8 @@ lf_query(void *ctx, const char *name, dkim_txt_answer *ans)
 			return DKIM_OK;
 		}
 		ans->status = DKIM_DNS_OK;
-		if (dkim_txt_answer_add(ans, e->txt, strlen(e->txt)) != DKIM_OK) {
+		if (dkim_txt_answer_add(ans, e->txt, strlen(e->txt)) !=
+		    DKIM_OK) {
 			dkim_txt_answer_clear(ans);
 			return DKIM_ENOMEM;
 		}

@@ -27,8 +27,11 @@
 
 #include "msgint.h"
 
-#define STICKY(msg) do { if ((msg)->err != DKIM_OK) return (msg)->err; } \
-	while (0)
+#define STICKY(msg)                                                            \
+	do {                                                                   \
+		if ((msg)->err != DKIM_OK)                                     \
+			return (msg)->err;                                     \
+	} while (0)
 
 /* fail - remember a sticky error */
 static dkim_rc
@@ -44,7 +47,7 @@ time_t
 msg_now(const dkim_msg *msg)
 {
 	return msg->opt.clock != NULL ? msg->opt.clock(msg->opt.clock_arg) :
-	    time(NULL);
+					time(NULL);
 }
 
 /* msg_bodyhash_count - body hashes created for this message */
@@ -172,7 +175,7 @@ collect_sigs(dkim_msg *msg)
 		rc = sig_parse(val, hd->len - (val - hd->text), now, &vs->sig,
 		    reason);
 		if (rc == -2)
-			return DKIM_ENOMEM;	/* not the field's fault */
+			return DKIM_ENOMEM; /* not the field's fault */
 		vs->parsed = rc == 0;
 		result_fill(&vs->res, &vs->sig);
 		if (!vs->parsed)
@@ -198,8 +201,8 @@ setup_bodyhashes(dkim_msg *msg)
 	for (i = 0; i < msg->nvsigs && i < msg->opt.max_signatures; i++) {
 		struct vsig *vs = &msg->vsigs[i];
 
-		if (!vs->parsed || (vs->sig.alg == DKIM_ALG_RSA_SHA1 &&
-		    !msg->opt.allow_sha1))
+		if (!vs->parsed ||
+		    (vs->sig.alg == DKIM_ALG_RSA_SHA1 && !msg->opt.allow_sha1))
 			continue;
 		vs->bh = bodyhash_get(&msg->bhs, vs->sig.bcanon,
 		    bh_md_for_alg(vs->sig.alg), vs->sig.length);

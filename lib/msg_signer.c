@@ -18,8 +18,11 @@
 #include "msgint.h"
 #include "tags.h"
 
-#define STICKY(msg) do { if ((msg)->err != DKIM_OK) return (msg)->err; } \
-	while (0)
+#define STICKY(msg)                                                            \
+	do {                                                                   \
+		if ((msg)->err != DKIM_OK)                                     \
+			return (msg)->err;                                     \
+	} while (0)
 
 /* dkim_sign_req_init - defaults: relaxed/relaxed, t=, default lists */
 DKIM_API void
@@ -78,7 +81,7 @@ identity_ok(const char *i, const char *d)
 	const char *at = strrchr(i, '@'), *p;
 	size_t il, dl = strlen(d);
 
-	if (at == NULL || strlen(i) > 254)	/* RFC 5321 4.5.3.1.3 path */
+	if (at == NULL || strlen(i) > 254) /* RFC 5321 4.5.3.1.3 path */
 		return 0;
 	for (p = i; *p != '\0'; p++)
 		if ((unsigned char)*p < 32 || *p == 127)
@@ -97,11 +100,11 @@ check_req(const dkim_sign_req *req, char *err, size_t errlen)
 {
 	dkim_alg alg;
 
-	if (req->domain == NULL || !domain_valid(req->domain,
-	    strlen(req->domain), 2))
+	if (req->domain == NULL ||
+	    !domain_valid(req->domain, strlen(req->domain), 2))
 		return snprintf(err, errlen, "invalid signing domain (d=)");
-	if (req->selector == NULL || !domain_valid(req->selector,
-	    strlen(req->selector), 1))
+	if (req->selector == NULL ||
+	    !domain_valid(req->selector, strlen(req->selector), 1))
 		return snprintf(err, errlen, "invalid selector (s=)");
 	if (req->identity != NULL && !identity_ok(req->identity, req->domain))
 		return snprintf(err, errlen,
@@ -118,9 +121,9 @@ check_req(const dkim_sign_req *req, char *err, size_t errlen)
 		    "RSA key of %u bits: at least 1024 required (RFC 8301 3.2)",
 		    dkim_key_bits(req->key));
 	if ((req->hcanon != DKIM_CANON_SIMPLE &&
-	    req->hcanon != DKIM_CANON_RELAXED) ||
+		req->hcanon != DKIM_CANON_RELAXED) ||
 	    (req->bcanon != DKIM_CANON_SIMPLE &&
-	    req->bcanon != DKIM_CANON_RELAXED))
+		req->bcanon != DKIM_CANON_RELAXED))
 		return snprintf(err, errlen, "unknown canonicalization");
 	return 0;
 }

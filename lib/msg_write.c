@@ -64,7 +64,7 @@ field_flush(dkim_msg *msg)
 	if (n == 0)
 		return DKIM_OK;
 	rc = dkim_msg_header(msg, w->field, n);
-	return rc == DKIM_EINVAL ? DKIM_OK : rc;	/* not a field: skipped */
+	return rc == DKIM_EINVAL ? DKIM_OK : rc; /* not a field: skipped */
 }
 
 /* line_done - a header line ended; drop a leading mbox "From " line */
@@ -89,7 +89,7 @@ header_octet(dkim_msg *msg, char c, int *eoh)
 	if (w->at_bol) {
 		if (w->bol_cr) {
 			w->bol_cr = 0;
-			if (c == '\n') {	/* CRLF alone: the empty line */
+			if (c == '\n') { /* CRLF alone: the empty line */
 				*eoh = 1;
 				return field_flush(msg);
 			}
@@ -98,7 +98,7 @@ header_octet(dkim_msg *msg, char c, int *eoh)
 			    (rc = field_add(w, '\r')) != DKIM_OK)
 				return rc;
 			w->at_bol = 0;
-		} else if (c == '\n') {	/* LF alone: the empty line */
+		} else if (c == '\n') { /* LF alone: the empty line */
 			*eoh = 1;
 			return field_flush(msg);
 		} else if (c == '\r') {
@@ -139,7 +139,7 @@ dkim_msg_write(dkim_msg *msg, const void *buf, size_t len)
 	for (; p < end && !eoh; p++) {
 		if ((rc = header_octet(msg, *p, &eoh)) == DKIM_OK)
 			continue;
-		if (rc == DKIM_ENOMEM)	/* an octet is lost: sticky */
+		if (rc == DKIM_ENOMEM) /* an octet is lost: sticky */
 			msg->err = rc;
 		return rc;
 	}

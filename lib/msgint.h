@@ -17,50 +17,50 @@
 #include "hdrs.h"
 
 enum msg_state {
-	MSG_HEADERS = 0,	/* before dkim_msg_eoh */
-	MSG_BODY,		/* between eoh and eom */
-	MSG_DONE		/* after dkim_msg_eom */
+	MSG_HEADERS = 0, /* before dkim_msg_eoh */
+	MSG_BODY,        /* between eoh and eom */
+	MSG_DONE         /* after dkim_msg_eom */
 };
 
 /* one signature requested with dkim_msg_add_signer */
 struct signer {
 	char *domain, *selector, *identity;
-	dkim_key *key;			/* a reference */
+	dkim_key *key; /* a reference */
 	dkim_alg alg;
 	dkim_canon hcanon, bcanon;
-	char **headers;			/* NULL-terminated copy, or NULL */
-	char **oversign;		/* NULL-terminated copy, or NULL */
+	char **headers;  /* NULL-terminated copy, or NULL */
+	char **oversign; /* NULL-terminated copy, or NULL */
 	int timestamp;
 	unsigned long expire;
 	int body_length;
-	struct bodyhash *bh;		/* owned by the message's set */
-	char *value;			/* the field value once signed */
+	struct bodyhash *bh; /* owned by the message's set */
+	char *value;         /* the field value once signed */
 };
 
 /* one DKIM-Signature field found at eoh */
 struct vsig {
-	size_t hdr;			/* index into the header store */
-	int parsed;			/* sig_parse succeeded */
+	size_t hdr; /* index into the header store */
+	int parsed; /* sig_parse succeeded */
 	struct dkim_sig sig;
-	struct bodyhash *bh;		/* NULL when not hashed */
+	struct bodyhash *bh; /* NULL when not hashed */
 	dkim_sig_result res;
-	int done;			/* verdict computed */
+	int done; /* verdict computed */
 };
 
 /* dkim_msg_write's parser state (msg_write.c) */
 struct msg_writer {
-	char *field;			/* the field being collected, raw */
+	char *field; /* the field being collected, raw */
 	size_t flen, fcap;
-	int at_bol;			/* at the beginning of a line */
-	int bol_cr;			/* a CR at the beginning of a line */
-	int first_done;			/* the first line is complete */
+	int at_bol;     /* at the beginning of a line */
+	int bol_cr;     /* a CR at the beginning of a line */
+	int first_done; /* the first line is complete */
 };
 
 struct dkim_msg {
 	dkim_options opt;
 	enum msg_state state;
-	dkim_rc err;			/* sticky: ENOMEM, ECRYPTO */
-	int wrote;			/* dkim_msg_write in use */
+	dkim_rc err; /* sticky: ENOMEM, ECRYPTO */
+	int wrote;   /* dkim_msg_write in use */
 	struct hdrs hdrs;
 	struct bodyhash_set bhs;
 	struct signer *signers;

@@ -61,7 +61,7 @@ qp_decode(const char *in, size_t len)
 			int hi, lo;
 
 			if (len - i < 3)
-				goto bad;	/* "=" needs two hex digits */
+				goto bad; /* "=" needs two hex digits */
 			hi = hexval((unsigned char)in[i + 1]);
 			lo = hexval((unsigned char)in[i + 2]);
 			if (hi < 0 || lo < 0 || (hi | lo) == 0)

@@ -21,9 +21,7 @@
 #include "tags.h"
 
 /* RFC 6376 6.1.1: "v=", "a=", "b=", "bh=", "d=", "h=", "s=" are required */
-static const char *const sig_required[] = {
-	"v", "a", "b", "bh", "d", "h", "s"
-};
+static const char *const sig_required[] = {"v", "a", "b", "bh", "d", "h", "s"};
 
 /* check_required - first required tag missing, reported by name */
 static int
@@ -53,7 +51,7 @@ check_identity(const struct dkim_sig *sig, char reason[DKIM_REASON_MAX])
 
 	if (sig->identity == NULL)
 		return 0;
-	dom = strrchr(sig->identity, '@') + 1;	/* parse_tag_i checked '@' */
+	dom = strrchr(sig->identity, '@') + 1; /* parse_tag_i checked '@' */
 	ilen = strlen(dom);
 	dlen = strlen(sig->domain);
 	if (ilen == dlen && strcasecmp(dom, sig->domain) == 0)
@@ -107,15 +105,15 @@ apply_tags(const struct taglist *tl, struct dkim_sig *sig,
 
 /* sig_parse - parse a DKIM-Signature value; -1 permerror, -2 ENOMEM */
 int
-sig_parse(const char *value, size_t len, time_t now,
-    struct dkim_sig *out, char reason[DKIM_REASON_MAX])
+sig_parse(const char *value, size_t len, time_t now, struct dkim_sig *out,
+    char reason[DKIM_REASON_MAX])
 {
 	struct taglist tl;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->alg = DKIM_ALG_UNKNOWN;
-	out->hcanon = out->bcanon = DKIM_CANON_SIMPLE;	/* 3.5 c= default */
+	out->hcanon = out->bcanon = DKIM_CANON_SIMPLE; /* 3.5 c= default */
 	out->length = out->timestamp = out->expire = -1;
 	reason[0] = '\0';
 	if ((rc = tags_parse(value, len, &tl, reason)) < 0)

@@ -121,7 +121,7 @@ parse_tag_a(const struct tag *t, struct dkim_sig *sig, char *reason)
 	else if (val_is(t, "ed25519-sha256"))
 		sig->alg = DKIM_ALG_ED25519_SHA256;
 	else if (val_is(t, "rsa-sha1"))
-		sig->alg = DKIM_ALG_RSA_SHA1;	/* the verifier decides */
+		sig->alg = DKIM_ALG_RSA_SHA1; /* the verifier decides */
 	else {
 		sig->alg = DKIM_ALG_UNKNOWN;
 		return TAG_ERR("unknown algorithm");
@@ -187,8 +187,9 @@ parse_tag_c(const struct tag *t, struct dkim_sig *sig, char *reason)
 
 	sig->bcanon = DKIM_CANON_SIMPLE;
 	if (canon_word(t->value, hlen, &sig->hcanon) < 0 ||
-	    (slash != NULL && canon_word(slash + 1,
-	    t->value_len - hlen - 1, &sig->bcanon) < 0))
+	    (slash != NULL &&
+		canon_word(slash + 1, t->value_len - hlen - 1, &sig->bcanon) <
+		    0))
 		return TAG_ERR("bad canonicalization c=%.*s",
 		    (int)(t->value_len > 32 ? 32 : t->value_len), t->value);
 	return 0;
@@ -266,7 +267,7 @@ parse_tag_i(const struct tag *t, struct dkim_sig *sig, char *reason)
 
 	if ((sig->identity = qp_decode(t->value, t->value_len)) == NULL)
 		return errno == ENOMEM ? TAG_OOM() :
-		    TAG_ERR("bad quoted-printable in i=");
+					 TAG_ERR("bad quoted-printable in i=");
 	if ((at = strrchr(sig->identity, '@')) == NULL ||
 	    !domain_valid(at + 1, strlen(at + 1), 1))
 		return TAG_ERR("bad identity in i=");
@@ -321,11 +322,19 @@ static const struct {
 	const char *name;
 	int (*parse)(const struct tag *, struct dkim_sig *, char *);
 } sig_tag_table[] = {
-	{ "v", parse_tag_v }, { "a", parse_tag_a }, { "b", parse_tag_b },
-	{ "bh", parse_tag_bh }, { "c", parse_tag_c }, { "d", parse_tag_d },
-	{ "h", parse_tag_h }, { "i", parse_tag_i }, { "l", parse_tag_l },
-	{ "q", parse_tag_q }, { "s", parse_tag_s }, { "t", parse_tag_t },
-	{ "x", parse_tag_x },
+    {"v", parse_tag_v},
+    {"a", parse_tag_a},
+    {"b", parse_tag_b},
+    {"bh", parse_tag_bh},
+    {"c", parse_tag_c},
+    {"d", parse_tag_d},
+    {"h", parse_tag_h},
+    {"i", parse_tag_i},
+    {"l", parse_tag_l},
+    {"q", parse_tag_q},
+    {"s", parse_tag_s},
+    {"t", parse_tag_t},
+    {"x", parse_tag_x},
 };
 
 /* sig_tag_apply - dispatch one tag; RFC 6376 3.2: unknown tags ignored */

@@ -26,20 +26,17 @@
 #define SIG_NAME "DKIM-Signature:"
 
 /* the library's default list of fields to sign */
-static const char *const default_headers[] = {
-	"From", "Reply-To", "Subject", "Date", "To", "Cc", "Resent-Date",
-	"Resent-From", "Resent-To", "Resent-Cc", "In-Reply-To", "References",
-	"List-Id", "List-Help", "List-Unsubscribe", "List-Subscribe",
-	"List-Post", "List-Owner", "List-Archive", "Message-ID",
-	"MIME-Version", "Content-Type", "Content-Transfer-Encoding",
-	"Content-ID", "Content-Description", "Sender", NULL
-};
+static const char *const default_headers[] = {"From", "Reply-To", "Subject",
+    "Date", "To", "Cc", "Resent-Date", "Resent-From", "Resent-To", "Resent-Cc",
+    "In-Reply-To", "References", "List-Id", "List-Help", "List-Unsubscribe",
+    "List-Subscribe", "List-Post", "List-Owner", "List-Archive", "Message-ID",
+    "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-ID",
+    "Content-Description", "Sender", NULL};
 
 /* fields signed once more than present by default (RFC 6376 8.15) */
-static const char *const default_oversign[] = {
-	"From", "To", "Cc", "Subject", "Date", "Reply-To", "Sender",
-	"Message-ID", "MIME-Version", "Content-Type", NULL
-};
+static const char *const default_oversign[] = {"From", "To", "Cc", "Subject",
+    "Date", "Reply-To", "Sender", "Message-ID", "MIME-Version", "Content-Type",
+    NULL};
 
 /* in_list - is name in the NULL-terminated list (before position lim)? */
 static int
@@ -55,8 +52,7 @@ in_list(const char *const *list, const char *name, size_t lim)
 
 /* add_name - append name k times to the h= list */
 static int
-add_name(const char ***v, size_t *n, size_t *cap, const char *name,
-    size_t k)
+add_name(const char ***v, size_t *n, size_t *cap, const char *name, size_t k)
 {
 	while (k-- > 0) {
 		if (*n == *cap) {
@@ -77,10 +73,10 @@ static int
 build_hlist(const dkim_msg *msg, const struct signer *s, const char ***out,
     size_t *n)
 {
-	const char *const *hl = s->headers ? (const char *const *)s->headers :
-	    default_headers;
-	const char *const *ol = s->oversign ?
-	    (const char *const *)s->oversign : default_oversign;
+	const char *const *hl =
+	    s->headers ? (const char *const *)s->headers : default_headers;
+	const char *const *ol =
+	    s->oversign ? (const char *const *)s->oversign : default_oversign;
 	size_t i, cap = 0, c;
 	int rc = 0;
 
@@ -94,7 +90,7 @@ build_hlist(const dkim_msg *msg, const struct signer *s, const char ***out,
 	}
 	for (i = 0; hl[i] != NULL && rc == 0; i++) {
 		if (in_list(hl, hl[i], i))
-			continue;	/* listed twice */
+			continue; /* listed twice */
 		c = hdrs_count(&msg->hdrs, hl[i], strlen(hl[i]));
 		rc = add_name(out, n, &cap, hl[i],
 		    c + in_list(ol, hl[i], (size_t)-1));
@@ -194,8 +190,7 @@ sign_field(dkim_msg *msg, const struct signer *s, const char *const *names,
 
 /* dkim_msg_sign - the DKIM-Signature value for signer idx */
 DKIM_API dkim_rc
-dkim_msg_sign(dkim_msg *msg, size_t idx, char **value, char *err,
-    size_t errlen)
+dkim_msg_sign(dkim_msg *msg, size_t idx, char **value, char *err, size_t errlen)
 {
 	const char **names = NULL;
 	struct signer *s;
@@ -257,8 +252,7 @@ check_failed(dkim_msg *msg, dkim_rc rc, dkim_sig_result *res)
 
 /* check_start - arguments and state of a self-check; res emptied */
 static dkim_rc
-check_start(dkim_msg *msg, size_t idx, const void *record,
-    dkim_sig_result *res)
+check_start(dkim_msg *msg, size_t idx, const void *record, dkim_sig_result *res)
 {
 	if (msg == NULL || record == NULL || res == NULL ||
 	    idx >= msg->nsigners)
@@ -276,8 +270,8 @@ check_start(dkim_msg *msg, size_t idx, const void *record,
  * (why says how), a permerror
  */
 static dkim_rc
-check_signed(dkim_msg *msg, size_t idx, const dkim_keyrec *rec,
-    const char *why, dkim_sig_result *res)
+check_signed(dkim_msg *msg, size_t idx, const dkim_keyrec *rec, const char *why,
+    dkim_sig_result *res)
 {
 	struct signer *s = &msg->signers[idx];
 	char reason[DKIM_REASON_MAX], *field;
@@ -287,7 +281,7 @@ check_signed(dkim_msg *msg, size_t idx, const dkim_keyrec *rec,
 	int prc;
 
 	if ((prc = sig_parse(s->value, strlen(s->value), msg_now(msg), &sig,
-	    reason)) == -2) {
+		 reason)) == -2) {
 		sig_clear(&sig);
 		return check_failed(msg, DKIM_ENOMEM, res);
 	}
@@ -305,8 +299,8 @@ check_signed(dkim_msg *msg, size_t idx, const dkim_keyrec *rec,
 		rc = DKIM_ENOMEM;
 	else {
 		snprintf(field, flen + 1, "%s%s", SIG_NAME, s->value);
-		rc = verify_with_record(msg, &sig, field, flen, s->bh, rec,
-		    res);
+		rc =
+		    verify_with_record(msg, &sig, field, flen, s->bh, rec, res);
 	}
 	free(field);
 	sig_clear(&sig);

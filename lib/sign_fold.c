@@ -83,7 +83,7 @@ fold_unit(struct fold *f, const char *fmt, ...)
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		f->oom = 1;	/* cannot happen with checked d=, s=, i= */
+		f->oom = 1; /* cannot happen with checked d=, s=, i= */
 		return;
 	}
 	if ((size_t)n + 1 > room(f))
@@ -95,8 +95,7 @@ fold_unit(struct fold *f, const char *fmt, ...)
 
 /* fold_list - "tag=item:item:...;" */
 void
-fold_list(struct fold *f, const char *tag, const char *const *items,
-    size_t n)
+fold_list(struct fold *f, const char *tag, const char *const *items, size_t n)
 {
 	size_t i;
 
@@ -137,7 +136,7 @@ fold_b64(struct fold *f, const char *b64, int semicolon)
 	while (left > 0) {
 		k = room(f);
 		if (semicolon && k >= left && k == left)
-			k = left - 1;	/* leave room for the ';' */
+			k = left - 1; /* leave room for the ';' */
 		if (k == 0) {
 			fold_break(f);
 			continue;

@@ -17,7 +17,7 @@
 struct fold {
 	char *s;
 	size_t len, cap;
-	size_t col;		/* octets on the current line */
+	size_t col; /* octets on the current line */
 	int oom;
 };
 
@@ -29,8 +29,8 @@ void fold_free(struct fold *f);
 void fold_unit(struct fold *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* fold_list - "tag=a:b:c;" folding after colons (RFC 6376 3.5 h=) */
-void fold_list(struct fold *f, const char *tag, const char *const *items,
-    size_t n);
+void
+fold_list(struct fold *f, const char *tag, const char *const *items, size_t n);
 /* fold_tag_start - " tag=" with room for some of the value after it */
 void fold_tag_start(struct fold *f, const char *tag);
 /* fold_b64 - base64 text folded anywhere (FWS is ignored in it) */

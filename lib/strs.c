@@ -18,12 +18,18 @@ DKIM_API const char *
 dkim_rc_str(dkim_rc rc)
 {
 	switch (rc) {
-	case DKIM_OK:		return "ok";
-	case DKIM_ENOMEM:	return "out of memory";
-	case DKIM_EINVAL:	return "invalid argument or input";
-	case DKIM_ECRYPTO:	return "crypto library failure";
-	case DKIM_EIO:		return "I/O error";
-	case DKIM_ESTATE:	return "call out of order";
+	case DKIM_OK:
+		return "ok";
+	case DKIM_ENOMEM:
+		return "out of memory";
+	case DKIM_EINVAL:
+		return "invalid argument or input";
+	case DKIM_ECRYPTO:
+		return "crypto library failure";
+	case DKIM_EIO:
+		return "I/O error";
+	case DKIM_ESTATE:
+		return "call out of order";
 	}
 	return "unknown";
 }
@@ -33,13 +39,20 @@ DKIM_API const char *
 dkim_verdict_str(dkim_verdict v)
 {
 	switch (v) {
-	case DKIM_NONE:		return "none";
-	case DKIM_PASS:		return "pass";
-	case DKIM_FAIL:		return "fail";
-	case DKIM_NEUTRAL:	return "neutral";
-	case DKIM_POLICY:	return "policy";
-	case DKIM_TEMPERROR:	return "temperror";
-	case DKIM_PERMERROR:	return "permerror";
+	case DKIM_NONE:
+		return "none";
+	case DKIM_PASS:
+		return "pass";
+	case DKIM_FAIL:
+		return "fail";
+	case DKIM_NEUTRAL:
+		return "neutral";
+	case DKIM_POLICY:
+		return "policy";
+	case DKIM_TEMPERROR:
+		return "temperror";
+	case DKIM_PERMERROR:
+		return "permerror";
 	}
 	return "unknown";
 }
@@ -49,10 +62,14 @@ DKIM_API const char *
 dkim_alg_str(dkim_alg alg)
 {
 	switch (alg) {
-	case DKIM_ALG_RSA_SHA256:	return "rsa-sha256";
-	case DKIM_ALG_ED25519_SHA256:	return "ed25519-sha256";
-	case DKIM_ALG_RSA_SHA1:		return "rsa-sha1";
-	case DKIM_ALG_UNKNOWN:		break;
+	case DKIM_ALG_RSA_SHA256:
+		return "rsa-sha256";
+	case DKIM_ALG_ED25519_SHA256:
+		return "ed25519-sha256";
+	case DKIM_ALG_RSA_SHA1:
+		return "rsa-sha1";
+	case DKIM_ALG_UNKNOWN:
+		break;
 	}
 	return "unknown";
 }
@@ -62,8 +79,10 @@ DKIM_API const char *
 dkim_canon_str(dkim_canon c)
 {
 	switch (c) {
-	case DKIM_CANON_SIMPLE:		return "simple";
-	case DKIM_CANON_RELAXED:	return "relaxed";
+	case DKIM_CANON_SIMPLE:
+		return "simple";
+	case DKIM_CANON_RELAXED:
+		return "relaxed";
 	}
 	return "unknown";
 }
@@ -73,13 +92,20 @@ DKIM_API const char *
 dkim_keymatch_str(dkim_keymatch m)
 {
 	switch (m) {
-	case DKIM_KEYMATCH_OK:		return "published key matches";
-	case DKIM_KEYMATCH_REVOKED:	return "published key is revoked (empty p=)";
-	case DKIM_KEYMATCH_TYPE:	return "published key has another type (k=)";
-	case DKIM_KEYMATCH_HASH:	return "published key excludes sha256 (h=)";
-	case DKIM_KEYMATCH_SERVICE:	return "published key excludes email (s=)";
-	case DKIM_KEYMATCH_MISMATCH:	return "published key differs from the private key";
-	case DKIM_KEYMATCH_ERROR:	return "internal error comparing the keys";
+	case DKIM_KEYMATCH_OK:
+		return "published key matches";
+	case DKIM_KEYMATCH_REVOKED:
+		return "published key is revoked (empty p=)";
+	case DKIM_KEYMATCH_TYPE:
+		return "published key has another type (k=)";
+	case DKIM_KEYMATCH_HASH:
+		return "published key excludes sha256 (h=)";
+	case DKIM_KEYMATCH_SERVICE:
+		return "published key excludes email (s=)";
+	case DKIM_KEYMATCH_MISMATCH:
+		return "published key differs from the private key";
+	case DKIM_KEYMATCH_ERROR:
+		return "internal error comparing the keys";
 	}
 	return "unknown";
 }
@@ -90,8 +116,8 @@ dkim_options_init(dkim_options *opt)
 {
 	memset(opt, 0, sizeof(*opt));
 	opt->max_signatures = 8;
-	opt->allow_sha1 = 0;		/* RFC 8301 3.1 */
-	opt->min_rsa_bits = 1024;	/* RFC 8301 3.2 */
+	opt->allow_sha1 = 0;      /* RFC 8301 3.1 */
+	opt->min_rsa_bits = 1024; /* RFC 8301 3.2 */
 	opt->max_future_skew = 300;
 	opt->clock = NULL;
 	opt->clock_arg = NULL;

@@ -87,8 +87,9 @@ parse_name(const char *s, size_t len, size_t *i, struct tag *t,
 			    "bad tag name at offset %zu", j);
 		return -1;
 	}
-	while (j < len && (is_alpha((unsigned char)s[j]) ||
-	    (s[j] >= '0' && s[j] <= '9') || s[j] == '_'))
+	while (j < len &&
+	    (is_alpha((unsigned char)s[j]) || (s[j] >= '0' && s[j] <= '9') ||
+		s[j] == '_'))
 		j++;
 	/*
 	 * Beyond RFC 6376 3.2's ALPHA *ALNUMPUNC: receivers (dkimpy, Mail::DKIM)
@@ -153,7 +154,8 @@ check_duplicate(const struct taglist *tl, const struct tag *t,
 	for (k = 0; k < tl->n; k++) {
 		if (tl->tags[k].name_len == t->name_len &&
 		    memcmp(tl->tags[k].name, t->name, t->name_len) == 0) {
-			snprintf(reason, DKIM_REASON_MAX, "duplicate tag '%.*s'",
+			snprintf(reason, DKIM_REASON_MAX,
+			    "duplicate tag '%.*s'",
 			    (int)(t->name_len > 32 ? 32 : t->name_len),
 			    t->name);
 			return -1;
@@ -175,7 +177,8 @@ parse_spec(const char *s, size_t len, size_t *i, struct taglist *tl,
 		return -1;
 	*i = skip_fws(s, *i, len);
 	if (*i >= len || s[*i] != '=') {
-		snprintf(reason, DKIM_REASON_MAX, "missing '=' after tag '%.*s'",
+		snprintf(reason, DKIM_REASON_MAX,
+		    "missing '=' after tag '%.*s'",
 		    (int)(t.name_len > 32 ? 32 : t.name_len), t.name);
 		return -1;
 	}
@@ -208,7 +211,7 @@ tags_parse(const char *s, size_t len, struct taglist *out,
 			tags_free(out);
 			return rc;
 		}
-		if (i < len)		/* at ';' */
+		if (i < len) /* at ';' */
 			i = skip_fws(s, i + 1, len);
 	}
 	return 0;
@@ -264,8 +267,8 @@ tags_strip_fws(const char *v, size_t len)
 
 /* tags_list_next - next ':'-separated item of a list value, FWS-trimmed */
 int
-tags_list_next(const char *v, size_t len, size_t *pos,
-    const char **item, size_t *ilen)
+tags_list_next(const char *v, size_t len, size_t *pos, const char **item,
+    size_t *ilen)
 {
 	size_t i = *pos, start, end;
 
@@ -274,7 +277,7 @@ tags_list_next(const char *v, size_t len, size_t *pos,
 	start = skip_fws(v, i, len);
 	for (end = start; end < len && v[end] != ':'; end++)
 		;
-	*pos = end + 1;		/* past ':' (or past the end) */
+	*pos = end + 1; /* past ':' (or past the end) */
 	while (end > start && tags_is_fws((unsigned char)v[end - 1]))
 		end--;
 	*item = v + start;

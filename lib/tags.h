@@ -24,17 +24,17 @@ struct tag {
 	const char *value;
 	size_t value_len;
 	size_t value_off;
-	size_t val_start;	/* just after '=' */
-	size_t spec_end;	/* offset of ';' or of the end of text */
-	int lenient;		/* name outside ALPHA *ALNUMPUNC, accepted */
+	size_t val_start; /* just after '=' */
+	size_t spec_end;  /* offset of ';' or of the end of text */
+	int lenient;      /* name outside ALPHA *ALNUMPUNC, accepted */
 };
 
 struct taglist {
-	struct tag *tags;	/* in order of appearance; malloc'ed */
+	struct tag *tags; /* in order of appearance; malloc'ed */
 	size_t n;
 	size_t cap;
-	size_t lenient;		/* tags whose name only receivers accept */
-	size_t first_lenient;	/* index of the first of them */
+	size_t lenient;       /* tags whose name only receivers accept */
+	size_t first_lenient; /* index of the first of them */
 };
 
 /*
@@ -62,8 +62,8 @@ char *tags_strip_fws(const char *v, size_t len);
  * t=): returns the next item trimmed of FWS in *item and *ilen, advancing
  * *pos; 0 at the end.
  */
-int tags_list_next(const char *v, size_t len, size_t *pos,
-    const char **item, size_t *ilen);
+int tags_list_next(const char *v, size_t len, size_t *pos, const char **item,
+    size_t *ilen);
 
 /* ---- DKIM-Signature tag parsers (sig_tags.c), used by sig.c ---- */
 struct dkim_sig;

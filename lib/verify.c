@@ -71,8 +71,7 @@ result_fill(dkim_sig_result *r, const struct dkim_sig *sig)
 		snprintf(r->selector, sizeof(r->selector), "%s", sig->selector);
 	/* RFC 6376 3.5 i=: default "@" followed by d= */
 	if (sig->identity != NULL)
-		snprintf(r->identity, sizeof(r->identity), "%s",
-		    sig->identity);
+		snprintf(r->identity, sizeof(r->identity), "%s", sig->identity);
 	else if (sig->domain != NULL)
 		snprintf(r->identity, sizeof(r->identity), "@%s", sig->domain);
 	memcpy(r->b_prefix, sig->b_prefix, sizeof(r->b_prefix));
@@ -94,8 +93,9 @@ precheck(dkim_msg *msg, const struct dkim_sig *sig, dkim_sig_result *res)
 	    sig->alg != DKIM_ALG_RSA_SHA1)
 		return verdict_set(res, DKIM_PERMERROR, "unknown algorithm");
 	/* RFC 6376 3.5 t=: from the future (see DESCRIPTION) */
-	if (sig->timestamp >= 0 && sig->timestamp >
-	    (long long)now + (long long)msg->opt.max_future_skew)
+	if (sig->timestamp >= 0 &&
+	    sig->timestamp >
+		(long long)now + (long long)msg->opt.max_future_skew)
 		return verdict_set(res, DKIM_PERMERROR,
 		    "signature timestamp t= in the future");
 	/* RFC 6376 3.5 x=: expired (sig_parse checks it too, at eoh) */
@@ -106,25 +106,27 @@ precheck(dkim_msg *msg, const struct dkim_sig *sig, dkim_sig_result *res)
 
 /* key_policy - RFC 6376 3.6.1 and RFC 8301 3.2; 1 when refused */
 static int
-key_policy(dkim_msg *msg, const struct dkim_sig *sig,
-    const dkim_keyrec *rec, dkim_sig_result *res)
+key_policy(dkim_msg *msg, const struct dkim_sig *sig, const dkim_keyrec *rec,
+    dkim_sig_result *res)
 {
 	dkim_keytype want = sig->alg == DKIM_ALG_ED25519_SHA256 ?
-	    DKIM_KEY_ED25519 : DKIM_KEY_RSA;
+	    DKIM_KEY_ED25519 :
+	    DKIM_KEY_RSA;
 	dkim_alg other = sig->alg == DKIM_ALG_RSA_SHA1 ? DKIM_ALG_RSA_SHA256 :
-	    DKIM_ALG_RSA_SHA1;
+							 DKIM_ALG_RSA_SHA1;
 	const char *dom;
 
 	if (dkim_keyrec_revoked(rec))
 		return verdict_set(res, DKIM_PERMERROR, "key revoked");
 	if (dkim_keyrec_type(rec) != want)
 		return verdict_set(res, DKIM_PERMERROR,
-		    "key type (k=) does not match a=%s", dkim_alg_str(sig->alg));
+		    "key type (k=) does not match a=%s",
+		    dkim_alg_str(sig->alg));
 	if (!dkim_keyrec_allows(rec, sig->alg))
 		return verdict_set(res, DKIM_PERMERROR,
 		    dkim_keyrec_allows(rec, other) ?
-		    "key record h= does not allow the hash of a=%s" :
-		    "key record s= or h= excludes a=%s for email",
+			"key record h= does not allow the hash of a=%s" :
+			"key record s= or h= excludes a=%s for email",
 		    dkim_alg_str(sig->alg));
 	/* RFC 6376 3.6.1 t=s: the i= domain must be d= itself */
 	if (dkim_keyrec_strict(rec) && sig->identity != NULL) {
@@ -160,9 +162,9 @@ body_check(const struct dkim_sig *sig, const struct bodyhash *bh,
 
 /* verify_with_record - everything after the key record is known */
 dkim_rc
-verify_with_record(dkim_msg *msg, const struct dkim_sig *sig,
-    const char *field, size_t flen, const struct bodyhash *bh,
-    const dkim_keyrec *rec, dkim_sig_result *res)
+verify_with_record(dkim_msg *msg, const struct dkim_sig *sig, const char *field,
+    size_t flen, const struct bodyhash *bh, const dkim_keyrec *rec,
+    dkim_sig_result *res)
 {
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int dlen = 0;
@@ -194,7 +196,7 @@ verify_with_record(dkim_msg *msg, const struct dkim_sig *sig,
 	case 0:
 		verdict_set(res, DKIM_FAIL, "signature did not verify");
 		return DKIM_OK;
-	default:		/* OpenSSL failed: no verdict */
+	default: /* OpenSSL failed: no verdict */
 		return DKIM_ECRYPTO;
 	}
 }
@@ -205,8 +207,7 @@ verify_with_record(dkim_msg *msg, const struct dkim_sig *sig,
  * more than one: permerror (the RFC leaves the result undefined)
  */
 static dkim_rc
-pick_record(const dkim_txt_answer *ans, dkim_keyrec **out,
-    dkim_sig_result *res)
+pick_record(const dkim_txt_answer *ans, dkim_keyrec **out, dkim_sig_result *res)
 {
 	char reason[DKIM_REASON_MAX], first[DKIM_REASON_MAX] = "no key";
 	dkim_keyrec *rec;
@@ -234,7 +235,9 @@ pick_record(const dkim_txt_answer *ans, dkim_keyrec **out,
 			if (bad++ == 0)
 				snprintf(first, sizeof(first), "%s%.140s",
 				    strncmp(reason, "key not acceptable", 18) ?
-				    "key record: " : "", reason);
+					"key record: " :
+					"",
+				    reason);
 			continue;
 		}
 		if (good++ == 0)
@@ -261,15 +264,14 @@ keyname(const struct dkim_sig *sig, char *buf, size_t len)
 
 	if (sig->selector == NULL || sig->domain == NULL)
 		return -1;
-	n = snprintf(buf, len, "%s._domainkey.%s", sig->selector,
-	    sig->domain);
+	n = snprintf(buf, len, "%s._domainkey.%s", sig->selector, sig->domain);
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 /* lookup_key - query and map DNS outcomes to verdicts (RFC 6376 6.1.2) */
 static dkim_rc
-lookup_key(const dkim_lookup *lk, const struct dkim_sig *sig,
-    dkim_keyrec **rec, dkim_sig_result *res)
+lookup_key(const dkim_lookup *lk, const struct dkim_sig *sig, dkim_keyrec **rec,
+    dkim_sig_result *res)
 {
 	char name[600];
 	dkim_txt_answer ans;
@@ -309,22 +311,21 @@ verify_one(dkim_msg *msg, struct vsig *vs, const dkim_lookup *lk)
 	dkim_keyrec *rec = NULL;
 	dkim_rc rc;
 
-	if (verdict_final(vs->res.verdict) || precheck(msg, &vs->sig,
-	    &vs->res))
+	if (verdict_final(vs->res.verdict) || precheck(msg, &vs->sig, &vs->res))
 		return DKIM_OK;
 	if ((rc = lookup_key(lk, &vs->sig, &rec, &vs->res)) != DKIM_OK ||
 	    rec == NULL)
 		return rc;
-	rc = verify_with_record(msg, &vs->sig, hd->text, hd->len, vs->bh,
-	    rec, &vs->res);
+	rc = verify_with_record(msg, &vs->sig, hd->text, hd->len, vs->bh, rec,
+	    &vs->res);
 	dkim_keyrec_free(rec);
 	return rc;
 }
 
 /* dkim_msg_verify - verdicts for the first signatures, in header order */
 DKIM_API dkim_rc
-dkim_msg_verify(dkim_msg *msg, const dkim_lookup *lookup,
-    dkim_sig_result *res, size_t max, size_t *nres)
+dkim_msg_verify(dkim_msg *msg, const dkim_lookup *lookup, dkim_sig_result *res,
+    size_t max, size_t *nres)
 {
 	size_t i, n;
 	dkim_rc rc;
@@ -376,5 +377,5 @@ dkim_msg_sig_keyname(const dkim_msg *msg, size_t i, char *buf, size_t len)
 	    !msg->vsigs[i].parsed)
 		return DKIM_EINVAL;
 	return keyname(&msg->vsigs[i].sig, buf, len) < 0 ? DKIM_EINVAL :
-	    DKIM_OK;
+							   DKIM_OK;
 }

@@ -71,7 +71,8 @@ act_insert_header(SMFICTX *ctx, const struct conn *c, struct msgctx *m,
 	 * header changes; memory was not the problem */
 	if (rc != MI_SUCCESS)
 		log_warnx("%s: could not add %s field: the MTA refused the "
-		    "change or the connection has gone", m->qid, name);
+			  "change or the connection has gone",
+		    m->qid, name);
 	return rc == MI_SUCCESS ? 0 : -1;
 }
 
@@ -81,12 +82,13 @@ act_delete_header(SMFICTX *ctx, struct msgctx *m, const char *name,
     unsigned idx)
 {
 	if (m->snap->cfg->dry_run) {
-		log_info("%s: dry run: would remove %s field #%u", m->qid,
-		    name, idx);
+		log_info("%s: dry run: would remove %s field #%u", m->qid, name,
+		    idx);
 		return 0;
 	}
-	return smfi_chgheader(ctx, (char *)name, (int)idx, NULL) ==
-	    MI_SUCCESS ? 0 : -1;
+	return smfi_chgheader(ctx, (char *)name, (int)idx, NULL) == MI_SUCCESS ?
+	    0 :
+	    -1;
 }
 
 /* act_remove_ours_ar - remove every Authentication-Results field that
@@ -102,21 +104,23 @@ act_remove_ours_ar(SMFICTX *ctx, struct msgctx *m)
 		return 0;
 	if (m->ar_lost) {
 		log_warnx("%s: could not record every Authentication-Results "
-		    "field claiming %s (out of memory)", m->qid,
-		    m->snap->authserv_id);
+			  "field claiming %s (out of memory)",
+		    m->qid, m->snap->authserv_id);
 		return -1;
 	}
 	if (m->nar_ours > 0)
 		log_info("%s: removing %zu Authentication-Results field%s "
-		    "claiming our authserv-id %s", m->qid, m->nar_ours,
-		    m->nar_ours == 1 ? "" : "s", m->snap->authserv_id);
+			 "claiming our authserv-id %s",
+		    m->qid, m->nar_ours, m->nar_ours == 1 ? "" : "s",
+		    m->snap->authserv_id);
 	/* highest index first, so the lower ones keep their numbers */
 	for (k = m->nar_ours; k-- > 0;)
 		if (act_delete_header(ctx, m, "Authentication-Results",
-		    m->ar_ours[k]) < 0) {
+			m->ar_ours[k]) < 0) {
 			log_warnx("%s: could not remove Authentication-Results "
-			    "field #%u: the MTA refused the change or the "
-			    "connection has gone", m->qid, m->ar_ours[k]);
+				  "field #%u: the MTA refused the change or the "
+				  "connection has gone",
+			    m->qid, m->ar_ours[k]);
 			return -1;
 		}
 	/* none yet is no answer: before end of message (OnInternalError
@@ -154,21 +158,20 @@ act_final(SMFICTX *ctx, struct msgctx *m, int action, const char *rcode,
     const char *xcode, const char *text)
 {
 #define ACTION_WORD(id, word) [id] = word,
-	static const char *const would[] = { CONFIG_ACTIONS(ACTION_WORD) };
+	static const char *const would[] = {CONFIG_ACTIONS(ACTION_WORD)};
 #undef ACTION_WORD
 	int dry = m->snap->cfg->dry_run;
 
 	/* On* options only parse to CONFIG_ACTIONS, the code passes those */
-	ASSERT(action >= 0 &&
-	    (size_t)action < sizeof would / sizeof would[0]);
+	ASSERT(action >= 0 && (size_t)action < sizeof would / sizeof would[0]);
 	if (action == ACTION_ACCEPT)
 		return SMFIS_CONTINUE;
-	m->action = would[action];	/* for the message's log line */
+	m->action = would[action]; /* for the message's log line */
 	if (!dry)
 		metrics_count_action(observe_metrics(), action);
 	if (dry) {
-		log_notice("%s: dry run: would %s: %s", m->qid,
-		    would[action], text);
+		log_notice("%s: dry run: would %s: %s", m->qid, would[action],
+		    text);
 		return SMFIS_CONTINUE;
 	}
 	switch (action) {
@@ -208,15 +211,15 @@ act_internal_error(SMFICTX *ctx, struct msgctx *m)
 {
 	int action = m->snap->cfg->on_internal_error;
 
-	if (m->failed == 1) {		/* count each message's error once */
+	if (m->failed == 1) { /* count each message's error once */
 		m->failed = 2;
 		metrics_inc(observe_metrics(), MET_INTERNAL_ERRORS_ALL);
 		msglog_error(&m->log, m->error);
 		if (action == ACTION_ACCEPT && m->nsel > 0 && m->nsigned == 0)
 			left_unsigned(m);
 	}
-	log_errx("%s: internal error: %s; OnInternalError %s", m->qid,
-	    m->error, config_enum_str(m->snap->cfg, OPTID_OnInternalError));
+	log_errx("%s: internal error: %s; OnInternalError %s", m->qid, m->error,
+	    config_enum_str(m->snap->cfg, OPTID_OnInternalError));
 	/* accepted anyway: our forged A-R fields still go, or it is refused */
 	if (action == ACTION_ACCEPT && act_remove_ours_ar(ctx, m) < 0)
 		return act_refuse_ours_ar(ctx, m);

@@ -23,8 +23,8 @@
 #include "msgctx.h"
 
 /* act_insert_header - prepend name: value above all fields; 0 or -1 */
-int act_insert_header(SMFICTX *ctx, const struct conn *c,
-    struct msgctx *m, const char *name, const char *value);
+int act_insert_header(SMFICTX *ctx, const struct conn *c, struct msgctx *m,
+    const char *name, const char *value);
 /* act_delete_header - remove the idx-th (1-based) field called name */
 int act_delete_header(SMFICTX *ctx, struct msgctx *m, const char *name,
     unsigned idx);

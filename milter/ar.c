@@ -120,8 +120,8 @@ is_pvalue(const char *s)
 		return 0;
 	for (p = s; p < at; p++) {
 		if (*p == '.' ? p == s || p + 1 == at || p[1] == '.' :
-		    !isalnum((unsigned char)*p) && strchr("!#$%&'*+-^_`{|}~",
-		    *p) == NULL)
+				!isalnum((unsigned char)*p) &&
+			    strchr("!#$%&'*+-^_`{|}~", *p) == NULL)
 			return 0;
 	}
 	return 1;
@@ -223,7 +223,7 @@ put_result(struct sbuf *b, const dkim_sig_result *r)
 char *
 ar_build(const char *authserv_id, const dkim_sig_result *res, size_t n)
 {
-	struct sbuf b = { NULL, 0, 0, 0 };
+	struct sbuf b = {NULL, 0, 0, 0};
 	size_t i;
 
 	sb_str(&b, " ");
@@ -279,8 +279,8 @@ id_len(const char *id)
 static int
 id_step(int c, const char *id, size_t idlen, size_t *k, int *dot)
 {
-	if (!*dot && *k < idlen && tolower((unsigned char)c) ==
-	    tolower((unsigned char)id[*k]))
+	if (!*dot && *k < idlen &&
+	    tolower((unsigned char)c) == tolower((unsigned char)id[*k]))
 		(*k)++;
 	else if (!*dot && *k == idlen && c == '.')
 		*dot = 1;
@@ -305,7 +305,8 @@ ar_is_ours(const char *value, const char *id)
 
 	if (*p != '"') {
 		for (; *p != '\0' && (unsigned char)*p > ' ' &&
-		    (unsigned char)*p != 127 && !is_tspecial(*p); p++)
+		     (unsigned char)*p != 127 && !is_tspecial(*p);
+		     p++)
 			if (!id_step(*p, id, idlen, &k, &dot))
 				return 0;
 		return k == idlen;

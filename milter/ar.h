@@ -22,8 +22,7 @@
 #include "dkim.h"
 
 /* ar_build - malloc'ed field value; NULL on ENOMEM.  n == 0: dkim=none */
-char *ar_build(const char *authserv_id, const dkim_sig_result *res,
-    size_t n);
+char *ar_build(const char *authserv_id, const dkim_sig_result *res, size_t n);
 /* ar_is_ours - 1 if the field value's authserv-id equals id */
 int ar_is_ours(const char *value, const char *id);
 

@@ -22,11 +22,12 @@ in_list(char *const *list, const char *s)
 
 /* origin_internal - 1 with *why when the message comes from inside */
 static int
-origin_internal(const struct decide_policy *pol,
-    const struct decide_input *in, const char **why)
+origin_internal(const struct decide_policy *pol, const struct decide_input *in,
+    const char **why)
 {
-	if (in->client == NULL || (in->client->sa_family != AF_INET &&
-	    in->client->sa_family != AF_INET6)) {
+	if (in->client == NULL ||
+	    (in->client->sa_family != AF_INET &&
+		in->client->sa_family != AF_INET6)) {
 		*why = "local submission (no client address)";
 		return 1;
 	}
@@ -38,8 +39,8 @@ origin_internal(const struct decide_policy *pol,
 		*why = "authenticated client";
 		return 1;
 	}
-	if (in->daemon_name != NULL && in_list(pol->submission,
-	    in->daemon_name)) {
+	if (in->daemon_name != NULL &&
+	    in_list(pol->submission, in->daemon_name)) {
 		*why = "submission service";
 		return 1;
 	}
@@ -65,7 +66,7 @@ decide(const struct decide_policy *pol, const struct decide_input *in,
 		return internal ? DECIDE_SIGN : DECIDE_SKIP;
 	case MODE_BOTH:
 		return internal ? DECIDE_SIGN : DECIDE_VERIFY;
-	default:		/* Mode only parses to CONFIG_MODES */
+	default: /* Mode only parses to CONFIG_MODES */
 		PANIC("Mode %d is none of CONFIG_MODES", pol->mode);
 	}
 }

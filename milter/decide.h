@@ -30,20 +30,24 @@
 
 #include "util/netlist.h"
 
-enum decision { DECIDE_SKIP = 0, DECIDE_SIGN, DECIDE_VERIFY };
+enum decision {
+	DECIDE_SKIP = 0,
+	DECIDE_SIGN,
+	DECIDE_VERIFY
+};
 
 struct decide_policy {
-	int mode;			/* MODE_SIGN, MODE_VERIFY, MODE_BOTH */
-	const struct netlist *internal;	/* InternalHosts */
-	char *const *submission;	/* SubmissionServices, NULL-ended */
-	const struct netlist *peers;	/* PeerList, NULL: empty */
+	int mode;                       /* MODE_SIGN, MODE_VERIFY, MODE_BOTH */
+	const struct netlist *internal; /* InternalHosts */
+	char *const *submission;        /* SubmissionServices, NULL-ended */
+	const struct netlist *peers;    /* PeerList, NULL: empty */
 	const struct netlist *ext_ignore; /* ExternalIgnoreList */
 };
 
 struct decide_input {
-	const struct sockaddr *client;	/* NULL: no client IP address */
-	const char *auth_authen;	/* NULL or "": not authenticated */
-	const char *daemon_name;	/* NULL: not sent */
+	const struct sockaddr *client; /* NULL: no client IP address */
+	const char *auth_authen;       /* NULL or "": not authenticated */
+	const char *daemon_name;       /* NULL: not sent */
 };
 
 /* decide - the decision and, in *why, a short reason for the log */
@@ -51,8 +55,7 @@ enum decision decide(const struct decide_policy *pol,
     const struct decide_input *in, const char **why);
 const char *decision_str(enum decision d);
 /* decide_peer - 1 when the client (NULL: none) is in PeerList */
-int decide_peer(const struct decide_policy *pol,
-    const struct sockaddr *client);
+int decide_peer(const struct decide_policy *pol, const struct sockaddr *client);
 /* decide_ignore_bad - 1 when a bad signature must not refuse this
  * external message (client in ExternalIgnoreList) */
 int decide_ignore_bad(const struct decide_policy *pol,

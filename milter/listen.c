@@ -39,8 +39,8 @@ listen_nodelay(void)
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
 		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
 			continue;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
-		    sizeof on) == 0)
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) ==
+		    0)
 			n++;
 	}
 	return n;
@@ -106,8 +106,10 @@ listen_open(const struct config *cfg, struct errlist *el)
 	if (smfi_opensocket(1) != MI_SUCCESS) {
 		/* libmilter does not say why: the checks of -n do */
 		if (listen_check(cfg, 0, el) == 0)
-			errlist_add(el, "Socket %s: libmilter cannot listen "
-			    "there", cfg->socket);
+			errlist_add(el,
+			    "Socket %s: libmilter cannot listen "
+			    "there",
+			    cfg->socket);
 		return -1;
 	}
 	if (path != NULL)
@@ -146,8 +148,11 @@ user_can_write(const struct passwd *pw, const char *dir)
 		return 0;
 	if (pid == 0)
 		_exit(initgroups(pw->pw_name, pw->pw_gid) == 0 &&
-		    setgid(pw->pw_gid) == 0 && setuid(pw->pw_uid) == 0 &&
-		    access(dir, W_OK | X_OK) == 0 ? 0 : 1);
+			    setgid(pw->pw_gid) == 0 &&
+			    setuid(pw->pw_uid) == 0 &&
+			    access(dir, W_OK | X_OK) == 0 ?
+			0 :
+			1);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
@@ -206,7 +211,8 @@ unix_in_use(const char *path)
 static int
 under_run(const char *dir)
 {
-	return (strncmp(dir, "/run/", 5) == 0 && strchr(dir + 5, '/') == NULL) ||
+	return (strncmp(dir, "/run/", 5) == 0 &&
+		   strchr(dir + 5, '/') == NULL) ||
 	    (strncmp(dir, "/var/run/", 9) == 0 && strchr(dir + 9, '/') == NULL);
 }
 
@@ -226,57 +232,66 @@ check_unix(const struct config *cfg, const char *path, int running,
 	where(cfg, OPTID_SocketGroup, wg, sizeof wg);
 	snprintf(user, sizeof user, "%.*s", (int)strcspn(u, ":"), u);
 	if (*user && (pw = getpwnam(user)) == NULL)
-		return;		/* drop_privileges names it */
+		return; /* drop_privileges names it */
 	if (*user == '\0' && (pw = getpwuid(geteuid())) != NULL)
 		snprintf(user, sizeof user, "%s", pw->pw_name);
-	if (*cfg->socket_group &&
-	    (gr = getgrnam(cfg->socket_group)) == NULL) {
-		errlist_add(el, "%s: SocketGroup: no such group '%s'; fix: "
+	if (*cfg->socket_group && (gr = getgrnam(cfg->socket_group)) == NULL) {
+		errlist_add(el,
+		    "%s: SocketGroup: no such group '%s'; fix: "
 		    "the group the MTA runs as (Postfix: postfix), or "
-		    "remove the line", wg, cfg->socket_group);
+		    "remove the line",
+		    wg, cfg->socket_group);
 	}
 	snprintf(copy, sizeof copy, "%s", path);
 	dir = dirname(copy);
 	if (stat(dir, &st) < 0 && errno == ENOENT && under_run(dir)) {
 		/* systemd makes it at start (RuntimeDirectory=) */
 		printf("%s: Socket %s: folder %s does not exist yet; the "
-		    "service manager must create it at start (systemd: "
-		    "RuntimeDirectory=)\n", w, cfg->socket, dir);
+		       "service manager must create it at start (systemd: "
+		       "RuntimeDirectory=)\n",
+		    w, cfg->socket, dir);
 		return;
 	}
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		errlist_add(el, "%s: Socket %s: folder %s does not exist; "
-		    "fix: install -d -o %s -g %s -m 2750 %s", w, cfg->socket,
-		    dir, *user ? user : "root",
+		errlist_add(el,
+		    "%s: Socket %s: folder %s does not exist; "
+		    "fix: install -d -o %s -g %s -m 2750 %s",
+		    w, cfg->socket, dir, *user ? user : "root",
 		    gr != NULL ? gr->gr_name : "root", dir);
 		return;
 	}
 	if (!user_can_write(geteuid() == 0 ? pw : NULL, dir))
-		errlist_add(el, "%s: Socket %s: user %s cannot create the "
-		    "socket in %s; fix: chown %s %s", w, cfg->socket,
-		    *user ? user : "root", dir, *user ? user : "root", dir);
+		errlist_add(el,
+		    "%s: Socket %s: user %s cannot create the "
+		    "socket in %s; fix: chown %s %s",
+		    w, cfg->socket, *user ? user : "root", dir,
+		    *user ? user : "root", dir);
 	/* started without root, the daemon can give the socket SocketGroup
 	 * only as a member of it, or when the folder hands it down (setgid
 	 * folder of that group: the socket is born with it) */
 	if (gr != NULL && geteuid() != 0 && !in_group(gr->gr_gid) &&
 	    !(st.st_gid == gr->gr_gid && (st.st_mode & S_ISGID)))
-		errlist_add(el, "%s: Socket %s: user %s is not in group %s, "
+		errlist_add(el,
+		    "%s: Socket %s: user %s is not in group %s, "
 		    "so the socket cannot be given that group; fix: chgrp %s "
-		    "%s && chmod g+s %s", wg, cfg->socket,
-		    *user ? user : "root", gr->gr_name, gr->gr_name, dir, dir);
+		    "%s && chmod g+s %s",
+		    wg, cfg->socket, *user ? user : "root", gr->gr_name,
+		    gr->gr_name, dir, dir);
 	/* run as root, -n cannot tell a root start (which may chown) from
 	 * the unit's start as the service user (which may not): a note */
 	else if (gr != NULL && geteuid() == 0 && pw != NULL &&
 	    pw->pw_uid != 0 && !member(pw, gr) &&
 	    !(st.st_gid == gr->gr_gid && (st.st_mode & S_ISGID)))
 		printf("%s: note: started as %s without root (the systemd "
-		    "unit's User=), dkimguard could not give the socket group "
-		    "%s; fix: chgrp %s %s && chmod g+s %s\n", wg, user,
-		    gr->gr_name, gr->gr_name, dir, dir);
+		       "unit's User=), dkimguard could not give the socket group "
+		       "%s; fix: chgrp %s %s && chmod g+s %s\n",
+		    wg, user, gr->gr_name, gr->gr_name, dir, dir);
 	if (!running && unix_in_use(path))
-		errlist_add(el, "%s: Socket %s: another process accepts "
+		errlist_add(el,
+		    "%s: Socket %s: another process accepts "
 		    "connections there; fix: stop it, or choose another "
-		    "Socket", w, cfg->socket);
+		    "Socket",
+		    w, cfg->socket);
 }
 
 /* check_inet - can the port be bound? */
@@ -292,8 +307,8 @@ check_inet(const struct config *cfg, struct errlist *el)
 	snprintf(port, sizeof port, "%.*s", (int)strcspn(spec, "@"), spec);
 	host = strchr(spec, '@') != NULL ? strchr(spec, '@') + 1 : NULL;
 	memset(&hints, 0, sizeof hints);
-	hints.ai_family = strncmp(cfg->socket, "inet6:", 6) == 0 ?
-	    AF_INET6 : AF_INET;
+	hints.ai_family =
+	    strncmp(cfg->socket, "inet6:", 6) == 0 ? AF_INET6 : AF_INET;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE;
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
@@ -302,15 +317,17 @@ check_inet(const struct config *cfg, struct errlist *el)
 		return;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((fd = socket(ai->ai_family, ai->ai_socktype |
-		    SOCK_CLOEXEC, 0)) < 0)
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			 0)) < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
-			errlist_add(el, "%s: Socket %s: cannot listen: %s%s",
-			    w, cfg->socket, strerror(errno),
-			    errno == EADDRINUSE ? "; fix: stop the process on "
-			    "that port (ss -ltnp), or choose another port" : "");
+			errlist_add(el, "%s: Socket %s: cannot listen: %s%s", w,
+			    cfg->socket, strerror(errno),
+			    errno == EADDRINUSE ?
+				"; fix: stop the process on "
+				"that port (ss -ltnp), or choose another port" :
+				"");
 		close(fd);
 		break;
 	}

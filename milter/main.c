@@ -50,7 +50,7 @@
  *	daemon, or no confirmation), the running instance keeps its old
  *	configuration.
  */
-#define _GNU_SOURCE		/* pipe2, asprintf */
+#define _GNU_SOURCE /* pipe2, asprintf */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -76,17 +76,21 @@
 
 #define DKIMGUARD_VERSION "0.1.0"
 #define DEFAULT_CONFIG "/etc/dkimguard/dkimguard.conf"
-#define DRAIN_SECONDS 10	/* messages in flight at a stop: see stop.h */
-#define RELOAD_WAIT 30		/* -R: seconds to wait for the report */
+#define DRAIN_SECONDS 10 /* messages in flight at a stop: see stop.h */
+#define RELOAD_WAIT 30   /* -R: seconds to wait for the report */
 
 /* -n exit statuses (dkimguard(8), the unit and tests/package agree) */
-enum { CHECK_READY = 0, CHECK_CONFIG = 1, CHECK_HEALTH = 2 };
+enum {
+	CHECK_READY = 0,
+	CHECK_CONFIG = 1,
+	CHECK_HEALTH = 2
+};
 
-static int sig_pipe[2] = { -1, -1 };
-static int reload_pipe[2] = { -1, -1 };
-static char *report_path;		/* PIDFILE.reloaded; NULL: none */
-static int pid_fd = -1;			/* the PID file, locked while we run */
-static char *pid_path;			/* its name, once locked */
+static int sig_pipe[2] = {-1, -1};
+static int reload_pipe[2] = {-1, -1};
+static char *report_path; /* PIDFILE.reloaded; NULL: none */
+static int pid_fd = -1;   /* the PID file, locked while we run */
+static char *pid_path;    /* its name, once locked */
 
 /* on_signal - async-signal-safe: one byte per signal to the pipe */
 static void
@@ -145,8 +149,8 @@ print_errors(const struct errlist *el, const char *what)
 		n = strcspn(p, "\n");
 		fprintf(stderr, "%s%.*s\n", pfx, (int)n, p);
 	}
-	fprintf(stderr, "%sdkimguard: %s: %u problem%s\n", pfx, what,
-	    el->count, el->count == 1 ? "" : "s");
+	fprintf(stderr, "%sdkimguard: %s: %u problem%s\n", pfx, what, el->count,
+	    el->count == 1 ? "" : "s");
 	if (!log_is_stderr())
 		log_errx("%s: %u problems; first: %.*s", what, el->count,
 		    (int)strcspn(errlist_str(el), "\n"), errlist_str(el));
@@ -170,13 +174,13 @@ dns_setup(const char *path, struct errlist *el)
 	rc.retries = (unsigned)cfg->dns_retries;
 	for (i = 0; cfg->nameservers[i] != NULL; i++)
 		if (resolver_conf_add_ns(&rc, cfg->nameservers[i], err,
-		    sizeof err) < 0)
-			errlist_add(el, "%s:%u: option 'Nameservers': %s",
-			    path, cfg->line[OPTID_Nameservers], err);
+			sizeof err) < 0)
+			errlist_add(el, "%s:%u: option 'Nameservers': %s", path,
+			    cfg->line[OPTID_Nameservers], err);
 	dnscache_conf_init(&cc);
 	cc.max_entries = (size_t)cfg->dns_cache_size;
-	if (el->count == 0 && lookup_dns_new(&rc, &cc, &ld, err,
-	    sizeof err) < 0)
+	if (el->count == 0 &&
+	    lookup_dns_new(&rc, &cc, &ld, err, sizeof err) < 0)
 		errlist_add(el, "DNS: %s", err);
 	config_free(cfg);
 	return ld;
@@ -205,7 +209,8 @@ drop_privileges(const struct config *cfg, int check, struct errlist *el)
 	gid = pw->pw_gid;
 	if (colon != NULL) {
 		if ((gr = getgrnam(colon + 1)) == NULL) {
-			errlist_add(el, "UserID: no such group '%s'", colon + 1);
+			errlist_add(el, "UserID: no such group '%s'",
+			    colon + 1);
 			return -1;
 		}
 		gid = gr->gr_gid;
@@ -213,7 +218,8 @@ drop_privileges(const struct config *cfg, int check, struct errlist *el)
 	if (getuid() != 0 && getuid() == pw->pw_uid)
 		return 0;
 	if (getuid() != 0) {
-		errlist_add(el, "%s:%u: UserID %s: dkimguard runs as uid %lu, "
+		errlist_add(el,
+		    "%s:%u: UserID %s: dkimguard runs as uid %lu, "
 		    "not root, so it cannot switch; fix: name the user it is "
 		    "started as (the systemd unit's User=) or remove UserID",
 		    cfg->path, cfg->line[OPTID_UserID], cfg->user_id,
@@ -264,8 +270,8 @@ report_write(unsigned long gen, int ok, const char *why)
 		free(tmp);
 		return;
 	}
-	fprintf(fp, "%lu %s%s%s\n", gen, ok ? "ok" : "failed",
-	    *why ? " " : "", why);
+	fprintf(fp, "%lu %s%s%s\n", gen, ok ? "ok" : "failed", *why ? " " : "",
+	    why);
 	if (fclose(fp) != 0 || rename(tmp, report_path) < 0) {
 		log_warn("reload report %s", report_path);
 		unlink(tmp);
@@ -342,8 +348,8 @@ reload_observe(void)
 static int
 hup_waiting(void)
 {
-	struct pollfd p[2] = { { reload_pipe[0], POLLIN, 0 },
-	    { sig_pipe[0], POLLIN, 0 } };
+	struct pollfd p[2] = {{reload_pipe[0], POLLIN, 0},
+	    {sig_pipe[0], POLLIN, 0}};
 	sigset_t set;
 
 	if (sigpending(&set) == 0 && sigismember(&set, SIGHUP))
@@ -372,8 +378,8 @@ reload_thread(void *arg)
 		log_notice("SIGHUP: reloading %s", path);
 		gen++;
 		if ((ok = snapshot_reload(path, why, sizeof why) == 0))
-			reload_observe();	/* queued meanwhile: one more */
-		if (!hup_waiting())	/* else the next reload reports */
+			reload_observe(); /* queued meanwhile: one more */
+		if (!hup_waiting())       /* else the next reload reports */
 			report_write(gen, ok, why);
 	}
 	return NULL;
@@ -420,9 +426,10 @@ check_only(const char *path, struct errlist *el)
 	if (nkeys == 0 &&
 	    strcmp(config_enum_str(s->cfg, OPTID_Mode), "verify") != 0)
 		printf("%s: no signing key yet, so mail is only verified; "
-		    "next: dkimguard-keytool genkey -d DOMAIN -s SELECTOR, "
-		    "publish the record it prints, then add the key to "
-		    "KeyTable and SigningTable (dkimguard-keytool(8))\n", path);
+		       "next: dkimguard-keytool genkey -d DOMAIN -s SELECTOR, "
+		       "publish the record it prints, then add the key to "
+		       "KeyTable and SigningTable (dkimguard-keytool(8))\n",
+		    path);
 	if (s->guard != NULL && guard_table(s->guard, &table) == DKIM_OK)
 		fputs(table, stdout);
 	free(table);
@@ -441,7 +448,8 @@ reload_running(const char *path, struct errlist *el)
 	int rc;
 
 	if ((rc = check_only(path, el)) == CHECK_CONFIG) {
-		fprintf(stderr, "%sdkimguard: reload not sent: the running "
+		fprintf(stderr,
+		    "%sdkimguard: reload not sent: the running "
 		    "instance keeps its configuration\n",
 		    log_journal_prefix(LOGL_ERR));
 		return 1;
@@ -492,14 +500,16 @@ main_loop(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: dkimguard [-c FILE] [-f] [-n] [-R] [-V]\n"
+	fprintf(stderr,
+	    "usage: dkimguard [-c FILE] [-f] [-n] [-R] [-V]\n"
 	    "  -c FILE  configuration (default %s)\n"
 	    "  -f       stay in the foreground, log to stderr\n"
 	    "  -n       check configuration, keys and socket, print problems,\n"
 	    "           exit 0 ready, 1 configuration error, 2 health not ok\n"
 	    "  -R       check, then reload the running instance and wait for\n"
 	    "           its verdict: exit 0 reloaded, 1 not\n"
-	    "  -V       print the version\n", DEFAULT_CONFIG);
+	    "  -V       print the version\n",
+	    DEFAULT_CONFIG);
 	exit(1);
 }
 
@@ -528,15 +538,14 @@ start(const char *path, int check, struct errlist *el, lookup_dns **ld)
 	}
 	smfi_settimeout((int)s->cfg->milter_timeout);
 	if (pid_file_lock(s->cfg->pid_file, el) < 0 ||
-	    listen_open(s->cfg, el) < 0 ||
-	    drop_privileges(s->cfg, 0, el) < 0)
+	    listen_open(s->cfg, el) < 0 || drop_privileges(s->cfg, 0, el) < 0)
 		return -1;
 	/* after the privilege drop, with signals blocked (threads inherit) */
 	if (observe_start(&s->observe, env.dns_cache, err, sizeof err) < 0) {
 		errlist_add(el, "metrics: %s", err);
 		return -1;
 	}
-	report_start(s->cfg->pid_file);	/* as UserID: so are reloads */
+	report_start(s->cfg->pid_file); /* as UserID: so are reloads */
 	log_notice("dkimguard %s started: socket %s, Mode %s%s, %zu keys",
 	    DKIMGUARD_VERSION, s->cfg->socket,
 	    config_enum_str(s->cfg, OPTID_Mode),
@@ -550,7 +559,7 @@ int
 main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct snapshot *s;
 	lookup_dns *ld = NULL;
 	pthread_t tid, rtid;
@@ -558,28 +567,40 @@ main(int argc, char **argv)
 
 	while ((ch = getopt(argc, argv, "c:fnRVh")) != -1)
 		switch (ch) {
-		case 'c': path = optarg; break;
-		case 'f': fg = 1; break;
-		case 'n': check = 1; break;
-		case 'R': check = 2; break;
-		case 'V': printf("dkimguard %s\n", DKIMGUARD_VERSION); return 0;
-		default: usage();
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			fg = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'R':
+			check = 2;
+			break;
+		case 'V':
+			printf("dkimguard %s\n", DKIMGUARD_VERSION);
+			return 0;
+		default:
+			usage();
 		}
 	if (optind != argc)
 		usage();
 	log_open("dkimguard", LOG_MAIL, fg || check);
-	signals_mask(SIG_BLOCK);	/* every thread started from here */
+	signals_mask(SIG_BLOCK); /* every thread started from here */
 	if (check) {
-		snapshot_env_set(&(struct snapshot_env){ .check_only = 1 });
+		snapshot_env_set(&(struct snapshot_env){.check_only = 1});
 		if ((ld = dns_setup(path, &el)) != NULL)
-			snapshot_env_set(&(struct snapshot_env){
-			    lookup_dns_iface(ld), lookup_dns_cache(ld), 1 });
+			snapshot_env_set(
+			    &(struct snapshot_env){lookup_dns_iface(ld),
+				lookup_dns_cache(ld), 1});
 		if (ld == NULL) {
 			print_errors(&el, path);
 			return CHECK_CONFIG;
 		}
 		return check == 2 ? reload_running(path, &el) :
-		    check_only(path, &el);
+				    check_only(path, &el);
 	}
 	if (!fg && daemonize(&ready_fd) < 0) {
 		perror("dkimguard: fork");
@@ -587,7 +608,7 @@ main(int argc, char **argv)
 	}
 	if (start(path, 0, &el, &ld) < 0 || signals_install() < 0) {
 		print_errors(&el, "start-up failed");
-		if (pid_path != NULL)	/* ours: we hold its lock */
+		if (pid_path != NULL) /* ours: we hold its lock */
 			unlink(pid_path);
 		return 1;
 	}
@@ -605,15 +626,15 @@ main(int argc, char **argv)
 	ready(ready_fd);
 	if (main_loop() < 0)
 		mrc = MI_FAILURE;
-	else		/* before smfi_stop(): libmilter then serves no session */
+	else /* before smfi_stop(): libmilter then serves no session */
 		stop_drain(DRAIN_SECONDS);
-	stop_milter(tid);		/* smfi_stop(), promptly */
+	stop_milter(tid); /* smfi_stop(), promptly */
 	(void)!write(reload_pipe[1], "q", 1);
 	pthread_join(rtid, NULL);
 	observe_stop();
 	s = snapshot_acquire();
 	if (s != NULL)
-		listen_remove(s->cfg);	/* libmilter's own try may lack rights */
+		listen_remove(s->cfg); /* libmilter's own try may lack rights */
 	if (s != NULL && *s->cfg->pid_file != '\0')
 		unlink(s->cfg->pid_file);
 	if (report_path != NULL)

@@ -25,39 +25,39 @@
 struct msgctx {
 	struct snapshot *snap;
 	enum decision decision;
-	const char *why;		/* reason of the decision, static */
-	int ignore_bad;			/* ExternalIgnoreList: never refuse */
+	const char *why; /* reason of the decision, static */
+	int ignore_bad;  /* ExternalIgnoreList: never refuse */
 	dkim_msg *dm;
-	char qid[64];			/* queue id ("i" macro) or "NOQUEUE" */
-	char envfrom[512];		/* envelope sender without <> */
-	char *from;			/* value of the first From: field */
-	unsigned nfrom;			/* From: fields seen */
+	char qid[64];      /* queue id ("i" macro) or "NOQUEUE" */
+	char envfrom[512]; /* envelope sender without <> */
+	char *from;        /* value of the first From: field */
+	unsigned nfrom;    /* From: fields seen */
 	struct sigsel sel[MSG_MAX_SIGNERS];
-	size_t sel_idx[MSG_MAX_SIGNERS];	/* dkim_msg_add_signer index */
+	size_t sel_idx[MSG_MAX_SIGNERS]; /* dkim_msg_add_signer index */
 	size_t nsel;
-	unsigned ar_seen;		/* Authentication-Results fields */
-	unsigned *ar_ours;		/* 1-based indexes of ours, growable */
+	unsigned ar_seen;  /* Authentication-Results fields */
+	unsigned *ar_ours; /* 1-based indexes of ours, growable */
 	size_t nar_ours, ar_ours_cap;
-	int ar_lost;			/* one of ours could not be recorded */
-	int ar_removed;			/* ours removed (act_remove_ours_ar) */
-	unsigned ndkim;			/* DKIM-Signature fields seen */
-	size_t hdr_bytes;		/* header block size so far */
-	int hdr_too_big;		/* past the library's limit: no DKIM */
-	int remove_only;		/* nothing to sign: only remove ours */
-	int failed;			/* sticky internal error (2: counted) */
-	char error[256];		/* what failed */
-	unsigned nsigned;		/* DKIM-Signature fields added */
-	const char *action;		/* act_final's action, NULL: accept */
-	struct msglog log;		/* the line written at the end */
+	int ar_lost;        /* one of ours could not be recorded */
+	int ar_removed;     /* ours removed (act_remove_ours_ar) */
+	unsigned ndkim;     /* DKIM-Signature fields seen */
+	size_t hdr_bytes;   /* header block size so far */
+	int hdr_too_big;    /* past the library's limit: no DKIM */
+	int remove_only;    /* nothing to sign: only remove ours */
+	int failed;         /* sticky internal error (2: counted) */
+	char error[256];    /* what failed */
+	unsigned nsigned;   /* DKIM-Signature fields added */
+	const char *action; /* act_final's action, NULL: accept */
+	struct msglog log;  /* the line written at the end */
 };
 
 struct conn {
 	struct sockaddr_storage addr;
-	int has_addr;			/* 0: no client IP (local submission) */
+	int has_addr; /* 0: no client IP (local submission) */
 	char addr_str[64];
 	char daemon_name[64];
-	int leadspc;			/* SMFIP_HDR_LEADSPC negotiated */
-	int nr_hdr, nr_body;		/* no replies for header / body */
+	int leadspc;         /* SMFIP_HDR_LEADSPC negotiated */
+	int nr_hdr, nr_body; /* no replies for header / body */
 	struct msgctx *msg;
 };
 

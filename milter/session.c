@@ -5,7 +5,7 @@
  * the snapshot) -> header* (library) -> eoh (pick signers) -> body*
  * (library, streamed) -> eom (sign or verify, act) -> abort/close.
  */
-#define _GNU_SOURCE		/* asprintf */
+#define _GNU_SOURCE /* asprintf */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -116,9 +116,9 @@ listening_on_tcp(void)
 /* s_negotiate - LEADSPC; on unix sockets no replies for headers and body
  * and no steps we do not use; macros */
 static sfsistat
-s_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-    unsigned long f2, unsigned long f3, unsigned long *pf0,
-    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+s_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+    unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
 {
 	struct conn *c = conn_get(ctx);
 	unsigned long want = SMFIP_HDR_LEADSPC;
@@ -128,8 +128,9 @@ s_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (!listening_on_tcp())
 		want |= SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NOHELO |
 		    SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
-	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
-	    SMFIF_SETSYMLIST);
+	*pf0 = f0 &
+	    (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
+		SMFIF_SETSYMLIST);
 	*pf1 = f1 & want;
 	*pf2 = *pf3 = 0;
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
@@ -165,16 +166,19 @@ s_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	if (sa != NULL && (sa->sa_family == AF_INET ||
-	    sa->sa_family == AF_INET6)) {
-		memcpy(&c->addr, sa, sa->sa_family == AF_INET ?
-		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	if (sa != NULL &&
+	    (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
+		memcpy(&c->addr, sa,
+		    sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) :
+					       sizeof(struct sockaddr_in6));
 		c->has_addr = 1;
 	}
-	if (!c->has_addr || inet_ntop(sa->sa_family, sa->sa_family == AF_INET ?
-	    (void *)&((struct sockaddr_in *)sa)->sin_addr :
-	    (void *)&((struct sockaddr_in6 *)sa)->sin6_addr, c->addr_str,
-	    sizeof c->addr_str) == NULL)
+	if (!c->has_addr ||
+	    inet_ntop(sa->sa_family,
+		sa->sa_family == AF_INET ?
+		    (void *)&((struct sockaddr_in *)sa)->sin_addr :
+		    (void *)&((struct sockaddr_in6 *)sa)->sin6_addr,
+		c->addr_str, sizeof c->addr_str) == NULL)
 		snprintf(c->addr_str, sizeof c->addr_str, "local (%s)",
 		    host != NULL ? host : "?");
 	if ((dn = symval(ctx, "{daemon_name}")) != NULL)
@@ -203,15 +207,16 @@ msg_start(SMFICTX *ctx, struct conn *c, const char *sender)
 	snprintf(m->envfrom, sizeof m->envfrom, "%s", sender);
 	in.client = c->has_addr ? (struct sockaddr *)&c->addr : NULL;
 	in.auth_authen = symval(ctx, "{auth_authen}");
-	in.daemon_name = c->daemon_name[0] ? c->daemon_name :
-	    symval(ctx, "{daemon_name}");
+	in.daemon_name =
+	    c->daemon_name[0] ? c->daemon_name : symval(ctx, "{daemon_name}");
 	m->decision = decide(&m->snap->policy, &in, &m->why);
 	m->ignore_bad = decide_ignore_bad(&m->snap->policy, &in);
 	metrics_count_decision(observe_metrics(), m->decision);
-	msglog_begin(&m->log, m->decision == DECIDE_SKIP ? MSGLOG_OFF :
-	    m->snap->cfg->log_message_line);
-	msglog_decision(&m->log, decision_str(m->decision), m->why,
-	    c->addr_str, m->envfrom);
+	msglog_begin(&m->log,
+	    m->decision == DECIDE_SKIP ? MSGLOG_OFF :
+					 m->snap->cfg->log_message_line);
+	msglog_decision(&m->log, decision_str(m->decision), m->why, c->addr_str,
+	    m->envfrom);
 	c->msg = m;
 	atomic_fetch_add(&in_flight, 1);
 	return m;
@@ -228,7 +233,7 @@ s_envfrom(SMFICTX *ctx, char **argv)
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	msg_abort(c);			/* a message the MTA never ended */
+	msg_abort(c); /* a message the MTA never ended */
 	if (atomic_load(&stopping)) {
 		smfi_setreply(ctx, "451", "4.3.2",
 		    "dkimguard is stopping, try again later");
@@ -328,8 +333,10 @@ s_header(SMFICTX *ctx, char *name, char *value)
 		/* without LEADSPC the MTA dropped the space after ':' */
 		if (!c->leadspc && asprintf(&spaced, " %s", value) < 0)
 			spaced = NULL;
-		rc = dkim_msg_header_nv(m->dm, name, c->leadspc ? value :
-		    spaced != NULL ? spaced : value);
+		rc = dkim_msg_header_nv(m->dm, name,
+		    c->leadspc         ? value :
+			spaced != NULL ? spaced :
+					 value);
 		free(spaced);
 		/* EINVAL for a field name the MTA vouches for (not empty, no
 		 * ':') means the library's 4 MiB header block limit is
@@ -354,13 +361,13 @@ s_eoh(SMFICTX *ctx)
 
 	if (m == NULL || m->failed)
 		return SMFIS_CONTINUE;
-	note_qid(ctx, m);	/* a message may end here */
+	note_qid(ctx, m); /* a message may end here */
 	if (m->decision == DECIDE_SIGN && signing_select(m) == 0) {
 		if (m->nar_ours == 0 && !m->ar_lost) {
 			msg_end(c);
-			return SMFIS_ACCEPT;	/* nothing to sign or remove */
+			return SMFIS_ACCEPT; /* nothing to sign or remove */
 		}
-		m->remove_only = 1;	/* our A-R fields go at eom */
+		m->remove_only = 1; /* our A-R fields go at eom */
 		return SMFIS_CONTINUE;
 	}
 	if (!m->failed && !m->hdr_too_big &&
@@ -405,7 +412,8 @@ s_eom(SMFICTX *ctx)
 	else if (m->remove_only)
 		st = SMFIS_CONTINUE;
 	else if (m->hdr_too_big)
-		st = m->decision == DECIDE_SIGN ? act_header_too_big(ctx, m) :
+		st = m->decision == DECIDE_SIGN ?
+		    act_header_too_big(ctx, m) :
 		    verifying_unverifiable(ctx, c, m, "header block too large");
 	else if (m->decision == DECIDE_SIGN)
 		st = signing_finish(ctx, c, m);
@@ -436,17 +444,17 @@ s_close(SMFICTX *ctx)
 }
 
 struct smfiDesc session_desc = {
-	.xxfi_name = "dkimguard",
-	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
-	    SMFIF_SETSYMLIST,
-	.xxfi_connect = s_connect,
-	.xxfi_envfrom = s_envfrom,
-	.xxfi_header = s_header,
-	.xxfi_eoh = s_eoh,
-	.xxfi_body = s_body,
-	.xxfi_eom = s_eom,
-	.xxfi_abort = s_abort,
-	.xxfi_close = s_close,
-	.xxfi_negotiate = s_negotiate,
+    .xxfi_name = "dkimguard",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags =
+	SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST,
+    .xxfi_connect = s_connect,
+    .xxfi_envfrom = s_envfrom,
+    .xxfi_header = s_header,
+    .xxfi_eoh = s_eoh,
+    .xxfi_body = s_body,
+    .xxfi_eom = s_eom,
+    .xxfi_abort = s_abort,
+    .xxfi_close = s_close,
+    .xxfi_negotiate = s_negotiate,
 };

@@ -17,14 +17,13 @@
  * with Guard no the key's own.  Parsed once per record, never here.
  */
 static int
-self_verify(struct msgctx *m, size_t i, guard_entry *e, char *why,
-    size_t len)
+self_verify(struct msgctx *m, size_t i, guard_entry *e, char *why, size_t len)
 {
 	dkim_sig_result r;
 	dkim_keyrec *rec;
 
 	rec = e != NULL ? guard_keyrec(e) :
-	    dkim_keyrec_ref(m->sel[i].key->own_rec);
+			  dkim_keyrec_ref(m->sel[i].key->own_rec);
 	/* guard_keyrec never returns NULL, and with Guard no the snapshot
 	 * refuses to load unless each key's own record parsed: a NULL here
 	 * would make the self-check pass without checking anything */
@@ -33,14 +32,15 @@ self_verify(struct msgctx *m, size_t i, guard_entry *e, char *why,
 		    m->qid, m->sel[i].domain, m->sel[i].key->selector,
 		    e != NULL ? "guard entry" : "key's own record");
 	memset(&r, 0, sizeof r);
-	if (dkim_msg_check_signed_rec(m->dm, m->sel_idx[i], rec, &r) !=
-	    DKIM_OK)
+	if (dkim_msg_check_signed_rec(m->dm, m->sel_idx[i], rec, &r) != DKIM_OK)
 		r.verdict = DKIM_TEMPERROR;
 	dkim_keyrec_free(rec);
 	if (r.verdict == DKIM_PASS)
 		return 0;
-	snprintf(why, len, "self-check of the new signature d=%s s=%s: %s "
-	    "(%s)", m->sel[i].domain, m->sel[i].key->selector,
+	snprintf(why, len,
+	    "self-check of the new signature d=%s s=%s: %s "
+	    "(%s)",
+	    m->sel[i].domain, m->sel[i].key->selector,
 	    dkim_verdict_str(r.verdict), r.reason);
 	return -1;
 }
@@ -63,14 +63,13 @@ entry_for(struct msgctx *m, size_t i)
 
 /* ask_guard - the guard's verdict mapped to out; e: the entry or NULL */
 static void
-ask_guard(struct msgctx *m, size_t i, guard_entry **ep,
-    struct sg_outcome *out)
+ask_guard(struct msgctx *m, size_t i, guard_entry **ep, struct sg_outcome *out)
 {
 	struct guard_verdict v;
 	guard_entry *e;
 
 	if (m->snap->guard == NULL || (*ep = e = entry_for(m, i)) == NULL)
-		return;		/* SG_TEMPFAIL */
+		return; /* SG_TEMPFAIL */
 	guard_query(e, &v);
 	out->state = v.state;
 	snprintf(out->problem, sizeof out->problem, "%s", v.problem);
@@ -117,10 +116,11 @@ sign_guard_allows(struct msgctx *m, size_t i, struct sg_outcome *out)
 	out->guard_off = !m->snap->cfg->guard;
 	out->problem[0] = '\0';
 	out->selfcheck_failed = 0;
-	snprintf(out->reply, sizeof out->reply, "signing key check failed, "
+	snprintf(out->reply, sizeof out->reply,
+	    "signing key check failed, "
 	    "try again later");
 	if (out->guard_off)
-		out->result = SG_SIGN;	/* Guard no: DNS is not asked */
+		out->result = SG_SIGN; /* Guard no: DNS is not asked */
 	else
 		ask_guard(m, i, &e, out);
 	if (out->result != SG_SIGN && out->result != SG_HOLD)
@@ -135,7 +135,7 @@ sign_guard_allows(struct msgctx *m, size_t i, struct sg_outcome *out)
 		return out->result = SG_TEMPFAIL;
 	}
 	if (e != NULL)
-		guard_count(e, out->result == SG_HOLD ? GUARD_CNT_HELD :
-		    GUARD_CNT_SIGNED);
+		guard_count(e,
+		    out->result == SG_HOLD ? GUARD_CNT_HELD : GUARD_CNT_SIGNED);
 	return out->result;
 }

@@ -18,23 +18,23 @@
 #include "msgctx.h"
 
 enum sg_result {
-	SG_SIGN = 0,	/* add the field */
-	SG_HOLD,	/* add the field and quarantine the message */
-	SG_SKIP,	/* leave this signature out */
-	SG_TEMPFAIL	/* refuse the message for now */
+	SG_SIGN = 0, /* add the field */
+	SG_HOLD,     /* add the field and quarantine the message */
+	SG_SKIP,     /* leave this signature out */
+	SG_TEMPFAIL  /* refuse the message for now */
 };
 
 struct sg_outcome {
 	enum sg_result result;
-	char reply[400];	/* SMTP text for SG_TEMPFAIL, reason for HOLD */
-	guard_state state;	/* the key's guard state (for the log line) */
-	int guard_off;		/* Guard no: state means nothing */
-	char problem[GUARD_PROBLEM_MAX];	/* "" when valid */
-	int selfcheck_failed;	/* SG_TEMPFAIL because of SelfVerify */
+	char reply[400];   /* SMTP text for SG_TEMPFAIL, reason for HOLD */
+	guard_state state; /* the key's guard state (for the log line) */
+	int guard_off;     /* Guard no: state means nothing */
+	char problem[GUARD_PROBLEM_MAX]; /* "" when valid */
+	int selfcheck_failed;            /* SG_TEMPFAIL because of SelfVerify */
 };
 
 /* sign_guard_allows - the guard's decision for signature i of m */
-enum sg_result sign_guard_allows(struct msgctx *m, size_t i,
-    struct sg_outcome *out);
+enum sg_result
+sign_guard_allows(struct msgctx *m, size_t i, struct sg_outcome *out);
 
 #endif /* DKIMGUARD_SIGN_GUARD_H */

@@ -15,14 +15,14 @@
 #include "signing.h"
 
 /* Canonicalization (CONFIG_CANONS) to header and body canonicalization */
-static const dkim_canon canon_h[] = {
-	[CANON_RR] = DKIM_CANON_RELAXED, [CANON_RS] = DKIM_CANON_RELAXED,
-	[CANON_SR] = DKIM_CANON_SIMPLE, [CANON_SS] = DKIM_CANON_SIMPLE
-};
-static const dkim_canon canon_b[] = {
-	[CANON_RR] = DKIM_CANON_RELAXED, [CANON_RS] = DKIM_CANON_SIMPLE,
-	[CANON_SR] = DKIM_CANON_RELAXED, [CANON_SS] = DKIM_CANON_SIMPLE
-};
+static const dkim_canon canon_h[] = {[CANON_RR] = DKIM_CANON_RELAXED,
+    [CANON_RS] = DKIM_CANON_RELAXED,
+    [CANON_SR] = DKIM_CANON_SIMPLE,
+    [CANON_SS] = DKIM_CANON_SIMPLE};
+static const dkim_canon canon_b[] = {[CANON_RR] = DKIM_CANON_RELAXED,
+    [CANON_RS] = DKIM_CANON_SIMPLE,
+    [CANON_SR] = DKIM_CANON_RELAXED,
+    [CANON_SS] = DKIM_CANON_SIMPLE};
 
 /*
  * lookup_address - signing table entries for the author of a From: value
@@ -35,10 +35,10 @@ lookup_address(struct msgctx *m, const char *value)
 	char local[512], domain[256];
 
 	if (dkim_mailbox_split(value, strlen(value), local, sizeof local,
-	    domain, sizeof domain) != DKIM_OK)
+		domain, sizeof domain) != DKIM_OK)
 		return 0;
-	return signtable_match(m->snap->st, local, domain,
-	    m->snap->sign_flags, m->sel, MSG_MAX_SIGNERS);
+	return signtable_match(m->snap->st, local, domain, m->snap->sign_flags,
+	    m->sel, MSG_MAX_SIGNERS);
 }
 
 /* add_signer - register m->sel[i] with the library */
@@ -150,14 +150,14 @@ signing_select(struct msgctx *m)
 static void
 log_signature(struct msgctx *m, size_t i, const struct sg_outcome *g)
 {
-	static const char *const result[] = {
-		"signed", "held", "unsigned", "tempfail"
-	};
+	static const char *const result[] = {"signed", "held", "unsigned",
+	    "tempfail"};
 
 	msglog_signature(&m->log, m->sel[i].domain, m->sel[i].key->selector,
-	    dkim_alg_str(dkim_key_alg(m->sel[i].key->key)), g->guard_off ?
-	    "off" : guard_state_str(g->state), g->selfcheck_failed ?
-	    "selfcheck-failed" : result[g->result], g->problem);
+	    dkim_alg_str(dkim_key_alg(m->sel[i].key->key)),
+	    g->guard_off ? "off" : guard_state_str(g->state),
+	    g->selfcheck_failed ? "selfcheck-failed" : result[g->result],
+	    g->problem);
 }
 
 /* sign_one - make, check and add signature i; 0, or the stop status */
@@ -183,8 +183,8 @@ sign_one(SMFICTX *ctx, const struct conn *c, struct msgctx *m, size_t i,
 		    GUARD_REPLY_XCODE, g.reply);
 	case SG_SKIP:
 		log_warnx("%s: signature d=%s s=%s left out (GuardAction "
-		    "unsigned)", m->qid, m->sel[i].domain,
-		    m->sel[i].key->selector);
+			  "unsigned)",
+		    m->qid, m->sel[i].domain, m->sel[i].key->selector);
 		free(value);
 		return SMFIS_CONTINUE;
 	case SG_HOLD:
@@ -214,7 +214,7 @@ static int
 aligned(const struct snapshot *s, const char *d, const char *from)
 {
 	return s->guard != NULL ? guard_aligned(s->guard, d, from) :
-	    guard_psl_aligned(s->psl, d, from);
+				  guard_psl_aligned(s->psl, d, from);
 }
 
 /* check_alignment - warn once when no d= aligns with From: (RFC 7489
@@ -232,8 +232,8 @@ check_alignment(const struct msgctx *m)
 		if (aligned(m->snap, m->sel[i].domain, from))
 			return;
 	log_warnx("%s: no signature aligns with the From: domain %s "
-	    "(first d=%s); DMARC will not pass on DKIM", m->qid, from,
-	    m->sel[0].domain);
+		  "(first d=%s); DMARC will not pass on DKIM",
+	    m->qid, from, m->sel[0].domain);
 }
 
 /* signing_finish - every signature, in reverse so the first is on top */
@@ -254,8 +254,8 @@ signing_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
 	if (m->nsigned == 0 && m->nsel > 0)
 		unsigned_alert(m, ALERT_LEFT_UNSIGNED);
 	if (hold) {
-		log_warnx("%s: held: %s; release with: postsuper -H %s",
-		    m->qid, holdwhy, m->qid);
+		log_warnx("%s: held: %s; release with: postsuper -H %s", m->qid,
+		    holdwhy, m->qid);
 		return act_final(ctx, m, ACTION_QUARANTINE, NULL, NULL,
 		    holdwhy);
 	}

@@ -19,7 +19,6 @@
 /* signing_select - number of signers registered, -1 on internal error */
 int signing_select(struct msgctx *m);
 /* signing_finish - sign, check, insert; returns the milter status */
-sfsistat signing_finish(SMFICTX *ctx, const struct conn *c,
-    struct msgctx *m);
+sfsistat signing_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m);
 
 #endif /* DKIMGUARD_SIGNING_H */

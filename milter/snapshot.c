@@ -85,7 +85,7 @@ log_warnings(const struct errlist *warn)
 static int
 load_keys(struct snapshot *s, struct errlist *el)
 {
-	struct errlist warn = { 0 };
+	struct errlist warn = {0};
 	int rc = keystate_load_keys(s->kt, s->cfg, el, &warn);
 
 	log_warnings(&warn);
@@ -100,10 +100,11 @@ load_tables(struct snapshot *s, struct errlist *el)
 	const struct config *cfg = s->cfg;
 	char where[PATH_MAX + 32];
 
-	if (*cfg->key_file != '\0') {	/* OpenDKIM's single-key mode */
+	if (*cfg->key_file != '\0') { /* OpenDKIM's single-key mode */
 		if ((s->kt = keytable_single(cfg->selector, cfg->key_file,
-		    config_where(cfg, OPTID_KeyFile, where, sizeof where),
-		    el)) == NULL || load_keys(s, el) < 0)
+			 config_where(cfg, OPTID_KeyFile, where, sizeof where),
+			 el)) == NULL ||
+		    load_keys(s, el) < 0)
 			return -1;
 		s->st = signtable_domains(cfg->domain, s->kt, el);
 		return s->st == NULL ? -1 : 0;
@@ -111,8 +112,10 @@ load_tables(struct snapshot *s, struct errlist *el)
 	if (*cfg->key_table == '\0' && *cfg->signing_table == '\0')
 		return 0;
 	if (*cfg->key_table == '\0' || *cfg->signing_table == '\0') {
-		errlist_add(el, "%s: KeyTable and SigningTable go together; "
-		    "set both or neither", cfg->path);
+		errlist_add(el,
+		    "%s: KeyTable and SigningTable go together; "
+		    "set both or neither",
+		    cfg->path);
 		return -1;
 	}
 	if ((s->kt = keytable_load(cfg->key_table, el)) == NULL)
@@ -136,7 +139,7 @@ load_lookup(struct snapshot *s, struct errlist *el)
 		return 0;
 	}
 	if (dkim_lookup_file_open(s->cfg->test_keys, &s->testkeys, err,
-	    sizeof err) != DKIM_OK) {
+		sizeof err) != DKIM_OK) {
 		errlist_add(el, "%s:%u: option 'TestKeys': %s", s->cfg->path,
 		    s->cfg->line[OPTID_TestKeys], err);
 		return -1;
@@ -158,9 +161,11 @@ guard_log(void *arg, int prio, const char *fmt, ...)
 	va_list ap;
 
 	const struct snapshot *s = arg;
-	int level = prio <= LOG_ERR ? LOGL_ERR : prio == LOG_WARNING ?
-	    LOGL_WARNING : prio == LOG_NOTICE ? LOGL_NOTICE :
-	    prio == LOG_INFO ? LOGL_INFO : LOGL_DEBUG;
+	int level = prio <= LOG_ERR ? LOGL_ERR :
+	    prio == LOG_WARNING     ? LOGL_WARNING :
+	    prio == LOG_NOTICE      ? LOGL_NOTICE :
+	    prio == LOG_INFO        ? LOGL_INFO :
+				      LOGL_DEBUG;
 
 	/* the snapshot's own LogLevel, also while it is being built */
 	if (s != NULL && level > s->cfg->log_level)
@@ -195,11 +200,11 @@ load_unguarded(struct snapshot *s, struct errlist *el)
 	size_t i;
 
 	log_warnx("%s: Guard no: signing without checking that DNS publishes "
-	    "the keys; a missing, revoked or wrong key record will not be "
-	    "caught, and receivers will fail those signatures",
+		  "the keys; a missing, revoked or wrong key record will not be "
+		  "caught, and receivers will fail those signatures",
 	    config_where(s->cfg, OPTID_Guard, where, sizeof where));
 	if (guard_psl_load(GUARD_PSL_PATH, &s->psl, err, sizeof err) < 0)
-		log_warnx("%s", err);	/* alignment: parent/child rule */
+		log_warnx("%s", err); /* alignment: parent/child rule */
 	for (i = 0; s->cfg->self_verify && i < s->kt->n; i++) {
 		e = &s->kt->ent[i];
 		if ((rc = dkim_key_record(e->key, &txt)) == DKIM_OK) {
@@ -208,9 +213,10 @@ load_unguarded(struct snapshot *s, struct errlist *el)
 			free(txt);
 		}
 		if (rc != DKIM_OK) {
-			errlist_add(el, "%s: key '%s': cannot make its record "
-			    "for SelfVerify: %s", e->where, e->name,
-			    dkim_rc_str(rc));
+			errlist_add(el,
+			    "%s: key '%s': cannot make its record "
+			    "for SelfVerify: %s",
+			    e->where, e->name, dkim_rc_str(rc));
 			return -1;
 		}
 	}
@@ -238,7 +244,7 @@ load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 		return -1;
 	}
 	if (keystate_add(s->guard, s->kt, (guard_action)s->cfg->guard_action,
-	    el) < 0)
+		el) < 0)
 		return -1;
 	guard_inherit(s->guard, old != NULL ? old->guard : NULL);
 	guard_check_all(s->guard);
@@ -301,7 +307,6 @@ fill_derived(struct snapshot *s, struct errlist *el)
 	return fill_observe(s, el);
 }
 
-
 /* snapshot_build - configuration, tables, keys, lookup, guard */
 struct snapshot *
 snapshot_build(const char *path, struct errlist *el)
@@ -316,9 +321,8 @@ snapshot_build(const char *path, struct errlist *el)
 	atomic_init(&s->refs, 1);
 	if ((s->cfg = config_load(path, el)) != NULL)
 		log_warnings(&s->cfg->warn);
-	if (s->cfg == NULL ||
-	    fill_derived(s, el) < 0 || load_tables(s, el) < 0 ||
-	    load_lookup(s, el) < 0) {
+	if (s->cfg == NULL || fill_derived(s, el) < 0 ||
+	    load_tables(s, el) < 0 || load_lookup(s, el) < 0) {
 		snapshot_free(s);
 		return NULL;
 	}
@@ -385,7 +389,7 @@ log_lines(const char *text)
 	char *copy = strdup(text), *line, *save = NULL;
 
 	for (line = strtok_r(copy, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
+	     line = strtok_r(NULL, "\n", &save))
 		log_errx("%s", line);
 	free(copy);
 }
@@ -408,13 +412,14 @@ refusal(const struct errlist *el, char *why, size_t len)
 int
 snapshot_reload(const char *path, char *why, size_t len)
 {
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct snapshot *s = snapshot_build(path, &el);
 
 	if (s == NULL) {
 		log_lines(errlist_str(&el));
 		log_errx("reload of %s refused (%u problems); the previous "
-		    "configuration stays in force", path, el.count);
+			 "configuration stays in force",
+		    path, el.count);
 		refusal(&el, why, len);
 		errlist_free(&el);
 		return -1;

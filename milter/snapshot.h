@@ -50,9 +50,9 @@
 
 /* snapshot_env - process-wide things that outlive snapshots */
 struct snapshot_env {
-	dkim_lookup dns;	/* DNS-backed lookup (lookup_dns_iface) */
-	dnscache *dns_cache;	/* its cache, shared with the guard */
-	int check_only;		/* -n: no refresher thread */
+	dkim_lookup dns;     /* DNS-backed lookup (lookup_dns_iface) */
+	dnscache *dns_cache; /* its cache, shared with the guard */
+	int check_only;      /* -n: no refresher thread */
 };
 
 struct snapshot {
@@ -62,22 +62,22 @@ struct snapshot {
 	struct keytable *kt;
 	struct signtable *st;
 	struct netlist *internal;
-	struct netlist *peers;		/* PeerList */
-	struct netlist *ext_ignore;	/* ExternalIgnoreList */
+	struct netlist *peers;      /* PeerList */
+	struct netlist *ext_ignore; /* ExternalIgnoreList */
 	struct decide_policy policy;
-	dkim_options dopt;		/* verification options */
-	dkim_lookup lookup;		/* verification key lookup */
-	dkim_lookup_file *testkeys;	/* TestKeys, when set */
-	dnscache *test_cache;		/* guard cache over TestKeys */
-	guard *guard;			/* published-key guard, NULL: none
+	dkim_options dopt;          /* verification options */
+	dkim_lookup lookup;         /* verification key lookup */
+	dkim_lookup_file *testkeys; /* TestKeys, when set */
+	dnscache *test_cache;       /* guard cache over TestKeys */
+	guard *guard;               /* published-key guard, NULL: none
 					 * (no keys, or Guard no) */
-	guard_psl *psl;			/* Guard no: for the alignment
+	guard_psl *psl;             /* Guard no: for the alignment
 					 * warning (the guard has its own) */
 	char authserv_id[256];
-	int sign_flags;			/* SIGNTABLE_* */
-	const char **sign_headers;	/* NULL: library default */
-	const char **oversign;		/* NULL: library default */
-	struct observe_conf observe;	/* Metrics*, UnsignedAlertInterval */
+	int sign_flags;              /* SIGNTABLE_* */
+	const char **sign_headers;   /* NULL: library default */
+	const char **oversign;       /* NULL: library default */
+	struct observe_conf observe; /* Metrics*, UnsignedAlertInterval */
 };
 
 void snapshot_env_set(const struct snapshot_env *env);

@@ -3,7 +3,7 @@
  *
  * Interface and reasons: stop.h.
  */
-#define _GNU_SOURCE		/* pthread_timedjoin_np */
+#define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <libmilter/mfapi.h>
 #include <signal.h>
 #include <string.h>
@@ -13,8 +13,8 @@
 #include "session.h"
 #include "stop.h"
 
-#define WAKE_SIGNAL	SIGUSR2
-#define POLL_NS		(100 * 1000 * 1000)	/* 100 ms */
+#define WAKE_SIGNAL SIGUSR2
+#define POLL_NS (100 * 1000 * 1000) /* 100 ms */
 
 /* on_wake - nothing: the signal exists to make select() return EINTR */
 static void
@@ -90,7 +90,7 @@ stop_milter(pthread_t milter_thread)
 	smfi_stop();
 	if (started)
 		pthread_join(w, NULL);
-	else		/* no waker: libmilter's own 5 s */
+	else /* no waker: libmilter's own 5 s */
 		pthread_join(milter_thread, NULL);
 }
 
@@ -99,19 +99,20 @@ stop_milter(pthread_t milter_thread)
 int
 stop_drain(unsigned seconds)
 {
-	struct timespec tick = { 0, POLL_NS };
+	struct timespec tick = {0, POLL_NS};
 	unsigned waited;
 	int n;
 
 	if ((n = session_in_flight()) == 0)
 		return 0;
-	log_notice("stopping: %d message(s) in flight, waiting up to %u s",
-	    n, seconds);
+	log_notice("stopping: %d message(s) in flight, waiting up to %u s", n,
+	    seconds);
 	for (waited = 0; waited < seconds * 10 && session_in_flight() > 0;
-	    waited++)
+	     waited++)
 		nanosleep(&tick, NULL);
 	if ((n = session_in_flight()) > 0)
-		log_warnx("stopping: %d message(s) still in flight after %u s: "
+		log_warnx(
+		    "stopping: %d message(s) still in flight after %u s: "
 		    "cut off, their MTA keeps them as for an unavailable milter",
 		    n, seconds);
 	return n;

@@ -26,7 +26,7 @@ verifying_overall(const dkim_sig_result *res, size_t n)
 			v = DKIM_TEMPERROR;
 		else if (v != DKIM_TEMPERROR &&
 		    (res[i].verdict == DKIM_FAIL ||
-		    res[i].verdict == DKIM_PERMERROR))
+			res[i].verdict == DKIM_PERMERROR))
 			v = DKIM_FAIL;
 	}
 	return v;
@@ -78,7 +78,8 @@ ar_failed(SMFICTX *ctx, struct msgctx *m, int rc)
 	if (rc == -1)
 		msg_fail(m, "Authentication-Results", DKIM_ENOMEM);
 	else
-		msg_fail_str(m, "Authentication-Results: the MTA refused the "
+		msg_fail_str(m,
+		    "Authentication-Results: the MTA refused the "
 		    "field or the connection has gone");
 	return act_internal_error(ctx, m);
 }
@@ -93,7 +94,7 @@ verdict_action(SMFICTX *ctx, struct msgctx *m, dkim_verdict v,
 
 	snprintf(text, sizeof text, "DKIM %s",
 	    v == DKIM_TEMPERROR ? "key lookup failed temporarily" :
-	    "signature verification failed");
+				  "signature verification failed");
 	if (n > 0)
 		snprintf(text + strlen(text), sizeof text - strlen(text),
 		    " for d=%s%s%s%s", res[0].domain,
@@ -105,11 +106,12 @@ verdict_action(SMFICTX *ctx, struct msgctx *m, dkim_verdict v,
 		    cfg->on_temp_error == ACTION_REJECT ? "5.7.20" : "4.7.5",
 		    text);
 	if (v == DKIM_FAIL)
-		return act_final(ctx, m, m->ignore_bad ? ACTION_ACCEPT :
-		    cfg->on_bad_signature,
+		return act_final(ctx, m,
+		    m->ignore_bad ? ACTION_ACCEPT : cfg->on_bad_signature,
 		    cfg->on_bad_signature == ACTION_TEMPFAIL ? "451" : "550",
 		    cfg->on_bad_signature == ACTION_TEMPFAIL ? "4.7.5" :
-		    "5.7.20", text);
+							       "5.7.20",
+		    text);
 	return SMFIS_CONTINUE;
 }
 
@@ -159,12 +161,13 @@ verifying_unverifiable(SMFICTX *ctx, const struct conn *c, struct msgctx *m,
 	r.alg = DKIM_ALG_UNKNOWN;
 	snprintf(r.reason, sizeof r.reason, "%s", reason);
 	log_warnx("%s: verify: dkim=%s reason=%s (%u signature%s, header "
-	    "block %zu bytes)", m->qid, dkim_verdict_str(r.verdict), reason,
-	    m->ndkim, m->ndkim == 1 ? "" : "s", m->hdr_bytes);
+		  "block %zu bytes)",
+	    m->qid, dkim_verdict_str(r.verdict), reason, m->ndkim,
+	    m->ndkim == 1 ? "" : "s", m->hdr_bytes);
 	metrics_count_verdict(observe_metrics(), r.verdict);
 	msglog_verdict(&m->log, &r);
-	metrics_count_overall(observe_metrics(), r.verdict == DKIM_NONE ?
-	    DKIM_NONE : DKIM_FAIL);
+	metrics_count_overall(observe_metrics(),
+	    r.verdict == DKIM_NONE ? DKIM_NONE : DKIM_FAIL);
 	msglog_overall(&m->log, dkim_verdict_str(r.verdict));
 	if ((rc = write_ar(ctx, c, m, &r, 1)) < 0)
 		return ar_failed(ctx, m, rc);

@@ -20,8 +20,7 @@
 #include "msgctx.h"
 
 /* verifying_finish - at end of message; returns the milter status */
-sfsistat verifying_finish(SMFICTX *ctx, const struct conn *c,
-    struct msgctx *m);
+sfsistat verifying_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m);
 /* verifying_unverifiable - DKIM not evaluable: verdict with reason */
 sfsistat verifying_unverifiable(SMFICTX *ctx, const struct conn *c,
     struct msgctx *m, const char *reason);

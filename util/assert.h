@@ -24,9 +24,10 @@
 #define DKIMGUARD_ASSERT_H
 
 /* ASSERT - abort with the expression when cond is false */
-#define ASSERT(cond)							\
-	((cond) ? (void)0 : assert_fail(__FILE__, __LINE__,		\
-	    "assertion failed: %s", #cond))
+#define ASSERT(cond)                                                           \
+	((cond) ? (void)0 :                                                    \
+		  assert_fail(__FILE__, __LINE__, "assertion failed: %s",      \
+		      #cond))
 /* PANIC - abort with a printf-style message */
 #define PANIC(...) assert_fail(__FILE__, __LINE__, __VA_ARGS__)
 

@@ -12,8 +12,8 @@
 #include "strbuf.h"
 
 struct errlist {
-	struct strbuf text;	/* lines joined by '\n' */
-	unsigned count;		/* lines added, also those lost to ENOMEM */
+	struct strbuf text; /* lines joined by '\n' */
+	unsigned count;     /* lines added, also those lost to ENOMEM */
 };
 
 /* errlist_add - append one line (no trailing newline needed) */

@@ -9,8 +9,8 @@
 
 #include "hashtab.h"
 
-#define HASHTAB_MIN	16
-#define HASHTAB_MAX	((size_t)1 << 30)	/* buckets; chains grow past it */
+#define HASHTAB_MIN 16
+#define HASHTAB_MAX ((size_t)1 << 30) /* buckets; chains grow past it */
 
 struct node {
 	const char *key;
@@ -21,7 +21,7 @@ struct node {
 
 struct hashtab {
 	struct node **bucket;
-	size_t nbucket;		/* a power of two */
+	size_t nbucket; /* a power of two */
 	size_t count;
 	int flags;
 };
@@ -31,7 +31,8 @@ static unsigned char
 fold(unsigned char c, int flags)
 {
 	return (flags & HASHTAB_NOCASE) && c >= 'A' && c <= 'Z' ?
-	    (unsigned char)(c + 32) : c;
+	    (unsigned char)(c + 32) :
+	    c;
 }
 
 /* hashtab_hash - FNV-1a, 32 bits */
@@ -50,7 +51,7 @@ static int
 same(const struct hashtab *h, const char *a, const char *b)
 {
 	return (h->flags & HASHTAB_NOCASE) ? strcasecmp(a, b) == 0 :
-	    strcmp(a, b) == 0;
+					     strcmp(a, b) == 0;
 }
 
 /* hashtab_new - empty table */
@@ -97,8 +98,8 @@ slot(const struct hashtab *h, const char *key, uint32_t hash)
 {
 	struct node **pp = &h->bucket[hash & (h->nbucket - 1)];
 
-	while (*pp != NULL && ((*pp)->hash != hash ||
-	    !same(h, (*pp)->key, key)))
+	while (
+	    *pp != NULL && ((*pp)->hash != hash || !same(h, (*pp)->key, key)))
 		pp = &(*pp)->next;
 	return pp;
 }
@@ -119,7 +120,8 @@ grow(struct hashtab *h)
 	struct node **nb, *n, *next;
 	size_t i, size = h->nbucket * 2;
 
-	if (h->nbucket >= HASHTAB_MAX || (nb = calloc(size, sizeof *nb)) == NULL)
+	if (h->nbucket >= HASHTAB_MAX ||
+	    (nb = calloc(size, sizeof *nb)) == NULL)
 		return;
 	for (i = 0; i < h->nbucket; i++)
 		for (n = h->bucket[i]; n != NULL; n = next) {

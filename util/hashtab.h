@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HASHTAB_NOCASE	0x01	/* ASCII case does not matter in keys */
+#define HASHTAB_NOCASE 0x01 /* ASCII case does not matter in keys */
 
 struct hashtab;
 

@@ -33,14 +33,12 @@
 static atomic_int log_level = LOGL_INFO;
 static atomic_int log_facility = LOG_MAIL;
 static atomic_int log_foreground = 1;
-static atomic_int log_journal;		/* stderr is systemd's journal */
+static atomic_int log_journal; /* stderr is systemd's journal */
 
-static const int log_prio[] = {
-	LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG
-};
-static const char *const log_prefix[] = {
-	"error", "warning", "notice", "info", "debug"
-};
+static const int log_prio[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO,
+    LOG_DEBUG};
+static const char *const log_prefix[] = {"error", "warning", "notice", "info",
+    "debug"};
 
 /* stderr_is_journal - systemd sets JOURNAL_STREAM to "DEV:INODE" of the
  * stream it connected; stderr is the journal when it is that stream
@@ -65,7 +63,7 @@ stderr_is_journal(void)
 const char *
 log_journal_prefix(int level)
 {
-	static const char *const pfx[] = { "<3>", "<4>", "<5>", "<6>", "<7>" };
+	static const char *const pfx[] = {"<3>", "<4>", "<5>", "<6>", "<7>"};
 
 	if (!atomic_load(&log_journal) || level < LOGL_ERR ||
 	    level > LOGL_DEBUG)
@@ -150,7 +148,7 @@ log_sanitize(const char *in, char *out, size_t outlen)
 static void
 log_vemit(int level, int errnum, const char *fmt, va_list ap)
 {
-	char buf[2048], line[sizeof buf * 4];	/* room for all escaped */
+	char buf[2048], line[sizeof buf * 4]; /* room for all escaped */
 	int n;
 
 	if (!log_level_enabled(level))
@@ -165,21 +163,21 @@ log_vemit(int level, int errnum, const char *fmt, va_list ap)
 		fprintf(stderr, "%sdkimguard: %s: %s\n",
 		    log_journal_prefix(level), log_prefix[level], line);
 	else
-		syslog(atomic_load(&log_facility) | log_prio[level], "%s", line);
+		syslog(atomic_load(&log_facility) | log_prio[level], "%s",
+		    line);
 }
 
-#define LOG_FN(name, level, with_errno)				\
-void									\
-name(const char *fmt, ...)						\
-{									\
-	int saved = errno;						\
-	va_list ap;							\
-									\
-	va_start(ap, fmt);						\
-	log_vemit(level, with_errno ? saved : 0, fmt, ap);		\
-	va_end(ap);							\
-	errno = saved;							\
-}
+#define LOG_FN(name, level, with_errno)                                        \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		int saved = errno;                                             \
+		va_list ap;                                                    \
+                                                                               \
+		va_start(ap, fmt);                                             \
+		log_vemit(level, with_errno ? saved : 0, fmt, ap);             \
+		va_end(ap);                                                    \
+		errno = saved;                                                 \
+	}
 
 /* log_err .. log_debug - one function per level (see log.h) */
 LOG_FN(log_err, LOGL_ERR, 1)
@@ -194,13 +192,21 @@ LOG_FN(log_debug, LOGL_DEBUG, 0)
 int
 log_facility_value(const char *name)
 {
-	static const struct { const char *name; int value; } fac[] = {
-		{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON },
-		{ "user", LOG_USER },
-		{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
-		{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
-		{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-		{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+	static const struct {
+		const char *name;
+		int value;
+	} fac[] = {
+	    {"mail", LOG_MAIL},
+	    {"daemon", LOG_DAEMON},
+	    {"user", LOG_USER},
+	    {"local0", LOG_LOCAL0},
+	    {"local1", LOG_LOCAL1},
+	    {"local2", LOG_LOCAL2},
+	    {"local3", LOG_LOCAL3},
+	    {"local4", LOG_LOCAL4},
+	    {"local5", LOG_LOCAL5},
+	    {"local6", LOG_LOCAL6},
+	    {"local7", LOG_LOCAL7},
 	};
 	size_t i;
 

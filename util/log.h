@@ -30,21 +30,21 @@
  * order is the verbosity order (a message is written when its level is
  * <= the configured one), which the assertion below pins.
  */
-#define LOG_LEVELS(X)							\
-	X(LOGL_ERR, "error")						\
-	X(LOGL_WARNING, "warning")					\
-	X(LOGL_NOTICE, "notice")					\
-	X(LOGL_INFO, "info")						\
+#define LOG_LEVELS(X)                                                          \
+	X(LOGL_ERR, "error")                                                   \
+	X(LOGL_WARNING, "warning")                                             \
+	X(LOGL_NOTICE, "notice")                                               \
+	X(LOGL_INFO, "info")                                                   \
 	X(LOGL_DEBUG, "debug")
 #define LOG_LEVEL_CONST(id, word) id,
 enum log_level {
-	LOG_LEVELS(LOG_LEVEL_CONST)
-	LOGL__COUNT
+	LOG_LEVELS(LOG_LEVEL_CONST) LOGL__COUNT
 };
 #undef LOG_LEVEL_CONST
 _Static_assert(LOGL_ERR == 0 && LOGL_ERR < LOGL_WARNING &&
-    LOGL_WARNING < LOGL_NOTICE && LOGL_NOTICE < LOGL_INFO &&
-    LOGL_INFO < LOGL_DEBUG, "LOG_LEVELS must run from error to debug");
+	LOGL_WARNING < LOGL_NOTICE && LOGL_NOTICE < LOGL_INFO &&
+	LOGL_INFO < LOGL_DEBUG,
+    "LOG_LEVELS must run from error to debug");
 
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
@@ -58,9 +58,9 @@ int log_is_stderr(void);
  * journal (JOURNAL_STREAM), else "" */
 const char *log_journal_prefix(int level);
 
-void log_err(const char *fmt, ...) LOG_PRINTF(1, 2);	/* + strerror */
+void log_err(const char *fmt, ...) LOG_PRINTF(1, 2); /* + strerror */
 void log_errx(const char *fmt, ...) LOG_PRINTF(1, 2);
-void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);	/* + strerror */
+void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2); /* + strerror */
 void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_notice(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);

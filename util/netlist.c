@@ -10,10 +10,10 @@
 #include "netlist.h"
 
 struct net {
-	int family;		/* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	unsigned char addr[16];
 	unsigned bits;
-	int neg;		/* '!': an exclusion */
+	int neg; /* '!': an exclusion */
 };
 
 struct netlist {

@@ -80,7 +80,7 @@ strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap)
 	    b->p != NULL ? b->cap - b->len : 0, fmt, aq);
 	va_end(aq);
 	if (n < 0) {
-		b->oom = 1;	/* an encoding error: nothing usable appended */
+		b->oom = 1; /* an encoding error: nothing usable appended */
 		if (b->p != NULL)
 			b->p[b->len] = '\0';
 		return -1;

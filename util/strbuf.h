@@ -23,10 +23,10 @@
 #include <stddef.h>
 
 struct strbuf {
-	char *p;		/* NULL until the first append */
-	size_t len;		/* bytes in p, without the final NUL */
-	size_t cap;		/* bytes allocated at p */
-	int oom;		/* an append failed; sticky */
+	char *p;    /* NULL until the first append */
+	size_t len; /* bytes in p, without the final NUL */
+	size_t cap; /* bytes allocated at p */
+	int oom;    /* an append failed; sticky */
 };
 
 /* strbuf_add - append n bytes; 0, or -1 when out of memory */

@@ -17,9 +17,9 @@
 /* joiner - the logical line being built from physical lines */
 struct joiner {
 	struct strbuf text;
-	struct strbuf scratch;	/* field[] and rest of the entry */
-	size_t first;		/* physical line where text began */
-	int open;		/* text holds a started logical line */
+	struct strbuf scratch; /* field[] and rest of the entry */
+	size_t first;          /* physical line where text began */
+	int open;              /* text holds a started logical line */
 	const char *file;
 	tables_entry_fn fn;
 	void *arg;
@@ -155,17 +155,17 @@ joiner_done(struct joiner *j)
 
 /* tables_scan - logical lines of lines held in memory */
 int
-tables_scan(const char *file, char *const *line, size_t n,
-    tables_entry_fn fn, void *arg)
+tables_scan(const char *file, char *const *line, size_t n, tables_entry_fn fn,
+    void *arg)
 {
-	struct joiner j = { .file = file, .fn = fn, .arg = arg };
+	struct joiner j = {.file = file, .fn = fn, .arg = arg};
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < n && rc == 0; i++)
 		rc = feed(&j, line[i], strlen(line[i]), i);
 	if (rc == 0 && n > 0)
-		rc = finish(&j, n - 1);	/* a continuation on the last line */
+		rc = finish(&j, n - 1); /* a continuation on the last line */
 	if (j.text.oom || j.scratch.oom)
 		errno = ENOMEM;
 	joiner_done(&j);
@@ -174,10 +174,9 @@ tables_scan(const char *file, char *const *line, size_t n,
 
 /* tables_read - logical lines of a file */
 int
-tables_read(const char *path, tables_entry_fn fn, void *arg,
-    struct errlist *el)
+tables_read(const char *path, tables_entry_fn fn, void *arg, struct errlist *el)
 {
-	struct joiner j = { .file = path, .fn = fn, .arg = arg };
+	struct joiner j = {.file = path, .fn = fn, .arg = arg};
 	FILE *fp;
 	char *line = NULL;
 	size_t cap = 0, no = 0;

@@ -30,21 +30,21 @@
 
 #include "errlist.h"
 
-#define TABLES_MAXFIELDS 16	/* fields after the 16th are not split */
+#define TABLES_MAXFIELDS 16 /* fields after the 16th are not split */
 
 /* tables_entry - one logical line; valid during the callback only */
 struct tables_entry {
-	const char *file;	/* the name given to the reader */
-	unsigned line;		/* 1-based number of its first line */
-	size_t first, last;	/* physical lines, 0-based, inclusive */
-	const char *text;	/* comments cut, continuations joined */
+	const char *file;   /* the name given to the reader */
+	unsigned line;      /* 1-based number of its first line */
+	size_t first, last; /* physical lines, 0-based, inclusive */
+	const char *text;   /* comments cut, continuations joined */
 	size_t textlen;
 	int nfield;
-	size_t off[TABLES_MAXFIELDS];	/* field i is text[off[i]..] */
+	size_t off[TABLES_MAXFIELDS]; /* field i is text[off[i]..] */
 	size_t len[TABLES_MAXFIELDS];
-	char *field[TABLES_MAXFIELDS];	/* the fields NUL-terminated; the
+	char *field[TABLES_MAXFIELDS]; /* the fields NUL-terminated; the
 					 * callback may write inside them */
-	char *rest;		/* text after field 0, blanks around cut */
+	char *rest; /* text after field 0, blanks around cut */
 };
 
 /*
@@ -69,7 +69,10 @@ int tables_read(const char *path, tables_entry_fn fn, void *arg,
 int tables_scan(const char *file, char *const *line, size_t n,
     tables_entry_fn fn, void *arg);
 
-enum tables_kind { TABLES_FILE = 0, TABLES_REFILE };
+enum tables_kind {
+	TABLES_FILE = 0,
+	TABLES_REFILE
+};
 
 /* tables_spec - strip "file:"/"refile:" from spec; returns the path */
 const char *tables_spec(const char *spec, enum tables_kind *kind);

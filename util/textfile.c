@@ -19,8 +19,8 @@ temp_name(const char *path, char *out, size_t len)
 	int dirlen = slash != NULL ? (int)(slash - path + 1) : 0;
 	int n;
 
-	n = snprintf(out, len, "%.*s.%s.%ld.tmp", dirlen, path,
-	    path + dirlen, (long)getpid());
+	n = snprintf(out, len, "%.*s.%s.%ld.tmp", dirlen, path, path + dirlen,
+	    (long)getpid());
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
@@ -99,7 +99,8 @@ textfile_update(struct textfile *tf, const char *data, size_t len)
 	if (textfile_write(tf->path, data, len, err, sizeof err) < 0) {
 		if (!tf->failing)
 			log_warnx("MetricsFile: %s (the folder must be "
-			    "writable by the UserID user)", err);
+				  "writable by the UserID user)",
+			    err);
 		tf->failing = 1;
 		return -1;
 	}

@@ -23,13 +23,13 @@
 #include <stddef.h>
 
 struct textfile {
-	const char *path;	/* not owned */
-	int failing;		/* the last write failed (already logged) */
+	const char *path; /* not owned */
+	int failing;      /* the last write failed (already logged) */
 };
 
 /* textfile_write - temp + rename; 0, or -1 with err (temp removed) */
-int textfile_write(const char *path, const char *data, size_t len,
-    char *err, size_t errlen);
+int textfile_write(const char *path, const char *data, size_t len, char *err,
+    size_t errlen);
 void textfile_init(struct textfile *tf, const char *path);
 /* textfile_update - textfile_write, logging state changes; 0 or -1 */
 int textfile_update(struct textfile *tf, const char *data, size_t len);

@@ -22,7 +22,7 @@ utf8_seqlen(const unsigned char *p, size_t avail)
 	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
 		n = 4;
 	else
-		return 0;	/* continuation byte, C0/C1 overlong, > F4 */
+		return 0; /* continuation byte, C0/C1 overlong, > F4 */
 	if (avail < n)
 		return 0;
 	c = p[0] & (0x7f >> n);
@@ -31,8 +31,8 @@ utf8_seqlen(const unsigned char *p, size_t avail)
 			return 0;
 		c = c << 6 | (p[i] & 0x3f);
 	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
 		return 0;
 	return n;
 }

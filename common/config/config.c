@@ -10,7 +10,7 @@
  *	of their own messages.  Exports config_options, config_opendkim and
  *	the functions of config.h.
  */
-#define _GNU_SOURCE		/* asprintf */
+#define _GNU_SOURCE /* asprintf */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -24,12 +24,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <syslog.h>		/* LOG_MAIL ..., CONFIG_FACILITIES */
+#include <syslog.h> /* LOG_MAIL ..., CONFIG_FACILITIES */
 
 #include "config.h"
-#include "common/guard/guard.h"	/* GUARD_ACTIONS */
+#include "common/guard/guard.h" /* GUARD_ACTIONS */
 #include "util/assert.h"
-#include "util/log.h"		/* LOG_LEVELS */
+#include "util/log.h" /* LOG_LEVELS */
 #include "util/netlist.h"
 #include "util/tables.h"
 
@@ -37,7 +37,7 @@
  * The word table of each ENUM option, words_NAME[], expanded from the
  * list its row names; other types have none (WORDS_REF gives NULL).
  */
-#define CONFIG_WORD(id, word) { word, id },
+#define CONFIG_WORD(id, word) {word, id},
 #define WORDS_BOOL(name, list)
 #define WORDS_INT(name, list)
 #define WORDS_OCTAL(name, list)
@@ -46,11 +46,10 @@
 #define WORDS_LIST(name, list)
 #define WORDS_CIDRS(name, list)
 #define WORDS_SOCKET(name, list)
-#define WORDS_ENUM(name, list) \
-	static const struct config_word words_##name[] = { \
-		list(CONFIG_WORD) { NULL, 0 } \
-	};
-#define OPT(name, type, def, min, max, allowed, field, doc) \
+#define WORDS_ENUM(name, list)                                                 \
+	static const struct config_word words_##name[] = {                     \
+	    list(CONFIG_WORD){NULL, 0}};
+#define OPT(name, type, def, min, max, allowed, field, doc)                    \
 	WORDS_##type(name, allowed)
 #include "options.def"
 #undef OPT
@@ -66,14 +65,14 @@
 #define WORDS_REF_SOCKET(name) NULL
 
 const struct optdef config_options[OPTID__COUNT] = {
-#define OPT(name, type, def, min, max, allowed, field, doc) \
-	{ #name, OT_##type, def, min, max, WORDS_REF_##type(name), doc },
+#define OPT(name, type, def, min, max, allowed, field, doc)                    \
+	{#name, OT_##type, def, min, max, WORDS_REF_##type(name), doc},
 #include "options.def"
 #undef OPT
 };
 
 static const size_t opt_offset[OPTID__COUNT] = {
-#define OPT(name, type, def, min, max, allowed, field, doc) \
+#define OPT(name, type, def, min, max, allowed, field, doc)                    \
 	offsetof(struct config, field),
 #include "options.def"
 #undef OPT
@@ -82,8 +81,7 @@ static const size_t opt_offset[OPTID__COUNT] = {
 #define FIELD(cfg, id, T) ((T *)((char *)(cfg) + opt_offset[id]))
 
 const struct odkopt config_opendkim[] = {
-#define ODK(name, kind, line, value, why) \
-	{ #name, ODK_##kind, line, value, why },
+#define ODK(name, kind, line, value, why) {#name, ODK_##kind, line, value, why},
 #include "opendkim.def"
 #undef ODK
 };
@@ -94,22 +92,30 @@ const size_t config_opendkim_count =
 /* OpenDKIM's spelling of values of options both programs have */
 static const struct {
 	enum opt_id id;
-	const char *from, *to;	/* to NULL: the default */
+	const char *from, *to; /* to NULL: the default */
 } odk_values[] = {
-	{ OPTID_Mode, "s", "sign" },
-	{ OPTID_Mode, "v", "verify" },
-	{ OPTID_Mode, "sv", "both" },
-	{ OPTID_Mode, "vs", "both" },
-	/* one word: the header algorithm, the body is simple */
-	{ OPTID_Canonicalization, "relaxed", "relaxed/simple" },
-	{ OPTID_Canonicalization, "simple", "simple/simple" },
-	{ OPTID_AuthservID, "HOSTNAME", NULL },
+    {OPTID_Mode, "s", "sign"},
+    {OPTID_Mode, "v", "verify"},
+    {OPTID_Mode, "sv", "both"},
+    {OPTID_Mode, "vs", "both"},
+    /* one word: the header algorithm, the body is simple */
+    {OPTID_Canonicalization, "relaxed", "relaxed/simple"},
+    {OPTID_Canonicalization, "simple", "simple/simple"},
+    {OPTID_AuthservID, "HOSTNAME", NULL},
 };
 
 /* OpenDKIM data set types dkimguard cannot read (only files) */
 static const char *const odk_datasets[] = {
-	"db:", "dsn:", "ldap:", "ldaps:", "ldapi:", "lua:", "memcache:",
-	"mdb:", "erlang:", "rest:",
+    "db:",
+    "dsn:",
+    "ldap:",
+    "ldaps:",
+    "ldapi:",
+    "lua:",
+    "memcache:",
+    "mdb:",
+    "erlang:",
+    "rest:",
 };
 
 /* list_free - free a NULL-terminated string list */
@@ -137,7 +143,7 @@ list_split(const char *s)
 		return NULL;
 	}
 	for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
-	    tok = strtok_r(NULL, ", \t", &save))
+	     tok = strtok_r(NULL, ", \t", &save))
 		if ((l[n++] = strdup(tok)) == NULL) {
 			list_free(l);
 			l = NULL;
@@ -152,8 +158,8 @@ list_split(const char *s)
 static int
 parse_bool(const char *v, int *out)
 {
-	static const char *const yes[] = { "yes", "true", "on", "1", "y", "t" };
-	static const char *const no[] = { "no", "false", "off", "0", "n", "f" };
+	static const char *const yes[] = {"yes", "true", "on", "1", "y", "t"};
+	static const char *const no[] = {"no", "false", "off", "0", "n", "f"};
 	size_t i;
 
 	for (i = 0; i < 6; i++) {
@@ -221,8 +227,10 @@ parse_socket(const char *v, char *why, size_t len)
 				return 0;
 		}
 	}
-	snprintf(why, len, "'%s' is not unix:PATH, local:PATH, "
-	    "inet:PORT@HOST or inet6:PORT@HOST", v);
+	snprintf(why, len,
+	    "'%s' is not unix:PATH, local:PATH, "
+	    "inet:PORT@HOST or inet6:PORT@HOST",
+	    v);
 	return -1;
 }
 
@@ -237,10 +245,11 @@ resolve_path(const char *v, const char *cfgpath)
 	size_t plen = (size_t)(path - v);
 	char dir[PATH_MAX], abs[PATH_MAX], *out;
 
-	if (*path == '/' || *path == '\0' || cfgpath == NULL || *cfgpath == '\0')
+	if (*path == '/' || *path == '\0' || cfgpath == NULL ||
+	    *cfgpath == '\0')
 		return strdup(v);
-	snprintf(dir, sizeof dir, "%.*s", slash != NULL ?
-	    (int)(slash - cfgpath) + (slash == cfgpath) : 1,
+	snprintf(dir, sizeof dir, "%.*s",
+	    slash != NULL ? (int)(slash - cfgpath) + (slash == cfgpath) : 1,
 	    slash != NULL ? cfgpath : ".");
 	if (realpath(dir, abs) == NULL)
 		snprintf(abs, sizeof abs, "%s", dir);
@@ -261,8 +270,8 @@ describe_allowed(const struct optdef *o, char *buf, size_t len)
 		snprintf(buf, len, "use yes or no");
 		break;
 	case OT_INT:
-		snprintf(buf, len, "use an integer from %ld to %ld",
-		    o->min, o->max);
+		snprintf(buf, len, "use an integer from %ld to %ld", o->min,
+		    o->max);
 		break;
 	case OT_OCTAL:
 		snprintf(buf, len, "use an octal mode from 0 to 0%lo", o->max);
@@ -292,8 +301,8 @@ cidr_check_all(char **l, char *why, size_t len)
 
 /* set_value - parse v for option id into cfg; 0 or -1 with why */
 static int
-set_value(struct config *cfg, enum opt_id id, const char *v,
-    char *why, size_t len)
+set_value(struct config *cfg, enum opt_id id, const char *v, char *why,
+    size_t len)
 {
 	const struct optdef *o = &config_options[id];
 	char **l, *s;
@@ -379,7 +388,7 @@ config_defaults(void)
 	}
 	for (id = 0; id < OPTID__COUNT; id++)
 		if (set_value(cfg, id, config_options[id].def, why,
-		    sizeof why) < 0) {
+			sizeof why) < 0) {
 			config_free(cfg);
 			return NULL;
 		}
@@ -427,8 +436,9 @@ edit_distance(const char *a, const char *b)
 		row[0] = i;
 		for (j = 1; j <= lb; j++) {
 			up = row[j];
-			row[j] = diag + (tolower((unsigned char)a[i - 1]) !=
-			    tolower((unsigned char)b[j - 1]));
+			row[j] = diag +
+			    (tolower((unsigned char)a[i - 1]) !=
+				tolower((unsigned char)b[j - 1]));
 			if (up + 1 < row[j])
 				row[j] = up + 1;
 			if (row[j - 1] + 1 < row[j])
@@ -455,8 +465,8 @@ config_suggest(const char *name)
 			best = config_options[i].name;
 		}
 	for (i = 0; i < config_opendkim_count; i++)
-		if ((d = edit_distance(name,
-		    config_opendkim[i].name)) < bestd) {
+		if ((d = edit_distance(name, config_opendkim[i].name)) <
+		    bestd) {
 			bestd = d;
 			best = config_opendkim[i].name;
 		}
@@ -492,10 +502,12 @@ config_odk_explain(const struct odkopt *o, const char *value, char *buf,
 	case ODK_NOOP:
 		if (strcasecmp(value, o->value) == 0 ||
 		    (parse_bool(value, &b) == 0 &&
-		    parse_bool(o->value, &bo) == 0 && b == bo))
+			parse_bool(o->value, &bo) == 0 && b == bo))
 			return;
-		snprintf(buf, len, "OpenDKIM's '%s %s' has no dkimguard "
-		    "equivalent: %s; remove the line", o->name, value, o->why);
+		snprintf(buf, len,
+		    "OpenDKIM's '%s %s' has no dkimguard "
+		    "equivalent: %s; remove the line",
+		    o->name, value, o->why);
 		return;
 	case ODK_HINT:
 	case ODK_UNSUPPORTED:
@@ -511,13 +523,16 @@ config_odk_explain(const struct odkopt *o, const char *value, char *buf,
 	}
 	if (strcasecmp(o->name, "UMask") == 0 &&
 	    parse_long(value, 8, 0, 0777, &umask_v) == 0) {
-		snprintf(buf, len, "OpenDKIM option with no dkimguard "
+		snprintf(buf, len,
+		    "OpenDKIM option with no dkimguard "
 		    "equivalent (%s); write instead: SocketMode 0%03lo",
 		    o->why, 0666 & ~umask_v);
 		return;
 	}
-	snprintf(buf, len, "OpenDKIM option with no dkimguard equivalent "
-	    "(%s); write instead: %s", o->why, o->line);
+	snprintf(buf, len,
+	    "OpenDKIM option with no dkimguard equivalent "
+	    "(%s); write instead: %s",
+	    o->why, o->line);
 }
 
 /* dataset_check - the data set prefix of v: file:, refile: and csl:
@@ -530,19 +545,24 @@ dataset_check(const struct optdef *o, const char *v, char *why, size_t len)
 	for (i = 0; i < sizeof odk_datasets / sizeof odk_datasets[0]; i++) {
 		n = strlen(odk_datasets[i]);
 		if (strncasecmp(v, odk_datasets[i], n) == 0) {
-			snprintf(why, len, "OpenDKIM data set '%.*s' is not "
+			snprintf(why, len,
+			    "OpenDKIM data set '%.*s' is not "
 			    "supported; export its entries to a plain file "
-			    "and write: %s /etc/dkimguard/%s", (int)n - 1,
-			    v, o->name, strcasecmp(o->name, "KeyTable") == 0 ?
-			    "keytable" : strcasecmp(o->name, "SigningTable") ==
-			    0 ? "signingtable" : o->type == OT_CIDRS ? "hosts" :
-			    "list");
+			    "and write: %s /etc/dkimguard/%s",
+			    (int)n - 1, v, o->name,
+			    strcasecmp(o->name, "KeyTable") == 0 ?
+				"keytable" :
+				strcasecmp(o->name, "SigningTable") == 0 ?
+				"signingtable" :
+				o->type == OT_CIDRS ? "hosts" :
+						      "list");
 			return -1;
 		}
 	}
 	if (strncasecmp(v, "csl:", 4) == 0 && o->type != OT_LIST &&
 	    o->type != OT_CIDRS) {
-		snprintf(why, len, "a csl: list cannot be a %s; put the "
+		snprintf(why, len,
+		    "a csl: list cannot be a %s; put the "
 		    "entries in a file, one per line, and name the file",
 		    o->name);
 		return -1;
@@ -606,7 +626,8 @@ host_resolve(struct load_state *st, const char *file, unsigned line,
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((rc = getaddrinfo(name, NULL, &hints, &res)) != 0) {
-		errlist_add(&st->cfg->warn, "%s:%u: option '%s': host name "
+		errlist_add(&st->cfg->warn,
+		    "%s:%u: option '%s': host name "
 		    "'%s' does not resolve (%s); left out until a reload "
 		    "resolves it (write its address to depend on no DNS)",
 		    file, line, config_options[st->id].name, name,
@@ -656,21 +677,25 @@ list_entry(struct load_state *st, const char *file, unsigned line,
 		return list_push(&st->list, &st->n, tok);
 	snprintf(host, sizeof host, "%s", tok + neg);
 	if (host[0] == '.') {
-		errlist_add(st->el, "%s:%u: option '%s': '%s' is a domain, "
+		errlist_add(st->el,
+		    "%s:%u: option '%s': '%s' is a domain, "
 		    "which OpenDKIM matches against the client's host name; "
 		    "dkimguard matches addresses: list the hosts by name or "
-		    "their network as ADDR/BITS", file, line, name, tok);
+		    "their network as ADDR/BITS",
+		    file, line, name, tok);
 		return 0;
 	}
 	if (strchr(host, '*') != NULL) {
-		errlist_add(st->el, "%s:%u: option '%s': '%s': wildcards do "
-		    "not name hosts; give a network as ADDR/BITS", file, line,
-		    name, tok);
+		errlist_add(st->el,
+		    "%s:%u: option '%s': '%s': wildcards do "
+		    "not name hosts; give a network as ADDR/BITS",
+		    file, line, name, tok);
 		return 0;
 	}
 	if (hostname_like(host))
 		return host_resolve(st, file, line, host, neg);
-	errlist_add(st->el, "%s:%u: option '%s': %s; give an address, a "
+	errlist_add(st->el,
+	    "%s:%u: option '%s': %s; give an address, a "
 	    "network (ADDR/BITS) or a host name, '!' before one excludes it",
 	    file, line, name, why);
 	return 0;
@@ -709,7 +734,8 @@ is_list_file(const char *v)
 	    strncasecmp(v, "refile:", 7) == 0)
 		return 1;
 	return (v[0] == '/' || strncmp(v, "./", 2) == 0 ||
-	    strncmp(v, "../", 3) == 0) && strpbrk(v, ", \t") == NULL;
+		   strncmp(v, "../", 3) == 0) &&
+	    strpbrk(v, ", \t") == NULL;
 }
 
 /* list_load - a LIST or CIDRS value: inline (commas, blanks, csl:) or
@@ -774,11 +800,13 @@ config_odk_line(struct load_state *st, const char *file, unsigned line,
 		    o->kind == ODK_ALIAS)
 			near = o->line;
 		if (near != NULL)
-			errlist_add(st->el, "%s:%u: option '%s': unknown "
-			    "option; did you mean '%s'?", file, line, name,
-			    near);
+			errlist_add(st->el,
+			    "%s:%u: option '%s': unknown "
+			    "option; did you mean '%s'?",
+			    file, line, name, near);
 		else
-			errlist_add(st->el, "%s:%u: option '%s': unknown "
+			errlist_add(st->el,
+			    "%s:%u: option '%s': unknown "
 			    "option (see dkimguard.conf(5) for the list)",
 			    file, line, name);
 		return -1;
@@ -807,41 +835,44 @@ config_line(void *arg, struct tables_entry *e)
 
 	if ((id = config_option_find(field[0])) < 0 &&
 	    (id = config_odk_line(st, file, line, field[0],
-	    nfield < 2 ? "" : rest)) < 0)
+		 nfield < 2 ? "" : rest)) < 0)
 		return 0;
 	if (st->cfg->line[id] != 0) {
-		errlist_add(st->el, "%s:%u: option '%s': already set at line "
-		    "%u; give it once", file, line, config_options[id].name,
-		    st->cfg->line[id]);
+		errlist_add(st->el,
+		    "%s:%u: option '%s': already set at line "
+		    "%u; give it once",
+		    file, line, config_options[id].name, st->cfg->line[id]);
 		return 0;
 	}
 	st->cfg->line[id] = line;
 	if (nfield < 2 || *rest == '\0') {
-		errlist_add(st->el, "%s:%u: option '%s': needs a value",
-		    file, line, config_options[id].name);
+		errlist_add(st->el, "%s:%u: option '%s': needs a value", file,
+		    line, config_options[id].name);
 		return 0;
 	}
 	if ((v = config_odk_value(id, rest)) == NULL)
-		return 0;	/* OpenDKIM's spelling of the default */
+		return 0; /* OpenDKIM's spelling of the default */
 	*why = '\0';
 	if (dataset_check(&config_options[id], v, why, sizeof why) == 0 &&
 	    (config_options[id].type == OT_LIST ||
-	    config_options[id].type == OT_CIDRS)) {
+		config_options[id].type == OT_CIDRS)) {
 		if (list_load(st, id, v, file, line) < 0)
-			errlist_add(st->el, "%s:%u: option '%s': out of "
-			    "memory", file, line, config_options[id].name);
+			errlist_add(st->el,
+			    "%s:%u: option '%s': out of "
+			    "memory",
+			    file, line, config_options[id].name);
 		return 0;
 	}
-	if (*why != '\0' ||
-	    set_value(st->cfg, id, v, why, sizeof why) < 0) {
+	if (*why != '\0' || set_value(st->cfg, id, v, why, sizeof why) < 0) {
 		describe_allowed(&config_options[id], allowed, sizeof allowed);
 		if (*why != '\0')
 			errlist_add(st->el, "%s:%u: option '%s': %s", file,
 			    line, config_options[id].name, why);
 		else
-			errlist_add(st->el, "%s:%u: option '%s': bad value "
-			    "'%s'; %s", file, line, config_options[id].name,
-			    rest, allowed);
+			errlist_add(st->el,
+			    "%s:%u: option '%s': bad value "
+			    "'%s'; %s",
+			    file, line, config_options[id].name, rest, allowed);
 	}
 	return 0;
 }
@@ -858,13 +889,12 @@ at(const struct config *cfg, enum opt_id id, char *buf, size_t len)
 static void
 single_key_check(struct config *cfg, struct errlist *el)
 {
-	static const enum opt_id need[] = {
-		OPTID_Domain, OPTID_Selector, OPTID_KeyFile
-	};
-	static const char *const example[] = {
-		"Domain example.com", "Selector 2024", "KeyFile "
-		"/etc/dkimkeys/example.private"
-	};
+	static const enum opt_id need[] = {OPTID_Domain, OPTID_Selector,
+	    OPTID_KeyFile};
+	static const char *const example[] = {"Domain example.com",
+	    "Selector 2024",
+	    "KeyFile "
+	    "/etc/dkimkeys/example.private"};
 	enum opt_id set = OPTID__COUNT;
 	char w[PATH_MAX + 32];
 	size_t i;
@@ -876,25 +906,31 @@ single_key_check(struct config *cfg, struct errlist *el)
 		return;
 	for (i = 0; i < 3; i++)
 		if (cfg->line[need[i]] == 0)
-			errlist_add(el, "%s: option '%s': single-key mode "
+			errlist_add(el,
+			    "%s: option '%s': single-key mode "
 			    "needs Domain, Selector and KeyFile; add '%s'",
 			    at(cfg, set, w, sizeof w), config_options[set].name,
 			    example[i]);
 	if (cfg->line[OPTID_KeyTable] != 0 ||
 	    cfg->line[OPTID_SigningTable] != 0)
-		errlist_add(el, "%s: option '%s': KeyTable/SigningTable are "
+		errlist_add(el,
+		    "%s: option '%s': KeyTable/SigningTable are "
 		    "set too (OpenDKIM would ignore KeyFile without a word); "
 		    "remove the Domain, Selector and KeyFile lines or the "
-		    "tables", at(cfg, set, w, sizeof w),
-		    config_options[set].name);
-	if (cfg->line[OPTID_Selector] != 0 && (strpbrk(cfg->selector,
-	    " \t/:%") != NULL || *cfg->selector == '\0'))
-		errlist_add(el, "%s: option 'Selector': '%s' is not a "
+		    "tables",
+		    at(cfg, set, w, sizeof w), config_options[set].name);
+	if (cfg->line[OPTID_Selector] != 0 &&
+	    (strpbrk(cfg->selector, " \t/:%") != NULL ||
+		*cfg->selector == '\0'))
+		errlist_add(el,
+		    "%s: option 'Selector': '%s' is not a "
 		    "selector; use letters, digits, '-' and '.'",
 		    at(cfg, OPTID_Selector, w, sizeof w), cfg->selector);
 	if (cfg->line[OPTID_Domain] != 0 && cfg->domain[0] == NULL)
-		errlist_add(el, "%s: option 'Domain': no domain given; add "
-		    "'Domain example.com'", at(cfg, OPTID_Domain, w, sizeof w));
+		errlist_add(el,
+		    "%s: option 'Domain': no domain given; add "
+		    "'Domain example.com'",
+		    at(cfg, OPTID_Domain, w, sizeof w));
 }
 
 /* config_finish - checks across options, and DNSTimeout's unit */
@@ -905,10 +941,12 @@ config_finish(struct config *cfg, struct errlist *el)
 
 	if (cfg->line[OPTID_DNSTimeout] != 0 &&
 	    cfg->line[OPTID_DNSTimeoutMs] != 0)
-		errlist_add(el, "%s: option 'DNSTimeout': DNSTimeoutMs is "
+		errlist_add(el,
+		    "%s: option 'DNSTimeout': DNSTimeoutMs is "
 		    "set too (line %u); give one (DNSTimeout counts seconds, "
-		    "DNSTimeoutMs milliseconds)", at(cfg, OPTID_DNSTimeout, w,
-		    sizeof w), cfg->line[OPTID_DNSTimeoutMs]);
+		    "DNSTimeoutMs milliseconds)",
+		    at(cfg, OPTID_DNSTimeout, w, sizeof w),
+		    cfg->line[OPTID_DNSTimeoutMs]);
 	else if (cfg->line[OPTID_DNSTimeout] != 0)
 		cfg->dns_timeout = cfg->dns_timeout_s * 1000;
 	single_key_check(cfg, el);
@@ -995,8 +1033,7 @@ config_enum_str(const struct config *cfg, enum opt_id id)
 
 /* config_where - FILE:LINE of an option, for later error messages */
 const char *
-config_where(const struct config *cfg, enum opt_id id, char *buf,
-    size_t len)
+config_where(const struct config *cfg, enum opt_id id, char *buf, size_t len)
 {
 	if (cfg->line[id] == 0)
 		snprintf(buf, len, "%s: default %s", cfg->path,

@@ -37,13 +37,20 @@ typedef long cft_OCTAL;
 typedef char *cft_STR;
 typedef char *cft_PATH;
 typedef int cft_ENUM;
-typedef char **cft_LIST;	/* NULL-terminated, never NULL itself */
+typedef char **cft_LIST; /* NULL-terminated, never NULL itself */
 typedef char **cft_CIDRS;
 typedef char *cft_SOCKET;
 
 enum opt_type {
-	OT_BOOL, OT_INT, OT_OCTAL, OT_STR, OT_PATH, OT_ENUM, OT_LIST,
-	OT_CIDRS, OT_SOCKET
+	OT_BOOL,
+	OT_INT,
+	OT_OCTAL,
+	OT_STR,
+	OT_PATH,
+	OT_ENUM,
+	OT_LIST,
+	OT_CIDRS,
+	OT_SOCKET
 };
 
 enum opt_id {
@@ -62,63 +69,72 @@ enum opt_id {
  * names its list in the "allowed" column.  Lists of other layers:
  * GUARD_ACTIONS (common/guard/guard.h), LOG_LEVELS (util/log.h).
  */
-#define CONFIG_MODES(X)							\
-	X(MODE_SIGN, "sign")						\
-	X(MODE_VERIFY, "verify")					\
-	X(MODE_BOTH, "both")		/* decide per message */
-#define CONFIG_ACTIONS(X)						\
-	X(ACTION_ACCEPT, "accept")					\
-	X(ACTION_REJECT, "reject")					\
-	X(ACTION_TEMPFAIL, "tempfail")					\
+#define CONFIG_MODES(X)                                                        \
+	X(MODE_SIGN, "sign")                                                   \
+	X(MODE_VERIFY, "verify")                                               \
+	X(MODE_BOTH, "both") /* decide per message */
+#define CONFIG_ACTIONS(X)                                                      \
+	X(ACTION_ACCEPT, "accept")                                             \
+	X(ACTION_REJECT, "reject")                                             \
+	X(ACTION_TEMPFAIL, "tempfail")                                         \
 	X(ACTION_QUARANTINE, "quarantine")
 /* OnInternalError: the same constants; quarantine would deliver a
  * message nothing was checked on */
-#define CONFIG_INTERNAL_ACTIONS(X)					\
-	X(ACTION_ACCEPT, "accept")					\
-	X(ACTION_REJECT, "reject")					\
+#define CONFIG_INTERNAL_ACTIONS(X)                                             \
+	X(ACTION_ACCEPT, "accept")                                             \
+	X(ACTION_REJECT, "reject")                                             \
 	X(ACTION_TEMPFAIL, "tempfail")
-#define CONFIG_CANONS(X)	/* header/body */			\
-	X(CANON_RR, "relaxed/relaxed")					\
-	X(CANON_RS, "relaxed/simple")					\
-	X(CANON_SR, "simple/relaxed")					\
+#define CONFIG_CANONS(X) /* header/body */                                     \
+	X(CANON_RR, "relaxed/relaxed")                                         \
+	X(CANON_RS, "relaxed/simple")                                          \
+	X(CANON_SR, "simple/relaxed")                                          \
 	X(CANON_SS, "simple/simple")
 /* LogMessageLine: MSGLOG_VERBOSE adds fields to MSGLOG_NORMAL's, so the
  * order matters to msglog.c (a field is logged when its level <= this) */
-#define CONFIG_MSGLOGS(X)						\
-	X(MSGLOG_OFF, "off")						\
-	X(MSGLOG_NORMAL, "normal")					\
+#define CONFIG_MSGLOGS(X)                                                      \
+	X(MSGLOG_OFF, "off")                                                   \
+	X(MSGLOG_NORMAL, "normal")                                             \
 	X(MSGLOG_VERBOSE, "verbose")
 /* SyslogFacility: the constants are <syslog.h>'s, expanded in config.c
  * only (the field holds LOG_MAIL etc., ready for log_set_facility) */
-#define CONFIG_FACILITIES(X)						\
-	X(LOG_MAIL, "mail")						\
-	X(LOG_DAEMON, "daemon")						\
-	X(LOG_USER, "user")						\
-	X(LOG_LOCAL0, "local0")						\
-	X(LOG_LOCAL1, "local1")						\
-	X(LOG_LOCAL2, "local2")						\
-	X(LOG_LOCAL3, "local3")						\
-	X(LOG_LOCAL4, "local4")						\
-	X(LOG_LOCAL5, "local5")						\
-	X(LOG_LOCAL6, "local6")						\
+#define CONFIG_FACILITIES(X)                                                   \
+	X(LOG_MAIL, "mail")                                                    \
+	X(LOG_DAEMON, "daemon")                                                \
+	X(LOG_USER, "user")                                                    \
+	X(LOG_LOCAL0, "local0")                                                \
+	X(LOG_LOCAL1, "local1")                                                \
+	X(LOG_LOCAL2, "local2")                                                \
+	X(LOG_LOCAL3, "local3")                                                \
+	X(LOG_LOCAL4, "local4")                                                \
+	X(LOG_LOCAL5, "local5")                                                \
+	X(LOG_LOCAL6, "local6")                                                \
 	X(LOG_LOCAL7, "local7")
 
 #define CONFIG_ENUM_CONST(id, word) id,
-enum config_mode { CONFIG_MODES(CONFIG_ENUM_CONST) };
-enum config_action { CONFIG_ACTIONS(CONFIG_ENUM_CONST) };
-enum config_canon { CONFIG_CANONS(CONFIG_ENUM_CONST) };
-enum config_msglog { CONFIG_MSGLOGS(CONFIG_ENUM_CONST) };
+enum config_mode {
+	CONFIG_MODES(CONFIG_ENUM_CONST)
+};
+enum config_action {
+	CONFIG_ACTIONS(CONFIG_ENUM_CONST)
+};
+enum config_canon {
+	CONFIG_CANONS(CONFIG_ENUM_CONST)
+};
+enum config_msglog {
+	CONFIG_MSGLOGS(CONFIG_ENUM_CONST)
+};
 /* msglog.c compares levels, and a zeroed struct msglog must be off */
 _Static_assert(MSGLOG_OFF == 0 && MSGLOG_OFF < MSGLOG_NORMAL &&
-    MSGLOG_NORMAL < MSGLOG_VERBOSE, "CONFIG_MSGLOGS must run off to verbose");
+	MSGLOG_NORMAL < MSGLOG_VERBOSE,
+    "CONFIG_MSGLOGS must run off to verbose");
 
 struct config {
 #define OPT(name, type, def, min, max, allowed, field, doc) cft_##type field;
 #include "options.def"
 #undef OPT
-	char *path;			/* the file read, "" for defaults */
-	unsigned line[OPTID__COUNT];	/* where each option was set, 0 */
-	struct errlist warn;		/* loaded, but worth a look */
+	char *path;                  /* the file read, "" for defaults */
+	unsigned line[OPTID__COUNT]; /* where each option was set, 0 */
+	struct errlist warn;         /* loaded, but worth a look */
 };
 
 /* config_word - one word of an ENUM option and the value it stands for */
@@ -133,20 +149,25 @@ struct optdef {
 	enum opt_type type;
 	const char *def;
 	long min, max;
-	const struct config_word *words;  /* ENUM: ends with word NULL */
+	const struct config_word *words; /* ENUM: ends with word NULL */
 	const char *doc;
 };
 
 extern const struct optdef config_options[OPTID__COUNT];
 
 /* OpenDKIM names that are not dkimguard options (opendkim.def) */
-enum odk_kind { ODK_ALIAS, ODK_NOOP, ODK_HINT, ODK_UNSUPPORTED };
+enum odk_kind {
+	ODK_ALIAS,
+	ODK_NOOP,
+	ODK_HINT,
+	ODK_UNSUPPORTED
+};
 
 struct odkopt {
 	const char *name;
 	enum odk_kind kind;
-	const char *line;	/* ALIAS: the option; HINT: the line */
-	const char *value;	/* NOOP: the value dkimguard always acts on */
+	const char *line;  /* ALIAS: the option; HINT: the line */
+	const char *value; /* NOOP: the value dkimguard always acts on */
 	const char *why;
 };
 
@@ -168,8 +189,8 @@ const char *config_suggest(const char *name);
 const char *config_odk_value(enum opt_id id, const char *v);
 /* config_odk_explain - the error text for an OpenDKIM row and value:
  * "" when accepted (ALIAS, NOOP with its value) */
-void config_odk_explain(const struct odkopt *o, const char *value,
-    char *buf, size_t len);
+void config_odk_explain(const struct odkopt *o, const char *value, char *buf,
+    size_t len);
 
 /* config_defaults - a config holding every default; NULL on ENOMEM */
 struct config *config_defaults(void);
@@ -188,7 +209,7 @@ int config_try(const char *cfgpath, const char *file, unsigned line,
  * none has it) */
 const char *config_enum_str(const struct config *cfg, enum opt_id id);
 /* config_where - "FILE:LINE" where an option was set, or "default" */
-const char *config_where(const struct config *cfg, enum opt_id id,
-    char *buf, size_t len);
+const char *
+config_where(const struct config *cfg, enum opt_id id, char *buf, size_t len);
 
 #endif /* DKIMGUARD_CONFIG_H */

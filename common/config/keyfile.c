@@ -28,16 +28,18 @@ keyfile_check_stat(const struct stat *st, const char *path,
 	if (!pol->require_safe)
 		return 0;
 	if (st->st_uid != 0 && st->st_uid != pol->uid) {
-		snprintf(why, len, "key file %s is owned by uid %lu, not by "
-		    "%s%s; fix: chown %s '%s'", path,
-		    (unsigned long)st->st_uid, owner,
+		snprintf(why, len,
+		    "key file %s is owned by uid %lu, not by "
+		    "%s%s; fix: chown %s '%s'",
+		    path, (unsigned long)st->st_uid, owner,
 		    pol->user != NULL ? " or root" : "", owner, path);
 		return -1;
 	}
 	if ((st->st_mode & 077) != 0) {
-		snprintf(why, len, "key file %s has mode %04o: group or others "
-		    "may read or change it; fix: chmod 600 '%s'", path,
-		    (unsigned)(st->st_mode & 07777), path);
+		snprintf(why, len,
+		    "key file %s has mode %04o: group or others "
+		    "may read or change it; fix: chmod 600 '%s'",
+		    path, (unsigned)(st->st_mode & 07777), path);
 		return -1;
 	}
 	return 0;
@@ -56,10 +58,12 @@ warn_unreadable(const struct keyent *e, const struct keyfile_policy *pol,
 	if (pol->uid == 0 || geteuid() != 0 || stat(e->path, &st) < 0 ||
 	    st.st_uid == pol->uid || (st.st_mode & 0044) != 0)
 		return;
-	errlist_add(warn, "%s: key file %s is owned by uid %lu: read now, "
+	errlist_add(warn,
+	    "%s: key file %s is owned by uid %lu: read now, "
 	    "but not after dkimguard becomes %s (UserID), so every reload "
-	    "would be refused; fix: chown %s '%s'", e->where, e->path,
-	    (unsigned long)st.st_uid, pol->user, pol->user, e->path);
+	    "would be refused; fix: chown %s '%s'",
+	    e->where, e->path, (unsigned long)st.st_uid, pol->user, pol->user,
+	    e->path);
 }
 
 /* read_all - read a small file from fd into a NUL-terminated buffer */
@@ -84,8 +88,8 @@ read_all(int fd, size_t *len)
 
 /* keyfile_load - open once, check that descriptor, parse from memory */
 int
-keyfile_load(const char *path, const struct keyfile_policy *pol,
-    dkim_key **out, struct errlist *el)
+keyfile_load(const char *path, const struct keyfile_policy *pol, dkim_key **out,
+    struct errlist *el)
 {
 	struct stat st;
 	char why[512], err[256], *buf;
@@ -95,10 +99,12 @@ keyfile_load(const char *path, const struct keyfile_policy *pol,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		int e = errno;
 		errlist_add(el, "key file %s: cannot open: %s%s", path,
-		    strerror(e), e == EACCES && geteuid() != 0 ? " (after "
-		    "UserID the daemon reloads keys as that user: chown it "
-		    "to that user, mode 600, or restart instead of reload)" :
-		    "");
+		    strerror(e),
+		    e == EACCES && geteuid() != 0 ?
+			" (after "
+			"UserID the daemon reloads keys as that user: chown it "
+			"to that user, mode 600, or restart instead of reload)" :
+			"");
 		return -1;
 	}
 	if (fstat(fd, &st) < 0 ||
@@ -149,7 +155,7 @@ keyfile_load_table(struct keytable *kt, const struct keyfile_policy *pol,
 			continue;
 		}
 		if (bypath != NULL && hashtab_put(bypath, e->path, e) < 0) {
-			hashtab_free(bypath);	/* then every file is read */
+			hashtab_free(bypath); /* then every file is read */
 			bypath = NULL;
 		}
 		if (warn != NULL)

@@ -18,9 +18,9 @@
 #include "keytable.h"
 
 struct keyfile_policy {
-	int require_safe;	/* RequireSafeKeys */
-	uid_t uid;		/* the UserID user; 0 when none */
-	const char *user;	/* its name for messages; NULL: root */
+	int require_safe; /* RequireSafeKeys */
+	uid_t uid;        /* the UserID user; 0 when none */
+	const char *user; /* its name for messages; NULL: root */
 };
 
 /*
@@ -37,8 +37,7 @@ int keyfile_load(const char *path, const struct keyfile_policy *pol,
  * el); warn (may be NULL) gets keys that cannot be read again after the
  * switch to the UserID user
  */
-int keyfile_load_table(struct keytable *kt,
-    const struct keyfile_policy *pol, struct errlist *el,
-    struct errlist *warn);
+int keyfile_load_table(struct keytable *kt, const struct keyfile_policy *pol,
+    struct errlist *el, struct errlist *warn);
 
 #endif /* DKIMGUARD_KEYFILE_H */

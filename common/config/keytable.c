@@ -1,7 +1,7 @@
 /*
  * keytable.c - parse the key table, both formats (see keytable.h).
  */
-#define _GNU_SOURCE		/* asprintf */
+#define _GNU_SOURCE /* asprintf */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -15,7 +15,7 @@
 struct kt_state {
 	struct keytable *kt;
 	struct errlist *el;
-	const char *dir;	/* folder of the table, for relative paths */
+	const char *dir; /* folder of the table, for relative paths */
 	size_t cap;
 };
 
@@ -41,7 +41,8 @@ find_exact(const struct keytable *kt, const char *name)
 
 	if (kt->byname != NULL)
 		return (v = hashtab_get(kt->byname, name)) != NULL ?
-		    &kt->ent[(uintptr_t)v - 1] : NULL;
+		    &kt->ent[(uintptr_t)v - 1] :
+		    NULL;
 	for (i = 0; i < kt->n; i++)
 		if (strcmp(kt->ent[i].name, name) == 0)
 			return &kt->ent[i];
@@ -55,8 +56,9 @@ index_entry(struct keytable *kt, size_t i)
 {
 	if (kt->byname == NULL && i == 0)
 		kt->byname = hashtab_new(64, 0);
-	if (kt->byname != NULL && hashtab_put(kt->byname, kt->ent[i].name,
-	    (void *)(uintptr_t)(i + 1)) < 0) {
+	if (kt->byname != NULL &&
+	    hashtab_put(kt->byname, kt->ent[i].name,
+		(void *)(uintptr_t)(i + 1)) < 0) {
 		hashtab_free(kt->byname);
 		kt->byname = NULL;
 	}
@@ -77,8 +79,8 @@ key_path(const char *dir, const char *p)
 
 /* kt_add - append one validated entry */
 static int
-kt_add(struct kt_state *st, const char *file, unsigned line,
-    const char *name, const char *dom, const char *sel, const char *path)
+kt_add(struct kt_state *st, const char *file, unsigned line, const char *name,
+    const char *dom, const char *sel, const char *path)
 {
 	struct keyent *e;
 
@@ -93,8 +95,8 @@ kt_add(struct kt_state *st, const char *file, unsigned line,
 		return 0;
 	}
 	if (!name_ok(sel)) {
-		errlist_add(st->el, "%s:%u: '%s' is not a selector",
-		    file, line, sel);
+		errlist_add(st->el, "%s:%u: '%s' is not a selector", file, line,
+		    sel);
 		return 0;
 	}
 	if (st->kt->n == st->cap) {
@@ -139,14 +141,17 @@ kt_line(void *arg, struct tables_entry *te)
 		*path++ = '\0';
 		if (*path != '/' && strncmp(path, "./", 2) != 0 &&
 		    strncmp(path, "../", 3) != 0) {
-			errlist_add(st->el, "%s:%u: key '%s': inline key data "
+			errlist_add(st->el,
+			    "%s:%u: key '%s': inline key data "
 			    "is not supported; put the key in a file and name "
-			    "its path", file, line, f[0]);
+			    "its path",
+			    file, line, f[0]);
 			return 0;
 		}
 		return kt_add(st, file, line, f[0], dom, sel, path);
 	}
-	errlist_add(st->el, "%s:%u: expected NAME DOMAIN SELECTOR KEYFILE "
+	errlist_add(st->el,
+	    "%s:%u: expected NAME DOMAIN SELECTOR KEYFILE "
 	    "(dkimguard) or NAME DOMAIN:SELECTOR:KEYFILE (OpenDKIM)",
 	    file, line);
 	return 0;
@@ -162,10 +167,12 @@ no_percent_paths(const struct keytable *kt, struct errlist *el)
 
 	for (i = 0; i < kt->n; i++)
 		if (strchr(kt->ent[i].path, '%') != NULL)
-			errlist_add(el, "%s: key '%s': a '%%' in the key file "
+			errlist_add(el,
+			    "%s: key '%s': a '%%' in the key file "
 			    "name is not supported (keys are loaded and checked "
 			    "at start-up); give each domain its own line and "
-			    "key file", kt->ent[i].where, kt->ent[i].name);
+			    "key file",
+			    kt->ent[i].where, kt->ent[i].name);
 }
 
 /* keytable_load - read and validate every line */
@@ -247,15 +254,15 @@ keytable_single(const char *selector, const char *path, const char *where,
 	unsigned before = el->count;
 	unsigned line = colon != NULL ? (unsigned)atoi(colon + 1) : 0;
 
-	snprintf(file, sizeof file, "%.*s", colon != NULL ?
-	    (int)(colon - where) : (int)strlen(where), where);
+	snprintf(file, sizeof file, "%.*s",
+	    colon != NULL ? (int)(colon - where) : (int)strlen(where), where);
 	if ((st.kt = calloc(1, sizeof *st.kt)) == NULL)
 		return NULL;
 	st.el = el;
 	st.dir = NULL;
 	st.cap = 0;
-	if (kt_add(&st, file, line, KEYTABLE_SINGLE, "%", selector,
-	    path) < 0 || el->count != before) {
+	if (kt_add(&st, file, line, KEYTABLE_SINGLE, "%", selector, path) < 0 ||
+	    el->count != before) {
 		keytable_free(st.kt);
 		return NULL;
 	}

@@ -24,13 +24,13 @@
 
 struct keyent {
 	char *name;
-	char *domain;		/* "%" = the matched domain */
+	char *domain; /* "%" = the matched domain */
 	char *selector;
-	char *path;		/* key file */
-	dkim_key *key;		/* set by keyfile_load_table */
-	dkim_keyrec *own_rec;	/* the key's own record, parsed: set by the
+	char *path;           /* key file */
+	dkim_key *key;        /* set by keyfile_load_table */
+	dkim_keyrec *own_rec; /* the key's own record, parsed: set by the
 				 * snapshot for Guard no + SelfVerify */
-	char *where;		/* "FILE:LINE" for messages */
+	char *where;          /* "FILE:LINE" for messages */
 };
 
 struct hashtab;
@@ -38,8 +38,8 @@ struct hashtab;
 struct keytable {
 	size_t n;
 	struct keyent *ent;
-	int refile;		/* names are wildcard patterns */
-	struct hashtab *byname;	/* name -> index + 1; NULL: scan */
+	int refile;             /* names are wildcard patterns */
+	struct hashtab *byname; /* name -> index + 1; NULL: scan */
 };
 
 /* keytable_load - parse spec ("PATH" or "file:PATH"); NULL + el on error */
@@ -52,7 +52,6 @@ struct keytable *keytable_single(const char *selector, const char *path,
     const char *where, struct errlist *el);
 /* keytable_find - entry by name (case-sensitive), NULL if none; in a
  * refile: table the first pattern matching name (case-insensitive) */
-const struct keyent *keytable_find(const struct keytable *kt,
-    const char *name);
+const struct keyent *keytable_find(const struct keytable *kt, const char *name);
 
 #endif /* DKIMGUARD_KEYTABLE_H */

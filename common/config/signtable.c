@@ -11,8 +11,8 @@
 #include "util/hashtab.h"
 
 struct signkey {
-	const struct keyent *key;	/* NULL: "%", the From: domain */
-	char *identity;		/* NULL: none */
+	const struct keyent *key; /* NULL: "%", the From: domain */
+	char *identity;           /* NULL: none */
 };
 
 struct signent {
@@ -22,7 +22,7 @@ struct signent {
 };
 
 struct signtable {
-	const struct keytable *kt;	/* for "%" key names */
+	const struct keytable *kt; /* for "%" key names */
 	enum tables_kind kind;
 	size_t n, cap;
 	struct signent *ent;
@@ -47,8 +47,8 @@ struct st_state {
 
 /* ent_keys - resolve KEYNAME[:IDENTITY] fields into e->keys */
 static int
-ent_keys(struct st_state *s, const char *file, unsigned line,
-    struct signent *e, char **f, int nf)
+ent_keys(struct st_state *s, const char *file, unsigned line, struct signent *e,
+    char **f, int nf)
 {
 	int i;
 
@@ -58,15 +58,17 @@ ent_keys(struct st_state *s, const char *file, unsigned line,
 		char *colon = strchr(f[i], ':');
 		if (colon != NULL)
 			*colon++ = '\0';
-		e->keys[i].key = strcmp(f[i], "%") == 0 ? NULL :
-		    keytable_find(s->kt, f[i]);
+		e->keys[i].key =
+		    strcmp(f[i], "%") == 0 ? NULL : keytable_find(s->kt, f[i]);
 		if (e->keys[i].key == NULL && strcmp(f[i], "%") != 0) {
-			errlist_add(s->el, "%s:%u: key name '%s' is not in "
-			    "the key table", file, line, f[i]);
+			errlist_add(s->el,
+			    "%s:%u: key name '%s' is not in "
+			    "the key table",
+			    file, line, f[i]);
 			continue;
 		}
-		if (colon != NULL && (e->keys[i].identity =
-		    strdup(colon)) == NULL)
+		if (colon != NULL &&
+		    (e->keys[i].identity = strdup(colon)) == NULL)
 			return -1;
 		e->nkeys++;
 	}
@@ -96,14 +98,16 @@ st_line(void *arg, struct tables_entry *te)
 	int nf = te->nfield;
 
 	if (nf < 2) {
-		errlist_add(s->el, "%s:%u: expected PATTERN KEYNAME...",
-		    file, line);
+		errlist_add(s->el, "%s:%u: expected PATTERN KEYNAME...", file,
+		    line);
 		return 0;
 	}
 	if (st->kind == TABLES_FILE && strchr(f[0], '*') != NULL &&
 	    strcmp(f[0], "*") != 0 && !user_any(f[0])) {
-		errlist_add(s->el, "%s:%u: '%s': wildcards need a refile: "
-		    "table (SigningTable refile:%s)", file, line, f[0], file);
+		errlist_add(s->el,
+		    "%s:%u: '%s': wildcards need a refile: "
+		    "table (SigningTable refile:%s)",
+		    file, line, f[0], file);
 		return 0;
 	}
 	if (st->n == st->cap) {
@@ -151,7 +155,9 @@ index_key(const struct signtable *st, const struct signent *e)
 	if (st->kind != TABLES_REFILE)
 		return p;
 	return strncmp(p, "*@", 2) == 0 && p[2] != '\0' &&
-	    strchr(p + 2, '*') == NULL ? p + 2 : NULL;
+		strchr(p + 2, '*') == NULL ?
+	    p + 2 :
+	    NULL;
 }
 
 /* index_build - fill st->index, next and other; on ENOMEM leave none */
@@ -166,12 +172,12 @@ index_build(struct signtable *st)
 	st->next = calloc(st->n + 1, sizeof *st->next);
 	st->other = calloc(st->n + 1, sizeof *st->other);
 	for (i = 0; i < st->n && tail && st->index && st->next && st->other;
-	    i++) {
+	     i++) {
 		if ((key = index_key(st, &st->ent[i])) == NULL)
 			st->other[st->nother++] = i;
 		else if ((head = hashtab_get(st->index, key)) == NULL) {
 			if (hashtab_put(st->index, key,
-			    (void *)(uintptr_t)(i + 1)) < 0)
+				(void *)(uintptr_t)(i + 1)) < 0)
 				break;
 			tail[i] = i;
 		} else {
@@ -192,8 +198,7 @@ index_build(struct signtable *st)
 
 /* signtable_load - parse the whole table */
 struct signtable *
-signtable_load(const char *spec, const struct keytable *kt,
-    struct errlist *el)
+signtable_load(const char *spec, const struct keytable *kt, struct errlist *el)
 {
 	struct st_state s;
 	const char *path;
@@ -215,19 +220,20 @@ signtable_load(const char *spec, const struct keytable *kt,
 
 /* put_sel - append entry e's keys to out, skipping duplicates */
 static size_t
-put_sel(const struct signtable *st, const struct signent *e,
-    const char *domain, struct sigsel *out, size_t n, size_t max)
+put_sel(const struct signtable *st, const struct signent *e, const char *domain,
+    struct sigsel *out, size_t n, size_t max)
 {
 	size_t k, j;
 
 	for (k = 0; k < e->nkeys && n < max; k++) {
 		const struct keyent *key = e->keys[k].key != NULL ?
-		    e->keys[k].key : keytable_find(st->kt, domain);
+		    e->keys[k].key :
+		    keytable_find(st->kt, domain);
 		const char *id = e->keys[k].identity;
 		const char *d;
 
 		if (key == NULL)
-			continue;	/* "%": no key named as the domain */
+			continue; /* "%": no key named as the domain */
 		d = strcmp(key->domain, "%") == 0 ? domain : key->domain;
 
 		for (j = 0; j < n; j++)
@@ -267,8 +273,8 @@ indexed(const struct signtable *st, const char *key)
  * match) are merged by position with the scanned other patterns.
  */
 static size_t
-match_refile(const struct signtable *st, const char *addr,
-    const char *domain, int flags, struct sigsel *out, size_t max)
+match_refile(const struct signtable *st, const char *addr, const char *domain,
+    int flags, struct sigsel *out, size_t max)
 {
 	size_t i, n = 0, simple, o = 0;
 
@@ -282,7 +288,7 @@ match_refile(const struct signtable *st, const char *addr,
 			}
 		return n;
 	}
-	simple = indexed(st, domain);		/* index + 1, 0: none */
+	simple = indexed(st, domain); /* index + 1, 0: none */
 	while (n < max && (simple != 0 || o < st->nother)) {
 		if (o < st->nother &&
 		    (simple == 0 || st->other[o] < simple - 1)) {
@@ -309,7 +315,7 @@ match_key(const struct signtable *st, const char *key, const char *domain,
 
 	if (st->index != NULL) {
 		for (i = indexed(st, key); i != 0 && n < max && !*done;
-		    i = st->next[i - 1]) {
+		     i = st->next[i - 1]) {
 			n = put_sel(st, &st->ent[i - 1], domain, out, n, max);
 			if (!(flags & SIGNTABLE_MULTIPLE))
 				*done = 1;
@@ -346,14 +352,15 @@ signtable_match(const struct signtable *st, const char *local,
 		n = match_key(st, key, domain, flags, out, n, max, &done);
 	n = match_key(st, domain, domain, flags, out, n, max, &done);
 	for (p = strchr(domain, '.'); *local != '\0' && p != NULL;
-	    p = strchr(p + 1, '.')) {
+	     p = strchr(p + 1, '.')) {
 		snprintf(key, sizeof key, "%s@%s", local, p);
 		n = match_key(st, key, domain, flags, out, n, max, &done);
 	}
 	for (p = strchr(domain, '.'); p != NULL; p = strchr(p + 1, '.'))
 		n = match_key(st, p, domain, flags, out, n, max, &done);
-	for (p = strchr(domain, '.'); (flags & SIGNTABLE_SUBDOMAINS) &&
-	    p != NULL; p = strchr(p + 1, '.'))
+	for (p = strchr(domain, '.');
+	     (flags & SIGNTABLE_SUBDOMAINS) && p != NULL;
+	     p = strchr(p + 1, '.'))
 		n = match_key(st, p + 1, domain, flags, out, n, max, &done);
 	if (*local != '\0') {
 		snprintf(key, sizeof key, "%s@*", local);

@@ -32,13 +32,13 @@ struct signtable;
 /* sigsel - one signature to make: key + resolved d= and i= */
 struct sigsel {
 	const struct keyent *key;
-	char domain[256];	/* d= (key's domain, or the matched one) */
-	char identity[320];	/* i=, "" for none */
+	char domain[256];   /* d= (key's domain, or the matched one) */
+	char identity[320]; /* i=, "" for none */
 };
 
 /* signtable_load - parse spec; every KEYNAME must be in kt */
-struct signtable *signtable_load(const char *spec,
-    const struct keytable *kt, struct errlist *el);
+struct signtable *
+signtable_load(const char *spec, const struct keytable *kt, struct errlist *el);
 void signtable_free(struct signtable *st);
 /*
  * signtable_domains - OpenDKIM's single-key mode: each of domains signs
@@ -48,8 +48,8 @@ void signtable_free(struct signtable *st);
 struct signtable *signtable_domains(char *const *domains,
     const struct keytable *kt, struct errlist *el);
 
-#define SIGNTABLE_SUBDOMAINS	0x01
-#define SIGNTABLE_MULTIPLE	0x02
+#define SIGNTABLE_SUBDOMAINS 0x01
+#define SIGNTABLE_MULTIPLE 0x02
 
 /*
  * signtable_match - signatures for local@domain (local may be NULL).

@@ -1,7 +1,7 @@
 /*
  * ctl.c - PID file lock and reload report (see ctl.h).
  */
-#define _GNU_SOURCE		/* O_CLOEXEC */
+#define _GNU_SOURCE /* O_CLOEXEC */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -47,9 +47,11 @@ pidfile_lock(const char *path, long *holder, char *err, size_t len)
 	if (fcntl(fd, F_SETLK, &fl) < 0) {
 		if (errno == EACCES || errno == EAGAIN) {
 			*holder = pidfile_holder(path);
-			snprintf(err, len, "PidFile %s: dkimguard is already "
+			snprintf(err, len,
+			    "PidFile %s: dkimguard is already "
 			    "running as pid %ld; stop it first (systemctl stop "
-			    "dkimguard, or kill %ld)", path, *holder, *holder);
+			    "dkimguard, or kill %ld)",
+			    path, *holder, *holder);
 		} else
 			snprintf(err, len, "PidFile %s: lock: %s", path,
 			    strerror(errno));
@@ -108,7 +110,7 @@ read_report(const char *path, struct report *r)
 int
 ctl_reload(const char *pidfile, int timeout_s, char *why, size_t len)
 {
-	struct timespec tick = { 0, 50 * 1000 * 1000 };
+	struct timespec tick = {0, 50 * 1000 * 1000};
 	struct report before, after;
 	char path[4200];
 	long pid, waited;
@@ -127,11 +129,13 @@ ctl_reload(const char *pidfile, int timeout_s, char *why, size_t len)
 	}
 	for (waited = 0; waited <= timeout_s * 1000L; waited += 50) {
 		read_report(path, &after);
-		if (after.present && (!before.present ||
-		    after.gen > before.gen)) {
+		if (after.present &&
+		    (!before.present || after.gen > before.gen)) {
 			if (strcmp(after.status, "ok") == 0) {
-				snprintf(why, len, "pid %ld reloaded "
-				    "(generation %lu)", pid, after.gen);
+				snprintf(why, len,
+				    "pid %ld reloaded "
+				    "(generation %lu)",
+				    pid, after.gen);
 				return CTL_OK;
 			}
 			snprintf(why, len, "pid %ld refused the reload: %s",
@@ -140,7 +144,9 @@ ctl_reload(const char *pidfile, int timeout_s, char *why, size_t len)
 		}
 		nanosleep(&tick, NULL);
 	}
-	snprintf(why, len, "sent SIGHUP to pid %ld but %s reported no "
-	    "reload within %d s: see the log", pid, path, timeout_s);
+	snprintf(why, len,
+	    "sent SIGHUP to pid %ld but %s reported no "
+	    "reload within %d s: see the log",
+	    pid, path, timeout_s);
 	return CTL_UNCONFIRMED;
 }

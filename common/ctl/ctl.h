@@ -36,7 +36,12 @@
 
 #include <stddef.h>
 
-enum { CTL_OK = 0, CTL_REFUSED, CTL_UNCONFIRMED, CTL_NOT_RUNNING };
+enum {
+	CTL_OK = 0,
+	CTL_REFUSED,
+	CTL_UNCONFIRMED,
+	CTL_NOT_RUNNING
+};
 
 int pidfile_lock(const char *path, long *holder, char *err, size_t len);
 long pidfile_holder(const char *path);

@@ -22,12 +22,12 @@
 #include "util/hashtab.h"
 
 struct entry {
-	char *name;			/* lower-case, no trailing dot; the key */
-	struct entry *prev, *next;	/* LRU list, most recent first */
-	int pending;			/* a query is in flight */
-	int valid;			/* ans holds an answer */
-	unsigned waiters;		/* threads waiting on this entry */
-	dkim_rc last_rc;		/* backend's code of the last query */
+	char *name;                /* lower-case, no trailing dot; the key */
+	struct entry *prev, *next; /* LRU list, most recent first */
+	int pending;               /* a query is in flight */
+	int valid;                 /* ans holds an answer */
+	unsigned waiters;          /* threads waiting on this entry */
+	dkim_rc last_rc;           /* backend's code of the last query */
 	dkim_txt_answer ans;
 	time_t fetched, expires;
 };
@@ -36,9 +36,9 @@ struct dnscache {
 	struct dnscache_conf conf;
 	dkim_lookup backend;
 	pthread_mutex_t lock;
-	pthread_cond_t done;		/* some query finished */
-	struct hashtab *byname;		/* name -> struct entry */
-	struct entry *head, *tail;	/* LRU */
+	pthread_cond_t done;       /* some query finished */
+	struct hashtab *byname;    /* name -> struct entry */
+	struct entry *head, *tail; /* LRU */
 	struct dnscache_stats st;
 };
 
@@ -70,8 +70,8 @@ dnscache_new(const struct dnscache_conf *conf, dkim_lookup backend,
 	c->conf = *conf;
 	c->backend = backend;
 	/* sized for a busy cache; it grows when the bound is larger */
-	c->byname = hashtab_new(conf->max_entries < 4096 ?
-	    conf->max_entries : 4096, 0);
+	c->byname =
+	    hashtab_new(conf->max_entries < 4096 ? conf->max_entries : 4096, 0);
 	if (c->byname == NULL) {
 		free(c);
 		return DKIM_ENOMEM;
@@ -219,7 +219,7 @@ copy_answer(const dkim_txt_answer *from, dkim_txt_answer *to)
 	to->ttl = from->ttl;
 	for (i = 0; i < from->count; i++)
 		if (dkim_txt_answer_add(to, from->txt[i],
-		    strlen(from->txt[i])) != DKIM_OK) {
+			strlen(from->txt[i])) != DKIM_OK) {
 			dkim_txt_answer_clear(to);
 			return DKIM_ENOMEM;
 		}
@@ -389,7 +389,7 @@ iface_query(void *ctx, const char *name, dkim_txt_answer *ans)
 dkim_lookup
 dnscache_iface(dnscache *c)
 {
-	dkim_lookup lk = { iface_query, c };
+	dkim_lookup lk = {iface_query, c};
 
 	return lk;
 }

@@ -43,31 +43,31 @@
 
 /* dnscache_conf - filled by the configuration code, copied by _new */
 struct dnscache_conf {
-	size_t max_entries;	/* bound on entries (default 10000) */
-	uint32_t min_ttl;	/* floor for every cached answer (default 1) */
-	uint32_t max_ttl;	/* cap for positive answers (default 3600) */
-	uint32_t max_neg_ttl;	/* cap for NXDOMAIN/NODATA (default 300) */
-	uint32_t temp_ttl;	/* SERVFAIL/TIMEOUT kept this long (default 5) */
-	dkim_clock_fn clock;	/* NULL: time(NULL) */
+	size_t max_entries;   /* bound on entries (default 10000) */
+	uint32_t min_ttl;     /* floor for every cached answer (default 1) */
+	uint32_t max_ttl;     /* cap for positive answers (default 3600) */
+	uint32_t max_neg_ttl; /* cap for NXDOMAIN/NODATA (default 300) */
+	uint32_t temp_ttl;    /* SERVFAIL/TIMEOUT kept this long (default 5) */
+	dkim_clock_fn clock;  /* NULL: time(NULL) */
 	void *clock_arg;
 };
 
 /* dnscache_info - about the answer just returned (optional out-param) */
 struct dnscache_info {
-	int hit;		/* 1: served from the cache, no query made */
-	time_t fetched;		/* when the backend produced the answer */
-	time_t expires;		/* when the cache stops serving it */
-	uint32_t ttl;		/* the answer's own TTL, before clamping */
+	int hit;        /* 1: served from the cache, no query made */
+	time_t fetched; /* when the backend produced the answer */
+	time_t expires; /* when the cache stops serving it */
+	uint32_t ttl;   /* the answer's own TTL, before clamping */
 };
 
 /* dnscache_stats - counters since dnscache_new */
 struct dnscache_stats {
-	unsigned long hits;	/* answered from a fresh entry */
-	unsigned long misses;	/* not fresh: had to query or wait */
-	unsigned long queries;	/* backend queries actually made */
-	unsigned long coalesced;/* waited for another thread's query */
-	unsigned long evictions;/* entries dropped to respect max_entries */
-	unsigned long entries;	/* entries now */
+	unsigned long hits;      /* answered from a fresh entry */
+	unsigned long misses;    /* not fresh: had to query or wait */
+	unsigned long queries;   /* backend queries actually made */
+	unsigned long coalesced; /* waited for another thread's query */
+	unsigned long evictions; /* entries dropped to respect max_entries */
+	unsigned long entries;   /* entries now */
 };
 
 typedef struct dnscache dnscache;
@@ -85,8 +85,8 @@ void dnscache_free(dnscache *cache);
  * the backend (one query per name however many threads ask).  Returns the
  * backend's code when it failed internally (nothing cached then).
  */
-dkim_rc dnscache_get(dnscache *cache, const char *name,
-    dkim_txt_answer *ans, struct dnscache_info *info);
+dkim_rc dnscache_get(dnscache *cache, const char *name, dkim_txt_answer *ans,
+    struct dnscache_info *info);
 /*
  * dnscache_refresh - as dnscache_get but ignores a fresh entry: queries
  * the backend (or joins a query in flight) and stores the result.  Used

@@ -20,8 +20,8 @@ struct lookup_dns {
 /* lookup_dns_new - resolver + cache from their configurations */
 int
 lookup_dns_new(const struct resolver_conf *rconf,
-    const struct dnscache_conf *cconf, lookup_dns **out,
-    char *err, size_t errlen)
+    const struct dnscache_conf *cconf, lookup_dns **out, char *err,
+    size_t errlen)
 {
 	lookup_dns *ld;
 	dkim_rc rc;
@@ -37,9 +37,10 @@ lookup_dns_new(const struct resolver_conf *rconf,
 	}
 	if ((rc = dnscache_new(cconf, resolver_iface(ld->res), &ld->cache)) !=
 	    DKIM_OK) {
-		snprintf(err, errlen, "DNS cache: %s", rc == DKIM_ENOMEM ?
-		    "out of memory" : "bad settings (entries must be > 0, "
-		    "minimum TTL <= maximum TTL)");
+		snprintf(err, errlen, "DNS cache: %s",
+		    rc == DKIM_ENOMEM ? "out of memory" :
+					"bad settings (entries must be > 0, "
+					"minimum TTL <= maximum TTL)");
 		resolver_free(ld->res);
 		free(ld);
 		return -1;

@@ -31,8 +31,8 @@ typedef struct lookup_dns lookup_dns;
 
 /* lookup_dns_new - -1 with err on bad configuration or ENOMEM */
 int lookup_dns_new(const struct resolver_conf *rconf,
-    const struct dnscache_conf *cconf, lookup_dns **out,
-    char *err, size_t errlen);
+    const struct dnscache_conf *cconf, lookup_dns **out, char *err,
+    size_t errlen);
 /* lookup_dns_free - NULL is a no-op */
 void lookup_dns_free(lookup_dns *ld);
 /* lookup_dns_iface - the dkim_lookup for dkim_msg_verify (cached) */

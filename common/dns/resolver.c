@@ -46,7 +46,11 @@ struct resolver {
 };
 
 /* outcome of one exchange with one server */
-enum try_rc { TRY_OK, TRY_TIMEOUT, TRY_ERROR };
+enum try_rc {
+	TRY_OK,
+	TRY_TIMEOUT,
+	TRY_ERROR
+};
 
 /* now_ms - monotonic milliseconds */
 static int64_t
@@ -60,15 +64,16 @@ now_ms(void)
 
 /* resolver_new - copy the configuration; fill in system nameservers */
 int
-resolver_new(const struct resolver_conf *conf, resolver **out,
-    char *err, size_t errlen)
+resolver_new(const struct resolver_conf *conf, resolver **out, char *err,
+    size_t errlen)
 {
 	resolver *res;
 
 	*out = NULL;
 	if (conf->timeout_ms == 0 || conf->timeout_ms > 60000 ||
 	    conf->retries > 10) {
-		snprintf(err, errlen, "resolver timeout must be 1..60000 ms "
+		snprintf(err, errlen,
+		    "resolver timeout must be 1..60000 ms "
 		    "and retries 0..10");
 		return -1;
 	}
@@ -94,7 +99,7 @@ resolver_free(resolver *res)
 static int
 wait_fd(int fd, short events, int64_t deadline)
 {
-	struct pollfd pfd = { .fd = fd, .events = events };
+	struct pollfd pfd = {.fd = fd, .events = events};
 	int64_t left;
 	int n;
 
@@ -142,14 +147,15 @@ io_all(int fd, int writing, uint8_t *buf, size_t len, int64_t deadline)
 
 	while (done < len) {
 		n = writing ? send(fd, buf + done, len - done, MSG_NOSIGNAL) :
-		    recv(fd, buf + done, len - done, 0);
+			      recv(fd, buf + done, len - done, 0);
 		if (n > 0) {
 			done += (size_t)n;
 			continue;
 		}
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
 			return TRY_ERROR;
-		if ((w = wait_fd(fd, writing ? POLLOUT : POLLIN, deadline)) <= 0)
+		if ((w = wait_fd(fd, writing ? POLLOUT : POLLIN, deadline)) <=
+		    0)
 			return w == 0 ? TRY_TIMEOUT : TRY_ERROR;
 	}
 	return TRY_OK;
@@ -157,9 +163,8 @@ io_all(int fd, int writing, uint8_t *buf, size_t len, int64_t deadline)
 
 /* tcp_try - one exchange over TCP, 2-byte length prefix (RFC 1035 4.2.2) */
 static enum try_rc
-tcp_try(const struct sockaddr_storage *sa, socklen_t salen,
-    const uint8_t *q, size_t qlen, uint8_t *buf, size_t *rlen,
-    int64_t deadline)
+tcp_try(const struct sockaddr_storage *sa, socklen_t salen, const uint8_t *q,
+    size_t qlen, uint8_t *buf, size_t *rlen, int64_t deadline)
 {
 	uint8_t out[2 + RES_QUERY_MAX], lenb[2];
 	enum try_rc rc;
@@ -185,9 +190,8 @@ tcp_try(const struct sockaddr_storage *sa, socklen_t salen,
 
 /* udp_try - one exchange over UDP; foreign datagrams are ignored */
 static enum try_rc
-udp_try(const struct sockaddr_storage *sa, socklen_t salen,
-    const uint8_t *q, size_t qlen, uint8_t *buf, size_t *rlen,
-    int64_t deadline)
+udp_try(const struct sockaddr_storage *sa, socklen_t salen, const uint8_t *q,
+    size_t qlen, uint8_t *buf, size_t *rlen, int64_t deadline)
 {
 	enum try_rc rc = TRY_ERROR;
 	ssize_t n;
@@ -205,7 +209,7 @@ udp_try(const struct sockaddr_storage *sa, socklen_t salen,
 		n = recv(fd, buf, RES_REPLY_MAX, 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
-		if (n < 0)		/* ECONNREFUSED: nobody listens */
+		if (n < 0) /* ECONNREFUSED: nobody listens */
 			break;
 		if (rmsg_matches(buf, (size_t)n, q, qlen)) {
 			*rlen = (size_t)n;
@@ -228,29 +232,29 @@ ask_one(const resolver *res, unsigned i, const char *name, int type,
 	enum try_rc rc;
 
 again:
-	qlen = rmsg_query_type(name, type,
-	    (uint16_t)arc4random_uniform(65536), edns, q, sizeof q);
+	qlen = rmsg_query_type(name, type, (uint16_t)arc4random_uniform(65536),
+	    edns, q, sizeof q);
 	if (qlen < 0)
 		return TRY_ERROR;
-	rc = udp_try(&res->conf.ns[i], res->conf.nslen[i], q, (size_t)qlen,
-	    buf, rlen, deadline);
+	rc = udp_try(&res->conf.ns[i], res->conf.nslen[i], q, (size_t)qlen, buf,
+	    rlen, deadline);
 	if (rc == TRY_OK && rmsg_truncated(buf, *rlen))
 		rc = tcp_try(&res->conf.ns[i], res->conf.nslen[i], q,
 		    (size_t)qlen, buf, rlen, deadline);
 	if (rc == TRY_OK && edns && rmsg_rcode(buf, *rlen) == ns_r_formerr) {
-		edns = 0;		/* RFC 6891 7: retry without OPT */
+		edns = 0; /* RFC 6891 7: retry without OPT */
 		goto again;
 	}
 	if (rc == TRY_OK && rmsg_rcode(buf, *rlen) != ns_r_noerror &&
 	    rmsg_rcode(buf, *rlen) != ns_r_nxdomain)
-		rc = TRY_ERROR;		/* SERVFAIL, REFUSED, ...: next one */
+		rc = TRY_ERROR; /* SERVFAIL, REFUSED, ...: next one */
 	return rc;
 }
 
 /* resolver_exchange - rounds over all servers until one answers */
 dkim_dns_status
-resolver_exchange(const resolver *res, const char *name, int type,
-    uint8_t *buf, size_t *rlen, int64_t deadline)
+resolver_exchange(const resolver *res, const char *name, int type, uint8_t *buf,
+    size_t *rlen, int64_t deadline)
 {
 	unsigned round, i;
 	int64_t start, end;
@@ -259,7 +263,8 @@ resolver_exchange(const resolver *res, const char *name, int type,
 	for (round = 0; round <= res->conf.retries; round++)
 		for (i = 0; i < res->conf.nns; i++) {
 			if ((start = now_ms()) >= deadline)
-				return failed ? DKIM_DNS_SERVFAIL : DKIM_DNS_TIMEOUT;
+				return failed ? DKIM_DNS_SERVFAIL :
+						DKIM_DNS_TIMEOUT;
 			end = start + res->conf.timeout_ms;
 			switch (ask_one(res, i, name, type, buf, rlen,
 			    end < deadline ? end : deadline)) {
@@ -279,8 +284,9 @@ resolver_exchange(const resolver *res, const char *name, int type,
 int64_t
 resolver_deadline(const resolver *res)
 {
-	return now_ms() + (int64_t)(res->conf.retries + 1) *
-	    res->conf.nns * res->conf.timeout_ms;
+	return now_ms() +
+	    (int64_t)(res->conf.retries + 1) * res->conf.nns *
+	    res->conf.timeout_ms;
 }
 
 /* resolver_txt - TXT records at name, CNAMEs followed (resolver.h) */
@@ -296,17 +302,17 @@ resolver_txt(resolver *res, const char *name, dkim_txt_answer *ans)
 	enum rmsg_result r = RMSG_FOLLOW;
 	dkim_dns_status st;
 
-	memset(ans, 0, sizeof *ans);	/* as dkim_lookup: *ans is not read */
+	memset(ans, 0, sizeof *ans); /* as dkim_lookup: *ans is not read */
 	if (name == NULL || *name == '\0' || strlen(name) >= sizeof cur ||
 	    rmsg_query(name, 0, 0, q, sizeof q) < 0)
-		return DKIM_EINVAL;	/* RFC 1035 2.3.4: labels 63, name 255 */
+		return DKIM_EINVAL; /* RFC 1035 2.3.4: labels 63, name 255 */
 	if ((buf = malloc(RES_REPLY_MAX)) == NULL)
 		return DKIM_ENOMEM;
 	deadline = resolver_deadline(res);
 	strlcpy(cur, name, sizeof cur);
 	while (r == RMSG_FOLLOW) {
 		if ((st = resolver_exchange(res, cur, ns_t_txt, buf, &rlen,
-		    deadline)) != DKIM_DNS_OK) {
+			 deadline)) != DKIM_DNS_OK) {
 			dkim_txt_answer_clear(ans);
 			ans->status = st;
 			ans->ttl = 0;
@@ -335,7 +341,7 @@ iface_query(void *ctx, const char *name, dkim_txt_answer *ans)
 dkim_lookup
 resolver_iface(resolver *res)
 {
-	dkim_lookup lk = { iface_query, res };
+	dkim_lookup lk = {iface_query, res};
 
 	return lk;
 }
@@ -345,11 +351,16 @@ const char *
 resolver_status_str(dkim_dns_status st)
 {
 	switch (st) {
-	case DKIM_DNS_OK:	return "ok";
-	case DKIM_DNS_NXDOMAIN:	return "nxdomain";
-	case DKIM_DNS_NODATA:	return "nodata";
-	case DKIM_DNS_SERVFAIL:	return "servfail";
-	case DKIM_DNS_TIMEOUT:	return "timeout";
+	case DKIM_DNS_OK:
+		return "ok";
+	case DKIM_DNS_NXDOMAIN:
+		return "nxdomain";
+	case DKIM_DNS_NODATA:
+		return "nodata";
+	case DKIM_DNS_SERVFAIL:
+		return "servfail";
+	case DKIM_DNS_TIMEOUT:
+		return "timeout";
 	}
 	return "unknown";
 }

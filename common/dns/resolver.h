@@ -69,12 +69,12 @@
 
 /* resolver_conf - filled by the configuration code, copied by resolver_new */
 struct resolver_conf {
-	struct sockaddr_storage ns[RESOLVER_MAX_NS];	/* IPv4/IPv6 + port */
+	struct sockaddr_storage ns[RESOLVER_MAX_NS]; /* IPv4/IPv6 + port */
 	socklen_t nslen[RESOLVER_MAX_NS];
-	unsigned nns;		/* 0: the nameservers of /etc/resolv.conf */
-	unsigned timeout_ms;	/* per try and server (default 2000) */
-	unsigned retries;	/* extra rounds over all servers (default 1) */
-	int edns;		/* send EDNS0 OPT (default 1) */
+	unsigned nns;        /* 0: the nameservers of /etc/resolv.conf */
+	unsigned timeout_ms; /* per try and server (default 2000) */
+	unsigned retries;    /* extra rounds over all servers (default 1) */
+	int edns;            /* send EDNS0 OPT (default 1) */
 };
 
 typedef struct resolver resolver;
@@ -95,8 +95,8 @@ int resolver_conf_add_list(struct resolver_conf *conf, const char *list,
     char *err, size_t errlen);
 
 /* resolver_new - immutable resolver from conf (copied); -1 + err on error */
-int resolver_new(const struct resolver_conf *conf, resolver **out,
-    char *err, size_t errlen);
+int resolver_new(const struct resolver_conf *conf, resolver **out, char *err,
+    size_t errlen);
 /* resolver_free - NULL is a no-op; no lookup may be running */
 void resolver_free(resolver *res);
 
@@ -107,15 +107,15 @@ void resolver_free(resolver *res);
  */
 dkim_rc resolver_txt(resolver *res, const char *name, dkim_txt_answer *ans);
 
-#define RESOLVER_RR_MAX 4096	/* more than a 64 KiB reply can hold */
+#define RESOLVER_RR_MAX 4096 /* more than a 64 KiB reply can hold */
 
 /* resolver_rrset - the records of one type at one name, as text */
 struct resolver_rrset {
 	dkim_dns_status status;
 	uint32_t ttl;
-	size_t count;			/* kept in rr[] */
-	size_t total;			/* in the answer */
-	char **rr;			/* count strings, malloc'ed */
+	size_t count; /* kept in rr[] */
+	size_t total; /* in the answer */
+	char **rr;    /* count strings, malloc'ed */
 	size_t cap;
 };
 

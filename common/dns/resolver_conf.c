@@ -45,7 +45,7 @@ split_spec(const char *spec, char *host, size_t hsize, const char **port)
 			*port = close + 2;
 		spec++;
 	} else if (colon != NULL && strchr(spec, ':') == colon) {
-		n = (size_t)(colon - spec);	/* one colon: IPv4:port */
+		n = (size_t)(colon - spec); /* one colon: IPv4:port */
 		*port = colon + 1;
 	} else
 		n = strlen(spec);
@@ -58,8 +58,8 @@ split_spec(const char *spec, char *host, size_t hsize, const char **port)
 
 /* resolver_conf_add_ns - add one "addr[:port]" nameserver */
 int
-resolver_conf_add_ns(struct resolver_conf *conf, const char *spec,
-    char *err, size_t errlen)
+resolver_conf_add_ns(struct resolver_conf *conf, const char *spec, char *err,
+    size_t errlen)
 {
 	struct sockaddr_storage *ss;
 	char host[INET6_ADDRSTRLEN + 1], *end;
@@ -67,7 +67,8 @@ resolver_conf_add_ns(struct resolver_conf *conf, const char *spec,
 	unsigned long pn = 53;
 
 	if (conf->nns >= RESOLVER_MAX_NS) {
-		snprintf(err, errlen, "more than %d nameservers", RESOLVER_MAX_NS);
+		snprintf(err, errlen, "more than %d nameservers",
+		    RESOLVER_MAX_NS);
 		return -1;
 	}
 	if (split_spec(spec, host, sizeof host, &port) < 0)
@@ -75,33 +76,38 @@ resolver_conf_add_ns(struct resolver_conf *conf, const char *spec,
 	if (port != NULL) {
 		errno = 0;
 		pn = strtoul(port, &end, 10);
-		if (*port == '\0' || *end != '\0' || errno || pn == 0 || pn > 65535)
+		if (*port == '\0' || *end != '\0' || errno || pn == 0 ||
+		    pn > 65535)
 			goto bad;
 	}
 	ss = &conf->ns[conf->nns];
 	memset(ss, 0, sizeof *ss);
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) ==
+	    1) {
 		((struct sockaddr_in *)ss)->sin_family = AF_INET;
 		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)pn);
 		conf->nslen[conf->nns++] = sizeof(struct sockaddr_in);
 		return 0;
 	}
-	if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
+	if (inet_pton(AF_INET6, host,
+		&((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
 		((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
 		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)pn);
 		conf->nslen[conf->nns++] = sizeof(struct sockaddr_in6);
 		return 0;
 	}
 bad:
-	snprintf(err, errlen, "bad nameserver \"%s\" (want 1.2.3.4, "
-	    "1.2.3.4:53, ::1 or [::1]:53)", spec);
+	snprintf(err, errlen,
+	    "bad nameserver \"%s\" (want 1.2.3.4, "
+	    "1.2.3.4:53, ::1 or [::1]:53)",
+	    spec);
 	return -1;
 }
 
 /* resolver_conf_add_list - add a list separated by commas or spaces */
 int
-resolver_conf_add_list(struct resolver_conf *conf, const char *list,
-    char *err, size_t errlen)
+resolver_conf_add_list(struct resolver_conf *conf, const char *list, char *err,
+    size_t errlen)
 {
 	char *copy, *tok, *save = NULL;
 	int rc = 0;
@@ -111,7 +117,7 @@ resolver_conf_add_list(struct resolver_conf *conf, const char *list,
 		return -1;
 	}
 	for (tok = strtok_r(copy, ", \t", &save); tok != NULL && rc == 0;
-	    tok = strtok_r(NULL, ", \t", &save))
+	     tok = strtok_r(NULL, ", \t", &save))
 		rc = resolver_conf_add_ns(conf, tok, err, errlen);
 	free(copy);
 	return rc;
@@ -126,7 +132,8 @@ resolver_system_ns(struct resolver_conf *conf)
 
 	while (fp != NULL && fgets(line, sizeof line, fp) != NULL)
 		if (sscanf(line, " %31s %127s", word, addr) == 2 &&
-		    strcmp(word, "nameserver") == 0 && strchr(addr, '%') == NULL)
+		    strcmp(word, "nameserver") == 0 &&
+		    strchr(addr, '%') == NULL)
 			(void)resolver_conf_add_ns(conf, addr, err, sizeof err);
 	if (fp != NULL)
 		fclose(fp);

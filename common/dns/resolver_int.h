@@ -12,10 +12,10 @@
 
 #include "dkim.h"
 
-#define RES_QUERY_MAX 512	/* a TXT query for a <= 255-byte name fits */
-#define RES_REPLY_MAX 65535	/* largest TCP reply */
-#define RES_EDNS_SIZE 1232	/* EDNS0 UDP payload we advertise */
-#define RES_MAX_HOPS 8		/* CNAMEs followed in one lookup */
+#define RES_QUERY_MAX 512   /* a TXT query for a <= 255-byte name fits */
+#define RES_REPLY_MAX 65535 /* largest TCP reply */
+#define RES_EDNS_SIZE 1232  /* EDNS0 UDP payload we advertise */
+#define RES_MAX_HOPS 8      /* CNAMEs followed in one lookup */
 
 struct resolver_conf;
 
@@ -24,8 +24,8 @@ void resolver_system_ns(struct resolver_conf *conf);
 
 /* rmsg_interp - what one reply means for the lookup */
 enum rmsg_result {
-	RMSG_DONE = 0,		/* ans is final (status set) */
-	RMSG_FOLLOW,		/* chain ends in a CNAME without data: ask next */
+	RMSG_DONE = 0, /* ans is final (status set) */
+	RMSG_FOLLOW,   /* chain ends in a CNAME without data: ask next */
 	RMSG_ENOMEM
 };
 
@@ -34,8 +34,8 @@ enum rmsg_result {
  * recursion desired, EDNS0 OPT when edns (RFC 6891 6.1.2).
  * Returns the length, or -1 when name cannot be encoded.
  */
-int rmsg_query(const char *name, uint16_t id, int edns, uint8_t *buf,
-    size_t size);
+int
+rmsg_query(const char *name, uint16_t id, int edns, uint8_t *buf, size_t size);
 /* rmsg_query_type - the same for any query type (ns_t_a, ns_t_mx, ...) */
 int rmsg_query_type(const char *name, int type, uint16_t id, int edns,
     uint8_t *buf, size_t size);
@@ -55,18 +55,17 @@ int rmsg_truncated(const uint8_t *reply, size_t len);
  * keep *ttl the minimum seen.  RMSG_FOLLOW puts the name to ask next in
  * next (size NS_MAXDNAME) and counts the hops in *hops.
  */
-enum rmsg_result rmsg_interp(const uint8_t *reply, size_t len,
-    const char *name, dkim_txt_answer *ans, uint32_t *ttl, char *next,
-    unsigned *hops);
+enum rmsg_result rmsg_interp(const uint8_t *reply, size_t len, const char *name,
+    dkim_txt_answer *ans, uint32_t *ttl, char *next, unsigned *hops);
 
 /*
  * rmsg_interp_rr - rmsg_interp for the records of type (A, AAAA, MX,
  * PTR, TXT) as text into a resolver_rrset (see resolver.h).
  */
 struct resolver_rrset;
-enum rmsg_result rmsg_interp_rr(const uint8_t *reply, size_t len,
-    const char *name, int type, struct resolver_rrset *ans, uint32_t *ttl,
-    char *next, unsigned *hops);
+enum rmsg_result
+rmsg_interp_rr(const uint8_t *reply, size_t len, const char *name, int type,
+    struct resolver_rrset *ans, uint32_t *ttl, char *next, unsigned *hops);
 
 /*
  * resolver_exchange - one question (name, type) to the configured
@@ -74,9 +73,8 @@ enum rmsg_result rmsg_interp_rr(const uint8_t *reply, size_t len,
  * buf (RES_REPLY_MAX bytes), else SERVFAIL or TIMEOUT.
  */
 struct resolver;
-dkim_dns_status resolver_exchange(const struct resolver *res,
-    const char *name, int type, uint8_t *buf, size_t *rlen,
-    int64_t deadline);
+dkim_dns_status resolver_exchange(const struct resolver *res, const char *name,
+    int type, uint8_t *buf, size_t *rlen, int64_t deadline);
 /* resolver_deadline - now + the longest a lookup may take (resolver.h) */
 int64_t resolver_deadline(const struct resolver *res);
 

@@ -24,16 +24,15 @@
 
 /* rmsg_query - encode a TXT query */
 int
-rmsg_query(const char *name, uint16_t id, int edns, uint8_t *buf,
-    size_t size)
+rmsg_query(const char *name, uint16_t id, int edns, uint8_t *buf, size_t size)
 {
 	return rmsg_query_type(name, ns_t_txt, id, edns, buf, size);
 }
 
 /* rmsg_query_type - encode a query (RFC 1035 4.1.1, 4.1.2; RFC 6891 6.1.2) */
 int
-rmsg_query_type(const char *name, int type, uint16_t id, int edns,
-    uint8_t *buf, size_t size)
+rmsg_query_type(const char *name, int type, uint16_t id, int edns, uint8_t *buf,
+    size_t size)
 {
 	uint8_t *p;
 	int n;
@@ -43,22 +42,22 @@ rmsg_query_type(const char *name, int type, uint16_t id, int edns,
 	memset(buf, 0, HFIXEDSZ);
 	buf[0] = id >> 8;
 	buf[1] = id & 0xff;
-	buf[2] = 0x01;			/* RD */
-	buf[5] = 1;			/* QDCOUNT */
-	n = dn_comp(name, buf + HFIXEDSZ, size - HFIXEDSZ - QFIXEDSZ - 11,
-	    NULL, NULL);
+	buf[2] = 0x01; /* RD */
+	buf[5] = 1;    /* QDCOUNT */
+	n = dn_comp(name, buf + HFIXEDSZ, size - HFIXEDSZ - QFIXEDSZ - 11, NULL,
+	    NULL);
 	if (n < 0)
 		return -1;
 	p = buf + HFIXEDSZ + n;
 	NS_PUT16(type, p);
 	NS_PUT16(ns_c_in, p);
 	if (edns) {
-		*p++ = 0;		/* root owner name */
+		*p++ = 0; /* root owner name */
 		NS_PUT16(ns_t_opt, p);
-		NS_PUT16(RES_EDNS_SIZE, p);	/* CLASS = payload size */
-		NS_PUT32(0, p);		/* extended RCODE, version, DO=0 */
-		NS_PUT16(0, p);		/* no options */
-		buf[11] = 1;		/* ARCOUNT */
+		NS_PUT16(RES_EDNS_SIZE, p); /* CLASS = payload size */
+		NS_PUT32(0, p);             /* extended RCODE, version, DO=0 */
+		NS_PUT16(0, p);             /* no options */
+		buf[11] = 1;                /* ARCOUNT */
 	}
 	return (int)(p - buf);
 }
@@ -87,9 +86,9 @@ rmsg_matches(const uint8_t *reply, size_t len, const uint8_t *query,
 
 	if (len < HFIXEDSZ || reply[0] != query[0] || reply[1] != query[1])
 		return 0;
-	if ((reply[2] & 0x80) == 0)	/* QR */
+	if ((reply[2] & 0x80) == 0) /* QR */
 		return 0;
-	if (reply[4] == 0 && reply[5] == 0)	/* no question: errors only */
+	if (reply[4] == 0 && reply[5] == 0) /* no question: errors only */
 		return rmsg_rcode(reply, len) != ns_r_noerror;
 	if (question(reply, len, rname, sizeof rname, &rtc) < 0 ||
 	    question(query, qlen, qname, sizeof qname, &qtc) < 0)
@@ -142,11 +141,12 @@ find_cname(ns_msg *m, const char *cur, char *target, uint32_t *ttl)
 	for (i = 0; i < n; i++) {
 		if (ns_parserr(m, ns_s_an, i, &rr) < 0)
 			return -1;
-		if (ns_rr_type(rr) != ns_t_cname || ns_rr_class(rr) != ns_c_in ||
+		if (ns_rr_type(rr) != ns_t_cname ||
+		    ns_rr_class(rr) != ns_c_in ||
 		    !samename(ns_rr_name(rr), cur))
 			continue;
 		if (dn_expand(ns_msg_base(*m), ns_msg_end(*m), ns_rr_rdata(rr),
-		    target, NS_MAXDNAME) < 0)
+			target, NS_MAXDNAME) < 0)
 			return -1;
 		minttl(ttl, ns_rr_ttl(rr));
 		return 1;
@@ -165,7 +165,7 @@ add_txt(dkim_txt_answer *ans, const uint8_t *rd, size_t rdlen)
 
 	if ((buf = malloc(rdlen + 1)) == NULL)
 		return -1;
-	while (p < end) {		/* RFC 1035 3.3.14: <character-string>+ */
+	while (p < end) { /* RFC 1035 3.3.14: <character-string>+ */
 		size_t n = *p++;
 
 		if (n > (size_t)(end - p)) {
@@ -196,7 +196,7 @@ collect_txt(ns_msg *m, const char *cur, dkim_txt_answer *ans, uint32_t *ttl)
 			continue;
 		minttl(ttl, ns_rr_ttl(rr));
 		if (ans->count >= DKIM_TXT_MAX)
-			continue;	/* counted in the TTL, not kept */
+			continue; /* counted in the TTL, not kept */
 		if ((rc = add_txt(ans, ns_rr_rdata(rr), ns_rr_rdlen(rr))) < 0)
 			return rc;
 	}
@@ -270,8 +270,10 @@ rmsg_interp(const uint8_t *reply, size_t len, const char *name,
 		return RMSG_FOLLOW;
 	}
 	minttl(ttl, negttl(&m));
-	return set_status(ans, rmsg_rcode(reply, len) == ns_r_nxdomain ?
-	    DKIM_DNS_NXDOMAIN : DKIM_DNS_NODATA, *ttl);
+	return set_status(ans,
+	    rmsg_rcode(reply, len) == ns_r_nxdomain ? DKIM_DNS_NXDOMAIN :
+						      DKIM_DNS_NODATA,
+	    *ttl);
 }
 
 /* rr_text - one A, AAAA, MX, PTR or TXT rdata as text: 0, -1, -2 bad */
@@ -286,24 +288,26 @@ rr_text(ns_msg *m, ns_rr *rr, int type, char *out, size_t len)
 	case ns_t_aaaa:
 		if (rdlen != (type == ns_t_a ? 4u : 16u) ||
 		    inet_ntop(type == ns_t_a ? AF_INET : AF_INET6, rd, out,
-		    (socklen_t)len) == NULL)
+			(socklen_t)len) == NULL)
 			return -2;
 		return 0;
-	case ns_t_mx:			/* RFC 1035 3.3.9: preference, name */
+	case ns_t_mx: /* RFC 1035 3.3.9: preference, name */
 		if (rdlen < 3)
 			return -2;
 		rd += 2;
 		/* FALLTHROUGH */
 	case ns_t_ptr:
 		return dn_expand(ns_msg_base(*m), ns_msg_end(*m), rd, out,
-		    (int)len) < 0 ? -2 : 0;
-	case ns_t_txt:			/* RFC 1035 3.3.14: strings joined */
+			   (int)len) < 0 ?
+		    -2 :
+		    0;
+	case ns_t_txt: /* RFC 1035 3.3.14: strings joined */
 		while (rdlen > 0) {
 			size_t l = *rd++, k;
 
 			if (l >= rdlen || n + l >= len)
 				return -2;
-			for (k = 0; k < l; k++)	/* a NUL must not cut it */
+			for (k = 0; k < l; k++) /* a NUL must not cut it */
 				out[n++] = rd[k] != '\0' ? (char)rd[k] : 0x7f;
 			rd += l;
 			rdlen -= l + 1;
@@ -409,6 +413,8 @@ rmsg_interp_rr(const uint8_t *reply, size_t len, const char *name, int type,
 		return RMSG_FOLLOW;
 	}
 	minttl(ttl, negttl(&m));
-	return rr_status(ans, rmsg_rcode(reply, len) == ns_r_nxdomain ?
-	    DKIM_DNS_NXDOMAIN : DKIM_DNS_NODATA, *ttl);
+	return rr_status(ans,
+	    rmsg_rcode(reply, len) == ns_r_nxdomain ? DKIM_DNS_NXDOMAIN :
+						      DKIM_DNS_NODATA,
+	    *ttl);
 }

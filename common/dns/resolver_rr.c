@@ -77,20 +77,20 @@ resolver_query(resolver *res, const char *name, int type,
 	if (!known(type) || name == NULL || *name == '\0' ||
 	    strlen(name) >= sizeof cur ||
 	    rmsg_query_type(name, type, 0, 0, q, sizeof q) < 0)
-		return DKIM_EINVAL;	/* RFC 1035 2.3.4: labels, names */
+		return DKIM_EINVAL; /* RFC 1035 2.3.4: labels, names */
 	if ((buf = malloc(RES_REPLY_MAX)) == NULL)
 		return DKIM_ENOMEM;
 	deadline = resolver_deadline(res);
 	strlcpy(cur, name, sizeof cur);
 	while (r == RMSG_FOLLOW) {
 		if ((st = resolver_exchange(res, cur, type, buf, &rlen,
-		    deadline)) != DKIM_DNS_OK) {
+			 deadline)) != DKIM_DNS_OK) {
 			resolver_rrset_clear(ans);
 			ans->status = st;
 			break;
 		}
 		if ((r = rmsg_interp_rr(buf, rlen, cur, type, ans, &ttl, next,
-		    &hops)) == RMSG_FOLLOW)
+			 &hops)) == RMSG_FOLLOW)
 			strlcpy(cur, next, sizeof cur);
 	}
 	free(buf);

@@ -13,7 +13,7 @@
  *	its TTL, see schedule()) and checks it again, so a fixed record is
  *	seen within its TTL.  Temperror grace: see guard.h.
  */
-#define _GNU_SOURCE	/* asprintf */
+#define _GNU_SOURCE /* asprintf */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,12 +79,13 @@ guard_new(const struct guard_conf *conf, guard **out)
 		return DKIM_ENOMEM;
 	}
 	pthread_mutex_init(&g->lock, NULL);
-	pthread_condattr_init(&ca);	/* timed waits on the monotonic clock */
+	pthread_condattr_init(&ca); /* timed waits on the monotonic clock */
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&g->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	if (*psl != '\0' && guard_psl_load(psl, &g->psl, err, sizeof err) < 0)
-		guard_emit(g, LOG_WARNING, "%s", err);	/* alignment: parent/child rule */
+		guard_emit(g, LOG_WARNING, "%s",
+		    err); /* alignment: parent/child rule */
 	*out = g;
 	return DKIM_OK;
 }
@@ -126,7 +127,7 @@ static time_t
 schedule(const guard *g, const struct guard_eval *ev)
 {
 	const struct guard_conf *c = &g->conf;
-	time_t t = (time_t)ev->ttl * 4 / 5;	/* 80% of the TTL */
+	time_t t = (time_t)ev->ttl * 4 / 5; /* 80% of the TTL */
 
 	if (ev->state == GUARD_VALID)
 		return clamp(t, c->min_refresh, c->max_refresh);
@@ -149,9 +150,8 @@ transition_msg(const struct guard_entry *e, guard_state old, char **msg)
 		(void)guard_zone_record(e->keyname, e->want, &zone);
 	n = asprintf(msg, "key %s (d=%s s=%s): %s -> %s: %s; action %s%s%s",
 	    e->keyname, e->domain, e->selector, guard_state_str(old),
-	    guard_state_str(e->state), e->problem,
-	    guard_action_str(e->action), zone ? "; publish: " : "",
-	    zone ? zone : "");
+	    guard_state_str(e->state), e->problem, guard_action_str(e->action),
+	    zone ? "; publish: " : "", zone ? zone : "");
 	free(zone);
 	return n;
 }
@@ -182,7 +182,7 @@ apply(struct guard_entry *e, struct guard_eval *ev, time_t now, char **msg)
 	if (ev->state != GUARD_TEMPERROR)
 		e->temp_since = 0;
 	else if (e->temp_since == 0)
-		e->temp_since = now;	/* grace runs from the first failure */
+		e->temp_since = now; /* grace runs from the first failure */
 	e->state = ev->state;
 	memcpy(e->problem, ev->problem, sizeof e->problem);
 	e->ttl = ev->ttl;
@@ -205,8 +205,9 @@ guard_check_entry(guard_entry *e, int quiet, guard_state *oldp)
 	guard_state st, old;
 	char *msg;
 
-	if (dnscache_refresh(g->conf.cache, e->keyname, &ans, NULL) != DKIM_OK) {
-		memset(&ans, 0, sizeof ans);	/* internal failure */
+	if (dnscache_refresh(g->conf.cache, e->keyname, &ans, NULL) !=
+	    DKIM_OK) {
+		memset(&ans, 0, sizeof ans); /* internal failure */
 		ans.status = DKIM_DNS_SERVFAIL;
 	}
 	guard_evaluate(e, &ans, &ev);
@@ -219,15 +220,17 @@ guard_check_entry(guard_entry *e, int quiet, guard_state *oldp)
 	free(ev.record);
 	dkim_keyrec_free(ev.rec);
 	if (!quiet && msg != NULL)
-		guard_emit(g, st == GUARD_VALID ? LOG_NOTICE : LOG_WARNING, "%s",
-		    msg);
+		guard_emit(g, st == GUARD_VALID ? LOG_NOTICE : LOG_WARNING,
+		    "%s", msg);
 	/* accepted as receivers accept it, but worth fixing: said with
 	 * each change the guard reports */
 	if (!quiet && msg != NULL && ev.lenient[0] != '\0')
-		guard_emit(g, LOG_WARNING, "%s: tag name '%s' is outside RFC "
+		guard_emit(g, LOG_WARNING,
+		    "%s: tag name '%s' is outside RFC "
 		    "6376 3.2's grammar (letters, digits, '_'); dkimguard, "
 		    "dkimpy and Mail::DKIM accept it, a stricter verifier may "
-		    "not: rename or remove it", e->keyname, ev.lenient);
+		    "not: rename or remove it",
+		    e->keyname, ev.lenient);
 	if (!quiet)
 		free(msg);
 	if (oldp != NULL)
@@ -253,7 +256,7 @@ guard_refresh_due(guard *g)
 	if ((list = guard_entries_copy(g, &n)) == NULL)
 		return 1;
 	pthread_mutex_lock(&g->lock);
-	for (i = 0; i < n; i++)		/* due ones to the front */
+	for (i = 0; i < n; i++) /* due ones to the front */
 		if (list[i]->next_check <= now) {
 			guard_entry *t = list[ndue];
 

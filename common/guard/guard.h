@@ -92,16 +92,16 @@
 
 /* guard_state - what the last check found */
 typedef enum guard_state {
-	GUARD_UNCHECKED = 0,	/* not checked yet */
-	GUARD_VALID,		/* record parses, allows the key, p= matches */
-	GUARD_MISSING,		/* NXDOMAIN, NODATA */
-	GUARD_MISMATCH,		/* p= is another public key */
-	GUARD_REVOKED,		/* p= is empty (RFC 6376 3.6.1) */
-	GUARD_BADRECORD,	/* does not parse, or several records */
-	GUARD_WRONGTYPE,	/* k= names another key type */
-	GUARD_WRONGHASH,	/* h= excludes sha256 */
-	GUARD_WRONGSERVICE,	/* s= excludes email */
-	GUARD_TEMPERROR		/* SERVFAIL or timeout */
+	GUARD_UNCHECKED = 0, /* not checked yet */
+	GUARD_VALID,         /* record parses, allows the key, p= matches */
+	GUARD_MISSING,       /* NXDOMAIN, NODATA */
+	GUARD_MISMATCH,      /* p= is another public key */
+	GUARD_REVOKED,       /* p= is empty (RFC 6376 3.6.1) */
+	GUARD_BADRECORD,     /* does not parse, or several records */
+	GUARD_WRONGTYPE,     /* k= names another key type */
+	GUARD_WRONGHASH,     /* h= excludes sha256 */
+	GUARD_WRONGSERVICE,  /* s= excludes email */
+	GUARD_TEMPERROR      /* SERVFAIL or timeout */
 } guard_state;
 
 /*
@@ -110,25 +110,24 @@ typedef enum guard_state {
  * the option's word table (config.c) and guard_action_str are all
  * expanded from it, so a word always means the action of its name.
  */
-#define GUARD_ACTIONS(X)						\
-	X(GUARD_ACT_TEMPFAIL, "tempfail") /* 4xx; client retries later */ \
-	X(GUARD_ACT_HOLD, "hold")	/* sign and quarantine (hold queue) */ \
+#define GUARD_ACTIONS(X)                                                       \
+	X(GUARD_ACT_TEMPFAIL, "tempfail") /* 4xx; client retries later */      \
+	X(GUARD_ACT_HOLD, "hold") /* sign and quarantine (hold queue) */       \
 	X(GUARD_ACT_UNSIGNED, "unsigned") /* deliver without this signature */ \
-	X(GUARD_ACT_SIGN, "sign")	/* sign anyway and warn */
+	X(GUARD_ACT_SIGN, "sign")         /* sign anyway and warn */
 #define GUARD_ACTION_CONST(id, word) id,
 typedef enum guard_action {
-	GUARD_ACTIONS(GUARD_ACTION_CONST)
-	GUARD_ACT__COUNT
+	GUARD_ACTIONS(GUARD_ACTION_CONST) GUARD_ACT__COUNT
 } guard_action;
 #undef GUARD_ACTION_CONST
 
 /* guard_decision - what the session does with this signature now */
 typedef enum guard_decision {
-	GUARD_DO_SIGN = 0,	/* valid (or temperror within grace): sign */
-	GUARD_DO_SIGN_WARN,	/* not valid, action sign: sign, warn */
-	GUARD_DO_HOLD,		/* sign and smfi_quarantine */
-	GUARD_DO_UNSIGNED,	/* leave this signature out */
-	GUARD_DO_TEMPFAIL	/* reply GUARD_REPLY_* + v.reply, tempfail */
+	GUARD_DO_SIGN = 0,  /* valid (or temperror within grace): sign */
+	GUARD_DO_SIGN_WARN, /* not valid, action sign: sign, warn */
+	GUARD_DO_HOLD,      /* sign and smfi_quarantine */
+	GUARD_DO_UNSIGNED,  /* leave this signature out */
+	GUARD_DO_TEMPFAIL   /* reply GUARD_REPLY_* + v.reply, tempfail */
 } guard_decision;
 
 /* per-key message counters the session increments (guard_count) */
@@ -141,18 +140,18 @@ typedef enum guard_counter {
 } guard_counter;
 
 #define GUARD_REPLY_RCODE "451"
-#define GUARD_REPLY_XCODE "4.7.5"	/* RFC 3463: cryptographic failure */
+#define GUARD_REPLY_XCODE "4.7.5" /* RFC 3463: cryptographic failure */
 #define GUARD_PROBLEM_MAX 320
 #define GUARD_REPLY_MAX 400
 
 /* guard_verdict - the answer for one signature of one message */
 struct guard_verdict {
-	guard_decision decision;	/* what to do (GUARD_DO_SIGN in dry run) */
-	guard_decision would;		/* what the action says, dry run or not */
+	guard_decision decision; /* what to do (GUARD_DO_SIGN in dry run) */
+	guard_decision would;    /* what the action says, dry run or not */
 	guard_state state;
-	int grace;			/* 1: temperror, last good result used */
-	char problem[GUARD_PROBLEM_MAX];/* "" when valid: what is wrong */
-	char reply[GUARD_REPLY_MAX];	/* SMTP reply text for tempfail */
+	int grace; /* 1: temperror, last good result used */
+	char problem[GUARD_PROBLEM_MAX]; /* "" when valid: what is wrong */
+	char reply[GUARD_REPLY_MAX];     /* SMTP reply text for tempfail */
 };
 
 typedef void (*guard_log_fn)(void *arg, int priority, const char *fmt, ...)
@@ -160,18 +159,18 @@ typedef void (*guard_log_fn)(void *arg, int priority, const char *fmt, ...)
 
 /* guard_conf - filled by the configuration code, copied by guard_new */
 struct guard_conf {
-	dnscache *cache;	/* required; not owned; outlives the guard */
-	unsigned grace;		/* s of temperror on last good result (3600) */
-	unsigned min_refresh;	/* s: never re-check sooner than this (5) */
-	unsigned max_refresh;	/* s: re-check at least this often (3600) */
-	unsigned retry;		/* s: re-check a failing entry this often (60) */
-	int dry_run;		/* 1: always GUARD_DO_SIGN, see `would` */
-	const char *psl_path;	/* public suffix list; NULL: Debian's path;
+	dnscache *cache;      /* required; not owned; outlives the guard */
+	unsigned grace;       /* s of temperror on last good result (3600) */
+	unsigned min_refresh; /* s: never re-check sooner than this (5) */
+	unsigned max_refresh; /* s: re-check at least this often (3600) */
+	unsigned retry;       /* s: re-check a failing entry this often (60) */
+	int dry_run;          /* 1: always GUARD_DO_SIGN, see `would` */
+	const char *psl_path; /* public suffix list; NULL: Debian's path;
 				 * "" or unreadable: parent/child rule */
-	guard_log_fn log;	/* priority is syslog's (LOG_WARNING, ...);
+	guard_log_fn log;     /* priority is syslog's (LOG_WARNING, ...);
 				 * NULL: no logging */
 	void *log_arg;
-	dkim_clock_fn clock;	/* NULL: time(NULL) */
+	dkim_clock_fn clock; /* NULL: time(NULL) */
 	void *clock_arg;
 };
 
@@ -182,11 +181,11 @@ struct guard_info {
 	guard_state state;
 	guard_action action;
 	char problem[GUARD_PROBLEM_MAX];
-	time_t checked;		/* last check, 0: never */
-	time_t since;		/* state unchanged since */
-	time_t last_good;	/* last check that found it valid, 0: never */
-	time_t next_check;	/* when the refresher looks again */
-	uint32_t ttl;		/* TTL of the record at the last check */
+	time_t checked;    /* last check, 0: never */
+	time_t since;      /* state unchanged since */
+	time_t last_good;  /* last check that found it valid, 0: never */
+	time_t next_check; /* when the refresher looks again */
+	uint32_t ttl;      /* TTL of the record at the last check */
 	unsigned long count[GUARD_CNT_MAX];
 };
 
@@ -207,8 +206,8 @@ void guard_free(guard *g);
  * same triple twice gives the same entry (action updated).  NULL on ENOMEM
  * or when the key's public half cannot be computed.
  */
-guard_entry *guard_add_key(guard *g, const char *domain,
-    const char *selector, dkim_key *key, guard_action action);
+guard_entry *guard_add_key(guard *g, const char *domain, const char *selector,
+    dkim_key *key, guard_action action);
 /* guard_find - the entry for (domain, selector, key), NULL if not added */
 guard_entry *guard_find(guard *g, const char *domain, const char *selector,
     const dkim_key *key);
@@ -294,15 +293,14 @@ typedef struct guard_psl guard_psl;
 #define GUARD_PSL_PATH "/usr/share/publicsuffix/public_suffix_list.dat"
 
 /* guard_psl_load - a public suffix list file; -1 with err if unreadable */
-int guard_psl_load(const char *path, guard_psl **out, char *err,
-    size_t errlen);
+int guard_psl_load(const char *path, guard_psl **out, char *err, size_t errlen);
 void guard_psl_free(guard_psl *psl);
 /*
  * guard_orgdomain - the organizational domain of name (RFC 7489 3.2):
  * the public suffix plus one label.  psl NULL: the last two labels.
  */
-int guard_orgdomain(const guard_psl *psl, const char *name, char *buf,
-    size_t len);
+int
+guard_orgdomain(const guard_psl *psl, const char *name, char *buf, size_t len);
 /*
  * guard_psl_aligned - 1 when d= and the From: domain have the same
  * organizational domain; without a list, when one equals the other or

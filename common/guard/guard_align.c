@@ -42,9 +42,11 @@ guard_psl_load(const char *path, guard_psl **out, char *err, size_t errlen)
 	/* NULL for a missing, unreadable or empty file alike */
 	if ((p->ctx = psl_load_file(path)) == NULL ||
 	    psl_suffix_count(p->ctx) <= 0) {
-		snprintf(err, errlen, "public suffix list %s: cannot read it; "
+		snprintf(err, errlen,
+		    "public suffix list %s: cannot read it; "
 		    "DMARC alignment falls back to parent/child domains "
-		    "(apt-get install publicsuffix)", path);
+		    "(apt-get install publicsuffix)",
+		    path);
 		guard_psl_free(p);
 		return -1;
 	}
@@ -91,8 +93,7 @@ org_of(const guard_psl *p, const char *norm, char *buf, size_t len)
 	const char *name = norm, *reg;
 	int rc;
 
-	if (psl_str_to_utf8lower(norm, "utf-8", NULL, &lower) ==
-	    PSL_SUCCESS)
+	if (psl_str_to_utf8lower(norm, "utf-8", NULL, &lower) == PSL_SUCCESS)
 		name = lower;
 	if ((reg = psl_registrable_domain(p->ctx, name)) == NULL)
 		reg = name;
@@ -115,7 +116,7 @@ guard_orgdomain(const guard_psl *p, const char *name, char *buf, size_t len)
 		return org_of(p, norm, buf, len);
 	/* no list: the last two labels */
 	start = (s = strrchr(norm, '.')) ? (size_t)(s + 1 - norm) : 0;
-	if (start >= 2) {		/* prefix the next label to the left */
+	if (start >= 2) { /* prefix the next label to the left */
 		for (s = norm + start - 2; s > norm && s[-1] != '.'; s--)
 			;
 		start = (size_t)(s - norm);
@@ -132,8 +133,9 @@ parent_or_same(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 
-	return la == lb ? strcmp(a, b) == 0 : la < lb &&
-	    b[lb - la - 1] == '.' && strcmp(b + lb - la, a) == 0;
+	return la == lb ?
+	    strcmp(a, b) == 0 :
+	    la < lb && b[lb - la - 1] == '.' && strcmp(b + lb - la, a) == 0;
 }
 
 /* guard_psl_aligned - RFC 7489 3.1.1 relaxed alignment */

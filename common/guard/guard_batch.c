@@ -20,9 +20,9 @@
 
 struct batch {
 	guard_entry **list;
-	guard_state *old;	/* NULL or one per entry */
+	guard_state *old; /* NULL or one per entry */
 	size_t n;
-	size_t next;		/* atomic */
+	size_t next; /* atomic */
 	int quiet;
 };
 
@@ -43,7 +43,7 @@ worker(void *arg)
 void
 guard_check_batch(guard_entry **list, size_t n, int quiet, guard_state *old)
 {
-	struct batch b = { list, old, n, 0, quiet };
+	struct batch b = {list, old, n, 0, quiet};
 	pthread_t th[GUARD_WORKERS];
 	size_t k, started = 0;
 
@@ -52,7 +52,7 @@ guard_check_batch(guard_entry **list, size_t n, int quiet, guard_state *old)
 			break;
 		started++;
 	}
-	worker(&b);		/* this thread works too */
+	worker(&b); /* this thread works too */
 	for (k = 0; k < started; k++)
 		pthread_join(th[k], NULL);
 }

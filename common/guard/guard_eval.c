@@ -27,8 +27,7 @@ keytype_str(dkim_keytype t)
 }
 
 /* set - state and problem text */
-static void
-set(struct guard_eval *out, guard_state st, const char *fmt, ...)
+static void set(struct guard_eval *out, guard_state st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -50,16 +49,20 @@ eval_dns(const struct guard_entry *e, const dkim_txt_answer *ans,
 {
 	switch (ans->status) {
 	case DKIM_DNS_NXDOMAIN:
-		set(out, GUARD_MISSING, "no key record: %s does not exist "
-		    "(NXDOMAIN)", e->keyname);
+		set(out, GUARD_MISSING,
+		    "no key record: %s does not exist "
+		    "(NXDOMAIN)",
+		    e->keyname);
 		break;
 	case DKIM_DNS_NODATA:
 		set(out, GUARD_MISSING, "no key record: %s has no TXT record",
 		    e->keyname);
 		break;
 	case DKIM_DNS_SERVFAIL:
-		set(out, GUARD_TEMPERROR, "DNS lookup of %s failed (SERVFAIL "
-		    "or refused); check the domain's nameservers", e->keyname);
+		set(out, GUARD_TEMPERROR,
+		    "DNS lookup of %s failed (SERVFAIL "
+		    "or refused); check the domain's nameservers",
+		    e->keyname);
 		break;
 	default:
 		set(out, GUARD_TEMPERROR, "DNS lookup of %s timed out",
@@ -80,29 +83,38 @@ eval_match(const struct guard_entry *e, const dkim_keyrec *rec,
 		set(out, GUARD_VALID, "%s", "");
 		break;
 	case DKIM_KEYMATCH_REVOKED:
-		set(out, GUARD_REVOKED, "key revoked: the record at %s has an "
-		    "empty p=", e->keyname);
+		set(out, GUARD_REVOKED,
+		    "key revoked: the record at %s has an "
+		    "empty p=",
+		    e->keyname);
 		break;
 	case DKIM_KEYMATCH_TYPE:
-		set(out, GUARD_WRONGTYPE, "k=%s in the record but the signing "
-		    "key is %s (k=%s)", keytype_str(dkim_keyrec_type(rec)),
-		    keytype_str(kt), keytype_str(kt));
+		set(out, GUARD_WRONGTYPE,
+		    "k=%s in the record but the signing "
+		    "key is %s (k=%s)",
+		    keytype_str(dkim_keyrec_type(rec)), keytype_str(kt),
+		    keytype_str(kt));
 		break;
 	case DKIM_KEYMATCH_HASH:
-		set(out, GUARD_WRONGHASH, "h= in the record does not allow "
+		set(out, GUARD_WRONGHASH,
+		    "h= in the record does not allow "
 		    "sha256, which the signature uses");
 		break;
 	case DKIM_KEYMATCH_SERVICE:
-		set(out, GUARD_WRONGSERVICE, "s= in the record does not "
+		set(out, GUARD_WRONGSERVICE,
+		    "s= in the record does not "
 		    "include email (use s=email or s=*, or drop s=)");
 		break;
 	case DKIM_KEYMATCH_ERROR:
-		set(out, GUARD_TEMPERROR, "internal error comparing the record "
-		    "at %s with the signing key", e->keyname);
+		set(out, GUARD_TEMPERROR,
+		    "internal error comparing the record "
+		    "at %s with the signing key",
+		    e->keyname);
 		break;
 	case DKIM_KEYMATCH_MISMATCH:
 	default:
-		set(out, GUARD_MISMATCH, "published p= (%s, %u bits) is not "
+		set(out, GUARD_MISMATCH,
+		    "published p= (%s, %u bits) is not "
 		    "the public half of the signing key (%s, %u bits)",
 		    keytype_str(dkim_keyrec_type(rec)), dkim_keyrec_bits(rec),
 		    keytype_str(kt), dkim_key_bits(e->key));
@@ -113,8 +125,8 @@ eval_match(const struct guard_entry *e, const dkim_keyrec *rec,
 /* eval_one - parse one record and match it; *keep (if keep) gets the
  * parsed record when it is valid */
 static void
-eval_one(const struct guard_entry *e, const char *txt,
-    struct guard_eval *out, dkim_keyrec **keep)
+eval_one(const struct guard_entry *e, const char *txt, struct guard_eval *out,
+    dkim_keyrec **keep)
 {
 	char reason[DKIM_REASON_MAX];
 	dkim_keyrec *rec = NULL;
@@ -122,8 +134,10 @@ eval_one(const struct guard_entry *e, const char *txt,
 
 	if ((rc = dkim_keyrec_parse(txt, strlen(txt), &rec, reason)) ==
 	    DKIM_ENOMEM) {
-		set(out, GUARD_TEMPERROR, "internal error parsing the record "
-		    "at %s: %s", e->keyname, dkim_rc_str(rc));
+		set(out, GUARD_TEMPERROR,
+		    "internal error parsing the record "
+		    "at %s: %s",
+		    e->keyname, dkim_rc_str(rc));
 		return;
 	}
 	if (rc != DKIM_OK) {
@@ -162,13 +176,15 @@ guard_evaluate(const struct guard_entry *e, const dkim_txt_answer *ans,
 			break;
 	}
 	if (ans->count > 1 && out->state != GUARD_VALID &&
-	    out->state != GUARD_TEMPERROR) {	/* an internal error stays */
+	    out->state != GUARD_TEMPERROR) { /* an internal error stays */
 		char first[GUARD_PROBLEM_MAX];
 
 		strlcpy(first, out->problem, sizeof first);
-		set(out, out->state, "%zu TXT records at %s and verifiers may "
+		set(out, out->state,
+		    "%zu TXT records at %s and verifiers may "
 		    "use any of them (RFC 6376 3.6.2.2); record %zu: %s; publish "
-		    "only one", ans->count, e->keyname, i + 1, first);
+		    "only one",
+		    ans->count, e->keyname, i + 1, first);
 	}
 	/* the first record, kept parsed for the self-check (guard_keyrec) */
 	if (out->state == GUARD_VALID)

@@ -16,31 +16,31 @@
 
 struct guard_entry {
 	guard *g;
-	struct guard_entry *same;	/* next entry of the same keyname */
+	struct guard_entry *same; /* next entry of the same keyname */
 	char *domain, *selector;
-	char *keyname;			/* selector._domainkey.domain */
-	dkim_key *key;			/* a reference */
-	char *pub;			/* p= of the key */
-	char *want;			/* the record to publish */
-	dkim_keyrec *want_rec;		/* want, parsed once */
-	guard_action action;		/* changed only under g->lock */
+	char *keyname;         /* selector._domainkey.domain */
+	dkim_key *key;         /* a reference */
+	char *pub;             /* p= of the key */
+	char *want;            /* the record to publish */
+	dkim_keyrec *want_rec; /* want, parsed once */
+	guard_action action;   /* changed only under g->lock */
 	/* the rest is protected by g->lock */
 	guard_state state;
 	char problem[GUARD_PROBLEM_MAX];
-	char *good_record;		/* last record found valid */
-	dkim_keyrec *good_rec;		/* good_record, parsed (a reference) */
+	char *good_record;     /* last record found valid */
+	dkim_keyrec *good_rec; /* good_record, parsed (a reference) */
 	time_t checked, since, last_good, temp_since, next_check;
 	uint32_t ttl;
-	unsigned long count[GUARD_CNT_MAX];	/* atomic */
+	unsigned long count[GUARD_CNT_MAX]; /* atomic */
 };
 
 struct guard {
 	struct guard_conf conf;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;		/* refresher: stop or new entry */
+	pthread_cond_t wake; /* refresher: stop or new entry */
 	struct guard_entry **ent;
 	size_t n, cap;
-	struct hashtab *byname;		/* keyname (no case) -> an entry */
+	struct hashtab *byname; /* keyname (no case) -> an entry */
 	guard_psl *psl;
 	pthread_t thread;
 	int running, stop;
@@ -51,9 +51,9 @@ struct guard_eval {
 	guard_state state;
 	char problem[GUARD_PROBLEM_MAX];
 	uint32_t ttl;
-	char *record;			/* the valid record (malloc'ed) or NULL */
-	dkim_keyrec *rec;		/* record, parsed; a reference */
-	char lenient[48];		/* a tag name only receivers accept */
+	char *record;     /* the valid record (malloc'ed) or NULL */
+	dkim_keyrec *rec; /* record, parsed; a reference */
+	char lenient[48]; /* a tag name only receivers accept */
 };
 
 /*
@@ -73,8 +73,8 @@ guard_state guard_check_entry(guard_entry *e, int quiet, guard_state *old);
  * guard_check_batch - guard_check_entry on every entry of list, on up
  * to 8 threads; old (if not NULL) gets each entry's previous state.
  */
-void guard_check_batch(guard_entry **list, size_t n, int quiet,
-    guard_state *old);
+void
+guard_check_batch(guard_entry **list, size_t n, int quiet, guard_state *old);
 /* guard_entries_copy - a malloc'ed copy of the entry array (NULL: ENOMEM) */
 guard_entry **guard_entries_copy(guard *g, size_t *n);
 /* guard_entry_free - release one entry (guard_free; failed adds) */

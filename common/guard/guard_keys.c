@@ -5,7 +5,7 @@
  *		  and carried over from the previous guard on reload.
  *		  See guard.h.
  */
-#define _GNU_SOURCE	/* asprintf */
+#define _GNU_SOURCE /* asprintf */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +40,7 @@ find_locked(guard *g, const char *domain, const char *selector,
 {
 	struct guard_entry *e;
 	char buf[512], *name = buf;
-	size_t need = strlen(selector) + strlen(domain) +
-	    sizeof "._domainkey.";
+	size_t need = strlen(selector) + strlen(domain) + sizeof "._domainkey.";
 
 	if (need > sizeof buf && (name = malloc(need)) == NULL)
 		return NULL;
@@ -101,12 +100,12 @@ new_entry(guard *g, const char *domain, const char *selector, dkim_key *key,
 	e->key = dkim_key_ref(key);
 	e->domain = strdup(domain);
 	e->selector = strdup(selector);
-	if (e->domain == NULL || e->selector == NULL || asprintf(&e->keyname,
-	    "%s._domainkey.%s", selector, domain) < 0)
-		e->keyname = NULL;	/* undefined after asprintf fails */
+	if (e->domain == NULL || e->selector == NULL ||
+	    asprintf(&e->keyname, "%s._domainkey.%s", selector, domain) < 0)
+		e->keyname = NULL; /* undefined after asprintf fails */
 	else if (dkim_key_record(key, &e->want) == DKIM_OK &&
-	    dkim_keyrec_parse(e->want, strlen(e->want), &e->want_rec,
-	    reason) == DKIM_OK)
+	    dkim_keyrec_parse(e->want, strlen(e->want), &e->want_rec, reason) ==
+		DKIM_OK)
 		return e;
 	guard_entry_free(e);
 	return NULL;
@@ -114,8 +113,8 @@ new_entry(guard *g, const char *domain, const char *selector, dkim_key *key,
 
 /* guard_add_key - register a key (same triple twice: same entry) */
 guard_entry *
-guard_add_key(guard *g, const char *domain, const char *selector,
-    dkim_key *key, guard_action action)
+guard_add_key(guard *g, const char *domain, const char *selector, dkim_key *key,
+    guard_action action)
 {
 	struct guard_entry *e;
 	char *pub = NULL;
@@ -154,7 +153,7 @@ guard_find(guard *g, const char *domain, const char *selector,
 	pthread_mutex_unlock(&g->lock);
 	if (e != NULL || dkim_key_public_b64(key, &pub) != DKIM_OK)
 		return e;
-	pthread_mutex_lock(&g->lock);	/* same key, another handle */
+	pthread_mutex_lock(&g->lock); /* same key, another handle */
 	e = find_locked(g, domain, selector, NULL, pub);
 	pthread_mutex_unlock(&g->lock);
 	free(pub);

@@ -31,7 +31,7 @@ action_decision(guard_action a)
 		return GUARD_DO_SIGN_WARN;
 	case GUARD_ACT_TEMPFAIL:
 		return GUARD_DO_TEMPFAIL;
-	default:		/* GuardAction only parses to GUARD_ACTIONS */
+	default: /* GuardAction only parses to GUARD_ACTIONS */
 		PANIC("guard action %d is none of GUARD_ACTIONS", (int)a);
 	}
 }
@@ -47,8 +47,7 @@ in_grace(const struct guard_entry *e, time_t now)
 
 /* verdict_locked - fill v from e's state (lock held) */
 static void
-verdict_locked(const struct guard_entry *e, time_t now,
-    struct guard_verdict *v)
+verdict_locked(const struct guard_entry *e, time_t now, struct guard_verdict *v)
 {
 	v->state = e->state;
 	if (e->state == GUARD_VALID) {
@@ -56,15 +55,17 @@ verdict_locked(const struct guard_entry *e, time_t now,
 	} else if (in_grace(e, now)) {
 		v->would = GUARD_DO_SIGN;
 		v->grace = 1;
-		snprintf(v->problem, sizeof v->problem, "%.200s; using the result "
-		    "of the last good check for %ld more seconds", e->problem,
-		    (long)(e->temp_since + e->g->conf.grace - now));
+		snprintf(v->problem, sizeof v->problem,
+		    "%.200s; using the result "
+		    "of the last good check for %ld more seconds",
+		    e->problem, (long)(e->temp_since + e->g->conf.grace - now));
 	} else {
 		v->would = action_decision(e->action);
 		strlcpy(v->problem, e->problem, sizeof v->problem);
-		snprintf(v->reply, sizeof v->reply, "DKIM key %s not usable "
-		    "(%s): %s", e->keyname, guard_state_str(e->state),
-		    e->problem);
+		snprintf(v->reply, sizeof v->reply,
+		    "DKIM key %s not usable "
+		    "(%s): %s",
+		    e->keyname, guard_state_str(e->state), e->problem);
 		guard_sanitize(v->reply);
 	}
 	v->decision = e->g->conf.dry_run ? GUARD_DO_SIGN : v->would;
@@ -100,8 +101,8 @@ guard_count(guard_entry *e, guard_counter c)
 static int
 vouched_locked(const struct guard_entry *e)
 {
-	return e->good_record != NULL && (e->state == GUARD_VALID ||
-	    in_grace(e, guard_now(e->g)));
+	return e->good_record != NULL &&
+	    (e->state == GUARD_VALID || in_grace(e, guard_now(e->g)));
 }
 
 /* guard_record - the record the new signature must verify against */
@@ -153,8 +154,8 @@ guard_entry_info(guard_entry *e, struct guard_info *info)
 	info->ttl = e->ttl;
 	pthread_mutex_unlock(&e->g->lock);
 	for (c = 0; c < GUARD_CNT_MAX; c++)
-		info->count[c] = __atomic_load_n(&e->count[c],
-		    __ATOMIC_RELAXED);
+		info->count[c] =
+		    __atomic_load_n(&e->count[c], __ATOMIC_RELAXED);
 }
 
 /* guard_entries - how many entries */

@@ -19,25 +19,23 @@
 
 #include "guard_int.h"
 
-static const char *const state_names[] = {
-	"unchecked", "valid", "missing", "mismatch", "revoked", "bad-record",
-	"wrong-type", "wrong-hash", "wrong-service", "dns-temperror"
-};
+static const char *const state_names[] = {"unchecked", "valid", "missing",
+    "mismatch", "revoked", "bad-record", "wrong-type", "wrong-hash",
+    "wrong-service", "dns-temperror"};
 #define ACTION_NAME(id, word) [id] = word,
 static const char *const action_names[GUARD_ACT__COUNT] = {
-	GUARD_ACTIONS(ACTION_NAME)
-};
+    GUARD_ACTIONS(ACTION_NAME)};
 #undef ACTION_NAME
-static const char *const decision_names[] = {
-	"sign", "sign anyway", "hold", "send unsigned", "tempfail"
-};
+static const char *const decision_names[] = {"sign", "sign anyway", "hold",
+    "send unsigned", "tempfail"};
 
 /* guard_state_str - name of a state, as in logs and the table */
 const char *
 guard_state_str(guard_state s)
 {
 	return (unsigned)s < sizeof state_names / sizeof *state_names ?
-	    state_names[s] : "unknown";
+	    state_names[s] :
+	    "unknown";
 }
 
 /* guard_action_str - name of an action, as in the configuration */
@@ -45,7 +43,8 @@ const char *
 guard_action_str(guard_action a)
 {
 	return (unsigned)a < sizeof action_names / sizeof *action_names ?
-	    action_names[a] : "unknown";
+	    action_names[a] :
+	    "unknown";
 }
 
 /* guard_decision_str - for "would tempfail" / "would send unsigned" */
@@ -53,7 +52,8 @@ const char *
 guard_decision_str(guard_decision d)
 {
 	return (unsigned)d < sizeof decision_names / sizeof *decision_names ?
-	    decision_names[d] : "unknown";
+	    decision_names[d] :
+	    "unknown";
 }
 
 /* guard_action_parse - configuration word to action */
@@ -141,10 +141,11 @@ log_row(guard_entry *e, guard_state old)
 	}
 	if (in.state != GUARD_TEMPERROR)
 		(void)guard_fix(e, &zone);
-	guard_emit(e->g, LOG_WARNING, "guard: d=%s s=%s: %s%s: %s; action %s%s%s",
-	    in.domain, in.selector, guard_state_str(in.state), changed,
-	    in.problem, guard_action_str(in.action),
-	    zone ? "; publish: " : "", zone ? zone : "");
+	guard_emit(e->g, LOG_WARNING,
+	    "guard: d=%s s=%s: %s%s: %s; action %s%s%s", in.domain, in.selector,
+	    guard_state_str(in.state), changed, in.problem,
+	    guard_action_str(in.action), zone ? "; publish: " : "",
+	    zone ? zone : "");
 	free(zone);
 }
 
@@ -171,8 +172,10 @@ guard_check_all(guard *g)
 		bad += in.state != GUARD_VALID;
 		log_row(list[i], old[i]);
 	}
-	guard_emit(g, bad ? LOG_WARNING : LOG_INFO, "guard: %zu key(s) "
-	    "checked, %u not valid", n, bad);
+	guard_emit(g, bad ? LOG_WARNING : LOG_INFO,
+	    "guard: %zu key(s) "
+	    "checked, %u not valid",
+	    n, bad);
 	free(old);
 	free(list);
 	return bad;

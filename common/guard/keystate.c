@@ -12,8 +12,8 @@
 
 /* key_policy - who may own key files: root and the UserID user */
 static int
-key_policy(const struct config *cfg, struct keyfile_policy *pol,
-    char *user, size_t len, struct errlist *el)
+key_policy(const struct config *cfg, struct keyfile_policy *pol, char *user,
+    size_t len, struct errlist *el)
 {
 	struct passwd *pw;
 
@@ -56,9 +56,9 @@ keystate_add(guard *g, const struct keytable *kt, guard_action action,
 	for (i = 0; i < kt->n; i++) {
 		const struct keyent *e = &kt->ent[i];
 		if (strcmp(e->domain, "%") == 0)
-			continue;	/* added when first used, see sign_guard */
-		if (guard_add_key(g, e->domain, e->selector, e->key,
-		    action) == NULL) {
+			continue; /* added when first used, see sign_guard */
+		if (guard_add_key(g, e->domain, e->selector, e->key, action) ==
+		    NULL) {
 			errlist_add(el, "%s: guard: cannot add key '%s'",
 			    e->where, e->name);
 			return -1;

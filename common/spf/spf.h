@@ -60,13 +60,14 @@ enum spf_result {
 
 /* spf_dns_status - what one DNS question gave */
 enum spf_dns_status {
-	SPF_DNS_OK = 0,		/* NOERROR with records of the type asked */
-	SPF_DNS_NXDOMAIN,	/* RCODE 3 */
-	SPF_DNS_NODATA,		/* NOERROR, no record of that type */
-	SPF_DNS_TEMPFAIL	/* SERVFAIL, timeout, other errors */
+	SPF_DNS_OK = 0,   /* NOERROR with records of the type asked */
+	SPF_DNS_NXDOMAIN, /* RCODE 3 */
+	SPF_DNS_NODATA,   /* NOERROR, no record of that type */
+	SPF_DNS_TEMPFAIL  /* SERVFAIL, timeout, other errors */
 };
 
-#define SPF_RR_MAX 4096		/* records kept per answer (a 64 KiB reply
+#define SPF_RR_MAX                                                             \
+	4096 /* records kept per answer (a 64 KiB reply
 				 * holds fewer) */
 
 /*
@@ -82,7 +83,7 @@ struct spf_rrset {
 	enum spf_dns_status status;
 	size_t count;
 	size_t total;
-	char **rr;		/* count strings, malloc'ed */
+	char **rr; /* count strings, malloc'ed */
 	size_t cap;
 };
 
@@ -104,15 +105,15 @@ struct spf_dns {
 
 /* spf_request - the inputs of check_host() (RFC 7208 4.1) and macros */
 struct spf_request {
-	const char *ip;		/* client address, IPv4 or IPv6 text */
-	const char *domain;	/* <domain>: MAIL FROM domain or HELO name */
-	const char *sender;	/* <sender>: local@domain; "" or NULL:
+	const char *ip;          /* client address, IPv4 or IPv6 text */
+	const char *domain;      /* <domain>: MAIL FROM domain or HELO name */
+	const char *sender;      /* <sender>: local@domain; "" or NULL:
 				 * postmaster@domain (4.3) */
-	const char *helo;	/* %{h}; NULL: "unknown" */
-	const char *receiver;	/* %{r}; NULL: "unknown" (7.3) */
+	const char *helo;        /* %{h}; NULL: "unknown" */
+	const char *receiver;    /* %{r}; NULL: "unknown" (7.3) */
 	const char *default_exp; /* explanation when exp= gives none;
 				 * a macro-string; NULL: built in */
-	time_t now;		/* %{t}; 0: time(NULL) */
+	time_t now;              /* %{t}; 0: time(NULL) */
 };
 
 #define SPF_TEXT_MAX 512
@@ -120,11 +121,11 @@ struct spf_request {
 /* spf_verdict - the outcome */
 struct spf_verdict {
 	enum spf_result result;
-	char mechanism[SPF_TEXT_MAX];	/* deciding directive or modifier */
-	char domain[256];		/* whose record decided */
-	char explanation[SPF_TEXT_MAX];	/* fail: exp= or the default */
-	char reason[SPF_TEXT_MAX];	/* none/permerror/temperror: why */
-	unsigned dns_terms;		/* DNS-querying terms evaluated */
+	char mechanism[SPF_TEXT_MAX];   /* deciding directive or modifier */
+	char domain[256];               /* whose record decided */
+	char explanation[SPF_TEXT_MAX]; /* fail: exp= or the default */
+	char reason[SPF_TEXT_MAX];      /* none/permerror/temperror: why */
+	unsigned dns_terms;             /* DNS-querying terms evaluated */
 	unsigned void_lookups;
 };
 
@@ -142,14 +143,14 @@ int spf_check_host(const struct spf_dns *dns, const struct spf_request *rq,
  */
 struct spf_lint {
 	enum spf_result result;
-	unsigned records;		/* SPF records at domain (4.5: 1) */
-	unsigned dns_terms;		/* worst case, over includes */
+	unsigned records;   /* SPF records at domain (4.5: 1) */
+	unsigned dns_terms; /* worst case, over includes */
 	unsigned void_lookups;
-	char record[SPF_TEXT_MAX];	/* the record at domain, when one */
+	char record[SPF_TEXT_MAX]; /* the record at domain, when one */
 	char problem[SPF_TEXT_MAX];
 };
-int spf_lint(const struct spf_dns *dns, const char *domain,
-    struct spf_lint *out);
+int
+spf_lint(const struct spf_dns *dns, const char *domain, struct spf_lint *out);
 
 /* spf_result_str - "none", "neutral", "pass", ... (RFC 7208 2.6) */
 const char *spf_result_str(enum spf_result r);

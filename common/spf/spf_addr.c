@@ -13,9 +13,8 @@
 
 #include "spf_int.h"
 
-static const unsigned char mapped[12] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-};
+static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+    0xff};
 
 /* spf_ip_parse - IPv4 or IPv6; ::ffff:a.b.c.d is IPv4 (RFC 7208 5) */
 int
@@ -39,8 +38,7 @@ spf_ip_parse(const char *s, struct spf_ip *ip)
 
 /* spf_ip_match - the first bits bits of two same-family addresses */
 int
-spf_ip_match(const struct spf_ip *ip, const struct spf_ip *net,
-    unsigned bits)
+spf_ip_match(const struct spf_ip *ip, const struct spf_ip *net, unsigned bits)
 {
 	unsigned full = bits / 8, rest = bits % 8;
 	unsigned char mask;

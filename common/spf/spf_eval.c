@@ -81,7 +81,6 @@ spf_env(struct spf_eval *ev, const char *domain, struct spf_macro_env *env)
 	env->pctx = ev;
 }
 
-
 /* exp_text - the TXT of exp= expanded, or -1 to use the default (6.2) */
 static int
 exp_text(struct spf_eval *ev, const struct spf_record *rec,
@@ -110,14 +109,13 @@ exp_text(struct spf_eval *ev, const struct spf_record *rec,
 
 /* explain - the explanation of a fail from rec (6.2) */
 static void
-explain(struct spf_eval *ev, const struct spf_record *rec,
-    const char *domain)
+explain(struct spf_eval *ev, const struct spf_record *rec, const char *domain)
 {
 	struct spf_macro_env env;
 	char *out = ev->v->explanation;
 	size_t len = sizeof ev->v->explanation;
-	const char *def = ev->rq->default_exp ? ev->rq->default_exp :
-	    DEFAULT_EXP;
+	const char *def =
+	    ev->rq->default_exp ? ev->rq->default_exp : DEFAULT_EXP;
 
 	spf_env(ev, domain, &env);
 	if (exp_text(ev, rec, &env, out, len) < 0 &&
@@ -152,8 +150,8 @@ fetch(struct spf_eval *ev, const char *domain, struct spf_record *rec)
 		if (n == 0)
 			spf_why(ev, "no SPF record at %s", domain);
 		else
-			spf_why(ev, "%zu SPF records at %s (RFC 7208 4.5)",
-			    n, domain);
+			spf_why(ev, "%zu SPF records at %s (RFC 7208 4.5)", n,
+			    domain);
 		return n == 0 ? SPF_NONE : SPF_PERMERROR;
 	}
 	rc = spf_record_parse(txt, rec, err, sizeof err);
@@ -164,7 +162,7 @@ fetch(struct spf_eval *ev, const char *domain, struct spf_record *rec)
 		spf_why(ev, "%s: %s", domain, err);
 		return rc == -2 ? SPF_TEMPERROR : SPF_PERMERROR;
 	}
-	return SPF_PASS;	/* a record to evaluate */
+	return SPF_PASS; /* a record to evaluate */
 }
 
 /* decided - the verdict's directive and domain, when it is ours */
@@ -180,8 +178,8 @@ decided(struct spf_eval *ev, int top, const char *text, const char *domain)
 
 /* redirect - 6.1: check_host() at the target; none there is permerror */
 static enum spf_result
-redirect(struct spf_eval *ev, const struct spf_record *rec,
-    const char *domain, int top)
+redirect(struct spf_eval *ev, const struct spf_record *rec, const char *domain,
+    int top)
 {
 	struct spf_macro_env env;
 	char name[SPF_EXPAND_MAX];
@@ -253,7 +251,7 @@ spf_eval_domain(struct spf_eval *ev, const char *domain, int top)
 	} else if (rec.redirect != NULL)
 		r = redirect(ev, &rec, domain, top);
 	else {
-		r = SPF_NEUTRAL;	/* 4.7: no match, no redirect */
+		r = SPF_NEUTRAL; /* 4.7: no match, no redirect */
 		decided(ev, top, "", domain);
 	}
 	spf_record_free(&rec);
@@ -269,8 +267,8 @@ set_sender(struct spf_eval *ev, const struct spf_request *rq, char *buf,
 	size_t n;
 
 	if (s == NULL || *s == '\0' || (at = strrchr(s, '@')) == NULL) {
-		if ((size_t)snprintf(buf, len, "postmaster@%s",
-		    rq->domain) >= len)
+		if ((size_t)snprintf(buf, len, "postmaster@%s", rq->domain) >=
+		    len)
 			return -1;
 		s = buf;
 	} else if (at == s) {
@@ -283,7 +281,7 @@ set_sender(struct spf_eval *ev, const struct spf_request *rq, char *buf,
 	n = (size_t)(at - s);
 	if (n >= sizeof ev->local ||
 	    strlcpy(ev->sdomain, at + 1, sizeof ev->sdomain) >=
-	    sizeof ev->sdomain)
+		sizeof ev->sdomain)
 		return -1;
 	memcpy(ev->local, s, n);
 	ev->local[n] = '\0';

@@ -13,11 +13,11 @@
 
 #include "spf.h"
 
-#define SPF_MAX_DNS_TERMS 10	/* RFC 7208 4.6.4 */
-#define SPF_MAX_VOID 2		/* RFC 7208 4.6.4 */
-#define SPF_MAX_NAMES 10	/* MX and PTR names per term, 4.6.4 */
-#define SPF_NAME_MAX 254	/* 253 characters (4.8) + NUL */
-#define SPF_EXPAND_MAX 4096	/* expansion before truncation (4.8) */
+#define SPF_MAX_DNS_TERMS 10 /* RFC 7208 4.6.4 */
+#define SPF_MAX_VOID 2       /* RFC 7208 4.6.4 */
+#define SPF_MAX_NAMES 10     /* MX and PTR names per term, 4.6.4 */
+#define SPF_NAME_MAX 254     /* 253 characters (4.8) + NUL */
+#define SPF_EXPAND_MAX 4096  /* expansion before truncation (4.8) */
 
 /* spf_ip - a client or network address; IPv4 in b[0..3] */
 struct spf_ip {
@@ -31,24 +31,30 @@ struct spf_ip {
  */
 int spf_ip_parse(const char *s, struct spf_ip *ip);
 /* spf_ip_match - same family and the first bits bits equal */
-int spf_ip_match(const struct spf_ip *ip, const struct spf_ip *net,
-    unsigned bits);
+int
+spf_ip_match(const struct spf_ip *ip, const struct spf_ip *net, unsigned bits);
 /* spf_ip_reverse - "4.3.2.1.in-addr.arpa" or the ip6.arpa nibbles */
 void spf_ip_reverse(const struct spf_ip *ip, char *out, size_t len);
 
 enum spf_mech {
-	SPF_M_ALL, SPF_M_INCLUDE, SPF_M_A, SPF_M_MX, SPF_M_PTR,
-	SPF_M_IP4, SPF_M_IP6, SPF_M_EXISTS
+	SPF_M_ALL,
+	SPF_M_INCLUDE,
+	SPF_M_A,
+	SPF_M_MX,
+	SPF_M_PTR,
+	SPF_M_IP4,
+	SPF_M_IP6,
+	SPF_M_EXISTS
 };
 
 /* spf_term - one directive (RFC 7208 4.6.1, 5) */
 struct spf_term {
 	enum spf_mech mech;
-	enum spf_result qual;	/* PASS, FAIL, SOFTFAIL, NEUTRAL (4.6.2) */
-	const char *spec;	/* domain-spec as written, NULL if none */
-	unsigned cidr4, cidr6;	/* 32 and 128 unless given */
-	struct spf_ip net;	/* ip4:, ip6: */
-	const char *text;	/* the directive as written */
+	enum spf_result qual;  /* PASS, FAIL, SOFTFAIL, NEUTRAL (4.6.2) */
+	const char *spec;      /* domain-spec as written, NULL if none */
+	unsigned cidr4, cidr6; /* 32 and 128 unless given */
+	struct spf_ip net;     /* ip4:, ip6: */
+	const char *text;      /* the directive as written */
 };
 
 /* spf_record - a parsed record; the strings point into buf */
@@ -56,8 +62,8 @@ struct spf_record {
 	char *buf;
 	struct spf_term *terms;
 	size_t nterms;
-	const char *redirect;	/* domain-spec of redirect=, or NULL */
-	const char *exp;	/* domain-spec of exp=, or NULL */
+	const char *redirect; /* domain-spec of redirect=, or NULL */
+	const char *exp;      /* domain-spec of exp=, or NULL */
 	const char *redirect_text;
 };
 
@@ -73,14 +79,14 @@ void spf_record_free(struct spf_record *rec);
 
 /* spf_macro_env - what the macro letters expand to (RFC 7208 7.3) */
 struct spf_macro_env {
-	const char *sender;	/* s */
-	const char *local;	/* l */
-	const char *sdomain;	/* o */
-	const char *domain;	/* d: the current domain */
-	const char *helo;	/* h */
-	const char *receiver;	/* r */
-	struct spf_ip ip;	/* i, c, v */
-	time_t now;		/* t */
+	const char *sender;   /* s */
+	const char *local;    /* l */
+	const char *sdomain;  /* o */
+	const char *domain;   /* d: the current domain */
+	const char *helo;     /* h */
+	const char *receiver; /* r */
+	struct spf_ip ip;     /* i, c, v */
+	time_t now;           /* t */
 	/* p: the validated name of ip for domain (5.5), "unknown" if none */
 	void (*pname)(void *ctx, const char *domain, char *out, size_t len);
 	void *pctx;
@@ -111,9 +117,9 @@ struct spf_eval {
 	const struct spf_request *rq;
 	struct spf_verdict *v;
 	struct spf_ip ip;
-	const char *sender;	/* <sender>, postmaster@ filled in (4.3) */
-	char local[256];	/* %{l} */
-	char sdomain[SPF_NAME_MAX];	/* %{o} */
+	const char *sender;         /* <sender>, postmaster@ filled in (4.3) */
+	char local[256];            /* %{l} */
+	char sdomain[SPF_NAME_MAX]; /* %{o} */
 	/* the client's validated PTR names, looked up once (5.5) */
 	char pnames[SPF_MAX_NAMES][SPF_NAME_MAX];
 	size_t npnames;
@@ -122,19 +128,24 @@ struct spf_eval {
 };
 
 /* spf_mres - what one mechanism gave */
-enum spf_mres { SPF_NOMATCH = 0, SPF_MATCH, SPF_MTEMP, SPF_MPERM };
+enum spf_mres {
+	SPF_NOMATCH = 0,
+	SPF_MATCH,
+	SPF_MTEMP,
+	SPF_MPERM
+};
 
 /* spf_eval_domain - check_host() for one domain; top: its verdict counts */
-enum spf_result spf_eval_domain(struct spf_eval *ev, const char *domain,
-    int top);
+enum spf_result
+spf_eval_domain(struct spf_eval *ev, const char *domain, int top);
 /* spf_mech_eval - one mechanism (RFC 7208 5) for the current domain */
 enum spf_mres spf_mech_eval(struct spf_eval *ev, const struct spf_term *t,
     const char *domain);
 /* spf_count_term - one more DNS-querying term (4.6.4); -1 over the limit */
 int spf_count_term(struct spf_eval *ev, const char *text);
 /* spf_env - the macro values for the current domain */
-void spf_env(struct spf_eval *ev, const char *domain,
-    struct spf_macro_env *env);
+void
+spf_env(struct spf_eval *ev, const char *domain, struct spf_macro_env *env);
 /* spf_ask - one DNS question; an internal failure reads as TEMPFAIL */
 void spf_ask(struct spf_eval *ev, spf_dns_fn fn, const char *name,
     struct spf_rrset *set);

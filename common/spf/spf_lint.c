@@ -23,10 +23,10 @@
 
 #include "spf_int.h"
 
-#define LINT_MAX_DEPTH 12	/* includes and redirects followed */
+#define LINT_MAX_DEPTH 12 /* includes and redirects followed */
 
 struct lint {
-	struct spf_eval ev;	/* for spf_ask and its failure flag */
+	struct spf_eval ev; /* for spf_ask and its failure flag */
 	struct spf_lint *out;
 	unsigned depth;
 };
@@ -52,8 +52,10 @@ static void
 count_void(struct lint *l, const char *name)
 {
 	if (++l->out->void_lookups > SPF_MAX_VOID)
-		problem(l, SPF_PERMERROR, "more than %d void lookups "
-		    "(RFC 7208 4.6.4) at %s", SPF_MAX_VOID, name);
+		problem(l, SPF_PERMERROR,
+		    "more than %d void lookups "
+		    "(RFC 7208 4.6.4) at %s",
+		    SPF_MAX_VOID, name);
 }
 
 /* is_void - ask fn at name: 1 void, 0 records, -1 DNS error */
@@ -64,7 +66,8 @@ is_void(struct lint *l, spf_dns_fn fn, const char *name, size_t *total)
 	int rc;
 
 	spf_ask(&l->ev, fn, name, &set);
-	rc = set.status == SPF_DNS_TEMPFAIL ? -1 :
+	rc = set.status == SPF_DNS_TEMPFAIL ?
+	    -1 :
 	    set.status != SPF_DNS_OK || set.total == 0;
 	if (total != NULL)
 		*total = set.total;
@@ -81,7 +84,7 @@ static void
 follow(struct lint *l, const char *text, const char *name)
 {
 	if (l->out->dns_terms > SPF_MAX_DNS_TERMS)
-		return;			/* already over the limit */
+		return; /* already over the limit */
 	if (l->depth >= LINT_MAX_DEPTH) {
 		problem(l, SPF_PERMERROR, "%s: includes nested too deep", text);
 		return;
@@ -102,10 +105,12 @@ lint_term(struct lint *l, const struct spf_term *t, const char *domain)
 	int a, aaaa;
 
 	if (++l->out->dns_terms == SPF_MAX_DNS_TERMS + 1)
-		problem(l, SPF_PERMERROR, "more than %d DNS-querying terms "
-		    "(RFC 7208 4.6.4) at %s", SPF_MAX_DNS_TERMS, t->text);
+		problem(l, SPF_PERMERROR,
+		    "more than %d DNS-querying terms "
+		    "(RFC 7208 4.6.4) at %s",
+		    SPF_MAX_DNS_TERMS, t->text);
 	if (strchr(name, '%') != NULL)
-		return;			/* depends on the message */
+		return; /* depends on the message */
 	switch (t->mech) {
 	case SPF_M_INCLUDE:
 		follow(l, t->text, name);
@@ -120,15 +125,16 @@ lint_term(struct lint *l, const struct spf_term *t, const char *domain)
 		if (is_void(l, l->ev.dns->mx, name, &total) == 1)
 			count_void(l, name);
 		else if (total > SPF_MAX_NAMES)
-			problem(l, SPF_PERMERROR, "%s has %zu MX names, more "
-			    "than %d (RFC 7208 4.6.4)", name, total,
-			    SPF_MAX_NAMES);
+			problem(l, SPF_PERMERROR,
+			    "%s has %zu MX names, more "
+			    "than %d (RFC 7208 4.6.4)",
+			    name, total, SPF_MAX_NAMES);
 		break;
 	case SPF_M_EXISTS:
 		if (is_void(l, l->ev.dns->a, name, NULL) == 1)
 			count_void(l, name);
 		break;
-	default:			/* ptr: the client's PTR decides */
+	default: /* ptr: the client's PTR decides */
 		break;
 	}
 }
@@ -154,8 +160,7 @@ one_record(struct lint *l, const char *domain, struct spf_record *rec)
 		spf_printable(l->out->record);
 	}
 	temp = set.status == SPF_DNS_TEMPFAIL;
-	rc = temp || n != 1 ? 0 :
-	    spf_record_parse(txt, rec, err, sizeof err);
+	rc = temp || n != 1 ? 0 : spf_record_parse(txt, rec, err, sizeof err);
 	spf_rrset_clear(&set);
 	if (rc == -2)
 		l->ev.enomem = 1;
@@ -166,8 +171,10 @@ one_record(struct lint *l, const char *domain, struct spf_record *rec)
 	}
 	if (n != 1) {
 		if (n > 1)
-			problem(l, SPF_PERMERROR, "%zu SPF records at %s "
-			    "(RFC 7208 4.5)", n, domain);
+			problem(l, SPF_PERMERROR,
+			    "%zu SPF records at %s "
+			    "(RFC 7208 4.5)",
+			    n, domain);
 		if (n == 0 && l->depth == 0)
 			problem(l, SPF_NONE, "no SPF record at %s", domain);
 		return n == 0 ? SPF_NONE : SPF_PERMERROR;
@@ -200,9 +207,10 @@ lint_domain(struct lint *l, const char *domain)
 	}
 	if (rec.redirect != NULL && !all) {
 		if (++l->out->dns_terms == SPF_MAX_DNS_TERMS + 1)
-			problem(l, SPF_PERMERROR, "more than %d DNS-querying "
-			    "terms (RFC 7208 4.6.4) at %s", SPF_MAX_DNS_TERMS,
-			    rec.redirect_text);
+			problem(l, SPF_PERMERROR,
+			    "more than %d DNS-querying "
+			    "terms (RFC 7208 4.6.4) at %s",
+			    SPF_MAX_DNS_TERMS, rec.redirect_text);
 		if (strchr(rec.redirect, '%') == NULL)
 			follow(l, rec.redirect_text, rec.redirect);
 	}
@@ -214,7 +222,7 @@ lint_domain(struct lint *l, const char *domain)
 int
 spf_lint(const struct spf_dns *dns, const char *domain, struct spf_lint *out)
 {
-	struct spf_request rq = { 0 };
+	struct spf_request rq = {0};
 	struct spf_verdict scratch;
 	struct lint l;
 
@@ -227,8 +235,10 @@ spf_lint(const struct spf_dns *dns, const char *domain, struct spf_lint *out)
 	l.out = out;
 	out->result = SPF_PASS;
 	if (!spf_domain_valid(domain)) {
-		problem(&l, SPF_NONE, "\"%s\" is not a valid domain "
-		    "(RFC 7208 4.3)", domain);
+		problem(&l, SPF_NONE,
+		    "\"%s\" is not a valid domain "
+		    "(RFC 7208 4.3)",
+		    domain);
 		return 0;
 	}
 	lint_domain(&l, domain);

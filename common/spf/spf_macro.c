@@ -16,13 +16,13 @@
 
 #include "spf_int.h"
 
-#define DELIMITERS ".-+,/_="	/* RFC 7208 7.1 delimiter */
-#define MAX_PARTS 128		/* 7.3: at least 127 parts honoured */
+#define DELIMITERS ".-+,/_=" /* RFC 7208 7.1 delimiter */
+#define MAX_PARTS 128        /* 7.3: at least 127 parts honoured */
 
 /* one macro-expand: %{letter digits r delimiters} */
 struct macro {
-	char letter;		/* as written (upper case: URL-escape) */
-	unsigned keep;		/* 0: all parts */
+	char letter;   /* as written (upper case: URL-escape) */
+	unsigned keep; /* 0: all parts */
 	int reverse;
 	char delims[sizeof DELIMITERS];
 };
@@ -71,7 +71,7 @@ parse_macro(const char *s, size_t len, int exp, struct macro *m)
 		nd++;
 	}
 	if (nd > 0 && n == 0)
-		return -1;	/* 7.3: a DIGIT transformer is nonzero */
+		return -1; /* 7.3: a DIGIT transformer is nonzero */
 	m->keep = (unsigned)n;
 	if (i < len && (s[i] == 'r' || s[i] == 'R')) {
 		m->reverse = 1;
@@ -154,13 +154,13 @@ spf_domain_spec_check(const char *s, size_t len)
 	if (len == 0 || scan(s, len, 0, &tail) < 0)
 		return -1;
 	if (tail == len)
-		return 0;		/* ends in a macro-expand */
+		return 0; /* ends in a macro-expand */
 	if (s[end - 1] == '.')
 		end--;
 	for (dot = end; dot > tail && s[dot - 1] != '.'; dot--)
 		;
 	if (dot == tail)
-		return -1;		/* no literal "." before the toplabel */
+		return -1; /* no literal "." before the toplabel */
 	return toplabel_ok(s + dot, end - dot) ? 0 : -1;
 }
 
@@ -205,15 +205,33 @@ letter_value(char c, const struct spf_macro_env *env, char *out, size_t len)
 	const char *v = NULL;
 
 	switch (tolower((unsigned char)c)) {
-	case 's': v = env->sender; break;
-	case 'l': v = env->local; break;
-	case 'o': v = env->sdomain; break;
-	case 'd': v = env->domain; break;
-	case 'h': v = env->helo; break;
-	case 'r': v = env->receiver; break;
-	case 'v': v = env->ip.v6 ? "ip6" : "in-addr"; break;
-	case 'i': ip_text(&env->ip, 0, out, len); return;
-	case 'c': ip_text(&env->ip, 1, out, len); return;
+	case 's':
+		v = env->sender;
+		break;
+	case 'l':
+		v = env->local;
+		break;
+	case 'o':
+		v = env->sdomain;
+		break;
+	case 'd':
+		v = env->domain;
+		break;
+	case 'h':
+		v = env->helo;
+		break;
+	case 'r':
+		v = env->receiver;
+		break;
+	case 'v':
+		v = env->ip.v6 ? "ip6" : "in-addr";
+		break;
+	case 'i':
+		ip_text(&env->ip, 0, out, len);
+		return;
+	case 'c':
+		ip_text(&env->ip, 1, out, len);
+		return;
 	case 't':
 		snprintf(out, len, "%lld", (long long)env->now);
 		return;
@@ -230,8 +248,7 @@ letter_value(char c, const struct spf_macro_env *env, char *out, size_t len)
 
 /* transform - split on delims, reverse, keep the rightmost parts (7.3) */
 static int
-transform(char *val, const struct macro *m, char *out, size_t outlen,
-    size_t *o)
+transform(char *val, const struct macro *m, char *out, size_t outlen, size_t *o)
 {
 	char *part[MAX_PARTS + 1], *p = val;
 	size_t n = 0, i, first;
@@ -283,16 +300,19 @@ url_escape(const char *s, char *out, size_t outlen, size_t *o)
 
 /* expand_one - one macro-expand appended to out */
 static int
-expand_one(const struct macro *m, const struct spf_macro_env *env,
-    char *out, size_t outlen, size_t *o)
+expand_one(const struct macro *m, const struct spf_macro_env *env, char *out,
+    size_t outlen, size_t *o)
 {
 	char val[SPF_EXPAND_MAX], tr[SPF_EXPAND_MAX];
 	size_t t = 0;
 
 	switch (m->letter) {
-	case '%': return put(out, outlen, o, "%", 1);
-	case '_': return put(out, outlen, o, " ", 1);
-	case '-': return put(out, outlen, o, "%20", 3);
+	case '%':
+		return put(out, outlen, o, "%", 1);
+	case '_':
+		return put(out, outlen, o, " ", 1);
+	case '-':
+		return put(out, outlen, o, "%20", 3);
 	}
 	letter_value(m->letter, env, val, sizeof val);
 	tr[0] = '\0';

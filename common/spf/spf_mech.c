@@ -88,8 +88,8 @@ addr_fn(const struct spf_eval *ev)
 
 /* any_match - one of the addresses of set is in the client's network */
 static int
-any_match(const struct spf_eval *ev, const struct spf_rrset *set,
-    unsigned c4, unsigned c6)
+any_match(const struct spf_eval *ev, const struct spf_rrset *set, unsigned c4,
+    unsigned c6)
 {
 	struct spf_ip a;
 	size_t i;
@@ -144,13 +144,15 @@ mx_names(struct spf_eval *ev, const char *name, struct spf_rrset *set)
 	}
 	if (set->status != SPF_DNS_OK || set->total == 0)
 		return void_lookup(ev, name) == SPF_MPERM ? SPF_MPERM :
-		    SPF_NOMATCH;
+							    SPF_NOMATCH;
 	if (set->total > SPF_MAX_NAMES) {
-		spf_why(ev, "%s has %zu MX names, more than %d (RFC 7208 "
-		    "4.6.4)", name, set->total, SPF_MAX_NAMES);
+		spf_why(ev,
+		    "%s has %zu MX names, more than %d (RFC 7208 "
+		    "4.6.4)",
+		    name, set->total, SPF_MAX_NAMES);
 		return SPF_MPERM;
 	}
-	return SPF_MATCH;		/* names to look at */
+	return SPF_MATCH; /* names to look at */
 }
 
 /* mech_mx - RFC 7208 5.4 */
@@ -165,7 +167,7 @@ mech_mx(struct spf_eval *ev, const struct spf_term *t, const char *name)
 	if ((m = mx_names(ev, name, &set)) == SPF_MATCH) {
 		m = SPF_NOMATCH;
 		for (i = 0; i < set.count && m == SPF_NOMATCH; i++)
-			if (queryable(set.rr[i]))	/* "." is RFC 7505 */
+			if (queryable(set.rr[i])) /* "." is RFC 7505 */
 				m = addr_match(ev, set.rr[i], t->cidr4,
 				    t->cidr6, &isvoid);
 	}
@@ -205,8 +207,9 @@ validated(struct spf_eval *ev)
 	ev->pdone = 1;
 	spf_ip_reverse(&ev->ip, rev, sizeof rev);
 	spf_ask(ev, ev->dns->ptr, rev, &set);
-	for (i = 0; set.status == SPF_DNS_OK && i < set.count &&
-	    i < SPF_MAX_NAMES; i++)
+	for (i = 0;
+	     set.status == SPF_DNS_OK && i < set.count && i < SPF_MAX_NAMES;
+	     i++)
 		if (validates(ev, set.rr[i]))
 			strlcpy(ev->pnames[ev->npnames++], set.rr[i],
 			    SPF_NAME_MAX);
@@ -242,15 +245,16 @@ void
 spf_ptr_name(void *ctx, const char *domain, char *out, size_t len)
 {
 	struct spf_eval *ev = ctx;
-	char (*names)[SPF_NAME_MAX] = ev->pnames;
+	char(*names)[SPF_NAME_MAX] = ev->pnames;
 	size_t n = validated(ev), i;
 	int pass;
 
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < n; i++)
-			if (pass == 1 ? spf_domain_under(names[i], domain) :
-			    (spf_domain_under(names[i], domain) &&
-			    spf_domain_under(domain, names[i]))) {
+			if (pass == 1 ?
+				spf_domain_under(names[i], domain) :
+				(spf_domain_under(names[i], domain) &&
+				    spf_domain_under(domain, names[i]))) {
 				strip_dot(out, names[i], len);
 				return;
 			}
@@ -303,8 +307,7 @@ mech_exists(struct spf_eval *ev, const char *name)
 
 /* spf_mech_eval - one directive's mechanism against the client */
 enum spf_mres
-spf_mech_eval(struct spf_eval *ev, const struct spf_term *t,
-    const char *domain)
+spf_mech_eval(struct spf_eval *ev, const struct spf_term *t, const char *domain)
 {
 	char name[SPF_EXPAND_MAX];
 
@@ -314,7 +317,9 @@ spf_mech_eval(struct spf_eval *ev, const struct spf_term *t,
 	case SPF_M_IP4:
 	case SPF_M_IP6:
 		return spf_ip_match(&ev->ip, &t->net,
-		    t->net.v6 ? t->cidr6 : t->cidr4) ? SPF_MATCH : SPF_NOMATCH;
+			   t->net.v6 ? t->cidr6 : t->cidr4) ?
+		    SPF_MATCH :
+		    SPF_NOMATCH;
 	default:
 		break;
 	}
@@ -325,12 +330,17 @@ spf_mech_eval(struct spf_eval *ev, const struct spf_term *t,
 	if (t->mech == SPF_M_INCLUDE)
 		return mech_include(ev, t, name);
 	if (!queryable(name))
-		return SPF_NOMATCH;	/* nothing DNS could answer */
+		return SPF_NOMATCH; /* nothing DNS could answer */
 	switch (t->mech) {
-	case SPF_M_A:		return mech_a(ev, t, name);
-	case SPF_M_MX:		return mech_mx(ev, t, name);
-	case SPF_M_PTR:		return mech_ptr(ev, name);
-	case SPF_M_EXISTS:	return mech_exists(ev, name);
-	default:		return SPF_MPERM;
+	case SPF_M_A:
+		return mech_a(ev, t, name);
+	case SPF_M_MX:
+		return mech_mx(ev, t, name);
+	case SPF_M_PTR:
+		return mech_ptr(ev, name);
+	case SPF_M_EXISTS:
+		return mech_exists(ev, name);
+	default:
+		return SPF_MPERM;
 	}
 }

@@ -29,12 +29,9 @@
 static const struct {
 	const char *name;
 	enum spf_mech mech;
-} mechs[] = {
-	{ "all", SPF_M_ALL }, { "include", SPF_M_INCLUDE },
-	{ "a", SPF_M_A }, { "mx", SPF_M_MX }, { "ptr", SPF_M_PTR },
-	{ "ip4", SPF_M_IP4 }, { "ip6", SPF_M_IP6 },
-	{ "exists", SPF_M_EXISTS }
-};
+} mechs[] = {{"all", SPF_M_ALL}, {"include", SPF_M_INCLUDE}, {"a", SPF_M_A},
+    {"mx", SPF_M_MX}, {"ptr", SPF_M_PTR}, {"ip4", SPF_M_IP4},
+    {"ip6", SPF_M_IP6}, {"exists", SPF_M_EXISTS}};
 
 /* spf_record_is_spf - RFC 7208 4.5: "v=spf1" alone or before a space */
 int
@@ -49,7 +46,7 @@ static int
 fail(char *err, size_t errlen, const char *why, const char *term)
 {
 	snprintf(err, errlen, "%s: \"%s\"", why, term);
-	spf_printable(err);	/* the record is ASCII-checked; be sure */
+	spf_printable(err); /* the record is ASCII-checked; be sure */
 	return -1;
 }
 
@@ -127,10 +124,18 @@ static enum spf_result
 qualifier(char **p)
 {
 	switch (**p) {
-	case '+': (*p)++; return SPF_PASS;
-	case '-': (*p)++; return SPF_FAIL;
-	case '~': (*p)++; return SPF_SOFTFAIL;
-	case '?': (*p)++; return SPF_NEUTRAL;
+	case '+':
+		(*p)++;
+		return SPF_PASS;
+	case '-':
+		(*p)++;
+		return SPF_FAIL;
+	case '~':
+		(*p)++;
+		return SPF_SOFTFAIL;
+	case '?':
+		(*p)++;
+		return SPF_NEUTRAL;
 	}
 	return SPF_PASS;
 }
@@ -199,8 +204,8 @@ name_ok(const char *s, size_t len)
 
 /* parse_modifier - redirect=, exp= (at most once each), unknown (6) */
 static int
-parse_modifier(char *w, const char *text, struct spf_record *rec,
-    char *err, size_t errlen)
+parse_modifier(char *w, const char *text, struct spf_record *rec, char *err,
+    size_t errlen)
 {
 	size_t n = strcspn(w, "=");
 	const char **slot = NULL;
@@ -213,7 +218,8 @@ parse_modifier(char *w, const char *text, struct spf_record *rec,
 	else if (n == 3 && strncasecmp(w, "exp", 3) == 0)
 		slot = &rec->exp;
 	if (slot == NULL)
-		return spf_macro_check(val, strlen(val), 0) == 0 ? 0 :
+		return spf_macro_check(val, strlen(val), 0) == 0 ?
+		    0 :
 		    fail(err, errlen, "bad macro in modifier", text);
 	if (*slot != NULL)
 		return fail(err, errlen, "modifier given twice", text);
@@ -233,7 +239,8 @@ check_chars(const char *txt, char *err, size_t errlen)
 
 	for (p = (const unsigned char *)txt; *p; p++)
 		if (*p < 0x20 || *p > 0x7e) {
-			snprintf(err, errlen, "record has a %s byte 0x%02x "
+			snprintf(err, errlen,
+			    "record has a %s byte 0x%02x "
 			    "at offset %zu",
 			    *p < 0x20 ? "control" : "non-ASCII", *p,
 			    (size_t)(p - (const unsigned char *)txt));
@@ -288,7 +295,7 @@ spf_record_parse(const char *txt, struct spf_record *rec, char *err,
 		if (text[i] == ' ')
 			text[i] = '\0';
 	for (w = strtok_r(work + 6, " ", &save); w != NULL;
-	    w = strtok_r(NULL, " ", &save))
+	     w = strtok_r(NULL, " ", &save))
 		if (parse_term(w, text + (w - work), rec, err, errlen) < 0) {
 			spf_record_free(rec);
 			return -1;

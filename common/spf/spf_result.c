@@ -14,10 +14,8 @@
 
 #include "spf.h"
 
-static const char *const names[] = {
-	"none", "neutral", "pass", "fail", "softfail", "temperror",
-	"permerror"
-};
+static const char *const names[] = {"none", "neutral", "pass", "fail",
+    "softfail", "temperror", "permerror"};
 
 /* spf_result_str - the RFC 7208 2.6 name */
 const char *
@@ -80,8 +78,8 @@ spf_rrset_clear(struct spf_rrset *set)
 
 /* spf_identity - MAIL FROM (or HELO for "<>") to <sender>, <domain> */
 int
-spf_identity(const char *mailfrom, const char *helo, char *sender,
-    size_t slen, char *domain, size_t dlen)
+spf_identity(const char *mailfrom, const char *helo, char *sender, size_t slen,
+    char *domain, size_t dlen)
 {
 	const char *at;
 	int n;

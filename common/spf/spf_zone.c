@@ -17,14 +17,22 @@
 
 #define MAX_CHAIN 8
 
-enum ztype { Z_TXT, Z_A, Z_AAAA, Z_MX, Z_PTR, Z_CNAME, Z_SPF, Z_TIMEOUT };
-
-static const char *const tnames[] = {
-	"TXT", "A", "AAAA", "MX", "PTR", "CNAME", "SPF", "TIMEOUT"
+enum ztype {
+	Z_TXT,
+	Z_A,
+	Z_AAAA,
+	Z_MX,
+	Z_PTR,
+	Z_CNAME,
+	Z_SPF,
+	Z_TIMEOUT
 };
 
+static const char *const tnames[] = {"TXT", "A", "AAAA", "MX", "PTR", "CNAME",
+    "SPF", "TIMEOUT"};
+
 struct zrr {
-	char *name;		/* lower case, no final dot */
+	char *name; /* lower case, no final dot */
 	enum ztype type;
 	char *value;
 	size_t len;
@@ -34,7 +42,7 @@ struct spf_zone {
 	struct zrr *rr;
 	size_t n, cap;
 	unsigned queries;
-	char err[256];		/* the first bad line, "FILE:LINE: ..." */
+	char err[256]; /* the first bad line, "FILE:LINE: ..." */
 };
 
 /* norm - a lower-case copy of name without its final dot */
@@ -57,7 +65,7 @@ norm(const char *name)
 static long
 unescape(char *s)
 {
-	char *o = s, *start = s, hex[3] = { 0 };
+	char *o = s, *start = s, hex[3] = {0};
 
 	while (*s) {
 		if (*s != '\\') {
@@ -100,7 +108,8 @@ add_line(void *arg, struct tables_entry *e)
 		    strncasecmp(rest, tnames[t], tl) == 0)
 			break;
 	if (nfield < 2 || t == sizeof tnames / sizeof tnames[0]) {
-		snprintf(z->err, sizeof z->err, "%s:%u: want NAME TYPE "
+		snprintf(z->err, sizeof z->err,
+		    "%s:%u: want NAME TYPE "
 		    "VALUE, TYPE one of TXT A AAAA MX PTR CNAME SPF TIMEOUT",
 		    file, line);
 		return -1;
@@ -117,8 +126,10 @@ add_line(void *arg, struct tables_entry *e)
 	}
 	r = &z->rr[z->n];
 	if (unescape(field[0]) < 0 || (vlen = unescape(start)) < 0) {
-		snprintf(z->err, sizeof z->err, "%s:%u: bad escape (write "
-		    "\\\\ or \\xHH)", file, line);
+		snprintf(z->err, sizeof z->err,
+		    "%s:%u: bad escape (write "
+		    "\\\\ or \\xHH)",
+		    file, line);
 		return -1;
 	}
 	if ((val = malloc((size_t)vlen + 1)) == NULL ||
@@ -130,7 +141,7 @@ add_line(void *arg, struct tables_entry *e)
 	r->type = (enum ztype)t;
 	r->value = val;
 	r->len = (size_t)vlen;
-	for (t = 0; t < r->len; t++)	/* as the resolver: NUL cannot cut */
+	for (t = 0; t < r->len; t++) /* as the resolver: NUL cannot cut */
 		if (val[t] == '\0')
 			val[t] = 0x7f;
 	z->n++;
@@ -139,10 +150,9 @@ add_line(void *arg, struct tables_entry *e)
 
 /* spf_zone_open - read the whole file */
 int
-spf_zone_open(const char *path, struct spf_zone **out, char *err,
-    size_t errlen)
+spf_zone_open(const char *path, struct spf_zone **out, char *err, size_t errlen)
 {
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct spf_zone *z;
 
 	*out = NULL;
@@ -151,8 +161,10 @@ spf_zone_open(const char *path, struct spf_zone **out, char *err,
 		return -1;
 	}
 	if (tables_read(path, add_line, z, &el) < 0) {
-		snprintf(err, errlen, "%s", el.count ? errlist_str(&el) :
-		    z->err[0] ? z->err : "out of memory");
+		snprintf(err, errlen, "%s",
+		    el.count      ? errlist_str(&el) :
+			z->err[0] ? z->err :
+				    "out of memory");
 		errlist_free(&el);
 		spf_zone_free(z);
 		return -1;
@@ -226,28 +238,43 @@ answer(struct spf_zone *z, const char *qname, enum ztype type,
 	else if (has(z, name, Z_TIMEOUT))
 		out->status = SPF_DNS_TEMPFAIL;
 	else
-		out->status = has(z, name, -1) ? SPF_DNS_NODATA :
-		    SPF_DNS_NXDOMAIN;
+		out->status =
+		    has(z, name, -1) ? SPF_DNS_NODATA : SPF_DNS_NXDOMAIN;
 	free(name);
 	return 0;
 }
 
-static int q_txt(void *z, const char *n, struct spf_rrset *o)
-{ return answer(z, n, Z_TXT, o); }
-static int q_a(void *z, const char *n, struct spf_rrset *o)
-{ return answer(z, n, Z_A, o); }
-static int q_aaaa(void *z, const char *n, struct spf_rrset *o)
-{ return answer(z, n, Z_AAAA, o); }
-static int q_mx(void *z, const char *n, struct spf_rrset *o)
-{ return answer(z, n, Z_MX, o); }
-static int q_ptr(void *z, const char *n, struct spf_rrset *o)
-{ return answer(z, n, Z_PTR, o); }
+static int
+q_txt(void *z, const char *n, struct spf_rrset *o)
+{
+	return answer(z, n, Z_TXT, o);
+}
+static int
+q_a(void *z, const char *n, struct spf_rrset *o)
+{
+	return answer(z, n, Z_A, o);
+}
+static int
+q_aaaa(void *z, const char *n, struct spf_rrset *o)
+{
+	return answer(z, n, Z_AAAA, o);
+}
+static int
+q_mx(void *z, const char *n, struct spf_rrset *o)
+{
+	return answer(z, n, Z_MX, o);
+}
+static int
+q_ptr(void *z, const char *n, struct spf_rrset *o)
+{
+	return answer(z, n, Z_PTR, o);
+}
 
 /* spf_zone_dns - the interface */
 struct spf_dns
 spf_zone_dns(struct spf_zone *z)
 {
-	struct spf_dns d = { q_txt, q_a, q_aaaa, q_mx, q_ptr, z };
+	struct spf_dns d = {q_txt, q_a, q_aaaa, q_mx, q_ptr, z};
 
 	return d;
 }

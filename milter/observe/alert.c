@@ -12,8 +12,8 @@
 struct alert {
 	struct alert_conf conf;
 	pthread_mutex_t lock;
-	time_t last;			/* last warning, or creation */
-	int warned;			/* 0: none yet (the next one is due) */
+	time_t last; /* last warning, or creation */
+	int warned;  /* 0: none yet (the next one is due) */
 	unsigned long pending[ALERT__COUNT];
 	enum alert_reason latest_reason;
 	char latest_qid[64];
@@ -33,7 +33,7 @@ static time_t
 now(const struct alert *a)
 {
 	return a->conf.clock != NULL ? a->conf.clock(a->conf.clock_arg) :
-	    time(NULL);
+				       time(NULL);
 }
 
 /* alert_new - nothing pending */
@@ -88,10 +88,12 @@ warn(struct alert *a, time_t t)
 		    (long long)(t - a->last));
 	else
 		snprintf(since, sizeof since, "since start-up");
-	snprintf(line, sizeof line, "unsigned mail alert: %lu message%s "
+	snprintf(line, sizeof line,
+	    "unsigned mail alert: %lu message%s "
 	    "should have been signed %s (%s=%lu %s=%lu); "
-	    "latest: qid=%s reason=%s %s", total, total == 1 ? "" : "s",
-	    since, alert_reason_str(ALERT_LEFT_UNSIGNED),
+	    "latest: qid=%s reason=%s %s",
+	    total, total == 1 ? "" : "s", since,
+	    alert_reason_str(ALERT_LEFT_UNSIGNED),
 	    a->pending[ALERT_LEFT_UNSIGNED], alert_reason_str(ALERT_NO_RULE),
 	    a->pending[ALERT_NO_RULE], a->latest_qid,
 	    alert_reason_str(a->latest_reason), a->latest_detail);
@@ -121,8 +123,8 @@ alert_note(struct alert *a, enum alert_reason r, const char *qid,
 
 	if (a == NULL || (unsigned)r >= ALERT__COUNT)
 		return 0;
-	metrics_inc(a->conf.metrics, r == ALERT_NO_RULE ? MET_ALERTS_NO_RULE :
-	    MET_ALERTS_UNSIGNED);
+	metrics_inc(a->conf.metrics,
+	    r == ALERT_NO_RULE ? MET_ALERTS_NO_RULE : MET_ALERTS_UNSIGNED);
 	t = now(a);
 	pthread_mutex_lock(&a->lock);
 	a->pending[r]++;

@@ -37,16 +37,20 @@
 #include "dkim.h"
 #include "metrics.h"
 
-enum alert_reason { ALERT_LEFT_UNSIGNED = 0, ALERT_NO_RULE, ALERT__COUNT };
+enum alert_reason {
+	ALERT_LEFT_UNSIGNED = 0,
+	ALERT_NO_RULE,
+	ALERT__COUNT
+};
 
 typedef void (*alert_log_fn)(void *arg, const char *line);
 
 struct alert_conf {
-	unsigned interval;	/* UnsignedAlertInterval, seconds (300) */
-	struct metrics *metrics;	/* NULL: not counted */
-	dkim_clock_fn clock;	/* NULL: time(NULL) */
+	unsigned interval;       /* UnsignedAlertInterval, seconds (300) */
+	struct metrics *metrics; /* NULL: not counted */
+	dkim_clock_fn clock;     /* NULL: time(NULL) */
 	void *clock_arg;
-	alert_log_fn log;	/* NULL: log_warnx */
+	alert_log_fn log; /* NULL: log_warnx */
 	void *log_arg;
 };
 

@@ -2,7 +2,7 @@
  * health.c - ok / degraded / failing from the guard's key states
  * (see health.h for the rules).
  */
-#define _GNU_SOURCE		/* vasprintf */
+#define _GNU_SOURCE /* vasprintf */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +61,8 @@ eval_key(const struct health_input *in, const struct guard_info *k,
 		return 1;
 	}
 	if (in_grace(in, k)) {
-		*rc |= add_reason(r, "key %s/%s: DNS failing for %lld s, "
+		*rc |= add_reason(r,
+		    "key %s/%s: DNS failing for %lld s, "
 		    "signing on the last good check for %lld s more: %s",
 		    k->domain, k->selector, (long long)(in->now - k->since),
 		    (long long)(k->since + (time_t)in->grace - in->now),
@@ -69,8 +70,8 @@ eval_key(const struct health_input *in, const struct guard_info *k,
 		return 1;
 	}
 	*rc |= add_reason(r, "key %s/%s: %s (GuardAction %s): %s", k->domain,
-	    k->selector, guard_state_str(k->state),
-	    guard_action_str(k->action), k->problem);
+	    k->selector, guard_state_str(k->state), guard_action_str(k->action),
+	    k->problem);
 	return 0;
 }
 
@@ -92,7 +93,8 @@ health_eval(const struct health_input *in, struct health_report *r)
 		worse(r, HEALTH_DEGRADED);
 	if (in->nkeys > 0 && usable == 0) {
 		worse(r, HEALTH_FAILING);
-		rc |= add_reason(r, "no signing key is usable: mail that "
+		rc |= add_reason(r,
+		    "no signing key is usable: mail that "
 		    "should be signed is refused, held or sent unsigned");
 	}
 	return rc != 0 ? -1 : 0;
@@ -114,9 +116,12 @@ const char *
 health_status_str(enum health_status s)
 {
 	switch (s) {
-	case HEALTH_OK: return "ok";
-	case HEALTH_DEGRADED: return "degraded";
-	default: return "failing";
+	case HEALTH_OK:
+		return "ok";
+	case HEALTH_DEGRADED:
+		return "degraded";
+	default:
+		return "failing";
 	}
 }
 

@@ -30,13 +30,17 @@
 
 #include "common/guard/guard.h"
 
-enum health_status { HEALTH_OK = 0, HEALTH_DEGRADED, HEALTH_FAILING };
+enum health_status {
+	HEALTH_OK = 0,
+	HEALTH_DEGRADED,
+	HEALTH_FAILING
+};
 
 struct health_input {
-	int configured;			/* 0: no snapshot installed */
-	const struct guard_info *keys;	/* one per guard entry */
+	int configured;                /* 0: no snapshot installed */
+	const struct guard_info *keys; /* one per guard entry */
 	size_t nkeys;
-	unsigned grace;			/* GuardGrace, seconds */
+	unsigned grace; /* GuardGrace, seconds */
 	time_t now;
 };
 
@@ -44,9 +48,9 @@ struct health_input {
 
 struct health_report {
 	enum health_status status;
-	size_t nreasons;		/* reasons recorded (capped) */
-	size_t more;			/* reasons beyond the cap */
-	char *reason[HEALTH_MAX_REASONS];	/* malloc'ed lines */
+	size_t nreasons;                  /* reasons recorded (capped) */
+	size_t more;                      /* reasons beyond the cap */
+	char *reason[HEALTH_MAX_REASONS]; /* malloc'ed lines */
 };
 
 /* health_eval - fill r; -1 on ENOMEM (status is then still set) */

@@ -69,8 +69,8 @@ split_host(const char *spec, char *host, size_t hlen, const char **port,
 static int
 loopback6(const struct in6_addr *a)
 {
-	return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) &&
-	    a->s6_addr[12] == 127);
+	return IN6_IS_ADDR_LOOPBACK(a) ||
+	    (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
 }
 
 /* httpd_parse_listen - numeric loopback address and port only */
@@ -88,9 +88,11 @@ httpd_parse_listen(const char *spec, struct sockaddr_storage *ss,
 	memset(ss, 0, sizeof *ss);
 	if (split_host(spec, host, sizeof host, &port, &v6) < 0 ||
 	    parse_port(port, &p) < 0) {
-		snprintf(err, errlen, "'%s': expected ADDR:PORT or "
+		snprintf(err, errlen,
+		    "'%s': expected ADDR:PORT or "
 		    "[ADDR6]:PORT with a port from 1 to 65535, e.g. "
-		    "127.0.0.1:9187", spec);
+		    "127.0.0.1:9187",
+		    spec);
 		return -1;
 	}
 	if (v6) {
@@ -105,17 +107,20 @@ httpd_parse_listen(const char *spec, struct sockaddr_storage *ss,
 		*sslen = sizeof *s4;
 	}
 	if (!ok) {
-		snprintf(err, errlen, "'%s': '%s' is not a numeric IP "
+		snprintf(err, errlen,
+		    "'%s': '%s' is not a numeric IP "
 		    "address (names are not looked up), e.g. 127.0.0.1:9187",
 		    spec, host);
 		return -1;
 	}
 	if (v6 ? !loopback6(&s6->sin6_addr) :
-	    (ntohl(s4->sin_addr.s_addr) >> 24) != 127) {
-		snprintf(err, errlen, "'%s' is not a loopback address: the "
+		 (ntohl(s4->sin_addr.s_addr) >> 24) != 127) {
+		snprintf(err, errlen,
+		    "'%s' is not a loopback address: the "
 		    "metrics listener has no authentication, so it binds only "
 		    "127.0.0.0/8 or [::1] (e.g. 127.0.0.1:9187); expose it "
-		    "through a reverse proxy if needed", spec);
+		    "through a reverse proxy if needed",
+		    spec);
 		return -1;
 	}
 	return 0;
@@ -136,11 +141,21 @@ count(struct httpd *h, unsigned status)
 	enum metric_id id;
 
 	switch (status) {
-	case 200: id = MET_HTTP_OK; break;
-	case 404: id = MET_HTTP_NOT_FOUND; break;
-	case 405: id = MET_HTTP_BAD_METHOD; break;
-	case 503: id = MET_HTTP_UNAVAILABLE; break;
-	default: id = MET_HTTP_ERROR; break;
+	case 200:
+		id = MET_HTTP_OK;
+		break;
+	case 404:
+		id = MET_HTTP_NOT_FOUND;
+		break;
+	case 405:
+		id = MET_HTTP_BAD_METHOD;
+		break;
+	case 503:
+		id = MET_HTTP_UNAVAILABLE;
+		break;
+	default:
+		id = MET_HTTP_ERROR;
+		break;
 	}
 	metrics_inc(h->conf.counters, id);
 }
@@ -155,7 +170,7 @@ reply(struct httpd *h, struct MHD_Connection *c, unsigned status,
 
 	if (body->oom || body->p == NULL) {
 		strbuf_free(body);
-		return MHD_NO;		/* MHD closes the connection */
+		return MHD_NO; /* MHD closes the connection */
 	}
 	r = MHD_create_response_from_buffer(body->len, body->p,
 	    MHD_RESPMEM_MUST_FREE);
@@ -163,7 +178,7 @@ reply(struct httpd *h, struct MHD_Connection *c, unsigned status,
 		strbuf_free(body);
 		return MHD_NO;
 	}
-	memset(body, 0, sizeof *body);	/* MHD owns the text now */
+	memset(body, 0, sizeof *body); /* MHD owns the text now */
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
@@ -179,8 +194,7 @@ reply(struct httpd *h, struct MHD_Connection *c, unsigned status,
 
 /* route - status and body for one GET/HEAD path */
 static unsigned
-route(struct httpd *h, const char *url, struct strbuf *body,
-    const char **ctype)
+route(struct httpd *h, const char *url, struct strbuf *body, const char **ctype)
 {
 	*ctype = CT_TEXT;
 	if (strcmp(url, "/metrics") == 0) {
@@ -209,7 +223,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
     size_t *upload_data_size, void **con_cls)
 {
 	struct httpd *h = cls;
-	struct strbuf body = { 0 };
+	struct strbuf body = {0};
 	const char *ctype = CT_TEXT;
 	unsigned status;
 
@@ -259,11 +273,12 @@ httpd_start(const struct httpd_conf *conf, struct httpd **out, char *err,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf->timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)conf->memory_limit,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)16,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
-	    MHD_OPTION_END);
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL, MHD_OPTION_END);
 	if (h->d == NULL) {
-		snprintf(err, errlen, "cannot listen on %s (address in use, "
-		    "or not available on this host)", conf->listen);
+		snprintf(err, errlen,
+		    "cannot listen on %s (address in use, "
+		    "or not available on this host)",
+		    conf->listen);
 		free(h);
 		return -1;
 	}
@@ -293,7 +308,8 @@ httpd_start(const struct httpd_conf *conf, struct httpd **out, char *err,
     size_t errlen)
 {
 	*out = NULL;
-	snprintf(err, errlen, "built without libmicrohttpd: MetricsListen "
+	snprintf(err, errlen,
+	    "built without libmicrohttpd: MetricsListen "
 	    "is not available (use MetricsFile)");
 	return -1;
 }

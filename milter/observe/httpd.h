@@ -39,16 +39,16 @@
 #include "metrics.h"
 
 struct httpd_conf {
-	const char *listen;		/* "127.0.0.1:9187", "[::1]:9187" */
-	unsigned max_connections;	/* 8 */
-	unsigned timeout;		/* idle seconds (10) */
-	size_t memory_limit;		/* bytes per connection (32768) */
+	const char *listen;       /* "127.0.0.1:9187", "[::1]:9187" */
+	unsigned max_connections; /* 8 */
+	unsigned timeout;         /* idle seconds (10) */
+	size_t memory_limit;      /* bytes per connection (32768) */
 	/* metrics - append the exposition; 0, or -1 (answered 500) */
 	int (*metrics)(void *arg, struct strbuf *out);
 	/* health - append the health text; returns 200 or 503 */
 	int (*health)(void *arg, struct strbuf *out);
 	void *arg;
-	struct metrics *counters;	/* dkimguard_http_requests_total */
+	struct metrics *counters; /* dkimguard_http_requests_total */
 };
 
 struct httpd;
@@ -61,8 +61,8 @@ void httpd_conf_init(struct httpd_conf *conf);
 int httpd_parse_listen(const char *spec, struct sockaddr_storage *ss,
     socklen_t *sslen, char *err, size_t errlen);
 /* httpd_start - bind and serve; -1 with err (address in use, ...) */
-int httpd_start(const struct httpd_conf *conf, struct httpd **out,
-    char *err, size_t errlen);
+int httpd_start(const struct httpd_conf *conf, struct httpd **out, char *err,
+    size_t errlen);
 /* httpd_stop - close the socket, join the thread; NULL is a no-op */
 void httpd_stop(struct httpd *h);
 

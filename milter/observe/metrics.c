@@ -12,8 +12,8 @@
 #include "metrics.h"
 
 const struct metric_def metric_defs[MF__COUNT] = {
-#define METRIC(id, name, type, scope, labels, help) \
-	{ name, MT_##type, MS_##scope, labels, help },
+#define METRIC(id, name, type, scope, labels, help)                            \
+	{name, MT_##type, MS_##scope, labels, help},
 #define SERIES(family, id, value)
 #include "metrics.def"
 #undef METRIC
@@ -22,7 +22,7 @@ const struct metric_def metric_defs[MF__COUNT] = {
 
 const struct metric_series metric_series[MET__COUNT] = {
 #define METRIC(id, name, type, scope, labels, help)
-#define SERIES(family, id, value) { MF_##family, value },
+#define SERIES(family, id, value) {MF_##family, value},
 #include "metrics.def"
 #undef METRIC
 #undef SERIES
@@ -71,9 +71,10 @@ metrics_get(const struct metrics *m, enum metric_id id)
 void
 metrics_count_decision(struct metrics *m, int decision)
 {
-	metrics_inc(m, decision == DECIDE_SIGN ? MET_MESSAGES_SIGN :
-	    decision == DECIDE_VERIFY ? MET_MESSAGES_VERIFY :
-	    MET_MESSAGES_SKIP);
+	metrics_inc(m,
+	    decision == DECIDE_SIGN       ? MET_MESSAGES_SIGN :
+		decision == DECIDE_VERIFY ? MET_MESSAGES_VERIFY :
+					    MET_MESSAGES_SKIP);
 }
 
 /* metrics_count_verdict - dkimguard_verify_signatures_total{verdict} */
@@ -81,13 +82,26 @@ void
 metrics_count_verdict(struct metrics *m, dkim_verdict v)
 {
 	switch (v) {
-	case DKIM_PASS: metrics_inc(m, MET_VSIG_PASS); break;
-	case DKIM_FAIL: metrics_inc(m, MET_VSIG_FAIL); break;
-	case DKIM_NEUTRAL: metrics_inc(m, MET_VSIG_NEUTRAL); break;
-	case DKIM_POLICY: metrics_inc(m, MET_VSIG_POLICY); break;
-	case DKIM_TEMPERROR: metrics_inc(m, MET_VSIG_TEMPERROR); break;
-	case DKIM_PERMERROR: metrics_inc(m, MET_VSIG_PERMERROR); break;
-	default: break;
+	case DKIM_PASS:
+		metrics_inc(m, MET_VSIG_PASS);
+		break;
+	case DKIM_FAIL:
+		metrics_inc(m, MET_VSIG_FAIL);
+		break;
+	case DKIM_NEUTRAL:
+		metrics_inc(m, MET_VSIG_NEUTRAL);
+		break;
+	case DKIM_POLICY:
+		metrics_inc(m, MET_VSIG_POLICY);
+		break;
+	case DKIM_TEMPERROR:
+		metrics_inc(m, MET_VSIG_TEMPERROR);
+		break;
+	case DKIM_PERMERROR:
+		metrics_inc(m, MET_VSIG_PERMERROR);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -95,9 +109,11 @@ metrics_count_verdict(struct metrics *m, dkim_verdict v)
 void
 metrics_count_overall(struct metrics *m, dkim_verdict v)
 {
-	metrics_inc(m, v == DKIM_PASS ? MET_VMSG_PASS :
-	    v == DKIM_TEMPERROR ? MET_VMSG_TEMPERROR :
-	    v == DKIM_NONE ? MET_VMSG_NONE : MET_VMSG_FAIL);
+	metrics_inc(m,
+	    v == DKIM_PASS          ? MET_VMSG_PASS :
+		v == DKIM_TEMPERROR ? MET_VMSG_TEMPERROR :
+		v == DKIM_NONE      ? MET_VMSG_NONE :
+				      MET_VMSG_FAIL);
 }
 
 /* metrics_count_action - dkimguard_actions_total{action}; accept: none */
@@ -174,18 +190,26 @@ key_value(const struct metrics_view *v, size_t i, enum metric_family f)
 	const struct guard_info *k = &v->keys[i];
 
 	switch (f) {
-	case MF_KEY_SIGNED: return (long long)k->count[GUARD_CNT_SIGNED];
-	case MF_KEY_HELD: return (long long)k->count[GUARD_CNT_HELD];
-	case MF_KEY_UNSIGNED: return (long long)k->count[GUARD_CNT_UNSIGNED];
+	case MF_KEY_SIGNED:
+		return (long long)k->count[GUARD_CNT_SIGNED];
+	case MF_KEY_HELD:
+		return (long long)k->count[GUARD_CNT_HELD];
+	case MF_KEY_UNSIGNED:
+		return (long long)k->count[GUARD_CNT_UNSIGNED];
 	case MF_KEY_TEMPFAILED:
 		return (long long)k->count[GUARD_CNT_TEMPFAILED];
-	case MF_KEY_CHECKED: return (long long)k->checked;
-	case MF_KEY_LAST_GOOD: return (long long)k->last_good;
-	case MF_KEY_SINCE: return (long long)k->since;
+	case MF_KEY_CHECKED:
+		return (long long)k->checked;
+	case MF_KEY_LAST_GOOD:
+		return (long long)k->last_good;
+	case MF_KEY_SINCE:
+		return (long long)k->since;
 	case MF_KEY_TTL:
 		return v->key_ttl != NULL && k->checked != 0 ?
-		    (long long)v->key_ttl[i] : -1;
-	default: return -1;
+		    (long long)v->key_ttl[i] :
+		    -1;
+	default:
+		return -1;
 	}
 }
 
@@ -204,8 +228,7 @@ render_key_state(struct strbuf *o, const char *name, const struct guard_info *k)
 
 /* render_key - one KEY family over every key of the view */
 static void
-render_key(struct strbuf *o, const struct metrics_view *v,
-    enum metric_family f)
+render_key(struct strbuf *o, const struct metrics_view *v, enum metric_family f)
 {
 	const char *name = metric_defs[f].name;
 	long long val;
@@ -236,20 +259,30 @@ proc_value(const struct metrics *m, const struct metrics_view *v,
 
 	*ok = 1;
 	switch (f) {
-	case MF_START_TIME: return m != NULL ? (unsigned long long)m->start : 0;
-	default: break;
+	case MF_START_TIME:
+		return m != NULL ? (unsigned long long)m->start : 0;
+	default:
+		break;
 	}
 	*ok = v != NULL && (f == MF_GENERATION || f == MF_HEALTH || d != NULL);
 	if (!*ok)
 		return 0;
 	switch (f) {
-	case MF_GENERATION: return v->generation;
-	case MF_HEALTH: return (unsigned long long)v->health;
-	case MF_DNS_HITS: return d->hits;
-	case MF_DNS_MISSES: return d->misses;
-	case MF_DNS_QUERIES: return d->queries;
-	case MF_DNS_ENTRIES: return d->entries;
-	default: *ok = 0; return 0;
+	case MF_GENERATION:
+		return v->generation;
+	case MF_HEALTH:
+		return (unsigned long long)v->health;
+	case MF_DNS_HITS:
+		return d->hits;
+	case MF_DNS_MISSES:
+		return d->misses;
+	case MF_DNS_QUERIES:
+		return d->queries;
+	case MF_DNS_ENTRIES:
+		return d->entries;
+	default:
+		*ok = 0;
+		return 0;
 	}
 }
 

@@ -54,8 +54,15 @@ enum metric_id {
 	MET__COUNT
 };
 
-enum metric_type { MT_COUNTER, MT_GAUGE };
-enum metric_scope { MS_GLOBAL, MS_KEY, MS_PROC };
+enum metric_type {
+	MT_COUNTER,
+	MT_GAUGE
+};
+enum metric_scope {
+	MS_GLOBAL,
+	MS_KEY,
+	MS_PROC
+};
 
 /* metric_def - one METRIC row at run time */
 struct metric_def {
@@ -69,7 +76,7 @@ struct metric_def {
 /* metric_series - one SERIES row: its family and label value */
 struct metric_series {
 	enum metric_family family;
-	const char *value;		/* NULL: no label */
+	const char *value; /* NULL: no label */
 };
 
 extern const struct metric_def metric_defs[MF__COUNT];
@@ -118,12 +125,12 @@ void metrics_count_action(struct metrics *m, int action);
 
 /* metrics_view - what a scrape reads besides the GLOBAL counters */
 struct metrics_view {
-	const struct guard_info *keys;	/* one per guard entry */
-	const uint32_t *key_ttl;	/* parallel to keys; NULL: unknown */
+	const struct guard_info *keys; /* one per guard entry */
+	const uint32_t *key_ttl;       /* parallel to keys; NULL: unknown */
 	size_t nkeys;
-	int health;			/* HEALTH_OK/DEGRADED/FAILING */
-	unsigned long generation;	/* snapshot generation, 0: none */
-	const struct dnscache_stats *dns;	/* NULL: omitted */
+	int health;                       /* HEALTH_OK/DEGRADED/FAILING */
+	unsigned long generation;         /* snapshot generation, 0: none */
+	const struct dnscache_stats *dns; /* NULL: omitted */
 };
 
 /*

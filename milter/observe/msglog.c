@@ -21,7 +21,7 @@ key_ok(const char *key)
 		return 0;
 	for (; *key != '\0'; key++)
 		if (!((*key >= 'a' && *key <= 'z') ||
-		    (*key >= '0' && *key <= '9') || *key == '_'))
+			(*key >= '0' && *key <= '9') || *key == '_'))
 			return 0;
 	return 1;
 }
@@ -46,11 +46,16 @@ static size_t
 put_escaped(unsigned char c, char *tmp)
 {
 	switch (c) {
-	case '"': return (size_t)sprintf(tmp, "\\\"");
-	case '\\': return (size_t)sprintf(tmp, "\\\\");
-	case '\n': return (size_t)sprintf(tmp, "\\n");
-	case '\r': return (size_t)sprintf(tmp, "\\r");
-	case '\t': return (size_t)sprintf(tmp, "\\t");
+	case '"':
+		return (size_t)sprintf(tmp, "\\\"");
+	case '\\':
+		return (size_t)sprintf(tmp, "\\\\");
+	case '\n':
+		return (size_t)sprintf(tmp, "\\n");
+	case '\r':
+		return (size_t)sprintf(tmp, "\\r");
+	case '\t':
+		return (size_t)sprintf(tmp, "\\t");
 	default:
 		if (c < 0x20 || c == 0x7f)
 			return (size_t)sprintf(tmp, "\\x%02x", c);
@@ -90,7 +95,7 @@ msglog_quote(const char *value, char *out, size_t len)
 void
 msglog_begin(struct msglog *ml, int level)
 {
-	memset(ml, 0, offsetof(struct msglog, buf));	/* not the buffer */
+	memset(ml, 0, offsetof(struct msglog, buf)); /* not the buffer */
 	ml->buf[0] = '\0';
 	ml->level = level;
 }
@@ -105,7 +110,7 @@ msglog_add(struct msglog *ml, int level, const char *key, const char *value)
 	if (ml->level == MSGLOG_OFF || level > ml->level || value == NULL ||
 	    ml->truncated)
 		return;
-	ASSERT(key_ok(key));	/* keys are literals in the code */
+	ASSERT(key_ok(key)); /* keys are literals in the code */
 	qlen = msglog_quote(value, q, sizeof q);
 	need = 1 + strlen(key) + 1 + qlen;
 	if (qlen >= sizeof q ||
@@ -113,14 +118,13 @@ msglog_add(struct msglog *ml, int level, const char *key, const char *value)
 		ml->truncated = 1;
 		return;
 	}
-	ml->len += (size_t)snprintf(ml->buf + ml->len, sizeof ml->buf -
-	    ml->len, " %s=%s", key, q);
+	ml->len += (size_t)snprintf(ml->buf + ml->len, sizeof ml->buf - ml->len,
+	    " %s=%s", key, q);
 }
 
 /* msglog_addf - formatted value */
 void
-msglog_addf(struct msglog *ml, int level, const char *key,
-    const char *fmt, ...)
+msglog_addf(struct msglog *ml, int level, const char *key, const char *fmt, ...)
 {
 	char v[MSGLOG_MAX];
 	va_list ap;
@@ -171,9 +175,8 @@ msglog_rule(struct msglog *ml, const char *rule)
 
 /* msglog_signature - sigN_d/_s/_a/_guard/_result[/_problem] */
 void
-msglog_signature(struct msglog *ml, const char *d, const char *s,
-    const char *a, const char *guard_state, const char *result,
-    const char *problem)
+msglog_signature(struct msglog *ml, const char *d, const char *s, const char *a,
+    const char *guard_state, const char *result, const char *problem)
 {
 	unsigned n;
 
@@ -243,8 +246,7 @@ msglog_alert(struct msglog *ml, const char *reason)
 
 /* msglog_format - "qid=Q" + fields [+ truncated=1] */
 size_t
-msglog_format(const struct msglog *ml, const char *qid, char *out,
-    size_t len)
+msglog_format(const struct msglog *ml, const char *qid, char *out, size_t len)
 {
 	char q[256];
 

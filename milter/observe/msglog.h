@@ -38,31 +38,31 @@
 #define MSGLOG_MAX 2048
 
 struct msglog {
-	int level;			/* MSGLOG_*; 0 (zeroed): off */
-	unsigned nsig, nver;		/* sigN_ and dkimN_ counters */
+	int level;           /* MSGLOG_*; 0 (zeroed): off */
+	unsigned nsig, nver; /* sigN_ and dkimN_ counters */
 	int truncated;
 	int emitted;
 	size_t len;
-	char buf[MSGLOG_MAX];		/* fields, each with a leading space */
+	char buf[MSGLOG_MAX]; /* fields, each with a leading space */
 };
 
 /* msglog_begin - start a message's line at verbosity level */
 void msglog_begin(struct msglog *ml, int level);
 /* msglog_add - one field key=value if level <= ml->level; NULL skips */
-void msglog_add(struct msglog *ml, int level, const char *key,
-    const char *value);
+void
+msglog_add(struct msglog *ml, int level, const char *key, const char *value);
 /* msglog_addf - msglog_add with a formatted value */
-void msglog_addf(struct msglog *ml, int level, const char *key,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void msglog_addf(struct msglog *ml, int level, const char *key, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 /* the documented fields, one function each */
-void msglog_decision(struct msglog *ml, const char *decision,
-    const char *why, const char *client, const char *envfrom);
+void msglog_decision(struct msglog *ml, const char *decision, const char *why,
+    const char *client, const char *envfrom);
 void msglog_from(struct msglog *ml, const char *from_domain);
 void msglog_rule(struct msglog *ml, const char *rule);
-void msglog_signature(struct msglog *ml, const char *d, const char *s,
-    const char *a, const char *guard_state, const char *result,
-    const char *problem);
+void
+msglog_signature(struct msglog *ml, const char *d, const char *s, const char *a,
+    const char *guard_state, const char *result, const char *problem);
 void msglog_verdict(struct msglog *ml, const dkim_sig_result *r);
 void msglog_overall(struct msglog *ml, const char *result);
 void msglog_action(struct msglog *ml, const char *action, int dry_run);
@@ -75,8 +75,8 @@ void msglog_alert(struct msglog *ml, const char *reason);
  */
 size_t msglog_quote(const char *value, char *out, size_t len);
 /* msglog_format - the whole line for qid into out; its length */
-size_t msglog_format(const struct msglog *ml, const char *qid, char *out,
-    size_t len);
+size_t
+msglog_format(const struct msglog *ml, const char *qid, char *out, size_t len);
 /* msglog_emit - log the line once (info level); later calls do nothing */
 void msglog_emit(struct msglog *ml, const char *qid);
 

@@ -13,7 +13,7 @@
 #include "milter/snapshot.h"
 #include "util/textfile.h"
 
-#define ALERT_TICK 5		/* seconds between alert_flush calls */
+#define ALERT_TICK 5 /* seconds between alert_flush calls */
 
 static struct {
 	pthread_mutex_t lock;
@@ -27,8 +27,7 @@ static struct {
 	struct textfile tf;
 	pthread_t thread;
 	int running, stop;
-} obs = { .lock = PTHREAD_MUTEX_INITIALIZER,
-    .wake = PTHREAD_COND_INITIALIZER };
+} obs = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 /* observe_metrics - NULL when off */
 struct metrics *
@@ -146,7 +145,7 @@ observe_health(struct snapshot *s, struct strbuf *out)
 enum health_status
 observe_health_print(struct snapshot *s, FILE *fp)
 {
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	enum health_status st = observe_health(s, &b);
 
 	fprintf(fp, "health: %s", b.p != NULL ? b.p : "unknown\n");
@@ -171,7 +170,7 @@ http_health(void *arg, struct strbuf *out)
 static void
 write_file(void)
 {
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 
 	if (observe_render(&b) == 0)
 		textfile_update(&obs.tf, b.p, b.len);
@@ -282,7 +281,7 @@ observe_reload(const struct observe_conf *mc)
 	if (strcmp(mc->listen, obs.listen) != 0 ||
 	    strcmp(mc->file, obs.file) != 0)
 		log_notice("MetricsListen and MetricsFile changes take effect "
-		    "at the next restart");
+			   "at the next restart");
 }
 
 /* observe_stop - thread, listener, alert, counters */

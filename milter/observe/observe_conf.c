@@ -33,7 +33,8 @@ observe_conf_check(const struct observe_conf *oc, char *err, size_t errlen)
 		return -1;
 #ifndef HAVE_MHD
 	if (*oc->listen != '\0') {
-		snprintf(err, errlen, "built without libmicrohttpd: "
+		snprintf(err, errlen,
+		    "built without libmicrohttpd: "
 		    "MetricsListen is not available (use MetricsFile)");
 		return -1;
 	}

@@ -24,17 +24,16 @@
 
 /* observe_conf - MetricsListen, MetricsFile and the intervals */
 struct observe_conf {
-	const char *listen;		/* MetricsListen "ADDR:PORT"; "": off */
-	const char *file;		/* MetricsFile path; "": off */
-	unsigned file_interval;		/* MetricsFileInterval, s (15) */
-	unsigned alert_interval;	/* UnsignedAlertInterval, s (300) */
+	const char *listen;      /* MetricsListen "ADDR:PORT"; "": off */
+	const char *file;        /* MetricsFile path; "": off */
+	unsigned file_interval;  /* MetricsFileInterval, s (15) */
+	unsigned alert_interval; /* UnsignedAlertInterval, s (300) */
 };
 
 /* observe_conf_init - everything off, the defaults above */
 void observe_conf_init(struct observe_conf *oc);
 /* observe_conf_check - MetricsListen is a loopback ADDR:PORT and this
  * build can serve it; -1 with err */
-int observe_conf_check(const struct observe_conf *oc, char *err,
-    size_t errlen);
+int observe_conf_check(const struct observe_conf *oc, char *err, size_t errlen);
 
 #endif /* DKIMGUARD_OBSERVE_CONF_H */

@@ -43,16 +43,16 @@
 
 /* one end-of-message request, kept for printing after the DKIM check */
 struct edit {
-	int cmd;		/* SMFIR_* */
+	int cmd; /* SMFIR_* */
 	uint32_t idx;
 	char *name, *value;
-	size_t len;		/* SMFIR_REPLBODY bytes */
+	size_t len; /* SMFIR_REPLBODY bytes */
 };
 
 struct run {
 	const struct mf_message *m;
-	size_t nheader;		/* header events traced so far */
-	struct mta_edits inner;	/* edits.c: applies to the delivered copy */
+	size_t nheader;         /* header events traced so far */
+	struct mta_edits inner; /* edits.c: applies to the delivered copy */
 	struct edit *edits;
 	size_t nedits;
 };
@@ -117,15 +117,24 @@ static const char *
 event_name(int cmd)
 {
 	switch (cmd) {
-	case SMFIC_CONNECT: return "connect";
-	case SMFIC_HELO: return "helo";
-	case SMFIC_MAIL: return "mail";
-	case SMFIC_RCPT: return "rcpt";
-	case SMFIC_DATA: return "data";
-	case SMFIC_HEADER: return "header";
-	case SMFIC_EOH: return "eoh";
-	case SMFIC_BODY: return "body";
-	case SMFIC_BODYEOB: return "eom";
+	case SMFIC_CONNECT:
+		return "connect";
+	case SMFIC_HELO:
+		return "helo";
+	case SMFIC_MAIL:
+		return "mail";
+	case SMFIC_RCPT:
+		return "rcpt";
+	case SMFIC_DATA:
+		return "data";
+	case SMFIC_HEADER:
+		return "header";
+	case SMFIC_EOH:
+		return "eoh";
+	case SMFIC_BODY:
+		return "body";
+	case SMFIC_BODYEOB:
+		return "eom";
 	}
 	return "?";
 }
@@ -249,7 +258,8 @@ check_delivered(const struct ed_msg *e, const struct mf_message *m,
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: miltertest -S SOCKET [-k KEYS.tsv] "
+	fprintf(stderr,
+	    "usage: miltertest -S SOCKET [-k KEYS.tsv] "
 	    "[-K KEYDIR] [-t SEC] [-v] CASE\n");
 	exit(1);
 }
@@ -273,19 +283,30 @@ main(int argc, char **argv)
 	s.timeout = 30;
 	while ((opt = getopt(argc, argv, "S:k:K:t:v")) != -1) {
 		switch (opt) {
-		case 'S': s.spec = optarg; break;
-		case 'k': keys = optarg; break;
-		case 'K': keydir = optarg; break;
-		case 't': s.timeout = atoi(optarg); break;
-		case 'v': s.verbose = 1; break;
-		default: usage();
+		case 'S':
+			s.spec = optarg;
+			break;
+		case 'k':
+			keys = optarg;
+			break;
+		case 'K':
+			keydir = optarg;
+			break;
+		case 't':
+			s.timeout = atoi(optarg);
+			break;
+		case 'v':
+			s.verbose = 1;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (s.spec == NULL || optind != argc - 1 || s.timeout < 1)
 		usage();
 	if (mt_case_read(argv[optind], &c, err, sizeof err) < 0 ||
 	    (c.presign_domain != NULL &&
-	    mt_presign(&c, keydir, err, sizeof err) < 0) ||
+		mt_presign(&c, keydir, err, sizeof err) < 0) ||
 	    message_file(&c, &m, err, sizeof err) < 0) {
 		fprintf(stderr, "miltertest: %s\n", err);
 		return 1;
@@ -295,8 +316,7 @@ main(int argc, char **argv)
 	r.m = &m;
 	ed_init(&e, &m, &s.conn.pflags);
 	ed_hooks(&e, &r.inner);
-	outer = (struct mta_edits){ &r, hook_ins, hook_add, hook_chg,
-	    hook_body };
+	outer = (struct mta_edits){&r, hook_ins, hook_add, hook_chg, hook_body};
 	s.env = &c.env;
 	s.chunk_max = c.chunk;
 	s.trace = trace;

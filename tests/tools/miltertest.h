@@ -32,35 +32,33 @@
 struct mt_case {
 	struct mta_env env;
 	char *queue_id;
-	size_t chunk;			/* body chunk size, 0: 65535 */
-	char *presign_domain;		/* presign DOMAIN SELECTOR */
+	size_t chunk;         /* body chunk size, 0: 65535 */
+	char *presign_domain; /* presign DOMAIN SELECTOR */
 	char *presign_selector;
-	char *tamper_body;		/* a line appended after presigning */
-	char *tamper_subject;		/* new Subject: after presigning */
-	char *message;			/* everything after "message", LF */
+	char *tamper_body;    /* a line appended after presigning */
+	char *tamper_subject; /* new Subject: after presigning */
+	char *message;        /* everything after "message", LF */
 	size_t msglen;
-	int message_owned;		/* message was malloc'ed (presigned) */
-	char *strings;			/* the file text the fields point into */
+	int message_owned; /* message was malloc'ed (presigned) */
+	char *strings;     /* the file text the fields point into */
 };
 
 /* the delivered message's DKIM-Signature fields and their verdicts */
 struct mt_sigs {
 	size_t n;
-	char *b[MT_MAX_SIGS];		/* b= without whitespace */
+	char *b[MT_MAX_SIGS]; /* b= without whitespace */
 	dkim_sig_result res[MT_MAX_SIGS];
 	size_t nres;
 };
 
-int mt_case_read(const char *path, struct mt_case *c, char *err,
-    size_t errlen);
+int mt_case_read(const char *path, struct mt_case *c, char *err, size_t errlen);
 void mt_case_free(struct mt_case *c);
 
-int mt_presign(struct mt_case *c, const char *keydir, char *err,
-    size_t errlen);
+int mt_presign(struct mt_case *c, const char *keydir, char *err, size_t errlen);
 int mt_sigcheck(const char *msg, size_t len, const char *keyfile,
     struct mt_sigs *s, char *err, size_t errlen);
 void mt_sigs_free(struct mt_sigs *s);
-char *mt_norm_value(const char *name, const char *value,
-    const struct mt_sigs *s);
+char *
+mt_norm_value(const char *name, const char *value, const struct mt_sigs *s);
 
 #endif

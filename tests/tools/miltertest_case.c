@@ -122,7 +122,7 @@ directive(struct mt_case *c, char *line, char *err, size_t errlen)
 	if (strcmp(d, "config") == 0 || strcmp(d, "log") == 0 ||
 	    strcmp(d, "xfail") == 0)
 		return 0;
-	if (strcmp(d, "tamper-body") == 0) {	/* the rest of the line */
+	if (strcmp(d, "tamper-body") == 0) { /* the rest of the line */
 		c->tamper_body = rest;
 		return 0;
 	}
@@ -196,8 +196,10 @@ mt_case_read(const char *path, struct mt_case *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	snprintf(err, errlen, "%s: no \"message\" line: put the message "
-	    "after a line holding only \"message\"", path);
+	snprintf(err, errlen,
+	    "%s: no \"message\" line: put the message "
+	    "after a line holding only \"message\"",
+	    path);
 	return -1;
 }
 

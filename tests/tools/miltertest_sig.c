@@ -20,7 +20,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define NOW_SLACK 600	/* seconds between the filter's clock and ours */
+#define NOW_SLACK 600 /* seconds between the filter's clock and ours */
 
 /* xmalloc - malloc or die: a test tool has nothing to fall back on */
 static void *
@@ -82,8 +82,8 @@ tamper(char *m, size_t *len, const char *subject, const char *body)
 			cut = (size_t)(p - m);
 			end = (size_t)(strstr(p, "\r\n") - m);
 			out = xmalloc(*len + strlen(subject) + 16);
-			*len = (size_t)sprintf(out, "%.*sSubject: %s%s", (int)cut,
-			    m, subject, m + end);
+			*len = (size_t)sprintf(out, "%.*sSubject: %s%s",
+			    (int)cut, m, subject, m + end);
 			free(m);
 			m = out;
 		}
@@ -112,8 +112,8 @@ mt_presign(struct mt_case *c, const char *keydir, char *err, size_t errlen)
 		snprintf(err, errlen, "presign needs -K KEYDIR");
 		return -1;
 	}
-	snprintf(path, sizeof path, "%s/%s.%s.key", keydir,
-	    c->presign_selector, c->presign_domain);
+	snprintf(path, sizeof path, "%s/%s.%s.key", keydir, c->presign_selector,
+	    c->presign_domain);
 	if (dkim_key_from_file(path, &key, e, sizeof e) != DKIM_OK) {
 		snprintf(err, errlen, "%s: %s", path, e);
 		return -1;
@@ -124,8 +124,8 @@ mt_presign(struct mt_case *c, const char *keydir, char *err, size_t errlen)
 	req.selector = c->presign_selector;
 	req.key = key;
 	if ((rc = dkim_msg_new(NULL, &m)) != DKIM_OK ||
-	    (rc = dkim_msg_add_signer(m, &req, &idx, e, sizeof e)) !=
-	    DKIM_OK || (rc = dkim_msg_write(m, crlf, len)) != DKIM_OK ||
+	    (rc = dkim_msg_add_signer(m, &req, &idx, e, sizeof e)) != DKIM_OK ||
+	    (rc = dkim_msg_write(m, crlf, len)) != DKIM_OK ||
 	    (rc = dkim_msg_eom(m)) != DKIM_OK ||
 	    (rc = dkim_msg_sign(m, idx, &value, e, sizeof e)) != DKIM_OK) {
 		snprintf(err, errlen, "presign: %s", dkim_rc_str(rc));
@@ -196,7 +196,7 @@ collect_b(const char *msg, size_t len, struct mt_sigs *s)
 	char *field;
 
 	while (p < msg + he && s->n < MT_MAX_SIGS) {
-		f = p;		/* one field: its line and continuation lines */
+		f = p; /* one field: its line and continuation lines */
 		do
 			p = (p = strstr(p, "\r\n")) != NULL ? p + 2 : msg + he;
 		while (p < msg + he && (*p == ' ' || *p == '\t'));
@@ -204,7 +204,7 @@ collect_b(const char *msg, size_t len, struct mt_sigs *s)
 		if (flen > 15 && strncasecmp(f, "DKIM-Signature", 14) == 0 &&
 		    (colon = memchr(f, ':', flen)) != NULL) {
 			if ((field = strndup(colon + 1,
-			    flen - (size_t)(colon + 1 - f))) == NULL)
+				 flen - (size_t)(colon + 1 - f))) == NULL)
 				abort();
 			if ((s->b[s->n] = tag_b(field)) == NULL)
 				s->b[s->n] = strdup("");
@@ -216,8 +216,8 @@ collect_b(const char *msg, size_t len, struct mt_sigs *s)
 
 /* mt_sigcheck - verify the delivered message (CRLF text) */
 int
-mt_sigcheck(const char *msg, size_t len, const char *keyfile,
-    struct mt_sigs *s, char *err, size_t errlen)
+mt_sigcheck(const char *msg, size_t len, const char *keyfile, struct mt_sigs *s,
+    char *err, size_t errlen)
 {
 	dkim_lookup_file *lf = NULL;
 	dkim_lookup lookup;
@@ -234,8 +234,8 @@ mt_sigcheck(const char *msg, size_t len, const char *keyfile,
 	if ((rc = dkim_msg_new(NULL, &m)) != DKIM_OK ||
 	    (rc = dkim_msg_write(m, msg, len)) != DKIM_OK ||
 	    (rc = dkim_msg_eom(m)) != DKIM_OK ||
-	    (rc = dkim_msg_verify(m, &lookup, s->res, MT_MAX_SIGS,
-	    &s->nres)) != DKIM_OK)
+	    (rc = dkim_msg_verify(m, &lookup, s->res, MT_MAX_SIGS, &s->nres)) !=
+		DKIM_OK)
 		snprintf(err, errlen, "verify: %s", dkim_rc_str(rc));
 	dkim_msg_free(m);
 	dkim_lookup_file_free(lf);
@@ -279,8 +279,7 @@ put(char **out, size_t *len, const char *s, size_t n)
 
 /* norm_tag - one tag=value of a DKIM-Signature in stable form */
 static void
-norm_tag(char **out, size_t *olen, char *tag, const struct mt_sigs *s,
-    long t)
+norm_tag(char **out, size_t *olen, char *tag, const struct mt_sigs *s, long t)
 {
 	char buf[300], *v = strchr(tag, '=');
 	const dkim_sig_result *r;
@@ -360,7 +359,7 @@ norm_signature(const char *value, const struct mt_sigs *s)
 	if (copy == NULL)
 		abort();
 	unfold(copy);
-	put(&out, &olen, value, strspn(value, " \t"));	/* as the MTA sees it */
+	put(&out, &olen, value, strspn(value, " \t")); /* as the MTA sees it */
 	if ((tp = strstr(copy, "t=")) != NULL &&
 	    (tp == copy || strchr("; \t\n", tp[-1]) != NULL))
 		t = strtol(tp + 2, NULL, 10);

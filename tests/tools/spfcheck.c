@@ -34,7 +34,7 @@
 static void
 unesc(char *s)
 {
-	char *o = s, hex[3] = { 0 };
+	char *o = s, hex[3] = {0};
 
 	while (*s) {
 		if (s[0] == '\\' && s[1] == 'x' && s[2] && s[3]) {
@@ -107,7 +107,7 @@ static int
 run_case(char **f, resolver *res)
 {
 	char sender[1024], domain[1024], mailfrom[1024], helo[1024], ip[256];
-	struct spf_request rq = { 0 };
+	struct spf_request rq = {0};
 	struct spf_verdict v;
 	struct spf_dns dns;
 
@@ -122,7 +122,7 @@ run_case(char **f, resolver *res)
 	else if (zone_dns(f[1], &dns) < 0)
 		return -1;
 	if (spf_identity(mailfrom, helo, sender, sizeof sender, domain,
-	    sizeof domain) < 0)
+		sizeof domain) < 0)
 		return -1;
 	rq.ip = ip;
 	rq.domain = domain;
@@ -151,8 +151,8 @@ main(int argc, char **argv)
 
 	resolver_conf_init(&rc);
 	while ((c = getopt(argc, argv, "r:")) != -1) {
-		if (c != 'r' || resolver_conf_add_ns(&rc, optarg, err,
-		    sizeof err) < 0) {
+		if (c != 'r' ||
+		    resolver_conf_add_ns(&rc, optarg, err, sizeof err) < 0) {
 			fprintf(stderr, "usage: spfcheck [-r NS] CASES.tsv\n");
 			return 2;
 		}

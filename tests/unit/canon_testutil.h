@@ -53,7 +53,7 @@ canon_chunks(dkim_canon canon, const unsigned char *in, const size_t *cuts,
 
 	ck_assert_ptr_nonnull(cb);
 	memset(out, 0, sizeof(*out));
-	out->p = malloc(out->cap = 64);		/* never NULL for memcmp */
+	out->p = malloc(out->cap = 64); /* never NULL for memcmp */
 	canon_body_init(cb, canon, collect_sink, out);
 	cb->isa = (unsigned char)use_isa;
 	for (i = 0; i < ncuts; i++) {
@@ -111,7 +111,7 @@ ref_canon(dkim_canon canon, const unsigned char *in, size_t len,
 		} else
 			ref_add(out, "\r\n", 2);
 	}
-	out->len = keep;	/* trailing empty lines go */
+	out->len = keep; /* trailing empty lines go */
 	if (canon == DKIM_CANON_SIMPLE && keep == 0)
 		ref_add(out, "\r\n", 2);
 }
@@ -138,7 +138,7 @@ gen_body(uint32_t *seed, size_t *lenp)
 		uint32_t r = rnd(seed) % 100;
 
 		if (r < 50)
-			b[i] = 'a' + r % 26;	/* long ordinary runs */
+			b[i] = 'a' + r % 26; /* long ordinary runs */
 		else
 			b[i] = alpha[r % (sizeof(alpha) - 1)];
 	}
@@ -152,8 +152,19 @@ CT_UNUSED static unsigned char *
 gen_text(uint32_t *seed, size_t *lenp)
 {
 	static const char *const odd[] = {
-		"  ", " \t", "\t", " \r\n", "\r\n\r\n", "\r\n ", "\n", "\r",
-		"\x01", " \x01", "\t\r\n\t \r\n", "   \r", " \r\r\n",
+	    "  ",
+	    " \t",
+	    "\t",
+	    " \r\n",
+	    "\r\n\r\n",
+	    "\r\n ",
+	    "\n",
+	    "\r",
+	    "\x01",
+	    " \x01",
+	    "\t\r\n\t \r\n",
+	    "   \r",
+	    " \r\r\n",
 	};
 	size_t cap = 4096, len = 0, want = rnd(seed) % 3000;
 	unsigned char *b = malloc(cap + 64);
@@ -162,7 +173,8 @@ gen_text(uint32_t *seed, size_t *lenp)
 		uint32_t r = rnd(seed);
 
 		if (r % 23 == 0) {
-			const char *o = odd[(r >> 8) % (sizeof(odd) / sizeof(odd[0]))];
+			const char *o =
+			    odd[(r >> 8) % (sizeof(odd) / sizeof(odd[0]))];
 
 			memcpy(b + len, o, strlen(o));
 			len += strlen(o);
@@ -170,7 +182,8 @@ gen_text(uint32_t *seed, size_t *lenp)
 			memcpy(b + len, "\r\n", 2);
 			len += 2;
 		} else {
-			b[len++] = (r >> 8) % 7 == 0 ? ' ' : 'a' + (r >> 12) % 26;
+			b[len++] =
+			    (r >> 8) % 7 == 0 ? ' ' : 'a' + (r >> 12) % 26;
 		}
 	}
 	*lenp = len;

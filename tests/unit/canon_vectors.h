@@ -29,15 +29,15 @@
 
 struct cvec {
 	char kind[40];
-	unsigned char *input;		/* chunks concatenated */
+	unsigned char *input; /* chunks concatenated */
 	size_t inlen;
 	size_t nchunks;
-	size_t chunk[CVEC_CHUNKS];	/* chunk lengths as given */
+	size_t chunk[CVEC_CHUNKS]; /* chunk lengths as given */
 	int has_expected;
 	unsigned char *expected;
 	size_t explen;
-	char bh[64];			/* derived_bh_sha256 / expected_bh(_simple) */
-	char bh_relaxed[64];		/* expected_bh_relaxed */
+	char bh[64];         /* derived_bh_sha256 / expected_bh(_simple) */
+	char bh_relaxed[64]; /* expected_bh_relaxed */
 	char file[128];
 };
 
@@ -46,15 +46,20 @@ static size_t ncvecs;
 
 /* the JSON's own counts, per kind */
 #define CVEC_KINDS 32
-enum cvec_which { CV_ALL, CV_EXPECTED, CV_FILE, CV_NOFILE };
+enum cvec_which {
+	CV_ALL,
+	CV_EXPECTED,
+	CV_FILE,
+	CV_NOFILE
+};
 static struct {
 	char kind[40];
 	size_t all, expected, file;
 } cvec_kinds[CVEC_KINDS];
 static size_t ncvec_kinds, cvec_json_total;
 static char cvec_dir[TU_PATH_MAX];
-static char cvec_why[TU_PATH_MAX + 128];	/* why not loaded */
-static int cvec_loaded;		/* 1 ok, -1 missing */
+static char cvec_why[TU_PATH_MAX + 128]; /* why not loaded */
+static int cvec_loaded;                  /* 1 ok, -1 missing */
 
 /* cvec_unhex - decode a hex field ("-" is empty) */
 static unsigned char *
@@ -64,7 +69,7 @@ cvec_unhex(const char *s, size_t *len)
 	unsigned char *out;
 	unsigned int b;
 
-	if (*s == 'x')		/* hex fields carry an 'x' so none is empty */
+	if (*s == 'x') /* hex fields carry an 'x' so none is empty */
 		s++;
 	n = strcmp(s, "-") == 0 ? 0 : strlen(s) / 2;
 	out = malloc(n + 1);
@@ -116,17 +121,17 @@ cvec_load(void)
 
 	if (cvec_loaded)
 		return cvec_loaded;
-	snprintf(cvec_dir, sizeof(cvec_dir), "%s/canon-vectors",
-	    tu_testdata());
+	snprintf(cvec_dir, sizeof(cvec_dir), "%s/canon-vectors", tu_testdata());
 	snprintf(path, sizeof(path), "%s/canonicalization.json", cvec_dir);
 	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(cvec_why, sizeof(cvec_why),
-		    "testdata not found at %s", path);
+		snprintf(cvec_why, sizeof(cvec_why), "testdata not found at %s",
+		    path);
 		return cvec_loaded = -1;
 	}
 	fclose(fp);
 	snprintf(cmd, sizeof(cmd),
-	    "/usr/bin/python3 - '%s' <<'CVEC_EOF'\n%sCVEC_EOF\n", path, cvec_py);
+	    "/usr/bin/python3 - '%s' <<'CVEC_EOF'\n%sCVEC_EOF\n", path,
+	    cvec_py);
 	if ((fp = popen(cmd, "r")) == NULL)
 		abort();
 	while (ncvecs < CVEC_MAX && fgets(line, sizeof(line), fp) != NULL) {
@@ -138,12 +143,12 @@ cvec_load(void)
 		if (sscanf(line, "#total\t%zu", &cvec_json_total) == 1)
 			continue;
 		if (strncmp(line, "#held\t", 6) == 0) {
-			if (ncvec_kinds < CVEC_KINDS && sscanf(line + 6,
-			    "%39[^\t]\t%zu\t%zu\t%zu",
-			    cvec_kinds[ncvec_kinds].kind,
-			    &cvec_kinds[ncvec_kinds].all,
-			    &cvec_kinds[ncvec_kinds].expected,
-			    &cvec_kinds[ncvec_kinds].file) == 4)
+			if (ncvec_kinds < CVEC_KINDS &&
+			    sscanf(line + 6, "%39[^\t]\t%zu\t%zu\t%zu",
+				cvec_kinds[ncvec_kinds].kind,
+				&cvec_kinds[ncvec_kinds].all,
+				&cvec_kinds[ncvec_kinds].expected,
+				&cvec_kinds[ncvec_kinds].file) == 4)
 				ncvec_kinds++;
 			continue;
 		}
@@ -153,8 +158,9 @@ cvec_load(void)
 		cvec_field(v->kind, sizeof(v->kind), f[0]);
 		v->input = cvec_unhex(f[1], &v->inlen);
 		if (strcmp(f[2], "-") != 0)
-			for (c = strtok_r(f[2], ",", &save); c != NULL &&
-			    v->nchunks < CVEC_CHUNKS; c = strtok_r(NULL, ",", &save))
+			for (c = strtok_r(f[2], ",", &save);
+			     c != NULL && v->nchunks < CVEC_CHUNKS;
+			     c = strtok_r(NULL, ",", &save))
 				v->chunk[v->nchunks++] = strtoul(c, NULL, 10);
 		v->has_expected = strcmp(f[3], "-") != 0;
 		v->expected = cvec_unhex(f[3], &v->explen);
@@ -181,10 +187,10 @@ cvec_held(const char *prefix, enum cvec_which which)
 	for (i = 0; i < ncvec_kinds; i++) {
 		if (strncmp(cvec_kinds[i].kind, prefix, strlen(prefix)) != 0)
 			continue;
-		n += which == CV_ALL ? cvec_kinds[i].all :
+		n += which == CV_ALL     ? cvec_kinds[i].all :
 		    which == CV_EXPECTED ? cvec_kinds[i].expected :
-		    which == CV_FILE ? cvec_kinds[i].file :
-		    cvec_kinds[i].all - cvec_kinds[i].file;
+		    which == CV_FILE     ? cvec_kinds[i].file :
+					   cvec_kinds[i].all - cvec_kinds[i].file;
 	}
 	return n;
 }
@@ -196,8 +202,10 @@ cvec_ready(void)
 {
 	if (cvec_load() > 0) {
 		/* every vector of the JSON reached the C side (CVEC_MAX) */
-		ck_assert_msg(ncvecs == cvec_json_total, "loaded %zu of the "
-		    "%zu vectors in %s", ncvecs, cvec_json_total, cvec_dir);
+		ck_assert_msg(ncvecs == cvec_json_total,
+		    "loaded %zu of the "
+		    "%zu vectors in %s",
+		    ncvecs, cvec_json_total, cvec_dir);
 		return 1;
 	}
 	tu_testdata_skip("%s", cvec_why);

@@ -27,7 +27,7 @@ static char *rsa_rec, *ed_rec, *other_rec;
 /* ---- a lookup table in memory ---- */
 struct tentry {
 	const char *name;
-	const char *txt;	/* NULL with status */
+	const char *txt; /* NULL with status */
 	dkim_dns_status status;
 };
 struct ttable {
@@ -46,16 +46,16 @@ tquery(void *ctx, const char *name, dkim_txt_answer *ans)
 		if (strcasecmp(t->e[i].name, name) != 0)
 			continue;
 		ans->status = t->e[i].status;
-		if (t->e[i].txt != NULL && dkim_txt_answer_add(ans,
-		    t->e[i].txt, strlen(t->e[i].txt)) != DKIM_OK)
+		if (t->e[i].txt != NULL &&
+		    dkim_txt_answer_add(ans, t->e[i].txt,
+			strlen(t->e[i].txt)) != DKIM_OK)
 			return DKIM_ENOMEM;
 	}
 	return DKIM_OK;
 }
 
 SV_UNUSED static void
-tadd(struct ttable *t, const char *name, const char *txt,
-    dkim_dns_status st)
+tadd(struct ttable *t, const char *name, const char *txt, dkim_dns_status st)
 {
 	ck_assert_uint_lt(t->n, NELEM(t->e));
 	t->e[t->n].name = name;
@@ -137,11 +137,11 @@ sign_text(const struct signopt *o, const char *hdrs, const char *body)
 
 /* verify_text - whole message through dkim_msg_write in chunks */
 SV_UNUSED static size_t
-verify_text(const char *text, size_t chunk, const struct ttable *tt,
-    time_t now, const dkim_options *optp, dkim_sig_result *res, size_t max)
+verify_text(const char *text, size_t chunk, const struct ttable *tt, time_t now,
+    const dkim_options *optp, dkim_sig_result *res, size_t max)
 {
 	dkim_options opt;
-	dkim_lookup lk = { tquery, (void *)tt };
+	dkim_lookup lk = {tquery, (void *)tt};
 	dkim_msg *m;
 	size_t len = strlen(text), off, n = 0;
 
@@ -154,7 +154,8 @@ verify_text(const char *text, size_t chunk, const struct ttable *tt,
 	ck_assert_int_eq(dkim_msg_new(&opt, &m), DKIM_OK);
 	for (off = 0; off < len; off += chunk)
 		ck_assert_int_eq(dkim_msg_write(m, text + off,
-		    len - off < chunk ? len - off : chunk), DKIM_OK);
+				     len - off < chunk ? len - off : chunk),
+		    DKIM_OK);
 	ck_assert_int_eq(dkim_msg_eom(m), DKIM_OK);
 	ck_assert_int_eq(dkim_msg_verify(m, &lk, res, max, &n), DKIM_OK);
 	dkim_msg_free(m);
@@ -177,17 +178,22 @@ verify1(const char *text, dkim_key *key, time_t now)
 
 	memset(&t, 0, sizeof(t));
 	tadd(&t, "sel._domainkey.example.com",
-	    key == ed_key ? ed_rec : key == rsa_other ? other_rec : rsa_rec,
+	    key == ed_key        ? ed_rec :
+		key == rsa_other ? other_rec :
+				   rsa_rec,
 	    DKIM_DNS_OK);
 	ck_assert_uint_eq(verify_text(text, 1 << 20, &t, now, NULL, &r, 1), 1);
 	return r;
 }
 
-#define ASSERT_VERDICT(r, v, why) do {					\
-	ck_assert_msg((r).verdict == (v) && strstr((r).reason, (why)) != NULL, \
-	    "verdict %s (%s), want %s (%s)", dkim_verdict_str((r).verdict), \
-	    (r).reason, dkim_verdict_str(v), (why));			\
-} while (0)
+#define ASSERT_VERDICT(r, v, why)                                              \
+	do {                                                                   \
+		ck_assert_msg((r).verdict == (v) &&                            \
+			strstr((r).reason, (why)) != NULL,                     \
+		    "verdict %s (%s), want %s (%s)",                           \
+		    dkim_verdict_str((r).verdict), (r).reason,                 \
+		    dkim_verdict_str(v), (why));                               \
+	} while (0)
 
 /* tamper - replace the first occurrence of a with b */
 SV_UNUSED static char *
@@ -202,7 +208,6 @@ tamper(const char *text, const char *a, const char *b)
 	strcat(out, p + strlen(a));
 	return out;
 }
-
 
 /* sv_keys - generate the keys and their records once, before the tests
  * run (sv_run) */

@@ -13,7 +13,7 @@
 #include "milter/observe/alert.h"
 #include "testutil.h"
 
-static time_t clk;		/* the injected clock (tu_clock) */
+static time_t clk; /* the injected clock (tu_clock) */
 static char last[1024];
 static int nlogged;
 
@@ -49,22 +49,27 @@ START_TEST(test_rate_limit)
 	int i;
 
 	ck_assert_int_eq(alert_note(a, ALERT_LEFT_UNSIGNED, "Q1",
-	    "from_domain=example.com"), 1);
+			     "from_domain=example.com"),
+	    1);
 	ck_assert_int_eq(nlogged, 1);
 	ck_assert_ptr_nonnull(strstr(last, "1 message should"));
 	ck_assert_ptr_nonnull(strstr(last, "qid=Q1"));
 	ck_assert_ptr_nonnull(strstr(last, "since start-up"));
 	for (i = 0; i < 5; i++) {
 		clk += 10;
-		ck_assert_int_eq(alert_note(a, i % 2 ? ALERT_NO_RULE :
-		    ALERT_LEFT_UNSIGNED, "Qx", ""), 0);
+		ck_assert_int_eq(alert_note(a,
+				     i % 2 ? ALERT_NO_RULE :
+					     ALERT_LEFT_UNSIGNED,
+				     "Qx", ""),
+		    0);
 	}
 	ck_assert_int_eq(nlogged, 1);
 	clk = 1000 + 299;
-	ck_assert_int_eq(alert_flush(a), 0);		/* not yet */
+	ck_assert_int_eq(alert_flush(a), 0); /* not yet */
 	clk = 1000 + 300;
 	ck_assert_int_eq(alert_note(a, ALERT_NO_RULE, "Q7",
-	    "from_domain=other.example"), 1);
+			     "from_domain=other.example"),
+	    1);
 	ck_assert_int_eq(nlogged, 2);
 	/* 6 since the last warning: 3 left_unsigned, 3 no_signing_rule */
 	ck_assert_ptr_nonnull(strstr(last, "6 messages"));

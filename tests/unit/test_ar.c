@@ -54,8 +54,8 @@ b64ish(const char *s)
 		return 0;
 	for (; *s != '\0'; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '+' || *s == '/' ||
-		    *s == '='))
+			(*s >= '0' && *s <= '9') || *s == '+' || *s == '/' ||
+			*s == '='))
 			return 0;
 	return 1;
 }
@@ -144,8 +144,8 @@ START_TEST(test_hostile_b)
 	struct arr_field f;
 	char *v;
 
-	sig(&r[0], DKIM_FAIL, "evil.example", "s", "@evil.example",
-	    "a\"(x", "body hash did not verify");
+	sig(&r[0], DKIM_FAIL, "evil.example", "s", "@evil.example", "a\"(x",
+	    "body hash did not verify");
 	sig(&r[1], DKIM_FAIL, "example.com", "sel", "@example.com",
 	    "AbCd+/==", "signature did not verify");
 	v = ar_build("mx.test", r, 2);
@@ -162,12 +162,33 @@ START_TEST(test_hostile_b)
 END_TEST
 
 static const char *const hostile_values[] = {
-	"example.com", "a\"b", "a\\b", "a;dkim=pass", "x) dkim=pass (",
-	"(", ")", "\"", "\\", "a b", "line\r\nX-Injected: 1", "tab\there",
-	"\xc3\xa9xample.com", "bad\xff\xfe", "user@example.com",
-	"@example.com", "a=b@example.com", "a..b@example.com", "@", "a@b@c",
-	".example.com", "\x01\x02", "semi;colon@example.com",
-	"\"quoted\"@example.com", "a@[127.0.0.1]", "x\xc3", "?=/",
+    "example.com",
+    "a\"b",
+    "a\\b",
+    "a;dkim=pass",
+    "x) dkim=pass (",
+    "(",
+    ")",
+    "\"",
+    "\\",
+    "a b",
+    "line\r\nX-Injected: 1",
+    "tab\there",
+    "\xc3\xa9xample.com",
+    "bad\xff\xfe",
+    "user@example.com",
+    "@example.com",
+    "a=b@example.com",
+    "a..b@example.com",
+    "@",
+    "a@b@c",
+    ".example.com",
+    "\x01\x02",
+    "semi;colon@example.com",
+    "\"quoted\"@example.com",
+    "a@[127.0.0.1]",
+    "x\xc3",
+    "?=/",
 };
 
 START_TEST(test_hostile_table)
@@ -200,7 +221,7 @@ static void
 gen(char *s, size_t cap)
 {
 	static const char alpha[] = "abcXYZ019+/=.-_@\"\\();: \t\r\n,[]<>?"
-	    "\x01\x7f\x80\xc3\xa9\xff";
+				    "\x01\x7f\x80\xc3\xa9\xff";
 	size_t len = next() % (cap < 40 ? cap : 40), i;
 
 	for (i = 0; i < len; i++)
@@ -219,8 +240,8 @@ START_TEST(test_generated_roundtrip)
 		for (k = 0; k < n; k++) {
 			memset(&r[k], 0, sizeof r[k]);
 			r[k].verdict = (dkim_verdict)(next() % 7);
-			r[k].alg = next() % 2 ? DKIM_ALG_RSA_SHA256 :
-			    DKIM_ALG_UNKNOWN;
+			r[k].alg =
+			    next() % 2 ? DKIM_ALG_RSA_SHA256 : DKIM_ALG_UNKNOWN;
 			r[k].key_bits = next() % 2 ? 1024 : 0;
 			r[k].testing = next() % 2;
 			gen(r[k].domain, sizeof r[k].domain);
@@ -244,28 +265,28 @@ struct ours_case {
 };
 
 static const struct ours_case ours_cases[] = {
-	{ "mx.test; dkim=pass", 1 },
-	{ " mx.test; dkim=pass", 1 },
-	{ "MX.TEST; dkim=pass", 1 },
-	{ "mx.test.; dkim=pass", 1 },
-	{ "\"mx.test\"; dkim=pass", 1 },
-	{ "\"mx.t\\est\"; dkim=pass", 1 },
-	{ "\"\\m\\x\\.\\t\\e\\s\\t\" 1; dkim=pass", 1 },
-	{ "(comment) mx.test; dkim=pass", 1 },
-	{ "(nested (comment) \\) x) \"mx.test\"; dkim=pass", 1 },
-	{ "\r\n\t(c)\r\n mx.test 1; dkim=pass", 1 },
-	{ "mx.test(c); dkim=pass", 1 },
-	{ "mx.test 1; none", 1 },
-	{ "mx.test", 1 },
-	{ "\"mx.test", 1 },			/* never closed */
-	{ "mx.test.evil; dkim=pass", 0 },
-	{ "evil.mx.test; dkim=pass", 0 },
-	{ "mx.tes; dkim=pass", 0 },
-	{ "\"mx.test \"; dkim=pass", 0 },
-	{ "mx.test..; dkim=pass", 0 },
-	{ "(mx.test) other; dkim=pass", 0 },
-	{ "; dkim=pass", 0 },
-	{ "", 0 },
+    {"mx.test; dkim=pass", 1},
+    {" mx.test; dkim=pass", 1},
+    {"MX.TEST; dkim=pass", 1},
+    {"mx.test.; dkim=pass", 1},
+    {"\"mx.test\"; dkim=pass", 1},
+    {"\"mx.t\\est\"; dkim=pass", 1},
+    {"\"\\m\\x\\.\\t\\e\\s\\t\" 1; dkim=pass", 1},
+    {"(comment) mx.test; dkim=pass", 1},
+    {"(nested (comment) \\) x) \"mx.test\"; dkim=pass", 1},
+    {"\r\n\t(c)\r\n mx.test 1; dkim=pass", 1},
+    {"mx.test(c); dkim=pass", 1},
+    {"mx.test 1; none", 1},
+    {"mx.test", 1},
+    {"\"mx.test", 1}, /* never closed */
+    {"mx.test.evil; dkim=pass", 0},
+    {"evil.mx.test; dkim=pass", 0},
+    {"mx.tes; dkim=pass", 0},
+    {"\"mx.test \"; dkim=pass", 0},
+    {"mx.test..; dkim=pass", 0},
+    {"(mx.test) other; dkim=pass", 0},
+    {"; dkim=pass", 0},
+    {"", 0},
 };
 
 START_TEST(test_is_ours)
@@ -282,7 +303,11 @@ END_TEST
 START_TEST(test_own_field_is_ours)
 {
 	static const char *const ids[] = {
-		"mx.test", "host_name.example", "odd\"id", "sp ace", "a\\b",
+	    "mx.test",
+	    "host_name.example",
+	    "odd\"id",
+	    "sp ace",
+	    "a\\b",
 	};
 	size_t i;
 	char *v;
@@ -308,7 +333,7 @@ main(void)
 	tcase_add_test(tc, test_generated_roundtrip);
 	tcase_add_loop_test(tc, test_is_ours, 0, NELEM(ours_cases));
 	tcase_add_test(tc, test_own_field_is_ours);
-	tcase_set_timeout(tc, 60);	/* a loaded machine is slow, not wrong */
+	tcase_set_timeout(tc, 60); /* a loaded machine is slow, not wrong */
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

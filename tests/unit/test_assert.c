@@ -3,7 +3,7 @@
  * silent, a false one and PANIC log FILE:LINE and the reason through
  * the logger and end the process with SIGABRT, also under NDEBUG.
  */
-#define NDEBUG			/* must change nothing: never compiled out */
+#define NDEBUG /* must change nothing: never compiled out */
 #include <check.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,7 +18,11 @@
 #include "util/log.h"
 #include "testutil.h"
 
-enum how { HOW_ASSERT_TRUE, HOW_ASSERT_FALSE, HOW_PANIC };
+enum how {
+	HOW_ASSERT_TRUE,
+	HOW_ASSERT_FALSE,
+	HOW_PANIC
+};
 
 /*
  * run_child - do `how` in a child logging to a file; its wait status.
@@ -75,8 +79,10 @@ START_TEST(test_false_aborts_with_where)
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
 	text = tu_read_file(path, NULL);
 	ck_assert_int_eq(sscanf(text, "at=%d", &line), 1);
-	snprintf(want, sizeof want, "dkimguard: error: %s:%d: assertion "
-	    "failed: x + 1 == 2; aborting", __FILE__, line);
+	snprintf(want, sizeof want,
+	    "dkimguard: error: %s:%d: assertion "
+	    "failed: x + 1 == 2; aborting",
+	    __FILE__, line);
 	ck_assert_msg(strstr(text, want) != NULL, "log: %s\nwant: %s", text,
 	    want);
 	free(text);

@@ -15,32 +15,32 @@ static const struct {
 	const char *out;
 	size_t outlen;
 } dec_cases[] = {
-	{ "", "", 0 },
-	{ "Zg==", "f", 1 },
-	{ "Zm8=", "fo", 2 },
-	{ "Zm9v", "foo", 3 },
-	{ "Zm9vYg==", "foob", 4 },
-	{ "Zm9vYmE=", "fooba", 5 },
-	{ "Zm9vYmFy", "foobar", 6 },
-	{ "Zg", "f", 1 },			/* padding is optional */
-	{ "Zm8", "fo", 2 },
-	{ " Zm\r\n\t9v ", "foo", 3 },		/* FWS is ignored */
-	{ "Zm9vYg =\r\n =", "foob", 4 },	/* FWS between '=' too */
-	{ "AA==", "\0", 1 },
-	{ "+/+/", "\xfb\xff\xbf", 3 },
-	{ "Z", NULL, 0 },			/* 6 bits: no byte */
-	{ "Zm9vY", NULL, 0 },
-	{ "Zg=", NULL, 0 },			/* half a pad */
-	{ "Zm8==", NULL, 0 },
-	{ "Zm9v=", NULL, 0 },
-	{ "Zg===", NULL, 0 },
-	{ "Z=g=", NULL, 0 },			/* data after padding */
-	{ "Zg==Zg==", NULL, 0 },
-	{ "Zm9v!", NULL, 0 },
-	{ "Zm9v;", NULL, 0 },
-	{ "Zm\x01v", NULL, 0 },
-	{ "Zm-_", NULL, 0 },			/* base64url is not base64 */
-	{ "Zm9\xc3\xa9", NULL, 0 },
+    {"", "", 0},
+    {"Zg==", "f", 1},
+    {"Zm8=", "fo", 2},
+    {"Zm9v", "foo", 3},
+    {"Zm9vYg==", "foob", 4},
+    {"Zm9vYmE=", "fooba", 5},
+    {"Zm9vYmFy", "foobar", 6},
+    {"Zg", "f", 1}, /* padding is optional */
+    {"Zm8", "fo", 2},
+    {" Zm\r\n\t9v ", "foo", 3},    /* FWS is ignored */
+    {"Zm9vYg =\r\n =", "foob", 4}, /* FWS between '=' too */
+    {"AA==", "\0", 1},
+    {"+/+/", "\xfb\xff\xbf", 3},
+    {"Z", NULL, 0}, /* 6 bits: no byte */
+    {"Zm9vY", NULL, 0},
+    {"Zg=", NULL, 0}, /* half a pad */
+    {"Zm8==", NULL, 0},
+    {"Zm9v=", NULL, 0},
+    {"Zg===", NULL, 0},
+    {"Z=g=", NULL, 0}, /* data after padding */
+    {"Zg==Zg==", NULL, 0},
+    {"Zm9v!", NULL, 0},
+    {"Zm9v;", NULL, 0},
+    {"Zm\x01v", NULL, 0},
+    {"Zm-_", NULL, 0}, /* base64url is not base64 */
+    {"Zm9\xc3\xa9", NULL, 0},
 };
 
 /* test_b64_decode - each decode case */
@@ -67,9 +67,13 @@ END_TEST
 static const struct {
 	const char *in, *out;
 } enc_cases[] = {
-	{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
-	{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
-	{ "foobar", "Zm9vYmFy" },
+    {"", ""},
+    {"f", "Zg=="},
+    {"fo", "Zm8="},
+    {"foo", "Zm9v"},
+    {"foob", "Zm9vYg=="},
+    {"fooba", "Zm9vYmE="},
+    {"foobar", "Zm9vYmFy"},
 };
 
 /* test_b64_encode - RFC 4648 vectors */
@@ -108,24 +112,24 @@ END_TEST
 static const struct {
 	const char *in, *out;
 } qp_cases[] = {
-	{ "", "" },
-	{ "joe@football.example.com", "joe@football.example.com" },
-	{ "@example.com", "@example.com" },
-	{ "joe=40example.com", "joe@example.com" },
-	{ "a=3Db", "a=b" },
-	{ "a=3db", "a=b" },			/* lower-case hex accepted */
-	{ "a=3Bb", "a;b" },
-	{ "a =20b", "a b" },			/* FWS dropped, =20 kept */
-	{ "jo\r\n e@x.y", "joe@x.y" },
-	{ "\xc3\xa9@x.y", "\xc3\xa9@x.y" },	/* UTF-8 (RFC 8616) */
-	{ "a;b", NULL },			/* ';' is not dkim-safe */
-	{ "a=b", NULL },			/* '=' must start hex-octet */
-	{ "a=4", NULL },
-	{ "a=", NULL },
-	{ "a=zz", NULL },
-	{ "a=00", NULL },			/* NUL cannot be in a string */
-	{ "a\x01", NULL },
-	{ "a\x7f", NULL },
+    {"", ""},
+    {"joe@football.example.com", "joe@football.example.com"},
+    {"@example.com", "@example.com"},
+    {"joe=40example.com", "joe@example.com"},
+    {"a=3Db", "a=b"},
+    {"a=3db", "a=b"}, /* lower-case hex accepted */
+    {"a=3Bb", "a;b"},
+    {"a =20b", "a b"}, /* FWS dropped, =20 kept */
+    {"jo\r\n e@x.y", "joe@x.y"},
+    {"\xc3\xa9@x.y", "\xc3\xa9@x.y"}, /* UTF-8 (RFC 8616) */
+    {"a;b", NULL},                    /* ';' is not dkim-safe */
+    {"a=b", NULL},                    /* '=' must start hex-octet */
+    {"a=4", NULL},
+    {"a=", NULL},
+    {"a=zz", NULL},
+    {"a=00", NULL}, /* NUL cannot be in a string */
+    {"a\x01", NULL},
+    {"a\x7f", NULL},
 };
 
 /* test_qp_decode - each qp case */
@@ -162,8 +166,8 @@ START_TEST(test_strs)
 	ck_assert_str_eq(dkim_canon_str(DKIM_CANON_SIMPLE), "simple");
 	ck_assert_str_eq(dkim_rc_str(DKIM_OK), "ok");
 	ck_assert_str_eq(dkim_rc_str((dkim_rc)99), "unknown");
-	ck_assert_ptr_nonnull(strstr(dkim_keymatch_str(DKIM_KEYMATCH_REVOKED),
-	    "revoked"));
+	ck_assert_ptr_nonnull(
+	    strstr(dkim_keymatch_str(DKIM_KEYMATCH_REVOKED), "revoked"));
 	ck_assert_str_eq(dkim_keymatch_str((dkim_keymatch)99), "unknown");
 	memset(&o, 0xff, sizeof(o));
 	dkim_options_init(&o);

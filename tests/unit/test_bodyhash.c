@@ -20,8 +20,8 @@ bh_kind(const struct cvec *v, dkim_canon *c, enum bh_md *md, long long *l)
 {
 	if (strncmp(v->kind, "bh-", 3) != 0 || v->file[0] != '\0')
 		return 0;
-	*c = strstr(v->kind, "relaxed") ? DKIM_CANON_RELAXED :
-	    DKIM_CANON_SIMPLE;
+	*c =
+	    strstr(v->kind, "relaxed") ? DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE;
 	*md = strstr(v->kind, "sha1") ? BH_SHA1 : BH_SHA256;
 	*l = strstr(v->kind, "l=") ? atoll(strstr(v->kind, "l=") + 2) : -1;
 	return 1;
@@ -29,8 +29,8 @@ bh_kind(const struct cvec *v, dkim_canon *c, enum bh_md *md, long long *l)
 
 /* hash_split - one body hash of in, cut at split */
 static void
-hash_split(dkim_canon c, enum bh_md md, long long l, const void *in,
-    size_t len, size_t split, char b64[128], unsigned long long *clen)
+hash_split(dkim_canon c, enum bh_md md, long long l, const void *in, size_t len,
+    size_t split, char b64[128], unsigned long long *clen)
 {
 	struct bodyhash_set set;
 	struct bodyhash *bh;
@@ -67,7 +67,7 @@ START_TEST(test_bh_vectors)
 		    v->kind, split, b64);
 		n++;
 	}
-	if (split == 0)		/* every bh- vector is cut at 0 */
+	if (split == 0) /* every bh- vector is cut at 0 */
 		tu_data_ran("bh vectors split at offset 0", n,
 		    cvec_held("bh-", CV_NOFILE));
 }
@@ -92,8 +92,9 @@ START_TEST(test_bh_file)
 		    "cannot read %s", path);
 		/* the body follows the first empty line (LF or CRLF file) */
 		body = strstr(buf, "\n\n");
-		if (body == NULL || (strstr(buf, "\r\n\r\n") != NULL &&
-		    strstr(buf, "\r\n\r\n") < body))
+		if (body == NULL ||
+		    (strstr(buf, "\r\n\r\n") != NULL &&
+			strstr(buf, "\r\n\r\n") < body))
 			body = strstr(buf, "\r\n\r\n") + 4;
 		else
 			body += 2;
@@ -132,8 +133,8 @@ START_TEST(test_sharing)
 	ck_assert_ptr_ne(a, c);
 	ck_assert_ptr_ne(a, d);
 	ck_assert_ptr_ne(a, e);
-	ck_assert_ptr_eq(e, bodyhash_get(&set, DKIM_CANON_RELAXED, BH_SHA256,
-	    10));
+	ck_assert_ptr_eq(e,
+	    bodyhash_get(&set, DKIM_CANON_RELAXED, BH_SHA256, 10));
 	ck_assert_uint_eq(bodyhash_set_count(&set), 4);
 	ck_assert_int_eq(bh_md_for_alg(DKIM_ALG_RSA_SHA1), BH_SHA1);
 	ck_assert_int_eq(bh_md_for_alg(DKIM_ALG_ED25519_SHA256), BH_SHA256);
@@ -151,23 +152,23 @@ START_TEST(test_limit)
 	unsigned char d[32];
 	unsigned long long n;
 
-	hash_split(DKIM_CANON_RELAXED, BH_SHA256, -1, body, sizeof(body) - 1,
-	    3, full, &n);
-	ck_assert_uint_eq(n, 19);	/* "abc def\r\nline two\r\n" */
-	hash_split(DKIM_CANON_RELAXED, BH_SHA256, 5, body, sizeof(body) - 1,
-	    7, cut, &n);
+	hash_split(DKIM_CANON_RELAXED, BH_SHA256, -1, body, sizeof(body) - 1, 3,
+	    full, &n);
+	ck_assert_uint_eq(n, 19); /* "abc def\r\nline two\r\n" */
+	hash_split(DKIM_CANON_RELAXED, BH_SHA256, 5, body, sizeof(body) - 1, 7,
+	    cut, &n);
 	ck_assert_uint_eq(n, 5);
 	EVP_Digest("abc d", 5, d, NULL, EVP_sha256(), NULL);
 	b64_of(d, 32, want);
 	ck_assert_str_eq(cut, want);
-	hash_split(DKIM_CANON_RELAXED, BH_SHA256, 19, body, sizeof(body) - 1,
-	    0, cut, &n);
+	hash_split(DKIM_CANON_RELAXED, BH_SHA256, 19, body, sizeof(body) - 1, 0,
+	    cut, &n);
 	ck_assert_str_eq(cut, full);
 	ck_assert_uint_eq(n, 19);
 	hash_split(DKIM_CANON_RELAXED, BH_SHA256, 1000, body, sizeof(body) - 1,
 	    0, cut, &n);
 	ck_assert_str_eq(cut, full);
-	ck_assert_uint_eq(n, 19);	/* shorter than l=: verify.c fails it */
+	ck_assert_uint_eq(n, 19); /* shorter than l=: verify.c fails it */
 }
 END_TEST
 

@@ -38,7 +38,7 @@ check_output(const struct cvec *v, const struct collect *out, const char *how)
 	char b64[128];
 
 	ck_assert_msg(out->len == v->explen &&
-	    memcmp(out->p, v->expected, v->explen) == 0,
+		memcmp(out->p, v->expected, v->explen) == 0,
 	    "%s: vector \"%.*s\" (%s) gave %zu octets, want %zu", how,
 	    (int)v->inlen, v->input, v->kind, out->len, v->explen);
 	if (v->bh[0] != '\0') {
@@ -67,10 +67,10 @@ START_TEST(test_body_split)
 		free(out.p);
 		n++;
 	}
-	if (split == 0)		/* every body vector is cut at 0 */
+	if (split == 0) /* every body vector is cut at 0 */
 		tu_data_ran("body vectors split at offset 0", n,
 		    cvec_held("body-simple", CV_EXPECTED) +
-		    cvec_held("body-relaxed", CV_EXPECTED));
+			cvec_held("body-relaxed", CV_EXPECTED));
 }
 END_TEST
 
@@ -103,7 +103,7 @@ START_TEST(test_body_chunks)
 	}
 	tu_data_ran("body vectors in chunks and bytewise", n,
 	    cvec_held("body-simple", CV_EXPECTED) +
-	    cvec_held("body-relaxed", CV_EXPECTED));
+		cvec_held("body-relaxed", CV_EXPECTED));
 }
 END_TEST
 
@@ -132,7 +132,7 @@ START_TEST(test_header_vectors)
 		out = malloc(CANON_HEADER_MAX(len));
 		olen = canon_header(c, (const char *)v->input, len, out, 1);
 		ck_assert_msg(olen == v->explen &&
-		    memcmp(out, v->expected, olen) == 0,
+			memcmp(out, v->expected, olen) == 0,
 		    "header \"%.*s\" -> \"%.*s\"", (int)len, v->input,
 		    (int)olen, out);
 		free(out);
@@ -156,16 +156,21 @@ hdr(dkim_canon c, const char *f, int crlf)
 
 START_TEST(test_header_more)
 {
-	struct { dkim_canon c; const char *in, *want; } t[] = {
-		{ DKIM_CANON_RELAXED, "From: a@b", "from:a@b" },
-		{ DKIM_CANON_RELAXED, "X-A :  x \t y  ", "x-a:x y" },
-		{ DKIM_CANON_RELAXED, "Subject:\n  folded\n\tthere", "subject:folded there" },
-		{ DKIM_CANON_RELAXED, "Subject:", "subject:" },
-		{ DKIM_CANON_RELAXED, "Subject:   ", "subject:" },
-		{ DKIM_CANON_RELAXED, "A: x\ry", "a:x\ry" },
-		{ DKIM_CANON_RELAXED, "DKIM-Signature: v=1; h=a : b;\r\n b=", "dkim-signature:v=1; h=a : b; b=" },
-		{ DKIM_CANON_SIMPLE, "Subject: x\n y", "Subject: x\r\n y" },
-		{ DKIM_CANON_SIMPLE, "Subject : x\r\n y ", "Subject : x\r\n y " },
+	struct {
+		dkim_canon c;
+		const char *in, *want;
+	} t[] = {
+	    {DKIM_CANON_RELAXED, "From: a@b", "from:a@b"},
+	    {DKIM_CANON_RELAXED, "X-A :  x \t y  ", "x-a:x y"},
+	    {DKIM_CANON_RELAXED, "Subject:\n  folded\n\tthere",
+		"subject:folded there"},
+	    {DKIM_CANON_RELAXED, "Subject:", "subject:"},
+	    {DKIM_CANON_RELAXED, "Subject:   ", "subject:"},
+	    {DKIM_CANON_RELAXED, "A: x\ry", "a:x\ry"},
+	    {DKIM_CANON_RELAXED, "DKIM-Signature: v=1; h=a : b;\r\n b=",
+		"dkim-signature:v=1; h=a : b; b="},
+	    {DKIM_CANON_SIMPLE, "Subject: x\n y", "Subject: x\r\n y"},
+	    {DKIM_CANON_SIMPLE, "Subject : x\r\n y ", "Subject : x\r\n y "},
 	};
 	size_t i;
 

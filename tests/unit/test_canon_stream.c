@@ -23,7 +23,7 @@ START_TEST(test_differential)
 	for (round = 0; round < 200; round++) {
 		size_t len, cuts[8], ncuts = 0, left, j;
 		unsigned char *b = (_i / 3) & 1 ? gen_text(&seed, &len) :
-		    gen_body(&seed, &len);
+						  gen_body(&seed, &len);
 
 		left = len;
 		while (ncuts < 8 && left > 0) {
@@ -37,7 +37,7 @@ START_TEST(test_differential)
 			ref_canon((dkim_canon)c, b, len, &want);
 			canon_chunks((dkim_canon)c, b, cuts, ncuts, len, &got);
 			ck_assert_msg(got.len == want.len &&
-			    memcmp(got.p, want.p, want.len) == 0,
+				memcmp(got.p, want.p, want.len) == 0,
 			    "canon %d round %d: %zu vs %zu octets", c, round,
 			    got.len, want.len);
 			for (j = 0; j < len; j++)
@@ -77,8 +77,9 @@ START_TEST(test_long_lines)
 		ck_assert(got.len == want.len &&
 		    memcmp(got.p, want.p, want.len) == 0);
 		/* the sink sees big blocks or runs of lines, not each line */
-		ck_assert_uint_le(got.calls, c == DKIM_CANON_RELAXED ?
-		    len / 4096 + 2 : 2 * (len / 5000) + 4);
+		ck_assert_uint_le(got.calls,
+		    c == DKIM_CANON_RELAXED ? len / 4096 + 2 :
+					      2 * (len / 5000) + 4);
 		free(want.p);
 		free(got.p);
 	}

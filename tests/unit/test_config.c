@@ -41,41 +41,42 @@ END_TEST
 /* one case: a file and either checks on success or an expected error */
 struct conf_case {
 	const char *text;
-	const char *error;	/* NULL: must load; else substring of error */
+	const char *error; /* NULL: must load; else substring of error */
 };
 
 static const struct conf_case conf_cases[] = {
-	{ "Mode sign\nDryRun yes\n", NULL },
-	{ "# comment\n\n  mode   verify  # trailing\n", NULL },
-	{ "InternalHosts 10.0.0.0/8, 192.168.1.0/24 \\\n  2001:db8::/32\n",
-	  NULL },
-	{ "MinKeyBits 2048\nMaxVerifySignatures 64\n", NULL },
-	{ "Socket inet:21001@127.0.0.1\nSocketMode 0600\n", NULL },
-	{ "Mode sign\nFoo bar\n", ":2: option 'Foo': unknown option" },
-	{ "Mode sign\n\nMode signn\n",
-	  ":3: option 'Mode': already set at line 1" },
-	{ "Mode signn\n",
-	  ":1: option 'Mode': bad value 'signn'; use one of: sign,verify,both" },
-	{ "DryRun perhaps\n", ":1: option 'DryRun': bad value 'perhaps'; "
-	  "use yes or no" },
-	{ "MinKeyBits 512\n", ":1: option 'MinKeyBits': bad value '512'; "
-	  "use an integer from 1024 to 16384" },
-	{ "MaxVerifySignatures 65\n", "use an integer from 1 to 64" },
-	{ "MaxVerifySignatures 8x\n", "bad value '8x'" },
-	{ "SocketMode 0999\n", "option 'SocketMode': bad value '0999'" },
-	{ "InternalHosts 10.0.0.0/33\n", "option 'InternalHosts': '/33' "
-	  "is not a prefix length 0-32" },
-	{ "InternalHosts 10.0.0.1_a\n", "'10.0.0.1_a' is not an IPv4" },
-	{ "Socket tcp:8891\n", "option 'Socket': 'tcp:8891' is not" },
-	{ "Socket inet:99999@127.0.0.1\n", "option 'Socket'" },
-	{ "KeyTable\n", ":1: option 'KeyTable': needs a value" },
-	{ "OnInternalError quarantine\n", "use one of: accept,reject,tempfail" },
+    {"Mode sign\nDryRun yes\n", NULL},
+    {"# comment\n\n  mode   verify  # trailing\n", NULL},
+    {"InternalHosts 10.0.0.0/8, 192.168.1.0/24 \\\n  2001:db8::/32\n", NULL},
+    {"MinKeyBits 2048\nMaxVerifySignatures 64\n", NULL},
+    {"Socket inet:21001@127.0.0.1\nSocketMode 0600\n", NULL},
+    {"Mode sign\nFoo bar\n", ":2: option 'Foo': unknown option"},
+    {"Mode sign\n\nMode signn\n", ":3: option 'Mode': already set at line 1"},
+    {"Mode signn\n",
+	":1: option 'Mode': bad value 'signn'; use one of: sign,verify,both"},
+    {"DryRun perhaps\n",
+	":1: option 'DryRun': bad value 'perhaps'; "
+	"use yes or no"},
+    {"MinKeyBits 512\n",
+	":1: option 'MinKeyBits': bad value '512'; "
+	"use an integer from 1024 to 16384"},
+    {"MaxVerifySignatures 65\n", "use an integer from 1 to 64"},
+    {"MaxVerifySignatures 8x\n", "bad value '8x'"},
+    {"SocketMode 0999\n", "option 'SocketMode': bad value '0999'"},
+    {"InternalHosts 10.0.0.0/33\n",
+	"option 'InternalHosts': '/33' "
+	"is not a prefix length 0-32"},
+    {"InternalHosts 10.0.0.1_a\n", "'10.0.0.1_a' is not an IPv4"},
+    {"Socket tcp:8891\n", "option 'Socket': 'tcp:8891' is not"},
+    {"Socket inet:99999@127.0.0.1\n", "option 'Socket'"},
+    {"KeyTable\n", ":1: option 'KeyTable': needs a value"},
+    {"OnInternalError quarantine\n", "use one of: accept,reject,tempfail"},
 };
 
 START_TEST(test_conf_cases)
 {
 	const struct conf_case *c = &conf_cases[_i];
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct config *cfg;
 	char path[TU_PATH_MAX];
 
@@ -89,8 +90,7 @@ START_TEST(test_conf_cases)
 		ck_assert_msg(strstr(errlist_str(&el), path) != NULL,
 		    "case %d: no file name in '%s'", _i, errlist_str(&el));
 		ck_assert_msg(strstr(errlist_str(&el), c->error) != NULL,
-		    "case %d: '%s' lacks '%s'", _i, errlist_str(&el),
-		    c->error);
+		    "case %d: '%s' lacks '%s'", _i, errlist_str(&el), c->error);
 	}
 	config_free(cfg);
 	errlist_free(&el);
@@ -100,13 +100,14 @@ END_TEST
 
 START_TEST(test_values)
 {
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct config *cfg;
 	char path[TU_PATH_MAX], expect[TU_PATH_MAX + 64];
 	char where[TU_PATH_MAX + 64];
 	int dirlen;
 
-	tu_write_tmp(path, sizeof path, "Mode sign\nDryRun yes\nInternalHosts "
+	tu_write_tmp(path, sizeof path,
+	    "Mode sign\nDryRun yes\nInternalHosts "
 	    "10.0.0.0/8 \\\n 192.168.0.0/16\nSubmissionServices "
 	    "submission,smtps\nKeyTable keys/kt\nTestKeys /abs/dns.tsv\n"
 	    "SigningTable refile:st\nOnBadSignature Reject\n"
@@ -128,7 +129,8 @@ START_TEST(test_values)
 	ck_assert_int_eq(cfg->signature_ttl, 86400);
 	snprintf(expect, sizeof expect, "%s:3", path);
 	ck_assert_str_eq(config_where(cfg, OPTID_InternalHosts, where,
-	    sizeof where), expect);
+			     sizeof where),
+	    expect);
 	config_free(cfg);
 	unlink(path);
 }
@@ -136,7 +138,7 @@ END_TEST
 
 START_TEST(test_every_error_reported)
 {
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	char path[TU_PATH_MAX];
 
 	tu_write_tmp(path, sizeof path, "Foo 1\nMode x\nDryRun x\n");
@@ -157,47 +159,47 @@ static const struct enum_case {
 	const char *word;
 	int value;
 } enum_cases[] = {
-	{ OPTID_Mode, "sign", MODE_SIGN },
-	{ OPTID_Mode, "verify", MODE_VERIFY },
-	{ OPTID_Mode, "both", MODE_BOTH },
-	{ OPTID_OnBadSignature, "accept", ACTION_ACCEPT },
-	{ OPTID_OnBadSignature, "reject", ACTION_REJECT },
-	{ OPTID_OnBadSignature, "tempfail", ACTION_TEMPFAIL },
-	{ OPTID_OnBadSignature, "quarantine", ACTION_QUARANTINE },
-	{ OPTID_OnTempError, "accept", ACTION_ACCEPT },
-	{ OPTID_OnTempError, "reject", ACTION_REJECT },
-	{ OPTID_OnTempError, "tempfail", ACTION_TEMPFAIL },
-	{ OPTID_OnTempError, "quarantine", ACTION_QUARANTINE },
-	{ OPTID_OnInternalError, "accept", ACTION_ACCEPT },
-	{ OPTID_OnInternalError, "reject", ACTION_REJECT },
-	{ OPTID_OnInternalError, "tempfail", ACTION_TEMPFAIL },
-	{ OPTID_Canonicalization, "relaxed/relaxed", CANON_RR },
-	{ OPTID_Canonicalization, "relaxed/simple", CANON_RS },
-	{ OPTID_Canonicalization, "simple/relaxed", CANON_SR },
-	{ OPTID_Canonicalization, "simple/simple", CANON_SS },
-	{ OPTID_GuardAction, "tempfail", GUARD_ACT_TEMPFAIL },
-	{ OPTID_GuardAction, "hold", GUARD_ACT_HOLD },
-	{ OPTID_GuardAction, "unsigned", GUARD_ACT_UNSIGNED },
-	{ OPTID_GuardAction, "sign", GUARD_ACT_SIGN },
-	{ OPTID_LogLevel, "error", LOGL_ERR },
-	{ OPTID_LogLevel, "warning", LOGL_WARNING },
-	{ OPTID_LogLevel, "notice", LOGL_NOTICE },
-	{ OPTID_LogLevel, "info", LOGL_INFO },
-	{ OPTID_LogLevel, "debug", LOGL_DEBUG },
-	{ OPTID_LogMessageLine, "off", MSGLOG_OFF },
-	{ OPTID_LogMessageLine, "normal", MSGLOG_NORMAL },
-	{ OPTID_LogMessageLine, "verbose", MSGLOG_VERBOSE },
-	{ OPTID_SyslogFacility, "mail", LOG_MAIL },
-	{ OPTID_SyslogFacility, "daemon", LOG_DAEMON },
-	{ OPTID_SyslogFacility, "user", LOG_USER },
-	{ OPTID_SyslogFacility, "local0", LOG_LOCAL0 },
-	{ OPTID_SyslogFacility, "local1", LOG_LOCAL1 },
-	{ OPTID_SyslogFacility, "local2", LOG_LOCAL2 },
-	{ OPTID_SyslogFacility, "local3", LOG_LOCAL3 },
-	{ OPTID_SyslogFacility, "local4", LOG_LOCAL4 },
-	{ OPTID_SyslogFacility, "local5", LOG_LOCAL5 },
-	{ OPTID_SyslogFacility, "local6", LOG_LOCAL6 },
-	{ OPTID_SyslogFacility, "local7", LOG_LOCAL7 },
+    {OPTID_Mode, "sign", MODE_SIGN},
+    {OPTID_Mode, "verify", MODE_VERIFY},
+    {OPTID_Mode, "both", MODE_BOTH},
+    {OPTID_OnBadSignature, "accept", ACTION_ACCEPT},
+    {OPTID_OnBadSignature, "reject", ACTION_REJECT},
+    {OPTID_OnBadSignature, "tempfail", ACTION_TEMPFAIL},
+    {OPTID_OnBadSignature, "quarantine", ACTION_QUARANTINE},
+    {OPTID_OnTempError, "accept", ACTION_ACCEPT},
+    {OPTID_OnTempError, "reject", ACTION_REJECT},
+    {OPTID_OnTempError, "tempfail", ACTION_TEMPFAIL},
+    {OPTID_OnTempError, "quarantine", ACTION_QUARANTINE},
+    {OPTID_OnInternalError, "accept", ACTION_ACCEPT},
+    {OPTID_OnInternalError, "reject", ACTION_REJECT},
+    {OPTID_OnInternalError, "tempfail", ACTION_TEMPFAIL},
+    {OPTID_Canonicalization, "relaxed/relaxed", CANON_RR},
+    {OPTID_Canonicalization, "relaxed/simple", CANON_RS},
+    {OPTID_Canonicalization, "simple/relaxed", CANON_SR},
+    {OPTID_Canonicalization, "simple/simple", CANON_SS},
+    {OPTID_GuardAction, "tempfail", GUARD_ACT_TEMPFAIL},
+    {OPTID_GuardAction, "hold", GUARD_ACT_HOLD},
+    {OPTID_GuardAction, "unsigned", GUARD_ACT_UNSIGNED},
+    {OPTID_GuardAction, "sign", GUARD_ACT_SIGN},
+    {OPTID_LogLevel, "error", LOGL_ERR},
+    {OPTID_LogLevel, "warning", LOGL_WARNING},
+    {OPTID_LogLevel, "notice", LOGL_NOTICE},
+    {OPTID_LogLevel, "info", LOGL_INFO},
+    {OPTID_LogLevel, "debug", LOGL_DEBUG},
+    {OPTID_LogMessageLine, "off", MSGLOG_OFF},
+    {OPTID_LogMessageLine, "normal", MSGLOG_NORMAL},
+    {OPTID_LogMessageLine, "verbose", MSGLOG_VERBOSE},
+    {OPTID_SyslogFacility, "mail", LOG_MAIL},
+    {OPTID_SyslogFacility, "daemon", LOG_DAEMON},
+    {OPTID_SyslogFacility, "user", LOG_USER},
+    {OPTID_SyslogFacility, "local0", LOG_LOCAL0},
+    {OPTID_SyslogFacility, "local1", LOG_LOCAL1},
+    {OPTID_SyslogFacility, "local2", LOG_LOCAL2},
+    {OPTID_SyslogFacility, "local3", LOG_LOCAL3},
+    {OPTID_SyslogFacility, "local4", LOG_LOCAL4},
+    {OPTID_SyslogFacility, "local5", LOG_LOCAL5},
+    {OPTID_SyslogFacility, "local6", LOG_LOCAL6},
+    {OPTID_SyslogFacility, "local7", LOG_LOCAL7},
 };
 #define NENUM_CASES (sizeof enum_cases / sizeof enum_cases[0])
 
@@ -206,15 +208,24 @@ static int
 enum_field(const struct config *cfg, enum opt_id id)
 {
 	switch (id) {
-	case OPTID_Mode:		return cfg->mode;
-	case OPTID_OnBadSignature:	return cfg->on_bad_signature;
-	case OPTID_OnTempError:		return cfg->on_temp_error;
-	case OPTID_OnInternalError:	return cfg->on_internal_error;
-	case OPTID_Canonicalization:	return cfg->canonicalization;
-	case OPTID_GuardAction:		return cfg->guard_action;
-	case OPTID_LogLevel:		return cfg->log_level;
-	case OPTID_LogMessageLine:	return cfg->log_message_line;
-	case OPTID_SyslogFacility:	return cfg->syslog_facility;
+	case OPTID_Mode:
+		return cfg->mode;
+	case OPTID_OnBadSignature:
+		return cfg->on_bad_signature;
+	case OPTID_OnTempError:
+		return cfg->on_temp_error;
+	case OPTID_OnInternalError:
+		return cfg->on_internal_error;
+	case OPTID_Canonicalization:
+		return cfg->canonicalization;
+	case OPTID_GuardAction:
+		return cfg->guard_action;
+	case OPTID_LogLevel:
+		return cfg->log_level;
+	case OPTID_LogMessageLine:
+		return cfg->log_message_line;
+	case OPTID_SyslogFacility:
+		return cfg->syslog_facility;
 	default:
 		ck_abort_msg("ENUM option %s has no case in enum_field",
 		    config_options[id].name);
@@ -227,7 +238,7 @@ enum_field(const struct config *cfg, enum opt_id id)
 START_TEST(test_enum_word)
 {
 	const struct enum_case *c = &enum_cases[_i];
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct config *cfg;
 	char path[TU_PATH_MAX], text[128], upper[64];
 	size_t i;
@@ -241,8 +252,8 @@ START_TEST(test_enum_word)
 	cfg = config_load(path, &el);
 	ck_assert_msg(cfg != NULL, "%s", errlist_str(&el));
 	ck_assert_msg(enum_field(cfg, c->id) == c->value,
-	    "%s %s parsed to %d, want %d", config_options[c->id].name,
-	    c->word, enum_field(cfg, c->id), c->value);
+	    "%s %s parsed to %d, want %d", config_options[c->id].name, c->word,
+	    enum_field(cfg, c->id), c->value);
 	ck_assert_str_eq(config_enum_str(cfg, c->id), c->word);
 	config_free(cfg);
 	errlist_free(&el);
@@ -269,9 +280,10 @@ START_TEST(test_enum_words_all_tested)
 			for (found = 0, i = 0; i < NENUM_CASES; i++)
 				found += enum_cases[i].id == (enum opt_id)id &&
 				    strcmp(enum_cases[i].word, w->word) == 0;
-			ck_assert_msg(found == 1, "%s word '%s': %zu rows in "
-			    "enum_cases, want 1", config_options[id].name,
-			    w->word, found);
+			ck_assert_msg(found == 1,
+			    "%s word '%s': %zu rows in "
+			    "enum_cases, want 1",
+			    config_options[id].name, w->word, found);
 		}
 	}
 	ck_assert_uint_eq(nwords, NENUM_CASES);

@@ -23,7 +23,7 @@
 
 static char dir[64];
 static char pidfile[256], report[300];
-static const char *answer;	/* the child's report line, NULL: none */
+static const char *answer; /* the child's report line, NULL: none */
 static volatile sig_atomic_t hups;
 
 static void
@@ -112,7 +112,7 @@ START_TEST(test_second_instance)
 	int fd;
 
 	setup();
-	ck_assert_int_eq(pidfile_holder(pidfile), 0);	/* no file */
+	ck_assert_int_eq(pidfile_holder(pidfile), 0); /* no file */
 	answer = NULL;
 	pid = holder();
 	ck_assert_int_eq(pidfile_holder(pidfile), pid);
@@ -123,7 +123,8 @@ START_TEST(test_second_instance)
 	stop(pid);
 	/* the lock died with its holder: the stale file is no obstacle */
 	ck_assert_int_eq(pidfile_holder(pidfile), 0);
-	ck_assert_int_ge(fd = pidfile_lock(pidfile, &other, err, sizeof err), 0);
+	ck_assert_int_ge(fd = pidfile_lock(pidfile, &other, err, sizeof err),
+	    0);
 	close(fd);
 	teardown();
 }
@@ -136,10 +137,10 @@ START_TEST(test_reload_outcomes)
 		int rc;
 		const char *why;
 	} cases[] = {
-		{ "ok", CTL_OK, "reloaded (generation 1)" },
-		{ "failed 1 problem: keytable:3: no such key file", CTL_REFUSED,
-		  "refused the reload: 1 problem: keytable:3: no such key file" },
-		{ NULL, CTL_UNCONFIRMED, "reported no reload within 1 s" },
+	    {"ok", CTL_OK, "reloaded (generation 1)"},
+	    {"failed 1 problem: keytable:3: no such key file", CTL_REFUSED,
+		"refused the reload: 1 problem: keytable:3: no such key file"},
+	    {NULL, CTL_UNCONFIRMED, "reported no reload within 1 s"},
 	};
 	char why[512];
 	size_t i;
@@ -200,9 +201,11 @@ START_TEST(test_journal_priorities)
 
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	ck_assert_str_eq(logged(file, 1), "<4>dkimguard: warning: key s1 not "
+	ck_assert_str_eq(logged(file, 1),
+	    "<4>dkimguard: warning: key s1 not "
 	    "published\n<3>dkimguard: error: cannot start\n");
-	ck_assert_str_eq(logged(file, 0), "dkimguard: warning: key s1 not "
+	ck_assert_str_eq(logged(file, 0),
+	    "dkimguard: warning: key s1 not "
 	    "published\ndkimguard: error: cannot start\n");
 	ck_assert_str_eq(log_journal_prefix(LOGL_DEBUG), "");
 }

@@ -14,41 +14,41 @@
 
 struct decide_case {
 	int mode;
-	const char *addr;	/* NULL: no client address */
+	const char *addr; /* NULL: no client address */
 	const char *auth;
 	const char *daemon;
 	enum decision want;
 };
 
 static const struct decide_case cases[] = {
-	/* Mode both: internal signs, external verifies */
-	{ MODE_BOTH, "127.0.0.1", NULL, NULL, DECIDE_SIGN },
-	{ MODE_BOTH, "127.5.6.7", NULL, NULL, DECIDE_SIGN },
-	{ MODE_BOTH, "::1", NULL, NULL, DECIDE_SIGN },
-	{ MODE_BOTH, "::ffff:127.0.0.1", NULL, NULL, DECIDE_SIGN },
-	{ MODE_BOTH, "10.1.2.3", NULL, NULL, DECIDE_SIGN },
-	{ MODE_BOTH, "10.255.255.255", NULL, NULL, DECIDE_SIGN },
-	{ MODE_BOTH, "11.0.0.1", NULL, NULL, DECIDE_VERIFY },
-	{ MODE_BOTH, "192.0.2.1", NULL, NULL, DECIDE_VERIFY },
-	{ MODE_BOTH, "192.168.1.200", NULL, NULL, DECIDE_SIGN },
-	{ MODE_BOTH, "192.168.1.127", NULL, NULL, DECIDE_VERIFY },
-	{ MODE_BOTH, "2001:db8::1", NULL, NULL, DECIDE_SIGN },
-	{ MODE_BOTH, "2001:db9::1", NULL, NULL, DECIDE_VERIFY },
-	{ MODE_BOTH, "::2", NULL, NULL, DECIDE_VERIFY },
-	{ MODE_BOTH, NULL, NULL, NULL, DECIDE_SIGN },
-	{ MODE_BOTH, "192.0.2.1", "alice", NULL, DECIDE_SIGN },
-	{ MODE_BOTH, "192.0.2.1", "", NULL, DECIDE_VERIFY },
-	{ MODE_BOTH, "192.0.2.1", NULL, "submission", DECIDE_SIGN },
-	{ MODE_BOTH, "192.0.2.1", NULL, "smtpd", DECIDE_VERIFY },
-	/* Mode sign: external mail passes untouched */
-	{ MODE_SIGN, "127.0.0.1", NULL, NULL, DECIDE_SIGN },
-	{ MODE_SIGN, "192.0.2.1", NULL, NULL, DECIDE_SKIP },
-	{ MODE_SIGN, "192.0.2.1", "bob", NULL, DECIDE_SIGN },
-	{ MODE_SIGN, NULL, NULL, NULL, DECIDE_SIGN },
-	/* Mode verify: everything is verified */
-	{ MODE_VERIFY, "127.0.0.1", NULL, NULL, DECIDE_VERIFY },
-	{ MODE_VERIFY, "192.0.2.1", "bob", "submission", DECIDE_VERIFY },
-	{ MODE_VERIFY, NULL, NULL, NULL, DECIDE_VERIFY },
+    /* Mode both: internal signs, external verifies */
+    {MODE_BOTH, "127.0.0.1", NULL, NULL, DECIDE_SIGN},
+    {MODE_BOTH, "127.5.6.7", NULL, NULL, DECIDE_SIGN},
+    {MODE_BOTH, "::1", NULL, NULL, DECIDE_SIGN},
+    {MODE_BOTH, "::ffff:127.0.0.1", NULL, NULL, DECIDE_SIGN},
+    {MODE_BOTH, "10.1.2.3", NULL, NULL, DECIDE_SIGN},
+    {MODE_BOTH, "10.255.255.255", NULL, NULL, DECIDE_SIGN},
+    {MODE_BOTH, "11.0.0.1", NULL, NULL, DECIDE_VERIFY},
+    {MODE_BOTH, "192.0.2.1", NULL, NULL, DECIDE_VERIFY},
+    {MODE_BOTH, "192.168.1.200", NULL, NULL, DECIDE_SIGN},
+    {MODE_BOTH, "192.168.1.127", NULL, NULL, DECIDE_VERIFY},
+    {MODE_BOTH, "2001:db8::1", NULL, NULL, DECIDE_SIGN},
+    {MODE_BOTH, "2001:db9::1", NULL, NULL, DECIDE_VERIFY},
+    {MODE_BOTH, "::2", NULL, NULL, DECIDE_VERIFY},
+    {MODE_BOTH, NULL, NULL, NULL, DECIDE_SIGN},
+    {MODE_BOTH, "192.0.2.1", "alice", NULL, DECIDE_SIGN},
+    {MODE_BOTH, "192.0.2.1", "", NULL, DECIDE_VERIFY},
+    {MODE_BOTH, "192.0.2.1", NULL, "submission", DECIDE_SIGN},
+    {MODE_BOTH, "192.0.2.1", NULL, "smtpd", DECIDE_VERIFY},
+    /* Mode sign: external mail passes untouched */
+    {MODE_SIGN, "127.0.0.1", NULL, NULL, DECIDE_SIGN},
+    {MODE_SIGN, "192.0.2.1", NULL, NULL, DECIDE_SKIP},
+    {MODE_SIGN, "192.0.2.1", "bob", NULL, DECIDE_SIGN},
+    {MODE_SIGN, NULL, NULL, NULL, DECIDE_SIGN},
+    /* Mode verify: everything is verified */
+    {MODE_VERIFY, "127.0.0.1", NULL, NULL, DECIDE_VERIFY},
+    {MODE_VERIFY, "192.0.2.1", "bob", "submission", DECIDE_VERIFY},
+    {MODE_VERIFY, NULL, NULL, NULL, DECIDE_VERIFY},
 };
 
 /* to_sockaddr - text address into storage; NULL for NULL */
@@ -72,12 +72,12 @@ to_sockaddr(const char *addr, struct sockaddr_storage *ss)
 
 START_TEST(test_decide_table)
 {
-	static char *nets[] = { "127.0.0.0/8", "::1", "10.0.0.0/8",
-	    "192.168.1.128/25", "2001:db8::/32", NULL };
-	static char *subm[] = { "submission", "smtps", NULL };
+	static char *nets[] = {"127.0.0.0/8", "::1", "10.0.0.0/8",
+	    "192.168.1.128/25", "2001:db8::/32", NULL};
+	static char *subm[] = {"submission", "smtps", NULL};
 	const struct decide_case *c = &cases[_i];
 	struct netlist *nl = netlist_new(nets);
-	struct decide_policy pol = { c->mode, nl, subm, NULL, NULL };
+	struct decide_policy pol = {c->mode, nl, subm, NULL, NULL};
 	struct sockaddr_storage ss;
 	struct decide_input in;
 	const char *why = NULL;

@@ -22,8 +22,12 @@ static const struct {
 	unsigned bits;
 	unsigned long e;
 } keys[] = {
-	{ 1024, 65537 }, { 1024, 3 }, { 2048, 65537 }, { 2056, 65537 },
-	{ 3072, 17 }, { 4096, 65537 },
+    {1024, 65537},
+    {1024, 3},
+    {2048, 65537},
+    {2056, 65537},
+    {3072, 17},
+    {4096, 65537},
 };
 
 /* gen - an RSA key of that size and exponent */
@@ -71,10 +75,10 @@ START_TEST(test_der_spki)
 	ck_assert_str_eq(got, want);
 
 	ck_assert_int_eq(der_rsa_pubkey_parts(der, (size_t)len, &parts), 1);
-	ck_assert_int_eq(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N,
-	    &n), 1);
-	ck_assert_int_eq(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E,
-	    &e), 1);
+	ck_assert_int_eq(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n),
+	    1);
+	ck_assert_int_eq(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e),
+	    1);
 	nlen = BN_bn2bin(n, nbuf);
 	/* DER keeps a leading zero octet when the high bit is set */
 	ck_assert_uint_eq(parts.nlen, (size_t)nlen + 1);
@@ -118,17 +122,43 @@ END_TEST
  * two octets, a leading zero dropped, a high bit padded */
 START_TEST(test_der_small)
 {
-	static const unsigned char n[] = { 0x00, 0x00, 0xc5 }, e[] = { 3 };
+	static const unsigned char n[] = {0x00, 0x00, 0xc5}, e[] = {3};
 	static const unsigned char want[] = {
-		0x30, 0x1b, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-		0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, 0x03, 0x0a, 0x00,
-		0x30, 0x07, 0x02, 0x02, 0x00, 0xc5, 0x02, 0x01, 0x03,
+	    0x30,
+	    0x1b,
+	    0x30,
+	    0x0d,
+	    0x06,
+	    0x09,
+	    0x2a,
+	    0x86,
+	    0x48,
+	    0x86,
+	    0xf7,
+	    0x0d,
+	    0x01,
+	    0x01,
+	    0x01,
+	    0x05,
+	    0x00,
+	    0x03,
+	    0x0a,
+	    0x00,
+	    0x30,
+	    0x07,
+	    0x02,
+	    0x02,
+	    0x00,
+	    0xc5,
+	    0x02,
+	    0x01,
+	    0x03,
 	};
 	unsigned char *got;
 	size_t len;
 
-	ck_assert_ptr_nonnull(got = der_rsa_spki(n, sizeof(n), e, sizeof(e),
-	    &len));
+	ck_assert_ptr_nonnull(
+	    got = der_rsa_spki(n, sizeof(n), e, sizeof(e), &len));
 	ck_assert_uint_eq(len, sizeof(want));
 	ck_assert_int_eq(memcmp(got, want, len), 0);
 	free(got);

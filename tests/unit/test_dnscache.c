@@ -28,7 +28,7 @@ struct fake {
 };
 
 static struct fake fk;
-static time_t clk;		/* the injected clock (tu_clock) */
+static time_t clk; /* the injected clock (tu_clock) */
 
 /* fake_query - answer "txt:<name>#<query number>" with fk's status */
 static dkim_rc
@@ -59,7 +59,7 @@ static dnscache *
 make_cache(size_t max_entries)
 {
 	struct dnscache_conf cc;
-	dkim_lookup lk = { fake_query, &fk };
+	dkim_lookup lk = {fake_query, &fk};
 	dnscache *c;
 
 	memset(&fk, 0, sizeof fk);
@@ -109,7 +109,7 @@ START_TEST(ttl_expiry)
 	ck_assert_str_eq(t, "txt:a.example#1");
 	ck_assert_int_eq(info.hit, 1);
 	ck_assert_int_eq(info.expires, 1000010);
-	clk += 1;			/* TTL 10 s elapsed */
+	clk += 1; /* TTL 10 s elapsed */
 	get(c, "a.example", t, &info);
 	ck_assert_str_eq(t, "txt:a.example#2");
 	ck_assert_int_eq(info.hit, 0);
@@ -133,7 +133,7 @@ START_TEST(negative_caching)
 	ck_assert_int_eq(get(c, "nx.example", t, NULL), DKIM_DNS_NXDOMAIN);
 	ck_assert_uint_eq(fk.queries, 1);
 	clk += 1;
-	fk.status = DKIM_DNS_OK;	/* the record was published */
+	fk.status = DKIM_DNS_OK; /* the record was published */
 	ck_assert_int_eq(get(c, "nx.example", t, NULL), DKIM_DNS_OK);
 	ck_assert_uint_eq(fk.queries, 2);
 	dnscache_free(c);
@@ -145,14 +145,14 @@ START_TEST(ttl_cap_and_floor)
 	dnscache *c = make_cache(100);
 	struct dnscache_info info;
 
-	fk.ttl = 86400;				/* capped at max_ttl 3600 */
+	fk.ttl = 86400; /* capped at max_ttl 3600 */
 	get(c, "big.example", NULL, &info);
 	ck_assert_int_eq(info.expires - info.fetched, 3600);
-	ck_assert_uint_eq(info.ttl, 86400);	/* the answer's own TTL */
-	fk.ttl = 0;				/* raised to min_ttl 2 */
+	ck_assert_uint_eq(info.ttl, 86400); /* the answer's own TTL */
+	fk.ttl = 0;                         /* raised to min_ttl 2 */
 	get(c, "zero.example", NULL, &info);
 	ck_assert_int_eq(info.expires - info.fetched, 2);
-	fk.status = DKIM_DNS_NODATA;		/* capped at max_neg_ttl 30 */
+	fk.status = DKIM_DNS_NODATA; /* capped at max_neg_ttl 30 */
 	fk.ttl = 600;
 	get(c, "nodata.example", NULL, &info);
 	ck_assert_int_eq(info.expires - info.fetched, 30);
@@ -167,7 +167,7 @@ START_TEST(temporary_errors)
 	fk.status = DKIM_DNS_SERVFAIL;
 	fk.ttl = 0;
 	ck_assert_int_eq(get(c, "sf.example", NULL, NULL), DKIM_DNS_SERVFAIL);
-	clk += 4;			/* temp_ttl 5: still cached */
+	clk += 4; /* temp_ttl 5: still cached */
 	ck_assert_int_eq(get(c, "sf.example", NULL, NULL), DKIM_DNS_SERVFAIL);
 	ck_assert_uint_eq(fk.queries, 1);
 	clk += 1;
@@ -188,15 +188,15 @@ START_TEST(eviction_bound)
 	for (i = 0; i < 10; i++) {
 		snprintf(name, sizeof name, "n%d.example", i);
 		get(c, name, NULL, NULL);
-		get(c, "keep.example", NULL, NULL);	/* most recent */
+		get(c, "keep.example", NULL, NULL); /* most recent */
 		dnscache_stats(c, &st);
 		ck_assert_uint_le(st.entries, 4);
 	}
-	ck_assert_uint_eq(st.evictions, 7);	/* 11 names, 4 kept */
-	ck_assert_uint_eq(fk.queries, 11);	/* keep.example: cached */
-	get(c, "n9.example", NULL, NULL);	/* recent: still there */
+	ck_assert_uint_eq(st.evictions, 7); /* 11 names, 4 kept */
+	ck_assert_uint_eq(fk.queries, 11);  /* keep.example: cached */
+	get(c, "n9.example", NULL, NULL);   /* recent: still there */
 	ck_assert_uint_eq(fk.queries, 11);
-	get(c, "n0.example", NULL, NULL);	/* evicted long ago */
+	get(c, "n0.example", NULL, NULL); /* evicted long ago */
 	ck_assert_uint_eq(fk.queries, 12);
 	dnscache_free(c);
 }
@@ -224,7 +224,7 @@ START_TEST(refresh_forces_query)
 	ck_assert_str_eq(a.txt[0], "txt:r.example#2");
 	ck_assert_int_eq(info.hit, 0);
 	dkim_txt_answer_clear(&a);
-	get(c, "r.example", NULL, &info);	/* the refreshed answer */
+	get(c, "r.example", NULL, &info); /* the refreshed answer */
 	ck_assert_int_eq(info.hit, 1);
 	ck_assert_uint_eq(fk.queries, 2);
 	dnscache_free(c);
@@ -267,7 +267,7 @@ START_TEST(coalescing)
 	long i;
 
 	shared = make_cache(100);
-	fk.delay_ms = 300;		/* every thread arrives during the query */
+	fk.delay_ms = 300; /* every thread arrives during the query */
 	pthread_barrier_init(&barrier, NULL, NTHREADS);
 	for (i = 0; i < NTHREADS; i++)
 		pthread_create(&th[i], NULL, asker, (void *)i);

@@ -24,14 +24,14 @@
 
 #define NAME "s1._domainkey.example.com"
 
-static time_t clk;		/* the injected clock (tu_clock) */
+static time_t clk; /* the injected clock (tu_clock) */
 static dkim_dns_status fake_status;
 static uint32_t fake_ttl;
 static char fake_txt[2][1024];
 static size_t fake_count;
 static unsigned fake_queries;
 static unsigned fake_delay_ms;
-static struct tu_log lg;	/* the guard's log lines */
+static struct tu_log lg; /* the guard's log lines */
 
 static dkim_key *key_a, *key_b;
 static char *pub_a, *pub_b, *rec_a;
@@ -96,7 +96,7 @@ static void
 setup(void)
 {
 	struct dnscache_conf cc;
-	dkim_lookup lk = { fake_query, NULL };
+	dkim_lookup lk = {fake_query, NULL};
 
 	clk = 1700000000;
 	lg.n = 0;
@@ -154,8 +154,9 @@ fill(char *out, size_t size, const char *t)
 	}
 	while (*t && n + 1 < size) {
 		sub = strncmp(t, "{A}", 3) == 0 ? pub_a :
-		    strncmp(t, "{B}", 3) == 0 ? pub_b :
-		    strncmp(t, "{R}", 3) == 0 ? pub_rsa : NULL;
+		    strncmp(t, "{B}", 3) == 0   ? pub_b :
+		    strncmp(t, "{R}", 3) == 0   ? pub_rsa :
+						  NULL;
 		if (sub == NULL) {
 			out[n++] = *t++;
 			continue;
@@ -173,28 +174,27 @@ static const struct {
 	guard_state state;
 	const char *problem;
 } state_cases[] = {
-	{ "v=DKIM1; k=ed25519; p={A}", DKIM_DNS_OK, GUARD_VALID, "" },
-	{ "v=DKIM1; k=rsa; p={R}", DKIM_DNS_OK, GUARD_WRONGTYPE, "k=rsa" },
-	{ "p={R}", DKIM_DNS_OK, GUARD_WRONGTYPE, "k=rsa" },
-	{ "v=DKIM1; k=ed25519; p={B}", DKIM_DNS_OK, GUARD_MISMATCH,
-	  "not the public half" },
-	{ "v=DKIM1; k=ed25519; p=", DKIM_DNS_OK, GUARD_REVOKED, "revoked" },
-	{ "v=DKIM1; k=ed25519; h=sha1; p={A}", DKIM_DNS_OK, GUARD_WRONGHASH,
-	  "h=" },
-	{ "v=DKIM1; k=ed25519; s=tlsrpt; p={A}", DKIM_DNS_OK,
-	  GUARD_WRONGSERVICE, "s=" },
-	{ "v=DKIM2; k=ed25519; p={A}", DKIM_DNS_OK, GUARD_BADRECORD,
-	  "does not parse" },
-	{ NULL, DKIM_DNS_NXDOMAIN, GUARD_MISSING, "NXDOMAIN" },
-	{ NULL, DKIM_DNS_NODATA, GUARD_MISSING, "no TXT record" },
-	{ NULL, DKIM_DNS_SERVFAIL, GUARD_TEMPERROR, "SERVFAIL" },
-	{ NULL, DKIM_DNS_TIMEOUT, GUARD_TEMPERROR, "timed out" },
+    {"v=DKIM1; k=ed25519; p={A}", DKIM_DNS_OK, GUARD_VALID, ""},
+    {"v=DKIM1; k=rsa; p={R}", DKIM_DNS_OK, GUARD_WRONGTYPE, "k=rsa"},
+    {"p={R}", DKIM_DNS_OK, GUARD_WRONGTYPE, "k=rsa"},
+    {"v=DKIM1; k=ed25519; p={B}", DKIM_DNS_OK, GUARD_MISMATCH,
+	"not the public half"},
+    {"v=DKIM1; k=ed25519; p=", DKIM_DNS_OK, GUARD_REVOKED, "revoked"},
+    {"v=DKIM1; k=ed25519; h=sha1; p={A}", DKIM_DNS_OK, GUARD_WRONGHASH, "h="},
+    {"v=DKIM1; k=ed25519; s=tlsrpt; p={A}", DKIM_DNS_OK, GUARD_WRONGSERVICE,
+	"s="},
+    {"v=DKIM2; k=ed25519; p={A}", DKIM_DNS_OK, GUARD_BADRECORD,
+	"does not parse"},
+    {NULL, DKIM_DNS_NXDOMAIN, GUARD_MISSING, "NXDOMAIN"},
+    {NULL, DKIM_DNS_NODATA, GUARD_MISSING, "no TXT record"},
+    {NULL, DKIM_DNS_SERVFAIL, GUARD_TEMPERROR, "SERVFAIL"},
+    {NULL, DKIM_DNS_TIMEOUT, GUARD_TEMPERROR, "timed out"},
 };
 
 START_TEST(states)
 {
-	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
-	    GUARD_ACT_TEMPFAIL);
+	guard_entry *e =
+	    guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
 	struct guard_verdict v;
 	char *fix;
 
@@ -208,8 +208,8 @@ START_TEST(states)
 	ck_assert_str_eq(guard_state_str(v.state),
 	    guard_state_str(state_cases[_i].state));
 	ck_assert_ptr_nonnull(strstr(v.problem, state_cases[_i].problem));
-	ck_assert_int_eq(v.decision, _i == 0 ? GUARD_DO_SIGN :
-	    GUARD_DO_TEMPFAIL);
+	ck_assert_int_eq(v.decision,
+	    _i == 0 ? GUARD_DO_SIGN : GUARD_DO_TEMPFAIL);
 	if (_i > 0) {
 		ck_assert_ptr_nonnull(strstr(v.reply, NAME));
 		ck_assert_ptr_null(strchr(v.reply, '%'));
@@ -217,8 +217,8 @@ START_TEST(states)
 	/* one table row in the log; the fix named unless DNS failed */
 	ck_assert_uint_eq(lg.n, 2);
 	ck_assert_ptr_nonnull(strstr(lg.line[0], "d=example.com s=s1"));
-	ck_assert_int_eq(
-	    strstr(lg.line[0], "publish: " NAME ". IN TXT") != NULL,
+	ck_assert_int_eq(strstr(lg.line[0], "publish: " NAME ". IN TXT") !=
+		NULL,
 	    _i > 0 && state_cases[_i].state != GUARD_TEMPERROR);
 	ck_assert_int_eq(guard_fix(e, &fix), DKIM_OK);
 	ck_assert_ptr_nonnull(strstr(fix, pub_a));
@@ -228,10 +228,10 @@ END_TEST
 
 START_TEST(actions)
 {
-	static const guard_decision want[] = { GUARD_DO_TEMPFAIL,
-	    GUARD_DO_HOLD, GUARD_DO_UNSIGNED, GUARD_DO_SIGN_WARN };
-	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
-	    (guard_action)_i);
+	static const guard_decision want[] = {GUARD_DO_TEMPFAIL, GUARD_DO_HOLD,
+	    GUARD_DO_UNSIGNED, GUARD_DO_SIGN_WARN};
+	guard_entry *e =
+	    guard_add_key(g, "example.com", "s1", key_a, (guard_action)_i);
 	struct guard_verdict v;
 
 	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; p=%s", pub_b);
@@ -245,16 +245,16 @@ END_TEST
 
 START_TEST(transitions_logged_once)
 {
-	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
-	    GUARD_ACT_TEMPFAIL);
+	guard_entry *e =
+	    guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
 	struct guard_verdict v;
 	char *rec;
 	int i;
 
-	guard_check_all(g);		/* valid; the table row, no "->" */
+	guard_check_all(g); /* valid; the table row, no "->" */
 	ck_assert_uint_eq(transitions(), 0);
 	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; p=%s", pub_b);
-	for (i = 0; i < 10; i++) {	/* refreshes and messages */
+	for (i = 0; i < 10; i++) { /* refreshes and messages */
 		clk += 300;
 		guard_refresh_due(g);
 		guard_query(e, &v);
@@ -263,10 +263,10 @@ START_TEST(transitions_logged_once)
 	ck_assert_uint_eq(transitions(), 1);
 	ck_assert_ptr_nonnull(strstr(lg.line[lg.n - 1], "valid -> mismatch"));
 	ck_assert_int_eq(guard_record(e, &rec), DKIM_OK);
-	ck_assert_str_eq(rec, rec_a);	/* never the stale or wrong one */
+	ck_assert_str_eq(rec, rec_a); /* never the stale or wrong one */
 	free(rec);
 	ck_assert_ptr_nonnull(strstr(lg.line[lg.n - 1], "publish: " NAME));
-	publish(DKIM_DNS_OK, 300, "%s", rec_a);	/* fixed */
+	publish(DKIM_DNS_OK, 300, "%s", rec_a); /* fixed */
 	for (i = 0; i < 10; i++) {
 		clk += 300;
 		guard_refresh_due(g);
@@ -283,15 +283,14 @@ END_TEST
  * brings it is followed by a warning naming the tag */
 START_TEST(lenient_tag_valid_and_warned)
 {
-	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
-	    GUARD_ACT_TEMPFAIL);
+	guard_entry *e =
+	    guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
 	struct guard_verdict v;
 	unsigned i, warned = 0;
 
 	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; p=%s", pub_b);
 	ck_assert_int_eq(guard_check(e), GUARD_MISMATCH);
-	publish(DKIM_DNS_OK, 300, "v=DKIM1; x-foo=bar; k=ed25519; p=%s",
-	    pub_a);
+	publish(DKIM_DNS_OK, 300, "v=DKIM1; x-foo=bar; k=ed25519; p=%s", pub_a);
 	ck_assert_int_eq(guard_check(e), GUARD_VALID);
 	guard_query(e, &v);
 	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
@@ -304,59 +303,59 @@ END_TEST
 
 START_TEST(refresh_before_ttl)
 {
-	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
-	    GUARD_ACT_TEMPFAIL);
+	guard_entry *e =
+	    guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
 	struct guard_info in;
 	unsigned q, wait;
 
 	publish(DKIM_DNS_OK, 100, "%s", rec_a);
 	guard_check_all(g);
 	guard_entry_info(e, &in);
-	ck_assert_int_eq(in.next_check - in.checked, 80);	/* 80% of 100 */
+	ck_assert_int_eq(in.next_check - in.checked, 80); /* 80% of 100 */
 	ck_assert_uint_eq(in.ttl, 100);
 	q = fake_queries;
 	clk += 79;
 	wait = guard_refresh_due(g);
-	ck_assert_uint_eq(fake_queries, q);	/* not due yet */
+	ck_assert_uint_eq(fake_queries, q); /* not due yet */
 	ck_assert_uint_eq(wait, 1);
 	clk += 1;
 	publish(DKIM_DNS_OK, 100, "v=DKIM1; k=ed25519; p=%s", pub_b);
-	wait = guard_refresh_due(g);		/* before the TTL ran out */
+	wait = guard_refresh_due(g); /* before the TTL ran out */
 	ck_assert_uint_eq(fake_queries, q + 1);
 	guard_entry_info(e, &in);
 	ck_assert_int_eq(in.state, GUARD_MISMATCH);
-	ck_assert_uint_eq(wait, 30);	/* failing entries: retry 30 s */
+	ck_assert_uint_eq(wait, 30); /* failing entries: retry 30 s */
 }
 END_TEST
 
 START_TEST(temperror_grace)
 {
-	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
-	    GUARD_ACT_HOLD);
+	guard_entry *e =
+	    guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_HOLD);
 	struct guard_verdict v;
 	char *rec;
 
 	guard_check_all(g);
 	clk += 1000;
 	publish(DKIM_DNS_SERVFAIL, 0, NULL);
-	ck_assert_int_eq(guard_check(e), GUARD_TEMPERROR);	/* t0 */
+	ck_assert_int_eq(guard_check(e), GUARD_TEMPERROR); /* t0 */
 	guard_query(e, &v);
 	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
 	ck_assert_int_eq(v.grace, 1);
 	ck_assert_ptr_nonnull(strstr(v.problem, "600 more seconds"));
-	ck_assert_int_eq(guard_record(e, &rec), DKIM_OK);	/* last good */
+	ck_assert_int_eq(guard_record(e, &rec), DKIM_OK); /* last good */
 	ck_assert_str_eq(rec, rec_a);
 	free(rec);
 	clk += 599;
 	publish(DKIM_DNS_TIMEOUT, 0, NULL);
-	guard_check(e);			/* grace runs from the first failure */
+	guard_check(e); /* grace runs from the first failure */
 	guard_query(e, &v);
 	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
 	clk += 1;
 	guard_query(e, &v);
 	ck_assert_int_eq(v.decision, GUARD_DO_HOLD);
 	ck_assert_int_eq(v.grace, 0);
-	publish(DKIM_DNS_OK, 300, "%s", rec_a);	/* DNS is back */
+	publish(DKIM_DNS_OK, 300, "%s", rec_a); /* DNS is back */
 	guard_check(e);
 	guard_query(e, &v);
 	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
@@ -366,8 +365,8 @@ END_TEST
 
 START_TEST(temperror_never_good)
 {
-	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
-	    GUARD_ACT_UNSIGNED);
+	guard_entry *e =
+	    guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_UNSIGNED);
 	struct guard_verdict v;
 	char *rec;
 
@@ -375,7 +374,7 @@ START_TEST(temperror_never_good)
 	guard_check_all(g);
 	guard_query(e, &v);
 	ck_assert_int_eq(v.decision, GUARD_DO_UNSIGNED);
-	ck_assert_int_eq(guard_record(e, &rec), DKIM_OK);	/* to publish */
+	ck_assert_int_eq(guard_record(e, &rec), DKIM_OK); /* to publish */
 	ck_assert_str_eq(rec, rec_a);
 	free(rec);
 }
@@ -384,8 +383,8 @@ END_TEST
 START_TEST(dry_run)
 {
 	guard *dg = make_guard(1, "");
-	guard_entry *e = guard_add_key(dg, "example.com", "s1", key_a,
-	    GUARD_ACT_TEMPFAIL);
+	guard_entry *e =
+	    guard_add_key(dg, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
 	struct guard_verdict v;
 
 	publish(DKIM_DNS_NXDOMAIN, 60, NULL);
@@ -400,8 +399,8 @@ END_TEST
 
 START_TEST(several_records)
 {
-	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
-	    GUARD_ACT_TEMPFAIL);
+	guard_entry *e =
+	    guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
 	struct guard_verdict v;
 
 	publish(DKIM_DNS_OK, 300, "%s", rec_a);
@@ -412,26 +411,27 @@ START_TEST(several_records)
 	guard_query(e, &v);
 	ck_assert_int_eq(v.state, GUARD_MISMATCH);
 	ck_assert_ptr_nonnull(strstr(v.problem, "2 TXT records"));
-	strcpy(fake_txt[1], rec_a);	/* two copies of the right one */
+	strcpy(fake_txt[1], rec_a); /* two copies of the right one */
 	ck_assert_int_eq(guard_check(e), GUARD_VALID);
 }
 END_TEST
 
 START_TEST(unchecked_checked_on_query)
 {
-	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
-	    GUARD_ACT_TEMPFAIL);
+	guard_entry *e =
+	    guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
 	struct guard_verdict v;
 
 	ck_assert_ptr_eq(guard_find(g, "EXAMPLE.com", "s1", key_a), e);
 	ck_assert_ptr_null(guard_find(g, "example.com", "s2", key_a));
 	ck_assert_ptr_eq(guard_add_key(g, "example.com", "s1", key_a,
-	    GUARD_ACT_HOLD), e);
+			     GUARD_ACT_HOLD),
+	    e);
 	ck_assert_uint_eq(guard_entries(g), 1);
 	guard_query(e, &v);
 	ck_assert_int_eq(v.state, GUARD_VALID);
 	ck_assert_uint_eq(fake_queries, 1);
-	guard_query(e, &v);		/* from the entry: no DNS */
+	guard_query(e, &v); /* from the entry: no DNS */
 	ck_assert_uint_eq(fake_queries, 1);
 }
 END_TEST
@@ -439,7 +439,8 @@ END_TEST
 START_TEST(counters_and_inherit)
 {
 	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
-	    GUARD_ACT_TEMPFAIL), *e2;
+			GUARD_ACT_TEMPFAIL),
+		    *e2;
 	struct guard_info in;
 	guard *g2;
 
@@ -448,13 +449,12 @@ START_TEST(counters_and_inherit)
 	guard_count(e, GUARD_CNT_TEMPFAILED);
 	guard_count(e, GUARD_CNT_TEMPFAILED);
 	guard_count(e, GUARD_CNT_SIGNED);
-	g2 = make_guard(0, "");			/* a reload */
-	e2 = guard_add_key(g2, "example.com", "s1", key_a,
-	    GUARD_ACT_TEMPFAIL);
+	g2 = make_guard(0, ""); /* a reload */
+	e2 = guard_add_key(g2, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
 	guard_inherit(g2, g);
 	lg.n = 0;
 	guard_check_all(g2);
-	ck_assert_uint_eq(transitions(), 0);	/* still mismatch */
+	ck_assert_uint_eq(transitions(), 0); /* still mismatch */
 	ck_assert_ptr_null(strstr(lg.line[0], "(was"));
 	guard_entry_info(e2, &in);
 	ck_assert_int_eq(in.state, GUARD_MISMATCH);
@@ -468,28 +468,29 @@ END_TEST
 START_TEST(keyrec_parsed_once)
 {
 	guard_entry *e = guard_add_key(g, "example.com", "s1", key_a,
-	    GUARD_ACT_HOLD), *e2;
+			GUARD_ACT_HOLD),
+		    *e2;
 	dkim_keyrec *r1, *r2, *r3;
 	guard *g2;
 
 	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; t=y; p=%s", pub_a);
-	r1 = guard_keyrec(e);			/* unchecked: to publish */
+	r1 = guard_keyrec(e); /* unchecked: to publish */
 	ck_assert_int_eq(dkim_keyrec_testing(r1), 0);
 	ck_assert_int_eq(dkim_key_match_record(key_a, r1), DKIM_KEYMATCH_OK);
 	dkim_keyrec_free(r1);
 	guard_check_all(g);
-	r1 = guard_keyrec(e);			/* the published one (t=y) */
+	r1 = guard_keyrec(e); /* the published one (t=y) */
 	ck_assert_int_eq(dkim_keyrec_testing(r1), 1);
 	r2 = guard_keyrec(e);
-	ck_assert_ptr_eq(r2, r1);		/* not parsed per message */
+	ck_assert_ptr_eq(r2, r1); /* not parsed per message */
 	dkim_keyrec_free(r2);
 	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; p=%s", pub_b);
 	clk += 300;
-	guard_refresh_due(g);			/* mismatch: to publish */
+	guard_refresh_due(g); /* mismatch: to publish */
 	r2 = guard_keyrec(e);
 	ck_assert_int_eq(dkim_keyrec_testing(r2), 0);
 	ck_assert_int_eq(dkim_key_match_record(key_a, r2), DKIM_KEYMATCH_OK);
-	ck_assert_int_eq(dkim_keyrec_testing(r1), 1);	/* still valid */
+	ck_assert_int_eq(dkim_keyrec_testing(r1), 1); /* still valid */
 	dkim_keyrec_free(r1);
 	dkim_keyrec_free(r2);
 	publish(DKIM_DNS_OK, 300, "v=DKIM1; k=ed25519; t=y; p=%s", pub_a);
@@ -497,10 +498,10 @@ START_TEST(keyrec_parsed_once)
 	r1 = guard_keyrec(e);
 	publish(DKIM_DNS_SERVFAIL, 0, NULL);
 	ck_assert_int_eq(guard_check(e), GUARD_TEMPERROR);
-	r2 = guard_keyrec(e);			/* grace: the last good one */
+	r2 = guard_keyrec(e); /* grace: the last good one */
 	ck_assert_ptr_eq(r2, r1);
 	dkim_keyrec_free(r2);
-	g2 = make_guard(0, "");			/* a reload shares it */
+	g2 = make_guard(0, ""); /* a reload shares it */
 	e2 = guard_add_key(g2, "example.com", "s1", key_a, GUARD_ACT_HOLD);
 	guard_inherit(g2, g);
 	r3 = guard_keyrec(e2);
@@ -518,7 +519,7 @@ START_TEST(table_text)
 
 	guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
 	guard_add_key(g, "example.com", "s2", key_b, GUARD_ACT_HOLD);
-	guard_check_all(g);	/* the fake gives rec_a for both names */
+	guard_check_all(g); /* the fake gives rec_a for both names */
 	ck_assert_int_eq(guard_table(g, &t), DKIM_OK);
 	ck_assert_ptr_nonnull(strstr(t, "DOMAIN"));
 	ck_assert_ptr_nonnull(strstr(t, "valid"));
@@ -537,15 +538,15 @@ START_TEST(zone_record_split)
 	memset(txt, 'a', 600);
 	txt[600] = '\0';
 	memset(txt + 255, 'b', 255);
-	ck_assert_int_eq(guard_zone_record("x._domainkey.example.com", txt,
-	    &z), DKIM_OK);
+	ck_assert_int_eq(guard_zone_record("x._domainkey.example.com", txt, &z),
+	    DKIM_OK);
 	snprintf(want, sizeof want,
 	    "x._domainkey.example.com. IN TXT ( \"%.255s\" \"%.255s\" "
-	    "\"%.90s\" )", txt, txt + 255, txt + 510);
+	    "\"%.90s\" )",
+	    txt, txt + 255, txt + 510);
 	ck_assert_str_eq(z, want);
 	free(z);
-	ck_assert_int_eq(guard_zone_record("n.example.", "a\"b", &z),
-	    DKIM_OK);
+	ck_assert_int_eq(guard_zone_record("n.example.", "a\"b", &z), DKIM_OK);
 	ck_assert_str_eq(z, "n.example. IN TXT ( \"a\\\"b\" )");
 	free(z);
 }
@@ -571,38 +572,45 @@ START_TEST(alignment)
 	ck_assert(!guard_psl_aligned(psl, "example.co.uk", "other.co.uk"));
 	ck_assert(!guard_psl_aligned(psl, "co.uk", "example.co.uk"));
 	ck_assert_int_eq(guard_orgdomain(psl, "a.b.example.co.uk", org,
-	    sizeof org), 0);
+			     sizeof org),
+	    0);
 	ck_assert_str_eq(org, "example.co.uk");
 	ck_assert_int_eq(guard_orgdomain(psl, "www.ck", org, sizeof org), 0);
-	ck_assert_str_eq(org, "www.ck");	/* exception rule !www.ck */
+	ck_assert_str_eq(org, "www.ck"); /* exception rule !www.ck */
 	ck_assert_int_eq(guard_orgdomain(psl, "a.b.c.ck", org, sizeof org), 0);
-	ck_assert_str_eq(org, "b.c.ck");	/* wildcard rule *.ck */
-	ck_assert_int_eq(guard_orgdomain(psl, "x.y.unlisted", org,
-	    sizeof org), 0);
-	ck_assert_str_eq(org, "y.unlisted");	/* default rule "*" */
+	ck_assert_str_eq(org, "b.c.ck"); /* wildcard rule *.ck */
+	ck_assert_int_eq(guard_orgdomain(psl, "x.y.unlisted", org, sizeof org),
+	    0);
+	ck_assert_str_eq(org, "y.unlisted"); /* default rule "*" */
 	/* co.uk is itself a public suffix: its own organizational domain */
 	ck_assert_int_eq(guard_orgdomain(psl, "Co.UK.", org, sizeof org), 0);
 	ck_assert_str_eq(org, "co.uk");
 	ck_assert(!guard_psl_aligned(psl, "a.co.uk", "b.co.uk"));
 	/* the private section counts too: github.io users are apart */
 	ck_assert_int_eq(guard_orgdomain(psl, "www.alice.github.io", org,
-	    sizeof org), 0);
+			     sizeof org),
+	    0);
 	ck_assert_str_eq(org, "alice.github.io");
 	ck_assert(!guard_psl_aligned(psl, "alice.github.io", "bob.github.io"));
-	ck_assert(guard_psl_aligned(psl, "alice.github.io",
-	    "mail.alice.github.io"));
+	ck_assert(
+	    guard_psl_aligned(psl, "alice.github.io", "mail.alice.github.io"));
 	/* an IDN suffix (xn--55qx5d.cn is 公司.cn) in A- and U-label form */
-	ck_assert_int_eq(guard_orgdomain(psl, "shop.example.xn--55qx5d.cn",
-	    org, sizeof org), 0);
+	ck_assert_int_eq(guard_orgdomain(psl, "shop.example.xn--55qx5d.cn", org,
+			     sizeof org),
+	    0);
 	ck_assert_str_eq(org, "example.xn--55qx5d.cn");
-	ck_assert_int_eq(guard_orgdomain(psl, "shop.example.\xe5\x85\xac"
-	    "\xe5\x8f\xb8.cn", org, sizeof org), 0);
+	ck_assert_int_eq(guard_orgdomain(psl,
+			     "shop.example.\xe5\x85\xac"
+			     "\xe5\x8f\xb8.cn",
+			     org, sizeof org),
+	    0);
 	ck_assert_str_eq(org, "example.\xe5\x85\xac\xe5\x8f\xb8.cn");
-	ck_assert(!guard_psl_aligned(psl, "a.xn--55qx5d.cn",
-	    "b.xn--55qx5d.cn"));
+	ck_assert(
+	    !guard_psl_aligned(psl, "a.xn--55qx5d.cn", "b.xn--55qx5d.cn"));
 	guard_psl_free(psl);
 	/* a list of our own is read from its path, not libpsl's built-in */
-	tu_write_tmp(own, sizeof own, "// test list\nexample\n*.wild\n"
+	tu_write_tmp(own, sizeof own,
+	    "// test list\nexample\n*.wild\n"
 	    "!keep.wild\n");
 	ck_assert_msg(guard_psl_load(own, &psl, err, sizeof err) == 0, "%s",
 	    err);
@@ -616,13 +624,15 @@ START_TEST(alignment)
 	    0);
 	ck_assert_str_eq(org, "keep.wild");
 	ck_assert_int_eq(guard_orgdomain(psl, "a.b.example.co.uk", org,
-	    sizeof org), 0);
-	ck_assert_str_eq(org, "co.uk");		/* not in this list: "*" */
+			     sizeof org),
+	    0);
+	ck_assert_str_eq(org, "co.uk"); /* not in this list: "*" */
 	guard_psl_free(psl);
 	unlink(own);
 	/* a file that is not there: an error naming it, no list */
 	ck_assert_int_eq(guard_psl_load("/nonexistent/psl.dat", &psl, err,
-	    sizeof err), -1);
+			     sizeof err),
+	    -1);
 	ck_assert_ptr_null(psl);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/psl.dat"));
 }
@@ -639,14 +649,15 @@ START_TEST(checks_in_parallel)
 		snprintf(sel, sizeof sel, "s%d", i);
 		guard_add_key(g, "example.com", sel, key_a, GUARD_ACT_TEMPFAIL);
 	}
-	fake_delay_ms = 200;		/* a slow DNS server */
+	fake_delay_ms = 200; /* a slow DNS server */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ck_assert_uint_eq(guard_check_all(g), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	ck_assert_uint_eq(fake_queries, 24);
-	ck_assert_int_lt(ms, 24 * 200 / 2);	/* not one after another */
-	ck_assert_uint_eq(lg.n, 25);	/* 24 rows in order + total */
+	ck_assert_int_lt(ms, 24 * 200 / 2); /* not one after another */
+	ck_assert_uint_eq(lg.n, 25);        /* 24 rows in order + total */
 	ck_assert_ptr_nonnull(strstr(lg.line[0], "s=s0:"));
 	ck_assert_ptr_nonnull(strstr(lg.line[23], "s=s23:"));
 	fake_delay_ms = 0;
@@ -661,10 +672,10 @@ START_TEST(refresher_thread)
 	guard_conf_init(&gc);
 	gc.cache = cache;
 	gc.psl_path = "";
-	ck_assert_int_eq(guard_new(&gc, &tg), DKIM_OK);	/* real clock */
+	ck_assert_int_eq(guard_new(&gc, &tg), DKIM_OK); /* real clock */
 	guard_add_key(tg, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
 	ck_assert_int_eq(guard_start(tg), 0);
-	guard_free(tg);			/* stops and joins promptly */
+	guard_free(tg); /* stops and joins promptly */
 }
 END_TEST
 

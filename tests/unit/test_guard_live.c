@@ -26,7 +26,7 @@
 #include "testutil.h"
 
 static const char *dir;
-static struct tu_log lg;	/* the guard's log lines */
+static struct tu_log lg; /* the guard's log lines */
 
 /* ms_since - elapsed milliseconds */
 static long
@@ -52,11 +52,11 @@ stack(const char *portenv, unsigned timeout_ms)
 	rc.timeout_ms = timeout_ms;
 	rc.retries = 1;
 	snprintf(ns, sizeof ns, "127.0.0.1:%s", getenv(portenv));
-	ck_assert_msg(resolver_conf_add_ns(&rc, ns, err, sizeof err) == 0,
-	    "%s", err);
+	ck_assert_msg(resolver_conf_add_ns(&rc, ns, err, sizeof err) == 0, "%s",
+	    err);
 	dnscache_conf_init(&cc);
-	ck_assert_msg(lookup_dns_new(&rc, &cc, &ld, err, sizeof err) == 0,
-	    "%s", err);
+	ck_assert_msg(lookup_dns_new(&rc, &cc, &ld, err, sizeof err) == 0, "%s",
+	    err);
 	return ld;
 }
 
@@ -112,18 +112,16 @@ static const struct {
 	guard_state state;
 	const char *problem;
 } cases[] = {
-	{ "example.test", "good", "rsa.pem", GUARD_VALID, "" },
-	{ "example.test", "split", "rsa.pem", GUARD_VALID, "" },
-	{ "example.test", "ed", "ed.pem", GUARD_VALID, "" },
-	{ "example.test", "cname", "rsa.pem", GUARD_VALID, "" },
-	{ "example.test", "wrong", "rsa.pem", GUARD_MISMATCH,
-	  "not the public half" },
-	{ "example.test", "missing", "rsa.pem", GUARD_MISSING, "NXDOMAIN" },
-	{ "example.test", "revoked", "rsa.pem", GUARD_REVOKED, "revoked" },
-	{ "example.test", "ktype", "rsa.pem", GUARD_WRONGTYPE, "k=ed25519" },
-	{ "example.test", "multi", "rsa.pem", GUARD_MISMATCH,
-	  "2 TXT records" },
-	{ "broken.test", "sel", "rsa.pem", GUARD_TEMPERROR, "SERVFAIL" },
+    {"example.test", "good", "rsa.pem", GUARD_VALID, ""},
+    {"example.test", "split", "rsa.pem", GUARD_VALID, ""},
+    {"example.test", "ed", "ed.pem", GUARD_VALID, ""},
+    {"example.test", "cname", "rsa.pem", GUARD_VALID, ""},
+    {"example.test", "wrong", "rsa.pem", GUARD_MISMATCH, "not the public half"},
+    {"example.test", "missing", "rsa.pem", GUARD_MISSING, "NXDOMAIN"},
+    {"example.test", "revoked", "rsa.pem", GUARD_REVOKED, "revoked"},
+    {"example.test", "ktype", "rsa.pem", GUARD_WRONGTYPE, "k=ed25519"},
+    {"example.test", "multi", "rsa.pem", GUARD_MISMATCH, "2 TXT records"},
+    {"broken.test", "sel", "rsa.pem", GUARD_TEMPERROR, "SERVFAIL"},
 };
 
 START_TEST(states)
@@ -150,7 +148,7 @@ START_TEST(states)
 		ck_assert_ptr_nonnull(strstr(v.reply, cases[_i].selector));
 		ck_assert_int_eq(guard_fix(e, &fix), DKIM_OK);
 		printf("live:   fix: %.100s...\n", fix);
-		if (v.state != GUARD_TEMPERROR)	/* the log names the fix */
+		if (v.state != GUARD_TEMPERROR) /* the log names the fix */
 			ck_assert_ptr_nonnull(strstr(lg.line[0], fix));
 		free(fix);
 	}
@@ -168,7 +166,8 @@ big_over_tcp(lookup_dns *ld)
 	size_t i;
 
 	ck_assert_int_eq(resolver_txt(lookup_dns_resolver(ld),
-	    "big.example.test", &a), DKIM_OK);
+			     "big.example.test", &a),
+	    DKIM_OK);
 	ck_assert_int_eq(a.status, DKIM_DNS_OK);
 	ck_assert_uint_eq(strlen(a.txt[0]), 3000);
 	for (i = 0; i < 3000; i++)
@@ -204,7 +203,8 @@ END_TEST
 static void
 sign_msg(guard_entry *e, dkim_key *k, const char *sel, const char *out)
 {
-	static const char text[] = "From: a@example.test\r\nTo: b@example.net"
+	static const char text[] =
+	    "From: a@example.test\r\nTo: b@example.net"
 	    "\r\nSubject: live\r\nDate: Thu, 1 Jan 2025 00:00:00 +0000\r\n"
 	    "\r\nbody\r\n";
 	dkim_sign_req req;
@@ -229,9 +229,8 @@ sign_msg(guard_entry *e, dkim_key *k, const char *sel, const char *out)
 	ck_assert_int_eq(guard_record(e, &rec), DKIM_OK);
 	ck_assert_int_eq(dkim_msg_check_signed(m, idx, rec, &r), DKIM_OK);
 	ck_assert_msg(r.verdict == DKIM_PASS, "self-check: %s", r.reason);
-	prec = guard_keyrec(e);		/* the daemon's way: parsed once */
-	ck_assert_int_eq(dkim_msg_check_signed_rec(m, idx, prec, &r),
-	    DKIM_OK);
+	prec = guard_keyrec(e); /* the daemon's way: parsed once */
+	ck_assert_int_eq(dkim_msg_check_signed_rec(m, idx, prec, &r), DKIM_OK);
 	ck_assert_msg(r.verdict == DKIM_PASS, "self-check: %s", r.reason);
 	dkim_keyrec_free(prec);
 	snprintf(path, sizeof path, "%s/fetched/%s", dir, out);
@@ -248,10 +247,10 @@ START_TEST(signed_and_self_verified)
 	lookup_dns *ld = stack("DKIMGUARD_DNS_PORT", 1000);
 	dkim_key *rsa = key("rsa.pem"), *ed = key("ed.pem");
 	guard *g = make_guard(ld, 60);
-	guard_entry *e1 = guard_add_key(g, "example.test", "cname", rsa,
-	    GUARD_ACT_TEMPFAIL);
-	guard_entry *e2 = guard_add_key(g, "example.test", "ed", ed,
-	    GUARD_ACT_TEMPFAIL);
+	guard_entry *e1 =
+	    guard_add_key(g, "example.test", "cname", rsa, GUARD_ACT_TEMPFAIL);
+	guard_entry *e2 =
+	    guard_add_key(g, "example.test", "ed", ed, GUARD_ACT_TEMPFAIL);
 
 	ck_assert_uint_eq(guard_check_all(g), 0);
 	sign_msg(e1, rsa, "cname", "signed-rsa.eml");
@@ -268,8 +267,8 @@ START_TEST(timeout_bounded)
 	lookup_dns *ld = stack("DKIMGUARD_DNS_SILENT", 300);
 	dkim_key *k = key("rsa.pem");
 	guard *g = make_guard(ld, 60);
-	guard_entry *e = guard_add_key(g, "example.test", "good", k,
-	    GUARD_ACT_UNSIGNED);
+	guard_entry *e =
+	    guard_add_key(g, "example.test", "good", k, GUARD_ACT_UNSIGNED);
 	struct guard_verdict v;
 	struct timespec t0;
 	long ms;
@@ -282,8 +281,8 @@ START_TEST(timeout_bounded)
 	ck_assert_int_eq(v.state, GUARD_TEMPERROR);
 	ck_assert_ptr_nonnull(strstr(v.problem, "timed out"));
 	ck_assert_int_eq(v.decision, GUARD_DO_UNSIGNED);
-	ck_assert_int_ge(ms, 550);	/* 2 tries x 300 ms ... */
-	ck_assert_int_lt(ms, 1500);	/* ... and no more */
+	ck_assert_int_ge(ms, 550);  /* 2 tries x 300 ms ... */
+	ck_assert_int_lt(ms, 1500); /* ... and no more */
 	guard_free(g);
 	dkim_key_free(k);
 	lookup_dns_free(ld);
@@ -295,8 +294,8 @@ START_TEST(fixed_while_running)
 	lookup_dns *ld = stack("DKIMGUARD_DNS_PORT", 1000);
 	dkim_key *k = key("rsa.pem");
 	guard *g = make_guard(ld, 2);
-	guard_entry *e = guard_add_key(g, "example.test", "fixed", k,
-	    GUARD_ACT_TEMPFAIL);
+	guard_entry *e =
+	    guard_add_key(g, "example.test", "fixed", k, GUARD_ACT_TEMPFAIL);
 	struct guard_verdict v;
 	struct timespec t0, tq;
 	char cmd[600];
@@ -309,22 +308,23 @@ START_TEST(fixed_while_running)
 	ck_assert_int_eq(guard_start(g), 0);
 	snprintf(cmd, sizeof cmd, "bash %s/fix.sh", dir);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ck_assert_int_eq(system(cmd), 0);	/* the operator publishes */
+	ck_assert_int_eq(system(cmd), 0); /* the operator publishes */
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &tq);
-		guard_query(e, &v);	/* a message: never waits on DNS */
+		guard_query(e, &v); /* a message: never waits on DNS */
 		if (ms_since(&tq) > slowest)
 			slowest = ms_since(&tq);
 		if (v.state == GUARD_VALID || ms_since(&t0) > 8000)
 			break;
-		nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
+		nanosleep(&(struct timespec){0, 50000000}, NULL);
 	}
 	ms = ms_since(&t0);
 	printf("live: fixed record seen %ld ms after the fix began (reload "
-	    "included; slowest guard_query %ld ms)\n", ms, slowest);
+	       "included; slowest guard_query %ld ms)\n",
+	    ms, slowest);
 	ck_assert_int_eq(v.state, GUARD_VALID);
 	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
-	ck_assert_int_lt(ms, 4000);	/* record TTL 2 s + one refresh */
+	ck_assert_int_lt(ms, 4000); /* record TTL 2 s + one refresh */
 	ck_assert_int_lt(slowest, 50);
 	for (i = 0; i < lg.n; i++)
 		if (strstr(lg.line[i], "mismatch -> valid") != NULL)
@@ -345,7 +345,7 @@ main(void)
 	if (getenv("DKIMGUARD_DNS_PORT") == NULL ||
 	    (dir = getenv("DKIMGUARD_LIVE_DIR")) == NULL) {
 		printf("test_guard_live: not run here: needs a DNS server; "
-		    "tests/e2e/run-guard-dns.sh runs it\n");
+		       "tests/e2e/run-guard-dns.sh runs it\n");
 		return EXIT_SUCCESS;
 	}
 	s = suite_create("guard_live");

@@ -40,10 +40,10 @@ START_TEST(test_many)
 	for (i = 0; i < NKEYS; i++) {
 		char probe[16];
 
-		snprintf(probe, sizeof probe, "k%zu", i);	/* another copy */
+		snprintf(probe, sizeof probe, "k%zu", i); /* another copy */
 		ck_assert_ptr_eq(hashtab_get(h, probe), &val[i]);
 	}
-	ck_assert_ptr_null(hashtab_get(h, "K1"));	/* case matters */
+	ck_assert_ptr_null(hashtab_get(h, "K1")); /* case matters */
 	ck_assert_ptr_null(hashtab_get(h, "k"));
 	/* remove every other one */
 	for (i = 0; i < NKEYS; i += 2)
@@ -103,8 +103,8 @@ count(void *arg, const char *key, void *value)
 
 START_TEST(test_walk)
 {
-	static const char *keys[] = { "1", "2", "3", "4", "5" };
-	int vals[] = { 1, 2, 3, 4, 5 };
+	static const char *keys[] = {"1", "2", "3", "4", "5"};
+	int vals[] = {1, 2, 3, 4, 5};
 	struct hashtab *h = hashtab_new(0, 0);
 	long sum = 0;
 	size_t i;

@@ -48,13 +48,31 @@ END_TEST
 START_TEST(test_select)
 {
 	static const char *const fields[] = {
-		"A: 1", "B: 1", "a: 2", "C: 1", "A: 3",
+	    "A: 1",
+	    "B: 1",
+	    "a: 2",
+	    "C: 1",
+	    "A: 3",
 	};
 	static const char *const names[] = {
-		"A", "a", "B", "A", "A", "D", "b", "c",
+	    "A",
+	    "a",
+	    "B",
+	    "A",
+	    "A",
+	    "D",
+	    "b",
+	    "c",
 	};
 	static const size_t want[] = {
-		4, 2, 1, 0, HDRS_NONE, HDRS_NONE, HDRS_NONE, 3,
+	    4,
+	    2,
+	    1,
+	    0,
+	    HDRS_NONE,
+	    HDRS_NONE,
+	    HDRS_NONE,
+	    3,
 	};
 	size_t out[NELEM(names)], i;
 	struct hdrs h;
@@ -77,32 +95,31 @@ END_TEST
 
 static const struct {
 	const char *field;
-	const char *domain;	/* NULL: DKIM_EINVAL */
+	const char *domain; /* NULL: DKIM_EINVAL */
 } from_cases[] = {
-	{ "From: Joe <joe@Example.COM>", "example.com" },
-	{ "From: joe@example.com", "example.com" },
-	{ "From:joe@example.com", "example.com" },
-	{ "From: \"Joe @ home\" <joe@example.com>", "example.com" },
-	{ "From: \"Joe <x@evil.example>\" <joe@example.com>", "example.com" },
-	{ "From: (c@evil.example) joe@example.com (Joe (nested @ x))",
-	    "example.com" },
-	{ "From: Joe\r\n <joe@example.com>", "example.com" },
-	{ "From: Joe <@route.example,@r2.example:joe@example.com>",
-	    "example.com" },
-	{ "From: joe @ example . com", "example.com" },
-	{ "From: \"a@b\"@example.com", "example.com" },
-	{ "From: friends: a@example.com, B <b@EXAMPLE.com>;", "example.com" },
-	{ "From: a@example.com, b@example.com", "example.com" },
-	{ "From: joe@[192.0.2.1]", "[192.0.2.1]" },
-	{ "From: a@example.com, b@example.org", NULL },
-	{ "From: undisclosed-recipients:;", NULL },
-	{ "From: Joe", NULL },
-	{ "From: <>", NULL },
-	{ "From: joe@", NULL },
-	{ "From: @example.com", NULL },
-	{ "From: joe@example.com.", NULL },
-	{ "From: Joe <joe@example.com", "example.com" },
-	{ "From: \"unterminated <joe@example.com>", NULL },
+    {"From: Joe <joe@Example.COM>", "example.com"},
+    {"From: joe@example.com", "example.com"},
+    {"From:joe@example.com", "example.com"},
+    {"From: \"Joe @ home\" <joe@example.com>", "example.com"},
+    {"From: \"Joe <x@evil.example>\" <joe@example.com>", "example.com"},
+    {"From: (c@evil.example) joe@example.com (Joe (nested @ x))",
+	"example.com"},
+    {"From: Joe\r\n <joe@example.com>", "example.com"},
+    {"From: Joe <@route.example,@r2.example:joe@example.com>", "example.com"},
+    {"From: joe @ example . com", "example.com"},
+    {"From: \"a@b\"@example.com", "example.com"},
+    {"From: friends: a@example.com, B <b@EXAMPLE.com>;", "example.com"},
+    {"From: a@example.com, b@example.com", "example.com"},
+    {"From: joe@[192.0.2.1]", "[192.0.2.1]"},
+    {"From: a@example.com, b@example.org", NULL},
+    {"From: undisclosed-recipients:;", NULL},
+    {"From: Joe", NULL},
+    {"From: <>", NULL},
+    {"From: joe@", NULL},
+    {"From: @example.com", NULL},
+    {"From: joe@example.com.", NULL},
+    {"From: Joe <joe@example.com", "example.com"},
+    {"From: \"unterminated <joe@example.com>", NULL},
 };
 
 START_TEST(test_from_domain)
@@ -139,14 +156,15 @@ START_TEST(test_from_count)
 	ck_assert_int_eq(hdrs_from_domain(&h, buf, sizeof(buf)), DKIM_EINVAL);
 	ck_assert_int_eq(hdrs_from_domain(&h, buf, 0), DKIM_EINVAL);
 	add(&h, "from: b@example.com");
-	ck_assert_int_eq(hdrs_from_domain(&h, buf, 256 > sizeof(buf) ?
-	    sizeof(buf) : 256), DKIM_EINVAL);
+	ck_assert_int_eq(hdrs_from_domain(&h, buf,
+			     256 > sizeof(buf) ? sizeof(buf) : 256),
+	    DKIM_EINVAL);
 	hdrs_clear(&h);
 	/* through the public API */
 	ck_assert_int_eq(dkim_msg_new(NULL, &m), DKIM_OK);
 	ck_assert_int_eq(dkim_msg_header(m, "From: x@a.example", 17), DKIM_OK);
 	ck_assert_int_eq(dkim_msg_from_domain(m, buf, sizeof(buf)),
-	    DKIM_EINVAL);		/* does not fit */
+	    DKIM_EINVAL); /* does not fit */
 	ck_assert_int_eq(dkim_msg_from_domain(m, big, sizeof(big)), DKIM_OK);
 	ck_assert_str_eq(big, "a.example");
 	ck_assert_int_eq(dkim_msg_header(m, "From: y@a.example", 17), DKIM_OK);
@@ -157,20 +175,19 @@ START_TEST(test_from_count)
 END_TEST
 
 /* ---- dkim_msg_write: split the stream at every offset ---- */
-static const char mbox_msg[] =
-    "From joe@example.com Fri Jul 11 21:00:37 2003\n"
-    "Received: from x\n"
-    "\tby y; Fri, 11 Jul 2003 21:00:37 -0700\n"
-    "From: Joe <joe@example.com>\n"
-    "Subject: folded\n"
-    "  twice\r\n"
-    " and CRLF\n"
-    "not a field line\n"
-    "To: b@example.net\n"
-    "\n"
-    "Body line one  \n"
-    "\n"
-    "From the body, not a header\n";
+static const char mbox_msg[] = "From joe@example.com Fri Jul 11 21:00:37 2003\n"
+			       "Received: from x\n"
+			       "\tby y; Fri, 11 Jul 2003 21:00:37 -0700\n"
+			       "From: Joe <joe@example.com>\n"
+			       "Subject: folded\n"
+			       "  twice\r\n"
+			       " and CRLF\n"
+			       "not a field line\n"
+			       "To: b@example.net\n"
+			       "\n"
+			       "Body line one  \n"
+			       "\n"
+			       "From the body, not a header\n";
 
 static void
 check_store(const dkim_msg *m)

@@ -19,8 +19,8 @@
 /* a key as the guard reports it: state, seconds in it, ever valid */
 struct hkey {
 	guard_state state;
-	long age;		/* now - since */
-	int was_good;		/* last_good != 0 */
+	long age;     /* now - since */
+	int was_good; /* last_good != 0 */
 };
 
 struct health_case {
@@ -29,30 +29,32 @@ struct health_case {
 	struct hkey keys[4];
 	size_t nkeys;
 	enum health_status want;
-	const char *reason;	/* substring of some reason, or NULL */
+	const char *reason; /* substring of some reason, or NULL */
 };
 
 static const struct health_case cases[] = {
-	{ "no config", 0, { { 0 } }, 0, HEALTH_FAILING, "no configuration" },
-	{ "no keys", 1, { { 0 } }, 0, HEALTH_OK, NULL },
-	{ "all valid", 1, { { GUARD_VALID, 10, 1 }, { GUARD_VALID, 5, 1 } },
-	    2, HEALTH_OK, NULL },
-	{ "unchecked", 1, { { GUARD_VALID, 10, 1 }, { GUARD_UNCHECKED, 0, 0 } },
-	    2, HEALTH_DEGRADED, "not checked yet" },
-	{ "temperror in grace", 1, { { GUARD_TEMPERROR, 60, 1 } }, 1,
-	    HEALTH_DEGRADED, "DNS failing for 60 s" },
-	{ "temperror past grace", 1, { { GUARD_TEMPERROR, GRACE, 1 } }, 1,
-	    HEALTH_FAILING, "dns-temperror" },
-	{ "temperror never good", 1, { { GUARD_TEMPERROR, 1, 0 } }, 1,
-	    HEALTH_FAILING, "no signing key is usable" },
-	{ "one of two mismatch", 1, { { GUARD_VALID, 10, 1 },
-	    { GUARD_MISMATCH, 10, 0 } }, 2, HEALTH_DEGRADED, "mismatch" },
-	{ "only key missing", 1, { { GUARD_MISSING, 10, 0 } }, 1,
-	    HEALTH_FAILING, "missing" },
-	{ "all broken", 1, { { GUARD_REVOKED, 1, 1 }, { GUARD_BADRECORD, 1, 0 },
-	    { GUARD_WRONGTYPE, 1, 0 } }, 3, HEALTH_FAILING, "revoked" },
-	{ "broken + grace", 1, { { GUARD_WRONGHASH, 1, 0 },
-	    { GUARD_TEMPERROR, 10, 1 } }, 2, HEALTH_DEGRADED, "wrong-hash" },
+    {"no config", 0, {{0}}, 0, HEALTH_FAILING, "no configuration"},
+    {"no keys", 1, {{0}}, 0, HEALTH_OK, NULL},
+    {"all valid", 1, {{GUARD_VALID, 10, 1}, {GUARD_VALID, 5, 1}}, 2, HEALTH_OK,
+	NULL},
+    {"unchecked", 1, {{GUARD_VALID, 10, 1}, {GUARD_UNCHECKED, 0, 0}}, 2,
+	HEALTH_DEGRADED, "not checked yet"},
+    {"temperror in grace", 1, {{GUARD_TEMPERROR, 60, 1}}, 1, HEALTH_DEGRADED,
+	"DNS failing for 60 s"},
+    {"temperror past grace", 1, {{GUARD_TEMPERROR, GRACE, 1}}, 1,
+	HEALTH_FAILING, "dns-temperror"},
+    {"temperror never good", 1, {{GUARD_TEMPERROR, 1, 0}}, 1, HEALTH_FAILING,
+	"no signing key is usable"},
+    {"one of two mismatch", 1, {{GUARD_VALID, 10, 1}, {GUARD_MISMATCH, 10, 0}},
+	2, HEALTH_DEGRADED, "mismatch"},
+    {"only key missing", 1, {{GUARD_MISSING, 10, 0}}, 1, HEALTH_FAILING,
+	"missing"},
+    {"all broken", 1,
+	{{GUARD_REVOKED, 1, 1}, {GUARD_BADRECORD, 1, 0},
+	    {GUARD_WRONGTYPE, 1, 0}},
+	3, HEALTH_FAILING, "revoked"},
+    {"broken + grace", 1, {{GUARD_WRONGHASH, 1, 0}, {GUARD_TEMPERROR, 10, 1}},
+	2, HEALTH_DEGRADED, "wrong-hash"},
 };
 
 /* fill - guard_info from a case row */
@@ -86,7 +88,7 @@ START_TEST(test_health_table)
 {
 	const struct health_case *c = &cases[_i];
 	struct guard_info k[4];
-	struct health_input in = { c->configured, k, c->nkeys, GRACE, NOW };
+	struct health_input in = {c->configured, k, c->nkeys, GRACE, NOW};
 	struct health_report r;
 	size_t i;
 
@@ -96,8 +98,10 @@ START_TEST(test_health_table)
 	ck_assert_msg(r.status == c->want, "%s: got %s want %s", c->name,
 	    health_status_str(r.status), health_status_str(c->want));
 	if (c->reason != NULL)
-		ck_assert_msg(has_reason(&r, c->reason), "%s: no reason "
-		    "with '%s'", c->name, c->reason);
+		ck_assert_msg(has_reason(&r, c->reason),
+		    "%s: no reason "
+		    "with '%s'",
+		    c->name, c->reason);
 	if (c->want == HEALTH_OK)
 		ck_assert_uint_eq(r.nreasons, 0);
 	health_report_free(&r);
@@ -107,10 +111,10 @@ END_TEST
 START_TEST(test_health_text)
 {
 	struct guard_info k[HEALTH_MAX_REASONS + 5];
-	struct hkey bad = { GUARD_MISMATCH, 1, 0 }, ok = { GUARD_VALID, 1, 1 };
-	struct health_input in = { 1, k, HEALTH_MAX_REASONS + 5, GRACE, NOW };
+	struct hkey bad = {GUARD_MISMATCH, 1, 0}, ok = {GUARD_VALID, 1, 1};
+	struct health_input in = {1, k, HEALTH_MAX_REASONS + 5, GRACE, NOW};
 	struct health_report r;
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	size_t i;
 
 	fill(&ok, 0, &k[0]);
@@ -121,8 +125,10 @@ START_TEST(test_health_text)
 	ck_assert_uint_eq(r.nreasons, HEALTH_MAX_REASONS);
 	ck_assert_uint_eq(r.more, 4);
 	health_text(&r, &b);
-	ck_assert(strncmp(b.p, "degraded\n- key d1.example/s1: mismatch "
-	    "(GuardAction tempfail): what is wrong\n", 70) == 0);
+	ck_assert(strncmp(b.p,
+		      "degraded\n- key d1.example/s1: mismatch "
+		      "(GuardAction tempfail): what is wrong\n",
+		      70) == 0);
 	ck_assert_ptr_nonnull(strstr(b.p, "- ... and 4 more\n"));
 	strbuf_free(&b);
 	health_report_free(&r);

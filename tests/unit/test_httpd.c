@@ -24,7 +24,7 @@ static struct metrics *m;
 static struct httpd *h;
 static int port;
 static atomic_int health_failing;
-static char tmpdir[TU_PATH_MAX];	/* curl's output files */
+static char tmpdir[TU_PATH_MAX]; /* curl's output files */
 
 static int
 src_metrics(void *arg, struct strbuf *out)
@@ -35,8 +35,8 @@ src_metrics(void *arg, struct strbuf *out)
 static int
 src_health(void *arg, struct strbuf *out)
 {
-	strbuf_printf(out, health_failing ? "failing\n- no usable key\n" :
-	    "ok\n");
+	strbuf_printf(out,
+	    health_failing ? "failing\n- no usable key\n" : "ok\n");
 	return health_failing ? 503 : 200;
 }
 
@@ -91,11 +91,12 @@ curl(const char *method, const char *path)
 	FILE *fp;
 	int code = -1;
 
-	snprintf(cmd, sizeof cmd, "curl -s -g --max-time 5 -X %s %s "
+	snprintf(cmd, sizeof cmd,
+	    "curl -s -g --max-time 5 -X %s %s "
 	    "-D %s/hdr -o %s/body -w '%%{http_code}' "
-	    "'http://127.0.0.1:%d%s'", method,
-	    strcmp(method, "HEAD") == 0 ? "-I" : "", tmpdir, tmpdir, port,
-	    path);
+	    "'http://127.0.0.1:%d%s'",
+	    method, strcmp(method, "HEAD") == 0 ? "-I" : "", tmpdir, tmpdir,
+	    port, path);
 	ck_assert_ptr_nonnull(fp = popen(cmd, "r"));
 	if (fscanf(fp, "%d", &code) != 1)
 		code = -1;
@@ -122,8 +123,8 @@ static void
 still_answers(void)
 {
 	ck_assert_int_eq(curl("GET", "/metrics"), 200);
-	ck_assert_ptr_nonnull(strstr(slurp("body"),
-	    "# TYPE dkimguard_messages_total counter"));
+	ck_assert_ptr_nonnull(
+	    strstr(slurp("body"), "# TYPE dkimguard_messages_total counter"));
 }
 
 START_TEST(test_routes)
@@ -186,7 +187,8 @@ idle(int *fds, int n)
 		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
 		ck_assert_int_ge(fds[i], 0);
 		ck_assert_int_eq(connect(fds[i], (struct sockaddr *)&sa,
-		    sizeof sa), 0);
+				     sizeof sa),
+		    0);
 	}
 }
 
@@ -195,8 +197,8 @@ START_TEST(test_limits)
 	int fds[12], i;
 
 	start(4, 1);
-	idle(fds, 12);		/* more than the limit, all silent */
-	sleep(3);		/* past the idle timeout */
+	idle(fds, 12); /* more than the limit, all silent */
+	sleep(3);      /* past the idle timeout */
 	still_answers();
 	for (i = 0; i < 12; i++)
 		close(fds[i]);

@@ -20,7 +20,7 @@
 
 /* RFC 8463 A.1 / RFC 8032 7.1 TEST 1 seed and public key */
 #define SEED_B64 "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A="
-#define PUB_B64	 "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
+#define PUB_B64 "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="
 
 /* record_of - parse a record text, asserting success */
 static dkim_keyrec *
@@ -30,7 +30,8 @@ record_of(const char *txt)
 	dkim_keyrec *rec;
 
 	ck_assert_msg(dkim_keyrec_parse(txt, strlen(txt), &rec, reason) ==
-	    DKIM_OK, "'%.60s': %s", txt, reason);
+		DKIM_OK,
+	    "'%.60s': %s", txt, reason);
 	return rec;
 }
 
@@ -61,26 +62,35 @@ roundtrip(const dkim_key *key, const dkim_keyrec *rec)
 	for (k = 0; k < sizeof(digest); k++)
 		digest[k] = (unsigned char)(k * 7 + 1);
 	ck_assert_int_eq(key_sign_digest(key, digest, 32, &sig, &siglen), 0);
-	ck_assert_uint_eq(siglen, dkim_key_type(key) == DKIM_KEY_ED25519 ?
-	    64 : dkim_key_bits(key) / 8);
+	ck_assert_uint_eq(siglen,
+	    dkim_key_type(key) == DKIM_KEY_ED25519 ? 64 :
+						     dkim_key_bits(key) / 8);
 	ck_assert_int_eq(keyrec_verify_digest(rec, alg, digest, 32, sig,
-	    siglen), 1);
+			     siglen),
+	    1);
 	sig[siglen / 2] ^= 0x01;
 	ck_assert_int_eq(keyrec_verify_digest(rec, alg, digest, 32, sig,
-	    siglen), 0);
+			     siglen),
+	    0);
 	sig[siglen / 2] ^= 0x01;
 	digest[0] ^= 0x80;
 	ck_assert_int_eq(keyrec_verify_digest(rec, alg, digest, 32, sig,
-	    siglen), 0);
+			     siglen),
+	    0);
 	digest[0] ^= 0x80;
 	ck_assert_int_eq(keyrec_verify_digest(rec, alg, digest, 32, sig,
-	    siglen - 1), 0);
+			     siglen - 1),
+	    0);
 	/* wrong algorithm for this key type / digest size */
-	ck_assert_int_eq(keyrec_verify_digest(rec, alg == DKIM_ALG_RSA_SHA256 ?
-	    DKIM_ALG_ED25519_SHA256 : DKIM_ALG_RSA_SHA256, digest, 32, sig,
-	    siglen), 0);
+	ck_assert_int_eq(keyrec_verify_digest(rec,
+			     alg == DKIM_ALG_RSA_SHA256 ?
+				 DKIM_ALG_ED25519_SHA256 :
+				 DKIM_ALG_RSA_SHA256,
+			     digest, 32, sig, siglen),
+	    0);
 	ck_assert_int_eq(keyrec_verify_digest(rec, DKIM_ALG_RSA_SHA1, digest,
-	    32, sig, siglen), 0);
+			     32, sig, siglen),
+	    0);
 	free(sig);
 }
 
@@ -89,38 +99,36 @@ static const struct {
 	const char *file, *dns, *name;
 	dkim_keytype type;
 	unsigned bits;
-	int exact;		/* p= is exactly our dkim_key_public_b64 */
+	int exact; /* p= is exactly our dkim_key_public_b64 */
 } files[] = {
-	{ "rfc-examples/rfc6376-C.1-brisbane.private.pem",
-	  "rfc-examples/dns.tsv", "brisbane._domainkey.example.com",
-	  DKIM_KEY_RSA, 1024, 1 },
-	{ "rfc-examples/rfc8463-A.1-brisbane-ed25519.private.pem",
-	  "rfc-examples/dns.tsv", "brisbane._domainkey.football.example.com",
-	  DKIM_KEY_ED25519, 256, 1 },
-	{ "rfc-examples/rfc8463-A.1-brisbane-ed25519.seed.b64",
-	  "rfc-examples/dns.tsv", "brisbane._domainkey.football.example.com",
-	  DKIM_KEY_ED25519, 256, 1 },
-	{ "rfc-examples/rfc8463-A.1-test-rsa.private.pem",
-	  "rfc-examples/dns.tsv", "test._domainkey.football.example.com",
-	  DKIM_KEY_RSA, 1024, 1 },
-	{ "dkimpy/data/ed25519test.key", "dkimpy/dns.tsv",
-	  "test._domainkey.example.net", DKIM_KEY_ED25519, 256, 1 },
-	{ "dkimpy/data/rfc8032_7_1.key", "dkimpy/dns.tsv",
-	  "brisbane._domainkey.football.example.com", DKIM_KEY_ED25519, 256, 1 },
-	{ "dkimpy/data/1024_testkey.key", "dkimpy/dns.tsv",
-	  "test2._domainkey.example.com", DKIM_KEY_RSA, 1024, 0 },
-	{ "dkimpy/data/2048_testkey.key", "dkimpy/dns.tsv",
-	  "test3._domainkey.example.com", DKIM_KEY_RSA, 2048, 1 },
-	{ "dkimpy/data/2048_testkey.key", "dkimpy/dns.tsv",
-	  "test4._domainkey.example.com", DKIM_KEY_RSA, 2048, 0 },
-	{ "dkimpy/data/2048_testkey_PKCS8.key", "dkimpy/dns.tsv",
-	  "test5._domainkey.example.com", DKIM_KEY_RSA, 2048, 1 },
-	{ "dkimpy/data/test.private", "dkimpy/dns.tsv",
-	  "test._domainkey.example.com", DKIM_KEY_RSA, 1024, 1 },
-	{ "dkimpy/data/test2.private", "dkimpy/dns.tsv",
-	  "TEST._domainkey.Example.COM", DKIM_KEY_RSA, 1024, 1 },
-	{ "opendkim-milter/testkey.private", "opendkim-milter/dns.tsv",
-	  "test._domainkey.example.com", DKIM_KEY_RSA, 1024, 1 },
+    {"rfc-examples/rfc6376-C.1-brisbane.private.pem", "rfc-examples/dns.tsv",
+	"brisbane._domainkey.example.com", DKIM_KEY_RSA, 1024, 1},
+    {"rfc-examples/rfc8463-A.1-brisbane-ed25519.private.pem",
+	"rfc-examples/dns.tsv", "brisbane._domainkey.football.example.com",
+	DKIM_KEY_ED25519, 256, 1},
+    {"rfc-examples/rfc8463-A.1-brisbane-ed25519.seed.b64",
+	"rfc-examples/dns.tsv", "brisbane._domainkey.football.example.com",
+	DKIM_KEY_ED25519, 256, 1},
+    {"rfc-examples/rfc8463-A.1-test-rsa.private.pem", "rfc-examples/dns.tsv",
+	"test._domainkey.football.example.com", DKIM_KEY_RSA, 1024, 1},
+    {"dkimpy/data/ed25519test.key", "dkimpy/dns.tsv",
+	"test._domainkey.example.net", DKIM_KEY_ED25519, 256, 1},
+    {"dkimpy/data/rfc8032_7_1.key", "dkimpy/dns.tsv",
+	"brisbane._domainkey.football.example.com", DKIM_KEY_ED25519, 256, 1},
+    {"dkimpy/data/1024_testkey.key", "dkimpy/dns.tsv",
+	"test2._domainkey.example.com", DKIM_KEY_RSA, 1024, 0},
+    {"dkimpy/data/2048_testkey.key", "dkimpy/dns.tsv",
+	"test3._domainkey.example.com", DKIM_KEY_RSA, 2048, 1},
+    {"dkimpy/data/2048_testkey.key", "dkimpy/dns.tsv",
+	"test4._domainkey.example.com", DKIM_KEY_RSA, 2048, 0},
+    {"dkimpy/data/2048_testkey_PKCS8.key", "dkimpy/dns.tsv",
+	"test5._domainkey.example.com", DKIM_KEY_RSA, 2048, 1},
+    {"dkimpy/data/test.private", "dkimpy/dns.tsv",
+	"test._domainkey.example.com", DKIM_KEY_RSA, 1024, 1},
+    {"dkimpy/data/test2.private", "dkimpy/dns.tsv",
+	"TEST._domainkey.Example.COM", DKIM_KEY_RSA, 1024, 1},
+    {"opendkim-milter/testkey.private", "opendkim-milter/dns.tsv",
+	"test._domainkey.example.com", DKIM_KEY_RSA, 1024, 1},
 };
 
 /* lookup_one - the first TXT at name in a dns.tsv; caller frees */
@@ -134,7 +142,8 @@ lookup_one(const char *dns, const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", tu_testdata(), dns);
 	ck_assert_msg(dkim_lookup_file_open(path, &lf, err, sizeof(err)) ==
-	    DKIM_OK, "%s", err);
+		DKIM_OK,
+	    "%s", err);
 	l = dkim_lookup_file_iface(lf);
 	ck_assert_int_eq(l.query(l.ctx, name, &ans), DKIM_OK);
 	ck_assert_int_eq(ans.status, DKIM_DNS_OK);
@@ -182,7 +191,8 @@ START_TEST(test_key_seed)
 	dkim_key *key;
 
 	ck_assert_int_eq(dkim_key_from_pem(SEED_B64 "\n", sizeof(SEED_B64),
-	    &key, err, sizeof(err)), DKIM_OK);
+			     &key, err, sizeof(err)),
+	    DKIM_OK);
 	ck_assert_int_eq(dkim_key_type(key), DKIM_KEY_ED25519);
 	ck_assert_int_eq(dkim_key_alg(key), DKIM_ALG_ED25519_SHA256);
 	ck_assert_int_eq(dkim_key_public_b64(key, &pub), DKIM_OK);
@@ -199,13 +209,70 @@ END_TEST
 START_TEST(test_key_ed25519_kat)
 {
 	static const unsigned char want[64] = {
-		0xe5, 0x56, 0x43, 0x00, 0xc3, 0x60, 0xac, 0x72, 0x90, 0x86,
-		0xe2, 0xcc, 0x80, 0x6e, 0x82, 0x8a, 0x84, 0x87, 0x7f, 0x1e,
-		0xb8, 0xe5, 0xd9, 0x74, 0xd8, 0x73, 0xe0, 0x65, 0x22, 0x49,
-		0x01, 0x55, 0x5f, 0xb8, 0x82, 0x15, 0x90, 0xa3, 0x3b, 0xac,
-		0xc6, 0x1e, 0x39, 0x70, 0x1c, 0xf9, 0xb4, 0x6b, 0xd2, 0x5b,
-		0xf5, 0xf0, 0x59, 0x5b, 0xbe, 0x24, 0x65, 0x51, 0x41, 0x43,
-		0x8e, 0x7a, 0x10, 0x0b,
+	    0xe5,
+	    0x56,
+	    0x43,
+	    0x00,
+	    0xc3,
+	    0x60,
+	    0xac,
+	    0x72,
+	    0x90,
+	    0x86,
+	    0xe2,
+	    0xcc,
+	    0x80,
+	    0x6e,
+	    0x82,
+	    0x8a,
+	    0x84,
+	    0x87,
+	    0x7f,
+	    0x1e,
+	    0xb8,
+	    0xe5,
+	    0xd9,
+	    0x74,
+	    0xd8,
+	    0x73,
+	    0xe0,
+	    0x65,
+	    0x22,
+	    0x49,
+	    0x01,
+	    0x55,
+	    0x5f,
+	    0xb8,
+	    0x82,
+	    0x15,
+	    0x90,
+	    0xa3,
+	    0x3b,
+	    0xac,
+	    0xc6,
+	    0x1e,
+	    0x39,
+	    0x70,
+	    0x1c,
+	    0xf9,
+	    0xb4,
+	    0x6b,
+	    0xd2,
+	    0x5b,
+	    0xf5,
+	    0xf0,
+	    0x59,
+	    0x5b,
+	    0xbe,
+	    0x24,
+	    0x65,
+	    0x51,
+	    0x41,
+	    0x43,
+	    0x8e,
+	    0x7a,
+	    0x10,
+	    0x0b,
 	};
 	unsigned char *sig;
 	size_t siglen;
@@ -213,9 +280,11 @@ START_TEST(test_key_ed25519_kat)
 	dkim_key *key;
 
 	ck_assert_int_eq(dkim_key_from_pem(SEED_B64, strlen(SEED_B64), &key,
-	    err, sizeof(err)), DKIM_OK);
+			     err, sizeof(err)),
+	    DKIM_OK);
 	ck_assert_int_eq(key_sign_digest(key, (const unsigned char *)"", 0,
-	    &sig, &siglen), 0);
+			     &sig, &siglen),
+	    0);
 	ck_assert_uint_eq(siglen, 64);
 	ck_assert_mem_eq(sig, want, 64);
 	free(sig);
@@ -235,18 +304,22 @@ START_TEST(test_key_generate)
 	    DKIM_OK);
 	ck_assert_int_eq(dkim_key_type(key), type);
 	ck_assert_uint_eq(dkim_key_bits(key), _i == 0 ? 1024 : 256);
-	ck_assert_int_eq(dkim_key_alg(key), _i == 0 ? DKIM_ALG_RSA_SHA256 :
-	    DKIM_ALG_ED25519_SHA256);
+	ck_assert_int_eq(dkim_key_alg(key),
+	    _i == 0 ? DKIM_ALG_RSA_SHA256 : DKIM_ALG_ED25519_SHA256);
 	ck_assert_int_eq(dkim_key_to_pem(key, &pem), DKIM_OK);
 	ck_assert_int_eq(strncmp(pem, "-----BEGIN PRIVATE KEY-----\n", 28), 0);
 	ck_assert_int_eq(dkim_key_from_pem(pem, strlen(pem), &again, err,
-	    sizeof(err)), DKIM_OK);
+			     sizeof(err)),
+	    DKIM_OK);
 	ck_assert_int_eq(dkim_key_public_b64(key, &pub), DKIM_OK);
 	ck_assert_int_eq(dkim_key_public_b64(again, &pub2), DKIM_OK);
 	ck_assert_str_eq(pub, pub2);
 	ck_assert_int_eq(dkim_key_record(key, &txt), DKIM_OK);
-	ck_assert_int_eq(strncmp(txt, _i == 0 ? "v=DKIM1; k=rsa; p=MIGfMA0G" :
-	    "v=DKIM1; k=ed25519; p=", _i == 0 ? 26 : 22), 0);
+	ck_assert_int_eq(strncmp(txt,
+			     _i == 0 ? "v=DKIM1; k=rsa; p=MIGfMA0G" :
+				       "v=DKIM1; k=ed25519; p=",
+			     _i == 0 ? 26 : 22),
+	    0);
 	rec = record_of(txt);
 	ck_assert_int_eq(dkim_key_match_record(again, rec), DKIM_KEYMATCH_OK);
 	roundtrip(again, rec);
@@ -263,16 +336,18 @@ END_TEST
 /* test_key_generate_bad - RSA under 1024 bits (RFC 8301 3.2) refused */
 START_TEST(test_key_generate_bad)
 {
-	static const unsigned bad[] = { 0, 512, 1023, 100000 };
+	static const unsigned bad[] = {0, 512, 1023, 100000};
 	char err[256];
 	dkim_key *key = (dkim_key *)1;
 
 	ck_assert_int_eq(dkim_key_generate(DKIM_KEY_RSA, bad[_i], &key, err,
-	    sizeof(err)), DKIM_EINVAL);
+			     sizeof(err)),
+	    DKIM_EINVAL);
 	ck_assert_ptr_null(key);
 	ck_assert_ptr_nonnull(strstr(err, "1024"));
 	ck_assert_int_eq(dkim_key_generate((dkim_keytype)7, 2048, &key, err,
-	    sizeof(err)), DKIM_EINVAL);
+			     sizeof(err)),
+	    DKIM_EINVAL);
 }
 END_TEST
 
@@ -341,12 +416,14 @@ START_TEST(test_key_match)
 	ck_assert_int_eq(dkim_key_match_record(k1, rec), DKIM_KEYMATCH_SERVICE);
 	dkim_keyrec_free(rec);
 	rec = record_with("v=DKIM1; h=sha256; s=email; t=y; ", k2);
-	ck_assert_int_eq(dkim_key_match_record(k1, rec), DKIM_KEYMATCH_MISMATCH);
+	ck_assert_int_eq(dkim_key_match_record(k1, rec),
+	    DKIM_KEYMATCH_MISMATCH);
 	ck_assert_int_eq(dkim_key_match_record(k2, rec), DKIM_KEYMATCH_OK);
 	dkim_keyrec_free(rec);
 	rec = raw_rsa_record(k1);
 	ck_assert_int_eq(dkim_key_match_record(k1, rec), DKIM_KEYMATCH_OK);
-	ck_assert_int_eq(dkim_key_match_record(k2, rec), DKIM_KEYMATCH_MISMATCH);
+	ck_assert_int_eq(dkim_key_match_record(k2, rec),
+	    DKIM_KEYMATCH_MISMATCH);
 	roundtrip(k1, rec);
 	dkim_keyrec_free(rec);
 	dkim_key_free(k1);
@@ -370,8 +447,8 @@ START_TEST(test_key_sha1)
 	memset(digest, 0x5a, sizeof(digest));
 	ck_assert_int_eq(dkim_key_to_pem(key, &pem), DKIM_OK);
 	bio = BIO_new_mem_buf(pem, -1);
-	ck_assert_ptr_nonnull(pk = PEM_read_bio_PrivateKey(bio, NULL, NULL,
-	    NULL));
+	ck_assert_ptr_nonnull(
+	    pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL));
 	ck_assert_ptr_nonnull(ctx = EVP_PKEY_CTX_new(pk, NULL));
 	ck_assert_int_gt(EVP_PKEY_sign_init(ctx), 0);
 	ck_assert_int_gt(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING),
@@ -380,18 +457,23 @@ START_TEST(test_key_sha1)
 	ck_assert_int_gt(EVP_PKEY_sign(ctx, sig, &siglen, digest, 20), 0);
 	rec = record_with("", key);
 	ck_assert_int_eq(keyrec_verify_digest(rec, DKIM_ALG_RSA_SHA1, digest,
-	    20, sig, siglen), 1);
+			     20, sig, siglen),
+	    1);
 	ck_assert_int_eq(keyrec_verify_digest(rec, DKIM_ALG_RSA_SHA256, digest,
-	    20, sig, siglen), 0);
+			     20, sig, siglen),
+	    0);
 	sig[3] ^= 1;
 	ck_assert_int_eq(keyrec_verify_digest(rec, DKIM_ALG_RSA_SHA1, digest,
-	    20, sig, siglen), 0);
+			     20, sig, siglen),
+	    0);
 	ck_assert_int_eq(keyrec_verify_digest(NULL, DKIM_ALG_RSA_SHA1, digest,
-	    20, sig, siglen), -1);
+			     20, sig, siglen),
+	    -1);
 	dkim_keyrec_free(rec);
 	rec = record_of("p=");
 	ck_assert_int_eq(keyrec_verify_digest(rec, DKIM_ALG_RSA_SHA1, digest,
-	    20, sig, siglen), -1);
+			     20, sig, siglen),
+	    -1);
 	dkim_keyrec_free(rec);
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(pk);
@@ -405,16 +487,16 @@ END_TEST
 static const struct {
 	const char *pem, *reason;
 } bad_pem[] = {
-	{ "", "key data is empty" },
-	{ " \r\n\t", "key data is empty" },
-	{ "hello, world", "neither PEM nor base64" },
-	{ "AAAA", "not a private key" },
-	{ "-----BEGIN RSA PRIVATE KEY-----\nMIICXQIBAAKBgQDkHlOQoBTzWRiGs5V6"
-	  "NpP3idY6Wk08a5qhdR6wy5bdOKb2\n-----END RSA PRIVATE KEY-----\n",
-	  "no usable private key" },
-	{ "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTA"
-	  "pBgkqhkiG9w0BBQwwHAQIc2VjcmV0\n-----END ENCRYPTED PRIVATE KEY-----\n",
-	  "encrypted private keys are not supported" },
+    {"", "key data is empty"},
+    {" \r\n\t", "key data is empty"},
+    {"hello, world", "neither PEM nor base64"},
+    {"AAAA", "not a private key"},
+    {"-----BEGIN RSA PRIVATE KEY-----\nMIICXQIBAAKBgQDkHlOQoBTzWRiGs5V6"
+     "NpP3idY6Wk08a5qhdR6wy5bdOKb2\n-----END RSA PRIVATE KEY-----\n",
+	"no usable private key"},
+    {"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTA"
+     "pBgkqhkiG9w0BBQwwHAQIc2VjcmV0\n-----END ENCRYPTED PRIVATE KEY-----\n",
+	"encrypted private keys are not supported"},
 };
 
 /* test_key_bad_pem - refusals, with clean messages */
@@ -442,9 +524,11 @@ pem_of(EVP_PKEY *pk, const char *pass)
 	char *data, *out;
 	long n;
 
-	ck_assert_int_eq(PEM_write_bio_PrivateKey(bio, pk, pass ?
-	    EVP_aes_128_cbc() : NULL, (unsigned char *)pass,
-	    pass ? (int)strlen(pass) : 0, NULL, NULL), 1);
+	ck_assert_int_eq(PEM_write_bio_PrivateKey(bio, pk,
+			     pass ? EVP_aes_128_cbc() : NULL,
+			     (unsigned char *)pass,
+			     pass ? (int)strlen(pass) : 0, NULL, NULL),
+	    1);
 	n = BIO_get_mem_data(bio, &data);
 	out = strndup(data, (size_t)n);
 	BIO_free(bio);
@@ -460,12 +544,14 @@ START_TEST(test_key_other_pem)
 
 	pem = pem_of(EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"), NULL);
 	ck_assert_int_eq(dkim_key_from_pem(pem, strlen(pem), &key, err,
-	    sizeof(err)), DKIM_EINVAL);
+			     sizeof(err)),
+	    DKIM_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "unsupported key type"));
 	free(pem);
 	pem = pem_of(EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"), "secret");
 	ck_assert_int_eq(dkim_key_from_pem(pem, strlen(pem), &key, err,
-	    sizeof(err)), DKIM_EINVAL);
+			     sizeof(err)),
+	    DKIM_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "encrypted"));
 	free(pem);
 }
@@ -488,7 +574,8 @@ START_TEST(test_key_files_bad)
 	ck_assert_ptr_nonnull(strstr(err, "key file is empty"));
 	ck_assert_int_eq(dkim_key_from_file(path, &key, NULL, 0), DKIM_EINVAL);
 	unlink(path);
-	tu_write_tmp(path, sizeof(path), "-----BEGIN PRIVATE KEY-----\nMIIEvQ"
+	tu_write_tmp(path, sizeof(path),
+	    "-----BEGIN PRIVATE KEY-----\nMIIEvQ"
 	    "secretsecretsecret\n-----END PRIVATE KEY-----\n");
 	ck_assert_int_eq(dkim_key_from_file(path, &key, err, sizeof(err)),
 	    DKIM_EINVAL);
@@ -514,7 +601,7 @@ static void *
 signer(void *arg)
 {
 	dkim_key *key = arg;
-	unsigned char digest[32] = { 1, 2, 3 }, *sig;
+	unsigned char digest[32] = {1, 2, 3}, *sig;
 	size_t siglen;
 	long bad = 0;
 	int k;
@@ -535,8 +622,8 @@ signer(void *arg)
 START_TEST(test_key_threads)
 {
 	pthread_t t[4];
-	dkim_key *key = tu_keygen(_i == 0 ? DKIM_KEY_RSA : DKIM_KEY_ED25519,
-	    1024);
+	dkim_key *key =
+	    tu_keygen(_i == 0 ? DKIM_KEY_RSA : DKIM_KEY_ED25519, 1024);
 	void *bad;
 	int k;
 
@@ -561,9 +648,8 @@ END_TEST
  */
 START_TEST(test_key_files_all)
 {
-	static const char *const suffixes[] = {
-		".key", ".private", ".pem", ".seed.b64", NULL
-	};
+	static const char *const suffixes[] = {".key", ".private", ".pem",
+	    ".seed.b64", NULL};
 	size_t i, j, n, ran = 0;
 	char **data;
 

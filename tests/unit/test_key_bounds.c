@@ -30,14 +30,15 @@ record_with(const BIGNUM *n, const BIGNUM *e)
 
 	ck_assert_ptr_nonnull(bld);
 	ck_assert_ptr_nonnull(ctx);
-	ck_assert_int_eq(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N,
-	    n), 1);
-	ck_assert_int_eq(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E,
-	    e), 1);
+	ck_assert_int_eq(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n),
+	    1);
+	ck_assert_int_eq(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e),
+	    1);
 	params = OSSL_PARAM_BLD_to_param(bld);
 	ck_assert_int_eq(EVP_PKEY_fromdata_init(ctx), 1);
 	ck_assert_int_eq(EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY,
-	    params), 1);
+			     params),
+	    1);
 	len = i2d_PUBKEY(pkey, &der);
 	ck_assert_int_gt(len, 0);
 	rec = malloc(40 + 4 * ((size_t)len / 3 + 1));
@@ -60,14 +61,14 @@ key_modulus(void)
 	const unsigned char *q = der;
 	EVP_PKEY *pkey;
 	BIGNUM *n = NULL;
-	int len = EVP_DecodeBlock(der, (const unsigned char *)p,
-	    (int)strlen(p));
+	int len =
+	    EVP_DecodeBlock(der, (const unsigned char *)p, (int)strlen(p));
 
-	ck_assert_int_gt(len, 0);	/* padding bytes: d2i stops first */
+	ck_assert_int_gt(len, 0); /* padding bytes: d2i stops first */
 	pkey = d2i_PUBKEY(NULL, &q, len);
 	ck_assert_ptr_nonnull(pkey);
-	ck_assert_int_eq(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N,
-	    &n), 1);
+	ck_assert_int_eq(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n),
+	    1);
 	EVP_PKEY_free(pkey);
 	return n;
 }
@@ -91,13 +92,13 @@ struct e_case {
 };
 
 static const struct e_case e_cases[] = {
-	{ "10001", 1 },			/* 65537: the key's own */
-	{ "3", 1 },
-	{ "FFFFFFFF", 1 },		/* 2^32 - 1 */
-	{ "10000", 0 },			/* even */
-	{ "1", 0 },			/* below 3 */
-	{ "100000001", 0 },		/* 2^32 + 1: 33 bits */
-	{ "1000000000000000000000000000000000000000000000000000000000001", 0 },
+    {"10001", 1}, /* 65537: the key's own */
+    {"3", 1},
+    {"FFFFFFFF", 1},  /* 2^32 - 1 */
+    {"10000", 0},     /* even */
+    {"1", 0},         /* below 3 */
+    {"100000001", 0}, /* 2^32 + 1: 33 bits */
+    {"1000000000000000000000000000000000000000000000000000000000001", 0},
 };
 
 START_TEST(test_exponent)
@@ -115,7 +116,7 @@ START_TEST(test_exponent)
 	r = verdict_for(text, rec);
 	if (c->acceptable)
 		ck_assert_msg(strstr(r.reason, "not acceptable") == NULL &&
-		    (r.verdict == DKIM_PASS || r.verdict == DKIM_FAIL),
+			(r.verdict == DKIM_PASS || r.verdict == DKIM_FAIL),
 		    "e=%s: %s (%s)", c->e_hex, dkim_verdict_str(r.verdict),
 		    r.reason);
 	else
@@ -131,7 +132,7 @@ END_TEST
 
 START_TEST(test_modulus)
 {
-	static const int bits[] = { 8192, 8200, 12288 };
+	static const int bits[] = {8192, 8200, 12288};
 	struct signopt o;
 	BIGNUM *n = BN_new(), *e = NULL;
 	char *text, *rec;
@@ -143,12 +144,14 @@ START_TEST(test_modulus)
 	text = sign_text(&o, msg_headers, msg_body);
 	for (i = 0; i < NELEM(bits); i++) {
 		ck_assert_int_eq(BN_rand(n, bits[i], BN_RAND_TOP_ONE,
-		    BN_RAND_BOTTOM_ODD), 1);
+				     BN_RAND_BOTTOM_ODD),
+		    1);
 		rec = record_with(n, e);
 		r = verdict_for(text, rec);
 		if (bits[i] <= 8192)
 			ck_assert_msg(strstr(r.reason, "not acceptable") ==
-			    NULL, "%d bits: %s", bits[i], r.reason);
+				NULL,
+			    "%d bits: %s", bits[i], r.reason);
 		else
 			ASSERT_VERDICT(r, DKIM_PERMERROR,
 			    "RSA modulus over 8192 bits");

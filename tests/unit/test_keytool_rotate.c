@@ -16,11 +16,12 @@
 #include "keytool/rotstate.h"
 #include "testutil.h"
 
-#define T0 ((time_t)1795000000)		/* 2026-11-18T... UTC */
+#define T0 ((time_t)1795000000) /* 2026-11-18T... UTC */
 #define DAY 86400L
 
 /* started - a record with a staged key at T0 */
-static struct kt_rot started(void)
+static struct kt_rot
+started(void)
 {
 	struct kt_rot r;
 
@@ -62,13 +63,9 @@ static const struct {
 	long after, grace;
 	int ok;
 } grace_cases[] = {
-	{ 0, 7 * DAY, 0 },
-	{ 7 * DAY - 1, 7 * DAY, 0 },
-	{ 7 * DAY, 7 * DAY, 1 },
-	{ 30 * DAY, 7 * DAY, 1 },
-	{ 0, 0, 1 },
-	{ 3600, 2 * 3600, 0 },
-	{ -10, 0, 0 },			/* clock went back */
+    {0, 7 * DAY, 0}, {7 * DAY - 1, 7 * DAY, 0}, {7 * DAY, 7 * DAY, 1},
+    {30 * DAY, 7 * DAY, 1}, {0, 0, 1}, {3600, 2 * 3600, 0},
+    {-10, 0, 0}, /* clock went back */
 };
 
 /* test_grace - retire only once the grace period since activation ends */
@@ -80,7 +77,7 @@ START_TEST(test_grace)
 
 	kt_rot_activate(&r, act);
 	ck_assert_int_eq(kt_rot_can_retire(&r, act + grace_cases[_i].after,
-	    grace_cases[_i].grace, why, sizeof why),
+			     grace_cases[_i].grace, why, sizeof why),
 	    grace_cases[_i].ok ? 0 : -1);
 	if (!grace_cases[_i].ok)
 		ck_assert_ptr_nonnull(strstr(why, "grace period ends"));
@@ -93,20 +90,25 @@ START_TEST(test_next)
 	struct kt_rot r = started();
 	char buf[512];
 
-	ck_assert_ptr_nonnull(strstr(kt_rot_next(NULL, T0, DAY, -1, buf,
-	    sizeof buf), "no rotation"));
-	ck_assert_ptr_nonnull(strstr(kt_rot_next(&r, T0, DAY, 0, buf,
-	    sizeof buf), "waiting for s2._domainkey.example.com"));
-	ck_assert_ptr_nonnull(strstr(kt_rot_next(&r, T0, DAY, -1, buf,
-	    sizeof buf), "DNS lookup failed"));
-	ck_assert_ptr_nonnull(strstr(kt_rot_next(&r, T0, DAY, 1, buf,
-	    sizeof buf), "rotate activate -d example.com"));
+	ck_assert_ptr_nonnull(
+	    strstr(kt_rot_next(NULL, T0, DAY, -1, buf, sizeof buf),
+		"no rotation"));
+	ck_assert_ptr_nonnull(
+	    strstr(kt_rot_next(&r, T0, DAY, 0, buf, sizeof buf),
+		"waiting for s2._domainkey.example.com"));
+	ck_assert_ptr_nonnull(
+	    strstr(kt_rot_next(&r, T0, DAY, -1, buf, sizeof buf),
+		"DNS lookup failed"));
+	ck_assert_ptr_nonnull(
+	    strstr(kt_rot_next(&r, T0, DAY, 1, buf, sizeof buf),
+		"rotate activate -d example.com"));
 	kt_rot_activate(&r, T0);
 	kt_rot_next(&r, T0 + 3600, DAY, -1, buf, sizeof buf);
 	ck_assert_ptr_nonnull(strstr(buf, "in 23h 0m"));
 	ck_assert_ptr_nonnull(strstr(buf, "2026-11-19"));
-	ck_assert_ptr_nonnull(strstr(kt_rot_next(&r, T0 + DAY, DAY, -1, buf,
-	    sizeof buf), "grace period over"));
+	ck_assert_ptr_nonnull(
+	    strstr(kt_rot_next(&r, T0 + DAY, DAY, -1, buf, sizeof buf),
+		"grace period over"));
 }
 END_TEST
 
@@ -118,9 +120,9 @@ START_TEST(test_state_file)
 	struct kt_rot *r;
 	FILE *fp;
 
-	tu_write_tmp(path, sizeof path, "");	/* a fresh name */
+	tu_write_tmp(path, sizeof path, ""); /* a fresh name */
 	unlink(path);
-	ck_assert_int_eq(kt_rotstate_load(&rs, path), 0);	/* absent */
+	ck_assert_int_eq(kt_rotstate_load(&rs, path), 0); /* absent */
 	ck_assert_uint_eq(rs.n, 0);
 	r = kt_rotstate_get(&rs, "example.com", 1);
 	kt_rot_start(r, "s2", "k2", "s1", "k1", T0);
@@ -134,7 +136,7 @@ START_TEST(test_state_file)
 	kt_rotstate_free(&rs);
 
 	ck_assert_int_eq(kt_rotstate_load(&rs, path), 0);
-	ck_assert_uint_eq(rs.n, 2);			/* idle: no line */
+	ck_assert_uint_eq(rs.n, 2); /* idle: no line */
 	r = kt_rotstate_get(&rs, "EXAMPLE.COM", 0);
 	ck_assert_ptr_nonnull(r);
 	ck_assert(r->staged);
@@ -159,9 +161,17 @@ static const struct {
 	const char *s;
 	long v;
 } dur_cases[] = {
-	{ "0", 0 }, { "600", 600 }, { "600s", 600 }, { "90m", 5400 },
-	{ "36h", 129600 }, { "7d", 604800 }, { "", -1 }, { "d", -1 },
-	{ "-1d", -1 }, { "3w", -1 }, { "1.5d", -1 },
+    {"0", 0},
+    {"600", 600},
+    {"600s", 600},
+    {"90m", 5400},
+    {"36h", 129600},
+    {"7d", 604800},
+    {"", -1},
+    {"d", -1},
+    {"-1d", -1},
+    {"3w", -1},
+    {"1.5d", -1},
 };
 
 /* test_duration - --grace values */
@@ -189,7 +199,8 @@ START_TEST(test_clock)
 }
 END_TEST
 
-static Suite *suite(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("keytool_rotate");
 	TCase *tc = tcase_create("rotate");
@@ -206,7 +217,8 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
+int
+main(void)
 {
 	return tu_run(suite());
 }

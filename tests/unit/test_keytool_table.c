@@ -27,13 +27,15 @@
 static char dir[TU_PATH_MAX];
 
 /* put - write a file in the test folder; returns its path (static) */
-static const char *put(const char *name, const char *text)
+static const char *
+put(const char *name, const char *text)
 {
 	return tu_put(dir, name, text);
 }
 
 /* slurp - a file's contents (malloc'ed) */
-static char *slurp(const char *path)
+static char *
+slurp(const char *path)
 {
 	char *buf = tu_read_file(path, NULL);
 
@@ -41,25 +43,27 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-static void setup(void)
+static void
+setup(void)
 {
 	tu_tmpdir(dir, sizeof dir, "kt-table");
 }
 
-static void teardown(void)
+static void
+teardown(void)
 {
 	tu_rmtree(dir);
 }
 
 /* files that must come back byte for byte after load + write */
 static const char *const roundtrip[] = {
-	"",
-	"a\n",
-	"no final newline",
-	"# comment\n\n  indented   fields\t tab # trailing\n\n",
-	"crlf line\r\nnext\r\n",
-	"cont \\\n  inued\n",
-	"\n\n\n",
+    "",
+    "a\n",
+    "no final newline",
+    "# comment\n\n  indented   fields\t tab # trailing\n\n",
+    "crlf line\r\nnext\r\n",
+    "cont \\\n  inued\n",
+    "\n\n\n",
 };
 
 /* test_roundtrip - untouched lines are written back unchanged */
@@ -149,7 +153,7 @@ START_TEST(test_unwritable)
 	char *got, cmd[TU_PATH_MAX + 64];
 
 	if (geteuid() == 0)
-		return;		/* root writes anywhere: nothing to test */
+		return; /* root writes anywhere: nothing to test */
 	ck_assert_int_eq(kt_table_load(&t, p, 0), 0);
 	ck_assert_int_eq(chmod(dir, 0555), 0);
 	ck_assert_int_eq(kt_table_write(&t, 1), -1);
@@ -164,7 +168,8 @@ START_TEST(test_unwritable)
 END_TEST
 
 /* reader - read p until told to stop; exit 1 on a torn read */
-static void reader(const char *p, const char *a, const char *b)
+static void
+reader(const char *p, const char *a, const char *b)
 {
 	for (;;) {
 		char *got = slurp(p);
@@ -206,18 +211,19 @@ START_TEST(test_atomic_concurrent)
 }
 END_TEST
 
-#define KT_OPENDKIM \
-	"# keys\n" \
-	"k1   example.com:s1:./keys/k1.pem   # the main key\n" \
-	"\n" \
+#define KT_OPENDKIM                                                            \
+	"# keys\n"                                                             \
+	"k1   example.com:s1:./keys/k1.pem   # the main key\n"                 \
+	"\n"                                                                   \
 	"own\texample.org\ts2\t/abs/own.pem\n"
-#define ST_BOTH \
-	"# signing\n" \
-	"example.com  k1:@example.com  own   # two signatures\n" \
+#define ST_BOTH                                                                \
+	"# signing\n"                                                          \
+	"example.com  k1:@example.com  own   # two signatures\n"               \
 	"example.net  k1\n"
 
 /* load_set - a keyset from two fresh files */
-static void load_set(struct kt_keyset *ks, const char *kt, const char *st)
+static void
+load_set(struct kt_keyset *ks, const char *kt, const char *st)
 {
 	struct kt_conf c;
 
@@ -259,14 +265,17 @@ START_TEST(test_add_after)
 	char *got;
 
 	load_set(&ks, KT_OPENDKIM, ST_BOTH);
-	ck_assert_int_eq(kt_keyset_add_after(&ks,
-	    kt_keyset_byname(&ks, "own"), "own2", "s3", "/abs/own2.pem"), 0);
-	ck_assert_int_eq(kt_keyset_add_after(&ks,
-	    kt_keyset_byname(&ks, "k1"), "k2", "s9", "./keys/k2.pem"), 0);
+	ck_assert_int_eq(kt_keyset_add_after(&ks, kt_keyset_byname(&ks, "own"),
+			     "own2", "s3", "/abs/own2.pem"),
+	    0);
+	ck_assert_int_eq(kt_keyset_add_after(&ks, kt_keyset_byname(&ks, "k1"),
+			     "k2", "s9", "./keys/k2.pem"),
+	    0);
 	ck_assert_int_eq(kt_keyset_mark(&ks, "k2", "staged s9"), 0);
 	ck_assert_int_eq(kt_table_write(&ks.kt, 1), 0);
 	got = slurp(ks.kt.path);
-	ck_assert_str_eq(got, "# keys\n"
+	ck_assert_str_eq(got,
+	    "# keys\n"
 	    "k1   example.com:s1:./keys/k1.pem   # the main key\n"
 	    "# dkimguard-keytool: staged s9\n"
 	    "k2   example.com:s9:./keys/k2.pem\n"
@@ -294,7 +303,8 @@ START_TEST(test_mark_remove)
 	ck_assert_int_eq(kt_keyset_remove(&ks, "own"), 0);
 	ck_assert_int_eq(kt_table_write(&ks.kt, 1), 0);
 	got = slurp(ks.kt.path);
-	ck_assert_str_eq(got, "# keys\n"
+	ck_assert_str_eq(got,
+	    "# keys\n"
 	    "k1   example.com:s1:./keys/k1.pem   # the main key\n\n");
 	free(got);
 	kt_keyset_free(&ks);
@@ -307,14 +317,15 @@ START_TEST(test_retarget)
 	struct kt_keyset ks;
 	char *got;
 
-	load_set(&ks, KT_OPENDKIM "k2 example.com:s9:./keys/k2.pem\n", ST_BOTH
-	    "refs k1 \\\n   own\n");
+	load_set(&ks, KT_OPENDKIM "k2 example.com:s9:./keys/k2.pem\n",
+	    ST_BOTH "refs k1 \\\n   own\n");
 	ck_assert_int_eq(kt_keyset_retarget(&ks, "k1", "k2"), 3);
 	ck_assert_int_eq(kt_keyset_retarget(&ks, "k1", "k2"), 0);
 	ck_assert_int_eq(kt_keyset_validate(&ks), 0);
 	ck_assert_int_eq(kt_table_write(&ks.st, 1), 0);
 	got = slurp(ks.st.path);
-	ck_assert_str_eq(got, "# signing\n"
+	ck_assert_str_eq(got,
+	    "# signing\n"
 	    "example.com  k2:@example.com  own   # two signatures\n"
 	    "example.net  k2\n"
 	    "refs k2     own\n");
@@ -355,7 +366,8 @@ START_TEST(test_validate_bad_edit)
 }
 END_TEST
 
-static Suite *suite(void)
+static Suite *
+suite(void)
 {
 	Suite *s = suite_create("keytool_table");
 	TCase *tc = tcase_create("table");
@@ -379,7 +391,8 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
+int
+main(void)
 {
 	return tu_run(suite());
 }

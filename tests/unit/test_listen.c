@@ -24,7 +24,7 @@ static char dir[] = "/tmp/test_listen.XXXXXX";
 static int
 listening_unix(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
 	ck_assert_uint_lt(strlen(path), sizeof sun.sun_path);
@@ -39,8 +39,8 @@ listening_unix(const char *path)
 static int
 listening_tcp(int *port)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof sin;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -74,7 +74,7 @@ check(const char *name, const char *conf, int port, int running,
     const char *want)
 {
 	char path[256], text[1024];
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct config *cfg;
 	FILE *fp;
 	int rc;
@@ -105,25 +105,27 @@ START_TEST(test_socket_checks)
 		int running;
 		const char *want;
 	} cases[] = {
-		{ "folder exists", "Socket unix:@DIR@/ok.sock\n", 0, "" },
-		{ "folder missing", "Socket unix:@DIR@/none/s.sock\n", 0,
-		  "/c.conf:1: Socket unix:" },
-		{ "folder missing: the fix", "Socket unix:@DIR@/none/s.sock\n", 0,
-		  "/none does not exist; fix: install -d -o " },
-		{ "missing group", "Socket unix:@DIR@/ok.sock\n"
-		  "SocketGroup no-such-group-dkimguard\n", 0,
-		  "/c.conf:2: SocketGroup: no such group "
-		  "'no-such-group-dkimguard'; fix: " },
-		{ "socket in use", "Socket unix:@DIR@/busy.sock\n", 0,
-		  "another process accepts connections there; fix: stop it" },
-		{ "our own socket", "Socket unix:@DIR@/busy.sock\n", 1, "" },
-		{ "port in use", "# busy port\nSocket inet:@PORT@@127.0.0.1\n", 0,
-		  "/c.conf:2: Socket inet:" },
-		{ "port in use: the fix", "Socket inet:@PORT@@127.0.0.1\n", 0,
-		  "Address already in use; fix: stop the process" },
-		{ "our own port", "Socket inet:@PORT@@127.0.0.1\n", 1, "" },
-		{ "made at start in /run",
-		  "Socket unix:/run/dkimguard-test-none/s.sock\n", 0, "" },
+	    {"folder exists", "Socket unix:@DIR@/ok.sock\n", 0, ""},
+	    {"folder missing", "Socket unix:@DIR@/none/s.sock\n", 0,
+		"/c.conf:1: Socket unix:"},
+	    {"folder missing: the fix", "Socket unix:@DIR@/none/s.sock\n", 0,
+		"/none does not exist; fix: install -d -o "},
+	    {"missing group",
+		"Socket unix:@DIR@/ok.sock\n"
+		"SocketGroup no-such-group-dkimguard\n",
+		0,
+		"/c.conf:2: SocketGroup: no such group "
+		"'no-such-group-dkimguard'; fix: "},
+	    {"socket in use", "Socket unix:@DIR@/busy.sock\n", 0,
+		"another process accepts connections there; fix: stop it"},
+	    {"our own socket", "Socket unix:@DIR@/busy.sock\n", 1, ""},
+	    {"port in use", "# busy port\nSocket inet:@PORT@@127.0.0.1\n", 0,
+		"/c.conf:2: Socket inet:"},
+	    {"port in use: the fix", "Socket inet:@PORT@@127.0.0.1\n", 0,
+		"Address already in use; fix: stop the process"},
+	    {"our own port", "Socket inet:@PORT@@127.0.0.1\n", 1, ""},
+	    {"made at start in /run",
+		"Socket unix:/run/dkimguard-test-none/s.sock\n", 0, ""},
 	};
 	size_t i;
 

@@ -27,20 +27,20 @@ struct san_case {
 };
 
 static const struct san_case san_cases[] = {
-	{ "plain text", "plain text" },
-	{ "line\nbreak", "line\\x0abreak" },
-	{ "cr\r\nlf", "cr\\x0d\\x0alf" },
-	{ "tab\there", "tab\\x09here" },
-	{ "bell\a del\x7f", "bell\\x07 del\\x7f" },
-	{ "\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9" },		/* UTF-8 kept */
-	{ "\xe2\x82\xac", "\xe2\x82\xac" },			/* euro sign */
-	{ "raw \xff\xfe", "raw \\xff\\xfe" },
-	{ "cut \xc3", "cut \\xc3" },				/* short */
-	{ "over \xc0\xaf", "over \\xc0\\xaf" },			/* overlong */
-	{ "surr \xed\xa0\x80", "surr \\xed\\xa0\\x80" },	/* surrogate */
-	{ "c1 \xc2\x85", "c1 \\xc2\\x85" },			/* NEL */
-	{ "esc \x1b[31m", "esc \\x1b[31m" },
-	{ "back\\slash", "back\\slash" },
+    {"plain text", "plain text"},
+    {"line\nbreak", "line\\x0abreak"},
+    {"cr\r\nlf", "cr\\x0d\\x0alf"},
+    {"tab\there", "tab\\x09here"},
+    {"bell\a del\x7f", "bell\\x07 del\\x7f"},
+    {"\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9"}, /* UTF-8 kept */
+    {"\xe2\x82\xac", "\xe2\x82\xac"},           /* euro sign */
+    {"raw \xff\xfe", "raw \\xff\\xfe"},
+    {"cut \xc3", "cut \\xc3"},                     /* short */
+    {"over \xc0\xaf", "over \\xc0\\xaf"},          /* overlong */
+    {"surr \xed\xa0\x80", "surr \\xed\\xa0\\x80"}, /* surrogate */
+    {"c1 \xc2\x85", "c1 \\xc2\\x85"},              /* NEL */
+    {"esc \x1b[31m", "esc \\x1b[31m"},
+    {"back\\slash", "back\\slash"},
 };
 
 START_TEST(test_table)
@@ -83,10 +83,26 @@ static void
 hostile(char *s, size_t cap)
 {
 	static const char *const pieces[] = {
-		"\n", "\r\n", "\r", "\t", "\x1b[2J", "\x7f", "\xc2\x85",
-		"\xe2\x80\xa8", "\xc3\xa9", "\xff", "\xc3", "\xed\xa0\x80",
-		"\xf4\x90\x80\x80", "\\", "\"", "%", "Subject: x", " ",
-		"a", "mx.test; dkim=pass",
+	    "\n",
+	    "\r\n",
+	    "\r",
+	    "\t",
+	    "\x1b[2J",
+	    "\x7f",
+	    "\xc2\x85",
+	    "\xe2\x80\xa8",
+	    "\xc3\xa9",
+	    "\xff",
+	    "\xc3",
+	    "\xed\xa0\x80",
+	    "\xf4\x90\x80\x80",
+	    "\\",
+	    "\"",
+	    "%",
+	    "Subject: x",
+	    " ",
+	    "a",
+	    "mx.test; dkim=pass",
 	};
 	size_t len = next() % 200, o = 0, k;
 	const char *p;
@@ -201,7 +217,7 @@ main(void)
 	tcase_add_test(tc, test_small_buffer);
 	tcase_add_test(tc, test_generated_one_line);
 	tcase_add_test(tc, test_clean_unchanged);
-	tcase_set_timeout(tc, 60);	/* a loaded machine is slow, not wrong */
+	tcase_set_timeout(tc, 60); /* a loaded machine is slow, not wrong */
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -10,18 +10,17 @@
 #include "dkim.h"
 #include "testutil.h"
 
-static const char table[] =
-    "# a comment\n"
-    "\n"
-    "Sel._domainkey.Example.COM\tv=DKIM1; p=abc\n"
-    "two._domainkey.example.com\tfirst\n"
-    "two._domainkey.example.com\tsecond\r\n"
-    "gone._domainkey.example.com\t@NXDOMAIN\n"
-    "broken._domainkey.example.com\t@SERVFAIL\n"
-    "slow._domainkey.example.com\t@TIMEOUT\n"
-    "empty._domainkey.example.com\t@NODATA\n"
-    "dot._domainkey.example.com.\t\tk=rsa; p=\n"
-    "legitimate.com(.attacker.com\tp=odd\n";
+static const char table[] = "# a comment\n"
+			    "\n"
+			    "Sel._domainkey.Example.COM\tv=DKIM1; p=abc\n"
+			    "two._domainkey.example.com\tfirst\n"
+			    "two._domainkey.example.com\tsecond\r\n"
+			    "gone._domainkey.example.com\t@NXDOMAIN\n"
+			    "broken._domainkey.example.com\t@SERVFAIL\n"
+			    "slow._domainkey.example.com\t@TIMEOUT\n"
+			    "empty._domainkey.example.com\t@NODATA\n"
+			    "dot._domainkey.example.com.\t\tk=rsa; p=\n"
+			    "legitimate.com(.attacker.com\tp=odd\n";
 
 static const struct {
 	const char *name;
@@ -29,19 +28,19 @@ static const struct {
 	size_t count;
 	const char *txt0, *txt1;
 } cases[] = {
-	{ "sel._domainkey.example.com", DKIM_DNS_OK, 1, "v=DKIM1; p=abc", NULL },
-	{ "SEL._DOMAINKEY.EXAMPLE.COM", DKIM_DNS_OK, 1, "v=DKIM1; p=abc", NULL },
-	{ "sel._domainkey.example.com.", DKIM_DNS_OK, 1, "v=DKIM1; p=abc", NULL },
-	{ "two._domainkey.example.com", DKIM_DNS_OK, 2, "first", "second" },
-	{ "gone._domainkey.example.com", DKIM_DNS_NXDOMAIN, 0, NULL, NULL },
-	{ "broken._domainkey.example.com", DKIM_DNS_SERVFAIL, 0, NULL, NULL },
-	{ "slow._domainkey.example.com", DKIM_DNS_TIMEOUT, 0, NULL, NULL },
-	{ "empty._domainkey.example.com", DKIM_DNS_NODATA, 0, NULL, NULL },
-	{ "dot._domainkey.example.com", DKIM_DNS_OK, 1, "k=rsa; p=", NULL },
-	{ "legitimate.com(.attacker.com", DKIM_DNS_OK, 1, "p=odd", NULL },
-	{ "unlisted._domainkey.example.com", DKIM_DNS_NXDOMAIN, 0, NULL, NULL },
-	{ "example.com", DKIM_DNS_NXDOMAIN, 0, NULL, NULL },
-	{ "", DKIM_DNS_NXDOMAIN, 0, NULL, NULL },
+    {"sel._domainkey.example.com", DKIM_DNS_OK, 1, "v=DKIM1; p=abc", NULL},
+    {"SEL._DOMAINKEY.EXAMPLE.COM", DKIM_DNS_OK, 1, "v=DKIM1; p=abc", NULL},
+    {"sel._domainkey.example.com.", DKIM_DNS_OK, 1, "v=DKIM1; p=abc", NULL},
+    {"two._domainkey.example.com", DKIM_DNS_OK, 2, "first", "second"},
+    {"gone._domainkey.example.com", DKIM_DNS_NXDOMAIN, 0, NULL, NULL},
+    {"broken._domainkey.example.com", DKIM_DNS_SERVFAIL, 0, NULL, NULL},
+    {"slow._domainkey.example.com", DKIM_DNS_TIMEOUT, 0, NULL, NULL},
+    {"empty._domainkey.example.com", DKIM_DNS_NODATA, 0, NULL, NULL},
+    {"dot._domainkey.example.com", DKIM_DNS_OK, 1, "k=rsa; p=", NULL},
+    {"legitimate.com(.attacker.com", DKIM_DNS_OK, 1, "p=odd", NULL},
+    {"unlisted._domainkey.example.com", DKIM_DNS_NXDOMAIN, 0, NULL, NULL},
+    {"example.com", DKIM_DNS_NXDOMAIN, 0, NULL, NULL},
+    {"", DKIM_DNS_NXDOMAIN, 0, NULL, NULL},
 };
 
 /* test_lookup_cases - each name in the table */
@@ -54,7 +53,8 @@ START_TEST(test_lookup_cases)
 
 	tu_write_tmp(path, sizeof(path), table);
 	ck_assert_msg(dkim_lookup_file_open(path, &lf, err, sizeof(err)) ==
-	    DKIM_OK, "%s", err);
+		DKIM_OK,
+	    "%s", err);
 	unlink(path);
 	l = dkim_lookup_file_iface(lf);
 	ck_assert_ptr_eq(l.ctx, lf);
@@ -77,9 +77,9 @@ END_TEST
 static const struct {
 	const char *data, *reason;
 } bad[] = {
-	{ "# ok\nno-tab-here\n", ":2: expected name<TAB>TXT" },
-	{ "\tv=DKIM1\n", ":1: expected name<TAB>TXT" },
-	{ "a.example\t@BOGUS\n", ":1: unknown keyword @BOGUS" },
+    {"# ok\nno-tab-here\n", ":2: expected name<TAB>TXT"},
+    {"\tv=DKIM1\n", ":1: expected name<TAB>TXT"},
+    {"a.example\t@BOGUS\n", ":1: unknown keyword @BOGUS"},
 };
 
 /* test_lookup_bad - malformed tables */
@@ -107,7 +107,8 @@ START_TEST(test_lookup_missing)
 	dkim_lookup l;
 
 	ck_assert_int_eq(dkim_lookup_file_open("/nonexistent/dns.tsv", &lf, err,
-	    sizeof(err)), DKIM_EIO);
+			     sizeof(err)),
+	    DKIM_EIO);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/dns.tsv"));
 	tu_write_tmp(path, sizeof(path), "");
 	ck_assert_int_eq(dkim_lookup_file_open(path, &lf, NULL, 0), DKIM_OK);
@@ -146,16 +147,16 @@ static const struct {
 	const char *file, *name, *prefix;
 	dkim_dns_status status;
 } shared[] = {
-	{ "rfc-examples/dns.tsv", "brisbane._domainkey.example.com",
-	  "v=DKIM1; p=MIGfMA0G", DKIM_DNS_OK },
-	{ "dkimpy/dns.tsv", "sed._domainkey.test.ex", "v=DKIM1; k=ed25519; p=",
-	  DKIM_DNS_OK },
-	{ "dkimpy/dns-badkey.tsv", "test._domainkey.football.example.com",
-	  "k=rsa; p=MFwwDQYJKoZIhvNAQ", DKIM_DNS_OK },
-	{ "opendkim-milter/dns.tsv", "revoked._domainkey.example.com",
-	  "k=rsa; t=y; p=", DKIM_DNS_OK },
-	{ "opendkim-milter/dns.tsv", "nosuch._domainkey.example.com", NULL,
-	  DKIM_DNS_NXDOMAIN },
+    {"rfc-examples/dns.tsv", "brisbane._domainkey.example.com",
+	"v=DKIM1; p=MIGfMA0G", DKIM_DNS_OK},
+    {"dkimpy/dns.tsv", "sed._domainkey.test.ex",
+	"v=DKIM1; k=ed25519; p=", DKIM_DNS_OK},
+    {"dkimpy/dns-badkey.tsv", "test._domainkey.football.example.com",
+	"k=rsa; p=MFwwDQYJKoZIhvNAQ", DKIM_DNS_OK},
+    {"opendkim-milter/dns.tsv", "revoked._domainkey.example.com",
+	"k=rsa; t=y; p=", DKIM_DNS_OK},
+    {"opendkim-milter/dns.tsv", "nosuch._domainkey.example.com", NULL,
+	DKIM_DNS_NXDOMAIN},
 };
 
 /* test_lookup_shared - the conformance tables load and answer */
@@ -170,14 +171,16 @@ START_TEST(test_lookup_shared)
 		return;
 	snprintf(path, sizeof(path), "%s/%s", tu_testdata(), shared[_i].file);
 	ck_assert_msg(dkim_lookup_file_open(path, &lf, err, sizeof(err)) ==
-	    DKIM_OK, "%s", err);
+		DKIM_OK,
+	    "%s", err);
 	l = dkim_lookup_file_iface(lf);
 	ck_assert_int_eq(l.query(l.ctx, shared[_i].name, &ans), DKIM_OK);
 	ck_assert_int_eq(ans.status, shared[_i].status);
 	if (shared[_i].prefix != NULL) {
 		ck_assert_uint_eq(ans.count, 1);
 		ck_assert_int_eq(strncmp(ans.txt[0], shared[_i].prefix,
-		    strlen(shared[_i].prefix)), 0);
+				     strlen(shared[_i].prefix)),
+		    0);
 	}
 	dkim_txt_answer_clear(&ans);
 	dkim_lookup_file_free(lf);
@@ -210,7 +213,7 @@ row_answered(dkim_lookup *l, const char *name, const char *txt)
  */
 START_TEST(test_lookup_every_row)
 {
-	static const char *const suffixes[] = { ".tsv", NULL };
+	static const char *const suffixes[] = {".tsv", NULL};
 	char path[1024], err[512], line[8192], *tab, *txt, **data;
 	size_t i, n, ran = 0, held = 0;
 	dkim_lookup_file *lf;
@@ -227,7 +230,8 @@ START_TEST(test_lookup_every_row)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", tu_testdata(), data[i]);
 		ck_assert_msg(dkim_lookup_file_open(path, &lf, err,
-		    sizeof(err)) == DKIM_OK, "%s", err);
+				  sizeof(err)) == DKIM_OK,
+		    "%s", err);
 		l = dkim_lookup_file_iface(lf);
 		ck_assert_ptr_nonnull(fp = fopen(path, "r"));
 		while (fgets(line, sizeof(line), fp) != NULL) {
@@ -236,7 +240,7 @@ START_TEST(test_lookup_every_row)
 				continue;
 			held++;
 			if ((tab = strchr(line, '\t')) == NULL)
-				continue;	/* the open above would fail */
+				continue; /* the open above would fail */
 			*tab = '\0';
 			for (txt = tab + 1; *txt == '\t'; txt++)
 				;

@@ -49,8 +49,8 @@ hammer(void *arg)
 	int i;
 
 	for (i = 0; i < ROUNDS; i++) {
-		metrics_count_decision(m, i % 3 == 0 ? DECIDE_VERIFY :
-		    DECIDE_SIGN);
+		metrics_count_decision(m,
+		    i % 3 == 0 ? DECIDE_VERIFY : DECIDE_SIGN);
 		metrics_count_verdict(m, i % 2 ? DKIM_PASS : DKIM_FAIL);
 		metrics_inc(m, MET_INTERNAL_ERRORS_ALL);
 		if (i % 10 == 0)
@@ -63,7 +63,7 @@ START_TEST(test_concurrent_counts)
 {
 	struct metrics *m = metrics_new();
 	pthread_t t[NTHREADS];
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	double v;
 	int i;
 	const double total = (double)NTHREADS * ROUNDS;
@@ -76,22 +76,32 @@ START_TEST(test_concurrent_counts)
 		pthread_join(t[i], NULL);
 	ck_assert_int_eq(metrics_render(m, NULL, &b), 0);
 	ck_assert_int_eq(sample_value(b.p,
-	    "dkimguard_messages_total{decision=\"verify\"}", &v), 0);
+			     "dkimguard_messages_total{decision=\"verify\"}",
+			     &v),
+	    0);
 	ck_assert(v == verify);
 	ck_assert_int_eq(sample_value(b.p,
-	    "dkimguard_messages_total{decision=\"sign\"}", &v), 0);
+			     "dkimguard_messages_total{decision=\"sign\"}", &v),
+	    0);
 	ck_assert(v == total - verify);
 	ck_assert_int_eq(sample_value(b.p,
-	    "dkimguard_messages_total{decision=\"skip\"}", &v), 0);
+			     "dkimguard_messages_total{decision=\"skip\"}", &v),
+	    0);
 	ck_assert(v == 0);
-	ck_assert_int_eq(sample_value(b.p,
-	    "dkimguard_verify_signatures_total{verdict=\"pass\"}", &v), 0);
+	ck_assert_int_eq(
+	    sample_value(b.p,
+		"dkimguard_verify_signatures_total{verdict=\"pass\"}", &v),
+	    0);
 	ck_assert(v == total / 2);
-	ck_assert_int_eq(sample_value(b.p,
-	    "dkimguard_internal_errors_total", &v), 0);
+	ck_assert_int_eq(sample_value(b.p, "dkimguard_internal_errors_total",
+			     &v),
+	    0);
 	ck_assert(v == total);
-	ck_assert_int_eq(sample_value(b.p, "dkimguard_unsigned_alerts_total"
-	    "{reason=\"no_signing_rule\"}", &v), 0);
+	ck_assert_int_eq(sample_value(b.p,
+			     "dkimguard_unsigned_alerts_total"
+			     "{reason=\"no_signing_rule\"}",
+			     &v),
+	    0);
 	ck_assert(v == NTHREADS * (ROUNDS / 10) * 3.0);
 	strbuf_free(&b);
 	metrics_free(m);
@@ -117,15 +127,14 @@ sample_rest(const char *line)
 
 	if (*p != '{')
 		return p;
-	for (p++; *p != '}';) {	/* label="value" with \\ \" \n escapes */
+	for (p++; *p != '}';) { /* label="value" with \\ \" \n escapes */
 		p += strspn(p, "abcdefghijklmnopqrstuvwxyz_");
 		ck_assert(p[0] == '=' && p[1] == '"');
 		for (p += 2; *p != '"'; p++) {
 			ck_assert(*p != '\n' && *p != '\0');
 			if (*p == '\\') {
 				p++;
-				ck_assert(*p == '\\' || *p == '"' ||
-				    *p == 'n');
+				ck_assert(*p == '\\' || *p == '"' || *p == 'n');
 			}
 		}
 		p++;
@@ -186,40 +195,58 @@ START_TEST(test_format_and_keys)
 {
 	struct metrics *m = metrics_new();
 	struct guard_info k[2];
-	struct dnscache_stats st = { 5, 6, 7, 1, 0, 3 };
-	uint32_t ttl[2] = { 300, 0 };
-	struct metrics_view v = { k, ttl, 2, HEALTH_DEGRADED, 4, &st };
-	struct strbuf b = { 0 };
+	struct dnscache_stats st = {5, 6, 7, 1, 0, 3};
+	uint32_t ttl[2] = {300, 0};
+	struct metrics_view v = {k, ttl, 2, HEALTH_DEGRADED, 4, &st};
+	struct strbuf b = {0};
 	double x;
 
 	make_keys(k);
 	metrics_count_action(m, ACTION_QUARANTINE);
 	ck_assert_int_eq(metrics_render(m, &v, &b), 0);
 	check_grammar(b.p);
-	ck_assert_int_eq(sample_value(b.p, "dkimguard_key_signed_total"
-	    "{domain=\"example.com\",selector=\"s1\"}", &x), 0);
+	ck_assert_int_eq(sample_value(b.p,
+			     "dkimguard_key_signed_total"
+			     "{domain=\"example.com\",selector=\"s1\"}",
+			     &x),
+	    0);
 	ck_assert(x == 42);
-	ck_assert_int_eq(sample_value(b.p, "dkimguard_key_tempfailed_total"
-	    "{domain=\"odd\\\"dom\\\\ain\",selector=\"s\\n2\"}", &x), 0);
+	ck_assert_int_eq(sample_value(b.p,
+			     "dkimguard_key_tempfailed_total"
+			     "{domain=\"odd\\\"dom\\\\ain\",selector=\"s\\n2\"}",
+			     &x),
+	    0);
 	ck_assert(x == 7);
-	ck_assert_int_eq(sample_value(b.p, "dkimguard_key_state{domain="
-	    "\"example.com\",selector=\"s1\",state=\"valid\"}", &x), 0);
+	ck_assert_int_eq(sample_value(b.p,
+			     "dkimguard_key_state{domain="
+			     "\"example.com\",selector=\"s1\",state=\"valid\"}",
+			     &x),
+	    0);
 	ck_assert(x == 1);
-	ck_assert_int_eq(sample_value(b.p, "dkimguard_key_state{domain="
-	    "\"example.com\",selector=\"s1\",state=\"mismatch\"}", &x), 0);
+	ck_assert_int_eq(
+	    sample_value(b.p,
+		"dkimguard_key_state{domain="
+		"\"example.com\",selector=\"s1\",state=\"mismatch\"}",
+		&x),
+	    0);
 	ck_assert(x == 0);
-	ck_assert_int_eq(sample_value(b.p, "dkimguard_key_record_ttl_seconds"
-	    "{domain=\"example.com\",selector=\"s1\"}", &x), 0);
+	ck_assert_int_eq(sample_value(b.p,
+			     "dkimguard_key_record_ttl_seconds"
+			     "{domain=\"example.com\",selector=\"s1\"}",
+			     &x),
+	    0);
 	ck_assert(x == 300);
 	/* never checked: no TTL sample for the second key */
 	ck_assert_ptr_null(strstr(b.p, "ttl_seconds{domain=\"odd"));
 	ck_assert_int_eq(sample_value(b.p, "dkimguard_health_status", &x), 0);
 	ck_assert(x == 1);
-	ck_assert_int_eq(sample_value(b.p, "dkimguard_dns_queries_total",
-	    &x), 0);
+	ck_assert_int_eq(sample_value(b.p, "dkimguard_dns_queries_total", &x),
+	    0);
 	ck_assert(x == 7);
 	ck_assert_int_eq(sample_value(b.p,
-	    "dkimguard_actions_total{action=\"quarantine\"}", &x), 0);
+			     "dkimguard_actions_total{action=\"quarantine\"}",
+			     &x),
+	    0);
 	ck_assert(x == 1);
 	strbuf_free(&b);
 	metrics_free(m);
@@ -230,10 +257,10 @@ START_TEST(test_every_family_rendered)
 {
 	struct metrics *m = metrics_new();
 	struct guard_info k[2];
-	struct dnscache_stats st = { 0 };
-	uint32_t ttl[2] = { 1, 1 };
-	struct metrics_view v = { k, ttl, 2, HEALTH_OK, 1, &st };
-	struct strbuf b = { 0 };
+	struct dnscache_stats st = {0};
+	uint32_t ttl[2] = {1, 1};
+	struct metrics_view v = {k, ttl, 2, HEALTH_OK, 1, &st};
+	struct strbuf b = {0};
 	char want[160];
 	int f;
 
@@ -242,12 +269,13 @@ START_TEST(test_every_family_rendered)
 	ck_assert_int_eq(metrics_render(m, &v, &b), 0);
 	for (f = 0; f < MF__COUNT; f++) {
 		snprintf(want, sizeof want, "# TYPE %s %s\n",
-		    metric_defs[f].name, metric_defs[f].type == MT_COUNTER ?
-		    "counter" : "gauge");
+		    metric_defs[f].name,
+		    metric_defs[f].type == MT_COUNTER ? "counter" : "gauge");
 		ck_assert_msg(strstr(b.p, want) != NULL, "missing %s", want);
 		ck_assert(strncmp(metric_defs[f].name, "dkimguard_", 10) == 0);
 		if (metric_defs[f].type == MT_COUNTER)
-			ck_assert(strstr(metric_defs[f].name, "_total") != NULL);
+			ck_assert(
+			    strstr(metric_defs[f].name, "_total") != NULL);
 	}
 	strbuf_free(&b);
 	metrics_free(m);
@@ -256,7 +284,7 @@ END_TEST
 
 START_TEST(test_null_is_noop)
 {
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 
 	metrics_inc(NULL, MET_MESSAGES_SIGN);
 	metrics_count_verdict(NULL, DKIM_PASS);
@@ -325,17 +353,19 @@ START_TEST(test_observe_file)
 	metrics_inc(observe_metrics(), MET_INTERNAL_ERRORS_ALL);
 	for (i = 0; i < 50 && access(path, R_OK) != 0; i++)
 		usleep(100000);
-	sleep(2);		/* one more interval: the count is in */
+	sleep(2); /* one more interval: the count is in */
 	/* no snapshot installed: failing */
 	ck_assert_int_eq(sample_value(file_text(path),
-	    "dkimguard_health_status", &v), 0);
+			     "dkimguard_health_status", &v),
+	    0);
 	ck_assert(v == 2);
 	ck_assert_int_eq(sample_value(file_text(path),
-	    "dkimguard_internal_errors_total", &v), 0);
+			     "dkimguard_internal_errors_total", &v),
+	    0);
 	ck_assert(v == 1);
 	observe_stop();
 	ck_assert_ptr_null(observe_metrics());
-	observe_stop();		/* twice is harmless */
+	observe_stop(); /* twice is harmless */
 	tu_rmtree(dir);
 }
 END_TEST
@@ -346,13 +376,23 @@ struct listen_case {
 };
 
 static const struct listen_case listen_cases[] = {
-	{ "127.0.0.1:9187", 1 }, { "127.8.9.10:24001", 1 },
-	{ "[::1]:9187", 1 }, { "[::ffff:127.0.0.1]:9187", 1 },
-	{ "0.0.0.0:9187", 0 }, { "192.0.2.1:9187", 0 }, { "[::]:9187", 0 },
-	{ "[2001:db8::1]:9187", 0 }, { "localhost:9187", 0 },
-	{ "127.0.0.1", 0 }, { "127.0.0.1:", 0 }, { "127.0.0.1:0", 0 },
-	{ "127.0.0.1:65536", 0 }, { "127.0.0.1:9x", 0 }, { "::1:9187", 0 },
-	{ "[::1]9187", 0 }, { "", 0 },
+    {"127.0.0.1:9187", 1},
+    {"127.8.9.10:24001", 1},
+    {"[::1]:9187", 1},
+    {"[::ffff:127.0.0.1]:9187", 1},
+    {"0.0.0.0:9187", 0},
+    {"192.0.2.1:9187", 0},
+    {"[::]:9187", 0},
+    {"[2001:db8::1]:9187", 0},
+    {"localhost:9187", 0},
+    {"127.0.0.1", 0},
+    {"127.0.0.1:", 0},
+    {"127.0.0.1:0", 0},
+    {"127.0.0.1:65536", 0},
+    {"127.0.0.1:9x", 0},
+    {"::1:9187", 0},
+    {"[::1]9187", 0},
+    {"", 0},
 };
 
 START_TEST(test_listen_parse)

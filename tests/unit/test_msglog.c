@@ -16,19 +16,19 @@ struct quote_case {
 };
 
 static const struct quote_case quote_cases[] = {
-	{ "pass", "pass" },
-	{ "example.com", "example.com" },
-	{ "", "\"\"" },
-	{ "two words", "\"two words\"" },
-	{ "a=b", "\"a=b\"" },
-	{ "say \"hi\"", "\"say \\\"hi\\\"\"" },
-	{ "back\\slash", "\"back\\\\slash\"" },
-	{ "line\nbreak", "\"line\\nbreak\"" },
-	{ "cr\rtab\t", "\"cr\\rtab\\t\"" },
-	{ "bell\a", "\"bell\\x07\"" },
-	{ "del\x7f", "\"del\\x7f\"" },
-	{ "\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9" },	/* UTF-8 kept */
-	{ "<a@b.example>", "<a@b.example>" },
+    {"pass", "pass"},
+    {"example.com", "example.com"},
+    {"", "\"\""},
+    {"two words", "\"two words\""},
+    {"a=b", "\"a=b\""},
+    {"say \"hi\"", "\"say \\\"hi\\\"\""},
+    {"back\\slash", "\"back\\\\slash\""},
+    {"line\nbreak", "\"line\\nbreak\""},
+    {"cr\rtab\t", "\"cr\\rtab\\t\""},
+    {"bell\a", "\"bell\\x07\""},
+    {"del\x7f", "\"del\\x7f\""},
+    {"\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9"}, /* UTF-8 kept */
+    {"<a@b.example>", "<a@b.example>"},
 };
 
 START_TEST(test_quote)
@@ -66,12 +66,23 @@ unquote(const char **p, char *out)
 			continue;
 		}
 		switch (*++s) {
-		case 'n': *out++ = '\n'; break;
-		case 'r': *out++ = '\r'; break;
-		case 't': *out++ = '\t'; break;
-		case 'x': sscanf(s + 1, "%2x", &x); *out++ = (char)x; s += 2;
+		case 'n':
+			*out++ = '\n';
 			break;
-		default: *out++ = *s; break;
+		case 'r':
+			*out++ = '\r';
+			break;
+		case 't':
+			*out++ = '\t';
+			break;
+		case 'x':
+			sscanf(s + 1, "%2x", &x);
+			*out++ = (char)x;
+			s += 2;
+			break;
+		default:
+			*out++ = *s;
+			break;
 		}
 	}
 	*out = '\0';
@@ -102,8 +113,19 @@ field(const char *line, const char *key, char *out)
 }
 
 static const char *const tricky[] = {
-	"plain", "two words", "q\"uo\"te", "a=b=c", "\\", "", "tab\there",
-	"new\nline", "x\x01y", "trailing ", " leading", "\"", "=",
+    "plain",
+    "two words",
+    "q\"uo\"te",
+    "a=b=c",
+    "\\",
+    "",
+    "tab\there",
+    "new\nline",
+    "x\x01y",
+    "trailing ",
+    " leading",
+    "\"",
+    "=",
 };
 
 START_TEST(test_roundtrip)
@@ -148,8 +170,8 @@ sample(struct msglog *ml)
 	msglog_rule(ml, "signingtable:3");
 	msglog_signature(ml, "example.com", "s1", "rsa-sha256", "valid",
 	    "signed", "");
-	msglog_signature(ml, "example.com", "s2", "ed25519-sha256",
-	    "mismatch", "held", "p= is another key");
+	msglog_signature(ml, "example.com", "s2", "ed25519-sha256", "mismatch",
+	    "held", "p= is another key");
 	msglog_verdict(ml, &r);
 	msglog_overall(ml, "fail");
 	msglog_action(ml, "quarantine", 1);
@@ -166,7 +188,7 @@ START_TEST(test_fields_normal)
 	ck_assert(strncmp(line, "qid=QID1 decision=sign why=", 27) == 0);
 	ck_assert_int_eq(field(line, "why", got), 0);
 	ck_assert_str_eq(got, "client in InternalHosts");
-	ck_assert_int_eq(field(line, "client", got), -1);	/* verbose */
+	ck_assert_int_eq(field(line, "client", got), -1); /* verbose */
 	ck_assert_int_eq(field(line, "envfrom", got), -1);
 	ck_assert_int_eq(field(line, "sig1_s", got), 0);
 	ck_assert_str_eq(got, "s1");
@@ -206,7 +228,7 @@ START_TEST(test_fields_verbose_and_off)
 	sample(&ml);
 	msglog_format(&ml, "QID3", line, sizeof line);
 	ck_assert_str_eq(line, "qid=QID3");
-	msglog_emit(&ml, "QID3");		/* off: nothing, no crash */
+	msglog_emit(&ml, "QID3"); /* off: nothing, no crash */
 	ck_assert_int_eq(ml.emitted, 0);
 }
 END_TEST
@@ -222,7 +244,7 @@ START_TEST(test_truncation)
 	msglog_begin(&ml, MSGLOG_NORMAL);
 	for (i = 0; i < 10; i++)
 		msglog_add(&ml, MSGLOG_NORMAL, "error", big);
-	msglog_action(&ml, "accept", 0);	/* dropped: no room */
+	msglog_action(&ml, "accept", 0); /* dropped: no room */
 	msglog_format(&ml, "Q", line, sizeof line);
 	ck_assert_uint_le(strlen(line), MSGLOG_MAX + 16);
 	ck_assert(strstr(line, " truncated=1") != NULL);

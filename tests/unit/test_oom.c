@@ -37,7 +37,7 @@
 
 #include <openssl/crypto.h>
 
-#include "internal.h"		/* key_sign_digest, keyrec_verify_digest */
+#include "internal.h" /* key_sign_digest, keyrec_verify_digest */
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -50,7 +50,7 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define T0 1700000000
-#define MAX_RUNS 200000		/* a run that never completes is a bug */
+#define MAX_RUNS 200000 /* a run that never completes is a bug */
 
 /* ---- the failing allocator ------------------------------------------ */
 
@@ -58,10 +58,10 @@
  * builtin that touches no program state and would move these around it */
 static volatile struct {
 	int armed;
-	int persistent;		/* fail every allocation from fail_at on */
-	unsigned long count;	/* allocations since arm() */
-	unsigned long fail_at;	/* 1-based; 0: never */
-	unsigned long failed;	/* allocations refused */
+	int persistent;        /* fail every allocation from fail_at on */
+	unsigned long count;   /* allocations since arm() */
+	unsigned long fail_at; /* 1-based; 0: never */
+	unsigned long failed;  /* allocations refused */
 } oom;
 
 /* arm - count allocations from now on; refuse the fail_at'th */
@@ -196,12 +196,11 @@ static const char msg_headers[] =
     "Subject: Is dinner ready?\r\n"
     "Date: Fri, 11 Jul 2003 21:00:37 -0700 (PDT)\r\n"
     "Message-ID: <20030712040037.46341.5F8J@football.example.com>\r\n";
-static const char msg_body[] =
-    "Hi.\r\n"
-    "\r\n"
-    "We lost the game.  Are you hungry yet?\r\n"
-    "\r\n"
-    "Joe.\r\n";
+static const char msg_body[] = "Hi.\r\n"
+			       "\r\n"
+			       "We lost the game.  Are you hungry yet?\r\n"
+			       "\r\n"
+			       "Joe.\r\n";
 
 /* clock - the injected clock (t= is T0) */
 static time_t
@@ -226,10 +225,10 @@ keys_setup(void)
 
 	if (rsa_key != NULL)
 		return;
-	if (dkim_key_generate(DKIM_KEY_RSA, 2048, &rsa_key, err,
-	    sizeof(err)) != DKIM_OK ||
-	    dkim_key_generate(DKIM_KEY_ED25519, 0, &ed_key, err,
-	    sizeof(err)) != DKIM_OK ||
+	if (dkim_key_generate(DKIM_KEY_RSA, 2048, &rsa_key, err, sizeof(err)) !=
+		DKIM_OK ||
+	    dkim_key_generate(DKIM_KEY_ED25519, 0, &ed_key, err, sizeof(err)) !=
+		DKIM_OK ||
 	    dkim_key_record(rsa_key, &rsa_rec) != DKIM_OK ||
 	    dkim_key_record(ed_key, &ed_rec) != DKIM_OK) {
 		fprintf(stderr, "test_oom: key setup failed: %s\n", err);
@@ -256,7 +255,7 @@ mem_query(void *ctx, const char *name, dkim_txt_answer *ans)
 	return dkim_txt_answer_add(ans, txt, strlen(txt));
 }
 
-static const dkim_lookup lookup = { mem_query, NULL };
+static const dkim_lookup lookup = {mem_query, NULL};
 
 /* is_internal - the only call failures an allocation failure may cause */
 static int
@@ -268,10 +267,10 @@ is_internal(dkim_rc rc)
 /* ---- signing --------------------------------------------------------- */
 
 struct signed_out {
-	dkim_rc rc;		/* the first call that failed, or OK */
+	dkim_rc rc; /* the first call that failed, or OK */
 	const char *where;
-	char *value[2];		/* the DKIM-Signature values made */
-	dkim_rc check_rc[2];	/* dkim_msg_check_signed */
+	char *value[2];      /* the DKIM-Signature values made */
+	dkim_rc check_rc[2]; /* dkim_msg_check_signed */
 	dkim_sig_result check[2];
 };
 
@@ -289,8 +288,8 @@ add_signers(dkim_msg *msg)
 	req.identity = "joe=sixpack@football.example.com";
 	req.body_length = 1;
 	req.key = rsa_key;
-	if ((rc = dkim_msg_add_signer(msg, &req, NULL, err,
-	    sizeof(err))) != DKIM_OK)
+	if ((rc = dkim_msg_add_signer(msg, &req, NULL, err, sizeof(err))) !=
+	    DKIM_OK)
 		return rc;
 	dkim_sign_req_init(&req);
 	req.domain = "football.example.com";
@@ -311,8 +310,11 @@ sign_run(struct signed_out *o)
 
 	memset(o, 0, sizeof(*o));
 	options(&opt);
-#define STEP(call, name) \
-	if ((o->rc = (call)) != DKIM_OK) { o->where = name; goto out; }
+#define STEP(call, name)                                                       \
+	if ((o->rc = (call)) != DKIM_OK) {                                     \
+		o->where = name;                                               \
+		goto out;                                                      \
+	}
 	STEP(dkim_msg_new(&opt, &msg), "new");
 	STEP(add_signers(msg), "add_signer");
 	STEP(dkim_msg_write(msg, msg_headers, strlen(msg_headers)), "write");
@@ -358,9 +360,9 @@ signed_text(char *const value[2])
 /* ---- verifying ------------------------------------------------------- */
 
 struct verify_out {
-	dkim_rc rc;		/* the first call that failed, or OK */
+	dkim_rc rc; /* the first call that failed, or OK */
 	const char *where;
-	dkim_rc again;		/* dkim_msg_verify after a failure */
+	dkim_rc again; /* dkim_msg_verify after a failure */
 	dkim_sig_result res[4];
 	size_t nres;
 };
@@ -374,8 +376,11 @@ verify_run(const char *text, struct verify_out *o)
 
 	memset(o, 0, sizeof(*o));
 	options(&opt);
-#define STEP(call, name) \
-	if ((o->rc = (call)) != DKIM_OK) { o->where = name; goto out; }
+#define STEP(call, name)                                                       \
+	if ((o->rc = (call)) != DKIM_OK) {                                     \
+		o->where = name;                                               \
+		goto out;                                                      \
+	}
 	STEP(dkim_msg_new(&opt, &msg), "new");
 	STEP(dkim_msg_write(msg, text, strlen(text)), "write");
 	STEP(dkim_msg_eom(msg), "eom");
@@ -387,9 +392,9 @@ out:
 	if (o->rc != DKIM_OK && msg != NULL) {
 		size_t n;
 
-		oom.armed = 0;		/* the question is the sticky error */
-		o->again = dkim_msg_verify(msg, &lookup, o->res,
-		    NELEM(o->res), &n);
+		oom.armed = 0; /* the question is the sticky error */
+		o->again =
+		    dkim_msg_verify(msg, &lookup, o->res, NELEM(o->res), &n);
 	}
 	dkim_msg_free(msg);
 }
@@ -404,16 +409,18 @@ assert_verify(const struct verify_out *o, size_t nsigs, unsigned long n,
 	if (o->rc != DKIM_OK) {
 		ck_assert_msg(is_internal(o->rc), "%s N=%lu: %s returned %s",
 		    mode, n, o->where, dkim_rc_str(o->rc));
-		ck_assert_msg(o->again == o->rc, "%s N=%lu: %s failed with %s "
-		    "but the next dkim_msg_verify says %s", mode, n,
-		    o->where, dkim_rc_str(o->rc), dkim_rc_str(o->again));
+		ck_assert_msg(o->again == o->rc,
+		    "%s N=%lu: %s failed with %s "
+		    "but the next dkim_msg_verify says %s",
+		    mode, n, o->where, dkim_rc_str(o->rc),
+		    dkim_rc_str(o->again));
 		return;
 	}
-	ck_assert_msg(o->nres == nsigs, "%s N=%lu: %zu results, want %zu",
-	    mode, n, o->nres, nsigs);
+	ck_assert_msg(o->nres == nsigs, "%s N=%lu: %zu results, want %zu", mode,
+	    n, o->nres, nsigs);
 	for (i = 0; i < o->nres; i++)
 		ck_assert_msg(o->res[i].verdict == DKIM_PASS ||
-		    o->res[i].verdict == DKIM_TEMPERROR,
+			o->res[i].verdict == DKIM_TEMPERROR,
 		    "%s N=%lu: signature %zu (s=%s): %s (%s)", mode, n, i,
 		    o->res[i].selector, dkim_verdict_str(o->res[i].verdict),
 		    o->res[i].reason);
@@ -437,7 +444,7 @@ sign_clean(void)
 
 /* ---- the tests -------------------------------------------------------- */
 
-static const char *const mode_name[] = { "one-shot", "persistent" };
+static const char *const mode_name[] = {"one-shot", "persistent"};
 
 /* test_interposed - the injection reaches lib/, glibc and OpenSSL */
 START_TEST(test_interposed)
@@ -477,13 +484,13 @@ START_TEST(test_verify_oom)
 	char *text = sign_clean();
 	unsigned long n;
 
-	verify_run(text, &o);		/* warm-up: OpenSSL's lazy set-up */
+	verify_run(text, &o); /* warm-up: OpenSSL's lazy set-up */
 	assert_verify(&o, 2, 0, "warm-up");
 	for (n = 1; n <= MAX_RUNS; n++) {
 		arm(n, _i);
 		verify_run(text, &o);
 		if (!disarm())
-			break;		/* the run needed fewer than n */
+			break; /* the run needed fewer than n */
 		assert_verify(&o, 2, n, mode_name[_i]);
 	}
 	ck_assert_msg(n <= MAX_RUNS, "verify never completed");
@@ -517,7 +524,7 @@ assert_sign(struct signed_out *o, unsigned long n, const char *mode)
 			    i, dkim_rc_str(o->check_rc[i]));
 		else
 			ck_assert_msg(o->check[i].verdict == DKIM_PASS ||
-			    o->check[i].verdict == DKIM_TEMPERROR,
+				o->check[i].verdict == DKIM_TEMPERROR,
 			    "%s N=%lu: check_signed %zu: %s (%s)", mode, n, i,
 			    dkim_verdict_str(o->check[i].verdict),
 			    o->check[i].reason);
@@ -528,14 +535,17 @@ assert_sign(struct signed_out *o, unsigned long n, const char *mode)
 	text = signed_text(o->value);
 	verify_run(text, &v);
 	free(text);
-	ck_assert_msg(v.rc == DKIM_OK, "%s N=%lu: verifying the signature "
-	    "made: %s", mode, n, dkim_rc_str(v.rc));
+	ck_assert_msg(v.rc == DKIM_OK,
+	    "%s N=%lu: verifying the signature "
+	    "made: %s",
+	    mode, n, dkim_rc_str(v.rc));
 	ck_assert_uint_eq(v.nres, nsigs);
 	for (i = 0; i < v.nres; i++)
-		ck_assert_msg(v.res[i].verdict == DKIM_PASS, "%s N=%lu: "
-		    "signature made (s=%s) does not verify: %s (%s)", mode, n,
-		    v.res[i].selector, dkim_verdict_str(v.res[i].verdict),
-		    v.res[i].reason);
+		ck_assert_msg(v.res[i].verdict == DKIM_PASS,
+		    "%s N=%lu: "
+		    "signature made (s=%s) does not verify: %s (%s)",
+		    mode, n, v.res[i].selector,
+		    dkim_verdict_str(v.res[i].verdict), v.res[i].reason);
 }
 
 /* test_sign_oom - sign with every allocation failing */
@@ -544,7 +554,7 @@ START_TEST(test_sign_oom)
 	struct signed_out o;
 	unsigned long n;
 
-	free(sign_clean());		/* warm-up */
+	free(sign_clean()); /* warm-up */
 	for (n = 1; n <= MAX_RUNS; n++) {
 		arm(n, _i);
 		sign_run(&o);
@@ -566,7 +576,7 @@ START_TEST(test_sign_oom)
 }
 END_TEST
 
-static const unsigned char digest[32] = { 0x5a, 0x5a, 0x5a, 0x5a };
+static const unsigned char digest[32] = {0x5a, 0x5a, 0x5a, 0x5a};
 
 /* digest_signed_ok - key_sign_digest failed (-1) or gave a signature
  * that verifies against the key's record (not armed) */
@@ -577,23 +587,24 @@ digest_signed_ok(int rc, unsigned char *sig, size_t siglen, dkim_key *key,
 	if (rc < 0)
 		return;
 	ck_assert_msg(keyrec_verify_digest(rec, dkim_key_alg(key), digest,
-	    sizeof(digest), sig, siglen) == 1, "N=%lu: %s: key_sign_digest "
-	    "made a signature that does not verify", n, what);
+			  sizeof(digest), sig, siglen) == 1,
+	    "N=%lu: %s: key_sign_digest "
+	    "made a signature that does not verify",
+	    n, what);
 	free(sig);
 }
 
 /* sign_digest_after - k more signatures, each checked */
 static void
-sign_digest_after(dkim_key *key, const dkim_keyrec *rec, int k,
-    unsigned long n)
+sign_digest_after(dkim_key *key, const dkim_keyrec *rec, int k, unsigned long n)
 {
 	unsigned char *sig;
 	size_t siglen;
 	int rc;
 
 	while (k-- > 0) {
-		rc = key_sign_digest(key, digest, sizeof(digest), &sig,
-		    &siglen);
+		rc =
+		    key_sign_digest(key, digest, sizeof(digest), &sig, &siglen);
 		digest_signed_ok(rc, sig, siglen, key, rec, n,
 		    "after the failure");
 	}
@@ -634,8 +645,10 @@ START_TEST(test_sign_digest_oom)
 		}
 		ck_assert_msg(n <= MAX_RUNS, "signing never completed");
 	}
-	fprintf(stderr, "test_oom: %s digest: failed allocation 1..%lu, "
-	    "32 phases\n", _i ? "Ed25519" : "RSA", n - 1);
+	fprintf(stderr,
+	    "test_oom: %s digest: failed allocation 1..%lu, "
+	    "32 phases\n",
+	    _i ? "Ed25519" : "RSA", n - 1);
 	dkim_keyrec_free(rec);
 }
 END_TEST
@@ -646,7 +659,7 @@ START_TEST(test_keyrec_oom)
 	static const struct {
 		dkim_key **key;
 		char **rec;
-	} k[] = { { &rsa_key, &rsa_rec }, { &ed_key, &ed_rec } };
+	} k[] = {{&rsa_key, &rsa_rec}, {&ed_key, &ed_rec}};
 	char reason[DKIM_REASON_MAX];
 	dkim_keyrec *rec;
 	dkim_keymatch m = DKIM_KEYMATCH_OK;
@@ -655,7 +668,7 @@ START_TEST(test_keyrec_oom)
 	size_t i;
 
 	for (i = 0; i < NELEM(k); i++) {
-		for (n = 0; n <= MAX_RUNS; n++) {	/* n == 0: warm-up */
+		for (n = 0; n <= MAX_RUNS; n++) { /* n == 0: warm-up */
 			arm(n, _i);
 			rc = dkim_keyrec_parse(*k[i].rec, strlen(*k[i].rec),
 			    &rec, reason);
@@ -669,7 +682,7 @@ START_TEST(test_keyrec_oom)
 			    n, i, dkim_rc_str(rc), reason);
 			if (rc == DKIM_OK)
 				ck_assert_msg(m == DKIM_KEYMATCH_OK ||
-				    m == DKIM_KEYMATCH_ERROR,
+					m == DKIM_KEYMATCH_ERROR,
 				    "%s N=%lu: key %zu: %s", mode_name[_i], n,
 				    i, dkim_keymatch_str(m));
 		}
@@ -708,7 +721,8 @@ main(void)
 		fprintf(stderr, "test_oom: CRYPTO_set_mem_functions failed\n");
 		return EXIT_FAILURE;
 	}
-	fprintf(stderr, "test_oom: AddressSanitizer build: malloc is not "
+	fprintf(stderr,
+	    "test_oom: AddressSanitizer build: malloc is not "
 	    "interposed; only OpenSSL's allocations fail here (the plain "
 	    "build fails every allocation)\n");
 #endif

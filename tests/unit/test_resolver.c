@@ -36,8 +36,8 @@ start(struct msgb *m, const char *name, int rcode)
 
 	ck_assert_int_gt(n, 0);
 	m->len = (size_t)n;
-	m->buf[2] |= 0x80;		/* QR */
-	m->buf[3] = 0x80 | rcode;	/* RA, RCODE */
+	m->buf[2] |= 0x80;        /* QR */
+	m->buf[3] = 0x80 | rcode; /* RA, RCODE */
 }
 
 /* count - bump ANCOUNT (sec 0) or NSCOUNT (sec 1) */
@@ -53,8 +53,8 @@ rr(struct msgb *m, int sec, const char *owner, int type, uint32_t ttl,
     const uint8_t *rd, size_t rdlen)
 {
 	uint8_t *p;
-	int n = dn_comp(owner, m->buf + m->len, sizeof m->buf - m->len,
-	    NULL, NULL);
+	int n =
+	    dn_comp(owner, m->buf + m->len, sizeof m->buf - m->len, NULL, NULL);
 
 	ck_assert_int_gt(n, 0);
 	p = m->buf + m->len + n;
@@ -131,9 +131,12 @@ START_TEST(nameservers)
 
 	resolver_conf_init(&rc);
 	ck_assert_int_eq(resolver_conf_add_ns(&rc, "127.0.0.1", err,
-	    sizeof err), 0);
+			     sizeof err),
+	    0);
 	ck_assert_int_eq(resolver_conf_add_list(&rc,
-	    "127.0.0.2:22053, [::1]:5353 ::2", err, sizeof err), 0);
+			     "127.0.0.2:22053, [::1]:5353 ::2", err,
+			     sizeof err),
+	    0);
 	ck_assert_uint_eq(rc.nns, 4);
 	s4 = (struct sockaddr_in *)&rc.ns[0];
 	ck_assert_int_eq(ntohs(s4->sin_port), 53);
@@ -147,13 +150,16 @@ START_TEST(nameservers)
 	s6 = (struct sockaddr_in6 *)&rc.ns[3];
 	ck_assert_int_eq(ntohs(s6->sin6_port), 53);
 	ck_assert_int_eq(resolver_conf_add_ns(&rc, "1.2.3.4:0", err,
-	    sizeof err), -1);
+			     sizeof err),
+	    -1);
 	ck_assert_int_eq(resolver_conf_add_ns(&rc, "1.2.3.4:99999", err,
-	    sizeof err), -1);
+			     sizeof err),
+	    -1);
 	ck_assert_int_eq(resolver_conf_add_ns(&rc, "[::1", err, sizeof err),
 	    -1);
 	ck_assert_int_eq(resolver_conf_add_ns(&rc, "dns.example", err,
-	    sizeof err), -1);
+			     sizeof err),
+	    -1);
 	ck_assert_ptr_nonnull(strstr(err, "dns.example"));
 }
 END_TEST
@@ -191,7 +197,7 @@ START_TEST(query_encoding)
 	ck_assert_int_eq(ns_msg_id(m), 0xbeef);
 	ck_assert_int_eq(ns_msg_getflag(m, ns_f_rd), 1);
 	ck_assert_int_eq(ns_msg_count(m, ns_s_qd), 1);
-	ck_assert_int_eq(ns_msg_count(m, ns_s_ar), 1);	/* EDNS0 OPT */
+	ck_assert_int_eq(ns_msg_count(m, ns_s_ar), 1); /* EDNS0 OPT */
 	ck_assert_int_eq(ns_parserr(&m, ns_s_qd, 0, &r), 0);
 	ck_assert_str_eq(ns_rr_name(r), Q);
 	ck_assert_int_eq(ns_rr_type(r), ns_t_txt);
@@ -214,10 +220,10 @@ START_TEST(reply_acceptance)
 	start(&m, "other.example.com", ns_r_noerror);
 	ck_assert_int_eq(rmsg_matches(m.buf, m.len, q, (size_t)n), 0);
 	start(&m, Q, ns_r_noerror);
-	m.buf[1] ^= 1;				/* another id */
+	m.buf[1] ^= 1; /* another id */
 	ck_assert_int_eq(rmsg_matches(m.buf, m.len, q, (size_t)n), 0);
 	start(&m, Q, ns_r_noerror);
-	m.buf[2] &= 0x7f;			/* a query, not a reply */
+	m.buf[2] &= 0x7f; /* a query, not a reply */
 	ck_assert_int_eq(rmsg_matches(m.buf, m.len, q, (size_t)n), 0);
 	ck_assert_int_eq(rmsg_matches(m.buf, 5, q, (size_t)n), 0);
 	start(&m, Q, ns_r_servfail);
@@ -240,7 +246,7 @@ START_TEST(multi_string_and_several)
 	ck_assert_int_eq(interp(&m, &a, next), RMSG_DONE);
 	ck_assert_int_eq(a.status, DKIM_DNS_OK);
 	ck_assert_uint_eq(a.count, 2);
-	ck_assert_str_eq(a.txt[0], "v=DKIM1; k=rsa; p=ABC");	/* 3.6.2.2 */
+	ck_assert_str_eq(a.txt[0], "v=DKIM1; k=rsa; p=ABC"); /* 3.6.2.2 */
 	ck_assert_str_eq(a.txt[1], "second");
 	ck_assert_uint_eq(a.ttl, 100);
 	dkim_txt_answer_clear(&a);
@@ -260,7 +266,7 @@ START_TEST(cname_chain)
 	ck_assert_int_eq(interp(&m, &a, next), RMSG_DONE);
 	ck_assert_int_eq(a.status, DKIM_DNS_OK);
 	ck_assert_str_eq(a.txt[0], "v=DKIM1; p=XYZ");
-	ck_assert_uint_eq(a.ttl, 50);		/* smallest over the chain */
+	ck_assert_uint_eq(a.ttl, 50); /* smallest over the chain */
 	dkim_txt_answer_clear(&a);
 }
 END_TEST
@@ -271,7 +277,7 @@ START_TEST(cname_unfinished_and_loop)
 	dkim_txt_answer a;
 	char next[NS_MAXDNAME];
 
-	start(&m, Q, ns_r_noerror);	/* authoritative, other zone */
+	start(&m, Q, ns_r_noerror); /* authoritative, other zone */
 	cname(&m, Q, "key.provider.net", 600);
 	ck_assert_int_eq(interp(&m, &a, next), RMSG_FOLLOW);
 	ck_assert_str_eq(next, "key.provider.net");
@@ -293,23 +299,23 @@ START_TEST(negative_answers)
 	soa(&m, "example.com", 3600, 120);
 	ck_assert_int_eq(interp(&m, &a, next), RMSG_DONE);
 	ck_assert_int_eq(a.status, DKIM_DNS_NXDOMAIN);
-	ck_assert_uint_eq(a.ttl, 120);		/* RFC 2308 5 */
+	ck_assert_uint_eq(a.ttl, 120); /* RFC 2308 5 */
 	start(&m, Q, ns_r_noerror);
 	soa(&m, "example.com", 60, 900);
 	ck_assert_int_eq(interp(&m, &a, next), RMSG_DONE);
 	ck_assert_int_eq(a.status, DKIM_DNS_NODATA);
 	ck_assert_uint_eq(a.ttl, 60);
-	start(&m, Q, ns_r_nxdomain);		/* chain to a missing name */
+	start(&m, Q, ns_r_nxdomain); /* chain to a missing name */
 	cname(&m, Q, "gone.provider.net", 30);
 	ck_assert_int_eq(interp(&m, &a, next), RMSG_DONE);
 	ck_assert_int_eq(a.status, DKIM_DNS_NXDOMAIN);
-	ck_assert_uint_eq(a.ttl, 0);		/* no SOA: do not keep */
+	ck_assert_uint_eq(a.ttl, 0); /* no SOA: do not keep */
 }
 END_TEST
 
 START_TEST(malformed_txt)
 {
-	static const uint8_t bad[] = { 10, 'a', 'b' };	/* says 10, has 2 */
+	static const uint8_t bad[] = {10, 'a', 'b'}; /* says 10, has 2 */
 	struct msgb m;
 	dkim_txt_answer a;
 	char next[NS_MAXDNAME];

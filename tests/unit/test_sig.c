@@ -9,10 +9,10 @@
 #include "internal.h"
 #include "testutil.h"
 
-#define NOW	1000000000LL		/* injected clock for x= */
-#define BH	"bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; "
-#define B	"b=dGVzdHNpZ25hdHVyZQ==; "
-#define REQ	"v=1; a=rsa-sha256; d=example.com; s=sel; h=from:to; " BH B
+#define NOW 1000000000LL /* injected clock for x= */
+#define BH "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; "
+#define B "b=dGVzdHNpZ25hdHVyZQ==; "
+#define REQ "v=1; a=rsa-sha256; d=example.com; s=sel; h=from:to; " BH B
 
 /* RFC 6376 A.2, as it appears in the shared test data */
 static const char rfc6376_a2[] =
@@ -38,113 +38,97 @@ static const char rfc8463_a3[] =
 /* reject cases: every permerror reason, and the accepting neighbours */
 static const struct {
 	const char *in;
-	const char *reason;		/* NULL: must parse */
+	const char *reason; /* NULL: must parse */
 } cases[] = {
-	{ REQ, NULL },
-	{ "a=rsa-sha256; d=example.com; s=sel; h=from; " BH B,
-	  "missing required tag v=" },
-	{ "v=1; d=example.com; s=sel; h=from; " BH B,
-	  "missing required tag a=" },
-	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=from; " BH,
-	  "missing required tag b=" },
-	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=from; " B,
-	  "missing required tag bh=" },
-	{ "v=1; a=rsa-sha256; s=sel; h=from; " BH B,
-	  "missing required tag d=" },
-	{ "v=1; a=rsa-sha256; d=example.com; s=sel; " BH B,
-	  "missing required tag h=" },
-	{ "v=1; a=rsa-sha256; d=example.com; h=from; " BH B,
-	  "missing required tag s=" },
-	{ REQ "v=1", "duplicate tag 'v'" },
-	{ REQ "d=example.com", "duplicate tag 'd'" },
-	{ "v=2; a=rsa-sha256; d=example.com; s=sel; h=from; " BH B,
-	  "unsupported version v=2" },
-	{ "v=1.0; a=rsa-sha256; d=example.com; s=sel; h=from; " BH B,
-	  "unsupported version" },
-	{ "v=1; a=rsa-sha512; d=example.com; s=sel; h=from; " BH B,
-	  "unknown algorithm" },
-	{ "v=1; a=; d=example.com; s=sel; h=from; " BH B,
-	  "unknown algorithm" },
-	{ "v=1; a=ED25519-SHA256; d=example.com; s=sel; h=from; " BH B, NULL },
-	{ "v=1; a=rsa-sha1; d=example.com; s=sel; h=from; " BH B, NULL },
-	{ REQ "c=fancy", "bad canonicalization c=fancy" },
-	{ REQ "c=relaxed/", "bad canonicalization" },
-	{ REQ "c=/relaxed", "bad canonicalization" },
-	{ REQ "c=relaxed/relaxed/relaxed", "bad canonicalization" },
-	{ REQ "c=simple/relaxed", NULL },
-	{ REQ "q=dns/txt", NULL },
-	{ REQ "q=http/well-known : dns/txt", NULL },
-	{ REQ "q=http/well-known", "q= does not offer dns/txt" },
-	{ REQ "q=dns", "q= does not offer dns/txt" },
-	{ REQ "i=joe@example.com", NULL },
-	{ REQ "i=@EXAMPLE.com", NULL },
-	{ REQ "i=joe@mail.sub.example.com", NULL },
-	{ REQ "i=joe=40x@example.com", NULL },
-	{ REQ "i=joe@attacker.com", "i= not within d=" },
-	{ REQ "i=joe@xexample.com", "i= not within d=" },
-	{ REQ "i=joe@com", "i= not within d=" },
-	{ REQ "i=joe", "bad identity in i=" },
-	{ REQ "i=joe@", "bad identity in i=" },
-	{ REQ "i=joe=4@example.com", "bad quoted-printable in i=" },
-	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=to:subject; " BH B,
-	  "h= does not sign From" },
-	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=FROM; " BH B, NULL },
-	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=x-from:to; " BH B,
-	  "h= does not sign From" },
-	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=from::to; " BH B,
-	  "bad header name in h=" },
-	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=; " BH B,
-	  "bad header name in h=" },
-	{ REQ "l=0", NULL },
-	{ REQ "l=123456", NULL },
-	{ REQ "l=12a", "bad l= value" },
-	{ REQ "l=-1", "bad l= value" },
-	{ REQ "l=", "bad l= value" },
-	{ REQ "l=99999999999999999999", "l= value too large" },
-	{ REQ "l=1234567890123456789012345678901234567890123456789012345678901"
-	  "2345678901234567", "bad l= value" },	/* 77 digits */
-	{ REQ "t=123", NULL },
-	{ REQ "t=abc", "bad t= value" },
-	{ REQ "x=abc", "bad x= value" },
-	{ REQ "t=1000000000; x=1000000001", NULL },
-	{ REQ "t=1000000000; x=1000000000", NULL },	/* x == now */
-	{ REQ "t=999999000; x=999998000", "x= before t=" },
-	{ REQ "x=999999999", "signature expired" },
-	{ REQ "t=999999000; x=999999999", "signature expired" },
-	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=from; " BH "b=!!!!",
-	  "bad base64 in b=" },
-	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=from; " B "bh=ab!c",
-	  "bad base64 in bh=" },
-	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=from; " BH "b=",
-	  "empty b=" },
-	{ "v=1; a=rsa-sha256; d=legitimate.com(.attacker.com; s=sel; h=from; "
-	  BH B, "bad domain in d=" },
-	{ "v=1; a=rsa-sha256; d=com; s=sel; h=from; " BH B,
-	  "bad domain in d=" },
-	{ "v=1; a=rsa-sha256; d=-x.com; s=sel; h=from; " BH B,
-	  "bad domain in d=" },
-	{ "v=1; a=rsa-sha256; d=x-.com; s=sel; h=from; " BH B,
-	  "bad domain in d=" },
-	{ "v=1; a=rsa-sha256; d=a..com; s=sel; h=from; " BH B,
-	  "bad domain in d=" },
-	{ "v=1; a=rsa-sha256; d=example.com.; s=sel; h=from; " BH B,
-	  "bad domain in d=" },
-	{ "v=1; a=rsa-sha256; d=exa mple.com; s=sel; h=from; " BH B,
-	  "bad domain in d=" },
-	{ "v=1; a=rsa-sha256; d=xn--bcher-kva.example; s=sel; h=from; " BH B,
-	  NULL },
-	{ "v=1; a=rsa-sha256; d=b\xc3\xbc" "cher.example; s=sel; h=from; " BH B,
-	  NULL },				/* RFC 8616 U-label */
-	{ "v=1; a=rsa-sha256; d=example.com; s=s_1; h=from; " BH B,
-	  "bad selector in s=" },
-	{ "v=1; a=rsa-sha256; d=example.com; s=a.b-c.2024; h=from; " BH B,
-	  NULL },
-	{ "v=1; a=rsa-sha256; d=example.com; s=.sel; h=from; " BH B,
-	  "bad selector in s=" },
-	{ REQ "z=anything at all; D=example.org", NULL },  /* unknown tags */
-	{ REQ ";;", "empty tag-spec" },
-	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=from; " BH
-	  "b=dGVz\r\n dHNp Z25h\r\n\tdHVyZQ==", NULL },	/* FWS in b= */
+    {REQ, NULL},
+    {"a=rsa-sha256; d=example.com; s=sel; h=from; " BH B,
+	"missing required tag v="},
+    {"v=1; d=example.com; s=sel; h=from; " BH B, "missing required tag a="},
+    {"v=1; a=rsa-sha256; d=example.com; s=sel; h=from; " BH,
+	"missing required tag b="},
+    {"v=1; a=rsa-sha256; d=example.com; s=sel; h=from; " B,
+	"missing required tag bh="},
+    {"v=1; a=rsa-sha256; s=sel; h=from; " BH B, "missing required tag d="},
+    {"v=1; a=rsa-sha256; d=example.com; s=sel; " BH B,
+	"missing required tag h="},
+    {"v=1; a=rsa-sha256; d=example.com; h=from; " BH B,
+	"missing required tag s="},
+    {REQ "v=1", "duplicate tag 'v'"},
+    {REQ "d=example.com", "duplicate tag 'd'"},
+    {"v=2; a=rsa-sha256; d=example.com; s=sel; h=from; " BH B,
+	"unsupported version v=2"},
+    {"v=1.0; a=rsa-sha256; d=example.com; s=sel; h=from; " BH B,
+	"unsupported version"},
+    {"v=1; a=rsa-sha512; d=example.com; s=sel; h=from; " BH B,
+	"unknown algorithm"},
+    {"v=1; a=; d=example.com; s=sel; h=from; " BH B, "unknown algorithm"},
+    {"v=1; a=ED25519-SHA256; d=example.com; s=sel; h=from; " BH B, NULL},
+    {"v=1; a=rsa-sha1; d=example.com; s=sel; h=from; " BH B, NULL},
+    {REQ "c=fancy", "bad canonicalization c=fancy"},
+    {REQ "c=relaxed/", "bad canonicalization"},
+    {REQ "c=/relaxed", "bad canonicalization"},
+    {REQ "c=relaxed/relaxed/relaxed", "bad canonicalization"},
+    {REQ "c=simple/relaxed", NULL}, {REQ "q=dns/txt", NULL},
+    {REQ "q=http/well-known : dns/txt", NULL},
+    {REQ "q=http/well-known", "q= does not offer dns/txt"},
+    {REQ "q=dns", "q= does not offer dns/txt"}, {REQ "i=joe@example.com", NULL},
+    {REQ "i=@EXAMPLE.com", NULL}, {REQ "i=joe@mail.sub.example.com", NULL},
+    {REQ "i=joe=40x@example.com", NULL},
+    {REQ "i=joe@attacker.com", "i= not within d="},
+    {REQ "i=joe@xexample.com", "i= not within d="},
+    {REQ "i=joe@com", "i= not within d="}, {REQ "i=joe", "bad identity in i="},
+    {REQ "i=joe@", "bad identity in i="},
+    {REQ "i=joe=4@example.com", "bad quoted-printable in i="},
+    {"v=1; a=rsa-sha256; d=example.com; s=sel; h=to:subject; " BH B,
+	"h= does not sign From"},
+    {"v=1; a=rsa-sha256; d=example.com; s=sel; h=FROM; " BH B, NULL},
+    {"v=1; a=rsa-sha256; d=example.com; s=sel; h=x-from:to; " BH B,
+	"h= does not sign From"},
+    {"v=1; a=rsa-sha256; d=example.com; s=sel; h=from::to; " BH B,
+	"bad header name in h="},
+    {"v=1; a=rsa-sha256; d=example.com; s=sel; h=; " BH B,
+	"bad header name in h="},
+    {REQ "l=0", NULL}, {REQ "l=123456", NULL}, {REQ "l=12a", "bad l= value"},
+    {REQ "l=-1", "bad l= value"}, {REQ "l=", "bad l= value"},
+    {REQ "l=99999999999999999999", "l= value too large"},
+    {REQ "l=1234567890123456789012345678901234567890123456789012345678901"
+	 "2345678901234567",
+	"bad l= value"}, /* 77 digits */
+    {REQ "t=123", NULL}, {REQ "t=abc", "bad t= value"},
+    {REQ "x=abc", "bad x= value"}, {REQ "t=1000000000; x=1000000001", NULL},
+    {REQ "t=1000000000; x=1000000000", NULL}, /* x == now */
+    {REQ "t=999999000; x=999998000", "x= before t="},
+    {REQ "x=999999999", "signature expired"},
+    {REQ "t=999999000; x=999999999", "signature expired"},
+    {"v=1; a=rsa-sha256; d=example.com; s=sel; h=from; " BH "b=!!!!",
+	"bad base64 in b="},
+    {"v=1; a=rsa-sha256; d=example.com; s=sel; h=from; " B "bh=ab!c",
+	"bad base64 in bh="},
+    {"v=1; a=rsa-sha256; d=example.com; s=sel; h=from; " BH "b=", "empty b="},
+    {"v=1; a=rsa-sha256; d=legitimate.com(.attacker.com; s=sel; h=from; " BH B,
+	"bad domain in d="},
+    {"v=1; a=rsa-sha256; d=com; s=sel; h=from; " BH B, "bad domain in d="},
+    {"v=1; a=rsa-sha256; d=-x.com; s=sel; h=from; " BH B, "bad domain in d="},
+    {"v=1; a=rsa-sha256; d=x-.com; s=sel; h=from; " BH B, "bad domain in d="},
+    {"v=1; a=rsa-sha256; d=a..com; s=sel; h=from; " BH B, "bad domain in d="},
+    {"v=1; a=rsa-sha256; d=example.com.; s=sel; h=from; " BH B,
+	"bad domain in d="},
+    {"v=1; a=rsa-sha256; d=exa mple.com; s=sel; h=from; " BH B,
+	"bad domain in d="},
+    {"v=1; a=rsa-sha256; d=xn--bcher-kva.example; s=sel; h=from; " BH B, NULL},
+    {"v=1; a=rsa-sha256; d=b\xc3\xbc"
+     "cher.example; s=sel; h=from; " BH B,
+	NULL}, /* RFC 8616 U-label */
+    {"v=1; a=rsa-sha256; d=example.com; s=s_1; h=from; " BH B,
+	"bad selector in s="},
+    {"v=1; a=rsa-sha256; d=example.com; s=a.b-c.2024; h=from; " BH B, NULL},
+    {"v=1; a=rsa-sha256; d=example.com; s=.sel; h=from; " BH B,
+	"bad selector in s="},
+    {REQ "z=anything at all; D=example.org", NULL}, /* unknown tags */
+    {REQ ";;", "empty tag-spec"},
+    {"v=1; a=rsa-sha256; d=example.com; s=sel; h=from; " BH
+     "b=dGVz\r\n dHNp Z25h\r\n\tdHVyZQ==",
+	NULL}, /* FWS in b= */
 };
 
 /* test_sig_cases - each table row */
@@ -175,7 +159,8 @@ START_TEST(test_sig_rfc6376)
 	struct dkim_sig sig;
 
 	ck_assert_int_eq(sig_parse(rfc6376_a2, strlen(rfc6376_a2), (time_t)NOW,
-	    &sig, reason), 0);
+			     &sig, reason),
+	    0);
 	ck_assert_int_eq(sig.alg, DKIM_ALG_RSA_SHA256);
 	ck_assert_int_eq(sig.hcanon, DKIM_CANON_SIMPLE);
 	ck_assert_int_eq(sig.bcanon, DKIM_CANON_SIMPLE);
@@ -204,7 +189,8 @@ START_TEST(test_sig_rfc8463)
 	struct dkim_sig sig;
 
 	ck_assert_int_eq(sig_parse(rfc8463_a3, strlen(rfc8463_a3), (time_t)NOW,
-	    &sig, reason), 0);
+			     &sig, reason),
+	    0);
 	ck_assert_int_eq(sig.alg, DKIM_ALG_ED25519_SHA256);
 	ck_assert_int_eq(sig.hcanon, DKIM_CANON_RELAXED);
 	ck_assert_int_eq(sig.bcanon, DKIM_CANON_RELAXED);
@@ -224,12 +210,12 @@ static const struct {
 	const char *c;
 	dkim_canon h, b;
 } canon_cases[] = {
-	{ "", DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE },
-	{ "c=relaxed", DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE },
-	{ "c=simple", DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE },
-	{ "c=simple/relaxed", DKIM_CANON_SIMPLE, DKIM_CANON_RELAXED },
-	{ "c=Relaxed/Relaxed", DKIM_CANON_RELAXED, DKIM_CANON_RELAXED },
-	{ "c=relaxed/simple", DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE },
+    {"", DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE},
+    {"c=relaxed", DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE},
+    {"c=simple", DKIM_CANON_SIMPLE, DKIM_CANON_SIMPLE},
+    {"c=simple/relaxed", DKIM_CANON_SIMPLE, DKIM_CANON_RELAXED},
+    {"c=Relaxed/Relaxed", DKIM_CANON_RELAXED, DKIM_CANON_RELAXED},
+    {"c=relaxed/simple", DKIM_CANON_RELAXED, DKIM_CANON_SIMPLE},
 };
 
 /* test_sig_canon - c= defaults and combinations */
@@ -251,7 +237,7 @@ END_TEST
 START_TEST(test_sig_fields)
 {
 	static const char in[] = REQ "l=4096; t=999999999; x=1000000500; "
-	    "i=j=3Do=20e@Mail.Example.COM; foo=bar";
+				     "i=j=3Do=20e@Mail.Example.COM; foo=bar";
 	char reason[DKIM_REASON_MAX];
 	struct dkim_sig sig;
 
@@ -270,8 +256,8 @@ END_TEST
 /* test_sig_partial - a failed parse still reports d= and s= */
 START_TEST(test_sig_partial)
 {
-	static const char in[] = "v=1; a=foo; d=example.org; s=sel; h=from; "
-	    BH B;
+	static const char in[] =
+	    "v=1; a=foo; d=example.org; s=sel; h=from; " BH B;
 	char reason[DKIM_REASON_MAX];
 	struct dkim_sig sig;
 
@@ -288,17 +274,16 @@ END_TEST
 static const struct {
 	const char *in, *out;
 } blank_cases[] = {
-	{ "DKIM-Signature: v=1; b=abc def; d=x",
-	  "DKIM-Signature: v=1; b=; d=x" },
-	{ "v=1; bh=xyz; b= abc \r\n def", "v=1; bh=xyz; b=" },
-	{ "b=abc", "b=" },
-	{ "DKIM-Signature:b=xx;bh=yy", "DKIM-Signature:b=;bh=yy" },
-	{ "dkim-signature: h=a:b; b=Zm9v;", "dkim-signature: h=a:b; b=;" },
-	{ "v=1; h=from:to; b\r\n =\r\n abc\r\n ; x=1",
-	  "v=1; h=from:to; b\r\n =; x=1" },
-	{ "v=1; bh=xyz", "v=1; bh=xyz" },		/* no b=: unchanged */
-	{ "v=1;; b=abc", "v=1;; b=abc" },		/* unparsable: unchanged */
-	{ "", "" },
+    {"DKIM-Signature: v=1; b=abc def; d=x", "DKIM-Signature: v=1; b=; d=x"},
+    {"v=1; bh=xyz; b= abc \r\n def", "v=1; bh=xyz; b="},
+    {"b=abc", "b="},
+    {"DKIM-Signature:b=xx;bh=yy", "DKIM-Signature:b=;bh=yy"},
+    {"dkim-signature: h=a:b; b=Zm9v;", "dkim-signature: h=a:b; b=;"},
+    {"v=1; h=from:to; b\r\n =\r\n abc\r\n ; x=1",
+	"v=1; h=from:to; b\r\n =; x=1"},
+    {"v=1; bh=xyz", "v=1; bh=xyz"}, /* no b=: unchanged */
+    {"v=1;; b=abc", "v=1;; b=abc"}, /* unparsable: unchanged */
+    {"", ""},
 };
 
 /* test_sig_blank - each blank case */
@@ -340,9 +325,9 @@ START_TEST(test_sig_prefix)
 	reason[0] = 'x';
 	if (sig_parse(rfc8463_a3, (size_t)_i, (time_t)NOW, &sig, reason) < 0)
 		ck_assert_msg(reason[0] != '\0', "no reason at %d", _i);
-	else	/* only once b= has a value: every tag before is required */
-		ck_assert_int_gt(_i, (int)(strstr(rfc8463_a3, " b=") -
-		    rfc8463_a3) + 3);
+	else /* only once b= has a value: every tag before is required */
+		ck_assert_int_gt(_i,
+		    (int)(strstr(rfc8463_a3, " b=") - rfc8463_a3) + 3);
 	sig_clear(&sig);
 }
 END_TEST
@@ -362,8 +347,7 @@ sig_suite(void)
 	tcase_add_test(tc, test_sig_partial);
 	tcase_add_loop_test(tc, test_sig_blank, 0, (int)NELEM(blank_cases));
 	tcase_add_test(tc, test_sig_blank_rfc);
-	tcase_add_loop_test(tc, test_sig_prefix, 0,
-	    (int)sizeof(rfc8463_a3));
+	tcase_add_loop_test(tc, test_sig_prefix, 0, (int)sizeof(rfc8463_a3));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -27,8 +27,8 @@ START_TEST(test_roundtrip)
 	ck_assert_str_eq(r.domain, "example.com");
 	ck_assert_str_eq(r.selector, "sel");
 	ck_assert_str_eq(r.identity, "@example.com");
-	ck_assert_int_eq(r.alg, (_i & 4) ? DKIM_ALG_ED25519_SHA256 :
-	    DKIM_ALG_RSA_SHA256);
+	ck_assert_int_eq(r.alg,
+	    (_i & 4) ? DKIM_ALG_ED25519_SHA256 : DKIM_ALG_RSA_SHA256);
 	ck_assert_int_eq(r.hcanon, o.hc);
 	ck_assert_int_eq(r.bcanon, o.bc);
 	ck_assert_uint_eq(r.key_bits, (_i & 4) ? 256 : 2048);
@@ -46,8 +46,9 @@ START_TEST(test_roundtrip)
 		ASSERT_VERDICT(r, DKIM_PASS, "");
 	}
 	/* RFC 5322 2.1.1: no line over 78 columns */
-	for (line = strtok_r(text, "\n", &save); line != NULL &&
-	    strncmp(line, "From:", 5) != 0; line = strtok_r(NULL, "\n", &save))
+	for (line = strtok_r(text, "\n", &save);
+	     line != NULL && strncmp(line, "From:", 5) != 0;
+	     line = strtok_r(NULL, "\n", &save))
 		ck_assert_uint_le(strcspn(line, "\r"), 78);
 	free(text);
 }
@@ -84,10 +85,10 @@ END_TEST
 START_TEST(test_oversign)
 {
 	static const char *const added[] = {
-		"From: Mallory <m@evil.example>\r\n",
-		"Subject: Click here\r\n",
-		"Cc: someone@example.org\r\n",
-		"Reply-To: m@evil.example\r\n",
+	    "From: Mallory <m@evil.example>\r\n",
+	    "Subject: Click here\r\n",
+	    "Cc: someone@example.org\r\n",
+	    "Reply-To: m@evil.example\r\n",
 	};
 	struct signopt o;
 	char *text, *t;
@@ -110,7 +111,7 @@ START_TEST(test_oversign)
 	}
 	/* without oversigning an added Subject goes unnoticed (bottom-up) */
 	{
-		static const char *const none[] = { NULL };
+		static const char *const none[] = {NULL};
 
 		o.oversign = none;
 		free(text);
@@ -190,7 +191,7 @@ START_TEST(test_two_signers)
 	ck_assert_int_eq(dkim_msg_add_signer(m, &req, &i1, err, 100), DKIM_OK);
 	req.selector = "ed";
 	req.key = ed_key;
-	req.hcanon = DKIM_CANON_SIMPLE;		/* body canon still shared */
+	req.hcanon = DKIM_CANON_SIMPLE; /* body canon still shared */
 	ck_assert_int_eq(dkim_msg_add_signer(m, &req, &i2, err, 100), DKIM_OK);
 	ck_assert_uint_eq(i2, 1);
 	ck_assert_int_eq(dkim_msg_write(m, msg_headers, strlen(msg_headers)),
@@ -204,12 +205,13 @@ START_TEST(test_two_signers)
 	ck_assert_int_eq(dkim_msg_sign(m, i2, &v2, err, 100), DKIM_OK);
 	dkim_msg_free(m);
 	text = malloc(strlen(v1) + strlen(v2) + 1000);
-	sprintf(text, "DKIM-Signature:%s\r\nDKIM-Signature:%s\r\n%s\r\n%s",
-	    v2, v1, msg_headers, msg_body);
+	sprintf(text, "DKIM-Signature:%s\r\nDKIM-Signature:%s\r\n%s\r\n%s", v2,
+	    v1, msg_headers, msg_body);
 	memset(&t, 0, sizeof(t));
 	tadd(&t, "sel._domainkey.example.com", rsa_rec, DKIM_DNS_OK);
 	tadd(&t, "ed._domainkey.example.com", ed_rec, DKIM_DNS_OK);
-	ck_assert_uint_eq(verify_text(text, 100, &t, time(NULL), NULL, r, 2), 2);
+	ck_assert_uint_eq(verify_text(text, 100, &t, time(NULL), NULL, r, 2),
+	    2);
 	ASSERT_VERDICT(r[0], DKIM_PASS, "");
 	ASSERT_VERDICT(r[1], DKIM_PASS, "");
 	ck_assert_int_eq(r[0].alg, DKIM_ALG_ED25519_SHA256);
@@ -290,10 +292,10 @@ START_TEST(test_check_signed)
 	ck_assert_int_eq(dkim_msg_eom(m), DKIM_OK);
 	ck_assert_int_eq(dkim_msg_sign(m, idx, &v, err, 100), DKIM_OK);
 	ck_assert_int_eq(dkim_msg_check_signed(m, idx, _i ? ed_rec : rsa_rec,
-	    &r), DKIM_OK);
-	ASSERT_VERDICT(r, DKIM_PASS, "");
-	ck_assert_int_eq(dkim_msg_check_signed(m, idx, other_rec, &r),
+			     &r),
 	    DKIM_OK);
+	ASSERT_VERDICT(r, DKIM_PASS, "");
+	ck_assert_int_eq(dkim_msg_check_signed(m, idx, other_rec, &r), DKIM_OK);
 	ck_assert_int_eq(r.verdict, _i ? DKIM_PERMERROR : DKIM_FAIL);
 	ck_assert_int_eq(dkim_msg_check_signed(m, idx, "v=DKIM1; p=", &r),
 	    DKIM_OK);
@@ -306,8 +308,8 @@ END_TEST
 /* test_check_signed_rec - a parsed record gives what its text gives */
 START_TEST(test_check_signed_rec)
 {
-	const char *recs[] = { _i ? ed_rec : rsa_rec, other_rec,
-	    "v=DKIM1; p=", "v=DKIM1; k=rsa; h=sha1; p=" };
+	const char *recs[] = {_i ? ed_rec : rsa_rec, other_rec,
+	    "v=DKIM1; p=", "v=DKIM1; k=rsa; h=sha1; p="};
 	char err[100], reason[DKIM_REASON_MAX], *v;
 	dkim_sig_result r, rr;
 	dkim_sign_req req;
@@ -326,7 +328,8 @@ START_TEST(test_check_signed_rec)
 	ck_assert_int_eq(dkim_msg_eoh(m), DKIM_OK);
 	ck_assert_int_eq(dkim_msg_body(m, "x\n", 2), DKIM_OK);
 	ck_assert_int_eq(dkim_keyrec_parse(recs[0], strlen(recs[0]), &rec,
-	    reason), DKIM_OK);
+			     reason),
+	    DKIM_OK);
 	ck_assert_int_eq(dkim_msg_check_signed_rec(m, idx, rec, &r),
 	    DKIM_ESTATE);
 	ck_assert_int_eq(dkim_msg_check_signed_rec(m, idx, NULL, &r),
@@ -336,7 +339,8 @@ START_TEST(test_check_signed_rec)
 	ck_assert_int_eq(dkim_msg_sign(m, idx, &v, err, 100), DKIM_OK);
 	for (k = 0; k < sizeof recs / sizeof recs[0]; k++) {
 		ck_assert_int_eq(dkim_keyrec_parse(recs[k], strlen(recs[k]),
-		    &rec, reason), DKIM_OK);
+				     &rec, reason),
+		    DKIM_OK);
 		ck_assert_int_eq(dkim_msg_check_signed(m, idx, recs[k], &r),
 		    DKIM_OK);
 		ck_assert_int_eq(dkim_msg_check_signed_rec(m, idx, rec, &rr),
@@ -345,16 +349,17 @@ START_TEST(test_check_signed_rec)
 		ck_assert_str_eq(rr.reason, r.reason);
 		ck_assert_str_eq(rr.domain, "example.com");
 		ck_assert_uint_eq(rr.key_bits, r.key_bits);
-		if (k == 0) {	/* a record serves any number of checks */
+		if (k == 0) { /* a record serves any number of checks */
 			ck_assert_int_eq(dkim_msg_check_signed_rec(m, idx, rec,
-			    &rr), DKIM_OK);
+					     &rr),
+			    DKIM_OK);
 			ASSERT_VERDICT(rr, DKIM_PASS, "");
 		}
 		dkim_keyrec_free(rec);
 	}
 	/* a record that does not parse: permerror from the text form only */
-	ck_assert_int_eq(dkim_msg_check_signed(m, idx, "v=DKIM1; k=x; p=",
-	    &r), DKIM_OK);
+	ck_assert_int_eq(dkim_msg_check_signed(m, idx, "v=DKIM1; k=x; p=", &r),
+	    DKIM_OK);
 	ASSERT_VERDICT(r, DKIM_PERMERROR, "key record: unknown key type");
 	ck_assert_str_eq(r.domain, "example.com");
 	free(v);
@@ -387,7 +392,7 @@ START_TEST(test_add_signer)
 	dkim_msg *m;
 	dkim_key *small = NULL;
 	char err[200], *pem = small_rsa_pem();
-	static const char *const bad_names[] = { "From", "Bad Name", NULL };
+	static const char *const bad_names[] = {"From", "Bad Name", NULL};
 
 	ck_assert_int_eq(dkim_msg_new(NULL, &m), DKIM_OK);
 	dkim_sign_req_init(&req);

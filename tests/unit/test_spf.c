@@ -46,47 +46,45 @@ static const struct {
 	const char *ip, *in, *out;
 	int exp;
 } expand[] = {
-	/* RFC 7208 7.4 */
-	{ "192.0.2.3", "%{s}", "strong-bad@email.example.com", 0 },
-	{ "192.0.2.3", "%{o}", "email.example.com", 0 },
-	{ "192.0.2.3", "%{d}", "email.example.com", 0 },
-	{ "192.0.2.3", "%{d4}", "email.example.com", 0 },
-	{ "192.0.2.3", "%{d3}", "email.example.com", 0 },
-	{ "192.0.2.3", "%{d2}", "example.com", 0 },
-	{ "192.0.2.3", "%{d1}", "com", 0 },
-	{ "192.0.2.3", "%{dr}", "com.example.email", 0 },
-	{ "192.0.2.3", "%{d2r}", "example.email", 0 },
-	{ "192.0.2.3", "%{l}", "strong-bad", 0 },
-	{ "192.0.2.3", "%{l-}", "strong.bad", 0 },
-	{ "192.0.2.3", "%{lr}", "strong-bad", 0 },
-	{ "192.0.2.3", "%{lr-}", "bad.strong", 0 },
-	{ "192.0.2.3", "%{l1r-}", "strong", 0 },
-	{ "192.0.2.3", "%{ir}.%{v}._spf.%{d2}",
-	    "3.2.0.192.in-addr._spf.example.com", 0 },
-	{ "192.0.2.3", "%{lr-}.lp._spf.%{d2}",
-	    "bad.strong.lp._spf.example.com", 0 },
-	{ "192.0.2.3", "%{lr-}.lp.%{ir}.%{v}._spf.%{d2}",
-	    "bad.strong.lp.3.2.0.192.in-addr._spf.example.com", 0 },
-	{ "192.0.2.3", "%{ir}.%{v}.%{l1r-}.lp._spf.%{d2}",
-	    "3.2.0.192.in-addr.strong.lp._spf.example.com", 0 },
-	{ "192.0.2.3", "%{d2}.trusted-domains.example.net",
-	    "example.com.trusted-domains.example.net", 0 },
-	{ "2001:db8::cb01", "%{ir}.%{v}._spf.%{d2}",
-	    "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2"
-	    ".ip6._spf.example.com", 0 },
-	/* escapes, upper case, several delimiters, exp-only letters */
-	{ "192.0.2.3", "a%%b%_c%-d", "a%b c%20d", 0 },
-	{ "192.0.2.3", "%{L}", "strong-bad", 0 },
-	{ "192.0.2.3", "%{S}", "strong-bad%40email.example.com", 0 },
-	{ "192.0.2.3", "%{l+-}", "strong.bad", 0 },
-	{ "192.0.2.3", "%{d128}", "email.example.com", 0 },
-	{ "192.0.2.3", "%{c} %{r} %{t}",
-	    "192.0.2.3 mx.example.net 1234567890", 1 },
-	{ "2001:db8::cb01", "%{c}", "2001:db8::cb01", 1 },
-	{ "::ffff:192.0.2.3", "%{i} %{v}", "192.0.2.3 in-addr", 1 },
-	{ "192.0.2.3", "%{h}.", "mx.example.org", 0 },	/* final dot */
-	{ "192.0.2.3", "trail.", "trail.", 1 },		/* kept in exp */
-	{ "192.0.2.3", "%{p}", "unknown", 0 },		/* no PTR source */
+    /* RFC 7208 7.4 */
+    {"192.0.2.3", "%{s}", "strong-bad@email.example.com", 0},
+    {"192.0.2.3", "%{o}", "email.example.com", 0},
+    {"192.0.2.3", "%{d}", "email.example.com", 0},
+    {"192.0.2.3", "%{d4}", "email.example.com", 0},
+    {"192.0.2.3", "%{d3}", "email.example.com", 0},
+    {"192.0.2.3", "%{d2}", "example.com", 0}, {"192.0.2.3", "%{d1}", "com", 0},
+    {"192.0.2.3", "%{dr}", "com.example.email", 0},
+    {"192.0.2.3", "%{d2r}", "example.email", 0},
+    {"192.0.2.3", "%{l}", "strong-bad", 0},
+    {"192.0.2.3", "%{l-}", "strong.bad", 0},
+    {"192.0.2.3", "%{lr}", "strong-bad", 0},
+    {"192.0.2.3", "%{lr-}", "bad.strong", 0},
+    {"192.0.2.3", "%{l1r-}", "strong", 0},
+    {"192.0.2.3", "%{ir}.%{v}._spf.%{d2}", "3.2.0.192.in-addr._spf.example.com",
+	0},
+    {"192.0.2.3", "%{lr-}.lp._spf.%{d2}", "bad.strong.lp._spf.example.com", 0},
+    {"192.0.2.3", "%{lr-}.lp.%{ir}.%{v}._spf.%{d2}",
+	"bad.strong.lp.3.2.0.192.in-addr._spf.example.com", 0},
+    {"192.0.2.3", "%{ir}.%{v}.%{l1r-}.lp._spf.%{d2}",
+	"3.2.0.192.in-addr.strong.lp._spf.example.com", 0},
+    {"192.0.2.3", "%{d2}.trusted-domains.example.net",
+	"example.com.trusted-domains.example.net", 0},
+    {"2001:db8::cb01", "%{ir}.%{v}._spf.%{d2}",
+	"1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2"
+	".ip6._spf.example.com",
+	0},
+    /* escapes, upper case, several delimiters, exp-only letters */
+    {"192.0.2.3", "a%%b%_c%-d", "a%b c%20d", 0},
+    {"192.0.2.3", "%{L}", "strong-bad", 0},
+    {"192.0.2.3", "%{S}", "strong-bad%40email.example.com", 0},
+    {"192.0.2.3", "%{l+-}", "strong.bad", 0},
+    {"192.0.2.3", "%{d128}", "email.example.com", 0},
+    {"192.0.2.3", "%{c} %{r} %{t}", "192.0.2.3 mx.example.net 1234567890", 1},
+    {"2001:db8::cb01", "%{c}", "2001:db8::cb01", 1},
+    {"::ffff:192.0.2.3", "%{i} %{v}", "192.0.2.3 in-addr", 1},
+    {"192.0.2.3", "%{h}.", "mx.example.org", 0}, /* final dot */
+    {"192.0.2.3", "trail.", "trail.", 1},        /* kept in exp */
+    {"192.0.2.3", "%{p}", "unknown", 0},         /* no PTR source */
 };
 
 START_TEST(test_expand)
@@ -96,7 +94,8 @@ START_TEST(test_expand)
 
 	env74(&env, expand[_i].ip);
 	ck_assert_int_eq(spf_macro_expand(expand[_i].in, expand[_i].exp, &env,
-	    out, sizeof out), 0);
+			     out, sizeof out),
+	    0);
 	ck_assert_str_eq(out, expand[_i].out);
 }
 END_TEST
@@ -105,18 +104,18 @@ static const struct {
 	const char *in;
 	int exp;
 } badmacro[] = {
-	{ "%{d0}", 0 },		/* 7.3: the DIGIT transformer is nonzero */
-	{ "%(ir).example.com", 0 },
-	{ "%x", 0 },
-	{ "foo%", 0 },
-	{ "%{d", 0 },
-	{ "%{z}", 0 },
-	{ "%{c}", 0 },		/* c, r, t only in explanations (7.1) */
-	{ "%{r}", 0 },
-	{ "%{t}", 0 },
-	{ "%{d2x}", 0 },
-	{ "a b", 0 },		/* a space is no macro-literal */
-	{ "%{x}-files", 1 },
+    {"%{d0}", 0}, /* 7.3: the DIGIT transformer is nonzero */
+    {"%(ir).example.com", 0},
+    {"%x", 0},
+    {"foo%", 0},
+    {"%{d", 0},
+    {"%{z}", 0},
+    {"%{c}", 0}, /* c, r, t only in explanations (7.1) */
+    {"%{r}", 0},
+    {"%{t}", 0},
+    {"%{d2x}", 0},
+    {"a b", 0}, /* a space is no macro-literal */
+    {"%{x}-files", 1},
 };
 
 START_TEST(test_expand_bad)
@@ -126,9 +125,11 @@ START_TEST(test_expand_bad)
 
 	env74(&env, "192.0.2.3");
 	ck_assert_int_eq(spf_macro_expand(badmacro[_i].in, badmacro[_i].exp,
-	    &env, out, sizeof out), -1);
+			     &env, out, sizeof out),
+	    -1);
 	ck_assert_int_eq(spf_macro_check(badmacro[_i].in,
-	    strlen(badmacro[_i].in), badmacro[_i].exp), -1);
+			     strlen(badmacro[_i].in), badmacro[_i].exp),
+	    -1);
 }
 END_TEST
 
@@ -140,7 +141,7 @@ START_TEST(test_expand_truncate)
 	int i;
 
 	env74(&env, "192.0.2.3");
-	for (i = 0; i < 15; i++)	/* 15 * 18 = 270 characters */
+	for (i = 0; i < 15; i++) /* 15 * 18 = 270 characters */
 		strlcat(spec, "%{o}.", sizeof spec);
 	strlcat(spec, "com", sizeof spec);
 	ck_assert_int_eq(spf_macro_expand(spec, 0, &env, out, sizeof out), 0);
@@ -155,17 +156,30 @@ static const struct {
 	const char *spec;
 	int ok;
 } specs[] = {
-	{ "example.com", 1 }, { "%{d}", 1 }, { "foo.%{d2}", 1 },
-	{ "_spf.example.com.", 1 }, { "a.123-456", 1 }, { "a.b-c", 1 },
-	{ "x%%", 1 }, { "com", 0 }, { "com.", 0 }, { "1.2.3.4", 0 },
-	{ "foo.-bar", 0 }, { "foo.bar-", 0 }, { "", 0 }, { "x.com..", 0 },
-	{ "%{d}com", 0 }, { "foo.%{d", 0 }, { "a.b/24", 0 },
+    {"example.com", 1},
+    {"%{d}", 1},
+    {"foo.%{d2}", 1},
+    {"_spf.example.com.", 1},
+    {"a.123-456", 1},
+    {"a.b-c", 1},
+    {"x%%", 1},
+    {"com", 0},
+    {"com.", 0},
+    {"1.2.3.4", 0},
+    {"foo.-bar", 0},
+    {"foo.bar-", 0},
+    {"", 0},
+    {"x.com..", 0},
+    {"%{d}com", 0},
+    {"foo.%{d", 0},
+    {"a.b/24", 0},
 };
 
 START_TEST(test_domain_spec)
 {
 	ck_assert_int_eq(spf_domain_spec_check(specs[_i].spec,
-	    strlen(specs[_i].spec)) == 0, specs[_i].ok);
+			     strlen(specs[_i].spec)) == 0,
+	    specs[_i].ok);
 }
 END_TEST
 
@@ -173,7 +187,7 @@ START_TEST(test_domain_valid)
 {
 	ck_assert(spf_domain_valid("example.com"));
 	ck_assert(spf_domain_valid("example.com."));
-	ck_assert(!spf_domain_valid("localhost"));		/* 4.3 */
+	ck_assert(!spf_domain_valid("localhost")); /* 4.3 */
 	ck_assert(!spf_domain_valid("a..example.com"));
 	ck_assert(!spf_domain_valid("[192.0.2.1]"));
 	ck_assert(!spf_domain_valid(""));
@@ -193,11 +207,14 @@ START_TEST(test_record_terms)
 	struct spf_record r;
 	char err[256];
 
-	ck_assert_int_eq(spf_record_parse("V=SPF1 +a:%{d}.example.com/24//64 "
-	    "-mx//0 ~ptr ?ip4:192.0.2.0/24 ip6:2001:db8::/32 "
-	    "exists:%{ir}.bl.example.org include:_spf.example.net -ALL "
-	    "exp=explain.%{d} redirect=_spf.%{d} x-unknown=%{l}  ", &r, err,
-	    sizeof err), 0);
+	ck_assert_int_eq(
+	    spf_record_parse(
+		"V=SPF1 +a:%{d}.example.com/24//64 "
+		"-mx//0 ~ptr ?ip4:192.0.2.0/24 ip6:2001:db8::/32 "
+		"exists:%{ir}.bl.example.org include:_spf.example.net -ALL "
+		"exp=explain.%{d} redirect=_spf.%{d} x-unknown=%{l}  ",
+		&r, err, sizeof err),
+	    0);
 	ck_assert_uint_eq(r.nterms, 8);
 	ck_assert_int_eq(r.terms[0].mech, SPF_M_A);
 	ck_assert_int_eq(r.terms[0].qual, SPF_PASS);
@@ -228,38 +245,39 @@ START_TEST(test_record_terms)
 END_TEST
 
 static const char *const badrec[] = {
-	"v=spf1 a:foo",			/* no "." toplabel */
-	"v=spf1 a:1.2.3.4",		/* numeric toplabel */
-	"v=spf1 ip4:192.0.2.1/33",
-	"v=spf1 ip4:192.0.2.1/032",	/* leading zero */
-	"v=spf1 ip4:192.0.2.1//32",
-	"v=spf1 ip4:192.0.2",
-	"v=spf1 ip4",
-	"v=spf1 ip6:::1/129",
-	"v=spf1 ip6:192.0.2.1",
-	"v=spf1 mx//129",
-	"v=spf1 a/",
-	"v=spf1 -all/8",
-	"v=spf1 all:foo.com",
-	"v=spf1 include",
-	"v=spf1 include:foo.com/24",
-	"v=spf1 ptr/24",
-	"v=spf1 exists",
-	"v=spf1 exists:%{c}.example.com",
-	"v=spf1 foo:bar.com",		/* unknown mechanism */
-	"v=spf1 =all",
-	"v=spf1 1up=foo",
-	"v=spf1 foo=%abc",
-	"v=spf1 exp=",
-	"v=spf1 exp=-all",
-	"v=spf1 redirect=",
-	"v=spf1 exp=a.com exp=b.com",
-	"v=spf1 redirect=a.com redirect=a.com",
-	"v=spf1 a:ctrl.example.com\rptr",	/* separators: spaces only */
-	"v=spf1 a\tmx",
-	"v=spf1 \xc3\xa9" "all",			/* 3.1: ASCII only */
-	"v=spf1 a:foo.com\x7f",
-	"v=spf1 +-all",
+    "v=spf1 a:foo",     /* no "." toplabel */
+    "v=spf1 a:1.2.3.4", /* numeric toplabel */
+    "v=spf1 ip4:192.0.2.1/33",
+    "v=spf1 ip4:192.0.2.1/032", /* leading zero */
+    "v=spf1 ip4:192.0.2.1//32",
+    "v=spf1 ip4:192.0.2",
+    "v=spf1 ip4",
+    "v=spf1 ip6:::1/129",
+    "v=spf1 ip6:192.0.2.1",
+    "v=spf1 mx//129",
+    "v=spf1 a/",
+    "v=spf1 -all/8",
+    "v=spf1 all:foo.com",
+    "v=spf1 include",
+    "v=spf1 include:foo.com/24",
+    "v=spf1 ptr/24",
+    "v=spf1 exists",
+    "v=spf1 exists:%{c}.example.com",
+    "v=spf1 foo:bar.com", /* unknown mechanism */
+    "v=spf1 =all",
+    "v=spf1 1up=foo",
+    "v=spf1 foo=%abc",
+    "v=spf1 exp=",
+    "v=spf1 exp=-all",
+    "v=spf1 redirect=",
+    "v=spf1 exp=a.com exp=b.com",
+    "v=spf1 redirect=a.com redirect=a.com",
+    "v=spf1 a:ctrl.example.com\rptr", /* separators: spaces only */
+    "v=spf1 a\tmx",
+    "v=spf1 \xc3\xa9"
+    "all", /* 3.1: ASCII only */
+    "v=spf1 a:foo.com\x7f",
+    "v=spf1 +-all",
 };
 
 START_TEST(test_record_bad)
@@ -332,43 +350,42 @@ static const struct {
 	const char *mechanism;
 	const char *explanation;
 } hosts[] = {
-	{ "192.0.2.77", "example.com", "bob@example.com", SPF_PASS,
-	    "ip4:192.0.2.0/24", "" },
-	{ "::ffff:192.0.2.77", "example.com", "bob@example.com", SPF_PASS,
-	    "ip4:192.0.2.0/24", "" },
-	{ "198.51.100.7", "example.com", "bob@example.com", SPF_PASS,
-	    "a:mail.example.com", "" },
-	{ "203.0.113.10", "example.com", "bob@example.com", SPF_PASS,
-	    "mx/30", "" },
-	{ "2001:db8::1", "example.com", "bob@example.com", SPF_SOFTFAIL,
-	    "~ip6:2001:db8::/32", "" },
-	{ "198.51.100.66", "example.com", "bob@example.com", SPF_FAIL,
-	    "-include:bad.example.net",
-	    "198.51.100.66 may not send for example.com; sender bob" },
-	{ "198.51.100.99", "example.com", "", SPF_FAIL, "-all",
-	    "198.51.100.99 may not send for example.com; sender postmaster" },
-	{ "198.51.100.99", "redir.example.com", "a@redir.example.com",
-	    SPF_FAIL, "-all", "198.51.100.99 may not send for example.com; "
-	    "sender a" },
-	{ "192.0.2.1", "two.example.com", "a@two.example.com", SPF_PERMERROR,
-	    "", "" },
-	{ "192.0.2.1", "slow.example.com", "a@slow.example.com",
-	    SPF_TEMPERROR, "", "" },
-	{ "192.0.2.1", "none.example.com", "a@none.example.com", SPF_NONE,
-	    "", "" },
-	{ "192.0.2.1", "nxdomain.example.com", "a@nxdomain.example.com",
-	    SPF_NONE, "", "" },
-	{ "192.0.2.1", "localhost", "a@localhost", SPF_NONE, "", "" },
-	{ "192.0.2.2", "eleven.example.com", "a@eleven.example.com",
-	    SPF_PERMERROR, "a", "" },
-	{ "192.0.2.2", "ten.example.com", "a@ten.example.com", SPF_NEUTRAL,
-	    "?all", "" },
-	{ "192.0.2.2", "void.example.com", "a@void.example.com",
-	    SPF_PERMERROR, "a:n3.example.com", "" },
-	{ "192.0.2.2", "loop.example.com", "a@loop.example.com",
-	    SPF_PERMERROR, "include:loop.example.com", "" },
-	{ "192.0.2.8", "plain.example.com", "a@plain.example.com", SPF_FAIL,
-	    "-all", "DEFAULT plain.example.com" },
+    {"192.0.2.77", "example.com", "bob@example.com", SPF_PASS,
+	"ip4:192.0.2.0/24", ""},
+    {"::ffff:192.0.2.77", "example.com", "bob@example.com", SPF_PASS,
+	"ip4:192.0.2.0/24", ""},
+    {"198.51.100.7", "example.com", "bob@example.com", SPF_PASS,
+	"a:mail.example.com", ""},
+    {"203.0.113.10", "example.com", "bob@example.com", SPF_PASS, "mx/30", ""},
+    {"2001:db8::1", "example.com", "bob@example.com", SPF_SOFTFAIL,
+	"~ip6:2001:db8::/32", ""},
+    {"198.51.100.66", "example.com", "bob@example.com", SPF_FAIL,
+	"-include:bad.example.net",
+	"198.51.100.66 may not send for example.com; sender bob"},
+    {"198.51.100.99", "example.com", "", SPF_FAIL, "-all",
+	"198.51.100.99 may not send for example.com; sender postmaster"},
+    {"198.51.100.99", "redir.example.com", "a@redir.example.com", SPF_FAIL,
+	"-all",
+	"198.51.100.99 may not send for example.com; "
+	"sender a"},
+    {"192.0.2.1", "two.example.com", "a@two.example.com", SPF_PERMERROR, "",
+	""},
+    {"192.0.2.1", "slow.example.com", "a@slow.example.com", SPF_TEMPERROR, "",
+	""},
+    {"192.0.2.1", "none.example.com", "a@none.example.com", SPF_NONE, "", ""},
+    {"192.0.2.1", "nxdomain.example.com", "a@nxdomain.example.com", SPF_NONE,
+	"", ""},
+    {"192.0.2.1", "localhost", "a@localhost", SPF_NONE, "", ""},
+    {"192.0.2.2", "eleven.example.com", "a@eleven.example.com", SPF_PERMERROR,
+	"a", ""},
+    {"192.0.2.2", "ten.example.com", "a@ten.example.com", SPF_NEUTRAL, "?all",
+	""},
+    {"192.0.2.2", "void.example.com", "a@void.example.com", SPF_PERMERROR,
+	"a:n3.example.com", ""},
+    {"192.0.2.2", "loop.example.com", "a@loop.example.com", SPF_PERMERROR,
+	"include:loop.example.com", ""},
+    {"192.0.2.8", "plain.example.com", "a@plain.example.com", SPF_FAIL, "-all",
+	"DEFAULT plain.example.com"},
 };
 
 static char zpath[TU_PATH_MAX];
@@ -388,10 +405,10 @@ zone_teardown(void)
 
 /* check - spf_check_host over the zone */
 static void
-check(const char *ip, const char *domain, const char *sender,
-    const char *helo, struct spf_verdict *v)
+check(const char *ip, const char *domain, const char *sender, const char *helo,
+    struct spf_verdict *v)
 {
-	struct spf_request rq = { 0 };
+	struct spf_request rq = {0};
 	struct spf_zone *z;
 	struct spf_dns dns;
 	char err[256];
@@ -449,20 +466,20 @@ static const struct {
 	unsigned records, terms, voids;
 	const char *problem;
 } lints[] = {
-	{ "example.com", SPF_PASS, 1, 3, 0, "" },
-	{ "redir.example.com", SPF_PASS, 1, 4, 0, "" },
-	{ "ten.example.com", SPF_PASS, 1, 10, 0, "" },
-	{ "macro.example.com", SPF_PASS, 1, 2, 0, "" },
-	{ "two.example.com", SPF_PERMERROR, 2, 0, 0, "2 SPF records" },
-	{ "eleven.example.com", SPF_PERMERROR, 1, 11, 0, "more than 10" },
-	{ "void.example.com", SPF_PERMERROR, 1, 3, 3, "void" },
-	{ "loop.example.com", SPF_PERMERROR, 1, 11, 0, "more than 10" },
-	{ "dangling.example.com", SPF_PERMERROR, 1, 1, 0,
-	    "include:gone.example.com: no SPF record" },
-	{ "bigmx.example.com", SPF_PERMERROR, 1, 1, 0, "11 MX names" },
-	{ "none.example.com", SPF_NONE, 0, 0, 0, "no SPF record" },
-	{ "slow.example.com", SPF_TEMPERROR, 0, 0, 0, "DNS error" },
-	{ "localhost", SPF_NONE, 0, 0, 0, "not a valid domain" },
+    {"example.com", SPF_PASS, 1, 3, 0, ""},
+    {"redir.example.com", SPF_PASS, 1, 4, 0, ""},
+    {"ten.example.com", SPF_PASS, 1, 10, 0, ""},
+    {"macro.example.com", SPF_PASS, 1, 2, 0, ""},
+    {"two.example.com", SPF_PERMERROR, 2, 0, 0, "2 SPF records"},
+    {"eleven.example.com", SPF_PERMERROR, 1, 11, 0, "more than 10"},
+    {"void.example.com", SPF_PERMERROR, 1, 3, 3, "void"},
+    {"loop.example.com", SPF_PERMERROR, 1, 11, 0, "more than 10"},
+    {"dangling.example.com", SPF_PERMERROR, 1, 1, 0,
+	"include:gone.example.com: no SPF record"},
+    {"bigmx.example.com", SPF_PERMERROR, 1, 1, 0, "11 MX names"},
+    {"none.example.com", SPF_NONE, 0, 0, 0, "no SPF record"},
+    {"slow.example.com", SPF_TEMPERROR, 0, 0, 0, "DNS error"},
+    {"localhost", SPF_NONE, 0, 0, 0, "not a valid domain"},
 };
 
 /* spf_lint: the worst case over every directive, for any client */
@@ -489,8 +506,9 @@ START_TEST(test_lint)
 	if (li.records == 1)
 		ck_assert_int_eq(strncmp(li.record, "v=spf1 ", 7), 0);
 	if (_i == 0)
-		ck_assert_int_eq(strncmp(li.record, "v=spf1 ip4:192.0.2.0/24 a:",
-		    26), 0);
+		ck_assert_int_eq(strncmp(li.record,
+				     "v=spf1 ip4:192.0.2.0/24 a:", 26),
+		    0);
 	spf_zone_free(z);
 }
 END_TEST
@@ -518,18 +536,21 @@ START_TEST(test_identity)
 	char s[256], d[256];
 
 	ck_assert_int_eq(spf_identity("bob@example.com", "mx.example.org", s,
-	    sizeof s, d, sizeof d), 0);
+			     sizeof s, d, sizeof d),
+	    0);
 	ck_assert_str_eq(s, "bob@example.com");
 	ck_assert_str_eq(d, "example.com");
 	ck_assert_int_eq(spf_identity("", "mx.example.org", s, sizeof s, d,
-	    sizeof d), 0);
+			     sizeof d),
+	    0);
 	ck_assert_str_eq(s, "postmaster@mx.example.org");
 	ck_assert_str_eq(d, "mx.example.org");
-	ck_assert_int_eq(spf_identity("a@b@example.com", NULL, s, sizeof s,
-	    d, sizeof d), 0);
+	ck_assert_int_eq(spf_identity("a@b@example.com", NULL, s, sizeof s, d,
+			     sizeof d),
+	    0);
 	ck_assert_str_eq(d, "example.com");
-	ck_assert_int_eq(spf_identity("x@example.com", NULL, s, 4, d,
-	    sizeof d), -1);
+	ck_assert_int_eq(spf_identity("x@example.com", NULL, s, 4, d, sizeof d),
+	    -1);
 	ck_assert_int_eq(spf_result_parse("SoftFail"), SPF_SOFTFAIL);
 	ck_assert_int_eq(spf_result_parse("maybe"), -1);
 	ck_assert_str_eq(spf_result_str(SPF_TEMPERROR), "temperror");
@@ -550,9 +571,10 @@ START_TEST(test_ip)
 	spf_ip_reverse(&a, rev, sizeof rev);
 	ck_assert_str_eq(rev, "1.2.0.192.in-addr.arpa");
 	ck_assert_int_eq(spf_ip_parse("2001:db8::cb01", &a), 0);
-	ck_assert(!spf_ip_match(&a, &n, 0));	/* families never mix */
+	ck_assert(!spf_ip_match(&a, &n, 0)); /* families never mix */
 	spf_ip_reverse(&a, rev, sizeof rev);
-	ck_assert_str_eq(rev, "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
+	ck_assert_str_eq(rev,
+	    "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0."
 	    "0.0.8.b.d.0.1.0.0.2.ip6.arpa");
 	ck_assert_int_eq(spf_ip_parse("192.0.2.01", &a), -1);
 	ck_assert_int_eq(spf_ip_parse(NULL, &a), -1);
@@ -563,24 +585,25 @@ END_TEST
 START_TEST(test_many_txt)
 {
 	char path[TU_PATH_MAX], buf[8192] = "", line[128], err[256];
-	struct spf_request rq = { 0 };
+	struct spf_request rq = {0};
 	struct spf_verdict v;
 	struct spf_zone *z;
 	struct spf_dns dns;
 	int i;
 
 	for (i = 0; i < 40; i++) {
-		snprintf(line, sizeof line, "many.example.com TXT t-%d\n",
-		    i);
+		snprintf(line, sizeof line, "many.example.com TXT t-%d\n", i);
 		strlcat(buf, line, sizeof buf);
 	}
-	strlcat(buf, "many.example.com TXT v=spf1 ip4:192.0.2.1 -all\n"
+	strlcat(buf,
+	    "many.example.com TXT v=spf1 ip4:192.0.2.1 -all\n"
 	    "1.2.0.192.in-addr.arpa PTR mx.example.com.\n"
 	    "1.2.0.192.in-addr.arpa PTR other.example.org\n"
 	    "mx.example.com A 192.0.2.1\n"
 	    "other.example.org A 192.0.2.1\n"
 	    "p.example.org TXT v=spf1 ptr:example.com exp=e.example.org -all\n"
-	    "e.example.org TXT from %{p}\n", sizeof buf);
+	    "e.example.org TXT from %{p}\n",
+	    sizeof buf);
 	tu_write_tmp(path, sizeof path, buf);
 	ck_assert_int_eq(spf_zone_open(path, &z, err, sizeof err), 0);
 	unlink(path);
@@ -606,9 +629,9 @@ END_TEST
 START_TEST(test_zone_errors)
 {
 	static const char *const bad[] = {
-		"# fine\nx.example.com\tBOGUS\tv\n",
-		"# fine\nx.example.com\tTXT\tbad \\q escape\n",
-		"# fine\nx.example.com\n",
+	    "# fine\nx.example.com\tBOGUS\tv\n",
+	    "# fine\nx.example.com\tTXT\tbad \\q escape\n",
+	    "# fine\nx.example.com\n",
 	};
 	char path[TU_PATH_MAX], err[512], want[TU_PATH_MAX + 8];
 	struct spf_zone *z;
@@ -646,12 +669,11 @@ reply(struct msgb *m, const char *name, int type, int rcode)
 
 /* rr - one answer record */
 static void
-rr(struct msgb *m, const char *owner, int type, const void *rd,
-    size_t rdlen)
+rr(struct msgb *m, const char *owner, int type, const void *rd, size_t rdlen)
 {
 	uint8_t *p;
-	int n = dn_comp(owner, m->buf + m->len, sizeof m->buf - m->len,
-	    NULL, NULL);
+	int n =
+	    dn_comp(owner, m->buf + m->len, sizeof m->buf - m->len, NULL, NULL);
 
 	ck_assert_int_gt(n, 0);
 	p = m->buf + m->len + n;
@@ -673,21 +695,21 @@ interp(struct msgb *m, const char *name, int type, struct resolver_rrset *s)
 	unsigned hops = 0;
 
 	memset(s, 0, sizeof *s);
-	return rmsg_interp_rr(m->buf, m->len, name, type, s, &ttl, next,
-	    &hops);
+	return rmsg_interp_rr(m->buf, m->len, name, type, s, &ttl, next, &hops);
 }
 
 START_TEST(test_resolver_rr)
 {
 	struct resolver_rrset s;
 	struct msgb m;
-	uint8_t a[4] = { 192, 0, 2, 1 }, a6[16], mx[64], txt[] =
-	    "\x0bv=spf1 -all\x03""a\0b";
+	uint8_t a[4] = {192, 0, 2, 1}, a6[16], mx[64],
+		txt[] = "\x0bv=spf1 -all\x03"
+			"a\0b";
 	int n;
 
 	reply(&m, "example.com", ns_t_a, ns_r_noerror);
 	rr(&m, "example.com", ns_t_a, a, 4);
-	rr(&m, "example.com", ns_t_a, a, 3);	/* malformed: all fail */
+	rr(&m, "example.com", ns_t_a, a, 3); /* malformed: all fail */
 	ck_assert_int_eq(interp(&m, "example.com", ns_t_a, &s), RMSG_DONE);
 	ck_assert_int_eq(s.status, DKIM_DNS_SERVFAIL);
 
@@ -716,7 +738,9 @@ START_TEST(test_resolver_rr)
 	    RMSG_DONE);
 	ck_assert_int_eq(s.status, DKIM_DNS_OK);
 	/* strings joined; the NUL became 0x7f and did not cut the text */
-	ck_assert_str_eq(s.rr[0], "v=spf1 -alla\x7f" "b");
+	ck_assert_str_eq(s.rr[0],
+	    "v=spf1 -alla\x7f"
+	    "b");
 	resolver_rrset_clear(&s);
 
 	reply(&m, "1.2.0.192.in-addr.arpa", ns_t_ptr, ns_r_nxdomain);

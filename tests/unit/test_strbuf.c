@@ -14,7 +14,7 @@
 
 START_TEST(test_empty)
 {
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	char *s;
 
 	ck_assert_str_eq(strbuf_str(&b), "");
@@ -29,7 +29,7 @@ END_TEST
 
 START_TEST(test_append_and_grow)
 {
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	char want[20001];
 	size_t i;
 
@@ -54,8 +54,8 @@ END_TEST
 
 START_TEST(test_binary)
 {
-	struct strbuf b = { 0 };
-	static const char bin[] = { 'x', '\0', 'y' };
+	struct strbuf b = {0};
+	static const char bin[] = {'x', '\0', 'y'};
 
 	ck_assert_int_eq(strbuf_add(&b, bin, sizeof bin), 0);
 	ck_assert_int_eq(strbuf_add(&b, "", 0), 0);
@@ -68,7 +68,7 @@ END_TEST
 
 START_TEST(test_printf)
 {
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	char big[5000];
 
 	ck_assert_int_eq(strbuf_printf(&b, "%s=%d", "n", 42), 0);
@@ -88,7 +88,7 @@ END_TEST
 
 START_TEST(test_reset_steal)
 {
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 	size_t cap;
 	char *s;
 
@@ -96,7 +96,7 @@ START_TEST(test_reset_steal)
 	cap = b.cap;
 	strbuf_reset(&b);
 	ck_assert_str_eq(strbuf_str(&b), "");
-	ck_assert_uint_eq(b.cap, cap);		/* memory kept */
+	ck_assert_uint_eq(b.cap, cap); /* memory kept */
 	strbuf_addstr(&b, "second");
 	s = strbuf_steal(&b);
 	ck_assert_str_eq(s, "second");
@@ -108,7 +108,7 @@ END_TEST
 
 START_TEST(test_oom_sticky)
 {
-	struct strbuf b = { 0 };
+	struct strbuf b = {0};
 
 	ck_assert_int_eq(strbuf_addstr(&b, "kept"), 0);
 	/* a length whose size computation would wrap: refused, not wrapped */

@@ -51,7 +51,7 @@ static const char kt_text[] =
 
 START_TEST(test_keytable_both_formats)
 {
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct keytable *kt = keytable_load(put("kt", kt_text), &el);
 	const struct keyent *e;
 	char want[TU_PATH_MAX + 32];
@@ -83,21 +83,20 @@ struct bad_case {
 };
 
 static const struct bad_case kt_bad[] = {
-	{ "a example.com sel\n", "kt:1: expected NAME DOMAIN SELECTOR" },
-	{ "a example.com:sel:MIIEvQIBADANBgkq\n", "inline key data" },
-	{ "a d.com s /k\n\na d.com t /k\n", "kt:3: key name 'a' is defined" },
-	{ "a bad_dom@ s /k\n", "'bad_dom@' is not a domain" },
-	{ "a d.com s/x /k\n", "'s/x' is not a selector" },
+    {"a example.com sel\n", "kt:1: expected NAME DOMAIN SELECTOR"},
+    {"a example.com:sel:MIIEvQIBADANBgkq\n", "inline key data"},
+    {"a d.com s /k\n\na d.com t /k\n", "kt:3: key name 'a' is defined"},
+    {"a bad_dom@ s /k\n", "'bad_dom@' is not a domain"},
+    {"a d.com s/x /k\n", "'s/x' is not a selector"},
 };
 
 START_TEST(test_keytable_errors)
 {
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 
 	ck_assert_ptr_null(keytable_load(put("kt", kt_bad[_i].text), &el));
 	ck_assert_msg(strstr(errlist_str(&el), kt_bad[_i].error) != NULL,
-	    "case %d: '%s' lacks '%s'", _i, errlist_str(&el),
-	    kt_bad[_i].error);
+	    "case %d: '%s' lacks '%s'", _i, errlist_str(&el), kt_bad[_i].error);
 	errlist_free(&el);
 }
 END_TEST
@@ -108,7 +107,7 @@ match(const char *spec, const char *st_text, const char *local,
     const char *domain, int flags)
 {
 	static char out[512];
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct keytable *kt = keytable_load(put("kt", kt_text), &el);
 	struct signtable *st;
 	struct sigsel sel[8];
@@ -147,56 +146,54 @@ static const char plain[] =
     "example.org            rsa\n"
     "carol@*                ed\n";
 
-static const char wild[] =
-    "# OpenDKIM refile: first match in file order\n"
-    "*@mail.example.com     long\n"
-    "*@example.com          rsa\n"
-    "*@*.example.com        odk._domainkey.example.org\n"
-    "*@example.com          ed\n"
-    "*                      any:noreply@%\n";
+static const char wild[] = "# OpenDKIM refile: first match in file order\n"
+			   "*@mail.example.com     long\n"
+			   "*@example.com          rsa\n"
+			   "*@*.example.com        odk._domainkey.example.org\n"
+			   "*@example.com          ed\n"
+			   "*                      any:noreply@%\n";
 
 static const struct match_case mcases[] = {
-	/* plain: user@host, host, user@.parent, .parent, user@*, * */
-	{ 0, plain, "joe", "example.com", 0, "rsa/example.com,ed/example.com" },
-	{ 0, plain, "bob", "example.com", 0, "long/example.net" },
-	{ 0, plain, "BOB", "Example.COM", 0, "long/example.net" },
-	{ 0, plain, "joe", "a.b.example.com", 0,
-	  "odk._domainkey.example.org/example.org" },
-	{ 0, plain, "alice", "a.example.com", 0, "any/a.example.com" },
-	{ 0, plain, "alice", "example.com", 0,
-	  "rsa/example.com,ed/example.com" },
-	{ 0, plain, "joe", "example.org", 0, "any/example.org/example.org" },
-	{ 0, plain, "joe", "example.org", SIGNTABLE_MULTIPLE,
-	  "any/example.org/example.org,rsa/example.com" },
-	{ 0, plain, "alice", "a.example.com", SIGNTABLE_MULTIPLE,
-	  "any/a.example.com,odk._domainkey.example.org/example.org" },
-	{ 0, plain, "carol", "other.net", 0, "ed/example.com" },
-	{ 0, plain, "dave", "other.net", 0, "" },
-	{ 0, plain, NULL, "other.net", 0, "" },
-	{ 0, "example.com rsa\n", "x", "sub.example.com", 0, "" },
-	{ 0, "example.com rsa\n", "x", "sub.example.com", SIGNTABLE_SUBDOMAINS,
-	  "rsa/example.com" },
-	{ 0, "* any\n", "x", "sub.example.com", 0, "any/sub.example.com" },
-	/* refile: wildcards, file order */
-	{ 1, wild, "joe", "mail.example.com", 0, "long/example.net" },
-	{ 1, wild, "joe", "example.com", 0, "rsa/example.com" },
-	{ 1, wild, "joe", "example.com", SIGNTABLE_MULTIPLE,
-	  "rsa/example.com,ed/example.com,any/example.com/noreply@example.com" },
-	{ 1, wild, "joe", "deep.sub.example.com", 0,
-	  "odk._domainkey.example.org/example.org" },
-	{ 1, wild, "joe", "elsewhere.org", 0,
-	  "any/elsewhere.org/noreply@elsewhere.org" },
-	{ 1, "*@EXAMPLE.com rsa\n", "Joe", "example.COM", 0, "rsa/example.com" },
-	{ 1, "*@example.com rsa\n", "joe", "notexample.com", 0, "" },
-	/* an indexed "*@DOMAIN" entry never jumps an earlier pattern */
-	{ 1, "*@*example.com odk._domainkey.example.org\n*@example.com rsa\n",
-	  "joe", "example.com", 0, "odk._domainkey.example.org/example.org" },
-	{ 1, "*@*example.com odk._domainkey.example.org\n*@example.com rsa\n",
-	  "joe", "example.com", SIGNTABLE_MULTIPLE,
-	  "odk._domainkey.example.org/example.org,rsa/example.com" },
-	{ 1, "*@example.com rsa\n*@*example.com odk._domainkey.example.org\n",
-	  "joe", "example.com", SIGNTABLE_MULTIPLE,
-	  "rsa/example.com,odk._domainkey.example.org/example.org" },
+    /* plain: user@host, host, user@.parent, .parent, user@*, * */
+    {0, plain, "joe", "example.com", 0, "rsa/example.com,ed/example.com"},
+    {0, plain, "bob", "example.com", 0, "long/example.net"},
+    {0, plain, "BOB", "Example.COM", 0, "long/example.net"},
+    {0, plain, "joe", "a.b.example.com", 0,
+	"odk._domainkey.example.org/example.org"},
+    {0, plain, "alice", "a.example.com", 0, "any/a.example.com"},
+    {0, plain, "alice", "example.com", 0, "rsa/example.com,ed/example.com"},
+    {0, plain, "joe", "example.org", 0, "any/example.org/example.org"},
+    {0, plain, "joe", "example.org", SIGNTABLE_MULTIPLE,
+	"any/example.org/example.org,rsa/example.com"},
+    {0, plain, "alice", "a.example.com", SIGNTABLE_MULTIPLE,
+	"any/a.example.com,odk._domainkey.example.org/example.org"},
+    {0, plain, "carol", "other.net", 0, "ed/example.com"},
+    {0, plain, "dave", "other.net", 0, ""},
+    {0, plain, NULL, "other.net", 0, ""},
+    {0, "example.com rsa\n", "x", "sub.example.com", 0, ""},
+    {0, "example.com rsa\n", "x", "sub.example.com", SIGNTABLE_SUBDOMAINS,
+	"rsa/example.com"},
+    {0, "* any\n", "x", "sub.example.com", 0, "any/sub.example.com"},
+    /* refile: wildcards, file order */
+    {1, wild, "joe", "mail.example.com", 0, "long/example.net"},
+    {1, wild, "joe", "example.com", 0, "rsa/example.com"},
+    {1, wild, "joe", "example.com", SIGNTABLE_MULTIPLE,
+	"rsa/example.com,ed/example.com,any/example.com/noreply@example.com"},
+    {1, wild, "joe", "deep.sub.example.com", 0,
+	"odk._domainkey.example.org/example.org"},
+    {1, wild, "joe", "elsewhere.org", 0,
+	"any/elsewhere.org/noreply@elsewhere.org"},
+    {1, "*@EXAMPLE.com rsa\n", "Joe", "example.COM", 0, "rsa/example.com"},
+    {1, "*@example.com rsa\n", "joe", "notexample.com", 0, ""},
+    /* an indexed "*@DOMAIN" entry never jumps an earlier pattern */
+    {1, "*@*example.com odk._domainkey.example.org\n*@example.com rsa\n", "joe",
+	"example.com", 0, "odk._domainkey.example.org/example.org"},
+    {1, "*@*example.com odk._domainkey.example.org\n*@example.com rsa\n", "joe",
+	"example.com", SIGNTABLE_MULTIPLE,
+	"odk._domainkey.example.org/example.org,rsa/example.com"},
+    {1, "*@example.com rsa\n*@*example.com odk._domainkey.example.org\n", "joe",
+	"example.com", SIGNTABLE_MULTIPLE,
+	"rsa/example.com,odk._domainkey.example.org/example.org"},
 };
 
 START_TEST(test_signtable_match)
@@ -205,25 +202,25 @@ START_TEST(test_signtable_match)
 	char spec[TU_PATH_MAX + 16];
 	const char *got;
 
-	snprintf(spec, sizeof spec, "%s%s/st", c->refile ? "refile:" : "",
-	    dir);
+	snprintf(spec, sizeof spec, "%s%s/st", c->refile ? "refile:" : "", dir);
 	got = match(spec, c->table, c->local, c->domain, c->flags);
-	ck_assert_msg(strcmp(got, c->want) == 0, "case %d: %s@%s: got '%s' "
-	    "want '%s'", _i, c->local ? c->local : "", c->domain, got,
-	    c->want);
+	ck_assert_msg(strcmp(got, c->want) == 0,
+	    "case %d: %s@%s: got '%s' "
+	    "want '%s'",
+	    _i, c->local ? c->local : "", c->domain, got, c->want);
 }
 END_TEST
 
 static const struct bad_case st_bad[] = {
-	{ "example.com\n", "st:1: expected PATTERN KEYNAME" },
-	{ "example.com nokey\n", "st:1: key name 'nokey' is not in the key" },
-	{ "*@example.com rsa\n", "wildcards need a refile: table" },
-	{ "*.example.com rsa\n", "wildcards need a refile: table" },
+    {"example.com\n", "st:1: expected PATTERN KEYNAME"},
+    {"example.com nokey\n", "st:1: key name 'nokey' is not in the key"},
+    {"*@example.com rsa\n", "wildcards need a refile: table"},
+    {"*.example.com rsa\n", "wildcards need a refile: table"},
 };
 
 START_TEST(test_signtable_errors)
 {
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	struct keytable *kt = keytable_load(put("kt", kt_text), &el);
 	char spec[TU_PATH_MAX + 16];
 
@@ -231,8 +228,7 @@ START_TEST(test_signtable_errors)
 	put("st", st_bad[_i].text);
 	ck_assert_ptr_null(signtable_load(spec, kt, &el));
 	ck_assert_msg(strstr(errlist_str(&el), st_bad[_i].error) != NULL,
-	    "case %d: '%s' lacks '%s'", _i, errlist_str(&el),
-	    st_bad[_i].error);
+	    "case %d: '%s' lacks '%s'", _i, errlist_str(&el), st_bad[_i].error);
 	errlist_free(&el);
 	keytable_free(kt);
 }
@@ -243,28 +239,31 @@ struct stat_case {
 	mode_t mode;
 	uid_t user_uid;
 	const char *user;
-	const char *error;	/* NULL: accepted */
+	const char *error; /* NULL: accepted */
 };
 
 static const struct stat_case stat_cases[] = {
-	{ 0, 0600, 0, NULL, NULL },
-	{ 0, 0400, 0, NULL, NULL },
-	{ 0, 0640, 0, NULL, "has mode 0640: group or others may read or "
-	  "change it; fix: chmod 600 '/k'" },
-	{ 0, 0604, 0, NULL, "fix: chmod 600 '/k'" },
-	{ 0, 0620, 0, NULL, "fix: chmod 600 '/k'" },
-	{ 1000, 0600, 0, NULL, "owned by uid 1000, not by root; fix: chown "
-	  "root '/k'" },
-	{ 1000, 0600, 1000, "dkimguard", NULL },
-	{ 0, 0600, 1000, "dkimguard", NULL },
-	{ 1001, 0600, 1000, "dkimguard", "not by dkimguard or root; fix: "
-	  "chown dkimguard '/k'" },
+    {0, 0600, 0, NULL, NULL},
+    {0, 0400, 0, NULL, NULL},
+    {0, 0640, 0, NULL,
+	"has mode 0640: group or others may read or "
+	"change it; fix: chmod 600 '/k'"},
+    {0, 0604, 0, NULL, "fix: chmod 600 '/k'"},
+    {0, 0620, 0, NULL, "fix: chmod 600 '/k'"},
+    {1000, 0600, 0, NULL,
+	"owned by uid 1000, not by root; fix: chown "
+	"root '/k'"},
+    {1000, 0600, 1000, "dkimguard", NULL},
+    {0, 0600, 1000, "dkimguard", NULL},
+    {1001, 0600, 1000, "dkimguard",
+	"not by dkimguard or root; fix: "
+	"chown dkimguard '/k'"},
 };
 
 START_TEST(test_keyfile_check_stat)
 {
 	const struct stat_case *c = &stat_cases[_i];
-	struct keyfile_policy pol = { 1, c->user_uid, c->user };
+	struct keyfile_policy pol = {1, c->user_uid, c->user};
 	struct stat st;
 	char why[512] = "";
 	int rc;
@@ -279,8 +278,8 @@ START_TEST(test_keyfile_check_stat)
 		ck_assert_msg(rc < 0 && strstr(why, c->error) != NULL,
 		    "case %d: '%s' lacks '%s'", _i, why, c->error);
 	pol.require_safe = 0;
-	ck_assert_int_eq(keyfile_check_stat(&st, "/k", &pol, why,
-	    sizeof why), 0);
+	ck_assert_int_eq(keyfile_check_stat(&st, "/k", &pol, why, sizeof why),
+	    0);
 }
 END_TEST
 
@@ -304,13 +303,14 @@ render(void *arg, struct tables_entry *e)
 	char *out = arg;
 	int i;
 
-	snprintf(out + strlen(out), 1024 - strlen(out), "L%u P%zu-%zu",
-	    e->line, e->first, e->last);
+	snprintf(out + strlen(out), 1024 - strlen(out), "L%u P%zu-%zu", e->line,
+	    e->first, e->last);
 	for (i = 0; i < e->nfield; i++) {
 		/* the offsets and the C strings name the same bytes */
 		ck_assert_uint_eq(strlen(e->field[i]), e->len[i]);
 		ck_assert_int_eq(memcmp(e->field[i], e->text + e->off[i],
-		    e->len[i]), 0);
+				     e->len[i]),
+		    0);
 		snprintf(out + strlen(out), 1024 - strlen(out), " %s@%zu",
 		    e->field[i], e->off[i]);
 	}
@@ -322,32 +322,31 @@ static const struct reader_case {
 	const char *text;
 	const char *want;
 } rcases[] = {
-	{ "a b  c\n", "L1 P0-0 a@0 b@2 c@5 |b  c|\n" },
-	{ "  a\tb # note\n", "L1 P0-0 a@2 b@4 |b|\n" },
-	{ "# all comment\n\n   \nx\n", "L4 P3-3 x@0 ||\n" },
-	{ "a#b c #d\n", "L1 P0-0 a#b@0 c@4 |c|\n" },
-	{ "a \\\n  b \\\n c\nd\n",
-	  "L1 P0-2 a@0 b@5 c@9 |b   c|\nL4 P3-3 d@0 ||\n" },
-	{ "a \\\n# cut\nb\n", "L1 P0-1 a@0 ||\nL3 P2-2 b@0 ||\n" },
-	{ "crlf x\r\n", "L1 P0-0 crlf@0 x@5 |x|\n" },
-	{ "last \\", "L1 P0-0 last@0 ||\n" },
-	{ "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18\n",
-	  "L1 P0-0 1@0 2@2 3@4 4@6 5@8 6@10 7@12 8@14 9@16 10@18 11@21 "
-	  "12@24 13@27 14@30 15@33 16@36 |2 3 4 5 6 7 8 9 10 11 12 13 14 "
-	  "15 16 17 18|\n" },
+    {"a b  c\n", "L1 P0-0 a@0 b@2 c@5 |b  c|\n"},
+    {"  a\tb # note\n", "L1 P0-0 a@2 b@4 |b|\n"},
+    {"# all comment\n\n   \nx\n", "L4 P3-3 x@0 ||\n"},
+    {"a#b c #d\n", "L1 P0-0 a#b@0 c@4 |c|\n"},
+    {"a \\\n  b \\\n c\nd\n", "L1 P0-2 a@0 b@5 c@9 |b   c|\nL4 P3-3 d@0 ||\n"},
+    {"a \\\n# cut\nb\n", "L1 P0-1 a@0 ||\nL3 P2-2 b@0 ||\n"},
+    {"crlf x\r\n", "L1 P0-0 crlf@0 x@5 |x|\n"},
+    {"last \\", "L1 P0-0 last@0 ||\n"},
+    {"1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18\n",
+	"L1 P0-0 1@0 2@2 3@4 4@6 5@8 6@10 7@12 8@14 9@16 10@18 11@21 "
+	"12@24 13@27 14@30 15@33 16@36 |2 3 4 5 6 7 8 9 10 11 12 13 14 "
+	"15 16 17 18|\n"},
 };
 
 START_TEST(test_reader)
 {
 	const struct reader_case *c = &rcases[_i];
 	char fromfile[1024] = "", frommem[1024] = "";
-	struct errlist el = { 0 };
+	struct errlist el = {0};
 	char *copy = strdup(c->text), *line[16], *p;
 	size_t n = 0;
 
 	/* the same reader over a file and over lines held in memory */
-	ck_assert_int_eq(tables_read(put("r", c->text), render, fromfile,
-	    &el), 0);
+	ck_assert_int_eq(tables_read(put("r", c->text), render, fromfile, &el),
+	    0);
 	for (p = copy; n < 16 && *p != '\0'; n++) {
 		line[n] = p;
 		if ((p = strchr(p, '\n')) == NULL)
@@ -358,8 +357,10 @@ START_TEST(test_reader)
 		n++;
 	ck_assert_int_eq(tables_scan("mem", line, n, render, frommem), 0);
 	free(copy);
-	ck_assert_msg(strcmp(fromfile, c->want) == 0, "case %d: got\n%s"
-	    "want\n%s", _i, fromfile, c->want);
+	ck_assert_msg(strcmp(fromfile, c->want) == 0,
+	    "case %d: got\n%s"
+	    "want\n%s",
+	    _i, fromfile, c->want);
 	ck_assert_str_eq(frommem, fromfile);
 	errlist_free(&el);
 }
@@ -377,15 +378,16 @@ stop_at_2(void *arg, struct tables_entry *e)
 START_TEST(test_reader_stop)
 {
 	char a[] = "x", b[] = "y", c[] = "z";
-	char *lines[] = { a, b, c };
-	struct errlist el = { 0 };
+	char *lines[] = {a, b, c};
+	struct errlist el = {0};
 	int calls = 0;
 
 	ck_assert_int_eq(tables_scan("mem", lines, 3, stop_at_2, &calls), -1);
 	ck_assert_int_eq(calls, 2);
 	ck_assert_int_eq(tables_scan("mem", lines, 0, stop_at_2, &calls), 0);
-	ck_assert_int_eq(tables_read("/nonexistent/dkimguard-table",
-	    stop_at_2, &calls, &el), -1);
+	ck_assert_int_eq(tables_read("/nonexistent/dkimguard-table", stop_at_2,
+			     &calls, &el),
+	    -1);
 	ck_assert(strstr(errlist_str(&el), "cannot open") != NULL);
 	errlist_free(&el);
 }

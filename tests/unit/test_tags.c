@@ -18,39 +18,39 @@ static const struct {
 	const char *tags;
 	const char *reason;
 } cases[] = {
-	{ "", "", NULL },				/* empty tag-list */
-	{ " \r\n\t", "", NULL },
-	{ "a=1", "a=1", NULL },
-	{ "a=1;", "a=1", NULL },			/* trailing ';' */
-	{ "a=1; \r\n ", "a=1", NULL },
-	{ " a = 1 ; b = 2 ;", "a=1|b=2", NULL },
-	{ "a=", "a=", NULL },				/* empty value */
-	{ "a=;b=2", "a=|b=2", NULL },
-	{ "a=\r\n\t;b=2", "a=|b=2", NULL },
-	{ "h=from : to", "h=from : to", NULL },
-	{ "b=abc\r\n def", "b=abc\r\n def", NULL },	/* inner FWS kept */
-	{ "x_1=y;A9=q", "x_1=y|A9=q", NULL },
-	{ "a=1; A=2", "a=1|A=2", NULL },		/* names case-sensitive */
-	{ "a==", "a==", NULL },				/* '=' is a VALCHAR */
-	{ "a=x=y", "a=x=y", NULL },
-	{ "n=caf\xc3\xa9", "n=caf\xc3\xa9", NULL },
-	{ "a=1; a=2", NULL, "duplicate tag 'a'" },
-	{ "d=x;b=1;d=x", NULL, "duplicate tag 'd'" },
-	{ ";", NULL, "empty tag-spec" },
-	{ "a=1;;b=2", NULL, "empty tag-spec" },
-	{ "a=1; ;", NULL, "empty tag-spec" },
-	{ "=1", NULL, "bad tag name" },
-	{ "1a=2", NULL, "bad tag name" },
-	{ "_a=1", NULL, "bad tag name" },
-	{ "a-b=1", "a-b=1", NULL },			/* as receivers read it */
-	{ "x-foo=bar; v=DKIM1", "x-foo=bar|v=DKIM1", NULL },
-	{ "a.b:c=1", "a.b:c=1", NULL },
-	{ "a-b=1; a-b=2", NULL, "duplicate tag 'a-b'" },
-	{ "a", NULL, "missing '=' after tag 'a'" },
-	{ "a b=1", NULL, "missing '=' after tag 'a'" },
-	{ "a=1\x01", NULL, "bad character in value of tag 'a'" },
-	{ "a=1\x7f", NULL, "bad character" },
-	{ "a=1 2", "a=1 2", NULL },
+    {"", "", NULL}, /* empty tag-list */
+    {" \r\n\t", "", NULL},
+    {"a=1", "a=1", NULL},
+    {"a=1;", "a=1", NULL}, /* trailing ';' */
+    {"a=1; \r\n ", "a=1", NULL},
+    {" a = 1 ; b = 2 ;", "a=1|b=2", NULL},
+    {"a=", "a=", NULL}, /* empty value */
+    {"a=;b=2", "a=|b=2", NULL},
+    {"a=\r\n\t;b=2", "a=|b=2", NULL},
+    {"h=from : to", "h=from : to", NULL},
+    {"b=abc\r\n def", "b=abc\r\n def", NULL}, /* inner FWS kept */
+    {"x_1=y;A9=q", "x_1=y|A9=q", NULL},
+    {"a=1; A=2", "a=1|A=2", NULL}, /* names case-sensitive */
+    {"a==", "a==", NULL},          /* '=' is a VALCHAR */
+    {"a=x=y", "a=x=y", NULL},
+    {"n=caf\xc3\xa9", "n=caf\xc3\xa9", NULL},
+    {"a=1; a=2", NULL, "duplicate tag 'a'"},
+    {"d=x;b=1;d=x", NULL, "duplicate tag 'd'"},
+    {";", NULL, "empty tag-spec"},
+    {"a=1;;b=2", NULL, "empty tag-spec"},
+    {"a=1; ;", NULL, "empty tag-spec"},
+    {"=1", NULL, "bad tag name"},
+    {"1a=2", NULL, "bad tag name"},
+    {"_a=1", NULL, "bad tag name"},
+    {"a-b=1", "a-b=1", NULL}, /* as receivers read it */
+    {"x-foo=bar; v=DKIM1", "x-foo=bar|v=DKIM1", NULL},
+    {"a.b:c=1", "a.b:c=1", NULL},
+    {"a-b=1; a-b=2", NULL, "duplicate tag 'a-b'"},
+    {"a", NULL, "missing '=' after tag 'a'"},
+    {"a b=1", NULL, "missing '=' after tag 'a'"},
+    {"a=1\x01", NULL, "bad character in value of tag 'a'"},
+    {"a=1\x7f", NULL, "bad character"},
+    {"a=1 2", "a=1 2", NULL},
 };
 
 /* serialize - "name=value|..." of a tag list */
@@ -110,7 +110,7 @@ START_TEST(test_tags_offsets)
 	ck_assert_int_eq(tags_index(&tl, "bh"), -1);
 	ck_assert_ptr_null(tags_find(&tl, "B"));
 	tags_free(&tl);
-	tags_free(&tl);			/* idempotent */
+	tags_free(&tl); /* idempotent */
 	tags_free(NULL);
 }
 END_TEST
@@ -142,12 +142,12 @@ END_TEST
 static const struct {
 	const char *in, *items;
 } list_cases[] = {
-	{ "from:to", "from|to" },
-	{ " from \r\n : to : subject ", "from|to|subject" },
-	{ "a", "a" },
-	{ "", "" },
-	{ "a::b", "a||b" },
-	{ "a:", "a|" },
+    {"from:to", "from|to"},
+    {" from \r\n : to : subject ", "from|to|subject"},
+    {"a", "a"},
+    {"", ""},
+    {"a::b", "a||b"},
+    {"a:", "a|"},
 };
 
 /* test_tags_list - ':'-separated list iteration trims FWS */
@@ -180,11 +180,11 @@ END_TEST
 
 /* test_tags_prefix - every prefix of a real field tokenizes or explains */
 static const char prefix_in[] =
-	    "v=1; a=rsa-sha256; d=example.net; "
-	    "s=brisbane;\r\n c=relaxed/simple; q=dns/txt; l=1234; t=1117574938;"
-	    " x=1118006938;\r\n h=from:to:subject:date;\r\n bh=MTIzNDU2Nzg5MD"
-	    "EyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=;\r\n b=dzdVyOfAKCdLXdJOc9G2q8LoX"
-	    "SlEniSbav+yuU4zGeeruD00lszZ\r\n \tVoG4ZHRNiYzR";
+    "v=1; a=rsa-sha256; d=example.net; "
+    "s=brisbane;\r\n c=relaxed/simple; q=dns/txt; l=1234; t=1117574938;"
+    " x=1118006938;\r\n h=from:to:subject:date;\r\n bh=MTIzNDU2Nzg5MD"
+    "EyMzQ1Njc4OTAxMjM0NTY3ODkwMTI=;\r\n b=dzdVyOfAKCdLXdJOc9G2q8LoX"
+    "SlEniSbav+yuU4zGeeruD00lszZ\r\n \tVoG4ZHRNiYzR";
 
 START_TEST(test_tags_prefix)
 {

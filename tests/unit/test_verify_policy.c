@@ -31,12 +31,13 @@ START_TEST(test_key_policy)
 	text = sign_text(&o, msg_headers, msg_body);
 	p = strstr(rsa_rec, "p=");
 
-#define CASE(txt, st, verdict, why) do {				\
-	memset(&t, 0, sizeof(t));					\
-	tadd(&t, name, (txt), (st));					\
-	verify_text(text, 4096, &t, T0, NULL, &r, 1);			\
-	ASSERT_VERDICT(r, (verdict), (why));				\
-} while (0)
+#define CASE(txt, st, verdict, why)                                            \
+	do {                                                                   \
+		memset(&t, 0, sizeof(t));                                      \
+		tadd(&t, name, (txt), (st));                                   \
+		verify_text(text, 4096, &t, T0, NULL, &r, 1);                  \
+		ASSERT_VERDICT(r, (verdict), (why));                           \
+	} while (0)
 	CASE(NULL, DKIM_DNS_NXDOMAIN, DKIM_PERMERROR, "no key");
 	CASE(NULL, DKIM_DNS_NODATA, DKIM_PERMERROR, "no key");
 	CASE(NULL, DKIM_DNS_SERVFAIL, DKIM_TEMPERROR, "SERVFAIL");
@@ -197,20 +198,25 @@ verify_rows(dkim_lookup *lk, const char *path, char rows[][2][256],
 		ck_assert_int_eq(dkim_msg_new(NULL, &m), DKIM_OK);
 		for (j = 0; j < len; j += chunk)
 			ck_assert_int_eq(dkim_msg_write(m, text + j,
-			    len - j < chunk ? len - j : chunk), DKIM_OK);
+					     len - j < chunk ? len - j : chunk),
+			    DKIM_OK);
 		ck_assert_int_eq(dkim_msg_eom(m), DKIM_OK);
 		ck_assert_int_eq(dkim_msg_verify(m, lk, r, 8, &n), DKIM_OK);
 		for (k = 0; k < nrows; k++) {
 			if (strcmp(rows[k][0], file) != 0)
 				continue;
 			if (strcmp(rows[k][1], "-") == 0)
-				ck_assert_msg(n == 0, "%s: %zu signatures, the "
-				    "data says none", file, n);
+				ck_assert_msg(n == 0,
+				    "%s: %zu signatures, the "
+				    "data says none",
+				    file, n);
 			else {
 				j = strtoul(rows[k][1], NULL, 10);
-				ck_assert_msg(j < n && r[j].verdict == DKIM_PASS,
-				    "%s sig %zu: %s (%s)", file, j, j < n ?
-				    dkim_verdict_str(r[j].verdict) : "absent",
+				ck_assert_msg(j < n &&
+					r[j].verdict == DKIM_PASS,
+				    "%s sig %zu: %s (%s)", file, j,
+				    j < n ? dkim_verdict_str(r[j].verdict) :
+					    "absent",
 				    j < n ? r[j].reason : "");
 			}
 			if (chunk == 1)
@@ -246,8 +252,10 @@ START_TEST(test_rfc_examples)
 		save = NULL;
 		for (i = 0; i < 4; i++)
 			f[i] = strtok_r(i == 0 ? line : NULL, "\t\n", &save);
-		ck_assert_msg(f[3] != NULL, "%s: a row with fewer than 4 "
-		    "columns", path);
+		ck_assert_msg(f[3] != NULL,
+		    "%s: a row with fewer than 4 "
+		    "columns",
+		    path);
 		/* column 4: the RFC expectation; this set holds signed
 		 * examples that pass and unsigned input: a row expecting
 		 * anything else is not run, and the count below fails */
@@ -263,7 +271,8 @@ START_TEST(test_rfc_examples)
 	fclose(fp);
 	snprintf(path, sizeof(path), "%s/rfc-examples/dns.tsv", tu_testdata());
 	ck_assert_msg(dkim_lookup_file_open(path, &lf, err, sizeof(err)) ==
-	    DKIM_OK, "%s", err);
+		DKIM_OK,
+	    "%s", err);
 	lk = dkim_lookup_file_iface(lf);
 	for (i = 0; i < nrows; i++) {
 		size_t k;
@@ -271,7 +280,7 @@ START_TEST(test_rfc_examples)
 		for (k = 0; k < i && strcmp(rows[k][0], rows[i][0]) != 0; k++)
 			;
 		if (k < i)
-			continue;	/* file already verified */
+			continue; /* file already verified */
 		snprintf(path, sizeof(path), "%s/rfc-examples/%.255s",
 		    tu_testdata(), rows[i][0]);
 		verify_rows(&lk, path, rows, nrows, rows[i][0], &ran);

@@ -16,7 +16,7 @@
  * it ran against how many the data holds (tu_data_ran) and fails when it
  * ran fewer.
  */
-#define _GNU_SOURCE		/* nftw */
+#define _GNU_SOURCE /* nftw */
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
@@ -54,7 +54,8 @@ tu_run(Suite *s)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	if (tu_skip_file[0] != '\0' && (fp = fopen(tu_skip_file, "r")) != NULL) {
+	if (tu_skip_file[0] != '\0' &&
+	    (fp = fopen(tu_skip_file, "r")) != NULL) {
 		while ((c = getc(fp)) != EOF)
 			skipped += c == '\n';
 		fclose(fp);
@@ -62,8 +63,8 @@ tu_run(Suite *s)
 	}
 	if (skipped > 0)
 		printf("SKIPPED: %u test(s) of this program did not run: shared "
-		    "test data missing or unusable (%s)\n", skipped,
-		    tu_testdata());
+		       "test data missing or unusable (%s)\n",
+		    skipped, tu_testdata());
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
@@ -74,8 +75,10 @@ tu_data_ran(const char *what, size_t ran, size_t held)
 	printf("DATA: %s: ran %zu of %zu cases\n", what, ran, held);
 	fflush(stdout);
 	ck_assert_msg(held > 0, "%s: the shared data holds no cases", what);
-	ck_assert_msg(ran >= held, "%s: ran %zu of the %zu cases the shared "
-	    "data holds", what, ran, held);
+	ck_assert_msg(ran >= held,
+	    "%s: ran %zu of the %zu cases the shared "
+	    "data holds",
+	    what, ran, held);
 }
 
 /* tu_repo_root - the checkout this program was built in, or NULL */
@@ -83,7 +86,8 @@ static const char *
 tu_repo_root(void)
 {
 	static const char *const tails[] = {
-		"/build/asan/tests/unit/", "/tests/unit/",
+	    "/build/asan/tests/unit/",
+	    "/tests/unit/",
 	};
 	static char root[PATH_MAX];
 	char *p;
@@ -136,7 +140,8 @@ tu_testdata_skip(const char *fmt, ...)
 	va_end(ap);
 	printf("SKIP: %s\n", why);
 	fflush(stdout);
-	if (tu_skip_file[0] != '\0' && (fp = fopen(tu_skip_file, "a")) != NULL) {
+	if (tu_skip_file[0] != '\0' &&
+	    (fp = fopen(tu_skip_file, "a")) != NULL) {
 		fprintf(fp, "%s\n", why);
 		fclose(fp);
 	}
@@ -166,8 +171,7 @@ static struct {
 
 /* tu_walk_one - nftw callback: keep a regular file with a wanted suffix */
 static int
-tu_walk_one(const char *path, const struct stat *st, int flag,
-    struct FTW *f)
+tu_walk_one(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
 	size_t i, len = strlen(path), sl;
 
@@ -179,8 +183,8 @@ tu_walk_one(const char *path, const struct stat *st, int flag,
 			continue;
 		if (tu_walk.n == tu_walk.cap) {
 			tu_walk.cap = tu_walk.cap * 2 + 16;
-			tu_walk.files = realloc(tu_walk.files, tu_walk.cap *
-			    sizeof(*tu_walk.files));
+			tu_walk.files = realloc(tu_walk.files,
+			    tu_walk.cap * sizeof(*tu_walk.files));
 			ck_assert_ptr_nonnull(tu_walk.files);
 		}
 		tu_walk.files[tu_walk.n] = strdup(path + tu_walk.root);
@@ -281,7 +285,8 @@ tu_write_tmp(char *path, size_t size, const char *data)
 	int fd;
 
 	ck_assert_int_lt(snprintf(path, size, "%s/dkimguard-test-XXXXXX",
-	    tu_tmp()), (int)size);
+			     tu_tmp()),
+	    (int)size);
 	ck_assert_int_ge(fd = mkstemp(path), 0);
 	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
 	close(fd);
@@ -292,8 +297,9 @@ tu_write_tmp(char *path, size_t size, const char *data)
 void
 tu_tmpdir(char *dir, size_t size, const char *name)
 {
-	ck_assert_int_lt(snprintf(dir, size, "%s/dkimguard-%s-XXXXXX",
-	    tu_tmp(), name), (int)size);
+	ck_assert_int_lt(snprintf(dir, size, "%s/dkimguard-%s-XXXXXX", tu_tmp(),
+			     name),
+	    (int)size);
 	ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s: %s", dir,
 	    strerror(errno));
 }
@@ -365,7 +371,8 @@ tu_keygen(dkim_keytype type, unsigned bits)
 	dkim_key *key;
 
 	ck_assert_msg(dkim_key_generate(type, bits, &key, err, sizeof(err)) ==
-	    DKIM_OK, "dkim_key_generate: %s", err);
+		DKIM_OK,
+	    "dkim_key_generate: %s", err);
 	return key;
 }
 
@@ -377,6 +384,7 @@ tu_key_file(const char *path)
 	dkim_key *key;
 
 	ck_assert_msg(dkim_key_from_file(path, &key, err, sizeof(err)) ==
-	    DKIM_OK, "%s: %s", path, err);
+		DKIM_OK,
+	    "%s: %s", path, err);
 	return key;
 }

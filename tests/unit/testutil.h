@@ -41,8 +41,8 @@ int tu_run(Suite *s);
 
 const char *tu_testdata(void);
 int tu_have_testdata(void);
-void tu_testdata_skip(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+void
+tu_testdata_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tu_data_ran(const char *what, size_t ran, size_t held);
 /* tu_data_files - paths (relative to tu_testdata(), sorted) of the files
  * whose names end in one of the NULL-terminated suffixes; *n of them;
