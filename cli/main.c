@@ -8,8 +8,10 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "cli.h"
+#include "util/log.h"
 
 const char *cli_progname = "dkimguard-msg";
 
@@ -33,6 +35,7 @@ main(int argc, char **argv)
 {
 	const char *cmd;
 
+	log_open(cli_progname, LOG_USER, 1);
 	if (argc < 2)
 		return usage(stderr, CLI_ERR);
 	cmd = argv[1];

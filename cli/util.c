@@ -2,8 +2,9 @@
  * util.c - diagnostics, number parsing and safe printing for dkimguard-msg.
  *
  * DESCRIPTION
- *	cli_warnx() prints "dkimguard-msg: message"; cli_warn() appends
- *	strerror(errno).  cli_print_safe() prints text that came from a
+ *	cli_warnx() prints "dkimguard-msg: error: message" through the
+ *	project's logger (util/log.c, which escapes control characters);
+ *	cli_warn() appends strerror(errno).  cli_print_safe() prints text that came from a
  *	message (d=, s=, reasons) with control characters and quotes escaped,
  *	so a hostile signature cannot forge output lines.  cli_load_key()
  *	loads a private key and words the error the same way everywhere.
@@ -16,18 +17,17 @@
 #include <string.h>
 
 #include "cli.h"
+#include "util/log.h"
 
-/* cli_warnx - diagnostic without errno */
+/* cli_warnx - diagnostic without errno, through the one logger */
 void
 cli_warnx(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", cli_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vmsg(LOGL_ERR, 0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* cli_warn - diagnostic with ": strerror(errno)" appended */
@@ -37,11 +37,9 @@ cli_warn(const char *fmt, ...)
 	va_list ap;
 	int saved = errno;
 
-	fprintf(stderr, "%s: ", cli_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vmsg(LOGL_ERR, saved, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(saved));
 }
 
 /* cli_parse_ulong - a whole decimal number; -1 when s is not one */

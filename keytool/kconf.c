@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "keytool.h"
+#include "util/log.h"
 #include "common/config/config.h"
 #include "util/errlist.h"
 #include "util/tables.h"
@@ -114,7 +115,8 @@ kt_conf_load(struct kt_conf *c)
 	else
 		cfg = config_load(path, &el);
 	if (cfg == NULL) {
-		kt_err("%s: the configuration has errors:\n%s", path,
+		kt_err("%s: the configuration has errors:", path);
+		log_lines(LOGL_ERR,
 		    el.count ? errlist_str(&el) : "out of memory");
 		errlist_free(&el);
 		return -1;

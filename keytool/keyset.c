@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "keyset.h"
+#include "util/log.h"
 #include "util/errlist.h"
 #include "common/config/keytable.h"
 #include "common/config/signtable.h"
@@ -34,9 +35,11 @@ milter_parse(const char *kpath, const char *spath, int refile)
 		st = signtable_load(spec, kt, &el);
 	signtable_free(st);
 	keytable_free(kt);
-	if (st == NULL)
-		kt_err("the tables do not load (nothing changed):\n%s",
+	if (st == NULL) {
+		kt_err("the tables do not load (nothing changed):");
+		log_lines(LOGL_ERR,
 		    el.count ? errlist_str(&el) : "out of memory");
+	}
 	errlist_free(&el);
 	return st != NULL ? 0 : -1;
 }

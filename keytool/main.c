@@ -13,9 +13,11 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <syslog.h>
 #include <string.h>
 
 #include "keytool.h"
+#include "util/log.h"
 
 /* usage - the synopsis of every command */
 static int
@@ -89,6 +91,7 @@ main(int argc, char **argv)
 	struct kt_conf conf;
 	int rc;
 
+	log_open("dkimguard-keytool", LOG_USER, 1);
 	memset(&conf, 0, sizeof conf);
 	if (global_opts(argc, argv, &conf) < 0 || optind >= argc) {
 		kt_conf_free(&conf);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "keytool.h"
+#include "util/log.h"
 #include "common/config/config.h"
 #include "util/errlist.h"
 #include "common/guard/guard.h"
@@ -33,9 +34,11 @@ load_keys(const struct kt_conf *c)
 		keytable_free(kt);
 		kt = NULL;
 	}
-	if (kt == NULL)
-		kt_err("%s: cannot load the keys:\n%s", c->keytable,
+	if (kt == NULL) {
+		kt_err("%s: cannot load the keys:", c->keytable);
+		log_lines(LOGL_ERR,
 		    el.count ? errlist_str(&el) : "out of memory");
+	}
 	errlist_free(&el);
 	return kt;
 }

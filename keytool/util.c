@@ -13,21 +13,18 @@
 #include <string.h>
 
 #include "keytool.h"
+#include "util/log.h"
 
-static const char *progname = "dkimguard-keytool";
-
-/* kt_err - an error message on stderr */
+/* kt_err - an error message on stderr, through the one logger */
 void
 kt_err(const char *fmt, ...)
 {
 	va_list ap;
 
 	fflush(stdout); /* keep the order of mixed output */
-	fprintf(stderr, "%s: error: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vmsg(LOGL_ERR, 0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* kt_warn - a warning on stderr */
@@ -37,11 +34,9 @@ kt_warn(const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
-	fprintf(stderr, "%s: warning: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vmsg(LOGL_WARNING, 0, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* kt_time_parse - epoch seconds or ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ" */

@@ -24,43 +24,8 @@
 #include <strings.h>
 
 #include "ar.h"
+#include "util/strbuf.h"
 #include "util/utf8.h"
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-/* sb_mem - append len bytes */
-static void
-sb_mem(struct sbuf *b, const char *s, size_t len)
-{
-	size_t need = b->len + len + 1, cap;
-	char *p;
-
-	if (b->oom)
-		return;
-	if (need > b->cap) {
-		cap = need < 128 ? 256 : need * 2;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
-
-/* sb_str - append a string */
-static void
-sb_str(struct sbuf *b, const char *s)
-{
-	sb_mem(b, s, strlen(s));
-}
 
 /* is_tspecial - RFC 2045 5.1 tspecials */
 static int
@@ -130,13 +95,13 @@ is_pvalue(const char *s)
 /* put_quoted - RFC 5322 quoted-string: '"' and '\' escaped, controls
  * and bytes that are not UTF-8 left out */
 static void
-put_quoted(struct sbuf *b, const char *v)
+put_quoted(struct strbuf *b, const char *v)
 {
 	const unsigned char *p = (const unsigned char *)v;
 	const unsigned char *end = p + strlen(v);
 	size_t n;
 
-	sb_str(b, "\"");
+	strbuf_addstr(b, "\"");
 	while (p < end) {
 		n = utf8_seqlen(p, (size_t)(end - p));
 		if (n == 0 || (n == 1 && (*p < ' ' || *p == 127))) {
@@ -144,34 +109,34 @@ put_quoted(struct sbuf *b, const char *v)
 			continue;
 		}
 		if (*p == '"' || *p == '\\')
-			sb_str(b, "\\");
-		sb_mem(b, (const char *)p, n);
+			strbuf_addstr(b, "\\");
+		strbuf_add(b, (const char *)p, n);
 		p += n;
 	}
-	sb_str(b, "\"");
+	strbuf_addstr(b, "\"");
 }
 
 /* put_value - a value as token, or quoted-string with escapes */
 static void
-put_value(struct sbuf *b, const char *v)
+put_value(struct strbuf *b, const char *v)
 {
 	if (is_token(v))
-		sb_str(b, v);
+		strbuf_addstr(b, v);
 	else
 		put_quoted(b, v);
 }
 
 /* put_prop - " name=value" unless value is empty */
 static void
-put_prop(struct sbuf *b, const char *name, const char *v)
+put_prop(struct strbuf *b, const char *name, const char *v)
 {
 	if (v == NULL || *v == '\0')
 		return;
-	sb_str(b, " ");
-	sb_str(b, name);
-	sb_str(b, "=");
+	strbuf_addstr(b, " ");
+	strbuf_addstr(b, name);
+	strbuf_addstr(b, "=");
 	if (is_pvalue(v))
-		sb_str(b, v);
+		strbuf_addstr(b, v);
 	else
 		put_quoted(b, v);
 }
@@ -191,21 +156,21 @@ is_base64(const char *s)
 
 /* put_result - one resinfo for one signature */
 static void
-put_result(struct sbuf *b, const dkim_sig_result *r)
+put_result(struct strbuf *b, const dkim_sig_result *r)
 {
 	char bits[64];
 
-	sb_str(b, ";\r\n\tdkim=");
-	sb_str(b, dkim_verdict_str(r->verdict));
+	strbuf_addstr(b, ";\r\n\tdkim=");
+	strbuf_addstr(b, dkim_verdict_str(r->verdict));
 	if (r->verdict != DKIM_PASS && r->reason[0] != '\0') {
 		/* always quoted: a reason is free text (RFC 8601 2.2) */
-		sb_str(b, " reason=");
+		strbuf_addstr(b, " reason=");
 		put_quoted(b, r->reason);
 	}
 	if (r->key_bits > 0) {
 		snprintf(bits, sizeof bits, " (%u-bit key%s)", r->key_bits,
 		    r->testing ? "; test key" : "");
-		sb_str(b, bits);
+		strbuf_addstr(b, bits);
 	}
 	put_prop(b, "header.d", r->domain);
 	put_prop(b, "header.i", r->identity);
@@ -214,7 +179,7 @@ put_result(struct sbuf *b, const dkim_sig_result *r)
 		put_prop(b, "header.a", dkim_alg_str(r->alg));
 	if (is_base64(r->b_prefix)) {
 		/* quoted: '/', '+' and '=' are not token characters */
-		sb_str(b, " header.b=");
+		strbuf_addstr(b, " header.b=");
 		put_quoted(b, r->b_prefix);
 	}
 }
@@ -223,20 +188,16 @@ put_result(struct sbuf *b, const dkim_sig_result *r)
 char *
 ar_build(const char *authserv_id, const dkim_sig_result *res, size_t n)
 {
-	struct sbuf b = {NULL, 0, 0, 0};
+	struct strbuf b = {0};
 	size_t i;
 
-	sb_str(&b, " ");
+	strbuf_addstr(&b, " ");
 	put_value(&b, authserv_id);
 	if (n == 0)
-		sb_str(&b, ";\r\n\tdkim=none");
+		strbuf_addstr(&b, ";\r\n\tdkim=none");
 	for (i = 0; i < n; i++)
 		put_result(&b, &res[i]);
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return strbuf_steal(&b); /* NULL when an append ran out of memory */
 }
 
 /* skip_cfws - whitespace and (nested) comments (RFC 5322 3.2.2); an

@@ -68,19 +68,6 @@ header_list(char **l, int allow_none)
 	return out;
 }
 
-/* log_warnings - each line of a list of warnings (host names that did
- * not resolve, keys unreadable after the switch to UserID), at every load */
-static void
-log_warnings(const struct errlist *warn)
-{
-	const char *p = errlist_str(warn), *nl;
-
-	for (; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
-		nl = p + strcspn(p, "\n");
-		log_warnx("%.*s", (int)(nl - p), p);
-	}
-}
-
 /* load_keys - keystate_load_keys, its warnings logged */
 static int
 load_keys(struct snapshot *s, struct errlist *el)
@@ -88,7 +75,7 @@ load_keys(struct snapshot *s, struct errlist *el)
 	struct errlist warn = {0};
 	int rc = keystate_load_keys(s->kt, s->cfg, el, &warn);
 
-	log_warnings(&warn);
+	log_lines(LOGL_WARNING, errlist_str(&warn));
 	errlist_free(&warn);
 	return rc;
 }
@@ -320,7 +307,7 @@ snapshot_build(const char *path, struct errlist *el)
 	}
 	atomic_init(&s->refs, 1);
 	if ((s->cfg = config_load(path, el)) != NULL)
-		log_warnings(&s->cfg->warn);
+		log_lines(LOGL_WARNING, errlist_str(&s->cfg->warn));
 	if (s->cfg == NULL || fill_derived(s, el) < 0 ||
 	    load_tables(s, el) < 0 || load_lookup(s, el) < 0) {
 		snapshot_free(s);
@@ -382,18 +369,6 @@ snapshot_apply_logging(const struct snapshot *s)
 	log_set_facility(s->cfg->syslog_facility);
 }
 
-/* log_lines - one log line per collected error */
-static void
-log_lines(const char *text)
-{
-	char *copy = strdup(text), *line, *save = NULL;
-
-	for (line = strtok_r(copy, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save))
-		log_errx("%s", line);
-	free(copy);
-}
-
 /* refusal - one line for the reload report: count and first problem */
 static void
 refusal(const struct errlist *el, char *why, size_t len)
@@ -416,7 +391,7 @@ snapshot_reload(const char *path, char *why, size_t len)
 	struct snapshot *s = snapshot_build(path, &el);
 
 	if (s == NULL) {
-		log_lines(errlist_str(&el));
+		log_lines(LOGL_ERR, errlist_str(&el));
 		log_errx("reload of %s refused (%u problems); the previous "
 			 "configuration stays in force",
 		    path, el.count);

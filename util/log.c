@@ -37,8 +37,10 @@ static atomic_int log_journal; /* stderr is systemd's journal */
 
 static const int log_prio[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO,
     LOG_DEBUG};
-static const char *const log_prefix[] = {"error", "warning", "notice", "info",
-    "debug"};
+#define LOG_LEVEL_WORD(id, word) [id] = word,
+static const char *const log_prefix[] = {LOG_LEVELS(LOG_LEVEL_WORD)};
+#undef LOG_LEVEL_WORD
+static const char *log_ident = "dkimguard"; /* the program, on stderr */
 
 /* stderr_is_journal - systemd sets JOURNAL_STREAM to "DEV:INODE" of the
  * stream it connected; stderr is the journal when it is that stream
@@ -75,6 +77,7 @@ log_journal_prefix(int level)
 void
 log_open(const char *ident, int facility, int foreground)
 {
+	log_ident = ident;
 	atomic_store(&log_facility, facility);
 	atomic_store(&log_foreground, foreground);
 	atomic_store(&log_journal, foreground && stderr_is_journal());
@@ -144,9 +147,9 @@ log_sanitize(const char *in, char *out, size_t outlen)
 	return o;
 }
 
-/* log_vemit - format and write one line; errnum 0: no strerror suffix */
-static void
-log_vemit(int level, int errnum, const char *fmt, va_list ap)
+/* log_vmsg - see log.h */
+void
+log_vmsg(int level, int errnum, const char *fmt, va_list ap)
 {
 	char buf[2048], line[sizeof buf * 4]; /* room for all escaped */
 	int n;
@@ -160,8 +163,8 @@ log_vemit(int level, int errnum, const char *fmt, va_list ap)
 		snprintf(buf + n, sizeof buf - n, ": %s", strerror(errnum));
 	log_sanitize(buf, line, sizeof line);
 	if (atomic_load(&log_foreground))
-		fprintf(stderr, "%sdkimguard: %s: %s\n",
-		    log_journal_prefix(level), log_prefix[level], line);
+		fprintf(stderr, "%s%s: %s: %s\n", log_journal_prefix(level),
+		    log_ident, log_prefix[level], line);
 	else
 		syslog(atomic_load(&log_facility) | log_prio[level], "%s",
 		    line);
@@ -174,7 +177,7 @@ log_vemit(int level, int errnum, const char *fmt, va_list ap)
 		va_list ap;                                                    \
                                                                                \
 		va_start(ap, fmt);                                             \
-		log_vemit(level, with_errno ? saved : 0, fmt, ap);             \
+		log_vmsg(level, with_errno ? saved : 0, fmt, ap);              \
 		va_end(ap);                                                    \
 		errno = saved;                                                 \
 	}
@@ -214,4 +217,27 @@ log_facility_value(const char *name)
 		if (strcasecmp(name, fac[i].name) == 0)
 			return fac[i].value;
 	return -1;
+}
+
+/* log_lines - each line of text as a message of its own */
+void
+log_lines(int level, const char *text)
+{
+	size_t n;
+
+	for (; *text != '\0'; text += n + (text[n] == '\n')) {
+		n = strcspn(text, "\n");
+		log_msg(level, "%.*s", (int)n, text);
+	}
+}
+
+/* log_msg - one message at level */
+void
+log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, 0, fmt, ap);
+	va_end(ap);
 }

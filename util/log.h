@@ -21,6 +21,7 @@
 #ifndef DKIMGUARD_LOG_H
 #define DKIMGUARD_LOG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /*
@@ -65,6 +66,18 @@ void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_notice(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+
+/*
+ * log_vmsg - the one writer behind every function here: format, append
+ * strerror(errnum) unless errnum is 0, sanitise, write one line at level.
+ * The programs' own diagnostics (the keytool's, the CLI's) go through it
+ * too, with log_open's ident as their name on stderr.
+ */
+void log_vmsg(int level, int errnum, const char *fmt, va_list ap);
+void log_msg(int level, const char *fmt, ...) LOG_PRINTF(2, 3);
+/* log_lines - each '\n'-separated line of text (e.g. a list of
+ * configuration errors) as a message of its own */
+void log_lines(int level, const char *text);
 
 /* log_sanitize - in escaped into out (outlen > 0); the length written */
 size_t log_sanitize(const char *in, char *out, size_t outlen);

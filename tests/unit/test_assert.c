@@ -80,7 +80,7 @@ START_TEST(test_false_aborts_with_where)
 	text = tu_read_file(path, NULL);
 	ck_assert_int_eq(sscanf(text, "at=%d", &line), 1);
 	snprintf(want, sizeof want,
-	    "dkimguard: error: %s:%d: assertion "
+	    "test_assert: error: %s:%d: assertion "
 	    "failed: x + 1 == 2; aborting",
 	    __FILE__, line);
 	ck_assert_msg(strstr(text, want) != NULL, "log: %s\nwant: %s", text,
