@@ -29,6 +29,8 @@
 
 #include <string.h>
 
+#include "util/utf8.h"
+
 #define ARR_VAL 1024
 #define ARR_MAXRES 16
 #define ARR_MAXPROP 8
@@ -53,6 +55,43 @@ struct arr_field {
 	int nres;
 	int none; /* "; none" (no-result) */
 };
+
+/* arr_expect - what a value the builder was given must read back as: the
+ * same text without control characters and bytes that are not UTF-8 */
+static void
+arr_expect(const char *in, char *out)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	const unsigned char *end = p + strlen(in);
+	size_t n, o = 0;
+
+	while (p < end) {
+		n = utf8_seqlen(p, (size_t)(end - p));
+		if (n == 0 || (n == 1 && (*p < ' ' || *p == 127))) {
+			p++;
+			continue;
+		}
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
+}
+
+/* arr_b64 - base64 characters only, at least one: a b= prefix the
+ * builder writes as header.b (RFC 6008) */
+static int
+arr_b64(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			(*s >= '0' && *s <= '9') || *s == '+' || *s == '/' ||
+			*s == '='))
+			return 0;
+	return 1;
+}
 
 /* arr_cfws - skip FWS and nested comments; -1 on an open comment */
 static int
