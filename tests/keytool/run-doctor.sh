@@ -15,7 +15,8 @@
 #   SPF            pass, fail, softfail, neutral, permerror (two records;
 #                  11 DNS-querying terms), temperror (SERVFAIL zone)
 #   PTR            confirmed, none, a name that does not resolve back
-#   usage          a bad address, no domain
+#   --nameserver   replaces the configured Nameservers
+#   usage          a bad address, no domain, two domains
 # Exit 0: all passed; 77: unbound missing (reason printed); 1: a failure.
 # Ports: 23000-23999, or $DKIMGUARD_TEST_PORTS ("LO-HI").
 set -u
@@ -107,7 +108,7 @@ dns_reload || { echo "FAIL: unbound refused the zones"; exit 1; }
 doc() {
 	local name=$1 want=$2 rc
 	shift 2
-	"$K" -c etc/dkimguard.conf doctor "$@" >out/$name.out 2>out/$name.err
+	"$K" -c "${CONF:-etc/dkimguard.conf}" doctor "$@" >out/$name.out 2>out/$name.err
 	rc=$?
 	[ "$rc" = "$want" ] && ok "$name: exit $rc" || {
 		fail "$name: exit $rc, wanted $want"
@@ -209,9 +210,16 @@ has '        publish: mail.corp.example. IN A 192.0.2.2'
 has '  FAIL  192.0.2.3: 192.0.2.3 names ghost.corp.example, whose A records do not hold 192.0.2.3'
 has '        publish: ghost.corp.example. IN A 192.0.2.3'
 
+echo "== --nameserver instead of the configuration's Nameservers"
+grep -v '^Nameservers' etc/dkimguard.conf >etc/nons.conf
+echo 'Nameservers 127.0.0.1:9' >>etc/nons.conf	# nobody answers there
+CONF=etc/nons.conf doc nameserver 0 corp.example --nameserver "127.0.0.1:$DNS_PORT" --ip 192.0.2.1
+has 'ready'
+
 echo "== usage"
 doc usage-ip 2 corp.example --ip 192.0.2.300
 doc usage-none 2
+doc usage-two 2 corp.example other.example --ip 192.0.2.1
 doc no-ip 1 corp.example
 has "  FAIL  does not meet Outlook's sender requirements: SPF not checked (give --ip)"
 
