@@ -8,6 +8,7 @@
 #   inherited      news.corp.example under corp.example's p=reject;
 #                  sp=quarantine: sp= applies, not p=
 #   no DMARC       the record to publish is p=none
+#   bad DMARC      a syntax error (named), two records at the org domain
 #   strict         adkim=s/aspf=s inherited from the org domain, d= and
 #                  envelope only relaxed-aligned: the own record to publish
 #                  keeps the inherited p=reject and relaxes the modes
@@ -83,6 +84,9 @@ dns_set nodmarc.example "v=spf1 ip4:192.0.2.1 -all"
 dns_set _dmarc.strict.example "v=DMARC1; p=reject; adkim=s; aspf=s; rua=mailto:d@strict.example"
 dns_set bounce.strict.example "v=spf1 ip4:192.0.2.1 -all"
 dns_set _dmarc.unaligned.example "v=DMARC1; p=none"
+dns_set _dmarc.badrec.example "v=DMARC1; p=rejected; adkim=r"
+dns_set _dmarc.twodmarc.example "v=DMARC1; p=none"
+dns_add _dmarc.twodmarc.example "v=DMARC1; p=reject"
 dns_set esp.example "v=spf1 ip4:192.0.2.1 -all"
 dns_set soft.example "v=spf1 ip4:192.0.2.1 ~all"
 dns_set neutral.example "v=spf1 ip4:192.0.2.1 ?all"
@@ -152,6 +156,14 @@ has '  FAIL  no DMARC record at _dmarc.nodmarc.example'
 has '        publish: _dmarc.nodmarc.example. IN TXT "v=DMARC1; p=none"'
 has "  FAIL  does not meet Outlook's sender requirements: no DMARC policy applies to nodmarc.example"
 has 'not ready: 2 problems'
+
+echo "== a DMARC record with a syntax error; two DMARC records"
+doc badrec 1 badrec.example --ip 192.0.2.1
+has '  FAIL  _dmarc.badrec.example: p=rejected: want none, quarantine or reject: receivers ignore it'
+has '        publish: _dmarc.badrec.example. IN TXT "v=DMARC1; p=none"'
+doc twodmarc 1 sub.twodmarc.example --ip 192.0.2.1
+has '  FAIL  _dmarc.twodmarc.example has 2 DMARC records: receivers then apply none (RFC 7489 6.6.3); keep one'
+has '        fix: delete every DMARC record at _dmarc.twodmarc.example but one'
 
 echo "== adkim/aspf strict, inherited p=reject"
 doc strict 1 shop.strict.example --ip 192.0.2.1 --mail-from bounce.strict.example
