@@ -15,7 +15,8 @@
 #   unaligned d=   d=esp.example for unaligned.example, envelope esp.example
 #   SPF            pass, fail, softfail, neutral, permerror (two records;
 #                  11 DNS-querying terms), temperror (SERVFAIL zone)
-#   PTR            confirmed, none, a name that does not resolve back
+#   PTR            confirmed (IPv4 and IPv6), none, a name that does not
+#                  resolve back
 #   --nameserver   replaces the configured Nameservers
 #   usage          a bad address, no domain, two domains
 # Exit 0: all passed; 77: unbound missing (reason printed); 1: a failure.
@@ -74,6 +75,7 @@ EOF
 # ---- zones
 dns_zone example
 dns_zone 2.0.192.in-addr.arpa
+dns_zone 8.b.d.0.1.0.0.2.ip6.arpa
 for d in corp.example nodmarc.example strict.example esp.example; do
 	dkim keys/$d.s1.key s1._domainkey.$d
 done
@@ -106,6 +108,9 @@ rr 1.2.0.192.in-addr.arpa PTR mail.corp.example.
 rr mail.corp.example A 192.0.2.1
 rr 3.2.0.192.in-addr.arpa PTR ghost.corp.example.
 rr ghost.corp.example A 192.0.2.99
+# 2001:db8::25 confirmed through AAAA, written in another spelling
+rr 5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa PTR mail6.corp.example.
+rr mail6.corp.example AAAA 2001:0db8:0:0::0025
 dns_reload || { echo "FAIL: unbound refused the zones"; exit 1; }
 
 # doc CASE WANT_RC ARGS... - run doctor, check its exit status
@@ -214,7 +219,8 @@ has '  FAIL  192.0.2.1: temperror'
 lacks 'publish: temp'
 
 echo "== PTR"
-doc ptr 1 corp.example --ip 192.0.2.1 --ip 192.0.2.2 --ip 192.0.2.3
+doc ptr 1 corp.example --ip 192.0.2.1 --ip 192.0.2.2 --ip 192.0.2.3 --ip 2001:db8::25
+has '  ok    2001:db8::25: mail6.corp.example (its AAAA record holds 2001:db8::25)'
 has '  ok    192.0.2.1: mail.corp.example (its A record holds 192.0.2.1)'
 has '  FAIL  192.0.2.2: no PTR record at 2.2.0.192.in-addr.arpa'
 has '        publish: 2.2.0.192.in-addr.arpa. IN PTR mail.corp.example.'
