@@ -407,6 +407,11 @@ spf_records(struct doc *dc, const char *name, char rec[2][SPF_TEXT_MAX])
 		    (set.rr[i][6] == '\0' || set.rr[i][6] == ' ') && n < 2)
 			snprintf(rec[n++], SPF_TEXT_MAX, "%s", set.rr[i]);
 	spf_rrset_clear(&set);
+	/* printed: no byte from DNS may move the terminal's cursor */
+	for (i = 0; i < n; i++)
+		for (char *p = rec[i]; *p != '\0'; p++)
+			if (*p < 0x20 || *p >= 0x7f)
+				*p = '?';
 	/* DNS gives no order: sort, so the merged record is stable */
 	if (n == 2 && strcmp(rec[0], rec[1]) > 0) {
 		char t[SPF_TEXT_MAX];
