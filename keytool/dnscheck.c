@@ -22,7 +22,6 @@
 static int
 open_backend(const struct kt_conf *c, struct kt_dns *d)
 {
-	struct resolver_conf rc;
 	char err[256] = "";
 
 	if (c->testkeys != NULL) {
@@ -34,6 +33,19 @@ open_backend(const struct kt_conf *c, struct kt_dns *d)
 		d->backend = dkim_lookup_file_iface(d->lf);
 		return 0;
 	}
+	if (kt_resolver_open(c, &d->res) < 0)
+		return -1;
+	d->backend = resolver_iface(d->res);
+	return 0;
+}
+
+/* kt_resolver_open - the resolver alone (Nameservers, DNSTimeout, ...) */
+int
+kt_resolver_open(const struct kt_conf *c, struct resolver **out)
+{
+	struct resolver_conf rc;
+	char err[256] = "";
+
 	resolver_conf_init(&rc);
 	if (c->dns_timeout_ms > 0)
 		rc.timeout_ms = c->dns_timeout_ms;
@@ -41,11 +53,10 @@ open_backend(const struct kt_conf *c, struct kt_dns *d)
 	if ((c->nameservers != NULL &&
 		resolver_conf_add_list(&rc, c->nameservers, err, sizeof err) <
 		    0) ||
-	    resolver_new(&rc, &d->res, err, sizeof err) < 0) {
+	    resolver_new(&rc, out, err, sizeof err) < 0) {
 		kt_err("Nameservers: %s", err);
 		return -1;
 	}
-	d->backend = resolver_iface(d->res);
 	return 0;
 }
 

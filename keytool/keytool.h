@@ -13,6 +13,7 @@
  *	keyset.c	key table + signing table joined: who signs for what
  *	dnscheck.c	the milter's resolver, cache and guard: key checks
  *	check.c		the check command
+ *	doctor.c	the doctor command: one domain's sender readiness
  *	status.c	the status command (the table of dkimguard -n)
  *	rotstate.c	the rotation state file and its state machine
  *	rotate.c	the rotate commands
@@ -154,6 +155,9 @@ struct kt_dns {
 /* kt_dns_open - Nameservers/DNSTimeout/DNSRetries, or TestKeys */
 int kt_dns_open(const struct kt_conf *c, struct kt_dns *d);
 void kt_dns_close(struct kt_dns *d);
+/* kt_resolver_open - the resolver alone, as the milter builds it (also
+ * when TestKeys serves the keys): for SPF, DMARC and PTR */
+int kt_resolver_open(const struct kt_conf *c, struct resolver **out);
 /* kt_dns_has - 1: a TXT record at name starts with prefix ("v=spf1");
  * 0: none; -1: the lookup failed (temporary) */
 int kt_dns_has(struct kt_dns *d, const char *name, const char *prefix);
@@ -179,6 +183,9 @@ int kt_pubcheck_temp(const struct kt_pubcheck *pc);
 const char *
 kt_pubcheck_fix(const struct kt_pubcheck *pc, char *buf, size_t len);
 void kt_pubcheck_clear(struct kt_pubcheck *pc);
+
+/* ---- doctor.c ---- */
+int kt_cmd_doctor(int argc, char **argv, struct kt_conf *c);
 
 /* ---- check.c ---- */
 int kt_cmd_check(int argc, char **argv, struct kt_conf *c);

@@ -3,7 +3,7 @@
  *
  * SYNOPSIS
  *	dkimguard-keytool [common options] COMMAND [options]
- *	COMMAND: genkey, dns, check, status,
+ *	COMMAND: genkey, dns, check, status, doctor,
  *		 rotate start|status|activate|retire, import-opendkim
  *
  * DESCRIPTION
@@ -32,6 +32,8 @@ usage(void)
 	    "  dns -d DOMAIN -s SELECTOR [-k KEYFILE]\n"
 	    "  check [-d DOMAIN [-s SELECTOR [-k KEYFILE]] | --all]\n"
 	    "  status\n"
+	    "  doctor DOMAIN [--ip ADDRESS]... [--mail-from DOMAIN] "
+	    "[--nameserver HOST:PORT]...\n"
 	    "  rotate start -d DOMAIN [-s SELECTOR] [--old SELECTOR] "
 	    "[-t TYPE] [-b BITS] [--owner USER]\n"
 	    "  rotate status [-d DOMAIN] [--grace DURATION]\n"
@@ -76,6 +78,8 @@ run(int argc, char **argv, struct kt_conf *c)
 		return kt_cmd_check(argc, argv, c);
 	if (strcmp(argv[0], "status") == 0)
 		return kt_cmd_status(argc, argv, c);
+	if (strcmp(argv[0], "doctor") == 0)
+		return kt_cmd_doctor(argc, argv, c);
 	if (strcmp(argv[0], "rotate") == 0)
 		return kt_cmd_rotate(argc, argv, c);
 	if (strcmp(argv[0], "import-opendkim") == 0)
