@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "actions.h"
 #include "common/config/config.h"
@@ -12,6 +13,7 @@
 #include "util/log.h"
 #include "milter/observe/observe.h"
 #include "milter/observe/sendcheck.h"
+#include "outbound_spf.h"
 #include "sign_guard.h"
 #include "signing.h"
 
@@ -351,6 +353,44 @@ unaligned_action(SMFICTX *ctx, struct msgctx *m, enum guard_alignment a,
 	return SMFIS_CONTINUE;
 }
 
+/*
+ * check_spf - the SPF verdict receivers will reach from OutboundAddresses
+ * for the MAIL FROM domain, or for the HELO name the MTA gives itself
+ * (the j macro) when the sender is null (RFC 7208 2.3, 2.4); from the
+ * cache, never waiting (outbound_spf.h): "pending" until it is known.
+ * Without OutboundAddresses "not-checked": the address mail leaves from
+ * is not guessed.
+ */
+static void
+check_spf(SMFICTX *ctx, struct msgctx *m)
+{
+	struct ospf_answer a;
+	char domain[256] = "", host[256] = "";
+	const char *at, *helo;
+
+	if (m->snap->cfg->outbound_addresses[0] == NULL) {
+		msglog_spf(&m->log, "not-checked", NULL);
+		sendcheck_spf(observe_sendcheck(), m->sel[0].domain,
+		    "not-checked");
+		return;
+	}
+	helo = smfi_getsymval(ctx, "j");
+	if (helo == NULL || *helo == '\0')
+		helo = gethostname(host, sizeof host - 1) == 0 ? host : "";
+	if ((at = strrchr(m->envfrom, '@')) != NULL)
+		snprintf(domain, sizeof domain, "%s", at + 1);
+	else if (m->envfrom[0] == '\0') /* null sender: the HELO identity */
+		snprintf(domain, sizeof domain, "%s", helo);
+	if (domain[0] == '\0') {
+		snprintf(a.result, sizeof a.result, "none");
+		snprintf(a.detail, sizeof a.detail, "no sender domain");
+	} else
+		ospf_get(ospf_default(), m->snap->cfg->outbound_addresses,
+		    domain, m->envfrom, helo, &a);
+	msglog_spf(&m->log, a.result, a.detail);
+	sendcheck_spf(observe_sendcheck(), m->sel[0].domain, a.result);
+}
+
 /* signing_finish - every signature, in reverse so the first is on top */
 sfsistat
 signing_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
@@ -369,6 +409,8 @@ signing_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
 			return st;
 		left[i] = m->nsigned > before;
 	}
+	if (m->nsel > 0)
+		check_spf(ctx, m);
 	st = unaligned_action(ctx, m, check_alignment(m, left), &hold, holdwhy,
 	    sizeof holdwhy);
 	if (st != SMFIS_CONTINUE)

@@ -80,8 +80,8 @@ void sendcheck_alignment(struct sendcheck *sc, const char *domain,
 /* sendcheck_spf - count one message's SPF word (sendcheck_spf_word) */
 void sendcheck_spf(struct sendcheck *sc, const char *domain, const char *word);
 /* sendcheck_rows - copy up to max rows; how many */
-size_t sendcheck_rows(struct sendcheck *sc, struct sendcheck_row *rows,
-    size_t max);
+size_t
+sendcheck_rows(struct sendcheck *sc, struct sendcheck_row *rows, size_t max);
 /*
  * sendcheck_problem - the health reason at now ("" and 0 when unaligned
  * mail has not flowed for SENDCHECK_HEALTH_WINDOW seconds), 1 when set
