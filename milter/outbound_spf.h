@@ -57,8 +57,8 @@ typedef time_t (*ospf_clock_fn)(void *arg);
 struct ospf;
 
 /* ospf_new - dns is copied (it must stay usable); clock NULL: time() */
-struct ospf *ospf_new(const struct spf_dns *dns, ospf_clock_fn clock,
-    void *clock_arg);
+struct ospf *
+ospf_new(const struct spf_dns *dns, ospf_clock_fn clock, void *clock_arg);
 /* ospf_start - the worker thread; 0 or -1 */
 int ospf_start(struct ospf *o);
 /* ospf_free - stop the worker, free everything; NULL is a no-op */

@@ -312,13 +312,8 @@ check_alignment(struct msgctx *m, const unsigned char *left)
 	    guard_alignment_str(best));
 	snprintf(detail, sizeof detail, "from_domain=%s d=%s", from,
 	    m->sel[0].domain);
-	/* a message left unsigned is the unsigned-mail alert's, not ours */
-	if (best == GUARD_UNALIGNED_NONE)
-		sendcheck_alignment(observe_sendcheck(), m->sel[0].domain, best,
-		    NULL, NULL);
-	else
-		sendcheck_alignment(observe_sendcheck(), m->sel[0].domain, best,
-		    m->qid, detail);
+	sendcheck_alignment(observe_sendcheck(), m->sel[0].domain, best, m->qid,
+	    detail);
 	return best;
 }
 

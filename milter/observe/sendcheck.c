@@ -95,13 +95,16 @@ sendcheck_alignment(struct sendcheck *sc, const char *domain,
     enum guard_alignment a, const char *qid, const char *detail)
 {
 	time_t t;
+	int warn;
 
 	if (sc == NULL || (unsigned)a >= SC_ALIGN__COUNT)
 		return;
+	/* a message left unsigned is the unsigned-mail alert's: counted */
+	warn = a == GUARD_UNALIGNED_ORG || a == GUARD_UNALIGNED_STRICT;
 	t = time(NULL);
 	pthread_mutex_lock(&sc->lock);
 	row_of(sc, domain)->align[a]++;
-	if (a != GUARD_ALIGNED) {
+	if (warn) {
 		if (sc->last == 0 || t >= sc->last + SENDCHECK_HEALTH_WINDOW) {
 			sc->first = t;
 			sc->count = 0;
@@ -112,7 +115,7 @@ sendcheck_alignment(struct sendcheck *sc, const char *domain,
 		    detail != NULL ? detail : "", guard_alignment_str(a));
 	}
 	pthread_mutex_unlock(&sc->lock);
-	if (a != GUARD_ALIGNED) {
+	if (warn) {
 		char d[400];
 
 		snprintf(d, sizeof d, "%s reason=%s",
