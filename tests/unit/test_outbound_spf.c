@@ -18,13 +18,12 @@
 
 static time_t clk;
 
-static const char zone[] =
-    "pass.example    TXT  v=spf1 ip4:192.0.2.0/24 -all\n"
-    "mixed.example   TXT  v=spf1 ip4:192.0.2.25 ~all\n"
-    "two.example     TXT  v=spf1 -all\n"
-    "two.example     TXT  v=spf1 +all\n"
-    "mx.host.example TXT  v=spf1 a -all\n"
-    "mx.host.example A    192.0.2.25\n";
+static const char zone[] = "pass.example    TXT  v=spf1 ip4:192.0.2.0/24 -all\n"
+			   "mixed.example   TXT  v=spf1 ip4:192.0.2.25 ~all\n"
+			   "two.example     TXT  v=spf1 -all\n"
+			   "two.example     TXT  v=spf1 +all\n"
+			   "mx.host.example TXT  v=spf1 a -all\n"
+			   "mx.host.example A    192.0.2.25\n";
 
 /* open_zone - the zone above as a struct spf_dns */
 static struct spf_zone *
@@ -34,8 +33,7 @@ open_zone(struct spf_dns *dns)
 	char err[256], path[256];
 
 	tu_write_tmp(path, sizeof path, zone);
-	ck_assert_msg(spf_zone_open(path, &z, err, sizeof err) == 0, "%s",
-	    err);
+	ck_assert_msg(spf_zone_open(path, &z, err, sizeof err) == 0, "%s", err);
 	unlink(path);
 	*dns = spf_zone_dns(z);
 	return z;
@@ -63,8 +61,9 @@ START_TEST(test_pending_then_cached)
 	ospf_run(o);
 	ospf_get(o, both, "pass.example", "bob@pass.example", "h", &a);
 	ck_assert_str_eq(a.result, "fail");
-	ck_assert_str_eq(a.detail, "192.0.2.25:pass(ip4:192.0.2.0/24) "
-				   "198.51.100.7:fail(-all)");
+	ck_assert_str_eq(a.detail,
+	    "192.0.2.25:pass(ip4:192.0.2.0/24) "
+	    "198.51.100.7:fail(-all)");
 	ospf_get(o, both, "mixed.example", "x@mixed.example", "h", &a);
 	ospf_run(o);
 	ospf_get(o, both, "mixed.example", "x@mixed.example", "h", &a);

@@ -50,19 +50,18 @@ START_TEST(test_counts_and_warning)
 	sendcheck_alignment(sc, "example.com", GUARD_UNALIGNED_NONE, NULL,
 	    NULL);
 	ck_assert_int_eq(nlogged, 0);
-	ck_assert_int_eq(sendcheck_problem(sc, time(NULL), buf, sizeof buf),
-	    0);
+	ck_assert_int_eq(sendcheck_problem(sc, time(NULL), buf, sizeof buf), 0);
 	sendcheck_alignment(sc, "example.com", GUARD_UNALIGNED_ORG, "Q3",
 	    "from_domain=other.example d=example.com");
 	ck_assert_int_eq(nlogged, 1);
 	ck_assert_ptr_nonnull(strstr(last, "unaligned mail alert: 1 message"));
-	ck_assert_ptr_nonnull(strstr(last, "qid=Q3 from_domain=other.example "
-					   "d=example.com reason=other_org"));
+	ck_assert_ptr_nonnull(strstr(last,
+	    "qid=Q3 from_domain=other.example "
+	    "d=example.com reason=other_org"));
 	sendcheck_alignment(sc, "example.com", GUARD_UNALIGNED_STRICT, "Q4",
 	    "from_domain=sub.example.com d=example.com");
 	ck_assert_int_eq(nlogged, 1); /* within UnsignedAlertInterval */
-	ck_assert_int_eq(sendcheck_problem(sc, time(NULL), buf, sizeof buf),
-	    1);
+	ck_assert_int_eq(sendcheck_problem(sc, time(NULL), buf, sizeof buf), 1);
 	ck_assert_ptr_nonnull(strstr(buf, "unaligned mail: 2 messages"));
 	ck_assert_ptr_nonnull(strstr(buf, "reason=not_strict"));
 	ck_assert_int_eq(sendcheck_problem(sc,
@@ -124,12 +123,14 @@ START_TEST(test_health_and_metrics)
 	v.out = rows;
 	v.nout = sendcheck_rows(sc, rows, 2);
 	ck_assert_int_eq(metrics_render(NULL, &v, &b), 0);
-	ck_assert_ptr_nonnull(strstr(b.p, "dkimguard_outbound_alignment_total"
-					  "{domain=\"a\\\"b.example\","
-					  "result=\"other_org\"} 1\n"));
-	ck_assert_ptr_nonnull(strstr(b.p, "dkimguard_outbound_spf_total"
-					  "{domain=\"a\\\"b.example\","
-					  "result=\"pending\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "dkimguard_outbound_alignment_total"
+	    "{domain=\"a\\\"b.example\","
+	    "result=\"other_org\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "dkimguard_outbound_spf_total"
+	    "{domain=\"a\\\"b.example\","
+	    "result=\"pending\"} 1\n"));
 	strbuf_free(&b);
 	sendcheck_free(sc);
 }
