@@ -29,14 +29,33 @@
 static const char *const default_headers[] = {"From", "Reply-To", "Subject",
     "Date", "To", "Cc", "Resent-Date", "Resent-From", "Resent-To", "Resent-Cc",
     "In-Reply-To", "References", "List-Id", "List-Help", "List-Unsubscribe",
-    "List-Subscribe", "List-Post", "List-Owner", "List-Archive", "Message-ID",
-    "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-ID",
-    "Content-Description", "Sender", NULL};
+    "List-Unsubscribe-Post", "List-Subscribe", "List-Post", "List-Owner",
+    "List-Archive", "Message-ID", "MIME-Version", "Content-Type",
+    "Content-Transfer-Encoding", "Content-ID", "Content-Description", "Sender",
+    "Feedback-ID", NULL};
 
-/* fields signed once more than present by default (RFC 6376 8.15) */
+/*
+ * Fields signed once more than present by default (RFC 6376 8.15), so none
+ * can be added on top.  List-Unsubscribe-Post is among them even when the
+ * message has none: RFC 8058 3.1 has a receiver offer one-click
+ * unsubscription only when a valid signature covers it, so a copy with
+ * one added in transit must not verify.
+ */
 static const char *const default_oversign[] = {"From", "To", "Cc", "Subject",
-    "Date", "Reply-To", "Sender", "Message-ID", "MIME-Version", "Content-Type",
-    NULL};
+    "Date", "Reply-To", "Message-ID", "MIME-Version", "Content-Type",
+    "List-Unsubscribe-Post", NULL};
+
+/*
+ * Fields oversigned by default only when the message has one: a second
+ * instance added above the signed one then breaks the signature, while a
+ * mailing list that adds the field to a message without it (Mailman adds
+ * Sender and List-Unsubscribe) leaves the author's signature intact, so
+ * DMARC still passes on it downstream.  Receivers judge the From: domain,
+ * never Sender (RFC 7489 3.1), so an unsigned Sender added later does not
+ * change a DMARC verdict.
+ */
+static const char *const default_oversign_present[] = {"Sender",
+    "List-Unsubscribe", NULL};
 
 /* in_list - is name in the NULL-terminated list (before position lim)? */
 static int
@@ -77,6 +96,7 @@ build_hlist(const dkim_msg *msg, const struct signer *s, const char ***out,
 	    s->headers ? (const char *const *)s->headers : default_headers;
 	const char *const *ol =
 	    s->oversign ? (const char *const *)s->oversign : default_oversign;
+	const char *const *op = s->oversign ? NULL : default_oversign_present;
 	size_t i, cap = 0, c;
 	int rc = 0;
 
@@ -93,7 +113,10 @@ build_hlist(const dkim_msg *msg, const struct signer *s, const char ***out,
 			continue; /* listed twice */
 		c = hdrs_count(&msg->hdrs, hl[i], strlen(hl[i]));
 		rc = add_name(out, n, &cap, hl[i],
-		    c + in_list(ol, hl[i], (size_t)-1));
+		    c +
+			(in_list(ol, hl[i], (size_t)-1) ||
+			    (c > 0 && op != NULL &&
+				in_list(op, hl[i], (size_t)-1))));
 	}
 	for (i = 0; ol[i] != NULL && rc == 0; i++) {
 		if (in_list(hl, ol[i], (size_t)-1) || in_list(ol, ol[i], i) ||

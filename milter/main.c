@@ -66,6 +66,7 @@
 #include <unistd.h>
 
 #include "listen.h"
+#include "outbound_spf.h"
 #include "util/log.h"
 #include "common/ctl/ctl.h"
 #include "common/dns/lookup_dns.h"
@@ -532,6 +533,10 @@ start(const char *path, int check, struct errlist *el, lookup_dns **ld)
 		return -1;
 	snapshot_install(s);
 	snapshot_apply_logging(s);
+	if (!check && ospf_daemon_start(lookup_dns_resolver(*ld)) < 0) {
+		errlist_add(el, "cannot start the outbound SPF thread");
+		return -1;
+	}
 	if (smfi_register(session_desc) != MI_SUCCESS) {
 		errlist_add(el, "libmilter: smfi_register failed");
 		return -1;
@@ -632,6 +637,7 @@ main(int argc, char **argv)
 	(void)!write(reload_pipe[1], "q", 1);
 	pthread_join(rtid, NULL);
 	observe_stop();
+	ospf_daemon_stop();
 	s = snapshot_acquire();
 	if (s != NULL)
 		listen_remove(s->cfg); /* libmilter's own try may lack rights */

@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "actions.h"
 #include "common/config/config.h"
 #include "common/guard/guard.h"
 #include "util/log.h"
 #include "milter/observe/observe.h"
+#include "milter/observe/sendcheck.h"
+#include "outbound_spf.h"
 #include "sign_guard.h"
 #include "signing.h"
 
@@ -30,15 +33,16 @@ static const dkim_canon canon_b[] = {[CANON_RR] = DKIM_CANON_RELAXED,
  * one check_alignment gets from dkim_msg_from_domain
  */
 static size_t
-lookup_address(struct msgctx *m, const char *value)
+lookup_address(struct msgctx *m, const char *value, int flags,
+    struct sigsel *out)
 {
 	char local[512], domain[256];
 
 	if (dkim_mailbox_split(value, strlen(value), local, sizeof local,
 		domain, sizeof domain) != DKIM_OK)
 		return 0;
-	return signtable_match(m->snap->st, local, domain, m->snap->sign_flags,
-	    m->sel, MSG_MAX_SIGNERS);
+	return signtable_match(m->snap->st, local, domain, flags, out,
+	    MSG_MAX_SIGNERS);
 }
 
 /* add_signer - register m->sel[i] with the library */
@@ -110,6 +114,69 @@ log_rule(struct msgctx *m)
 	msglog_rule(&m->log, rule);
 }
 
+static int aligned(const struct snapshot *s, const char *d, const char *from);
+
+/* alignment_of - d= against the From: domain under AlignmentMode */
+static enum guard_alignment
+alignment_of(const struct snapshot *s, const char *d, const char *from)
+{
+	if (!aligned(s, d, from))
+		return GUARD_UNALIGNED_ORG;
+	if (s->cfg->alignment_mode == ALIGN_STRICT &&
+	    !guard_same_domain(d, from))
+		return GUARD_UNALIGNED_STRICT;
+	return GUARD_ALIGNED;
+}
+
+/* is_aligned - alignment_of is GUARD_ALIGNED */
+static int
+is_aligned(const struct msgctx *m, const struct sigsel *sel, const char *from)
+{
+	return alignment_of(m->snap, sel->domain, from) == GUARD_ALIGNED;
+}
+
+/*
+ * prefer_aligned - when the signing table offers several keys, sign with
+ * those aligned with the From: domain (RFC 7489 3.1) first: with several
+ * signatures the aligned ones go on top; with one matching entry wanted
+ * (no MultipleSignatures) whose keys none align, the aligned keys of the
+ * first later matching entry that has any replace them.  value is the
+ * address the table was searched with.
+ */
+static void
+prefer_aligned(struct msgctx *m, const char *value, const char *from)
+{
+	struct sigsel all[MSG_MAX_SIGNERS], tmp;
+	size_t i, j, n;
+
+	if (m->nsel == 0 || from[0] == '\0')
+		return;
+	for (i = 0; i < m->nsel && !is_aligned(m, &m->sel[i], from); i++)
+		;
+	if (i == m->nsel && !(m->snap->sign_flags & SIGNTABLE_MULTIPLE)) {
+		n = lookup_address(m, value,
+		    m->snap->sign_flags | SIGNTABLE_MULTIPLE, all);
+		for (i = 0; i < n && !is_aligned(m, &all[i], from); i++)
+			;
+		for (j = 0; i < n && is_aligned(m, &all[i], from); i++)
+			m->sel[j++] = all[i];
+		if (j > 0) {
+			m->nsel = j;
+			log_info("%s: signing with key '%s': the first signing "
+				 "table match aligned with the From: domain %s",
+			    m->qid, m->sel[0].key->name, from);
+		}
+		return;
+	}
+	for (i = 0, j = 0; i < m->nsel; i++) { /* stable: aligned first */
+		if (!is_aligned(m, &m->sel[i], from))
+			continue;
+		tmp = m->sel[i];
+		memmove(&m->sel[j + 1], &m->sel[j], (i - j) * sizeof tmp);
+		m->sel[j++] = tmp;
+	}
+}
+
 /* signing_select - From: (or envelope sender) through the signing table */
 int
 signing_select(struct msgctx *m)
@@ -128,10 +195,14 @@ signing_select(struct msgctx *m)
 	}
 	from_domain(m, domain, sizeof domain);
 	msglog_from(&m->log, domain);
-	m->nsel = lookup_address(m, m->from);
+	m->nsel = lookup_address(m, m->from, m->snap->sign_flags, m->sel);
 	if (m->nsel == 0 && m->snap->cfg->match_envelope_sender &&
-	    m->envfrom[0] != '\0')
-		m->nsel = lookup_address(m, m->envfrom);
+	    m->envfrom[0] != '\0') {
+		m->nsel =
+		    lookup_address(m, m->envfrom, m->snap->sign_flags, m->sel);
+		prefer_aligned(m, m->envfrom, domain);
+	} else
+		prefer_aligned(m, m->from, domain);
 	if (m->nsel == 0) {
 		log_info("%s: not signing: no signing table entry for %s",
 		    m->qid, m->from);
@@ -217,23 +288,102 @@ aligned(const struct snapshot *s, const char *d, const char *from)
 				  guard_psl_aligned(s->psl, d, from);
 }
 
-/* check_alignment - warn once when no d= aligns with From: (RFC 7489
- * 3.1.1 relaxed alignment), since DMARC would then fail */
-static void
-check_alignment(const struct msgctx *m)
+/*
+ * check_alignment - does a signature that left align with the From:
+ * domain (RFC 7489 3.1.1, AlignmentMode)?  Logged (aligned=), counted per
+ * signing domain, and an unaligned message raises the rate-limited
+ * warning and /healthz's reason.  Returns the best alignment found.
+ */
+static enum guard_alignment
+check_alignment(struct msgctx *m, const unsigned char *left)
 {
-	char from[256];
+	enum guard_alignment best = GUARD_UNALIGNED_NONE, a;
+	char from[256], detail[600];
 	size_t i;
 
 	if (m->nsel == 0 ||
 	    dkim_msg_from_domain(m->dm, from, sizeof from) != DKIM_OK)
-		return;
+		return GUARD_ALIGNED; /* nothing to judge */
 	for (i = 0; i < m->nsel; i++)
-		if (aligned(m->snap, m->sel[i].domain, from))
-			return;
-	log_warnx("%s: no signature aligns with the From: domain %s "
-		  "(first d=%s); DMARC will not pass on DKIM",
-	    m->qid, from, m->sel[0].domain);
+		if (left[i] &&
+		    (a = alignment_of(m->snap, m->sel[i].domain, from)) < best)
+			best = a;
+	msglog_aligned(&m->log, best == GUARD_ALIGNED,
+	    guard_alignment_str(best));
+	snprintf(detail, sizeof detail, "from_domain=%s d=%s", from,
+	    m->sel[0].domain);
+	sendcheck_alignment(observe_sendcheck(), m->sel[0].domain, best, m->qid,
+	    detail);
+	return best;
+}
+
+/*
+ * unaligned_action - OnUnaligned for a message signed but not aligned:
+ * warn (counted and logged only), tempfail (451 4.7.1, the sender's MTA
+ * keeps it) or hold (with any GuardAction hold, one quarantine)
+ */
+static sfsistat
+unaligned_action(SMFICTX *ctx, struct msgctx *m, enum guard_alignment a,
+    int *hold, char *holdwhy, size_t holdlen)
+{
+	char why[400];
+	size_t len;
+
+	if (a == GUARD_ALIGNED || a == GUARD_UNALIGNED_NONE ||
+	    m->snap->cfg->on_unaligned == UNALIGNED_WARN)
+		return SMFIS_CONTINUE;
+	snprintf(why, sizeof why,
+	    "no DKIM signature aligns with the From: domain (d=%s, %s, "
+	    "AlignmentMode %s)",
+	    m->sel[0].domain, guard_alignment_str(a),
+	    m->snap->cfg->alignment_mode == ALIGN_STRICT ? "strict" :
+							   "relaxed");
+	if (m->snap->cfg->on_unaligned == UNALIGNED_TEMPFAIL)
+		return act_final(ctx, m, ACTION_TEMPFAIL, "451", "4.7.1", why);
+	*hold = 1;
+	len = strlen(holdwhy);
+	if (len > 0)
+		strlcat(holdwhy, "; ", holdlen);
+	strlcat(holdwhy, why, holdlen);
+	return SMFIS_CONTINUE;
+}
+
+/*
+ * check_spf - the SPF verdict receivers will reach from OutboundAddresses
+ * for the MAIL FROM domain, or for the HELO name the MTA gives itself
+ * (the j macro) when the sender is null (RFC 7208 2.3, 2.4); from the
+ * cache, never waiting (outbound_spf.h): "pending" until it is known.
+ * Without OutboundAddresses "not-checked": the address mail leaves from
+ * is not guessed.
+ */
+static void
+check_spf(SMFICTX *ctx, struct msgctx *m)
+{
+	struct ospf_answer a;
+	char domain[256] = "", host[256] = "";
+	const char *at, *helo;
+
+	if (m->snap->cfg->outbound_addresses[0] == NULL) {
+		msglog_spf(&m->log, "not-checked", NULL);
+		sendcheck_spf(observe_sendcheck(), m->sel[0].domain,
+		    "not-checked");
+		return;
+	}
+	helo = smfi_getsymval(ctx, "j");
+	if (helo == NULL || *helo == '\0')
+		helo = gethostname(host, sizeof host - 1) == 0 ? host : "";
+	if ((at = strrchr(m->envfrom, '@')) != NULL)
+		snprintf(domain, sizeof domain, "%s", at + 1);
+	else if (m->envfrom[0] == '\0') /* null sender: the HELO identity */
+		snprintf(domain, sizeof domain, "%s", helo);
+	if (domain[0] == '\0') {
+		snprintf(a.result, sizeof a.result, "none");
+		snprintf(a.detail, sizeof a.detail, "no sender domain");
+	} else
+		ospf_get(ospf_default(), m->snap->cfg->outbound_addresses,
+		    domain, m->envfrom, helo, &a);
+	msglog_spf(&m->log, a.result, a.detail);
+	sendcheck_spf(observe_sendcheck(), m->sel[0].domain, a.result);
 }
 
 /* signing_finish - every signature, in reverse so the first is on top */
@@ -241,16 +391,25 @@ sfsistat
 signing_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
 {
 	char holdwhy[400] = "";
+	unsigned char left[MSG_MAX_SIGNERS] = {0};
+	unsigned before;
 	int hold = 0;
 	size_t i;
 	sfsistat st;
 
-	check_alignment(m);
 	for (i = m->nsel; i-- > 0;) {
+		before = m->nsigned;
 		st = sign_one(ctx, c, m, i, &hold, holdwhy, sizeof holdwhy);
 		if (st != SMFIS_CONTINUE)
 			return st;
+		left[i] = m->nsigned > before;
 	}
+	if (m->nsel > 0)
+		check_spf(ctx, m);
+	st = unaligned_action(ctx, m, check_alignment(m, left), &hold, holdwhy,
+	    sizeof holdwhy);
+	if (st != SMFIS_CONTINUE)
+		return st;
 	if (m->nsigned == 0 && m->nsel > 0)
 		unsigned_alert(m, ALERT_LEFT_UNSIGNED);
 	if (hold) {

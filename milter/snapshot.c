@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/guard/keystate.h"
+#include "outbound_spf.h"
 #include "util/log.h"
 #include "snapshot.h"
 
@@ -266,6 +267,7 @@ static int
 fill_derived(struct snapshot *s, struct errlist *el)
 {
 	struct config *cfg = s->cfg;
+	char err[512], where[300];
 
 	if ((s->internal = netlist_new(cfg->internal_hosts)) == NULL ||
 	    (s->peers = netlist_new(cfg->peer_list)) == NULL ||
@@ -289,6 +291,13 @@ fill_derived(struct snapshot *s, struct errlist *el)
 		strcpy(s->authserv_id, "localhost");
 	s->sign_flags = (cfg->sub_domains ? SIGNTABLE_SUBDOMAINS : 0) |
 	    (cfg->multiple_signatures ? SIGNTABLE_MULTIPLE : 0);
+	if (ospf_addrs_check(cfg->outbound_addresses, err, sizeof err) < 0) {
+		errlist_add(el, "%s: option 'OutboundAddresses': %s",
+		    config_where(cfg, OPTID_OutboundAddresses, where,
+			sizeof where),
+		    err);
+		return -1;
+	}
 	s->sign_headers = header_list(cfg->sign_headers, 0);
 	s->oversign = header_list(cfg->oversign_headers, 1);
 	return fill_observe(s, el);

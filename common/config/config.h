@@ -95,6 +95,15 @@ enum opt_id {
 	X(MSGLOG_OFF, "off")                                                   \
 	X(MSGLOG_NORMAL, "normal")                                             \
 	X(MSGLOG_VERBOSE, "verbose")
+/* AlignmentMode: DMARC's adkim (RFC 7489 3.1.1) for the alignment check */
+#define CONFIG_ALIGNMODES(X)                                                   \
+	X(ALIGN_RELAXED, "relaxed") /* same organizational domain */           \
+	X(ALIGN_STRICT, "strict")   /* the very same domain */
+/* OnUnaligned: what a message no signature of ours aligns with gets */
+#define CONFIG_UNALIGNED_ACTIONS(X)                                            \
+	X(UNALIGNED_WARN, "warn")                                              \
+	X(UNALIGNED_TEMPFAIL, "tempfail")                                      \
+	X(UNALIGNED_HOLD, "hold")
 /* SyslogFacility: the constants are <syslog.h>'s, expanded in config.c
  * only (the field holds LOG_MAIL etc., ready for log_set_facility) */
 #define CONFIG_FACILITIES(X)                                                   \
@@ -122,6 +131,12 @@ enum config_canon {
 };
 enum config_msglog {
 	CONFIG_MSGLOGS(CONFIG_ENUM_CONST)
+};
+enum config_alignmode {
+	CONFIG_ALIGNMODES(CONFIG_ENUM_CONST)
+};
+enum config_unaligned {
+	CONFIG_UNALIGNED_ACTIONS(CONFIG_ENUM_CONST)
 };
 /* msglog.c compares levels, and a zeroed struct msglog must be off */
 _Static_assert(MSGLOG_OFF == 0 && MSGLOG_OFF < MSGLOG_NORMAL &&

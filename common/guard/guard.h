@@ -310,4 +310,16 @@ int guard_psl_aligned(const guard_psl *psl, const char *d, const char *from);
 /* guard_aligned - guard_psl_aligned with the guard's list */
 int guard_aligned(guard *g, const char *d, const char *from);
 
+/* guard_alignment - one d= against the From: domain, best first */
+enum guard_alignment {
+	GUARD_ALIGNED = 0,      /* aligned under the mode asked */
+	GUARD_UNALIGNED_STRICT, /* same organizational domain, strict asked */
+	GUARD_UNALIGNED_ORG,    /* another organizational domain */
+	GUARD_UNALIGNED_NONE    /* no signature to align (message level) */
+};
+/* guard_same_domain - strict alignment (RFC 7489 3.1.1): same name */
+int guard_same_domain(const char *d, const char *from);
+/* guard_alignment_str - "aligned", "not_strict", "other_org", "unsigned" */
+const char *guard_alignment_str(enum guard_alignment a);
+
 #endif /* DKIMGUARD_GUARD_H */

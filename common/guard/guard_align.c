@@ -154,3 +154,30 @@ guard_psl_aligned(const guard_psl *p, const char *d, const char *from)
 		return 0;
 	return parent_or_same(a, b) || parent_or_same(b, a);
 }
+
+/* guard_same_domain - RFC 7489 3.1.1 strict alignment: the very same
+ * name, case and a trailing dot aside */
+int
+guard_same_domain(const char *d, const char *from)
+{
+	char a[256], b[256];
+
+	return normalize(d, a, sizeof a) == 0 &&
+	    normalize(from, b, sizeof b) == 0 && strcmp(a, b) == 0;
+}
+
+/* guard_alignment_str - the log and metric word */
+const char *
+guard_alignment_str(enum guard_alignment a)
+{
+	switch (a) {
+	case GUARD_ALIGNED:
+		return "aligned";
+	case GUARD_UNALIGNED_STRICT:
+		return "not_strict";
+	case GUARD_UNALIGNED_ORG:
+		return "other_org";
+	default:
+		return "unsigned";
+	}
+}

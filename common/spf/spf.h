@@ -85,6 +85,8 @@ struct spf_rrset {
 	size_t total;
 	char **rr; /* count strings, malloc'ed */
 	size_t cap;
+	unsigned ttl; /* smallest TTL of the answer, 0: unknown (zone files,
+		       * negative answers) */
 };
 
 /* spf_rrset_add - append a copy of len bytes; -1 on ENOMEM */

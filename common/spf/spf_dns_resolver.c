@@ -45,6 +45,7 @@ ask(void *ctx, const char *name, int type, struct spf_rrset *out)
 	out->count = set.count;
 	out->cap = set.cap;
 	out->total = set.total;
+	out->ttl = set.status == DKIM_DNS_OK ? set.ttl : 0;
 	return 0;
 }
 

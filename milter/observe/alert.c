@@ -73,14 +73,28 @@ alert_set_interval(struct alert *a, unsigned interval)
 const char *
 alert_reason_str(enum alert_reason r)
 {
-	return r == ALERT_NO_RULE ? "no_signing_rule" : "left_unsigned";
+	return r == ALERT_NO_RULE ? "no_signing_rule" :
+	    r == ALERT_UNALIGNED  ? "unaligned" :
+				    "left_unsigned";
+}
+
+/* pending_total - messages pending, every reason */
+static unsigned long
+pending_total(const struct alert *a)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	for (i = 0; i < ALERT__COUNT; i++)
+		n += a->pending[i];
+	return n;
 }
 
 /* warn - log the pending counts and start a new interval; under lock */
 static void
 warn(struct alert *a, time_t t)
 {
-	unsigned long total = a->pending[0] + a->pending[1];
+	unsigned long total = pending_total(a);
 	char line[768], since[64];
 
 	if (a->warned)
@@ -88,15 +102,25 @@ warn(struct alert *a, time_t t)
 		    (long long)(t - a->last));
 	else
 		snprintf(since, sizeof since, "since start-up");
-	snprintf(line, sizeof line,
-	    "unsigned mail alert: %lu message%s "
-	    "should have been signed %s (%s=%lu %s=%lu); "
-	    "latest: qid=%s reason=%s %s",
-	    total, total == 1 ? "" : "s", since,
-	    alert_reason_str(ALERT_LEFT_UNSIGNED),
-	    a->pending[ALERT_LEFT_UNSIGNED], alert_reason_str(ALERT_NO_RULE),
-	    a->pending[ALERT_NO_RULE], a->latest_qid,
-	    alert_reason_str(a->latest_reason), a->latest_detail);
+	if (a->conf.kind == ALERT_KIND_UNALIGNED)
+		snprintf(line, sizeof line,
+		    "unaligned mail alert: %lu message%s %s without a DKIM "
+		    "signature aligned with the From: domain, so DMARC cannot "
+		    "pass on DKIM and Outlook, Gmail and Yahoo may refuse "
+		    "them; latest: qid=%s %s",
+		    total, total == 1 ? "" : "s", since, a->latest_qid,
+		    a->latest_detail);
+	else
+		snprintf(line, sizeof line,
+		    "unsigned mail alert: %lu message%s "
+		    "should have been signed %s (%s=%lu %s=%lu); "
+		    "latest: qid=%s reason=%s %s",
+		    total, total == 1 ? "" : "s", since,
+		    alert_reason_str(ALERT_LEFT_UNSIGNED),
+		    a->pending[ALERT_LEFT_UNSIGNED],
+		    alert_reason_str(ALERT_NO_RULE), a->pending[ALERT_NO_RULE],
+		    a->latest_qid, alert_reason_str(a->latest_reason),
+		    a->latest_detail);
 	if (a->conf.log != NULL)
 		a->conf.log(a->conf.log_arg, line);
 	else
@@ -123,8 +147,10 @@ alert_note(struct alert *a, enum alert_reason r, const char *qid,
 
 	if (a == NULL || (unsigned)r >= ALERT__COUNT)
 		return 0;
-	metrics_inc(a->conf.metrics,
-	    r == ALERT_NO_RULE ? MET_ALERTS_NO_RULE : MET_ALERTS_UNSIGNED);
+	if (r != ALERT_UNALIGNED)
+		metrics_inc(a->conf.metrics,
+		    r == ALERT_NO_RULE ? MET_ALERTS_NO_RULE :
+					 MET_ALERTS_UNSIGNED);
 	t = now(a);
 	pthread_mutex_lock(&a->lock);
 	a->pending[r]++;
@@ -152,7 +178,7 @@ alert_flush(struct alert *a)
 		return 0;
 	t = now(a);
 	pthread_mutex_lock(&a->lock);
-	if (a->pending[0] + a->pending[1] > 0 && due(a, t)) {
+	if (pending_total(a) > 0 && due(a, t)) {
 		warn(a, t);
 		logged = 1;
 	}

@@ -40,7 +40,17 @@
 enum alert_reason {
 	ALERT_LEFT_UNSIGNED = 0,
 	ALERT_NO_RULE,
+	ALERT_UNALIGNED, /* kind ALERT_KIND_UNALIGNED only */
 	ALERT__COUNT
+};
+
+/* alert_kind - what the warning line says (one kind per struct alert) */
+enum alert_kind {
+	ALERT_KIND_UNSIGNED = 0, /* the two reasons above, counted in
+				  * dkimguard_unsigned_alerts_total */
+	ALERT_KIND_UNALIGNED     /* ALERT_UNALIGNED: no signature aligns
+				  * with the From: domain (sendcheck.c
+				  * counts them) */
 };
 
 typedef void (*alert_log_fn)(void *arg, const char *line);
@@ -50,7 +60,8 @@ struct alert_conf {
 	struct metrics *metrics; /* NULL: not counted */
 	dkim_clock_fn clock;     /* NULL: time(NULL) */
 	void *clock_arg;
-	alert_log_fn log; /* NULL: log_warnx */
+	enum alert_kind kind; /* ALERT_KIND_UNSIGNED (0) */
+	alert_log_fn log;     /* NULL: log_warnx */
 	void *log_arg;
 };
 
@@ -69,7 +80,8 @@ int alert_note(struct alert *a, enum alert_reason r, const char *qid,
 /* alert_flush - log what is pending once the interval has passed; 1 if */
 int alert_flush(struct alert *a);
 
-/* alert_reason_str - "left_unsigned", "no_signing_rule" (metric label) */
+/* alert_reason_str - "left_unsigned", "no_signing_rule" (metric label),
+ * "unaligned" */
 const char *alert_reason_str(enum alert_reason r);
 
 #endif /* DKIMGUARD_ALERT_H */

@@ -89,6 +89,8 @@ health_eval(const struct health_input *in, struct health_report *r)
 	}
 	for (i = 0; i < in->nkeys; i++)
 		usable += (size_t)eval_key(in, &in->keys[i], r, &rc);
+	if (in->outbound != NULL && *in->outbound != '\0')
+		rc |= add_reason(r, "%s", in->outbound);
 	if (r->nreasons + r->more > 0)
 		worse(r, HEALTH_DEGRADED);
 	if (in->nkeys > 0 && usable == 0) {

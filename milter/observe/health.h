@@ -16,7 +16,9 @@
  *	degraded  mail still flows but something needs attention: a key
  *	          not checked yet, a key whose DNS lookups fail while the
  *	          last good check is still within GuardGrace, or some (not
- *	          all) keys whose record is missing, wrong or unreachable.
+ *	          all) keys whose record is missing, wrong or unreachable,
+ *	          or outgoing mail receivers will judge badly (unaligned
+ *	          mail has flowed in the last minutes, sendcheck.h).
  *	failing   no configuration is loaded, or no signing key is usable:
  *	          every key's record is missing, wrong, revoked, or DNS has
  *	          failed for longer than GuardGrace.
@@ -42,6 +44,8 @@ struct health_input {
 	size_t nkeys;
 	unsigned grace; /* GuardGrace, seconds */
 	time_t now;
+	const char *outbound; /* outgoing-mail problem (sendcheck.h):
+			       * degraded with it as the reason; NULL */
 };
 
 #define HEALTH_MAX_REASONS 32

@@ -10,6 +10,7 @@
 #include "milter/decide.h"
 #include "health.h"
 #include "metrics.h"
+#include "sendcheck.h"
 
 const struct metric_def metric_defs[MF__COUNT] = {
 #define METRIC(id, name, type, scope, labels, help)                            \
@@ -301,6 +302,36 @@ render_proc(struct strbuf *o, const struct metrics *m,
 	strbuf_printf(o, "%s %llu\n", metric_defs[f].name, val);
 }
 
+/* render_domain - one DOMAIN family: a series per domain and result
+ * seen (a zero count is left out, so the series stay few) */
+static void
+render_domain(struct strbuf *o, const struct metrics_view *v,
+    enum metric_family f)
+{
+	const char *name = metric_defs[f].name;
+	const struct sendcheck_row *r;
+	unsigned long val;
+	size_t i, j, n;
+
+	put_header(o, &metric_defs[f]);
+	n = f == MF_OUT_ALIGN ? SC_ALIGN__COUNT : SC_SPF__COUNT;
+	for (i = 0; v != NULL && i < v->nout; i++) {
+		r = &v->out[i];
+		for (j = 0; j < n; j++) {
+			val = f == MF_OUT_ALIGN ? r->align[j] : r->spf[j];
+			if (val == 0)
+				continue;
+			strbuf_printf(o, "%s{domain=\"", name);
+			put_label_value(o, r->domain);
+			strbuf_printf(o, "\",result=\"%s\"} %lu\n",
+			    f == MF_OUT_ALIGN ?
+				guard_alignment_str((enum guard_alignment)j) :
+				sendcheck_spf_word((enum sendcheck_spf)j),
+			    val);
+		}
+	}
+}
+
 /* metrics_render - every family in table order */
 int
 metrics_render(const struct metrics *m, const struct metrics_view *v,
@@ -315,6 +346,9 @@ metrics_render(const struct metrics *m, const struct metrics_view *v,
 			break;
 		case MS_KEY:
 			render_key(out, v, (enum metric_family)f);
+			break;
+		case MS_DOMAIN:
+			render_domain(out, v, (enum metric_family)f);
 			break;
 		case MS_PROC:
 			render_proc(out, m, v, (enum metric_family)f);

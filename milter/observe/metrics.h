@@ -61,6 +61,7 @@ enum metric_type {
 enum metric_scope {
 	MS_GLOBAL,
 	MS_KEY,
+	MS_DOMAIN,
 	MS_PROC
 };
 
@@ -123,6 +124,8 @@ void metrics_count_overall(struct metrics *m, dkim_verdict v);
 /* metrics_count_action - ACTION_REJECT/TEMPFAIL/QUARANTINE (config.h) */
 void metrics_count_action(struct metrics *m, int action);
 
+struct sendcheck_row;
+
 /* metrics_view - what a scrape reads besides the GLOBAL counters */
 struct metrics_view {
 	const struct guard_info *keys; /* one per guard entry */
@@ -131,6 +134,8 @@ struct metrics_view {
 	int health;                       /* HEALTH_OK/DEGRADED/FAILING */
 	unsigned long generation;         /* snapshot generation, 0: none */
 	const struct dnscache_stats *dns; /* NULL: omitted */
+	const struct sendcheck_row *out;  /* DOMAIN families (sendcheck.h) */
+	size_t nout;
 };
 
 /*

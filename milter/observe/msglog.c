@@ -244,6 +244,30 @@ msglog_alert(struct msglog *ml, const char *reason)
 	msglog_add(ml, MSGLOG_NORMAL, "alert", reason);
 }
 
+/*
+ * msglog_aligned - aligned=yes|no: does one of our signatures align with
+ * the From: domain (AlignmentMode); align_reason= says why not
+ */
+void
+msglog_aligned(struct msglog *ml, int aligned, const char *reason)
+{
+	msglog_add(ml, MSGLOG_NORMAL, "aligned", aligned ? "yes" : "no");
+	if (!aligned)
+		msglog_add(ml, MSGLOG_NORMAL, "align_reason", reason);
+}
+
+/*
+ * msglog_spf - spf=pass|fail|...|pending|not-checked for the outbound
+ * addresses; spf_detail= (verbose) the address and deciding directive
+ */
+void
+msglog_spf(struct msglog *ml, const char *result, const char *detail)
+{
+	msglog_add(ml, MSGLOG_NORMAL, "spf", result);
+	if (detail != NULL && *detail != '\0')
+		msglog_add(ml, MSGLOG_VERBOSE, "spf_detail", detail);
+}
+
 /* msglog_format - "qid=Q" + fields [+ truncated=1] */
 size_t
 msglog_format(const struct msglog *ml, const char *qid, char *out, size_t len)

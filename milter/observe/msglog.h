@@ -68,6 +68,8 @@ void msglog_overall(struct msglog *ml, const char *result);
 void msglog_action(struct msglog *ml, const char *action, int dry_run);
 void msglog_error(struct msglog *ml, const char *error);
 void msglog_alert(struct msglog *ml, const char *reason);
+void msglog_aligned(struct msglog *ml, int aligned, const char *reason);
+void msglog_spf(struct msglog *ml, const char *result, const char *detail);
 
 /*
  * msglog_quote - value as written in the line, NUL-terminated in out;

@@ -10,6 +10,7 @@
 #include "httpd.h"
 #include "util/log.h"
 #include "observe.h"
+#include "sendcheck.h"
 #include "milter/snapshot.h"
 #include "util/textfile.h"
 
@@ -20,6 +21,7 @@ static struct {
 	pthread_cond_t wake;
 	struct metrics *m;
 	struct alert *alert;
+	struct sendcheck *sc;
 	struct httpd *httpd;
 	dnscache *dns;
 	char *listen, *file;
@@ -41,6 +43,13 @@ struct alert *
 observe_alert(void)
 {
 	return obs.alert;
+}
+
+/* observe_sendcheck - NULL before start */
+struct sendcheck *
+observe_sendcheck(void)
+{
+	return obs.sc;
 }
 
 /* key_infos - a copy of every guard entry of s; *n = 0 without guard */
@@ -80,8 +89,11 @@ eval(struct snapshot *s, const struct guard_info *k, size_t n,
     struct health_report *r)
 {
 	struct health_input in;
+	char problem[512];
 
 	memset(&in, 0, sizeof in);
+	if (sendcheck_problem(obs.sc, time(NULL), problem, sizeof problem))
+		in.outbound = problem;
 	in.configured = s != NULL;
 	in.keys = k;
 	in.nkeys = n;
@@ -112,7 +124,12 @@ observe_render(struct strbuf *out)
 		dnscache_stats(dc, &st);
 		v.dns = &st;
 	}
+	if ((v.out = calloc(SENDCHECK_MAX_DOMAINS + 1,
+		 sizeof(struct sendcheck_row))) != NULL)
+		v.nout = sendcheck_rows(obs.sc, (struct sendcheck_row *)v.out,
+		    SENDCHECK_MAX_DOMAINS + 1);
 	rc = metrics_render(obs.m, &v, out);
+	free((void *)v.out);
 	health_report_free(&r);
 	free((void *)v.key_ttl);
 	free((void *)v.keys);
@@ -197,6 +214,7 @@ obs_thread(void *arg)
 		}
 		pthread_mutex_unlock(&obs.lock);
 		alert_flush(obs.alert);
+		alert_flush(sendcheck_alert(obs.sc));
 		pthread_mutex_lock(&obs.lock);
 		wait = ALERT_TICK;
 		if (*obs.file != '\0' && next_file - t < wait)
@@ -248,7 +266,8 @@ observe_start(const struct observe_conf *mc, dnscache *dns, char *err,
 	alert_conf_init(&ac);
 	ac.interval = mc->alert_interval;
 	ac.metrics = obs.m;
-	if ((obs.alert = alert_new(&ac)) == NULL)
+	if ((obs.alert = alert_new(&ac)) == NULL ||
+	    (obs.sc = sendcheck_new(&ac)) == NULL)
 		goto nomem;
 	textfile_init(&obs.tf, obs.file);
 	if (start_listener(mc, err, errlen) < 0)
@@ -274,6 +293,7 @@ observe_reload(const struct observe_conf *mc)
 	if (obs.alert == NULL)
 		return;
 	alert_set_interval(obs.alert, mc->alert_interval);
+	alert_set_interval(sendcheck_alert(obs.sc), mc->alert_interval);
 	pthread_mutex_lock(&obs.lock);
 	obs.file_interval = mc->file_interval ? mc->file_interval : 15;
 	pthread_cond_signal(&obs.wake);
@@ -301,6 +321,9 @@ observe_stop(void)
 	alert_flush(obs.alert);
 	alert_free(obs.alert);
 	obs.alert = NULL;
+	alert_flush(sendcheck_alert(obs.sc));
+	sendcheck_free(obs.sc);
+	obs.sc = NULL;
 	metrics_free(obs.m);
 	obs.m = NULL;
 	free(obs.listen);

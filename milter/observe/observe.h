@@ -58,6 +58,11 @@ struct metrics *observe_metrics(void);
 /* observe_alert - the unsigned-mail alert, NULL before observe_start */
 struct alert *observe_alert(void);
 
+struct sendcheck;
+/* observe_sendcheck - outgoing-mail check counters (sendcheck.h), NULL
+ * before observe_start */
+struct sendcheck *observe_sendcheck(void);
+
 /* observe_render - the exposition for the current snapshot; 0 or -1 */
 int observe_render(struct strbuf *out);
 /* observe_health - health of snapshot s (NULL: current) as text */

@@ -28,6 +28,7 @@
 #   ext   example.net       RSA 2048, presigns verify cases (not signing)
 #   nokey example.net       the ext key, no record (NXDOMAIN)
 #   tmp   example.net       the ext key, its lookup fails (SERVFAIL)
+# Signing table: the domains above, plus the alignment domains below.
 # Exit 0 pass, 1 fail, 77 skip (not built, no openssl).
 #
 # Run as root (as make check is on CI), the suite runs itself again as the
@@ -101,10 +102,18 @@ k-example   example.com       sel1  keys/sel1.example.com.key
 k-ed        ed.example        ed1   keys/ed1.ed.example.key
 k-mismatch  mismatch.example  mm    keys/mm.mismatch.example.key
 EOF
+# alignment cases (RFC 7489 3.1.1): unaligned.example signs with another
+# organizational domain's key, sub.example.com aligns relaxed only, and
+# pref@multi.example.com matches an unaligned key first (user@domain
+# before domain), so the aligned k-example of the later entry is chosen
 cat >"$W/signingtable" <<'EOF'
-example.com       k-example
-ed.example        k-ed
-mismatch.example  k-mismatch
+example.com             k-example
+ed.example              k-ed
+mismatch.example        k-mismatch
+unaligned.example       k-example
+sub.example.com         k-example
+pref@multi.example.com  k-ed
+multi.example.com       k-example
 EOF
 cat >"$W/base.conf" <<EOF
 Socket              unix:$W/sock

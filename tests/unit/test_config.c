@@ -189,6 +189,11 @@ static const struct enum_case {
     {OPTID_LogMessageLine, "off", MSGLOG_OFF},
     {OPTID_LogMessageLine, "normal", MSGLOG_NORMAL},
     {OPTID_LogMessageLine, "verbose", MSGLOG_VERBOSE},
+    {OPTID_AlignmentMode, "relaxed", ALIGN_RELAXED},
+    {OPTID_AlignmentMode, "strict", ALIGN_STRICT},
+    {OPTID_OnUnaligned, "warn", UNALIGNED_WARN},
+    {OPTID_OnUnaligned, "tempfail", UNALIGNED_TEMPFAIL},
+    {OPTID_OnUnaligned, "hold", UNALIGNED_HOLD},
     {OPTID_SyslogFacility, "mail", LOG_MAIL},
     {OPTID_SyslogFacility, "daemon", LOG_DAEMON},
     {OPTID_SyslogFacility, "user", LOG_USER},
@@ -226,6 +231,10 @@ enum_field(const struct config *cfg, enum opt_id id)
 		return cfg->log_message_line;
 	case OPTID_SyslogFacility:
 		return cfg->syslog_facility;
+	case OPTID_AlignmentMode:
+		return cfg->alignment_mode;
+	case OPTID_OnUnaligned:
+		return cfg->on_unaligned;
 	default:
 		ck_abort_msg("ENUM option %s has no case in enum_field",
 		    config_options[id].name);

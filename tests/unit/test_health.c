@@ -88,7 +88,7 @@ START_TEST(test_health_table)
 {
 	const struct health_case *c = &cases[_i];
 	struct guard_info k[4];
-	struct health_input in = {c->configured, k, c->nkeys, GRACE, NOW};
+	struct health_input in = {c->configured, k, c->nkeys, GRACE, NOW, NULL};
 	struct health_report r;
 	size_t i;
 
@@ -112,7 +112,8 @@ START_TEST(test_health_text)
 {
 	struct guard_info k[HEALTH_MAX_REASONS + 5];
 	struct hkey bad = {GUARD_MISMATCH, 1, 0}, ok = {GUARD_VALID, 1, 1};
-	struct health_input in = {1, k, HEALTH_MAX_REASONS + 5, GRACE, NOW};
+	struct health_input in = {1, k, HEALTH_MAX_REASONS + 5, GRACE, NOW,
+	    NULL};
 	struct health_report r;
 	struct strbuf b = {0};
 	size_t i;

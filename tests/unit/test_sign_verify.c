@@ -81,6 +81,63 @@ START_TEST(test_tampered)
 }
 END_TEST
 
+/*
+ * test_default_list_fields - the library's default lists: an added
+ * List-Unsubscribe-Post breaks the signature even when the message had
+ * none (RFC 8058 one-click needs it signed); Sender and List-Unsubscribe
+ * added to a message without them (what mailing lists do) leave it valid,
+ * a second one added above a present one does not; Feedback-ID is signed.
+ */
+START_TEST(test_default_list_fields)
+{
+	static const char with[] =
+	    "From: News <news@example.com>\r\n"
+	    "Sender: Bulk <bulk@example.com>\r\n"
+	    "Subject: news\r\n"
+	    "List-Unsubscribe: <https://example.com/u/1>\r\n"
+	    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+	    "Feedback-ID: 1:news:example\r\n";
+	static const struct {
+		const char *hdrs, *added;
+		dkim_verdict want;
+	} c[] = {
+	    {msg_headers,
+		"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+		DKIM_FAIL},
+	    {msg_headers, "Sender: list-bounces@lists.example.org\r\n",
+		DKIM_PASS},
+	    {msg_headers,
+		"List-Unsubscribe: <mailto:leave@lists.example.org>\r\n",
+		DKIM_PASS},
+	    {with, "Sender: Mallory <m@evil.example>\r\n", DKIM_FAIL},
+	    {with, "List-Unsubscribe: <https://evil.example/u>\r\n", DKIM_FAIL},
+	    {with, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+		DKIM_FAIL},
+	};
+	struct signopt o;
+	char *text, *t;
+	size_t i;
+
+	signopt_init(&o, rsa_key);
+	for (i = 0; i < NELEM(c); i++) {
+		text = sign_text(&o, c[i].hdrs, msg_body);
+		t = malloc(strlen(text) + strlen(c[i].added) + 1);
+		sprintf(t, "%s%s", c[i].added, text);
+		ck_assert_msg(verify1(t, rsa_key, T0).verdict == c[i].want,
+		    "case %zu: %s", i, c[i].added);
+		free(t);
+		free(text);
+	}
+	text = sign_text(&o, with, msg_body);
+	ck_assert_ptr_nonnull(strstr(text, "Feedback-ID"));
+	t = tamper(text, "1:news:example", "2:news:example");
+	ASSERT_VERDICT(verify1(t, rsa_key, T0), DKIM_FAIL,
+	    "signature did not verify");
+	free(t);
+	free(text);
+}
+END_TEST
+
 /* test_oversign - an added From, Subject or Cc breaks the signature */
 START_TEST(test_oversign)
 {
@@ -452,6 +509,7 @@ sv_suite(void)
 	tcase_add_loop_test(tc, test_roundtrip, 0, 8);
 	tcase_add_loop_test(tc, test_tampered, 0, 2);
 	tcase_add_test(tc, test_oversign);
+	tcase_add_test(tc, test_default_list_fields);
 	tcase_add_loop_test(tc, test_body_length, 0, 2);
 	tcase_add_test(tc, test_clock);
 	tcase_add_test(tc, test_two_signers);

@@ -1,0 +1,94 @@
+/*
+ * sendcheck.h - what receivers will think of outgoing mail, counted:
+ *		 DKIM alignment with the From: domain and the SPF result
+ *		 of the host's outbound addresses, per signing domain, with
+ *		 the health reason and the rate-limited warning they raise.
+ *
+ * SYNOPSIS
+ *	struct sendcheck *sc = sendcheck_new(&alert_conf);  observe_start
+ *	sendcheck_alignment(sc, "example.com", GUARD_UNALIGNED_ORG, qid,
+ *	    "from_domain=example.org d=example.com");          signing.c
+ *	sendcheck_spf(sc, "example.com", "fail");
+ *	n = sendcheck_rows(sc, rows, SENDCHECK_MAX_DOMAINS + 1);  a scrape
+ *	sendcheck_problem(sc, now, buf, sizeof buf);   /healthz, 1 if any
+ *	sendcheck_free(sc);
+ *
+ * DESCRIPTION
+ *	Counters are kept per signing domain (d= of the message's first
+ *	signature), the domain of the key table and so bounded by the
+ *	configuration; the first SENDCHECK_MAX_DOMAINS distinct domains
+ *	have a series of their own, later ones (a "%" key table domain
+ *	under a wildcard signing table could name any) share the domain
+ *	"other".  The From: domain itself goes to the per-message log line
+ *	only, where it costs no series.
+ *
+ *	An unaligned message (no signature of ours aligns with the From:
+ *	domain) makes /healthz degraded for SENDCHECK_HEALTH_WINDOW seconds
+ *	after the latest one, with the count, the latest From: domain, d=
+ *	and reason, and goes to a rate-limited warning (alert.c, kind
+ *	ALERT_KIND_UNALIGNED, UnsignedAlertInterval).  Thread-safe: one
+ *	mutex, held for a table lookup and a few additions.
+ */
+#ifndef DKIMGUARD_SENDCHECK_H
+#define DKIMGUARD_SENDCHECK_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "alert.h"
+#include "common/guard/guard.h"
+
+#define SENDCHECK_MAX_DOMAINS 64
+#define SENDCHECK_HEALTH_WINDOW 900
+
+/* the SPF words counted (RFC 7208 2.6 and two of ours) */
+#define SENDCHECK_SPF_WORDS(X)                                                 \
+	X(SC_SPF_PASS, "pass")                                                 \
+	X(SC_SPF_FAIL, "fail")                                                 \
+	X(SC_SPF_SOFTFAIL, "softfail")                                         \
+	X(SC_SPF_NEUTRAL, "neutral")                                           \
+	X(SC_SPF_NONE, "none")                                                 \
+	X(SC_SPF_TEMPERROR, "temperror")                                       \
+	X(SC_SPF_PERMERROR, "permerror")                                       \
+	X(SC_SPF_PENDING, "pending")                                           \
+	X(SC_SPF_NOT_CHECKED, "not-checked")
+#define SENDCHECK_SPF_CONST(id, word) id,
+#define SENDCHECK_SPF_WORD_STR(id, word) word,
+enum sendcheck_spf {
+	SENDCHECK_SPF_WORDS(SENDCHECK_SPF_CONST) SC_SPF__COUNT
+};
+#define SC_ALIGN__COUNT (GUARD_UNALIGNED_NONE + 1)
+
+/* sendcheck_row - one signing domain's counters */
+struct sendcheck_row {
+	char domain[256];
+	unsigned long align[SC_ALIGN__COUNT]; /* by enum guard_alignment */
+	unsigned long spf[SC_SPF__COUNT];     /* by enum sendcheck_spf */
+};
+
+struct sendcheck;
+
+/* sendcheck_new - NULL on ENOMEM; ac configures the warning */
+struct sendcheck *sendcheck_new(const struct alert_conf *ac);
+void sendcheck_free(struct sendcheck *sc);
+/* sendcheck_alert - the unaligned-mail warning (interval, flush) */
+struct alert *sendcheck_alert(struct sendcheck *sc);
+
+/* sendcheck_alignment - count one signed message; warn when unaligned */
+void sendcheck_alignment(struct sendcheck *sc, const char *domain,
+    enum guard_alignment a, const char *qid, const char *detail);
+/* sendcheck_spf - count one message's SPF word (sendcheck_spf_word) */
+void sendcheck_spf(struct sendcheck *sc, const char *domain, const char *word);
+/* sendcheck_rows - copy up to max rows; how many */
+size_t
+sendcheck_rows(struct sendcheck *sc, struct sendcheck_row *rows, size_t max);
+/*
+ * sendcheck_problem - the health reason at now ("" and 0 when unaligned
+ * mail has not flowed for SENDCHECK_HEALTH_WINDOW seconds), 1 when set
+ */
+int sendcheck_problem(struct sendcheck *sc, time_t now, char *buf, size_t len);
+
+/* sendcheck_spf_word - the counted word, index by enum sendcheck_spf */
+const char *sendcheck_spf_word(enum sendcheck_spf s);
+
+#endif /* DKIMGUARD_SENDCHECK_H */

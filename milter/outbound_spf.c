@@ -1,0 +1,436 @@
+/*
+ * outbound_spf.c - SPF of outgoing mail from this host's addresses,
+ *		    cached and computed in the background (see
+ *		    outbound_spf.h).
+ */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/spf/spf_dns_resolver.h"
+#include "outbound_spf.h"
+#include "util/hashtab.h"
+#include "util/log.h"
+
+/* one domain's verdict; the key is "domain addr addr ..." */
+struct entry {
+	char key[OSPF_MAX_ADDRS * 48 + 256];
+	char domain[256];
+	char sender[512];
+	char helo[256];
+	int have;       /* a verdict is there */
+	int queued;     /* the worker has it to do */
+	time_t expires; /* have: recompute from then */
+	time_t created; /* for eviction */
+	struct ospf_answer ans;
+	struct entry *next; /* queue */
+};
+
+struct ospf {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct hashtab *cache;
+	struct entry *head, *tail; /* the queue */
+	struct spf_dns dns;
+	ospf_clock_fn clock;
+	void *clock_arg;
+	pthread_t thread;
+	int running, stop;
+};
+
+static struct ospf *default_ospf;
+
+/* now - the configured clock */
+static time_t
+now(const struct ospf *o)
+{
+	return o->clock != NULL ? o->clock(o->clock_arg) : time(NULL);
+}
+
+/* ospf_new - empty cache, no thread yet */
+struct ospf *
+ospf_new(const struct spf_dns *dns, ospf_clock_fn clock, void *clock_arg)
+{
+	struct ospf *o = calloc(1, sizeof *o);
+
+	if (o == NULL || (o->cache = hashtab_new(64, HASHTAB_NOCASE)) == NULL) {
+		free(o);
+		return NULL;
+	}
+	pthread_mutex_init(&o->lock, NULL);
+	pthread_cond_init(&o->wake, NULL);
+	o->dns = *dns;
+	o->clock = clock;
+	o->clock_arg = clock_arg;
+	return o;
+}
+
+/* free_entry - hashtab_walk callback */
+static int
+free_entry(void *arg, const char *key, void *value)
+{
+	free(value);
+	return 0;
+}
+
+/* ospf_free - the worker stops after the evaluation it is in */
+void
+ospf_free(struct ospf *o)
+{
+	if (o == NULL)
+		return;
+	pthread_mutex_lock(&o->lock);
+	o->stop = 1;
+	pthread_cond_broadcast(&o->wake);
+	pthread_mutex_unlock(&o->lock);
+	if (o->running)
+		pthread_join(o->thread, NULL);
+	if (default_ospf == o)
+		default_ospf = NULL;
+	hashtab_walk(o->cache, free_entry, NULL);
+	hashtab_free(o->cache);
+	pthread_cond_destroy(&o->wake);
+	pthread_mutex_destroy(&o->lock);
+	free(o);
+}
+
+void
+ospf_set_default(struct ospf *o)
+{
+	default_ospf = o;
+}
+
+struct ospf *
+ospf_default(void)
+{
+	return default_ospf;
+}
+
+/* ---- one evaluation -------------------------------------------------- */
+
+/* the spf_dns that notes the smallest TTL it saw */
+struct ttl_dns {
+	const struct spf_dns *inner;
+	unsigned min; /* 0: none known */
+};
+
+/* note - keep the smallest known TTL */
+static int
+note(struct ttl_dns *t, int rc, const struct spf_rrset *out)
+{
+	if (rc == 0 && out->ttl > 0 && (t->min == 0 || out->ttl < t->min))
+		t->min = out->ttl;
+	return rc;
+}
+
+static int
+t_txt(void *c, const char *n, struct spf_rrset *o)
+{
+	struct ttl_dns *t = c;
+	return note(t, t->inner->txt(t->inner->ctx, n, o), o);
+}
+static int
+t_a(void *c, const char *n, struct spf_rrset *o)
+{
+	struct ttl_dns *t = c;
+	return note(t, t->inner->a(t->inner->ctx, n, o), o);
+}
+static int
+t_aaaa(void *c, const char *n, struct spf_rrset *o)
+{
+	struct ttl_dns *t = c;
+	return note(t, t->inner->aaaa(t->inner->ctx, n, o), o);
+}
+static int
+t_mx(void *c, const char *n, struct spf_rrset *o)
+{
+	struct ttl_dns *t = c;
+	return note(t, t->inner->mx(t->inner->ctx, n, o), o);
+}
+static int
+t_ptr(void *c, const char *n, struct spf_rrset *o)
+{
+	struct ttl_dns *t = c;
+	return note(t, t->inner->ptr(t->inner->ctx, n, o), o);
+}
+
+/* badness - the order of outbound_spf.h, least favourable highest */
+static int
+badness(enum spf_result r)
+{
+	switch (r) {
+	case SPF_PASS:
+		return 0;
+	case SPF_NEUTRAL:
+		return 1;
+	case SPF_NONE:
+		return 2;
+	case SPF_SOFTFAIL:
+		return 3;
+	case SPF_TEMPERROR:
+		return 4;
+	case SPF_PERMERROR:
+		return 5;
+	default:
+		return 6; /* fail */
+	}
+}
+
+/*
+ * evaluate - check_host() (RFC 7208 4) from each address of the key;
+ * fills the answer and returns how long it holds
+ */
+static unsigned
+evaluate(const struct spf_dns *dns, const struct entry *e,
+    struct ospf_answer *a)
+{
+	struct ttl_dns t = {dns, 0};
+	struct spf_dns d = {t_txt, t_a, t_aaaa, t_mx, t_ptr, &t};
+	struct spf_request rq;
+	struct spf_verdict v;
+	char addrs[sizeof e->key], *p, *save = NULL;
+	enum spf_result worst = SPF_PASS;
+	char piece[SPF_TEXT_MAX + 64];
+	int first = 1, temp = 0;
+
+	memset(a, 0, sizeof *a);
+	snprintf(addrs, sizeof addrs, "%s", e->key + strlen(e->domain));
+	for (p = strtok_r(addrs, " ", &save); p != NULL;
+	     p = strtok_r(NULL, " ", &save)) {
+		memset(&rq, 0, sizeof rq);
+		rq.ip = p;
+		rq.domain = e->domain;
+		rq.sender = e->sender;
+		rq.helo = e->helo[0] ? e->helo : NULL;
+		spf_check_host(&d, &rq, &v);
+		if (first || badness(v.result) > badness(worst))
+			worst = v.result;
+		first = 0;
+		temp |= v.result == SPF_TEMPERROR;
+		snprintf(piece, sizeof piece, "%s%s:%s(%s)",
+		    a->detail[0] ? " " : "", p, spf_result_str(v.result),
+		    v.mechanism[0] ? v.mechanism : v.reason);
+		strlcat(a->detail, piece, sizeof a->detail);
+	}
+	snprintf(a->result, sizeof a->result, "%s", spf_result_str(worst));
+	if (temp || t.min == 0 || t.min < OSPF_MIN_TTL)
+		return OSPF_MIN_TTL;
+	return t.min > OSPF_MAX_TTL ? OSPF_MAX_TTL : t.min;
+}
+
+/* run_one - evaluate the queue's head outside the lock; under lock */
+static void
+run_one(struct ospf *o)
+{
+	struct entry *e = o->head, copy;
+	struct ospf_answer a;
+	unsigned ttl;
+
+	o->head = e->next;
+	if (o->head == NULL)
+		o->tail = NULL;
+	copy = *e; /* e stays in the cache: only the worker frees... */
+	pthread_mutex_unlock(&o->lock);
+	ttl = evaluate(&o->dns, &copy, &a);
+	pthread_mutex_lock(&o->lock);
+	/* the entry is still there: eviction skips queued entries */
+	e->ans = a;
+	e->have = 1;
+	e->queued = 0;
+	e->expires = now(o) + (time_t)ttl;
+}
+
+/* ospf_run - the queue, in this thread */
+void
+ospf_run(struct ospf *o)
+{
+	pthread_mutex_lock(&o->lock);
+	while (o->head != NULL)
+		run_one(o);
+	pthread_mutex_unlock(&o->lock);
+}
+
+/* worker - the queue, until stopped */
+static void *
+worker(void *arg)
+{
+	struct ospf *o = arg;
+
+	pthread_mutex_lock(&o->lock);
+	while (!o->stop) {
+		if (o->head != NULL)
+			run_one(o);
+		else
+			pthread_cond_wait(&o->wake, &o->lock);
+	}
+	pthread_mutex_unlock(&o->lock);
+	return NULL;
+}
+
+/* ospf_start - one worker thread */
+int
+ospf_start(struct ospf *o)
+{
+	if (pthread_create(&o->thread, NULL, worker, o) != 0)
+		return -1;
+	o->running = 1;
+	return 0;
+}
+
+/* ---- the cache --------------------------------------------------------- */
+
+struct oldest {
+	struct entry *e;
+};
+
+/* find_oldest - hashtab_walk callback: the oldest entry not queued */
+static int
+find_oldest(void *arg, const char *key, void *value)
+{
+	struct oldest *w = arg;
+	struct entry *e = value;
+
+	if (!e->queued && (w->e == NULL || e->created < w->e->created))
+		w->e = e;
+	return 0;
+}
+
+/* make_key - "domain addr addr ..." lower-cased; -1 when too long */
+static int
+make_key(char *const *addrs, const char *domain, char *key, size_t len)
+{
+	size_t i, n;
+
+	if (snprintf(key, len, "%s", domain) >= (int)len)
+		return -1;
+	for (i = 0; addrs[i] != NULL && i < OSPF_MAX_ADDRS; i++) {
+		n = strlen(key);
+		if (snprintf(key + n, len - n, " %s", addrs[i]) >=
+		    (int)(len - n))
+			return -1;
+	}
+	for (n = 0; key[n] != '\0'; n++)
+		key[n] = (char)tolower((unsigned char)key[n]);
+	return 0;
+}
+
+/* queue - add e to the worker's queue; under lock */
+static void
+queue(struct ospf *o, struct entry *e)
+{
+	e->queued = 1;
+	e->next = NULL;
+	if (o->tail != NULL)
+		o->tail->next = e;
+	else
+		o->head = e;
+	o->tail = e;
+	pthread_cond_signal(&o->wake);
+}
+
+/* ospf_get - cached, or pending and queued */
+void
+ospf_get(struct ospf *o, char *const *addrs, const char *domain,
+    const char *sender, const char *helo, struct ospf_answer *a)
+{
+	char key[sizeof((struct entry *)0)->key];
+	struct oldest w = {NULL};
+	struct entry *e;
+	time_t t;
+
+	memset(a, 0, sizeof *a);
+	snprintf(a->result, sizeof a->result, "pending");
+	if (o == NULL || make_key(addrs, domain, key, sizeof key) < 0 ||
+	    strlen(domain) >= sizeof e->domain) {
+		snprintf(a->result, sizeof a->result, "temperror");
+		snprintf(a->detail, sizeof a->detail, "cannot be checked");
+		return;
+	}
+	t = now(o);
+	pthread_mutex_lock(&o->lock);
+	if ((e = hashtab_get(o->cache, key)) == NULL) {
+		if (hashtab_count(o->cache) >= OSPF_MAX_ENTRIES) {
+			hashtab_walk(o->cache, find_oldest, &w);
+			if (w.e != NULL) {
+				hashtab_remove(o->cache, w.e->key);
+				free(w.e);
+			}
+		}
+		if ((e = calloc(1, sizeof *e)) != NULL) {
+			snprintf(e->key, sizeof e->key, "%s", key);
+			snprintf(e->domain, sizeof e->domain, "%s", domain);
+			snprintf(e->sender, sizeof e->sender, "%s",
+			    sender != NULL ? sender : "");
+			snprintf(e->helo, sizeof e->helo, "%s",
+			    helo != NULL ? helo : "");
+			e->created = t;
+			if (hashtab_put(o->cache, e->key, e) < 0) {
+				free(e);
+				e = NULL;
+			}
+		}
+	}
+	if (e != NULL) {
+		if (e->have)
+			*a = e->ans; /* expired ones too, while refreshed */
+		if ((!e->have || t >= e->expires) && !e->queued)
+			queue(o, e);
+	}
+	pthread_mutex_unlock(&o->lock);
+}
+
+/* ospf_addrs_check - addresses only: a prefix names no one sender */
+int
+ospf_addrs_check(char *const *addrs, char *why, size_t len)
+{
+	unsigned char buf[16];
+	size_t i;
+
+	for (i = 0; addrs[i] != NULL; i++) {
+		if (inet_pton(AF_INET, addrs[i], buf) != 1 &&
+		    inet_pton(AF_INET6, addrs[i], buf) != 1) {
+			snprintf(why, len,
+			    "'%s' is not one IPv4 or IPv6 address (find "
+			    "them with: ip route get 1.1.1.1; "
+			    "ip -6 route get 2606:4700:4700::1111)",
+			    addrs[i]);
+			return -1;
+		}
+		if (i == OSPF_MAX_ADDRS) {
+			snprintf(why, len, "more than %d addresses",
+			    OSPF_MAX_ADDRS);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- the daemon's instance ---------------------------------------------- */
+
+/* ospf_daemon_start - the default instance over res, its worker running */
+int
+ospf_daemon_start(resolver *res)
+{
+	struct spf_dns dns = spf_dns_resolver(res);
+	struct ospf *o;
+
+	if ((o = ospf_new(&dns, NULL, NULL)) == NULL)
+		return -1;
+	if (ospf_start(o) < 0) {
+		ospf_free(o);
+		return -1;
+	}
+	ospf_set_default(o);
+	return 0;
+}
+
+/* ospf_daemon_stop - at shutdown, after the milter thread */
+void
+ospf_daemon_stop(void)
+{
+	ospf_free(default_ospf);
+}
