@@ -28,6 +28,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -465,6 +466,21 @@ worker(void *arg)
 	return NULL;
 }
 
+/* start_worker - one more worker, with every signal blocked: signals
+ * are the daemon's main thread's business, whichever thread asks */
+static int
+start_worker(dnscache *c)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&c->workers[c->nworkers], NULL, worker, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 /* enqueue - hand e's query to a worker (lock held); a worker is
  * started when none is idle and the bound allows.  Without any worker
  * (thread creation failed) the query runs here, without a deadline. */
@@ -479,7 +495,7 @@ enqueue(dnscache *c, struct entry *e)
 		c->qhead = e;
 	c->qtail = e;
 	if (c->idle == 0 && c->nworkers < c->conf.workers &&
-	    pthread_create(&c->workers[c->nworkers], NULL, worker, c) == 0)
+	    start_worker(c) == 0)
 		c->nworkers++;
 	if (c->nworkers == 0) {
 		c->qhead = c->qtail = NULL;

@@ -128,7 +128,9 @@ void dnscache_conf_init(struct dnscache_conf *conf);
 /* dnscache_new - DKIM_OK, DKIM_ENOMEM or DKIM_EINVAL (bad conf) */
 dkim_rc dnscache_new(const struct dnscache_conf *conf, dkim_lookup backend,
     dnscache **out);
-/* dnscache_free - NULL is a no-op; no call may be running */
+/* dnscache_free - NULL is a no-op; no call may be running.  Waits for
+ * the queries the workers are running (each bounded by the backend's
+ * own deadline); queued ones are dropped. */
 void dnscache_free(dnscache *cache);
 
 /*
