@@ -22,7 +22,8 @@
  *	The path of one message:
  *	  dkim_msg_new -> [dkim_msg_add_signer ...] -> dkim_msg_header ... ->
  *	  dkim_msg_eoh -> dkim_msg_body ... -> dkim_msg_eom ->
- *	  dkim_msg_verify and/or dkim_msg_sign -> dkim_msg_free
+ *	  dkim_msg_verify (or dkim_msg_verify_keys) and/or dkim_msg_sign ->
+ *	  dkim_msg_free
  *	or, for a whole message in a stream: dkim_msg_write ... -> dkim_msg_eom.
  */
 #ifndef DKIM_H
