@@ -22,7 +22,8 @@
  *	The path of one message:
  *	  dkim_msg_new -> [dkim_msg_add_signer ...] -> dkim_msg_header ... ->
  *	  dkim_msg_eoh -> dkim_msg_body ... -> dkim_msg_eom ->
- *	  dkim_msg_verify and/or dkim_msg_sign -> dkim_msg_free
+ *	  dkim_msg_verify (or dkim_msg_verify_keys) and/or dkim_msg_sign ->
+ *	  dkim_msg_free
  *	or, for a whole message in a stream: dkim_msg_write ... -> dkim_msg_eom.
  */
 #ifndef DKIM_H
@@ -379,6 +380,49 @@ DKIM_API dkim_rc dkim_msg_sig_keyname(const dkim_msg *msg, size_t i, char *buf,
  */
 DKIM_API dkim_rc dkim_msg_verify(dkim_msg *msg, const dkim_lookup *lookup,
     dkim_sig_result *res, size_t max, size_t *nres);
+
+/*
+ * Verifying with a key lookup that keeps parsed records.  Decoding p=
+ * costs far more than the rest of a verification, so a lookup with a
+ * cache may parse each record once and hand out references:
+ *
+ * dkim_key_answer - the answer for one key name.  txt as a dkim_lookup
+ * fills it.  rec[i], when not NULL, is txt.txt[i] parsed by
+ * dkim_keyrec_parse (one reference, dropped by the library); NULL means
+ * "not parsed": the library parses txt.txt[i] itself (so a record that
+ * does not parse is simply left NULL, and its reason comes from the
+ * library's own parse).  why, for a SERVFAIL or TIMEOUT status, is what
+ * failed in words ("the nameserver answered REFUSED"), static storage,
+ * used in the temperror reason; NULL when not known.
+ */
+typedef struct dkim_key_answer {
+	dkim_txt_answer txt;
+	dkim_keyrec *rec[DKIM_TXT_MAX];
+	const char *why;
+} dkim_key_answer;
+
+/* dkim_key_answer_clear - drop the records, references and texts */
+DKIM_API void dkim_key_answer_clear(dkim_key_answer *ans);
+
+/*
+ * dkim_keylookup - as dkim_lookup, with a dkim_key_answer: query()
+ * overwrites *ans without reading it and returns DKIM_OK whenever it
+ * produced an answer (any status); DKIM_ENOMEM is an internal failure,
+ * any other code a temperror.
+ */
+typedef struct dkim_keylookup {
+	dkim_rc (*query)(void *ctx, const char *name, dkim_key_answer *ans);
+	void *ctx;
+} dkim_keylookup;
+
+/*
+ * dkim_msg_verify_keys - dkim_msg_verify through a dkim_keylookup: the
+ * same verdicts, errors and rules (a record handed over parsed goes
+ * through the same checks as one the library parses).
+ */
+DKIM_API dkim_rc dkim_msg_verify_keys(dkim_msg *msg,
+    const dkim_keylookup *lookup, dkim_sig_result *res, size_t max,
+    size_t *nres);
 
 /* ------------------------------------------------------------------ */
 /* Signing                                                             */

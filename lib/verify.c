@@ -3,8 +3,9 @@
  * 6; RFC 8301 crypto policy; RFC 8463 Ed25519).
  *
  * SYNOPSIS
- *	dkim_msg_verify, dkim_msg_sig_count, dkim_msg_sig_keyname,
- *	verdict_set, verify_with_record, result_fill
+ *	dkim_msg_verify, dkim_msg_verify_keys, dkim_key_answer_clear,
+ *	dkim_msg_sig_count, dkim_msg_sig_keyname, verdict_set,
+ *	verify_with_record, result_fill
  *
  * DESCRIPTION
  *	For each signature (at most opt.max_signatures): policy checks that
@@ -207,8 +208,9 @@ verify_with_record(dkim_msg *msg, const struct dkim_sig *sig, const char *field,
  * more than one: permerror (the RFC leaves the result undefined)
  */
 static dkim_rc
-pick_record(const dkim_txt_answer *ans, dkim_keyrec **out, dkim_sig_result *res)
+pick_record(dkim_key_answer *kans, dkim_keyrec **out, dkim_sig_result *res)
 {
+	const dkim_txt_answer *ans = &kans->txt;
 	char reason[DKIM_REASON_MAX], first[DKIM_REASON_MAX] = "no key";
 	dkim_keyrec *rec;
 	size_t i, good = 0, bad = 0;
@@ -216,8 +218,13 @@ pick_record(const dkim_txt_answer *ans, dkim_keyrec **out, dkim_sig_result *res)
 
 	*out = NULL;
 	for (i = 0; i < ans->count; i++) {
-		rc = dkim_keyrec_parse(ans->txt[i], strlen(ans->txt[i]), &rec,
-		    reason);
+		/* parsed by the lookup's cache: take its reference */
+		if ((rec = kans->rec[i]) != NULL) {
+			kans->rec[i] = NULL;
+			rc = DKIM_OK;
+		} else
+			rc = dkim_keyrec_parse(ans->txt[i], strlen(ans->txt[i]),
+			    &rec, reason);
 		if (rc == DKIM_ENOMEM) {
 			dkim_keyrec_free(*out);
 			*out = NULL;
@@ -270,11 +277,12 @@ keyname(const struct dkim_sig *sig, char *buf, size_t len)
 
 /* lookup_key - query and map DNS outcomes to verdicts (RFC 6376 6.1.2) */
 static dkim_rc
-lookup_key(const dkim_lookup *lk, const struct dkim_sig *sig, dkim_keyrec **rec,
-    dkim_sig_result *res)
+lookup_key(const dkim_keylookup *lk, const struct dkim_sig *sig,
+    dkim_keyrec **rec, dkim_sig_result *res)
 {
 	char name[600];
-	dkim_txt_answer ans;
+	dkim_key_answer ans;
+	const dkim_txt_answer *txt = &ans.txt;
 	dkim_rc rc;
 
 	*rec = NULL;
@@ -285,27 +293,56 @@ lookup_key(const dkim_lookup *lk, const struct dkim_sig *sig, dkim_keyrec **rec,
 	memset(&ans, 0, sizeof(ans));
 	rc = lk->query(lk->ctx, name, &ans);
 	if (rc == DKIM_ENOMEM) {
-		dkim_txt_answer_clear(&ans);
+		dkim_key_answer_clear(&ans);
 		return DKIM_ENOMEM;
 	}
 	if (rc != DKIM_OK)
 		verdict_set(res, DKIM_TEMPERROR, "key lookup failed: %s",
 		    dkim_rc_str(rc));
-	else if (ans.status == DKIM_DNS_SERVFAIL)
-		verdict_set(res, DKIM_TEMPERROR, "key lookup: SERVFAIL");
-	else if (ans.status == DKIM_DNS_TIMEOUT)
-		verdict_set(res, DKIM_TEMPERROR, "key lookup: timeout");
-	else if (ans.status != DKIM_DNS_OK || ans.count == 0)
+	else if (txt->status == DKIM_DNS_SERVFAIL ||
+	    txt->status == DKIM_DNS_TIMEOUT)
+		verdict_set(res, DKIM_TEMPERROR, "key lookup: %.140s",
+		    ans.why != NULL ?
+			ans.why :
+			(txt->status == DKIM_DNS_TIMEOUT ? "timeout" :
+							   "SERVFAIL"));
+	else if (txt->status != DKIM_DNS_OK || txt->count == 0)
 		verdict_set(res, DKIM_PERMERROR, "no key");
 	else
 		rc = pick_record(&ans, rec, res);
-	dkim_txt_answer_clear(&ans);
+	dkim_key_answer_clear(&ans);
 	return rc == DKIM_ENOMEM ? DKIM_ENOMEM : DKIM_OK;
+}
+
+/* dkim_key_answer_clear - texts and the references not taken */
+DKIM_API void
+dkim_key_answer_clear(dkim_key_answer *ans)
+{
+	size_t i;
+
+	if (ans == NULL)
+		return;
+	for (i = 0; i < DKIM_TXT_MAX; i++) {
+		dkim_keyrec_free(ans->rec[i]);
+		ans->rec[i] = NULL;
+	}
+	dkim_txt_answer_clear(&ans->txt);
+	ans->why = NULL;
+}
+
+/* plain_query - a dkim_lookup seen as a dkim_keylookup (nothing parsed) */
+static dkim_rc
+plain_query(void *ctx, const char *name, dkim_key_answer *ans)
+{
+	const dkim_lookup *lk = ctx;
+
+	memset(ans, 0, sizeof(*ans));
+	return lk->query(lk->ctx, name, &ans->txt);
 }
 
 /* verify_one - the verdict on one signature found at eoh */
 static dkim_rc
-verify_one(dkim_msg *msg, struct vsig *vs, const dkim_lookup *lk)
+verify_one(dkim_msg *msg, struct vsig *vs, const dkim_keylookup *lk)
 {
 	const struct hdr *hd = &msg->hdrs.v[vs->hdr];
 	dkim_keyrec *rec = NULL;
@@ -322,10 +359,11 @@ verify_one(dkim_msg *msg, struct vsig *vs, const dkim_lookup *lk)
 	return rc;
 }
 
-/* dkim_msg_verify - verdicts for the first signatures, in header order */
+/* dkim_msg_verify_keys - verdicts for the first signatures, in header
+ * order */
 DKIM_API dkim_rc
-dkim_msg_verify(dkim_msg *msg, const dkim_lookup *lookup, dkim_sig_result *res,
-    size_t max, size_t *nres)
+dkim_msg_verify_keys(dkim_msg *msg, const dkim_keylookup *lookup,
+    dkim_sig_result *res, size_t max, size_t *nres)
 {
 	size_t i, n;
 	dkim_rc rc;
@@ -360,6 +398,18 @@ dkim_msg_verify(dkim_msg *msg, const dkim_lookup *lookup, dkim_sig_result *res,
 	}
 	*nres = n;
 	return DKIM_OK;
+}
+
+/* dkim_msg_verify - dkim_msg_verify_keys over a plain dkim_lookup */
+DKIM_API dkim_rc
+dkim_msg_verify(dkim_msg *msg, const dkim_lookup *lookup, dkim_sig_result *res,
+    size_t max, size_t *nres)
+{
+	dkim_keylookup kl = {plain_query, (void *)lookup};
+
+	if (lookup == NULL || lookup->query == NULL)
+		return dkim_msg_verify_keys(msg, NULL, res, max, nres);
+	return dkim_msg_verify_keys(msg, &kl, res, max, nres);
 }
 
 /* dkim_msg_sig_count - DKIM-Signature fields seen at eoh */

@@ -180,6 +180,7 @@ dns_setup(const char *path, struct errlist *el)
 			    cfg->line[OPTID_Nameservers], err);
 	dnscache_conf_init(&cc);
 	cc.max_entries = (size_t)cfg->dns_cache_size;
+	cc.temp_ttl = (uint32_t)cfg->dns_temp_error_cache;
 	if (el->count == 0 &&
 	    lookup_dns_new(&rc, &cc, &ld, err, sizeof err) < 0)
 		errlist_add(el, "DNS: %s", err);

@@ -373,6 +373,8 @@ s_eoh(SMFICTX *ctx)
 	if (!m->failed && !m->hdr_too_big &&
 	    (rc = dkim_msg_eoh(m->dm)) != DKIM_OK)
 		msg_fail(m, "end of headers", rc);
+	if (!m->failed && !m->hdr_too_big && m->decision == DECIDE_VERIFY)
+		verifying_prefetch(m); /* keys looked up while the body comes */
 	return SMFIS_CONTINUE;
 }
 

@@ -124,6 +124,7 @@ load_lookup(struct snapshot *s, struct errlist *el)
 
 	if (*s->cfg->test_keys == '\0') {
 		s->lookup = snap_env.dns;
+		s->verify_cache = snap_env.dns_cache;
 		return 0;
 	}
 	if (dkim_lookup_file_open(s->cfg->test_keys, &s->testkeys, err,
@@ -138,6 +139,7 @@ load_lookup(struct snapshot *s, struct errlist *el)
 		errlist_add(el, "TestKeys: out of memory");
 		return -1;
 	}
+	s->verify_cache = s->test_cache;
 	return 0;
 }
 

@@ -69,6 +69,8 @@ struct snapshot {
 	dkim_lookup lookup;         /* verification key lookup */
 	dkim_lookup_file *testkeys; /* TestKeys, when set */
 	dnscache *test_cache;       /* guard cache over TestKeys */
+	dnscache *verify_cache;     /* the cache behind lookup (budgeted,
+					 * parsed keys): test_cache or DNS */
 	guard *guard;               /* published-key guard, NULL: none
 					 * (no keys, or Guard no) */
 	guard_psl *psl;             /* Guard no: for the alignment

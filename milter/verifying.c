@@ -115,6 +115,52 @@ verdict_action(SMFICTX *ctx, struct msgctx *m, dkim_verdict v,
 	return SMFIS_CONTINUE;
 }
 
+/* nverify - how many signatures dkim_msg_verify looks at */
+static size_t
+nverify(const struct msgctx *m)
+{
+	size_t n = dkim_msg_sig_count(m->dm);
+
+	if (n > (size_t)m->snap->cfg->max_verify_signatures)
+		n = (size_t)m->snap->cfg->max_verify_signatures;
+	if (n > m->snap->dopt.max_signatures)
+		n = m->snap->dopt.max_signatures;
+	return n;
+}
+
+/* verifying_prefetch - start the message's key lookups in parallel; a
+ * failure here (ENOMEM) is met again, and handled, at end of message */
+void
+verifying_prefetch(struct msgctx *m)
+{
+	char name[600];
+	size_t i, n;
+
+	if (m->snap->verify_cache == NULL)
+		return;
+	for (i = 0, n = nverify(m); i < n; i++)
+		if (dkim_msg_sig_keyname(m->dm, i, name, sizeof name) ==
+		    DKIM_OK)
+			(void)dnscache_prefetch(m->snap->verify_cache, name);
+}
+
+/* verify - every signature's verdict, the DNS part within the budget */
+static dkim_rc
+verify(struct msgctx *m, dkim_sig_result *res, size_t max, size_t *n)
+{
+	struct dnscache_budget b;
+	dkim_keylookup kl;
+
+	if (m->snap->verify_cache == NULL)
+		return dkim_msg_verify(m->dm, &m->snap->lookup, res, max, n);
+	/* started at eoh; again for lookups whose answer expired since */
+	verifying_prefetch(m);
+	dnscache_budget_start(&b, m->snap->verify_cache,
+	    (unsigned)m->snap->cfg->dns_message_budget * 1000u);
+	kl = dnscache_budget_iface(&b);
+	return dkim_msg_verify_keys(m->dm, &kl, res, max, n);
+}
+
 /* verifying_finish - verify every signature and act once */
 sfsistat
 verifying_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
@@ -129,7 +175,7 @@ verifying_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
 		msg_fail(m, "verify", DKIM_ENOMEM);
 		return act_internal_error(ctx, m);
 	}
-	rc = dkim_msg_verify(m->dm, &m->snap->lookup, res, max, &n);
+	rc = verify(m, res, max, &n);
 	if (rc != DKIM_OK) {
 		msg_fail(m, "verify", rc);
 		st = act_internal_error(ctx, m);

@@ -11,6 +11,15 @@
  *	without signatures) with that reason, and is accepted.  Existing
  *	Authentication-Results fields claiming our authserv-id are removed
  *	by session.c before ours is added (RFC 8601 5).
+ *
+ *	DNS.  The key lookups of one message run in parallel: at end of
+ *	headers every signature's s._domainkey.d is handed to the DNS
+ *	cache's workers (verifying_prefetch), and at end of message
+ *	verifying_finish waits for them together, for DNSMessageBudget
+ *	seconds at most from then on, whatever the number of signatures,
+ *	nameservers and retries; a key still unanswered is a temperror.
+ *	Public keys come parsed from the cache, decoded once per answer.
+ *	Signing never waits for these lookups.
  */
 #ifndef DKIMGUARD_VERIFYING_H
 #define DKIMGUARD_VERIFYING_H
@@ -19,6 +28,9 @@
 
 #include "msgctx.h"
 
+/* verifying_prefetch - after the library's eoh: start every signature's
+ * key lookup in the background, all at once */
+void verifying_prefetch(struct msgctx *m);
 /* verifying_finish - at end of message; returns the milter status */
 sfsistat verifying_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m);
 /* verifying_unverifiable - DKIM not evaluable: verdict with reason */

@@ -12,9 +12,23 @@
  *	them, so the bound can be passed by at most the number of lookups in
  *	flight.  TTL rules: RFC 2308 (negative caching, 5 and 7.1) with the
  *	caps and floor of struct dnscache_conf.  See dnscache.h.
+ *
+ *	Queries with a deadline (dnscache_prefetch, dnscache_get_keys) are
+ *	not run by the asking thread: the entry is marked pending and put
+ *	on a queue served by up to conf.workers threads, started when
+ *	first needed; the asking thread waits on the condition variable
+ *	with a timeout (CLOCK_MONOTONIC), so it can give up at its
+ *	deadline while the query finishes and fills the cache for later.
+ *
+ *	Parsed key records hang off the entry that holds their answer
+ *	(recs[], valid while gen is unchanged).  The parse runs without
+ *	the lock with the entry pinned (waiters); a thread that finds the
+ *	answer replaced meanwhile keeps its parse to itself.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +44,11 @@ struct entry {
 	dkim_rc last_rc;           /* backend's code of the last query */
 	dkim_txt_answer ans;
 	time_t fetched, expires;
+	const char *why;                 /* failure in words, or NULL */
+	unsigned long gen;               /* bumped with each new answer */
+	int parsed;                      /* recs[] parse this answer */
+	dkim_keyrec *recs[DKIM_TXT_MAX]; /* recs[i]: ans.txt[i] or NULL */
+	struct entry *qnext;             /* worker queue */
 };
 
 struct dnscache {
@@ -40,6 +59,11 @@ struct dnscache {
 	struct hashtab *byname;    /* name -> struct entry */
 	struct entry *head, *tail; /* LRU */
 	struct dnscache_stats st;
+	pthread_cond_t work;         /* queue not empty, or stopping */
+	struct entry *qhead, *qtail; /* queries for the workers */
+	pthread_t *workers;          /* conf.workers slots */
+	unsigned nworkers, idle;
+	int stopping;
 };
 
 /* dnscache_conf_init - the defaults documented in dnscache.h */
@@ -51,7 +75,8 @@ dnscache_conf_init(struct dnscache_conf *conf)
 	conf->min_ttl = 1;
 	conf->max_ttl = 3600;
 	conf->max_neg_ttl = 300;
-	conf->temp_ttl = 5;
+	conf->temp_ttl = 30;
+	conf->workers = 32;
 }
 
 /* dnscache_new - an empty cache in front of backend */
@@ -61,6 +86,8 @@ dnscache_new(const struct dnscache_conf *conf, dkim_lookup backend,
 {
 	dnscache *c;
 
+	pthread_condattr_t ca;
+
 	*out = NULL;
 	if (conf->max_entries == 0 || backend.query == NULL ||
 	    conf->min_ttl > conf->max_ttl)
@@ -68,24 +95,48 @@ dnscache_new(const struct dnscache_conf *conf, dkim_lookup backend,
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return DKIM_ENOMEM;
 	c->conf = *conf;
+	if (c->conf.workers == 0)
+		c->conf.workers = 1;
 	c->backend = backend;
+	c->workers = calloc(c->conf.workers, sizeof *c->workers);
 	/* sized for a busy cache; it grows when the bound is larger */
 	c->byname =
 	    hashtab_new(conf->max_entries < 4096 ? conf->max_entries : 4096, 0);
-	if (c->byname == NULL) {
+	if (c->byname == NULL || c->workers == NULL) {
+		hashtab_free(c->byname);
+		free(c->workers);
 		free(c);
 		return DKIM_ENOMEM;
 	}
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->done, NULL);
+	/* deadlines are monotonic: a clock step must not stretch a wait */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->done, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&c->work, NULL);
 	*out = c;
 	return DKIM_OK;
+}
+
+/* recs_clear - drop the entry's parsed records */
+static void
+recs_clear(struct entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < DKIM_TXT_MAX; i++) {
+		dkim_keyrec_free(e->recs[i]);
+		e->recs[i] = NULL;
+	}
+	e->parsed = 0;
 }
 
 /* entry_free - release one entry (unlinked already) */
 static void
 entry_free(struct entry *e)
 {
+	recs_clear(e);
 	dkim_txt_answer_clear(&e->ans);
 	free(e->name);
 	free(e);
@@ -97,13 +148,25 @@ dnscache_free(dnscache *c)
 {
 	struct entry *e, *next;
 
+	unsigned i;
+
 	if (c == NULL)
 		return;
+	/* workers finish the query they run (bounded by the backend's
+	 * own deadline) and leave the rest of the queue */
+	pthread_mutex_lock(&c->lock);
+	c->stopping = 1;
+	pthread_cond_broadcast(&c->work);
+	pthread_mutex_unlock(&c->lock);
+	for (i = 0; i < c->nworkers; i++)
+		pthread_join(c->workers[i], NULL);
+	free(c->workers);
 	for (e = c->head; e != NULL; e = next) {
 		next = e->next;
 		entry_free(e);
 	}
 	pthread_cond_destroy(&c->done);
+	pthread_cond_destroy(&c->work);
 	pthread_mutex_destroy(&c->lock);
 	hashtab_free(c->byname);
 	free(c);
@@ -262,6 +325,7 @@ reply(const struct entry *e, int hit, dkim_txt_answer *ans,
 		info->fetched = e->fetched;
 		info->expires = e->expires;
 		info->ttl = e->ans.ttl;
+		info->why = e->why;
 	}
 	return copy_answer(&e->ans, ans);
 }
@@ -271,17 +335,27 @@ static void
 run_query(dnscache *c, struct entry *e)
 {
 	dkim_txt_answer fresh;
+	const char *why = NULL;
 	dkim_rc rc;
 
 	e->pending = 1;
 	c->st.queries++;
 	pthread_mutex_unlock(&c->lock);
 	memset(&fresh, 0, sizeof fresh);
-	rc = c->backend.query(c->backend.ctx, e->name, &fresh);
+	if (c->conf.why_query != NULL)
+		rc = c->conf.why_query(c->backend.ctx, e->name, &fresh, &why);
+	else
+		rc = c->backend.query(c->backend.ctx, e->name, &fresh);
 	pthread_mutex_lock(&c->lock);
 	e->last_rc = rc;
 	if (rc == DKIM_OK) {
 		dkim_txt_answer_clear(&e->ans);
+		recs_clear(e);
+		e->gen++;
+		e->why = fresh.status == DKIM_DNS_SERVFAIL ||
+			fresh.status == DKIM_DNS_TIMEOUT ?
+		    why :
+		    NULL;
 		e->ans = fresh;
 		e->valid = 1;
 		e->fetched = now(c);
@@ -303,26 +377,38 @@ wait_query(dnscache *c, struct entry *e)
 	e->waiters--;
 }
 
-/* lookup - dnscache_get and dnscache_refresh */
-static dkim_rc
-lookup(dnscache *c, const char *name, int force, dkim_txt_answer *ans,
-    struct dnscache_info *info)
+/* find_entry - the entry for name, made when missing, at the front of
+ * the LRU list; returns with the lock held, or NULL (ENOMEM) without */
+static struct entry *
+find_entry(dnscache *c, const char *name)
 {
 	struct entry *e;
 	char *key;
-	dkim_rc rc;
 
 	if ((key = make_key(name)) == NULL)
-		return DKIM_ENOMEM;
+		return NULL;
 	pthread_mutex_lock(&c->lock);
 	if ((e = hashtab_get(c->byname, key)) != NULL)
 		free(key);
 	else if ((e = insert(c, key)) == NULL) {
 		pthread_mutex_unlock(&c->lock);
 		free(key);
-		return DKIM_ENOMEM;
+		return NULL;
 	}
 	lru_front(c, e);
+	return e;
+}
+
+/* lookup - dnscache_get and dnscache_refresh */
+static dkim_rc
+lookup(dnscache *c, const char *name, int force, dkim_txt_answer *ans,
+    struct dnscache_info *info)
+{
+	struct entry *e;
+	dkim_rc rc;
+
+	if ((e = find_entry(c, name)) == NULL)
+		return DKIM_ENOMEM;
 	if (!force && e->valid && now(c) < e->expires) {
 		c->st.hits++;
 		rc = reply(e, 1, ans, info);
@@ -352,6 +438,209 @@ dnscache_refresh(dnscache *c, const char *name, dkim_txt_answer *ans,
     struct dnscache_info *info)
 {
 	return lookup(c, name, 1, ans, info);
+}
+
+/* worker - serve the queue until the cache is freed */
+static void *
+worker(void *arg)
+{
+	dnscache *c = arg;
+	struct entry *e;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (!c->stopping && c->qhead == NULL) {
+			c->idle++;
+			pthread_cond_wait(&c->work, &c->lock);
+			c->idle--;
+		}
+		if (c->stopping)
+			break;
+		e = c->qhead;
+		if ((c->qhead = e->qnext) == NULL)
+			c->qtail = NULL;
+		e->qnext = NULL;
+		run_query(c, e); /* pending since enqueue: pinned */
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* start_worker - one more worker, with every signal blocked: signals
+ * are the daemon's main thread's business, whichever thread asks */
+static int
+start_worker(dnscache *c)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&c->workers[c->nworkers], NULL, worker, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/* enqueue - hand e's query to a worker (lock held); a worker is
+ * started when none is idle and the bound allows.  Without any worker
+ * (thread creation failed) the query runs here, without a deadline. */
+static void
+enqueue(dnscache *c, struct entry *e)
+{
+	e->pending = 1;
+	e->qnext = NULL;
+	if (c->qtail != NULL)
+		c->qtail->qnext = e;
+	else
+		c->qhead = e;
+	c->qtail = e;
+	if (c->idle == 0 && c->nworkers < c->conf.workers &&
+	    start_worker(c) == 0)
+		c->nworkers++;
+	if (c->nworkers == 0) {
+		c->qhead = c->qtail = NULL;
+		run_query(c, e);
+		return;
+	}
+	pthread_cond_signal(&c->work);
+}
+
+/* wait_until - wait for e's query until deadline (NULL: no limit);
+ * 0 when it finished, -1 when the deadline came first (lock held) */
+static int
+wait_until(dnscache *c, struct entry *e, const struct timespec *deadline)
+{
+	c->st.coalesced++;
+	e->waiters++;
+	while (e->pending)
+		if (deadline == NULL)
+			pthread_cond_wait(&c->done, &c->lock);
+		else if (pthread_cond_timedwait(&c->done, &c->lock, deadline) ==
+		    ETIMEDOUT)
+			break;
+	e->waiters--;
+	return e->pending ? -1 : 0;
+}
+
+/* dnscache_prefetch - start name's query unless fresh or in flight */
+dkim_rc
+dnscache_prefetch(dnscache *c, const char *name)
+{
+	struct entry *e;
+
+	if ((e = find_entry(c, name)) == NULL)
+		return DKIM_ENOMEM;
+	if (!e->pending && !(e->valid && now(c) < e->expires)) {
+		c->st.prefetches++;
+		enqueue(c, e);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return DKIM_OK;
+}
+
+/* attach_recs - the parsed records of e's answer into ans->rec[]
+ * (lock held; released and taken again while parsing) */
+static void
+attach_recs(dnscache *c, struct entry *e, dkim_key_answer *ans)
+{
+	dkim_keyrec *tmp[DKIM_TXT_MAX] = {NULL};
+	char reason[DKIM_REASON_MAX];
+	unsigned long gen = e->gen;
+	size_t i, n = ans->txt.count;
+	int nomem = 0;
+
+	if (e->parsed) {
+		for (i = 0; i < n && i < DKIM_TXT_MAX; i++)
+			ans->rec[i] = dkim_keyrec_ref(e->recs[i]);
+		return;
+	}
+	/* the first message after a new answer parses it, unlocked */
+	e->waiters++;
+	pthread_mutex_unlock(&c->lock);
+	for (i = 0; i < n && i < DKIM_TXT_MAX; i++)
+		if (dkim_keyrec_parse(ans->txt.txt[i], strlen(ans->txt.txt[i]),
+			&tmp[i], reason) == DKIM_ENOMEM)
+			nomem = 1; /* left for the library to meet */
+	pthread_mutex_lock(&c->lock);
+	e->waiters--;
+	c->st.parses++;
+	if (e->gen == gen && !e->parsed && !nomem) {
+		for (i = 0; i < n && i < DKIM_TXT_MAX; i++)
+			e->recs[i] = dkim_keyrec_ref(tmp[i]);
+		e->parsed = 1;
+	}
+	for (i = 0; i < n && i < DKIM_TXT_MAX; i++)
+		ans->rec[i] = tmp[i];
+}
+
+/* dnscache_get_keys - the answer by deadline, with parsed records */
+dkim_rc
+dnscache_get_keys(dnscache *c, const char *name,
+    const struct timespec *deadline, dkim_key_answer *ans,
+    struct dnscache_info *info)
+{
+	struct entry *e;
+	dkim_rc rc;
+	int hit = 1;
+
+	memset(ans, 0, sizeof *ans);
+	if ((e = find_entry(c, name)) == NULL)
+		return DKIM_ENOMEM;
+	if (e->valid && now(c) < e->expires)
+		c->st.hits++;
+	else {
+		hit = 0;
+		c->st.misses++;
+		if (!e->pending)
+			enqueue(c, e);
+		if (e->pending && wait_until(c, e, deadline) < 0) {
+			/* the query goes on and fills the cache for later */
+			c->st.budget_over++;
+			pthread_mutex_unlock(&c->lock);
+			ans->txt.status = DKIM_DNS_TIMEOUT;
+			ans->why = DNSCACHE_WHY_BUDGET;
+			return DKIM_OK;
+		}
+	}
+	rc = reply(e, hit, &ans->txt, info);
+	if (rc == DKIM_OK && ans->txt.status == DKIM_DNS_OK)
+		attach_recs(c, e, ans);
+	else if (rc == DKIM_OK)
+		ans->why = e->why;
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+/* budget_query - dnscache_get_keys as a dkim_keylookup */
+static dkim_rc
+budget_query(void *ctx, const char *name, dkim_key_answer *ans)
+{
+	struct dnscache_budget *b = ctx;
+
+	return dnscache_get_keys(b->cache, name, &b->deadline, ans, NULL);
+}
+
+/* dnscache_budget_start - a deadline ms from now for c's lookups */
+void
+dnscache_budget_start(struct dnscache_budget *b, dnscache *c, unsigned ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, &b->deadline);
+	b->deadline.tv_sec += ms / 1000;
+	b->deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (b->deadline.tv_nsec >= 1000000000L) {
+		b->deadline.tv_sec++;
+		b->deadline.tv_nsec -= 1000000000L;
+	}
+	b->cache = c;
+}
+
+/* dnscache_budget_iface - lookups that end by the budget's deadline */
+dkim_keylookup
+dnscache_budget_iface(struct dnscache_budget *b)
+{
+	dkim_keylookup lk = {budget_query, b};
+
+	return lk;
 }
 
 /* dnscache_flush - drop every unpinned entry */

@@ -17,6 +17,17 @@ struct lookup_dns {
 	dnscache *cache;
 };
 
+/* why_query - resolver_txt_why with the failure kind in words */
+static dkim_rc
+why_query(void *ctx, const char *name, dkim_txt_answer *ans, const char **why)
+{
+	enum resolver_fail f = RESOLVER_FAIL_NONE;
+	dkim_rc rc = resolver_txt_why(ctx, name, ans, &f);
+
+	*why = f != RESOLVER_FAIL_NONE ? resolver_fail_str(f) : NULL;
+	return rc;
+}
+
 /* lookup_dns_new - resolver + cache from their configurations */
 int
 lookup_dns_new(const struct resolver_conf *rconf,
@@ -24,6 +35,7 @@ lookup_dns_new(const struct resolver_conf *rconf,
     size_t errlen)
 {
 	lookup_dns *ld;
+	struct dnscache_conf cc = *cconf;
 	dkim_rc rc;
 
 	*out = NULL;
@@ -35,7 +47,8 @@ lookup_dns_new(const struct resolver_conf *rconf,
 		free(ld);
 		return -1;
 	}
-	if ((rc = dnscache_new(cconf, resolver_iface(ld->res), &ld->cache)) !=
+	cc.why_query = why_query; /* failures said as what they are */
+	if ((rc = dnscache_new(&cc, resolver_iface(ld->res), &ld->cache)) !=
 	    DKIM_OK) {
 		snprintf(err, errlen, "DNS cache: %s",
 		    rc == DKIM_ENOMEM ? "out of memory" :

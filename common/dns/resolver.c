@@ -45,11 +45,17 @@ struct resolver {
 	struct resolver_conf conf;
 };
 
-/* outcome of one exchange with one server */
+/* outcome of one exchange with one server; each failure kind is kept
+ * apart so the text of a failed lookup says what happened */
 enum try_rc {
 	TRY_OK,
 	TRY_TIMEOUT,
-	TRY_ERROR
+	TRY_ERROR,    /* a local socket error, a reply we could not read */
+	TRY_CONNREF,  /* the server's host refused: nothing on that port */
+	TRY_TCPFAIL,  /* truncated over UDP, and the TCP retry failed */
+	TRY_SERVFAIL, /* the server answered SERVFAIL */
+	TRY_REFUSED,  /* the server answered REFUSED */
+	TRY_RCODE     /* the server answered another error code */
 };
 
 /* now_ms - monotonic milliseconds */
@@ -188,6 +194,18 @@ tcp_try(const struct sockaddr_storage *sa, socklen_t salen, const uint8_t *q,
 	return rc;
 }
 
+/* sock_error - the socket's pending error (SO_ERROR), 0 when none */
+static int
+sock_error(int fd)
+{
+	int soerr = 0;
+	socklen_t len = sizeof soerr;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		return errno;
+	return soerr;
+}
+
 /* udp_try - one exchange over UDP; foreign datagrams are ignored */
 static enum try_rc
 udp_try(const struct sockaddr_storage *sa, socklen_t salen, const uint8_t *q,
@@ -199,18 +217,29 @@ udp_try(const struct sockaddr_storage *sa, socklen_t salen, const uint8_t *q,
 
 	if ((fd = connect_to(sa, salen, SOCK_DGRAM, deadline)) < 0)
 		return TRY_ERROR;
-	if (send(fd, q, qlen, 0) != (ssize_t)qlen)
+	if (send(fd, q, qlen, 0) != (ssize_t)qlen) {
+		if (errno == ECONNREFUSED)
+			rc = TRY_CONNREF;
 		goto out;
+	}
 	for (;;) {
-		if ((w = wait_fd(fd, POLLIN, deadline)) <= 0) {
-			rc = w == 0 ? TRY_TIMEOUT : TRY_ERROR;
+		if ((w = wait_fd(fd, POLLIN, deadline)) == 0) {
+			rc = TRY_TIMEOUT;
+			break;
+		}
+		if (w < 0) { /* POLLERR: an ICMP error is pending */
+			rc = sock_error(fd) == ECONNREFUSED ? TRY_CONNREF :
+							      TRY_ERROR;
 			break;
 		}
 		n = recv(fd, buf, RES_REPLY_MAX, 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
-		if (n < 0) /* ECONNREFUSED: nobody listens */
+		if (n < 0) { /* ECONNREFUSED: nobody listens */
+			if (errno == ECONNREFUSED)
+				rc = TRY_CONNREF;
 			break;
+		}
 		if (rmsg_matches(buf, (size_t)n, q, qlen)) {
 			*rlen = (size_t)n;
 			rc = TRY_OK;
@@ -238,46 +267,95 @@ again:
 		return TRY_ERROR;
 	rc = udp_try(&res->conf.ns[i], res->conf.nslen[i], q, (size_t)qlen, buf,
 	    rlen, deadline);
-	if (rc == TRY_OK && rmsg_truncated(buf, *rlen))
-		rc = tcp_try(&res->conf.ns[i], res->conf.nslen[i], q,
-		    (size_t)qlen, buf, rlen, deadline);
+	if (rc == TRY_OK && rmsg_truncated(buf, *rlen) &&
+	    (rc = tcp_try(&res->conf.ns[i], res->conf.nslen[i], q, (size_t)qlen,
+		 buf, rlen, deadline)) != TRY_OK)
+		rc = TRY_TCPFAIL;
 	if (rc == TRY_OK && edns && rmsg_rcode(buf, *rlen) == ns_r_formerr) {
 		edns = 0; /* RFC 6891 7: retry without OPT */
 		goto again;
 	}
-	if (rc == TRY_OK && rmsg_rcode(buf, *rlen) != ns_r_noerror &&
-	    rmsg_rcode(buf, *rlen) != ns_r_nxdomain)
-		rc = TRY_ERROR; /* SERVFAIL, REFUSED, ...: next one */
-	return rc;
+	if (rc != TRY_OK)
+		return rc;
+	switch (rmsg_rcode(buf, *rlen)) { /* an error: the next server */
+	case ns_r_noerror:
+	case ns_r_nxdomain:
+		return TRY_OK;
+	case ns_r_servfail:
+		return TRY_SERVFAIL;
+	case ns_r_refused:
+		return TRY_REFUSED;
+	default:
+		return TRY_RCODE;
+	}
 }
 
-/* resolver_exchange - rounds over all servers until one answers */
-dkim_dns_status
-resolver_exchange(const resolver *res, const char *name, int type, uint8_t *buf,
-    size_t *rlen, int64_t deadline)
+/* try_fail - the failure kind of a try that did not succeed */
+static enum resolver_fail
+try_fail(enum try_rc rc)
 {
+	switch (rc) {
+	case TRY_CONNREF:
+		return RESOLVER_FAIL_CONNREFUSED;
+	case TRY_TCPFAIL:
+		return RESOLVER_FAIL_TCP;
+	case TRY_SERVFAIL:
+		return RESOLVER_FAIL_SERVFAIL;
+	case TRY_REFUSED:
+		return RESOLVER_FAIL_REFUSED;
+	case TRY_RCODE:
+		return RESOLVER_FAIL_RCODE;
+	case TRY_TIMEOUT:
+		return RESOLVER_FAIL_TIMEOUT;
+	default:
+		return RESOLVER_FAIL_NETWORK;
+	}
+}
+
+/*
+ * resolver_exchange_why - rounds over all servers until one answers; on
+ * failure *why (may be NULL) is the last failure seen that was not a
+ * timeout (a timeout only when every try timed out), so a server that
+ * refuses is reported as refusing even when another one was silent
+ */
+dkim_dns_status
+resolver_exchange_why(const resolver *res, const char *name, int type,
+    uint8_t *buf, size_t *rlen, int64_t deadline, enum resolver_fail *why)
+{
+	enum resolver_fail last = RESOLVER_FAIL_TIMEOUT;
 	unsigned round, i;
 	int64_t start, end;
-	int failed = 0;
+	enum try_rc rc;
 
 	for (round = 0; round <= res->conf.retries; round++)
 		for (i = 0; i < res->conf.nns; i++) {
 			if ((start = now_ms()) >= deadline)
-				return failed ? DKIM_DNS_SERVFAIL :
-						DKIM_DNS_TIMEOUT;
+				goto fail;
 			end = start + res->conf.timeout_ms;
-			switch (ask_one(res, i, name, type, buf, rlen,
-			    end < deadline ? end : deadline)) {
-			case TRY_OK:
+			rc = ask_one(res, i, name, type, buf, rlen,
+			    end < deadline ? end : deadline);
+			if (rc == TRY_OK) {
+				if (why != NULL)
+					*why = RESOLVER_FAIL_NONE;
 				return DKIM_DNS_OK;
-			case TRY_ERROR:
-				failed = 1;
-				break;
-			case TRY_TIMEOUT:
-				break;
 			}
+			if (rc != TRY_TIMEOUT)
+				last = try_fail(rc);
 		}
-	return failed ? DKIM_DNS_SERVFAIL : DKIM_DNS_TIMEOUT;
+fail:
+	if (why != NULL)
+		*why = last;
+	return last == RESOLVER_FAIL_TIMEOUT ? DKIM_DNS_TIMEOUT :
+					       DKIM_DNS_SERVFAIL;
+}
+
+/* resolver_exchange - resolver_exchange_why without the failure kind */
+dkim_dns_status
+resolver_exchange(const resolver *res, const char *name, int type, uint8_t *buf,
+    size_t *rlen, int64_t deadline)
+{
+	return resolver_exchange_why(res, name, type, buf, rlen, deadline,
+	    NULL);
 }
 
 /* resolver_deadline - when a lookup started now must end */
@@ -289,10 +367,12 @@ resolver_deadline(const resolver *res)
 	    res->conf.timeout_ms;
 }
 
-/* resolver_txt - TXT records at name, CNAMEs followed (resolver.h) */
+/* resolver_txt_why - TXT records at name, CNAMEs followed (resolver.h) */
 dkim_rc
-resolver_txt(resolver *res, const char *name, dkim_txt_answer *ans)
+resolver_txt_why(resolver *res, const char *name, dkim_txt_answer *ans,
+    enum resolver_fail *why)
 {
+	enum resolver_fail fail = RESOLVER_FAIL_NONE;
 	char cur[NS_MAXDNAME], next[NS_MAXDNAME];
 	uint8_t *buf, q[RES_QUERY_MAX];
 	size_t rlen = 0;
@@ -311,8 +391,8 @@ resolver_txt(resolver *res, const char *name, dkim_txt_answer *ans)
 	deadline = resolver_deadline(res);
 	strlcpy(cur, name, sizeof cur);
 	while (r == RMSG_FOLLOW) {
-		if ((st = resolver_exchange(res, cur, ns_t_txt, buf, &rlen,
-			 deadline)) != DKIM_DNS_OK) {
+		if ((st = resolver_exchange_why(res, cur, ns_t_txt, buf, &rlen,
+			 deadline, &fail)) != DKIM_DNS_OK) {
 			dkim_txt_answer_clear(ans);
 			ans->status = st;
 			ans->ttl = 0;
@@ -323,11 +403,23 @@ resolver_txt(resolver *res, const char *name, dkim_txt_answer *ans)
 			strlcpy(cur, next, sizeof cur);
 	}
 	free(buf);
+	/* a reply that could not be used: malformed, or a CNAME loop */
+	if (fail == RESOLVER_FAIL_NONE && ans->status == DKIM_DNS_SERVFAIL)
+		fail = RESOLVER_FAIL_BADREPLY;
+	if (why != NULL)
+		*why = fail;
 	if (r == RMSG_ENOMEM) {
 		dkim_txt_answer_clear(ans);
 		return DKIM_ENOMEM;
 	}
 	return DKIM_OK;
+}
+
+/* resolver_txt - resolver_txt_why without the failure kind */
+dkim_rc
+resolver_txt(resolver *res, const char *name, dkim_txt_answer *ans)
+{
+	return resolver_txt_why(res, name, ans, NULL);
 }
 
 /* iface_query - dkim_lookup adapter */
@@ -363,6 +455,37 @@ resolver_status_str(dkim_dns_status st)
 		return "timeout";
 	}
 	return "unknown";
+}
+
+/* resolver_fail_str - each failure kind in words (resolver.h) */
+const char *
+resolver_fail_str(enum resolver_fail f)
+{
+	switch (f) {
+	case RESOLVER_FAIL_NONE:
+		return "no failure";
+	case RESOLVER_FAIL_TIMEOUT:
+		return "no reply from the nameserver in time";
+	case RESOLVER_FAIL_CONNREFUSED:
+		return "the nameserver's host refused the connection "
+		       "(nothing listens on its DNS port)";
+	case RESOLVER_FAIL_SERVFAIL:
+		return "the nameserver answered SERVFAIL";
+	case RESOLVER_FAIL_REFUSED:
+		return "the nameserver answered REFUSED (it will not "
+		       "resolve for us)";
+	case RESOLVER_FAIL_RCODE:
+		return "the nameserver answered with an error code";
+	case RESOLVER_FAIL_TCP:
+		return "the reply was truncated and the retry over TCP "
+		       "failed";
+	case RESOLVER_FAIL_BADREPLY:
+		return "the reply could not be used (malformed, or a "
+		       "CNAME chain too long or looping)";
+	case RESOLVER_FAIL_NETWORK:
+		return "the query could not be sent (local network error)";
+	}
+	return "unknown DNS failure";
 }
 
 /* resolver_status_temporary - SERVFAIL and TIMEOUT may go away */

@@ -34,6 +34,20 @@
  *	  SERVFAIL, REFUSED, other rcodes, bad replies, unreachable servers,
  *	  CNAME loops          DKIM_DNS_SERVFAIL   (temporary)
  *	  no reply in time     DKIM_DNS_TIMEOUT    (temporary)
+ *	The two temporary statuses do not say what failed; resolver_txt_why
+ *	also gives the failure kind (enum resolver_fail), which
+ *	resolver_fail_str puts in words, one text per kind:
+ *	  a refused connection (ICMP port unreachable)  CONNREFUSED
+ *	  no reply in time from any server               TIMEOUT
+ *	  the server answered SERVFAIL / REFUSED / other SERVFAIL/REFUSED/RCODE
+ *	  truncated over UDP and the TCP retry failed    TCP
+ *	  a reply that could not be used, CNAME loops    BADREPLY
+ *	  a local socket error                           NETWORK
+ *	With several servers the last failure that was not a timeout is
+ *	given (a server that answers REFUSED is named so even when another
+ *	one stayed silent); TIMEOUT only when every try timed out.  The
+ *	status stays as above: a timeout kind comes with DKIM_DNS_TIMEOUT,
+ *	every other kind with DKIM_DNS_SERVFAIL.
  *
  *	Every lookup is bounded in time: each try waits at most timeout_ms
  *	for one server; a round tries every server once; 1 + retries rounds.
@@ -135,7 +149,32 @@ void resolver_rrset_clear(struct resolver_rrset *set);
 /* resolver_iface - resolver_txt as a dkim_lookup (ctx = res) */
 dkim_lookup resolver_iface(resolver *res);
 
-/* resolver_status_str - "ok", "nxdomain", "nodata", "servfail", "timeout" */
+/* resolver_fail - what made a lookup fail (see DESCRIPTION) */
+enum resolver_fail {
+	RESOLVER_FAIL_NONE = 0, /* the lookup produced an answer */
+	RESOLVER_FAIL_TIMEOUT,
+	RESOLVER_FAIL_CONNREFUSED,
+	RESOLVER_FAIL_SERVFAIL,
+	RESOLVER_FAIL_REFUSED,
+	RESOLVER_FAIL_RCODE,
+	RESOLVER_FAIL_TCP,
+	RESOLVER_FAIL_BADREPLY,
+	RESOLVER_FAIL_NETWORK
+};
+
+/*
+ * resolver_txt_why - resolver_txt, and *why (may be NULL): the failure
+ * kind when ans->status is SERVFAIL or TIMEOUT, RESOLVER_FAIL_NONE else.
+ */
+dkim_rc resolver_txt_why(resolver *res, const char *name, dkim_txt_answer *ans,
+    enum resolver_fail *why);
+/* resolver_fail_str - the kind in words, static ("the nameserver answered
+ * SERVFAIL", "the nameserver's host refused the connection ...") */
+const char *resolver_fail_str(enum resolver_fail f);
+
+/* resolver_status_str - "ok", "nxdomain", "nodata", "servfail", "timeout";
+ * "servfail" stands for every temporary failure but a timeout: say
+ * what it was with resolver_fail_str */
 const char *resolver_status_str(dkim_dns_status st);
 /* resolver_status_temporary - 1 for SERVFAIL and TIMEOUT */
 int resolver_status_temporary(dkim_dns_status st);

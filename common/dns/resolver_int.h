@@ -75,6 +75,15 @@ rmsg_interp_rr(const uint8_t *reply, size_t len, const char *name, int type,
 struct resolver;
 dkim_dns_status resolver_exchange(const struct resolver *res, const char *name,
     int type, uint8_t *buf, size_t *rlen, int64_t deadline);
+/*
+ * resolver_exchange_why - resolver_exchange, and on failure *why (may be
+ * NULL): the last failure kind that was not a timeout, or
+ * RESOLVER_FAIL_TIMEOUT when every try timed out.
+ */
+enum resolver_fail;
+dkim_dns_status
+resolver_exchange_why(const struct resolver *res, const char *name, int type,
+    uint8_t *buf, size_t *rlen, int64_t deadline, enum resolver_fail *why);
 /* resolver_deadline - now + the longest a lookup may take (resolver.h) */
 int64_t resolver_deadline(const struct resolver *res);
 

@@ -201,16 +201,22 @@ guard_check_entry(guard_entry *e, int quiet, guard_state *oldp)
 {
 	guard *g = e->g;
 	dkim_txt_answer ans;
+	struct dnscache_info info;
 	struct guard_eval ev;
 	guard_state st, old;
 	char *msg;
 
-	if (dnscache_refresh(g->conf.cache, e->keyname, &ans, NULL) !=
+	memset(&info, 0, sizeof info);
+	if (dnscache_refresh(g->conf.cache, e->keyname, &ans, &info) !=
 	    DKIM_OK) {
 		memset(&ans, 0, sizeof ans); /* internal failure */
 		ans.status = DKIM_DNS_SERVFAIL;
 	}
 	guard_evaluate(e, &ans, &ev);
+	/* a timeout is said so already; the other failures by kind */
+	if (ev.state == GUARD_TEMPERROR && info.why != NULL &&
+	    ans.status == DKIM_DNS_SERVFAIL)
+		guard_eval_why(e, info.why, &ev);
 	dkim_txt_answer_clear(&ans);
 	pthread_mutex_lock(&g->lock);
 	old = e->state;

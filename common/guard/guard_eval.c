@@ -58,10 +58,10 @@ eval_dns(const struct guard_entry *e, const dkim_txt_answer *ans,
 		set(out, GUARD_MISSING, "no key record: %s has no TXT record",
 		    e->keyname);
 		break;
-	case DKIM_DNS_SERVFAIL:
+	case DKIM_DNS_SERVFAIL: /* guard_eval_why says more when known */
 		set(out, GUARD_TEMPERROR,
-		    "DNS lookup of %s failed (SERVFAIL "
-		    "or refused); check the domain's nameservers",
+		    "DNS lookup of %s failed (SERVFAIL); check the domain's "
+		    "nameservers",
 		    e->keyname);
 		break;
 	default:
@@ -69,6 +69,16 @@ eval_dns(const struct guard_entry *e, const dkim_txt_answer *ans,
 		    e->keyname);
 		break;
 	}
+}
+
+/* guard_eval_why - a temporary DNS failure said as what it was */
+void
+guard_eval_why(const struct guard_entry *e, const char *why,
+    struct guard_eval *out)
+{
+	set(out, GUARD_TEMPERROR,
+	    "DNS lookup of %s failed: %s; check the domain's nameservers",
+	    e->keyname, why);
 }
 
 /* eval_match - one parsed record against the key */

@@ -65,6 +65,13 @@ struct guard_eval {
 void guard_evaluate(const struct guard_entry *e, const dkim_txt_answer *ans,
     struct guard_eval *out);
 /*
+ * guard_eval_why - out is a temporary DNS failure of e, said with why
+ * (the resolver's text for what failed: refused connection, timeout,
+ * SERVFAIL, REFUSED, TCP retry failed), as the verifier says it.
+ */
+void guard_eval_why(const struct guard_entry *e, const char *why,
+    struct guard_eval *out);
+/*
  * guard_check_entry - guard_check; quiet: do not log the change (the
  * caller logs a table row instead); *old (if old) gets the state before.
  */

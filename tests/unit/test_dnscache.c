@@ -5,9 +5,14 @@
  * queries; an injected clock moves time.  Covers TTL expiry, negative and
  * temporary-error caching, the TTL cap and floor, the entry bound with
  * LRU eviction, coalescing of concurrent lookups into one query, forced
- * refresh, name normalisation and backend failures.
+ * refresh, name normalisation and backend failures; the parsed key
+ * records kept with an answer (one parse per answer, shared by
+ * reference, replaced with the answer), lookups with a deadline (given
+ * up at it, the query finishing in the background), parallel prefetch,
+ * and the failure text of the backend carried with the answer.
  */
 #include <check.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +29,8 @@ struct fake {
 	uint32_t ttl;
 	dkim_rc rc;
 	unsigned delay_ms;
-	char txt[64];
+	char txt[512]; /* answered as is when set */
+	const char *why;
 };
 
 static struct fake fk;
@@ -48,12 +54,26 @@ fake_query(void *ctx, const char *name, dkim_txt_answer *ans)
 		return f->rc;
 	ans->status = f->status;
 	ans->ttl = f->ttl;
-	if (f->status == DKIM_DNS_OK) {
+	if (f->status == DKIM_DNS_OK && f->txt[0] != '\0')
+		dkim_txt_answer_add(ans, f->txt, strlen(f->txt));
+	else if (f->status == DKIM_DNS_OK) {
 		snprintf(buf, sizeof buf, "txt:%s#%u", name, n);
 		dkim_txt_answer_add(ans, buf, strlen(buf));
 	}
 	return DKIM_OK;
 }
+
+/* fake_why - fake_query that also says what failed */
+static dkim_rc
+fake_why(void *ctx, const char *name, dkim_txt_answer *ans, const char **why)
+{
+	struct fake *f = ctx;
+
+	*why = f->why;
+	return fake_query(ctx, name, ans);
+}
+
+static int with_why; /* make_cache sets why_query */
 
 static dnscache *
 make_cache(size_t max_entries)
@@ -75,6 +95,8 @@ make_cache(size_t max_entries)
 	cc.temp_ttl = 5;
 	cc.clock = tu_clock;
 	cc.clock_arg = &clk;
+	if (with_why)
+		cc.why_query = fake_why;
 	ck_assert_int_eq(dnscache_new(&cc, lk, &c), DKIM_OK);
 	return c;
 }
@@ -325,6 +347,256 @@ START_TEST(concurrent_stress)
 }
 END_TEST
 
+/* ms_since - milliseconds of CLOCK_MONOTONIC since t0 */
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	    (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* ed25519_record - a fresh key's record "v=DKIM1; k=ed25519; p=..." */
+static void
+ed25519_record(char *buf, size_t len)
+{
+	char err[128], *rec;
+	dkim_key *k;
+
+	ck_assert_int_eq(dkim_key_generate(DKIM_KEY_ED25519, 0, &k, err,
+			     sizeof err),
+	    DKIM_OK);
+	ck_assert_int_eq(dkim_key_record(k, &rec), DKIM_OK);
+	ck_assert_uint_lt(strlen(rec), len);
+	strcpy(buf, rec);
+	free(rec);
+	dkim_key_free(k);
+}
+
+START_TEST(parsed_records_shared)
+{
+	dnscache *c = make_cache(100);
+	dkim_key_answer a1, a2, a3;
+	struct dnscache_stats st;
+	struct timespec never;
+
+	ed25519_record(fk.txt, sizeof fk.txt);
+	clock_gettime(CLOCK_MONOTONIC, &never);
+	never.tv_sec += 60;
+	ck_assert_int_eq(dnscache_get_keys(c, "s._domainkey.a.example", &never,
+			     &a1, NULL),
+	    DKIM_OK);
+	ck_assert_int_eq(a1.txt.status, DKIM_DNS_OK);
+	ck_assert_ptr_nonnull(a1.rec[0]);
+	ck_assert_int_eq(dkim_keyrec_type(a1.rec[0]), DKIM_KEY_ED25519);
+	/* a second message takes a reference to the same parse */
+	ck_assert_int_eq(dnscache_get_keys(c, "s._domainkey.a.example", NULL,
+			     &a2, NULL),
+	    DKIM_OK);
+	ck_assert_ptr_eq(a2.rec[0], a1.rec[0]);
+	dnscache_stats(c, &st);
+	ck_assert_uint_eq(st.parses, 1);
+	ck_assert_uint_eq(st.queries, 1);
+	/* a new answer: parsed anew; the old reference stays usable */
+	clk += 10;
+	ed25519_record(fk.txt, sizeof fk.txt);
+	ck_assert_int_eq(dnscache_get_keys(c, "s._domainkey.a.example", NULL,
+			     &a3, NULL),
+	    DKIM_OK);
+	ck_assert_ptr_nonnull(a3.rec[0]);
+	ck_assert_ptr_ne(a3.rec[0], a1.rec[0]);
+	dnscache_stats(c, &st);
+	ck_assert_uint_eq(st.parses, 2);
+	ck_assert_uint_eq(st.queries, 2);
+	dnscache_flush(c);
+	ck_assert_int_eq(dkim_keyrec_type(a1.rec[0]), DKIM_KEY_ED25519);
+	dkim_key_answer_clear(&a1);
+	dkim_key_answer_clear(&a2);
+	dkim_key_answer_clear(&a3);
+	/* a record that does not parse is left to the library */
+	strcpy(fk.txt, "v=DKIM1; k=ed25519; p=not*base64");
+	ck_assert_int_eq(dnscache_get_keys(c, "s._domainkey.b.example", NULL,
+			     &a1, NULL),
+	    DKIM_OK);
+	ck_assert_int_eq(a1.txt.status, DKIM_DNS_OK);
+	ck_assert_uint_eq(a1.txt.count, 1);
+	ck_assert_ptr_null(a1.rec[0]);
+	dkim_key_answer_clear(&a1);
+	dnscache_free(c);
+}
+END_TEST
+
+START_TEST(verify_with_parsed_records)
+{
+	/* dkim_msg_verify_keys over the cache: pass twice, one parse */
+	static const char *hdr[] = {"From: a@a.example", "To: b@b.example",
+	    "Subject: hi", NULL};
+	dnscache *c = make_cache(100);
+	struct dnscache_budget b;
+	dkim_sign_req req;
+	dkim_sig_result res;
+	struct dnscache_stats st;
+	dkim_keylookup kl;
+	dkim_msg *m;
+	dkim_key *k;
+	char err[128], *rec, *val, *field;
+	size_t i, n, round;
+
+	ck_assert_int_eq(dkim_key_generate(DKIM_KEY_ED25519, 0, &k, err,
+			     sizeof err),
+	    DKIM_OK);
+	ck_assert_int_eq(dkim_key_record(k, &rec), DKIM_OK);
+	strcpy(fk.txt, rec);
+	free(rec);
+	dkim_sign_req_init(&req);
+	req.domain = "a.example";
+	req.selector = "s";
+	req.key = k;
+	ck_assert_int_eq(dkim_msg_new(NULL, &m), DKIM_OK);
+	ck_assert_int_eq(dkim_msg_add_signer(m, &req, NULL, err, sizeof err),
+	    DKIM_OK);
+	for (i = 0; hdr[i] != NULL; i++)
+		dkim_msg_header(m, hdr[i], strlen(hdr[i]));
+	dkim_msg_eoh(m);
+	dkim_msg_body(m, "body\r\n", 6);
+	dkim_msg_eom(m);
+	ck_assert_int_eq(dkim_msg_sign(m, 0, &val, err, sizeof err), DKIM_OK);
+	dkim_msg_free(m);
+	ck_assert_ptr_nonnull(field = malloc(strlen(val) + 16));
+	sprintf(field, "DKIM-Signature:%s", val);
+	for (round = 0; round < 2; round++) {
+		ck_assert_int_eq(dkim_msg_new(NULL, &m), DKIM_OK);
+		dkim_msg_header(m, field, strlen(field));
+		for (i = 0; hdr[i] != NULL; i++)
+			dkim_msg_header(m, hdr[i], strlen(hdr[i]));
+		dkim_msg_eoh(m);
+		dkim_msg_body(m, "body\r\n", 6);
+		dkim_msg_eom(m);
+		dnscache_budget_start(&b, c, 5000);
+		kl = dnscache_budget_iface(&b);
+		ck_assert_int_eq(dkim_msg_verify_keys(m, &kl, &res, 1, &n),
+		    DKIM_OK);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_int_eq(res.verdict, DKIM_PASS);
+		dkim_msg_free(m);
+	}
+	dnscache_stats(c, &st);
+	ck_assert_uint_eq(st.parses, 1);
+	ck_assert_uint_eq(st.queries, 1);
+	free(field);
+	free(val);
+	dkim_key_free(k);
+	dnscache_free(c);
+}
+END_TEST
+
+START_TEST(deadline_gives_up)
+{
+	dnscache *c = make_cache(100);
+	struct dnscache_budget b;
+	struct dnscache_stats st;
+	struct timespec t0;
+	dkim_key_answer a;
+	dkim_keylookup kl;
+	long ms;
+
+	fk.delay_ms = 1500; /* a server slower than the budget */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	dnscache_budget_start(&b, c, 200);
+	kl = dnscache_budget_iface(&b);
+	ck_assert_int_eq(kl.query(kl.ctx, "slow.example", &a), DKIM_OK);
+	ms = ms_since(&t0);
+	ck_assert_int_eq(a.txt.status, DKIM_DNS_TIMEOUT);
+	ck_assert_str_eq(a.why, DNSCACHE_WHY_BUDGET);
+	ck_assert_int_ge(ms, 190);
+	ck_assert_int_lt(ms, 1000);
+	dkim_key_answer_clear(&a);
+	/* the query went on and filled the cache */
+	usleep(1600 * 1000);
+	ck_assert_int_eq(dnscache_get_keys(c, "slow.example", NULL, &a, NULL),
+	    DKIM_OK);
+	ck_assert_int_eq(a.txt.status, DKIM_DNS_OK);
+	dkim_key_answer_clear(&a);
+	dnscache_stats(c, &st);
+	ck_assert_uint_eq(st.queries, 1);
+	ck_assert_uint_eq(st.budget_over, 1);
+	dnscache_free(c);
+}
+END_TEST
+
+START_TEST(prefetch_parallel)
+{
+	dnscache *c = make_cache(100);
+	struct dnscache_stats st;
+	struct timespec t0, dl;
+	dkim_key_answer a;
+	char name[64];
+	int i;
+
+	fk.delay_ms = 600;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof name, "s%d._domainkey.x.example", i);
+		ck_assert_int_eq(dnscache_prefetch(c, name), DKIM_OK);
+	}
+	dl = t0;
+	dl.tv_sec += 10;
+	for (i = 0; i < 8; i++) {
+		snprintf(name, sizeof name, "s%d._domainkey.x.example", i);
+		ck_assert_int_eq(dnscache_get_keys(c, name, &dl, &a, NULL),
+		    DKIM_OK);
+		ck_assert_int_eq(a.txt.status, DKIM_DNS_OK);
+		dkim_key_answer_clear(&a);
+	}
+	/* 8 lookups of 600 ms at once: well under the 4.8 s of a series */
+	ck_assert_int_lt(ms_since(&t0), 2000);
+	dnscache_stats(c, &st);
+	ck_assert_uint_eq(st.queries, 8);
+	ck_assert_uint_eq(st.prefetches, 8);
+	dnscache_free(c);
+}
+END_TEST
+
+START_TEST(failure_text_kept)
+{
+	struct dnscache_info info;
+	dkim_key_answer a;
+	dnscache *c;
+
+	with_why = 1;
+	c = make_cache(100);
+	with_why = 0;
+	fk.status = DKIM_DNS_SERVFAIL;
+	fk.why = "the nameserver answered REFUSED";
+	ck_assert_int_eq(dnscache_get_keys(c, "r.example", NULL, &a, &info),
+	    DKIM_OK);
+	ck_assert_int_eq(a.txt.status, DKIM_DNS_SERVFAIL);
+	ck_assert_str_eq(a.why, "the nameserver answered REFUSED");
+	ck_assert_str_eq(info.why, "the nameserver answered REFUSED");
+	dkim_key_answer_clear(&a);
+	/* kept for temp_ttl (5 s here), with its text */
+	fk.why = "other";
+	clk += 4;
+	ck_assert_int_eq(dnscache_get_keys(c, "r.example", NULL, &a, &info),
+	    DKIM_OK);
+	ck_assert_int_eq(info.hit, 1);
+	ck_assert_str_eq(a.why, "the nameserver answered REFUSED");
+	dkim_key_answer_clear(&a);
+	dnscache_free(c);
+}
+END_TEST
+
+START_TEST(temp_default)
+{
+	struct dnscache_conf cc;
+
+	dnscache_conf_init(&cc);
+	ck_assert_uint_eq(cc.temp_ttl, 30);
+}
+END_TEST
+
 static Suite *
 dnscache_suite(void)
 {
@@ -342,6 +614,12 @@ dnscache_suite(void)
 	tcase_add_test(tc, backend_failure_not_cached);
 	tcase_add_test(tc, coalescing);
 	tcase_add_test(tc, concurrent_stress);
+	tcase_add_test(tc, parsed_records_shared);
+	tcase_add_test(tc, verify_with_parsed_records);
+	tcase_add_test(tc, deadline_gives_up);
+	tcase_add_test(tc, prefetch_parallel);
+	tcase_add_test(tc, failure_text_kept);
+	tcase_add_test(tc, temp_default);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -195,7 +195,7 @@ START_TEST(test_format_and_keys)
 {
 	struct metrics *m = metrics_new();
 	struct guard_info k[2];
-	struct dnscache_stats st = {5, 6, 7, 1, 0, 3};
+	struct dnscache_stats st = {5, 6, 7, 1, 0, 3, 0, 0, 0};
 	uint32_t ttl[2] = {300, 0};
 	struct metrics_view v = {k, ttl, 2, HEALTH_DEGRADED, 4, &st, NULL, 0};
 	struct strbuf b = {0};

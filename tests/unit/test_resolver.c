@@ -4,15 +4,22 @@
  * of crafted replies (multi-string TXT, several records, CNAME chains and
  * loops, chains an authoritative server did not finish, negative TTLs,
  * malformed records).  The transport is tested against a real server by
- * tests/e2e/run-guard-dns.sh.
+ * tests/e2e/run-guard-dns.sh; here, against small servers on loopback,
+ * each failure kind is told apart and said as what it is: a refused
+ * connection, a timeout, SERVFAIL, REFUSED, a truncated reply whose TCP
+ * retry fails, and a refusing server beside a silent one.
  */
 #include <sys/types.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <check.h>
+#include <poll.h>
+#include <pthread.h>
 #include <resolv.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -336,6 +343,187 @@ START_TEST(status_names)
 }
 END_TEST
 
+/* a UDP server on loopback answering every query with rcode (and TC
+ * when tc), or never answering when rcode < 0 */
+struct usrv {
+	int fd, rcode, tc;
+	unsigned port;
+	volatile int stop;
+	pthread_t th;
+};
+
+static void *
+usrv_run(void *arg)
+{
+	struct usrv *u = arg;
+	struct sockaddr_storage from;
+	socklen_t flen;
+	uint8_t buf[1500];
+	struct pollfd p;
+	ssize_t n;
+
+	while (!u->stop) {
+		p.fd = u->fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		flen = sizeof from;
+		n = recvfrom(u->fd, buf, sizeof buf, 0,
+		    (struct sockaddr *)&from, &flen);
+		if (n < 12 || u->rcode < 0)
+			continue;
+		buf[2] |= 0x80 | (u->tc ? 0x02 : 0); /* QR, TC */
+		buf[3] = (uint8_t)(0x80 | u->rcode); /* RA, RCODE */
+		sendto(u->fd, buf, (size_t)n, 0, (struct sockaddr *)&from,
+		    flen);
+	}
+	return NULL;
+}
+
+/* udp_port - a bound UDP socket on 127.0.0.1 (port in *port) */
+static int
+udp_port(unsigned *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof a;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static void
+usrv_start(struct usrv *u, int rcode, int tc)
+{
+	memset(u, 0, sizeof *u);
+	u->fd = udp_port(&u->port);
+	u->rcode = rcode;
+	u->tc = tc;
+	ck_assert_int_eq(pthread_create(&u->th, NULL, usrv_run, u), 0);
+}
+
+static void
+usrv_stop(struct usrv *u)
+{
+	u->stop = 1;
+	pthread_join(u->th, NULL);
+	close(u->fd);
+}
+
+/* ask - one TXT lookup at the servers on ports[] (0 ends the list);
+ * the status, the failure kind in *why, the time in *ms */
+static dkim_dns_status
+ask(const unsigned *ports, enum resolver_fail *why, long *ms)
+{
+	struct resolver_conf rc;
+	struct timespec t0, t1;
+	dkim_txt_answer a;
+	dkim_dns_status st;
+	resolver *res;
+	char err[128], ns[64];
+	size_t i;
+
+	resolver_conf_init(&rc);
+	rc.timeout_ms = 300;
+	rc.retries = 0;
+	for (i = 0; ports[i] != 0; i++) {
+		snprintf(ns, sizeof ns, "127.0.0.1:%u", ports[i]);
+		ck_assert_int_eq(resolver_conf_add_ns(&rc, ns, err, sizeof err),
+		    0);
+	}
+	ck_assert_int_eq(resolver_new(&rc, &res, err, sizeof err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(resolver_txt_why(res, Q, &a, why), DKIM_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	resolver_free(res);
+	st = a.status;
+	dkim_txt_answer_clear(&a);
+	return st;
+}
+
+START_TEST(failure_kinds)
+{
+	struct usrv u, v;
+	enum resolver_fail why;
+	unsigned ports[3] = {0, 0, 0}, closed;
+	long ms;
+	int fd;
+
+	/* nothing listens: ICMP port unreachable, at once */
+	fd = udp_port(&closed);
+	close(fd);
+	ports[0] = closed;
+	ck_assert_int_eq(ask(ports, &why, &ms), DKIM_DNS_SERVFAIL);
+	ck_assert_int_eq(why, RESOLVER_FAIL_CONNREFUSED);
+	ck_assert_int_lt(ms, 250);
+	ck_assert_ptr_nonnull(strstr(resolver_fail_str(why),
+	    "refused the "
+	    "connection"));
+	/* a silent server: timeout */
+	usrv_start(&u, -1, 0);
+	ports[0] = u.port;
+	ck_assert_int_eq(ask(ports, &why, &ms), DKIM_DNS_TIMEOUT);
+	ck_assert_int_eq(why, RESOLVER_FAIL_TIMEOUT);
+	ck_assert_int_ge(ms, 290);
+	ck_assert_ptr_nonnull(strstr(resolver_fail_str(why), "in time"));
+	/* a refused connection beside the silent server: said as refused */
+	ports[1] = closed;
+	ck_assert_int_eq(ask(ports, &why, &ms), DKIM_DNS_SERVFAIL);
+	ck_assert_int_eq(why, RESOLVER_FAIL_CONNREFUSED);
+	ports[1] = 0;
+	usrv_stop(&u);
+	/* SERVFAIL and REFUSED answers */
+	usrv_start(&u, ns_r_servfail, 0);
+	ports[0] = u.port;
+	ck_assert_int_eq(ask(ports, &why, &ms), DKIM_DNS_SERVFAIL);
+	ck_assert_int_eq(why, RESOLVER_FAIL_SERVFAIL);
+	ck_assert_ptr_nonnull(strstr(resolver_fail_str(why), "SERVFAIL"));
+	ck_assert_ptr_null(strstr(resolver_fail_str(why), "refused"));
+	usrv_stop(&u);
+	usrv_start(&u, ns_r_refused, 0);
+	ports[0] = u.port;
+	ck_assert_int_eq(ask(ports, &why, &ms), DKIM_DNS_SERVFAIL);
+	ck_assert_int_eq(why, RESOLVER_FAIL_REFUSED);
+	ck_assert_ptr_nonnull(strstr(resolver_fail_str(why), "REFUSED"));
+	usrv_stop(&u);
+	/* truncated over UDP, no TCP listener on that port */
+	usrv_start(&u, ns_r_noerror, 1);
+	ports[0] = u.port;
+	ck_assert_int_eq(ask(ports, &why, &ms), DKIM_DNS_SERVFAIL);
+	ck_assert_int_eq(why, RESOLVER_FAIL_TCP);
+	ck_assert_ptr_nonnull(strstr(resolver_fail_str(why), "TCP"));
+	/* and a REFUSED server after it: the last failure is named */
+	usrv_start(&v, ns_r_refused, 0);
+	ports[1] = v.port;
+	ck_assert_int_eq(ask(ports, &why, &ms), DKIM_DNS_SERVFAIL);
+	ck_assert_int_eq(why, RESOLVER_FAIL_REFUSED);
+	usrv_stop(&v);
+	usrv_stop(&u);
+}
+END_TEST
+
+START_TEST(failure_texts_distinct)
+{
+	enum resolver_fail a, b;
+
+	/* one text per kind, none claiming another kind */
+	for (a = RESOLVER_FAIL_TIMEOUT; a <= RESOLVER_FAIL_NETWORK; a++)
+		for (b = a + 1; b <= RESOLVER_FAIL_NETWORK; b++)
+			ck_assert_str_ne(resolver_fail_str(a),
+			    resolver_fail_str(b));
+	ck_assert_ptr_null(
+	    strstr(resolver_fail_str(RESOLVER_FAIL_TCP), "SERVFAIL"));
+	ck_assert_ptr_null(
+	    strstr(resolver_fail_str(RESOLVER_FAIL_CONNREFUSED), "SERVFAIL"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -352,6 +540,8 @@ main(void)
 	tcase_add_test(tc, negative_answers);
 	tcase_add_test(tc, malformed_txt);
 	tcase_add_test(tc, status_names);
+	tcase_add_test(tc, failure_kinds);
+	tcase_add_test(tc, failure_texts_distinct);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
