@@ -44,6 +44,10 @@ struct guard {
 	guard_psl *psl;
 	pthread_t thread;
 	int running, stop;
+	/* GuardStateFile (guard_state.c); the flags under lock */
+	char *state_path; /* NULL: not kept */
+	int state_dirty, state_failing;
+	time_t state_saved;
 };
 
 /* guard_eval - one check's outcome, before it is applied to the entry */

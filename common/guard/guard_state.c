@@ -1,0 +1,332 @@
+/*
+ * guard_state.c - the guard's last good checks on disk (GuardStateFile)
+ *		   and the words for an action grace holds back; see
+ *		   guard_state.h for the file format and when it is written.
+ */
+#define _GNU_SOURCE /* getline */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "guard_state.h"
+#include "util/strbuf.h"
+#include "util/textfile.h"
+
+/*
+ * textfile_write names its temporary file after the process, so two
+ * guards of one process (old and new snapshot during a reload) must not
+ * write at the same moment.
+ */
+static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* guard_state_init - keep our own copy of the path */
+int
+guard_state_init(guard *g, const struct guard_conf *conf)
+{
+	g->state_path = NULL;
+	g->conf.state_file = NULL;
+	if (conf->state_file == NULL || *conf->state_file == '\0')
+		return 0;
+	if ((g->state_path = strdup(conf->state_file)) == NULL)
+		return -1;
+	g->conf.state_file = g->state_path;
+	return 0;
+}
+
+/* guard_state_fini - release the path */
+void
+guard_state_fini(guard *g)
+{
+	free(g->state_path);
+	g->state_path = NULL;
+}
+
+/* guard_state_dirty - write at the next tick (g->lock held) */
+void
+guard_state_dirty(guard *g)
+{
+	g->state_dirty = 1;
+}
+
+/* guard_grace_until - end of e's temperror grace, 0 if not in grace */
+time_t
+guard_grace_until(const struct guard_entry *e, time_t now)
+{
+	time_t end;
+
+	if (e->state != GUARD_TEMPERROR || e->last_good == 0 ||
+	    e->temp_since == 0)
+		return 0;
+	end = e->temp_since + (time_t)e->g->conf.grace;
+	return now < end ? end : 0;
+}
+
+/* guard_action_words - what happens to mail now, in words */
+void
+guard_action_words(const struct guard_entry *e, time_t now, char *buf,
+    size_t len)
+{
+	time_t end = guard_grace_until(e, now);
+	struct tm tm;
+
+	if (end == 0 || gmtime_r(&end, &tm) == NULL) {
+		snprintf(buf, len, "action %s", guard_action_str(e->action));
+		return;
+	}
+	snprintf(buf, len, "within grace until %02d:%02d:%02d UTC, then %s",
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, guard_action_str(e->action));
+}
+
+/* line_ok - one state line: no control characters (a record with one
+ * would not come back as one line) */
+static int
+line_ok(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (iscntrl((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* state_text - the file's text for every entry worth keeping (lock held):
+ * valid at its last check, or in temperror after a good check */
+static int
+state_text(guard *g, struct strbuf *sb)
+{
+	size_t i;
+
+	strbuf_printf(sb, "%s\n", GUARD_STATE_MAGIC);
+	for (i = 0; i < g->n; i++) {
+		const struct guard_entry *e = g->ent[i];
+
+		if (e->good_record == NULL || e->last_good == 0 ||
+		    (e->state != GUARD_VALID && e->state != GUARD_TEMPERROR) ||
+		    !line_ok(e->good_record))
+			continue;
+		strbuf_printf(sb, "%s %s %lld %s\n", e->domain, e->selector,
+		    (long long)e->last_good, e->good_record);
+	}
+	return sb->oom ? -1 : 0;
+}
+
+/* guard_state_save - write the file now (temp + rename) */
+int
+guard_state_save(guard *g)
+{
+	struct strbuf sb = {0};
+	char err[512];
+	int rc;
+
+	if (g->state_path == NULL)
+		return 0;
+	pthread_mutex_lock(&g->lock);
+	rc = state_text(g, &sb);
+	g->state_dirty = 0;
+	g->state_saved = guard_now(g);
+	pthread_mutex_unlock(&g->lock);
+	if (rc < 0) {
+		strbuf_free(&sb);
+		snprintf(err, sizeof err, "out of memory");
+	} else {
+		pthread_mutex_lock(&save_lock);
+		rc = textfile_write(g->state_path, strbuf_str(&sb),
+		    sb.len, err, sizeof err);
+		pthread_mutex_unlock(&save_lock);
+		strbuf_free(&sb);
+	}
+	if (rc < 0 && !g->state_failing)
+		guard_emit(g, LOG_WARNING,
+		    "guard: cannot keep the key checks in %s: %s; a restart "
+		    "while DNS is down will treat every key as never seen "
+		    "(make the folder writable by the UserID user or set "
+		    "GuardStateFile)",
+		    g->state_path, err);
+	else if (rc == 0 && g->state_failing)
+		guard_emit(g, LOG_NOTICE, "guard: %s written again",
+		    g->state_path);
+	g->state_failing = rc < 0;
+	return rc;
+}
+
+/* guard_state_tick - from the refresher, after each pass */
+void
+guard_state_tick(guard *g)
+{
+	int due;
+
+	if (g->state_path == NULL)
+		return;
+	pthread_mutex_lock(&g->lock);
+	due = g->state_dirty ||
+	    guard_now(g) - g->state_saved >= (time_t)g->conf.state_every;
+	pthread_mutex_unlock(&g->lock);
+	if (due)
+		(void)guard_state_save(g);
+}
+
+/* a line read back, before it is matched with entries */
+struct state_line {
+	char *domain, *selector, *record;
+	long long last_good;
+};
+
+/* parse_line - split one line in place; -1 when it is not one */
+static int
+parse_line(char *s, struct state_line *out)
+{
+	char *end;
+
+	out->domain = strsep(&s, " ");
+	out->selector = strsep(&s, " ");
+	if (s == NULL || *out->domain == '\0' || *out->selector == '\0')
+		return -1;
+	errno = 0;
+	out->last_good = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != ' ' || out->last_good <= 0)
+		return -1;
+	out->record = end + 1;
+	return *out->record != '\0' && line_ok(out->record) ? 0 : -1;
+}
+
+/* restore - give the line's record to each matching entry never checked
+ * (lock held); returns how many took it */
+static int
+restore(guard *g, const struct state_line *l, dkim_keyrec *rec)
+{
+	struct guard_entry *e;
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		e = g->ent[i];
+		/* RFC 4343: names compare without case */
+		if (strcasecmp(e->domain, l->domain) != 0 ||
+		    strcasecmp(e->selector, l->selector) != 0 ||
+		    e->state != GUARD_UNCHECKED || e->last_good != 0 ||
+		    dkim_key_match_record(e->key, rec) != DKIM_KEYMATCH_OK)
+			continue;
+		free(e->good_record);
+		dkim_keyrec_free(e->good_rec);
+		if ((e->good_record = strdup(l->record)) == NULL) {
+			e->good_rec = NULL;
+			continue;
+		}
+		e->good_rec = dkim_keyrec_ref(rec);
+		e->last_good = (time_t)l->last_good;
+		/* grace runs from the last good check: the first failure
+		 * after it is not known, and may have been right after */
+		e->temp_since = e->last_good;
+		n++;
+	}
+	return n;
+}
+
+/* read_lines - parse the whole file first: a bad line anywhere makes
+ * all of it ignored; returns lines kept, -1 when ignored (logged) */
+static int
+read_lines(guard *g, FILE *fp, struct state_line **out, size_t *nout,
+    char ***bufs)
+{
+	char *line = NULL, **b;
+	struct state_line *l;
+	size_t cap = 0, n = 0;
+	unsigned lineno = 0;
+	ssize_t len;
+
+	*out = NULL;
+	*bufs = NULL;
+	*nout = 0;
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (lineno == 1) {
+			if (strcmp(line, GUARD_STATE_MAGIC) != 0)
+				goto bad;
+			continue;
+		}
+		if ((l = realloc(*out, (n + 1) * sizeof *l)) == NULL ||
+		    ((*out = l), (b = realloc(*bufs, (n + 1) * sizeof *b)) ==
+			    NULL))
+			goto nomem;
+		*bufs = b;
+		b[n] = line;
+		line = NULL;
+		cap = 0;
+		if (parse_line(b[n], &l[n]) < 0) {
+			n++;
+			*nout = n;
+			goto bad;
+		}
+		n++;
+		*nout = n;
+	}
+	free(line);
+	if (lineno == 0) {
+		lineno = 1;
+		goto bad; /* empty: not what we write */
+	}
+	return 0;
+bad:
+	free(line);
+	guard_emit(g, LOG_WARNING,
+	    "%s:%u: not a dkimguard guard state line%s; ignoring the whole "
+	    "file: every key starts as never seen (it is rewritten after the "
+	    "next check)",
+	    g->state_path, lineno, lineno == 1 ? " (foreign file?)" : "");
+	return -1;
+nomem:
+	free(line);
+	guard_emit(g, LOG_WARNING, "%s: out of memory reading it; ignored",
+	    g->state_path);
+	return -1;
+}
+
+/* guard_state_load - restore last good checks (guard_state.h) */
+int
+guard_state_load(guard *g)
+{
+	struct state_line *l;
+	char **bufs, reason[DKIM_REASON_MAX];
+	size_t i, n;
+	dkim_keyrec *rec;
+	int restored = 0, rc;
+	FILE *fp;
+
+	if (g->state_path == NULL)
+		return 0;
+	if ((fp = fopen(g->state_path, "re")) == NULL) {
+		if (errno != ENOENT)
+			guard_emit(g, LOG_WARNING,
+			    "guard: cannot read %s: %s; every key starts as "
+			    "never seen",
+			    g->state_path, strerror(errno));
+		return errno == ENOENT ? 0 : -1;
+	}
+	rc = read_lines(g, fp, &l, &n, &bufs);
+	fclose(fp);
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (dkim_keyrec_parse(l[i].record, strlen(l[i].record), &rec,
+			reason) != DKIM_OK)
+			continue; /* not one we wrote: no key takes it */
+		pthread_mutex_lock(&g->lock);
+		restored += restore(g, &l[i], rec);
+		pthread_mutex_unlock(&g->lock);
+		dkim_keyrec_free(rec);
+	}
+	for (i = 0; i < n; i++)
+		free(bufs[i]);
+	free(bufs);
+	free(l);
+	if (rc < 0)
+		return -1;
+	guard_emit(g, LOG_INFO,
+	    "guard: %d key(s) valid at their last check before this start "
+	    "(%s); GuardGrace counts from that check if DNS fails now",
+	    restored, g->state_path);
+	return restored;
+}
