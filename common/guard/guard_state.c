@@ -133,8 +133,8 @@ guard_state_save(guard *g)
 		snprintf(err, sizeof err, "out of memory");
 	} else {
 		pthread_mutex_lock(&save_lock);
-		rc = textfile_write(g->state_path, strbuf_str(&sb),
-		    sb.len, err, sizeof err);
+		rc = textfile_write(g->state_path, strbuf_str(&sb), sb.len, err,
+		    sizeof err);
 		pthread_mutex_unlock(&save_lock);
 		strbuf_free(&sb);
 	}
@@ -250,8 +250,8 @@ read_lines(guard *g, FILE *fp, struct state_line **out, size_t *nout,
 			continue;
 		}
 		if ((l = realloc(*out, (n + 1) * sizeof *l)) == NULL ||
-		    ((*out = l), (b = realloc(*bufs, (n + 1) * sizeof *b)) ==
-			    NULL))
+		    ((*out = l),
+			(b = realloc(*bufs, (n + 1) * sizeof *b)) == NULL))
 			goto nomem;
 		*bufs = b;
 		b[n] = line;
