@@ -214,9 +214,9 @@ END_TEST
 START_TEST(corrupt_file_ignored)
 {
 	static const char *const bad[] = {
-	    "%s\nexample.com s1 notanumber %s\n", /* line 2 */
+	    "%s\nexample.com s1 notanumber %s\n",              /* line 2 */
 	    "%s\nexample.com s1 1699999999 %s\nexample.com\n", /* line 3 */
-	    "not ours\nexample.com s1 1699999999 %s%s\n", /* line 1 */
+	    "not ours\nexample.com s1 1699999999 %s%s\n",      /* line 1 */
 	};
 	static const unsigned badline[] = {2, 3, 1};
 	struct guard_verdict v;
@@ -241,8 +241,8 @@ START_TEST(corrupt_file_ignored)
 		publish(DKIM_DNS_OK, rec_a);
 		g = restart(key_a, -1, &e);
 		snprintf(want, sizeof want, "%s:%u: ", path, badline[i]);
-		ck_assert_msg(logged(want) != NULL, "case %u: no warning %s",
-		    i, want);
+		ck_assert_msg(logged(want) != NULL, "case %u: no warning %s", i,
+		    want);
 		guard_query(e, &v);
 		ck_assert_int_eq(v.decision, GUARD_DO_TEMPFAIL);
 		guard_free(g);

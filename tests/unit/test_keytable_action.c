@@ -43,9 +43,8 @@ START_TEST(column_in_both_formats)
 	    "sign   example.net  s3  keys/c.key  guard=sign\n"
 	    "tf     example.net  s4  keys/d.key  guard=tempfail\n";
 	static const struct want want[] = {{"plain", -1},
-	    {"held", GUARD_ACT_HOLD}, {"odk", -1},
-	    {"odkx", GUARD_ACT_UNSIGNED}, {"sign", GUARD_ACT_SIGN},
-	    {"tf", GUARD_ACT_TEMPFAIL}};
+	    {"held", GUARD_ACT_HOLD}, {"odk", -1}, {"odkx", GUARD_ACT_UNSIGNED},
+	    {"sign", GUARD_ACT_SIGN}, {"tf", GUARD_ACT_TEMPFAIL}};
 	struct errlist el = {0};
 	struct keytable *kt = keytable_load(tu_put(dir, "kt", text), &el);
 	const struct keyent *e;
