@@ -46,7 +46,7 @@ struct guard {
 	int running, stop;
 	/* GuardStateFile (guard_state.c); the flags under lock */
 	char *state_path; /* NULL: not kept */
-	int state_dirty, state_failing;
+	int state_dirty;
 	time_t state_saved;
 };
 

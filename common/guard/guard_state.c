@@ -22,6 +22,9 @@
  * write at the same moment.
  */
 static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
+/* the last write failed (logged): one warning per process, not one per
+ * reload's new guard; under save_lock */
+static int save_failing;
 
 /* guard_state_init - keep our own copy of the path */
 int
@@ -119,7 +122,7 @@ guard_state_save(guard *g)
 {
 	struct strbuf sb = {0};
 	char err[512];
-	int rc;
+	int rc, was;
 
 	if (g->state_path == NULL)
 		return 0;
@@ -138,17 +141,20 @@ guard_state_save(guard *g)
 		pthread_mutex_unlock(&save_lock);
 		strbuf_free(&sb);
 	}
-	if (rc < 0 && !g->state_failing)
+	pthread_mutex_lock(&save_lock);
+	was = save_failing;
+	save_failing = rc < 0;
+	pthread_mutex_unlock(&save_lock);
+	if (rc < 0 && !was)
 		guard_emit(g, LOG_WARNING,
 		    "guard: cannot keep the key checks in %s: %s; a restart "
 		    "while DNS is down will treat every key as never seen "
 		    "(make the folder writable by the UserID user or set "
 		    "GuardStateFile)",
 		    g->state_path, err);
-	else if (rc == 0 && g->state_failing)
+	else if (rc == 0 && was)
 		guard_emit(g, LOG_NOTICE, "guard: %s written again",
 		    g->state_path);
-	g->state_failing = rc < 0;
 	return rc;
 }
 
