@@ -174,8 +174,10 @@ guard_state_tick(guard *g)
 		(void)guard_state_save(g);
 }
 
-/* a line read back, before it is matched with entries */
+/* a line read back, before it is matched with entries; the strings
+ * point into buf */
 struct state_line {
+	char *buf;
 	char *domain, *selector, *record;
 	long long last_good;
 };
@@ -231,64 +233,71 @@ restore(guard *g, const struct state_line *l, dkim_keyrec *rec)
 	return n;
 }
 
-/* read_lines - parse the whole file first: a bad line anywhere makes
- * all of it ignored; returns lines kept, -1 when ignored (logged) */
-static int
-read_lines(guard *g, FILE *fp, struct state_line **out, size_t *nout,
-    char ***bufs)
+/* lines_free - the lines read_lines returned */
+static void
+lines_free(struct state_line *l, size_t n)
 {
-	char *line = NULL, **b;
-	struct state_line *l;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(l[i].buf);
+	free(l);
+}
+
+/*
+ * read_lines - every line parsed before any is used, since a bad line
+ * anywhere makes the whole file ignored; 0 with the lines in out and nout, or -1
+ * (logged with FILE:LINE) and nothing returned
+ */
+static int
+read_lines(guard *g, FILE *fp, struct state_line **out, size_t *nout)
+{
+	struct state_line *l = NULL, *t;
+	char *line = NULL;
 	size_t cap = 0, n = 0;
 	unsigned lineno = 0;
 	ssize_t len;
 
-	*out = NULL;
-	*bufs = NULL;
-	*nout = 0;
 	while ((len = getline(&line, &cap, fp)) >= 0) {
 		lineno++;
 		if (len > 0 && line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (lineno == 1) {
+		if (lineno == 1) { /* what we write first, or not ours */
 			if (strcmp(line, GUARD_STATE_MAGIC) != 0)
 				goto bad;
 			continue;
 		}
-		if ((l = realloc(*out, (n + 1) * sizeof *l)) == NULL ||
-		    ((*out = l),
-			(b = realloc(*bufs, (n + 1) * sizeof *b)) == NULL))
-			goto nomem;
-		*bufs = b;
-		b[n] = line;
+		if ((t = realloc(l, (n + 1) * sizeof *l)) == NULL) {
+			guard_emit(g, LOG_WARNING,
+			    "%s: out of memory reading it; ignored",
+			    g->state_path);
+			goto fail;
+		}
+		l = t;
+		l[n].buf = line; /* the line now belongs to l[n] */
 		line = NULL;
 		cap = 0;
-		if (parse_line(b[n], &l[n]) < 0) {
-			n++;
-			*nout = n;
-			goto bad;
-		}
 		n++;
-		*nout = n;
+		if (parse_line(l[n - 1].buf, &l[n - 1]) < 0)
+			goto bad;
+	}
+	if (lineno == 0) { /* an empty file is not one we wrote */
+		lineno = 1;
+		goto bad;
 	}
 	free(line);
-	if (lineno == 0) {
-		lineno = 1;
-		goto bad; /* empty: not what we write */
-	}
+	*out = l;
+	*nout = n;
 	return 0;
 bad:
-	free(line);
 	guard_emit(g, LOG_WARNING,
 	    "%s:%u: not a dkimguard guard state line%s; ignoring the whole "
 	    "file: every key starts as never seen (it is rewritten after the "
 	    "next check)",
 	    g->state_path, lineno, lineno == 1 ? " (foreign file?)" : "");
-	return -1;
-nomem:
+fail:
 	free(line);
-	guard_emit(g, LOG_WARNING, "%s: out of memory reading it; ignored",
-	    g->state_path);
+	lines_free(l, n);
 	return -1;
 }
 
@@ -296,40 +305,39 @@ nomem:
 int
 guard_state_load(guard *g)
 {
-	struct state_line *l;
-	char **bufs, reason[DKIM_REASON_MAX];
-	size_t i, n;
+	char reason[DKIM_REASON_MAX];
+	struct state_line *l = NULL;
 	dkim_keyrec *rec;
-	int restored = 0, rc;
+	int restored = 0;
+	size_t i, n = 0;
 	FILE *fp;
 
 	if (g->state_path == NULL)
 		return 0;
 	if ((fp = fopen(g->state_path, "re")) == NULL) {
-		if (errno != ENOENT)
-			guard_emit(g, LOG_WARNING,
-			    "guard: cannot read %s: %s; every key starts as "
-			    "never seen",
-			    g->state_path, strerror(errno));
-		return errno == ENOENT ? 0 : -1;
+		if (errno == ENOENT)
+			return 0; /* first start, or never written */
+		guard_emit(g, LOG_WARNING,
+		    "guard: cannot read %s: %s; every key starts as never "
+		    "seen",
+		    g->state_path, strerror(errno));
+		return -1;
 	}
-	rc = read_lines(g, fp, &l, &n, &bufs);
+	if (read_lines(g, fp, &l, &n) < 0) {
+		fclose(fp);
+		return -1;
+	}
 	fclose(fp);
-	for (i = 0; rc == 0 && i < n; i++) {
+	for (i = 0; i < n; i++) {
 		if (dkim_keyrec_parse(l[i].record, strlen(l[i].record), &rec,
 			reason) != DKIM_OK)
-			continue; /* not one we wrote: no key takes it */
+			continue; /* not a record we wrote: no key takes it */
 		pthread_mutex_lock(&g->lock);
 		restored += restore(g, &l[i], rec);
 		pthread_mutex_unlock(&g->lock);
 		dkim_keyrec_free(rec);
 	}
-	for (i = 0; i < n; i++)
-		free(bufs[i]);
-	free(bufs);
-	free(l);
-	if (rc < 0)
-		return -1;
+	lines_free(l, n);
 	guard_emit(g, LOG_INFO,
 	    "guard: %d key(s) valid at their last check before this start "
 	    "(%s); GuardGrace counts from that check if DNS fails now",
