@@ -249,8 +249,9 @@ load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 		el) < 0)
 		return -1;
 	guard_inherit(s->guard, old != NULL ? old->guard : NULL);
-	if (old == NULL) /* start-up: the last checks of the last run */
-		(void)guard_load_state(s->guard);
+	/* the last checks on disk: for every key at start-up, for keys
+	 * new to this guard on reload, and for '%' keys on first use */
+	(void)guard_load_state(s->guard);
 	guard_check_all(s->guard);
 	if (!snap_env.check_only && guard_start(s->guard) < 0) {
 		errlist_add(el, "guard: cannot start the refresher thread");

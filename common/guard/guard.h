@@ -13,7 +13,7 @@
  *	for each key-table entry:
  *	    e = guard_add_key(g, domain, selector, key, GUARD_ACT_TEMPFAIL);
  *	guard_inherit(g, old_guard);        (reload: keep states/counters)
- *	guard_load_state(g);                (start-up: last checks on disk)
+ *	guard_load_state(g);                (last checks on disk)
  *	guard_check_all(g);                 (logs the table; blocking DNS)
  *	guard_table(g, &text);  puts(text); (dkimguard -n prints this)
  *	guard_start(g);                     (background refresher thread)
@@ -247,11 +247,12 @@ int guard_start(guard *g);
  */
 unsigned guard_refresh_due(guard *g);
 /*
- * guard_load_state - at start-up, before guard_check_all: entries never
- * checked take the last good check kept in conf.state_file when the
- * record kept there is for the same key (see guard_state.h); GuardGrace
- * then counts from it.  Returns how many were restored, -1 when the
- * file was ignored (logged with FILE:LINE).
+ * guard_load_state - after guard_inherit, before guard_check_all: entries
+ * never checked (and keys guard_add_key adds later) take the last good
+ * check kept in conf.state_file when the record kept there is for the
+ * same key (see guard_state.h); GuardGrace then counts from it.  Returns
+ * how many were restored, -1 when the file was ignored (logged with
+ * FILE:LINE).
  */
 int guard_load_state(guard *g);
 

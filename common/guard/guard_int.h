@@ -45,7 +45,10 @@ struct guard {
 	pthread_t thread;
 	int running, stop;
 	/* GuardStateFile (guard_state.c); the flags under lock */
-	char *state_path; /* NULL: not kept */
+	char *state_path;              /* NULL: not kept */
+	struct state_line *state_keep; /* the file's lines, for keys added
+					* later ('%' domains) */
+	size_t state_nkeep;
 	int state_dirty;
 	time_t state_saved;
 };

@@ -40,12 +40,26 @@ guard_state_init(guard *g, const struct guard_conf *conf)
 	return 0;
 }
 
-/* guard_state_fini - release the path */
+/* a line read back, before it is matched with entries; the strings
+ * point into buf */
+struct state_line {
+	char *buf;
+	char *domain, *selector, *record;
+	long long last_good;
+	dkim_keyrec *rec; /* record, parsed (guard_state_load) */
+};
+
+static void lines_free(struct state_line *l, size_t n);
+
+/* guard_state_fini - release the path and the lines kept from the file */
 void
 guard_state_fini(guard *g)
 {
 	free(g->state_path);
 	g->state_path = NULL;
+	lines_free(g->state_keep, g->state_nkeep);
+	g->state_keep = NULL;
+	g->state_nkeep = 0;
 }
 
 /* guard_state_dirty - write at the next tick (g->lock held) */
@@ -174,14 +188,6 @@ guard_state_tick(guard *g)
 		(void)guard_state_save(g);
 }
 
-/* a line read back, before it is matched with entries; the strings
- * point into buf */
-struct state_line {
-	char *buf;
-	char *domain, *selector, *record;
-	long long last_good;
-};
-
 /* parse_line - split one line in place; -1 when it is not one */
 static int
 parse_line(char *s, struct state_line *out)
@@ -200,37 +206,40 @@ parse_line(char *s, struct state_line *out)
 	return *out->record != '\0' && line_ok(out->record) ? 0 : -1;
 }
 
-/* restore - give the line's record to each matching entry never checked
- * (lock held); returns how many took it */
+/* restore - give e the line's record when it is for e's key and e was
+ * never checked (lock held); 1 when it took it */
 static int
-restore(guard *g, const struct state_line *l, dkim_keyrec *rec)
+restore(struct guard_entry *e, const struct state_line *l)
 {
-	struct guard_entry *e;
-	int n = 0;
+	/* RFC 4343: names compare without case */
+	if (l->rec == NULL || strcasecmp(e->domain, l->domain) != 0 ||
+	    strcasecmp(e->selector, l->selector) != 0 ||
+	    e->state != GUARD_UNCHECKED || e->last_good != 0 ||
+	    dkim_key_match_record(e->key, l->rec) != DKIM_KEYMATCH_OK)
+		return 0;
+	free(e->good_record);
+	dkim_keyrec_free(e->good_rec);
+	e->good_rec = NULL;
+	if ((e->good_record = strdup(l->record)) == NULL)
+		return 0;
+	e->good_rec = dkim_keyrec_ref(l->rec);
+	e->last_good = (time_t)l->last_good;
+	/* grace runs from the last good check: the first failure after it
+	 * is not known, and may have been right after */
+	e->temp_since = e->last_good;
+	return 1;
+}
+
+/* guard_state_restore_entry - e takes its line, if any (lock held) */
+int
+guard_state_restore_entry(guard *g, struct guard_entry *e)
+{
 	size_t i;
 
-	for (i = 0; i < g->n; i++) {
-		e = g->ent[i];
-		/* RFC 4343: names compare without case */
-		if (strcasecmp(e->domain, l->domain) != 0 ||
-		    strcasecmp(e->selector, l->selector) != 0 ||
-		    e->state != GUARD_UNCHECKED || e->last_good != 0 ||
-		    dkim_key_match_record(e->key, rec) != DKIM_KEYMATCH_OK)
-			continue;
-		free(e->good_record);
-		dkim_keyrec_free(e->good_rec);
-		if ((e->good_record = strdup(l->record)) == NULL) {
-			e->good_rec = NULL;
-			continue;
-		}
-		e->good_rec = dkim_keyrec_ref(rec);
-		e->last_good = (time_t)l->last_good;
-		/* grace runs from the last good check: the first failure
-		 * after it is not known, and may have been right after */
-		e->temp_since = e->last_good;
-		n++;
-	}
-	return n;
+	for (i = 0; i < g->state_nkeep; i++)
+		if (restore(e, &g->state_keep[i]))
+			return 1;
+	return 0;
 }
 
 /* lines_free - the lines read_lines returned */
@@ -239,8 +248,10 @@ lines_free(struct state_line *l, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(l[i].buf);
+		dkim_keyrec_free(l[i].rec);
+	}
 	free(l);
 }
 
@@ -274,6 +285,7 @@ read_lines(guard *g, FILE *fp, struct state_line **out, size_t *nout)
 			goto fail;
 		}
 		l = t;
+		l[n].rec = NULL;
 		l[n].buf = line; /* the line now belongs to l[n] */
 		line = NULL;
 		cap = 0;
@@ -307,7 +319,6 @@ guard_state_load(guard *g)
 {
 	char reason[DKIM_REASON_MAX];
 	struct state_line *l = NULL;
-	dkim_keyrec *rec;
 	int restored = 0;
 	size_t i, n = 0;
 	FILE *fp;
@@ -328,19 +339,22 @@ guard_state_load(guard *g)
 		return -1;
 	}
 	fclose(fp);
-	for (i = 0; i < n; i++) {
-		if (dkim_keyrec_parse(l[i].record, strlen(l[i].record), &rec,
-			reason) != DKIM_OK)
-			continue; /* not a record we wrote: no key takes it */
-		pthread_mutex_lock(&g->lock);
-		restored += restore(g, &l[i], rec);
-		pthread_mutex_unlock(&g->lock);
-		dkim_keyrec_free(rec);
-	}
-	lines_free(l, n);
+	/* a record that does not parse is not one we wrote: no key takes
+	 * it (l[i].rec stays NULL) */
+	for (i = 0; i < n; i++)
+		if (dkim_keyrec_parse(l[i].record, strlen(l[i].record),
+			&l[i].rec, reason) != DKIM_OK)
+			l[i].rec = NULL;
+	pthread_mutex_lock(&g->lock);
+	lines_free(g->state_keep, g->state_nkeep);
+	g->state_keep = l; /* also for '%' keys added on first use */
+	g->state_nkeep = n;
+	for (i = 0; i < g->n; i++)
+		restored += guard_state_restore_entry(g, g->ent[i]);
+	pthread_mutex_unlock(&g->lock);
 	guard_emit(g, LOG_INFO,
-	    "guard: %d key(s) valid at their last check before this start "
-	    "(%s); GuardGrace counts from that check if DNS fails now",
+	    "guard: %d key(s) restored from %s (valid at their last check); "
+	    "GuardGrace counts from that check if DNS fails now",
 	    restored, g->state_path);
 	return restored;
 }

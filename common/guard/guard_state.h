@@ -26,7 +26,8 @@
  *	recovery once.
  *
  *	Exports (through guard.c's hooks): guard_state_init / _fini
- *	(guard_new / guard_free), guard_state_load (start-up),
+ *	(guard_new / guard_free), guard_state_load (start-up and reload),
+ *	guard_state_restore_entry (guard_add_key),
  *	guard_state_tick (refresher), guard_state_save, guard_state_dirty,
  *	guard_grace_until, guard_action_words.
  */
@@ -46,6 +47,12 @@ void guard_state_fini(guard *g);
  * is absent, -1 when it was ignored (logged).  No state file: 0.
  */
 int guard_state_load(guard *g);
+/*
+ * guard_state_restore_entry - an entry added after guard_state_load (a
+ * '%' key on first use) takes its line of the file, as guard_state_load
+ * gave the others (lock held); 1 when it did
+ */
+int guard_state_restore_entry(guard *g, struct guard_entry *e);
 /* guard_state_dirty - a state changed: write at the next tick (lock held) */
 void guard_state_dirty(guard *g);
 /* guard_state_tick - write if dirty or state_every has passed */

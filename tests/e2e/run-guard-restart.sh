@@ -234,7 +234,7 @@ stop
 dns_stop
 mark
 start
-since | grep -q '2 key(s) valid at their last check' && ok "restart: 2 keys restored from $STATE" ||
+since | grep -q '2 key(s) restored from' && ok "restart: 2 keys restored from $STATE" ||
 	bad "restart: $(since | grep -i 'guard' | head -n 5)"
 since | grep -q 'd=restart.test s=rsa: dns-temperror.*within grace until [0-9:]* UTC, then tempfail' &&
 	! since | grep -q 'd=restart.test s=[a-z]*: .*action tempfail' &&

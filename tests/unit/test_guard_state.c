@@ -7,7 +7,8 @@
  * second one (the restart) loads the file and meets DNS failing: a key
  * valid at its last check signs within GuardGrace counted from that
  * check, a key never seen valid (another key under the same selector, a
- * corrupt or foreign file) follows its action.  Also: when the file is
+ * corrupt or foreign file) follows its action; a key added after the
+ * load (a '%' key on first use) takes its line too.  Also: when the file is
  * written (a change at once, otherwise every state_every seconds), what
  * goes in it, and the grace wording of the transition log line.
  */
@@ -252,6 +253,32 @@ START_TEST(corrupt_file_ignored)
 }
 END_TEST
 
+START_TEST(key_added_later_restored)
+{
+	struct guard_verdict v;
+	guard_entry *e;
+	guard *g;
+
+	first_run();
+	clk += 50;
+	g = make_guard();
+	/* nothing in the table at load: a '%' key is added on first use */
+	ck_assert_int_eq(guard_load_state(g), 0);
+	publish(DKIM_DNS_SERVFAIL, NULL);
+	e = guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
+	ck_assert_ptr_nonnull(e);
+	guard_query(e, &v); /* checked now: temperror */
+	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
+	ck_assert_int_eq(v.grace, 1);
+	ck_assert_ptr_nonnull(strstr(v.problem, "550 more seconds"));
+	/* another key under the same names is still never seen */
+	e = guard_add_key(g, "example.com", "s1", key_b, GUARD_ACT_TEMPFAIL);
+	guard_query(e, &v);
+	ck_assert_int_eq(v.decision, GUARD_DO_TEMPFAIL);
+	guard_free(g);
+}
+END_TEST
+
 START_TEST(missing_file_is_quiet)
 {
 	guard_entry *e;
@@ -335,6 +362,7 @@ guard_state_suite(void)
 	tcase_add_test(tc, restart_after_grace_follows_action);
 	tcase_add_test(tc, other_key_is_never_seen);
 	tcase_add_test(tc, corrupt_file_ignored);
+	tcase_add_test(tc, key_added_later_restored);
 	tcase_add_test(tc, missing_file_is_quiet);
 	tcase_add_test(tc, written_on_change_else_every_n);
 	tcase_add_test(tc, write_failure_logged_once);
