@@ -208,9 +208,9 @@ guard_table(guard *g, char **text)
 {
 	struct guard_info in;
 	guard_entry *e;
-	char *zone;
+	char *zone, act[96];
 	size_t i, size;
-	int wd, ws;
+	int wd, ws, grace;
 	FILE *fp;
 
 	*text = NULL;
@@ -225,6 +225,13 @@ guard_table(guard *g, char **text)
 		    in.selector, guard_state_str(in.state),
 		    guard_action_str(in.action),
 		    in.state == GUARD_VALID ? "-" : in.problem);
+		pthread_mutex_lock(&g->lock); /* GuardStateFile, GuardGrace */
+		grace = guard_grace_until(e, guard_now(g)) != 0;
+		if (grace)
+			guard_action_words(e, guard_now(g), act, sizeof act);
+		pthread_mutex_unlock(&g->lock);
+		if (grace)
+			fprintf(fp, "    %s\n", act);
 		if (in.state == GUARD_VALID || in.state == GUARD_TEMPERROR ||
 		    guard_fix(e, &zone) != DKIM_OK)
 			continue;

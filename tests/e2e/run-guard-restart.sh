@@ -24,6 +24,7 @@
 #      ... UTC, then tempfail", never "action tempfail" for them), their
 #      signatures verify with dkimpy against the zone's records; k-fresh
 #      still follows its action; both.test still leaves signed by k-rsa;
+#      dkimguard -n shows the grace under the key's table row;
 #   4. a corrupt state file (a bad second line) and a foreign one: a
 #      warning naming FILE:LINE, and every key is as never seen (451).
 # Exit: 0 pass, 77 skipped (reason printed), else fail.  Ports come from
@@ -246,6 +247,10 @@ expect rs1f fresh.test tempfail 0 "restart, no DNS server, never valid: its acti
 expect rs1b both.test accept 1 "restart, no DNS server, drop the never valid key"
 expect_verified rs1b 1 "restart, no DNS server, drop"
 stop
+"$MILTER" -n -c "$W/dkimguard.conf" >"$W/check.out" 2>&1
+grep -A1 '^restart.test *rsa *dns-temperror' "$W/check.out" | grep -q 'within grace until [0-9:]* UTC, then tempfail' &&
+	ok "dkimguard -n with DNS down shows k-rsa within grace" ||
+	bad "dkimguard -n: $(cat "$W/check.out")"
 servfail_up
 start
 expect rs2 restart.test accept 2 "restart, DNS answers SERVFAIL, valid at the last check"
@@ -273,4 +278,4 @@ for kind in corrupt foreign; do
 done
 
 echo "run-guard-restart: $checks checks, $fails failed"
-[ "$fails" = 0 ] && [ "$checks" -ge 27 ] # fewer: a step did not run
+[ "$fails" = 0 ] && [ "$checks" -ge 28 ] # fewer: a step did not run
