@@ -89,15 +89,20 @@ static int
 key_fields(const struct kt_ent *e, struct kt_key *k)
 {
 	char *v, *c1, *c2;
+	int nf = e->nf;
 
+	/* the optional last field guard=ACTION (keytable.h) is no key field */
+	if ((nf == 5 || nf == 3) && e->len[nf - 1] >= 6 &&
+	    strncmp(e->text + e->off[nf - 1], "guard=", 6) == 0)
+		nf--;
 	k->name = kt_ent_field(e, 0);
-	if (e->nf == 4) {
+	if (nf == 4) {
 		k->domain = kt_ent_field(e, 1);
 		k->selector = kt_ent_field(e, 2);
 		k->path = kt_ent_field(e, 3);
 		return 0;
 	}
-	if (e->nf != 2 || (v = kt_ent_field(e, 1)) == NULL)
+	if (nf != 2 || (v = kt_ent_field(e, 1)) == NULL)
 		return -1;
 	c1 = strchr(v, ':');
 	c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;

@@ -45,6 +45,14 @@ self_verify(struct msgctx *m, size_t i, guard_entry *e, char *why, size_t len)
 	return -1;
 }
 
+/* key_action - the key table's guard= column, else GuardAction */
+static guard_action
+key_action(const struct snapshot *s, const struct keyent *k)
+{
+	return k->guard_action >= 0 ? (guard_action)k->guard_action :
+				      (guard_action)s->cfg->guard_action;
+}
+
 /* entry_for - the guard entry; '%' keys are added on first use */
 static guard_entry *
 entry_for(struct msgctx *m, size_t i)
@@ -57,13 +65,51 @@ entry_for(struct msgctx *m, size_t i)
 	    sel->key->key);
 	if (e == NULL)
 		e = guard_add_key(s->guard, sel->domain, sel->key->selector,
-		    sel->key->key, (guard_action)s->cfg->guard_action);
+		    sel->key->key, key_action(s, sel->key));
 	return e;
+}
+
+/* sign_guard_valid - would signature i leave as it is (sign_guard.h) */
+int
+sign_guard_valid(struct msgctx *m, size_t i)
+{
+	struct guard_verdict v;
+	guard_entry *e;
+
+	if (!m->snap->cfg->guard)
+		return 1;
+	if (m->snap->guard == NULL || (e = entry_for(m, i)) == NULL)
+		return 0;
+	guard_query(e, &v);
+	return v.would == GUARD_DO_SIGN;
+}
+
+/*
+ * drop_invalid - GuardDropInvalid: the message keeps its other, valid
+ * signature(s) and loses only this one, instead of waiting (tempfail)
+ * or being held for a key that cannot verify anyway
+ */
+static int
+drop_invalid(struct msgctx *m, size_t i, guard_entry *e,
+    const struct guard_verdict *v, int others_valid, struct sg_outcome *out)
+{
+	if (!others_valid || !m->snap->cfg->guard_drop_invalid ||
+	    (v->decision != GUARD_DO_TEMPFAIL && v->decision != GUARD_DO_HOLD))
+		return 0;
+	log_warnx("%s: signature d=%s s=%s dropped (%s: %s); the message "
+		  "keeps its valid signature(s) (GuardDropInvalid)",
+	    m->qid, m->sel[i].domain, m->sel[i].key->selector,
+	    guard_state_str(v->state), v->problem);
+	guard_count(e, GUARD_CNT_UNSIGNED);
+	out->dropped = 1;
+	out->result = SG_SKIP;
+	return 1;
 }
 
 /* ask_guard - the guard's verdict mapped to out; e: the entry or NULL */
 static void
-ask_guard(struct msgctx *m, size_t i, guard_entry **ep, struct sg_outcome *out)
+ask_guard(struct msgctx *m, size_t i, int others_valid, guard_entry **ep,
+    struct sg_outcome *out)
 {
 	struct guard_verdict v;
 	guard_entry *e;
@@ -77,6 +123,8 @@ ask_guard(struct msgctx *m, size_t i, guard_entry **ep, struct sg_outcome *out)
 		log_notice("%s: dry run: guard would %s d=%s s=%s: %s", m->qid,
 		    guard_decision_str(v.would), m->sel[i].domain,
 		    m->sel[i].key->selector, v.problem);
+	if (drop_invalid(m, i, e, &v, others_valid, out))
+		return;
 	switch (v.decision) {
 	case GUARD_DO_SIGN_WARN:
 		log_warnx("%s: signing d=%s s=%s although %s", m->qid,
@@ -106,7 +154,8 @@ ask_guard(struct msgctx *m, size_t i, guard_entry **ep, struct sg_outcome *out)
 
 /* sign_guard_allows - map the guard verdict to what the session does */
 enum sg_result
-sign_guard_allows(struct msgctx *m, size_t i, struct sg_outcome *out)
+sign_guard_allows(struct msgctx *m, size_t i, int others_valid,
+    struct sg_outcome *out)
 {
 	guard_entry *e = NULL;
 	char why[400];
@@ -116,13 +165,14 @@ sign_guard_allows(struct msgctx *m, size_t i, struct sg_outcome *out)
 	out->guard_off = !m->snap->cfg->guard;
 	out->problem[0] = '\0';
 	out->selfcheck_failed = 0;
+	out->dropped = 0;
 	snprintf(out->reply, sizeof out->reply,
 	    "signing key check failed, "
 	    "try again later");
 	if (out->guard_off)
 		out->result = SG_SIGN; /* Guard no: DNS is not asked */
 	else
-		ask_guard(m, i, &e, out);
+		ask_guard(m, i, others_valid, &e, out);
 	if (out->result != SG_SIGN && out->result != SG_HOLD)
 		return out->result;
 	if (m->snap->cfg->self_verify &&

@@ -10,7 +10,8 @@
  *	published record.  With Guard no it asks nothing and SelfVerify
  *	checks against the key's own record (keyent.own_rec).  The caller
  *	adds the field only for SG_SIGN and SG_HOLD; SG_TEMPFAIL ends the
- *	message with the reply in out->reply.
+ *	message with the reply in out->reply.  The action is the key
+ *	table's guard= column for that key, else GuardAction.
  */
 #ifndef DKIMGUARD_SIGN_GUARD_H
 #define DKIMGUARD_SIGN_GUARD_H
@@ -31,10 +32,23 @@ struct sg_outcome {
 	int guard_off;     /* Guard no: state means nothing */
 	char problem[GUARD_PROBLEM_MAX]; /* "" when valid */
 	int selfcheck_failed;            /* SG_TEMPFAIL because of SelfVerify */
+	int dropped; /* SG_SKIP: not valid, another signature is (GuardDropInvalid) */
 };
 
-/* sign_guard_allows - the guard's decision for signature i of m */
-enum sg_result
-sign_guard_allows(struct msgctx *m, size_t i, struct sg_outcome *out);
+/*
+ * sign_guard_allows - the guard's decision for signature i of m.
+ * others_valid: another signature of m will leave signed
+ * (sign_guard_valid); with GuardDropInvalid a key that is not valid and
+ * would tempfail or hold the message then only loses its own signature
+ * (SG_SKIP, out->dropped).
+ */
+enum sg_result sign_guard_allows(struct msgctx *m, size_t i, int others_valid,
+    struct sg_outcome *out);
+/*
+ * sign_guard_valid - 1 when signature i's key is valid now (or within
+ * GuardGrace after a DNS failure), or Guard is off: it would leave as it
+ * is.  Reads the guard's state only (no DNS once the key was checked).
+ */
+int sign_guard_valid(struct msgctx *m, size_t i);
 
 #endif /* DKIMGUARD_SIGN_GUARD_H */

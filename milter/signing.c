@@ -227,14 +227,16 @@ log_signature(struct msgctx *m, size_t i, const struct sg_outcome *g)
 	msglog_signature(&m->log, m->sel[i].domain, m->sel[i].key->selector,
 	    dkim_alg_str(dkim_key_alg(m->sel[i].key->key)),
 	    g->guard_off ? "off" : guard_state_str(g->state),
-	    g->selfcheck_failed ? "selfcheck-failed" : result[g->result],
+	    g->selfcheck_failed ? "selfcheck-failed" :
+		g->dropped      ? "dropped" :
+				  result[g->result],
 	    g->problem);
 }
 
 /* sign_one - make, check and add signature i; 0, or the stop status */
 static sfsistat
 sign_one(SMFICTX *ctx, const struct conn *c, struct msgctx *m, size_t i,
-    int *hold, char *holdwhy, size_t holdlen)
+    int others_valid, int *hold, char *holdwhy, size_t holdlen)
 {
 	struct sg_outcome g;
 	char *value = NULL, err[256];
@@ -245,7 +247,7 @@ sign_one(SMFICTX *ctx, const struct conn *c, struct msgctx *m, size_t i,
 		msg_fail(m, err, rc);
 		return act_internal_error(ctx, m);
 	}
-	sign_guard_allows(m, i, &g);
+	sign_guard_allows(m, i, others_valid, &g);
 	log_signature(m, i, &g);
 	switch (g.result) {
 	case SG_TEMPFAIL:
@@ -253,9 +255,10 @@ sign_one(SMFICTX *ctx, const struct conn *c, struct msgctx *m, size_t i,
 		return act_final(ctx, m, ACTION_TEMPFAIL, GUARD_REPLY_RCODE,
 		    GUARD_REPLY_XCODE, g.reply);
 	case SG_SKIP:
-		log_warnx("%s: signature d=%s s=%s left out (GuardAction "
-			  "unsigned)",
-		    m->qid, m->sel[i].domain, m->sel[i].key->selector);
+		if (!g.dropped) /* a dropped one was logged with its reason */
+			log_warnx("%s: signature d=%s s=%s left out "
+				  "(GuardAction unsigned)",
+			    m->qid, m->sel[i].domain, m->sel[i].key->selector);
 		free(value);
 		return SMFIS_CONTINUE;
 	case SG_HOLD:
@@ -386,6 +389,23 @@ check_spf(SMFICTX *ctx, struct msgctx *m)
 	sendcheck_spf(observe_sendcheck(), m->sel[0].domain, a.result);
 }
 
+/*
+ * count_valid - GuardDropInvalid: how many of the message's keys are
+ * valid now, when there are several; 0 leaves every key to its action.
+ * A key not valid is dropped only while another will still sign.
+ */
+static size_t
+count_valid(struct msgctx *m)
+{
+	size_t i, n = 0;
+
+	if (m->nsel < 2 || !m->snap->cfg->guard_drop_invalid)
+		return 0;
+	for (i = 0; i < m->nsel; i++)
+		n += (size_t)sign_guard_valid(m, i);
+	return n;
+}
+
 /* signing_finish - every signature, in reverse so the first is on top */
 sfsistat
 signing_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
@@ -394,12 +414,14 @@ signing_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
 	unsigned char left[MSG_MAX_SIGNERS] = {0};
 	unsigned before;
 	int hold = 0;
-	size_t i;
+	size_t i, nvalid;
 	sfsistat st;
 
+	nvalid = count_valid(m);
 	for (i = m->nsel; i-- > 0;) {
 		before = m->nsigned;
-		st = sign_one(ctx, c, m, i, &hold, holdwhy, sizeof holdwhy);
+		st = sign_one(ctx, c, m, i, nvalid > 0, &hold, holdwhy,
+		    sizeof holdwhy);
 		if (st != SMFIS_CONTINUE)
 			return st;
 		left[i] = m->nsigned > before;

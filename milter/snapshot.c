@@ -229,6 +229,8 @@ load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 	gc.dry_run = s->cfg->dry_run;
 	gc.log = guard_log;
 	gc.log_arg = s;
+	gc.state_file = s->cfg->guard_state_file;
+	gc.state_every = (unsigned)s->cfg->guard_state_interval;
 	if (gc.cache == NULL || guard_new(&gc, &s->guard) != DKIM_OK) {
 		errlist_add(el, "guard: cannot start (no DNS cache)");
 		return -1;
@@ -237,6 +239,9 @@ load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 		el) < 0)
 		return -1;
 	guard_inherit(s->guard, old != NULL ? old->guard : NULL);
+	/* the last checks on disk: for every key at start-up, for keys
+	 * new to this guard on reload, and for '%' keys on first use */
+	(void)guard_load_state(s->guard);
 	guard_check_all(s->guard);
 	if (!snap_env.check_only && guard_start(s->guard) < 0) {
 		errlist_add(el, "guard: cannot start the refresher thread");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "keytable.h"
+#include "common/guard/guard.h" /* guard_action_parse */
 #include "util/hashtab.h"
 #include "util/tables.h"
 
@@ -80,7 +81,7 @@ key_path(const char *dir, const char *p)
 /* kt_add - append one validated entry */
 static int
 kt_add(struct kt_state *st, const char *file, unsigned line, const char *name,
-    const char *dom, const char *sel, const char *path)
+    const char *dom, const char *sel, const char *path, int action)
 {
 	struct keyent *e;
 
@@ -113,6 +114,7 @@ kt_add(struct kt_state *st, const char *file, unsigned line, const char *name,
 	e->domain = strdup(dom);
 	e->selector = strdup(sel);
 	e->path = key_path(st->dir, path);
+	e->guard_action = action;
 	if (asprintf(&e->where, "%s:%u", file, line) < 0)
 		e->where = NULL;
 	st->kt->n++;
@@ -122,7 +124,33 @@ kt_add(struct kt_state *st, const char *file, unsigned line, const char *name,
 	return 0;
 }
 
-/* kt_line - NAME DOMAIN SELECTOR FILE, or NAME DOMAIN:SELECTOR:FILE */
+/*
+ * guard_column - the optional last field "guard=ACTION": 1 and *action
+ * set when the line has it, 0 when not, -1 (error added) when it is
+ * malformed
+ */
+static int
+guard_column(struct kt_state *st, const struct tables_entry *te, int *action)
+{
+	const char *f = te->field[te->nfield - 1];
+	guard_action a;
+
+	*action = -1;
+	if (strncmp(f, "guard=", 6) != 0)
+		return 0;
+	if (guard_action_parse(f + 6, &a) < 0) {
+		errlist_add(st->el,
+		    "%s:%u: key '%s': '%s' is not guard=tempfail, "
+		    "guard=hold, guard=unsigned or guard=sign",
+		    te->file, te->line, te->field[0], f);
+		return -1;
+	}
+	*action = (int)a;
+	return 1;
+}
+
+/* kt_line - NAME DOMAIN SELECTOR FILE, or NAME DOMAIN:SELECTOR:FILE,
+ * each with an optional guard=ACTION */
 static int
 kt_line(void *arg, struct tables_entry *te)
 {
@@ -130,10 +158,15 @@ kt_line(void *arg, struct tables_entry *te)
 	const char *file = te->file;
 	unsigned line = te->line;
 	char **f = te->field, *dom, *sel, *path;
-	int nf = te->nfield;
+	int nf = te->nfield, action = -1, col;
 
+	if (nf == 3 || nf == 5) {
+		if ((col = guard_column(st, te, &action)) < 0)
+			return 0;
+		nf -= col; /* a guard= column is not a key field */
+	}
 	if (nf == 4)
-		return kt_add(st, file, line, f[0], f[1], f[2], f[3]);
+		return kt_add(st, file, line, f[0], f[1], f[2], f[3], action);
 	if (nf == 2 && (sel = strchr(f[1], ':')) != NULL &&
 	    (path = strchr(sel + 1, ':')) != NULL) {
 		dom = f[1];
@@ -148,7 +181,7 @@ kt_line(void *arg, struct tables_entry *te)
 			    file, line, f[0]);
 			return 0;
 		}
-		return kt_add(st, file, line, f[0], dom, sel, path);
+		return kt_add(st, file, line, f[0], dom, sel, path, action);
 	}
 	errlist_add(st->el,
 	    "%s:%u: expected NAME DOMAIN SELECTOR KEYFILE "
@@ -261,7 +294,8 @@ keytable_single(const char *selector, const char *path, const char *where,
 	st.el = el;
 	st.dir = NULL;
 	st.cap = 0;
-	if (kt_add(&st, file, line, KEYTABLE_SINGLE, "%", selector, path) < 0 ||
+	if (kt_add(&st, file, line, KEYTABLE_SINGLE, "%", selector, path, -1) <
+		0 ||
 	    el->count != before) {
 		keytable_free(st.kt);
 		return NULL;

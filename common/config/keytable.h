@@ -3,8 +3,11 @@
  *
  * DESCRIPTION
  *	Two line formats, told apart per line (see dkimguard.conf(5)):
- *	  dkimguard:  NAME  DOMAIN  SELECTOR  KEYFILE
- *	  OpenDKIM:   NAME  DOMAIN:SELECTOR:KEYFILE
+ *	  dkimguard:  NAME  DOMAIN  SELECTOR  KEYFILE  [guard=ACTION]
+ *	  OpenDKIM:   NAME  DOMAIN:SELECTOR:KEYFILE  [guard=ACTION]
+ *	The optional last field sets this key's GuardAction; a table
+ *	without it (every OpenDKIM table) reads as before, and since the
+ *	field must start with "guard=" it is never taken for a path.
  *	DOMAIN "%" means "the domain the signing table matched" (the From:
  *	domain).  Relative KEYFILEs are taken from the table's folder.
  *	"refile:PATH" makes each NAME a wildcard pattern ('*' matches any
@@ -31,6 +34,8 @@ struct keyent {
 	dkim_keyrec *own_rec; /* the key's own record, parsed: set by the
 				 * snapshot for Guard no + SelfVerify */
 	char *where;          /* "FILE:LINE" for messages */
+	int guard_action;     /* guard=ACTION column (a guard_action);
+				 * -1: GuardAction applies */
 };
 
 struct hashtab;

@@ -22,6 +22,7 @@
 #include <syslog.h>
 
 #include "guard_int.h"
+#include "guard_state.h"
 
 /* guard_conf_init - the defaults documented in guard.h */
 void
@@ -32,6 +33,7 @@ guard_conf_init(struct guard_conf *conf)
 	conf->min_refresh = 5;
 	conf->max_refresh = 3600;
 	conf->retry = 60;
+	conf->state_every = 300;
 }
 
 /* guard_now - injected clock or time(NULL) */
@@ -73,6 +75,10 @@ guard_new(const struct guard_conf *conf, guard **out)
 		return DKIM_ENOMEM;
 	g->conf = *conf;
 	g->conf.psl_path = NULL;
+	if (guard_state_init(g, conf) < 0) {
+		free(g);
+		return DKIM_ENOMEM;
+	}
 	/* RFC 4343: names are found without case */
 	if ((g->byname = hashtab_new(64, HASHTAB_NOCASE)) == NULL) {
 		free(g);
@@ -110,6 +116,7 @@ guard_free(guard *g)
 	free(g->ent);
 	hashtab_free(g->byname);
 	guard_psl_free(g->psl);
+	guard_state_fini(g);
 	pthread_cond_destroy(&g->wake);
 	pthread_mutex_destroy(&g->lock);
 	free(g);
@@ -140,7 +147,7 @@ schedule(const guard *g, const struct guard_eval *ev)
 static int
 transition_msg(const struct guard_entry *e, guard_state old, char **msg)
 {
-	char *zone = NULL;
+	char *zone = NULL, act[96];
 	int n;
 
 	if (e->state == GUARD_VALID)
@@ -148,9 +155,10 @@ transition_msg(const struct guard_entry *e, guard_state old, char **msg)
 		    e->keyname, e->domain, e->selector, guard_state_str(old));
 	if (e->state != GUARD_TEMPERROR)
 		(void)guard_zone_record(e->keyname, e->want, &zone);
-	n = asprintf(msg, "key %s (d=%s s=%s): %s -> %s: %s; action %s%s%s",
+	guard_action_words(e, guard_now(e->g), act, sizeof act);
+	n = asprintf(msg, "key %s (d=%s s=%s): %s -> %s: %s; %s%s%s",
 	    e->keyname, e->domain, e->selector, guard_state_str(old),
-	    guard_state_str(e->state), e->problem, guard_action_str(e->action),
+	    guard_state_str(e->state), e->problem, act,
 	    zone ? "; publish: " : "", zone ? zone : "");
 	free(zone);
 	return n;
@@ -190,6 +198,7 @@ apply(struct guard_entry *e, struct guard_eval *ev, time_t now, char **msg)
 	e->next_check = now + schedule(e->g, ev);
 	if (old != ev->state) {
 		e->since = now;
+		guard_state_dirty(e->g); /* GuardStateFile: write soon */
 		if (msg != NULL && transition_msg(e, old, msg) < 0)
 			*msg = NULL;
 	}
@@ -293,6 +302,7 @@ refresher(void *arg)
 	while (!g->stop) {
 		pthread_mutex_unlock(&g->lock);
 		wait = guard_refresh_due(g);
+		guard_state_tick(g); /* GuardStateFile, never per message */
 		pthread_mutex_lock(&g->lock);
 		if (g->stop)
 			break;
@@ -302,6 +312,13 @@ refresher(void *arg)
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;
+}
+
+/* guard_load_state - the last good checks on disk (guard.h) */
+int
+guard_load_state(guard *g)
+{
+	return guard_state_load(g);
 }
 
 /* guard_start - start the refresher thread */

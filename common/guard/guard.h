@@ -13,6 +13,7 @@
  *	for each key-table entry:
  *	    e = guard_add_key(g, domain, selector, key, GUARD_ACT_TEMPFAIL);
  *	guard_inherit(g, old_guard);        (reload: keep states/counters)
+ *	guard_load_state(g);                (last checks on disk)
  *	guard_check_all(g);                 (logs the table; blocking DNS)
  *	guard_table(g, &text);  puts(text); (dkimguard -n prints this)
  *	guard_start(g);                     (background refresher thread)
@@ -172,6 +173,9 @@ struct guard_conf {
 	void *log_arg;
 	dkim_clock_fn clock; /* NULL: time(NULL) */
 	void *clock_arg;
+	const char *state_file; /* the last good checks across restarts
+				 * (guard_state.h); NULL or "": not kept */
+	unsigned state_every;   /* s between writes without a change (300) */
 };
 
 /* guard_info - a copy of one entry, for tables and metrics */
@@ -242,6 +246,15 @@ int guard_start(guard *g);
  * The thread calls it; tests with an injected clock call it directly.
  */
 unsigned guard_refresh_due(guard *g);
+/*
+ * guard_load_state - after guard_inherit, before guard_check_all: entries
+ * never checked (and keys guard_add_key adds later) take the last good
+ * check kept in conf.state_file when the record kept there is for the
+ * same key (see guard_state.h); GuardGrace then counts from it.  Returns
+ * how many were restored, -1 when the file was ignored (logged with
+ * FILE:LINE).
+ */
+int guard_load_state(guard *g);
 
 /*
  * guard_query - the verdict for a message signed by entry e.  Reads the

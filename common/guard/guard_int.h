@@ -44,6 +44,13 @@ struct guard {
 	guard_psl *psl;
 	pthread_t thread;
 	int running, stop;
+	/* GuardStateFile (guard_state.c); the flags under lock */
+	char *state_path;              /* NULL: not kept */
+	struct state_line *state_keep; /* the file's lines, for keys added
+					* later ('%' domains) */
+	size_t state_nkeep;
+	int state_dirty;
+	time_t state_saved;
 };
 
 /* guard_eval - one check's outcome, before it is applied to the entry */

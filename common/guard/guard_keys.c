@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "guard_int.h"
+#include "guard_state.h"
 
 /* guard_entry_free - release one entry (guard_int.h) */
 void
@@ -133,6 +134,8 @@ guard_add_key(guard *g, const char *domain, const char *selector, dkim_key *key,
 		} else {
 			e->action = action;
 			g->ent[g->n++] = e;
+			/* GuardStateFile: a '%' key added on first use */
+			(void)guard_state_restore_entry(g, e);
 			pthread_cond_broadcast(&g->wake);
 		}
 	}

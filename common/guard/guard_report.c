@@ -18,6 +18,7 @@
 #include <syslog.h>
 
 #include "guard_int.h"
+#include "guard_state.h"
 
 static const char *const state_names[] = {"unchecked", "valid", "missing",
     "mismatch", "revoked", "bad-record", "wrong-type", "wrong-hash",
@@ -128,9 +129,12 @@ static void
 log_row(guard_entry *e, guard_state old)
 {
 	struct guard_info in;
-	char *zone = NULL, changed[64] = "";
+	char *zone = NULL, changed[64] = "", act[96];
 
 	guard_entry_info(e, &in);
+	pthread_mutex_lock(&e->g->lock);
+	guard_action_words(e, guard_now(e->g), act, sizeof act);
+	pthread_mutex_unlock(&e->g->lock);
 	if (old != GUARD_UNCHECKED && old != in.state)
 		snprintf(changed, sizeof changed, " (was %s)",
 		    guard_state_str(old));
@@ -141,11 +145,9 @@ log_row(guard_entry *e, guard_state old)
 	}
 	if (in.state != GUARD_TEMPERROR)
 		(void)guard_fix(e, &zone);
-	guard_emit(e->g, LOG_WARNING,
-	    "guard: d=%s s=%s: %s%s: %s; action %s%s%s", in.domain, in.selector,
-	    guard_state_str(in.state), changed, in.problem,
-	    guard_action_str(in.action), zone ? "; publish: " : "",
-	    zone ? zone : "");
+	guard_emit(e->g, LOG_WARNING, "guard: d=%s s=%s: %s%s: %s; %s%s%s",
+	    in.domain, in.selector, guard_state_str(in.state), changed,
+	    in.problem, act, zone ? "; publish: " : "", zone ? zone : "");
 	free(zone);
 }
 
@@ -206,9 +208,9 @@ guard_table(guard *g, char **text)
 {
 	struct guard_info in;
 	guard_entry *e;
-	char *zone;
+	char *zone, act[96];
 	size_t i, size;
-	int wd, ws;
+	int wd, ws, grace;
 	FILE *fp;
 
 	*text = NULL;
@@ -223,6 +225,13 @@ guard_table(guard *g, char **text)
 		    in.selector, guard_state_str(in.state),
 		    guard_action_str(in.action),
 		    in.state == GUARD_VALID ? "-" : in.problem);
+		pthread_mutex_lock(&g->lock); /* GuardStateFile, GuardGrace */
+		grace = guard_grace_until(e, guard_now(g)) != 0;
+		if (grace)
+			guard_action_words(e, guard_now(g), act, sizeof act);
+		pthread_mutex_unlock(&g->lock);
+		if (grace)
+			fprintf(fp, "    %s\n", act);
 		if (in.state == GUARD_VALID || in.state == GUARD_TEMPERROR ||
 		    guard_fix(e, &zone) != DKIM_OK)
 			continue;

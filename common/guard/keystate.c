@@ -57,8 +57,10 @@ keystate_add(guard *g, const struct keytable *kt, guard_action action,
 		const struct keyent *e = &kt->ent[i];
 		if (strcmp(e->domain, "%") == 0)
 			continue; /* added when first used, see sign_guard */
-		if (guard_add_key(g, e->domain, e->selector, e->key, action) ==
-		    NULL) {
+		/* the key table's guard= column overrides GuardAction */
+		if (guard_add_key(g, e->domain, e->selector, e->key,
+			e->guard_action >= 0 ? (guard_action)e->guard_action :
+					       action) == NULL) {
 			errlist_add(el, "%s: guard: cannot add key '%s'",
 			    e->where, e->name);
 			return -1;

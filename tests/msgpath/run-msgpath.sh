@@ -25,6 +25,9 @@
 #   sel1  example.com       RSA 2048, signing key, record matches
 #   ed1   ed.example        Ed25519, signing key, record matches
 #   mm    mismatch.example  RSA 2048, signing key, record holds ANOTHER key
+#   mm2   mismatch.example  the mm key and record again, with guard=unsigned
+#                           in the key table (keyaction.example signs it)
+#   multi.example signs with sel1 (valid) and mm (mismatch): GuardDropInvalid
 #   ext   example.net       RSA 2048, presigns verify cases (not signing)
 #   nokey example.net       the ext key, no record (NXDOMAIN)
 #   tmp   example.net       the ext key, its lookup fails (SERVFAIL)
@@ -91,6 +94,7 @@ chmod 600 "$W"/keys/*.key
 {
 	printf 'sel1._domainkey.example.com\tv=DKIM1; k=rsa; p=%s\n' "$(rsa_p "$W/keys/sel1.example.com.key")"
 	printf 'mm._domainkey.mismatch.example\tv=DKIM1; k=rsa; p=%s\n' "$(rsa_p "$W/keys/other.key")"
+	printf 'mm2._domainkey.mismatch.example\tv=DKIM1; k=rsa; p=%s\n' "$(rsa_p "$W/keys/other.key")"
 	printf 'ext._domainkey.example.net\tv=DKIM1; k=rsa; p=%s\n' "$(rsa_p "$W/keys/ext.example.net.key")"
 	printf 'tmp._domainkey.example.net\t@SERVFAIL\n'
 	printf 'ed1._domainkey.ed.example\tv=DKIM1; k=ed25519; p=%s\n' \
@@ -101,6 +105,7 @@ cat >"$W/keytable" <<'EOF'
 k-example   example.com       sel1  keys/sel1.example.com.key
 k-ed        ed.example        ed1   keys/ed1.ed.example.key
 k-mismatch  mismatch.example  mm    keys/mm.mismatch.example.key
+k-mm2       mismatch.example  mm2   keys/mm.mismatch.example.key  guard=unsigned
 EOF
 # alignment cases (RFC 7489 3.1.1): unaligned.example signs with another
 # organizational domain's key, sub.example.com aligns relaxed only, and
@@ -114,6 +119,8 @@ unaligned.example       k-example
 sub.example.com         k-example
 pref@multi.example.com  k-ed
 multi.example.com       k-example
+keyaction.example       k-mm2
+multi.example           k-example k-mismatch
 EOF
 cat >"$W/base.conf" <<EOF
 Socket              unix:$W/sock
@@ -126,6 +133,7 @@ AuthservID          mt.msgpath.test
 InternalHosts       127.0.0.0/8, ::1
 SubmissionServices  submission
 LogLevel            info
+GuardStateFile      $W/guard.state
 EOF
 # Keys must be owned by root or by the UserID user (RequireSafeKeys); as
 # another user, name that user (dkimguard then has nothing to switch).

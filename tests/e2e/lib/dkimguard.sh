@@ -13,7 +13,8 @@
 # dg_conf_common         print the configuration lines every suite shares
 #                        (socket, pid file, debug log, Mode both, loopback
 #                        InternalHosts, KeyTable keytable, SigningTable
-#                        signingtable); the suite appends its own
+#                        signingtable, GuardStateFile in $W); the suite
+#                        appends its own
 # dg_start               start milter/dkimguard -f -c $W/dkimguard.conf
 #                        (pf_daemon: log $W/dkimguard.log), wait for SOCK
 # dg_stop                stop it
@@ -68,6 +69,7 @@ Mode            both
 InternalHosts   127.0.0.0/8, ::1
 KeyTable        keytable
 SigningTable    signingtable
+GuardStateFile  $W/guard.state
 CONF
 }
 
