@@ -394,6 +394,19 @@ DKIM_API dkim_rc dkim_msg_verify(dkim_msg *msg, const dkim_lookup *lookup,
 DKIM_API dkim_rc dkim_msg_sign(dkim_msg *msg, size_t idx, char **value,
     char *err, size_t errlen);
 /*
+ * dkim_msg_sign_rec - dkim_msg_sign with the self-check of
+ * dkim_msg_check_signed_rec against rec (the published record) as its
+ * one verification: the field is made, verified as a verifier would
+ * against rec, and *value set only when res->verdict is DKIM_PASS.  Any
+ * other verdict (the record does not fit the key, or signing faulted)
+ * leaves *value NULL with the reason in res; an internal failure is
+ * returned, sticky.  rec NULL: dkim_msg_sign (checked against the key's
+ * own public half), res->verdict DKIM_PASS on success.
+ */
+DKIM_API dkim_rc dkim_msg_sign_rec(dkim_msg *msg, size_t idx,
+    const dkim_keyrec *rec, char **value, dkim_sig_result *res, char *err,
+    size_t errlen);
+/*
  * dkim_msg_check_signed_rec - verify the field made by dkim_msg_sign(idx)
  * against a parsed key record (the published one), using this message's
  * headers and body hash, as a verifier would: a self-check before the
