@@ -139,6 +139,14 @@ typedef struct dkim_keyrec dkim_keyrec;
 DKIM_API dkim_rc dkim_keyrec_parse(const char *txt, size_t len,
     dkim_keyrec **out, char reason[DKIM_REASON_MAX]);
 /*
+ * dkim_keyrec_parse_known - dkim_keyrec_parse for a record expected to
+ * hold a key already parsed (known, may be NULL): when its p= is known's
+ * key exactly (same type, same normalized p=), the result shares known's
+ * key instead of decoding it again; every other tag is parsed as usual.
+ */
+DKIM_API dkim_rc dkim_keyrec_parse_known(const char *txt, size_t len,
+    const dkim_keyrec *known, dkim_keyrec **out, char reason[DKIM_REASON_MAX]);
+/*
  * A parsed record is immutable and reference-counted: dkim_keyrec_parse
  * returns one reference, dkim_keyrec_ref adds one (and returns rec; NULL
  * gives NULL), dkim_keyrec_free drops one and the last releases the
@@ -147,6 +155,11 @@ DKIM_API dkim_rc dkim_keyrec_parse(const char *txt, size_t len,
  */
 DKIM_API dkim_keyrec *dkim_keyrec_ref(dkim_keyrec *rec);
 DKIM_API void dkim_keyrec_free(dkim_keyrec *rec);
+/*
+ * dkim_key_own_record - dkim_key_record's record parsed (dkim_keyrec_parse), made once
+ * per key and shared: *out is one more reference for the caller to free.
+ */
+DKIM_API dkim_rc dkim_key_own_record(dkim_key *key, dkim_keyrec **out);
 DKIM_API int dkim_keyrec_revoked(const dkim_keyrec *rec); /* empty p= */
 /*
  * dkim_keyrec_lenient_tag - the first tag name of the record outside RFC

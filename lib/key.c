@@ -4,8 +4,8 @@
  * SYNOPSIS
  *	dkim_key_from_pem, dkim_key_from_file, dkim_key_generate,
  *	dkim_key_to_pem, dkim_key_ref, dkim_key_free, dkim_key_type,
- *	dkim_key_bits, dkim_key_alg, dkim_key_public_b64, dkim_key_record
- *	(dkim.h); key_sign_digest, key_sign_unchecked, tls_rsa_ctx
+ *	dkim_key_bits, dkim_key_alg, dkim_key_public_b64, dkim_key_record,
+ *	dkim_key_own_record (dkim.h); key_sign_digest, key_sign_unchecked, tls_rsa_ctx
  *	(internal.h)
  *
  * DESCRIPTION
@@ -51,7 +51,8 @@ struct dkim_key {
 	atomic_uint refs;
 	EVP_PKEY *pkey;
 	dkim_keytype type;
-	char *public_b64; /* p= of its record, made once */
+	char *public_b64;               /* p= of its record, made once */
+	_Atomic(dkim_keyrec *) own_rec; /* its record parsed, on first use */
 };
 
 #define KEY_ERR(rc, ...)                                                       \
@@ -364,6 +365,7 @@ dkim_key_free(dkim_key *key)
 		return;
 	EVP_PKEY_free(key->pkey);
 	free(key->public_b64);
+	dkim_keyrec_free(atomic_load(&key->own_rec));
 	free(key);
 }
 
@@ -415,6 +417,39 @@ dkim_key_record(const dkim_key *key, char **out)
 		*out = NULL;
 	free(p);
 	return *out == NULL ? DKIM_ENOMEM : DKIM_OK;
+}
+
+/*
+ * dkim_key_own_record - the key's own record parsed, once per key: a
+ * table naming one key file for many domains shares one parse.  Threads
+ * racing on the first use each parse; one result is kept.
+ */
+DKIM_API dkim_rc
+dkim_key_own_record(dkim_key *key, dkim_keyrec **out)
+{
+	char reason[DKIM_REASON_MAX], *txt;
+	dkim_keyrec *rec, *none = NULL;
+	dkim_rc rc;
+
+	*out = NULL;
+	if (key == NULL)
+		return DKIM_EINVAL;
+	if ((rec = atomic_load(&key->own_rec)) != NULL) {
+		*out = dkim_keyrec_ref(rec);
+		return DKIM_OK;
+	}
+	if ((rc = dkim_key_record(key, &txt)) != DKIM_OK)
+		return rc;
+	rc = dkim_keyrec_parse(txt, strlen(txt), &rec, reason);
+	free(txt);
+	if (rc != DKIM_OK)
+		return rc;
+	if (!atomic_compare_exchange_strong(&key->own_rec, &none, rec)) {
+		dkim_keyrec_free(rec);
+		rec = none; /* the winner's */
+	}
+	*out = dkim_keyrec_ref(rec);
+	return DKIM_OK;
 }
 
 /*

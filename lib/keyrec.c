@@ -319,9 +319,50 @@ parse_tag_p(const struct tag *t, struct dkim_keyrec *rec, char *reason)
 	return 0;
 }
 
+/* same_p - the p= value, folding whitespace aside (RFC 6376 3.6.1 allows
+ * it), is exactly b64 */
+static int
+same_p(const struct tag *t, const char *b64)
+{
+	size_t i;
+
+	for (i = 0; i < t->value_len; i++) {
+		if (t->value[i] == ' ' || t->value[i] == '\t' ||
+		    t->value[i] == '\r' || t->value[i] == '\n')
+			continue;
+		if (*b64++ != t->value[i])
+			return 0;
+	}
+	return *b64 == '\0';
+}
+
+/* share_known - p= is the key of known (same type, same normalized
+ * p=): take known's parsed key instead of decoding it again; 1 done */
+static int
+share_known(const struct tag *t, struct dkim_keyrec *rec,
+    const struct dkim_keyrec *known)
+{
+	if (known == NULL || t == NULL || known->pkey == NULL ||
+	    known->public_b64 == NULL || known->type != rec->type ||
+	    !same_p(t, known->public_b64) ||
+	    (rec->public_b64 = strdup(known->public_b64)) == NULL)
+		return 0;
+	if (EVP_PKEY_up_ref(known->pkey) != 1) {
+		free(rec->public_b64);
+		rec->public_b64 = NULL;
+		ERR_clear_error();
+		return 0;
+	}
+	rec->pkey = known->pkey;
+	rec->bits = known->bits;
+	rec->unacceptable = known->unacceptable;
+	return 1;
+}
+
 /* keyrec_fill - apply the tags of one record; -1 bad, -2 out of memory */
 static int
-keyrec_fill(const struct taglist *tl, struct dkim_keyrec *rec, char *reason)
+keyrec_fill(const struct taglist *tl, struct dkim_keyrec *rec,
+    const struct dkim_keyrec *known, char *reason)
 {
 	if (parse_tag_v(tl, reason) < 0 ||
 	    parse_tag_k(tags_find(tl, "k"), rec, reason) < 0)
@@ -329,6 +370,8 @@ keyrec_fill(const struct taglist *tl, struct dkim_keyrec *rec, char *reason)
 	parse_tag_h(tags_find(tl, "h"), rec);
 	parse_tag_s(tags_find(tl, "s"), rec);
 	parse_tag_t(tags_find(tl, "t"), rec);
+	if (share_known(tags_find(tl, "p"), rec, known))
+		return 0;
 	return parse_tag_p(tags_find(tl, "p"), rec, reason);
 }
 
@@ -336,6 +379,14 @@ keyrec_fill(const struct taglist *tl, struct dkim_keyrec *rec, char *reason)
 DKIM_API dkim_rc
 dkim_keyrec_parse(const char *txt, size_t len, dkim_keyrec **out,
     char reason[DKIM_REASON_MAX])
+{
+	return dkim_keyrec_parse_known(txt, len, NULL, out, reason);
+}
+
+/* dkim_keyrec_parse_known - the same, sharing known's key when p= is it */
+DKIM_API dkim_rc
+dkim_keyrec_parse_known(const char *txt, size_t len, const dkim_keyrec *known,
+    dkim_keyrec **out, char reason[DKIM_REASON_MAX])
 {
 	struct taglist tl;
 	dkim_keyrec *rec;
@@ -361,7 +412,7 @@ dkim_keyrec_parse(const char *txt, size_t len, dkim_keyrec **out,
 		snprintf(rec->lenient, sizeof rec->lenient, "%.*s",
 		    (int)(t->name_len < 32 ? t->name_len : 32), t->name);
 	}
-	rc = keyrec_fill(&tl, rec, reason);
+	rc = keyrec_fill(&tl, rec, known, reason);
 	tags_free(&tl);
 	if (rc < 0) {
 		dkim_keyrec_free(rec);
