@@ -169,7 +169,7 @@ table_print() {
 				med(rates[order[i]]), spread(rates[order[i]]), med(p50[order[i]]), med(p99[order[i]]),
 				rss[order[i]], vo, vn, cu, vc, bad[order[i]] ? "  errors/tempfails/rejects=" bad[order[i]] : ""
 			printf "%s %s %s %s %s %s %s %s %d %s\n", k[1], k[2], k[3], k[4], k[5],
-				med(rates[order[i]]), vo, vn, bad[order[i]], vc >ratios
+				med(rates[order[i]]), vo, vn, bad[order[i]], vc, cu >ratios
 		}
 	}' "$T/table.tsv" | table_sort
 }
@@ -185,7 +185,8 @@ table_sort() {
 		sort -k1,1n -k2,2 -k3,3r -k4,4n -k5,5n | cut -f2-
 }
 
-# table_ratio - field (7 vs odk, 8 vs null, 10 cpu odk) of one cell in $T/ratios
+# table_ratio - field (7 vs odk, 8 vs null, 10 cpu odk, 11 cpu us) of one
+# cell in $T/ratios
 table_ratio() {
 	awk -v f="$1" -v m="$2" -v a="$3" -v s="$4" -v c="$5" -v col="$6" \
 		'$1 == f && $2 == m && $3 == a && $4 == s && $5 == c { print $col }' "$T/ratios"
@@ -212,8 +213,36 @@ table_cpu_info() {
 	target 4 "RSA-2048 signing, filter CPU per message: opendkim / dkimguard (no target)" "$text" INFO
 }
 
-# table_targets - the issue 4 throughput targets
+# table_ceiling - issue 16: RSA-2048 signing at c=8 against what one
+# message must cost at least: one RSA-2048 signature (openssl speed in this
+# run, per CPU second as the filters' cpu us are) plus the null filter's
+# CPU per message in the same cell.  ceiling us / dkimguard's cpu us.
+table_ceiling() {
+	local rsa cell g n v text="" status=PASS
+	rsa=$(timeout --foreground 60 openssl speed -seconds 3 rsa2048 2>/dev/null |
+		awk '/^rsa 2048 bits/ { print $(NF - 1) }')
+	if [ -z "$rsa" ]; then
+		target 16 "RSA-2048 signing >= 0.65 x the ceiling at c=8" "openssl speed failed" SKIP
+		return
+	fi
+	for cell in small/8 100k/8; do
+		g=$(table_ratio dkimguard sign rsa "${cell%/*}" "${cell#*/}" 11)
+		n=$(table_ratio null - - "${cell%/*}" "${cell#*/}" 11)
+		v=$(awk -v r="$rsa" -v g="${g:--}" -v n="${n:--}" 'BEGIN {
+			if (g + 0 > 0 && n != "-") printf "%.2f (%.0f + %.0f of %.0f us)",
+				(1e6 / r + n) / g, 1e6 / r, n, g
+			else print "-" }')
+		text="$text${text:+, }${cell%/*} c=${cell#*/} $v"
+		[ "$(verdict "${v%% *}" ge 0.65)" = PASS ] || status=MISS
+	done
+	target 16 "RSA-2048 signing >= 0.65 x the ceiling (one RSA signature + null filter CPU) at c=8" \
+		"$text" "$status"
+}
+
+# table_targets - the issue 4 throughput targets (and issue 16's)
 table_targets() {
+	local v
+
 	if ! grep -q '^dkimguard ' "$T/ratios" 2>/dev/null; then
 		target 4 "throughput targets" "dkimguard rows missing (not built or --only)" SKIP
 		return
@@ -221,10 +250,14 @@ table_targets() {
 	if grep -q '^opendkim ' "$T/ratios"; then
 		table_target "RSA-2048 signing >= 3x opendkim at c=8" sign rsa 7 3 "small/8 100k/8"
 		table_cpu_info
+		v=$(table_ratio dkimguard sign rsa small 8 7)
+		target 16 "RSA-2048 signing >= 3.5x opendkim at c=8 (small)" "${v:--}" \
+			"$(verdict "${v:--}" ge 3.5)"
 	else
 		target 4 "RSA-2048 signing >= 3x opendkim at c=8" "opendkim rows missing" SKIP
 	fi
 	if grep -q '^null ' "$T/ratios"; then
+		table_ceiling
 		table_target "Ed25519 signing >= 0.60 x null filter" sign ed25519 8 0.60 \
 			"small/1 small/8 100k/1 100k/8"
 		table_target "Ed25519 verifying >= 0.60 x null filter" verify ed25519 8 0.60 \

@@ -140,6 +140,14 @@ typedef struct dkim_keyrec dkim_keyrec;
 DKIM_API dkim_rc dkim_keyrec_parse(const char *txt, size_t len,
     dkim_keyrec **out, char reason[DKIM_REASON_MAX]);
 /*
+ * dkim_keyrec_parse_known - dkim_keyrec_parse for a record expected to
+ * hold a key already parsed (known, may be NULL): when its p= is known's
+ * key exactly (same type, same normalized p=), the result shares known's
+ * key instead of decoding it again; every other tag is parsed as usual.
+ */
+DKIM_API dkim_rc dkim_keyrec_parse_known(const char *txt, size_t len,
+    const dkim_keyrec *known, dkim_keyrec **out, char reason[DKIM_REASON_MAX]);
+/*
  * A parsed record is immutable and reference-counted: dkim_keyrec_parse
  * returns one reference, dkim_keyrec_ref adds one (and returns rec; NULL
  * gives NULL), dkim_keyrec_free drops one and the last releases the
@@ -148,6 +156,11 @@ DKIM_API dkim_rc dkim_keyrec_parse(const char *txt, size_t len,
  */
 DKIM_API dkim_keyrec *dkim_keyrec_ref(dkim_keyrec *rec);
 DKIM_API void dkim_keyrec_free(dkim_keyrec *rec);
+/*
+ * dkim_key_own_record - dkim_key_record's record parsed (dkim_keyrec_parse), made once
+ * per key and shared: *out is one more reference for the caller to free.
+ */
+DKIM_API dkim_rc dkim_key_own_record(dkim_key *key, dkim_keyrec **out);
 DKIM_API int dkim_keyrec_revoked(const dkim_keyrec *rec); /* empty p= */
 /*
  * dkim_keyrec_lenient_tag - the first tag name of the record outside RFC
@@ -437,6 +450,19 @@ DKIM_API dkim_rc dkim_msg_verify_keys(dkim_msg *msg,
  */
 DKIM_API dkim_rc dkim_msg_sign(dkim_msg *msg, size_t idx, char **value,
     char *err, size_t errlen);
+/*
+ * dkim_msg_sign_rec - dkim_msg_sign with the self-check of
+ * dkim_msg_check_signed_rec against rec (the published record) as its
+ * one verification: the field is made, verified as a verifier would
+ * against rec, and *value set only when res->verdict is DKIM_PASS.  Any
+ * other verdict (the record does not fit the key, or signing faulted)
+ * leaves *value NULL with the reason in res; an internal failure is
+ * returned, sticky.  rec NULL: dkim_msg_sign (checked against the key's
+ * own public half), res->verdict DKIM_PASS on success.
+ */
+DKIM_API dkim_rc dkim_msg_sign_rec(dkim_msg *msg, size_t idx,
+    const dkim_keyrec *rec, char **value, dkim_sig_result *res, char *err,
+    size_t errlen);
 /*
  * dkim_msg_check_signed_rec - verify the field made by dkim_msg_sign(idx)
  * against a parsed key record (the published one), using this message's

@@ -74,6 +74,21 @@ char *sig_blank_b(const char *field, size_t len, size_t *outlen);
 int key_sign_digest(const dkim_key *key, const unsigned char *digest,
     size_t dlen, unsigned char **sig, size_t *siglen);
 /*
+ * key_sign_unchecked - the same without the check: only for a caller
+ * that verifies the signature itself before it leaves (sign.c, against
+ * the record the caller supplied), so each signature is verified once.
+ */
+int key_sign_unchecked(const dkim_key *key, const unsigned char *digest,
+    size_t dlen, unsigned char **sig, size_t *siglen);
+/*
+ * tls_rsa_ctx - an RSA PKCS#1 v1.5 context initialised for op on pkey
+ * with digest md, kept per thread (key.c); *owned 1: a one-off the
+ * caller frees (the thread could not keep it).  NULL on failure.
+ */
+#define TLS_RSA_SIGN 0
+#define TLS_RSA_VERIFY 1
+EVP_PKEY_CTX *tls_rsa_ctx(EVP_PKEY *pkey, int op, const EVP_MD *md, int *owned);
+/*
  * keyrec_verify_digest - 1: signature good; 0: bad signature (OpenSSL's
  * verify returned 0 and left no sign of an internal failure, or alg and
  * digest size do not fit the key); -1: internal error (OpenSSL or

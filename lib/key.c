@@ -4,14 +4,17 @@
  * SYNOPSIS
  *	dkim_key_from_pem, dkim_key_from_file, dkim_key_generate,
  *	dkim_key_to_pem, dkim_key_ref, dkim_key_free, dkim_key_type,
- *	dkim_key_bits, dkim_key_alg, dkim_key_public_b64, dkim_key_record
- *	(dkim.h); key_sign_digest (internal.h)
+ *	dkim_key_bits, dkim_key_alg, dkim_key_public_b64, dkim_key_record,
+ *	dkim_key_own_record (dkim.h); key_sign_digest, key_sign_unchecked, tls_rsa_ctx
+ *	(internal.h)
  *
  * DESCRIPTION
  *	A dkim_key wraps one EVP_PKEY, immutable after loading and shared
- *	between threads; the reference count is a C11 atomic and every sign
- *	operation makes its own EVP_PKEY_CTX / EVP_MD_CTX.  Error messages
- *	never contain key material; buffers that held it are cleansed.
+ *	between threads; the reference count is a C11 atomic.  RSA
+ *	operations run on contexts kept per thread (tls_rsa_ctx): setting
+ *	one up costs OpenSSL 3 an algorithm fetch under its global lock,
+ *	about as much as an RSA verification.  Error messages never contain
+ *	key material; buffers that held it are cleansed.
  *
  *	Accepted forms: PEM PKCS#1 RSA, PEM PKCS#8 RSA or Ed25519, base64 DER
  *	of either without PEM armour, and a bare base64 32-byte Ed25519 seed
@@ -22,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +51,8 @@ struct dkim_key {
 	atomic_uint refs;
 	EVP_PKEY *pkey;
 	dkim_keytype type;
-	char *public_b64; /* p= of its record, made once */
+	char *public_b64;               /* p= of its record, made once */
+	_Atomic(dkim_keyrec *) own_rec; /* its record parsed, on first use */
 };
 
 #define KEY_ERR(rc, ...)                                                       \
@@ -360,6 +365,7 @@ dkim_key_free(dkim_key *key)
 		return;
 	EVP_PKEY_free(key->pkey);
 	free(key->public_b64);
+	dkim_keyrec_free(atomic_load(&key->own_rec));
 	free(key);
 }
 
@@ -413,20 +419,144 @@ dkim_key_record(const dkim_key *key, char **out)
 	return *out == NULL ? DKIM_ENOMEM : DKIM_OK;
 }
 
+/*
+ * dkim_key_own_record - the key's own record parsed, once per key: a
+ * table naming one key file for many domains shares one parse.  Threads
+ * racing on the first use each parse; one result is kept.
+ */
+DKIM_API dkim_rc
+dkim_key_own_record(dkim_key *key, dkim_keyrec **out)
+{
+	char reason[DKIM_REASON_MAX], *txt;
+	dkim_keyrec *rec, *none = NULL;
+	dkim_rc rc;
+
+	*out = NULL;
+	if (key == NULL)
+		return DKIM_EINVAL;
+	if ((rec = atomic_load(&key->own_rec)) != NULL) {
+		*out = dkim_keyrec_ref(rec);
+		return DKIM_OK;
+	}
+	if ((rc = dkim_key_record(key, &txt)) != DKIM_OK)
+		return rc;
+	rc = dkim_keyrec_parse(txt, strlen(txt), &rec, reason);
+	free(txt);
+	if (rc != DKIM_OK)
+		return rc;
+	if (!atomic_compare_exchange_strong(&key->own_rec, &none, rec)) {
+		dkim_keyrec_free(rec);
+		rec = none; /* the winner's */
+	}
+	*out = dkim_keyrec_ref(rec);
+	return DKIM_OK;
+}
+
+/*
+ * Per-thread RSA contexts.  An EVP_PKEY_CTX is bound to one key and one
+ * operation; once initialised it signs or verifies any number of
+ * digests.  Each thread keeps the last one it used for signing and for
+ * verifying (with its digest): a milter thread signs with one key per
+ * domain and mostly the same few, so the set-up is paid when the key
+ * changes, not per message.  A context holds a reference to its key, so
+ * a key freed elsewhere stays alive (and its address unused) until the
+ * thread moves on or exits.  The destructor of the pthread key frees
+ * them at thread exit; it is the one piece of process-wide state here,
+ * made once (pthread_once).
+ */
+struct tls_rsa {
+	EVP_PKEY_CTX *ctx[2]; /* TLS_RSA_SIGN, TLS_RSA_VERIFY */
+	const EVP_MD *md[2];  /* the digest each was set up for */
+};
+
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static int tls_ok;
+
+/* tls_free - thread exit: the thread's contexts */
+static void
+tls_free(void *p)
+{
+	struct tls_rsa *t = p;
+
+	if (t == NULL)
+		return;
+	EVP_PKEY_CTX_free(t->ctx[0]);
+	EVP_PKEY_CTX_free(t->ctx[1]);
+	free(t);
+}
+
+/* tls_init - the pthread key, once per process */
+static void
+tls_init(void)
+{
+	tls_ok = pthread_key_create(&tls_key, tls_free) == 0;
+}
+
+/* rsa_ctx_new - a context for op on pkey with PKCS#1 v1.5 padding */
+static EVP_PKEY_CTX *
+rsa_ctx_new(EVP_PKEY *pkey, int op, const EVP_MD *md)
+{
+	EVP_PKEY_CTX *ctx;
+
+	if ((ctx = EVP_PKEY_CTX_new(pkey, NULL)) == NULL)
+		return NULL;
+	if ((op == TLS_RSA_SIGN ? EVP_PKEY_sign_init(ctx) :
+				  EVP_PKEY_verify_init(ctx)) > 0 &&
+	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
+	    EVP_PKEY_CTX_set_signature_md(ctx, md) > 0)
+		return ctx;
+	EVP_PKEY_CTX_free(ctx);
+	return NULL;
+}
+
+/*
+ * tls_rsa_ctx - an initialised RSA context for op (TLS_RSA_SIGN or
+ * TLS_RSA_VERIFY) on pkey with digest md.  The thread's own when it can
+ * keep one (*owned 0: do not free it); otherwise a new one (*owned 1:
+ * the caller frees it).  NULL: OpenSSL or malloc failed.
+ */
+EVP_PKEY_CTX *
+tls_rsa_ctx(EVP_PKEY *pkey, int op, const EVP_MD *md, int *owned)
+{
+	struct tls_rsa *t = NULL;
+	EVP_PKEY_CTX *ctx;
+
+	*owned = 1;
+	(void)pthread_once(&tls_once, tls_init);
+	if (tls_ok && (t = pthread_getspecific(tls_key)) == NULL &&
+	    (t = calloc(1, sizeof(*t))) != NULL &&
+	    pthread_setspecific(tls_key, t) != 0) {
+		free(t);
+		t = NULL;
+	}
+	if (t != NULL && t->ctx[op] != NULL && t->md[op] == md &&
+	    EVP_PKEY_CTX_get0_pkey(t->ctx[op]) == pkey) {
+		*owned = 0;
+		return t->ctx[op];
+	}
+	if ((ctx = rsa_ctx_new(pkey, op, md)) == NULL || t == NULL)
+		return ctx;
+	EVP_PKEY_CTX_free(t->ctx[op]);
+	t->ctx[op] = ctx;
+	t->md[op] = md;
+	*owned = 0;
+	return ctx;
+}
+
 /* sign_rsa - RFC 6376 3.3.1: RSASSA-PKCS1-v1_5 with SHA-256 */
 static int
 sign_rsa(EVP_PKEY *pkey, const unsigned char *digest, size_t dlen,
     unsigned char **sig, size_t *siglen)
 {
 	EVP_PKEY_CTX *ctx;
-	int rc = -1;
+	int rc = -1, owned;
 
-	if (dlen != 32 || (ctx = EVP_PKEY_CTX_new(pkey, NULL)) == NULL)
+	if (dlen != 32 ||
+	    (ctx = tls_rsa_ctx(pkey, TLS_RSA_SIGN, EVP_sha256(), &owned)) ==
+		NULL)
 		return -1;
-	if (EVP_PKEY_sign_init(ctx) > 0 &&
-	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
-	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0 &&
-	    EVP_PKEY_sign(ctx, NULL, siglen, digest, dlen) > 0 &&
+	if (EVP_PKEY_sign(ctx, NULL, siglen, digest, dlen) > 0 &&
 	    (*sig = malloc(*siglen)) != NULL) {
 		if (EVP_PKEY_sign(ctx, *sig, siglen, digest, dlen) > 0)
 			rc = 0;
@@ -435,7 +565,8 @@ sign_rsa(EVP_PKEY *pkey, const unsigned char *digest, size_t dlen,
 			*sig = NULL;
 		}
 	}
-	EVP_PKEY_CTX_free(ctx);
+	if (owned)
+		EVP_PKEY_CTX_free(ctx);
 	return rc;
 }
 
@@ -464,16 +595,13 @@ sign_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t dlen,
 }
 
 /*
- * key_sign_digest - sign a header-hash digest; *sig malloc'ed.  The
- * signature leaves only once it verifies: after an allocation fails
- * inside OpenSSL 3.0's RSA blinding update, RSA signing goes on
- * "succeeding" with wrong signatures (until the blinding is renewed, up
- * to 32 signatures later).  The check costs one RSA public-key
- * operation, about 1/20 of the signature.
+ * key_sign_unchecked - sign a header-hash digest; *sig malloc'ed.  The
+ * caller verifies the signature before it leaves (key_sign_digest, or
+ * sign.c's self-check against the published record).
  */
 int
-key_sign_digest(const dkim_key *key, const unsigned char *digest, size_t dlen,
-    unsigned char **sig, size_t *siglen)
+key_sign_unchecked(const dkim_key *key, const unsigned char *digest,
+    size_t dlen, unsigned char **sig, size_t *siglen)
 {
 	int rc;
 
@@ -486,6 +614,23 @@ key_sign_digest(const dkim_key *key, const unsigned char *digest, size_t dlen,
 	else
 		rc = sign_rsa(key->pkey, digest, dlen, sig, siglen);
 	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * key_sign_digest - sign a header-hash digest; *sig malloc'ed.  The
+ * signature leaves only once it verifies: after an allocation fails
+ * inside OpenSSL 3.0's RSA blinding update, RSA signing goes on
+ * "succeeding" with wrong signatures (until the blinding is renewed, up
+ * to 32 signatures later).  The check costs one RSA public-key
+ * operation, about 1/20 of the signature.
+ */
+int
+key_sign_digest(const dkim_key *key, const unsigned char *digest, size_t dlen,
+    unsigned char **sig, size_t *siglen)
+{
+	int rc = key_sign_unchecked(key, digest, dlen, sig, siglen);
+
 	/* Ed25519 is deterministic, with no blinding state to corrupt, and its
 	 * verify costs more than its sign: only RSA is checked here (this is
 	 * also the classic countermeasure to RSA-CRT fault attacks). */

@@ -154,7 +154,7 @@ parse_tag_t(const struct tag *t, struct dkim_keyrec *rec)
  * does, which for a sender's record is paid on every parse.
  */
 static EVP_PKEY *
-rsa_from_parts(const struct der_rsa *k)
+rsa_from_parts(const struct der_rsa *k, BIGNUM **eo)
 {
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	OSSL_PARAM *params = NULL;
@@ -175,15 +175,20 @@ rsa_from_parts(const struct der_rsa *k)
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(n);
-	BN_free(e);
+	if (pkey != NULL)
+		*eo = e;
+	else
+		BN_free(e);
 	return pkey;
 }
 
 /* rsa_from_der - SubjectPublicKeyInfo, or a bare PKCS#1 RSAPublicKey as
  * some signers publish (RFC 6376 3.6.1 asks for the former); the key and
- * its normalized p= (SubjectPublicKeyInfo, base64) */
+ * its normalized p= (SubjectPublicKeyInfo, base64); *eo: the exponent
+ * when the DER gave it (asking the key for it costs more than the rest
+ * of the parse), else NULL */
 static EVP_PKEY *
-rsa_from_der(const unsigned char *der, size_t len, char **b64)
+rsa_from_der(const unsigned char *der, size_t len, char **b64, BIGNUM **eo)
 {
 	const unsigned char *p = der;
 	struct der_rsa k;
@@ -192,8 +197,9 @@ rsa_from_der(const unsigned char *der, size_t len, char **b64)
 	EVP_PKEY *pkey;
 
 	*b64 = NULL;
+	*eo = NULL;
 	if (der_rsa_pubkey_parts(der, len, &k)) {
-		if ((pkey = rsa_from_parts(&k)) != NULL &&
+		if ((pkey = rsa_from_parts(&k, eo)) != NULL &&
 		    (spki = der_rsa_spki(k.n, k.nlen, k.e, k.elen, &slen))) {
 			*b64 = b64_encode(spki, slen);
 			free(spki);
@@ -222,14 +228,14 @@ rsa_from_der(const unsigned char *der, size_t len, char **b64)
  * both come from the sender's DNS, so a record past KEYREC_RSA_E_BITS or
  * KEYREC_RSA_MAX_BITS is marked unacceptable (dkim_keyrec_unacceptable);
  * an even exponent or one below 3 is no RSA public key (RFC 8017 3.1).
- * -1 only when OpenSSL cannot say what the exponent is.
+ * e: the exponent as the DER gave it (freed here), or NULL to ask the
+ * key.  -1 only when OpenSSL cannot say what the exponent is.
  */
 static int
-rsa_bounds(struct dkim_keyrec *rec)
+rsa_bounds(struct dkim_keyrec *rec, BIGNUM *e)
 {
-	BIGNUM *e = NULL;
-
-	if (EVP_PKEY_get_bn_param(rec->pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
+	if (e == NULL &&
+	    EVP_PKEY_get_bn_param(rec->pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
 		ERR_clear_error();
 		return -1;
 	}
@@ -252,6 +258,7 @@ static int
 parse_tag_p(const struct tag *t, struct dkim_keyrec *rec, char *reason)
 {
 	unsigned char *der;
+	BIGNUM *e = NULL;
 	size_t len;
 	int rc, internal, bits;
 
@@ -287,14 +294,19 @@ parse_tag_p(const struct tag *t, struct dkim_keyrec *rec, char *reason)
 		rec->bits = rec->pkey != NULL ? 256 : 0;
 	} else {
 		internal = der_rsa_pubkey_ok(der, len);
-		if ((rec->pkey = rsa_from_der(der, len, &rec->public_b64)) !=
-			NULL &&
+		if ((rec->pkey = rsa_from_der(der, len, &rec->public_b64,
+			 &e)) != NULL &&
 		    EVP_PKEY_get_base_id(rec->pkey) == EVP_PKEY_RSA &&
 		    (bits = EVP_PKEY_get_bits(rec->pkey)) > 0)
 			rec->bits = (unsigned)bits;
 	}
 	free(der);
 	ERR_clear_error();
+	if (rec->type == DKIM_KEY_RSA && rec->bits != 0 &&
+	    rec->public_b64 != NULL)
+		rc = rsa_bounds(rec, e); /* frees e */
+	else
+		BN_free(e);
 	if (rec->bits != 0 && rec->public_b64 == NULL)
 		return REC_OOM();
 	if (rec->bits == 0 && internal)
@@ -302,14 +314,55 @@ parse_tag_p(const struct tag *t, struct dkim_keyrec *rec, char *reason)
 	if (rec->bits == 0)
 		return REC_ERR("p= is not a valid %s public key",
 		    rec->type == DKIM_KEY_RSA ? "RSA" : "Ed25519");
-	if (rec->type == DKIM_KEY_RSA && rsa_bounds(rec) < 0)
+	if (rec->type == DKIM_KEY_RSA && rc < 0)
 		return REC_OOM();
 	return 0;
 }
 
+/* same_p - the p= value, folding whitespace aside (RFC 6376 3.6.1 allows
+ * it), is exactly b64 */
+static int
+same_p(const struct tag *t, const char *b64)
+{
+	size_t i;
+
+	for (i = 0; i < t->value_len; i++) {
+		if (t->value[i] == ' ' || t->value[i] == '\t' ||
+		    t->value[i] == '\r' || t->value[i] == '\n')
+			continue;
+		if (*b64++ != t->value[i])
+			return 0;
+	}
+	return *b64 == '\0';
+}
+
+/* share_known - p= is the key of known (same type, same normalized
+ * p=): take known's parsed key instead of decoding it again; 1 done */
+static int
+share_known(const struct tag *t, struct dkim_keyrec *rec,
+    const struct dkim_keyrec *known)
+{
+	if (known == NULL || t == NULL || known->pkey == NULL ||
+	    known->public_b64 == NULL || known->type != rec->type ||
+	    !same_p(t, known->public_b64) ||
+	    (rec->public_b64 = strdup(known->public_b64)) == NULL)
+		return 0;
+	if (EVP_PKEY_up_ref(known->pkey) != 1) {
+		free(rec->public_b64);
+		rec->public_b64 = NULL;
+		ERR_clear_error();
+		return 0;
+	}
+	rec->pkey = known->pkey;
+	rec->bits = known->bits;
+	rec->unacceptable = known->unacceptable;
+	return 1;
+}
+
 /* keyrec_fill - apply the tags of one record; -1 bad, -2 out of memory */
 static int
-keyrec_fill(const struct taglist *tl, struct dkim_keyrec *rec, char *reason)
+keyrec_fill(const struct taglist *tl, struct dkim_keyrec *rec,
+    const struct dkim_keyrec *known, char *reason)
 {
 	if (parse_tag_v(tl, reason) < 0 ||
 	    parse_tag_k(tags_find(tl, "k"), rec, reason) < 0)
@@ -317,6 +370,8 @@ keyrec_fill(const struct taglist *tl, struct dkim_keyrec *rec, char *reason)
 	parse_tag_h(tags_find(tl, "h"), rec);
 	parse_tag_s(tags_find(tl, "s"), rec);
 	parse_tag_t(tags_find(tl, "t"), rec);
+	if (share_known(tags_find(tl, "p"), rec, known))
+		return 0;
 	return parse_tag_p(tags_find(tl, "p"), rec, reason);
 }
 
@@ -324,6 +379,14 @@ keyrec_fill(const struct taglist *tl, struct dkim_keyrec *rec, char *reason)
 DKIM_API dkim_rc
 dkim_keyrec_parse(const char *txt, size_t len, dkim_keyrec **out,
     char reason[DKIM_REASON_MAX])
+{
+	return dkim_keyrec_parse_known(txt, len, NULL, out, reason);
+}
+
+/* dkim_keyrec_parse_known - the same, sharing known's key when p= is it */
+DKIM_API dkim_rc
+dkim_keyrec_parse_known(const char *txt, size_t len, const dkim_keyrec *known,
+    dkim_keyrec **out, char reason[DKIM_REASON_MAX])
 {
 	struct taglist tl;
 	dkim_keyrec *rec;
@@ -349,7 +412,7 @@ dkim_keyrec_parse(const char *txt, size_t len, dkim_keyrec **out,
 		snprintf(rec->lenient, sizeof rec->lenient, "%.*s",
 		    (int)(t->name_len < 32 ? t->name_len : 32), t->name);
 	}
-	rc = keyrec_fill(&tl, rec, reason);
+	rc = keyrec_fill(&tl, rec, known, reason);
 	tags_free(&tl);
 	if (rc < 0) {
 		dkim_keyrec_free(rec);
@@ -479,22 +542,20 @@ verify_result(int r)
 	return -1;
 }
 
-/* verify_rsa - RSASSA-PKCS1-v1_5 over a SHA-256 or SHA-1 digest (3.3.1) */
+/* verify_rsa - RSASSA-PKCS1-v1_5 over a SHA-256 or SHA-1 digest (3.3.1),
+ * on the thread's context for this key */
 static int
 verify_rsa(EVP_PKEY *pkey, const EVP_MD *md, const unsigned char *digest,
     size_t dlen, const unsigned char *sig, size_t siglen)
 {
 	EVP_PKEY_CTX *ctx;
-	int rc = -1;
+	int rc, owned;
 
-	if ((ctx = EVP_PKEY_CTX_new(pkey, NULL)) == NULL)
+	if ((ctx = tls_rsa_ctx(pkey, TLS_RSA_VERIFY, md, &owned)) == NULL)
 		return -1;
-	if (EVP_PKEY_verify_init(ctx) > 0 &&
-	    EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
-	    EVP_PKEY_CTX_set_signature_md(ctx, md) > 0)
-		rc = verify_result(
-		    EVP_PKEY_verify(ctx, sig, siglen, digest, dlen));
-	EVP_PKEY_CTX_free(ctx);
+	rc = verify_result(EVP_PKEY_verify(ctx, sig, siglen, digest, dlen));
+	if (owned)
+		EVP_PKEY_CTX_free(ctx);
 	return rc;
 }
 

@@ -3,7 +3,8 @@
  * it leaves.
  *
  * SYNOPSIS
- *	dkim_msg_sign, dkim_msg_check_signed, dkim_msg_check_signed_rec
+ *	dkim_msg_sign, dkim_msg_sign_rec, dkim_msg_check_signed,
+ *	dkim_msg_check_signed_rec
  *
  * DESCRIPTION
  *	h= lists each configured name once per instance present, plus one
@@ -14,6 +15,12 @@
  *	header canonicalization verifies too.  The body hash comes from the
  *	message's shared set (one per canonicalization; l= is the whole
  *	canonical body when requested).
+ *
+ *	No signature leaves unverified (a fault in RSA-CRT signing must not
+ *	publish a broken signature, or leak the key through one), and each
+ *	is verified once: against the key's own public half, or when the
+ *	caller supplies the published record (dkim_msg_sign_rec), by the
+ *	self-check against that record, which is the same check and more.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,7 +190,7 @@ build_head(dkim_msg *msg, const struct signer *s, const char *const *names,
 /* sign_field - header hash over the head and the signature; ENOMEM... */
 static dkim_rc
 sign_field(dkim_msg *msg, const struct signer *s, const char *const *names,
-    size_t n, struct fold *f)
+    size_t n, int checked, struct fold *f)
 {
 	unsigned char digest[EVP_MAX_MD_SIZE], *sig = NULL;
 	unsigned int dlen;
@@ -200,7 +207,8 @@ sign_field(dkim_msg *msg, const struct signer *s, const char *const *names,
 	free(field);
 	if (rc < 0)
 		return rc == -1 ? DKIM_ENOMEM : DKIM_ECRYPTO;
-	if (key_sign_digest(s->key, digest, dlen, &sig, &siglen) < 0)
+	if ((checked ? key_sign_unchecked : key_sign_digest)(s->key, digest,
+		dlen, &sig, &siglen) < 0)
 		return DKIM_ECRYPTO;
 	b64 = b64_encode(sig, siglen);
 	free(sig);
@@ -211,9 +219,11 @@ sign_field(dkim_msg *msg, const struct signer *s, const char *const *names,
 	return f->oom ? DKIM_ENOMEM : DKIM_OK;
 }
 
-/* dkim_msg_sign - the DKIM-Signature value for signer idx */
-DKIM_API dkim_rc
-dkim_msg_sign(dkim_msg *msg, size_t idx, char **value, char *err, size_t errlen)
+/* sign_make - the value for signer idx; checked: the caller verifies
+ * it before handing it out, else key_sign_digest does */
+static dkim_rc
+sign_make(dkim_msg *msg, size_t idx, int checked, char **value, char *err,
+    size_t errlen)
 {
 	const char **names = NULL;
 	struct signer *s;
@@ -244,7 +254,7 @@ dkim_msg_sign(dkim_msg *msg, size_t idx, char **value, char *err, size_t errlen)
 	    build_head(msg, s, names, n, &f) < 0)
 		rc = DKIM_ENOMEM;
 	else
-		rc = sign_field(msg, s, names, n, &f);
+		rc = sign_field(msg, s, names, n, checked, &f);
 	free(names);
 	if (rc == DKIM_OK) {
 		free(s->value);
@@ -259,6 +269,13 @@ dkim_msg_sign(dkim_msg *msg, size_t idx, char **value, char *err, size_t errlen)
 	}
 	*value = f.s;
 	return DKIM_OK;
+}
+
+/* dkim_msg_sign - the DKIM-Signature value for signer idx */
+DKIM_API dkim_rc
+dkim_msg_sign(dkim_msg *msg, size_t idx, char **value, char *err, size_t errlen)
+{
+	return sign_make(msg, idx, 0, value, err, errlen);
 }
 
 /* check_failed - an internal failure in the self-check: sticky, and no
@@ -358,5 +375,41 @@ dkim_msg_check_signed(dkim_msg *msg, size_t idx, const char *record,
 		return check_failed(msg, DKIM_ENOMEM, res);
 	rc = check_signed(msg, idx, rec, reason, res);
 	dkim_keyrec_free(rec);
+	return rc;
+}
+
+/*
+ * dkim_msg_sign_rec - sign, then self-check against rec, the one
+ * verification of the new signature; rec NULL: as dkim_msg_sign.  The
+ * value is handed out only when the check passes.
+ */
+DKIM_API dkim_rc
+dkim_msg_sign_rec(dkim_msg *msg, size_t idx, const dkim_keyrec *rec,
+    char **value, dkim_sig_result *res, char *err, size_t errlen)
+{
+	dkim_rc rc;
+
+	if (res == NULL || value == NULL)
+		return DKIM_EINVAL;
+	memset(res, 0, sizeof(*res));
+	res->timestamp = -1;
+	if (rec == NULL) {
+		if ((rc = sign_make(msg, idx, 0, value, err, errlen)) ==
+		    DKIM_OK)
+			res->verdict = DKIM_PASS;
+		return rc;
+	}
+	if ((rc = sign_make(msg, idx, 1, value, err, errlen)) != DKIM_OK)
+		return rc;
+	rc = check_signed(msg, idx, rec, NULL, res);
+	if (rc == DKIM_OK && res->verdict == DKIM_PASS)
+		return DKIM_OK;
+	/* never handed out: the field may carry a faulty signature */
+	free(*value);
+	*value = NULL;
+	free(msg->signers[idx].value);
+	msg->signers[idx].value = NULL;
+	if (rc != DKIM_OK && err != NULL && errlen > 0)
+		snprintf(err, errlen, "self-check: %s", dkim_rc_str(rc));
 	return rc;
 }

@@ -58,6 +58,7 @@ struct conn {
 	char daemon_name[64];
 	int leadspc;         /* SMFIP_HDR_LEADSPC negotiated */
 	int nr_hdr, nr_body; /* no replies for header / body */
+	int nr_conn;         /* no reply for connect (no PeerList) */
 	struct msgctx *msg;
 };
 

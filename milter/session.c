@@ -102,19 +102,22 @@ symval(SMFICTX *ctx, const char *name)
  * no callback for); the round trips cost microseconds, the stall 40 ms.
  */
 static int
-listening_on_tcp(void)
+listening_on_tcp(int *peers)
 {
 	struct snapshot *s = snapshot_acquire();
 	int tcp = s != NULL && s->cfg->socket != NULL &&
 	    strncmp(s->cfg->socket, "inet", 4) == 0;
 
+	*peers = s == NULL ||
+	    (s->cfg->peer_list != NULL && s->cfg->peer_list[0] != NULL);
 	if (s != NULL)
 		snapshot_release(s);
 	return tcp;
 }
 
 /* s_negotiate - LEADSPC; on unix sockets no replies for headers and body
- * and no steps we do not use; macros */
+ * and no steps we do not use; macros.  Connect is answered only when a
+ * PeerList may accept the connection there (or over TCP, as above). */
 static sfsistat
 s_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
     unsigned long f3, unsigned long *pf0, unsigned long *pf1,
@@ -122,12 +125,14 @@ s_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 {
 	struct conn *c = conn_get(ctx);
 	unsigned long want = SMFIP_HDR_LEADSPC;
+	int peers;
 
 	if (c == NULL)
 		return SMFIS_REJECT;
-	if (!listening_on_tcp())
+	if (!listening_on_tcp(&peers))
 		want |= SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NOHELO |
-		    SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+		    SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA |
+		    (peers ? 0 : SMFIP_NR_CONN);
 	*pf0 = f0 &
 	    (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
 		SMFIF_SETSYMLIST);
@@ -136,6 +141,7 @@ s_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
 	c->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
+	c->nr_conn = (*pf1 & SMFIP_NR_CONN) != 0;
 	if (f0 & SMFIF_SETSYMLIST) {
 		smfi_setsymlist(ctx, SMFIM_CONNECT, "{daemon_name}");
 		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen}");
@@ -164,7 +170,7 @@ s_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	struct conn *c = conn_get(ctx);
 	const char *dn;
 
-	if (c == NULL)
+	if (c == NULL) /* negotiation refused: no SMFIP_NR_CONN */
 		return SMFIS_TEMPFAIL;
 	if (sa != NULL &&
 	    (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
@@ -183,6 +189,10 @@ s_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		    host != NULL ? host : "?");
 	if ((dn = symval(ctx, "{daemon_name}")) != NULL)
 		snprintf(c->daemon_name, sizeof c->daemon_name, "%s", dn);
+	/* under SMFIP_NR_CONN any reply would be read as the next one's:
+	 * a PeerList loaded since negotiation is applied at MAIL */
+	if (c->nr_conn)
+		return SMFIS_NOREPLY;
 	if (c->has_addr && is_peer((struct sockaddr *)&c->addr)) {
 		log_debug("connection from %s: in PeerList, not filtered",
 		    c->addr_str);
@@ -239,6 +249,8 @@ s_envfrom(SMFICTX *ctx, char **argv)
 		    "dkimguard is stopping, try again later");
 		return SMFIS_TEMPFAIL;
 	}
+	if (c->nr_conn && c->has_addr && is_peer((struct sockaddr *)&c->addr))
+		return SMFIS_ACCEPT; /* PeerList came with a reload */
 	snprintf(sender, sizeof sender, "%s", argv[0] ? argv[0] : "");
 	if (sender[0] == '<')
 		memmove(sender, sender + 1, strlen(sender));

@@ -12,30 +12,42 @@
 #include "sign_guard.h"
 
 /*
- * self_verify - the new signature against the record it must verify
- * with: the one the guard vouches for (published, or to publish), or
- * with Guard no the key's own.  Parsed once per record, never here.
+ * sign_checked - make signature i and verify it once: against the record
+ * it must verify with (the one the guard vouches for, published or to
+ * publish, or with Guard no the key's own), which is also the library's
+ * fault check; without SelfVerify the library checks it against the
+ * key's own public half.  0: out->value set; -1: self-check failed (why
+ * says how); -2: internal failure (out->sign_rc, out->sign_err).
+ * Records are parsed once per record, never here.
  */
 static int
-self_verify(struct msgctx *m, size_t i, guard_entry *e, char *why, size_t len)
+sign_checked(struct msgctx *m, size_t i, guard_entry *e, struct sg_outcome *out,
+    char *why, size_t len)
 {
 	dkim_sig_result r;
-	dkim_keyrec *rec;
+	dkim_keyrec *rec = NULL;
+	dkim_rc rc;
 
-	rec = e != NULL ? guard_keyrec(e) :
-			  dkim_keyrec_ref(m->sel[i].key->own_rec);
-	/* guard_keyrec never returns NULL, and with Guard no the snapshot
-	 * refuses to load unless each key's own record parsed: a NULL here
-	 * would make the self-check pass without checking anything */
-	if (rec == NULL)
-		PANIC("%s: no record to self-check d=%s s=%s against (%s)",
-		    m->qid, m->sel[i].domain, m->sel[i].key->selector,
-		    e != NULL ? "guard entry" : "key's own record");
-	memset(&r, 0, sizeof r);
-	if (dkim_msg_check_signed_rec(m->dm, m->sel_idx[i], rec, &r) != DKIM_OK)
-		r.verdict = DKIM_TEMPERROR;
+	if (m->snap->cfg->self_verify) {
+		rec = e != NULL ? guard_keyrec(e) :
+				  dkim_keyrec_ref(m->sel[i].key->own_rec);
+		/* guard_keyrec never returns NULL, and with Guard no the
+		 * snapshot refuses to load unless each key's own record
+		 * parsed: a NULL here would sign with no self-check */
+		if (rec == NULL)
+			PANIC("%s: no record to self-check d=%s s=%s against "
+			      "(%s)",
+			    m->qid, m->sel[i].domain, m->sel[i].key->selector,
+			    e != NULL ? "guard entry" : "key's own record");
+	}
+	rc = dkim_msg_sign_rec(m->dm, m->sel_idx[i], rec, &out->value, &r,
+	    out->sign_err, sizeof out->sign_err);
 	dkim_keyrec_free(rec);
-	if (r.verdict == DKIM_PASS)
+	if (rc != DKIM_OK) {
+		out->sign_rc = rc;
+		return -2;
+	}
+	if (out->value != NULL)
 		return 0;
 	snprintf(why, len,
 	    "self-check of the new signature d=%s s=%s: %s "
@@ -152,13 +164,15 @@ ask_guard(struct msgctx *m, size_t i, int others_valid, guard_entry **ep,
 	}
 }
 
-/* sign_guard_allows - map the guard verdict to what the session does */
+/* sign_guard_allows - map the guard verdict to what the session does,
+ * and sign when it allows */
 enum sg_result
 sign_guard_allows(struct msgctx *m, size_t i, int others_valid,
     struct sg_outcome *out)
 {
 	guard_entry *e = NULL;
 	char why[400];
+	int rc;
 
 	out->result = SG_TEMPFAIL;
 	out->state = GUARD_UNCHECKED;
@@ -166,6 +180,9 @@ sign_guard_allows(struct msgctx *m, size_t i, int others_valid,
 	out->problem[0] = '\0';
 	out->selfcheck_failed = 0;
 	out->dropped = 0;
+	out->value = NULL;
+	out->sign_rc = DKIM_OK;
+	out->sign_err[0] = '\0';
 	snprintf(out->reply, sizeof out->reply,
 	    "signing key check failed, "
 	    "try again later");
@@ -175,8 +192,9 @@ sign_guard_allows(struct msgctx *m, size_t i, int others_valid,
 		ask_guard(m, i, others_valid, &e, out);
 	if (out->result != SG_SIGN && out->result != SG_HOLD)
 		return out->result;
-	if (m->snap->cfg->self_verify &&
-	    self_verify(m, i, e, why, sizeof why) < 0) {
+	if ((rc = sign_checked(m, i, e, out, why, sizeof why)) == -2)
+		return out->result = SG_TEMPFAIL;
+	if (rc < 0) {
 		log_errx("%s: %s", m->qid, why);
 		out->selfcheck_failed = 1;
 		if (e != NULL)

@@ -3,15 +3,17 @@
  * guard (guard.h).
  *
  * DESCRIPTION
- *	After dkim_msg_sign has made signature i of a message and before the
- *	field is added, sign_guard_allows asks the guard whether
- *	s._domainkey.d publishes the public half of the key, applies
- *	GuardAction, and (SelfVerify) verifies the new signature against the
- *	published record.  With Guard no it asks nothing and SelfVerify
- *	checks against the key's own record (keyent.own_rec).  The caller
- *	adds the field only for SG_SIGN and SG_HOLD; SG_TEMPFAIL ends the
- *	message with the reply in out->reply.  The action is the key
- *	table's guard= column for that key, else GuardAction.
+ *	After end of message, sign_guard_allows asks the guard whether
+ *	s._domainkey.d publishes the public half of the key of signature i,
+ *	applies GuardAction, and when the signature may go, makes it
+ *	(dkim_msg_sign_rec) with SelfVerify's check against the published
+ *	record as its one verification.  With Guard no it asks nothing and
+ *	SelfVerify checks against the key's own record (keyent.own_rec).
+ *	The caller adds out->value (its to free) only for SG_SIGN and
+ *	SG_HOLD; SG_TEMPFAIL ends the message with the reply in out->reply,
+ *	or, when out->sign_rc is not DKIM_OK, as an internal error.
+ *	The action is the key table's guard= column for that key, else
+ *	GuardAction.
  */
 #ifndef DKIMGUARD_SIGN_GUARD_H
 #define DKIMGUARD_SIGN_GUARD_H
@@ -33,6 +35,9 @@ struct sg_outcome {
 	char problem[GUARD_PROBLEM_MAX]; /* "" when valid */
 	int selfcheck_failed;            /* SG_TEMPFAIL because of SelfVerify */
 	int dropped; /* SG_SKIP: not valid, another signature is (GuardDropInvalid) */
+	char *value;     /* the field's value for SG_SIGN, SG_HOLD */
+	dkim_rc sign_rc; /* not DKIM_OK: signing failed inside (sign_err) */
+	char sign_err[256];
 };
 
 /*

@@ -239,15 +239,14 @@ sign_one(SMFICTX *ctx, const struct conn *c, struct msgctx *m, size_t i,
     int others_valid, int *hold, char *holdwhy, size_t holdlen)
 {
 	struct sg_outcome g;
-	char *value = NULL, err[256];
-	dkim_rc rc;
+	char *value;
 
-	rc = dkim_msg_sign(m->dm, m->sel_idx[i], &value, err, sizeof err);
-	if (rc != DKIM_OK) {
-		msg_fail(m, err, rc);
+	sign_guard_allows(m, i, others_valid, &g);
+	if (g.sign_rc != DKIM_OK) {
+		msg_fail(m, g.sign_err, g.sign_rc);
 		return act_internal_error(ctx, m);
 	}
-	sign_guard_allows(m, i, others_valid, &g);
+	value = g.value;
 	log_signature(m, i, &g);
 	switch (g.result) {
 	case SG_TEMPFAIL:

@@ -142,8 +142,9 @@ eval_one(const struct guard_entry *e, const char *txt, struct guard_eval *out,
 	dkim_keyrec *rec = NULL;
 	dkim_rc rc;
 
-	if ((rc = dkim_keyrec_parse(txt, strlen(txt), &rec, reason)) ==
-	    DKIM_ENOMEM) {
+	/* mostly the key's own record: its key is shared, not decoded */
+	if ((rc = dkim_keyrec_parse_known(txt, strlen(txt), e->want_rec, &rec,
+		 reason)) == DKIM_ENOMEM) {
 		set(out, GUARD_TEMPERROR,
 		    "internal error parsing the record "
 		    "at %s: %s",

@@ -92,7 +92,6 @@ new_entry(guard *g, const char *domain, const char *selector, dkim_key *key,
     char *pub)
 {
 	struct guard_entry *e;
-	char reason[DKIM_REASON_MAX];
 
 	if ((e = calloc(1, sizeof *e)) == NULL)
 		return NULL;
@@ -105,8 +104,7 @@ new_entry(guard *g, const char *domain, const char *selector, dkim_key *key,
 	    asprintf(&e->keyname, "%s._domainkey.%s", selector, domain) < 0)
 		e->keyname = NULL; /* undefined after asprintf fails */
 	else if (dkim_key_record(key, &e->want) == DKIM_OK &&
-	    dkim_keyrec_parse(e->want, strlen(e->want), &e->want_rec, reason) ==
-		DKIM_OK)
+	    dkim_key_own_record(key, &e->want_rec) == DKIM_OK)
 		return e;
 	guard_entry_free(e);
 	return NULL;

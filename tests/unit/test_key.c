@@ -432,6 +432,92 @@ START_TEST(test_key_match)
 }
 END_TEST
 
+/* parse_known - dkim_keyrec_parse_known of txt; must parse */
+static dkim_keyrec *
+parse_known(const char *txt, const dkim_keyrec *known)
+{
+	char reason[DKIM_REASON_MAX];
+	dkim_keyrec *rec;
+
+	ck_assert_msg(dkim_keyrec_parse_known(txt, strlen(txt), known, &rec,
+			  reason) == DKIM_OK,
+	    "'%.60s': %s", txt, reason);
+	return rec;
+}
+
+/*
+ * test_key_own_record - the key's own record is parsed once and shared;
+ * a record parsed with a known key gives what a plain parse gives,
+ * whether or not its p= is that key (folded, other key, revoked), and
+ * its other tags are its own
+ */
+START_TEST(test_key_own_record)
+{
+	dkim_key *k1 = tu_keygen(_i ? DKIM_KEY_ED25519 : DKIM_KEY_RSA, 1024);
+	dkim_key *k2 = tu_keygen(_i ? DKIM_KEY_ED25519 : DKIM_KEY_RSA, 1024);
+	const char *kt = _i ? "k=ed25519; " : "";
+	dkim_keyrec *own, *again, *rec;
+	char *pub, *folded, txt[2048], reason[DKIM_REASON_MAX];
+	size_t n, k;
+
+	ck_assert_int_eq(dkim_key_own_record(k1, &own), DKIM_OK);
+	ck_assert_int_eq(dkim_key_own_record(k1, &again), DKIM_OK);
+	ck_assert_ptr_eq(own, again);
+	dkim_keyrec_free(again);
+	ck_assert_int_eq(dkim_key_match_record(k1, own), DKIM_KEYMATCH_OK);
+	roundtrip(k1, own);
+	/* k1's key with folding whitespace in p= and t=y of its own */
+	ck_assert_int_eq(dkim_key_public_b64(k1, &pub), DKIM_OK);
+	n = strlen(pub);
+	ck_assert_ptr_nonnull(folded = malloc(n + n / 20 * 3 + 1));
+	for (k = 0, *folded = '\0'; k < n; k += 20)
+		snprintf(folded + strlen(folded), 24, "%.20s%s", pub + k,
+		    k + 20 < n ? "\r\n " : "");
+	snprintf(txt, sizeof txt, "v=DKIM1; %st=y; p=%s", kt, folded);
+	rec = parse_known(txt, own);
+	ck_assert_int_eq(dkim_keyrec_testing(rec), 1);
+	ck_assert_int_eq(dkim_keyrec_testing(own), 0);
+	ck_assert_uint_eq(dkim_keyrec_bits(rec), dkim_keyrec_bits(own));
+	ck_assert_int_eq(dkim_key_match_record(k1, rec), DKIM_KEYMATCH_OK);
+	ck_assert_int_eq(dkim_key_match_record(k2, rec),
+	    DKIM_KEYMATCH_MISMATCH);
+	roundtrip(k1, rec);
+	dkim_keyrec_free(rec);
+	/* k2's key with k1's record known: decoded, not shared */
+	free(pub);
+	ck_assert_int_eq(dkim_key_public_b64(k2, &pub), DKIM_OK);
+	snprintf(txt, sizeof txt, "%sp=%s", kt, pub);
+	rec = parse_known(txt, own);
+	ck_assert_int_eq(dkim_key_match_record(k1, rec),
+	    DKIM_KEYMATCH_MISMATCH);
+	ck_assert_int_eq(dkim_key_match_record(k2, rec), DKIM_KEYMATCH_OK);
+	roundtrip(k2, rec);
+	dkim_keyrec_free(rec);
+	/* revoked, and a type that is not known's */
+	rec = parse_known("v=DKIM1; p=", own);
+	ck_assert_int_eq(dkim_keyrec_revoked(rec), 1);
+	dkim_keyrec_free(rec);
+	free(pub);
+	ck_assert_int_eq(dkim_key_public_b64(k1, &pub), DKIM_OK);
+	snprintf(txt, sizeof txt, "k=%s; p=%s", _i ? "rsa" : "ed25519", pub);
+	ck_assert_int_ne(dkim_keyrec_parse_known(txt, strlen(txt), own, &rec,
+			     reason),
+	    DKIM_OK);
+	ck_assert_ptr_null(rec);
+	/* two keys in turn on one thread: the thread's contexts follow
+	 * the key (a signature by one never checks with the other) */
+	ck_assert_int_eq(dkim_key_own_record(k2, &again), DKIM_OK);
+	for (k = 0; k < 4; k++)
+		roundtrip(k & 1 ? k2 : k1, k & 1 ? again : own);
+	dkim_keyrec_free(again);
+	free(folded);
+	free(pub);
+	dkim_keyrec_free(own);
+	dkim_key_free(k1);
+	dkim_key_free(k2);
+}
+END_TEST
+
 /* test_key_sha1 - keyrec_verify_digest accepts rsa-sha1 signatures */
 START_TEST(test_key_sha1)
 {
@@ -685,6 +771,7 @@ key_suite(void)
 	tcase_add_loop_test(tc, test_key_generate, 0, 2);
 	tcase_add_loop_test(tc, test_key_generate_bad, 0, 4);
 	tcase_add_test(tc, test_key_match);
+	tcase_add_loop_test(tc, test_key_own_record, 0, 2);
 	tcase_add_test(tc, test_key_sha1);
 	tcase_add_loop_test(tc, test_key_bad_pem, 0, (int)NELEM(bad_pem));
 	tcase_add_test(tc, test_key_other_pem);

@@ -424,6 +424,74 @@ START_TEST(test_check_signed_rec)
 }
 END_TEST
 
+/*
+ * test_sign_rec - signing with the self-check as its one verification:
+ * the value comes out only with a passing verdict; a record of another
+ * key (or a revoked one) gives the verdict and no value; a NULL record
+ * signs as dkim_msg_sign (checked against the key itself)
+ */
+START_TEST(test_sign_rec)
+{
+	const char *good = _i ? ed_rec : rsa_rec;
+	const char *bad[] = {other_rec, "v=DKIM1; p="};
+	char err[100], reason[DKIM_REASON_MAX], *v = NULL;
+	dkim_sig_result r, rr;
+	dkim_sign_req req;
+	dkim_keyrec *rec;
+	dkim_msg *m;
+	size_t idx, k;
+
+	dkim_sign_req_init(&req);
+	req.domain = "example.com";
+	req.selector = "sel";
+	req.key = _i ? ed_key : rsa_key;
+	for (k = 0; k < 4; k++) {
+		ck_assert_int_eq(dkim_msg_new(NULL, &m), DKIM_OK);
+		ck_assert_int_eq(dkim_msg_add_signer(m, &req, &idx, err, 100),
+		    DKIM_OK);
+		ck_assert_int_eq(dkim_msg_header(m, "From: a@example.com", 19),
+		    DKIM_OK);
+		ck_assert_int_eq(dkim_msg_eoh(m), DKIM_OK);
+		ck_assert_int_eq(dkim_msg_body(m, "x\n", 2), DKIM_OK);
+		ck_assert_int_eq(dkim_msg_eom(m), DKIM_OK);
+		rec = NULL;
+		if (k > 0) {
+			const char *t = k == 1 ? good : bad[k - 2];
+
+			ck_assert_int_eq(dkim_keyrec_parse(t, strlen(t), &rec,
+					     reason),
+			    DKIM_OK);
+		}
+		ck_assert_int_eq(dkim_msg_sign_rec(m, idx, rec, &v, &r, err,
+				     100),
+		    DKIM_OK);
+		if (k < 2) { /* no record, or the key's own */
+			ASSERT_VERDICT(r, DKIM_PASS, "");
+			ck_assert_ptr_nonnull(v);
+			/* what came out verifies as any verifier sees it */
+			ck_assert_int_eq(dkim_msg_check_signed(m, idx, good,
+					     &rr),
+			    DKIM_OK);
+			ASSERT_VERDICT(rr, DKIM_PASS, "");
+		} else {
+			ck_assert_ptr_null(v);
+			ck_assert_int_ne(r.verdict, DKIM_PASS);
+			ck_assert_str_ne(r.reason, "");
+			/* nothing left to hand out or check */
+			ck_assert_int_eq(dkim_msg_check_signed(m, idx, good,
+					     &rr),
+			    DKIM_ESTATE);
+		}
+		free(v);
+		v = NULL;
+		dkim_keyrec_free(rec);
+		dkim_msg_free(m);
+	}
+	ck_assert_int_eq(dkim_msg_sign_rec(NULL, 0, NULL, &v, NULL, err, 100),
+	    DKIM_EINVAL);
+}
+END_TEST
+
 /* small_rsa_pem - a 768-bit RSA key, which must not be used to sign */
 static char *
 small_rsa_pem(void)
@@ -520,6 +588,7 @@ sv_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_check_signed, 0, 2);
 	tcase_add_loop_test(tc, test_check_signed_rec, 0, 2);
+	tcase_add_loop_test(tc, test_sign_rec, 0, 2);
 	tcase_add_test(tc, test_add_signer);
 	suite_add_tcase(s, tc);
 	return s;
