@@ -526,6 +526,7 @@ start(const char *path, int check, struct errlist *el, lookup_dns **ld)
 	memset(&env, 0, sizeof env);
 	env.dns = lookup_dns_iface(*ld);
 	env.dns_cache = lookup_dns_cache(*ld);
+	env.resolver = lookup_dns_resolver(*ld);
 	env.check_only = check;
 	snapshot_env_set(&env);
 	if ((s = snapshot_build(path, el)) == NULL)
@@ -592,9 +593,9 @@ main(int argc, char **argv)
 	if (check) {
 		snapshot_env_set(&(struct snapshot_env){.check_only = 1});
 		if ((ld = dns_setup(path, &el)) != NULL)
-			snapshot_env_set(
-			    &(struct snapshot_env){lookup_dns_iface(ld),
-				lookup_dns_cache(ld), 1});
+			snapshot_env_set(&(
+			    struct snapshot_env){lookup_dns_iface(ld),
+			    lookup_dns_cache(ld), 1, lookup_dns_resolver(ld)});
 		if (ld == NULL) {
 			print_errors(&el, path);
 			return CHECK_CONFIG;

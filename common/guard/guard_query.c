@@ -152,6 +152,10 @@ guard_entry_info(guard_entry *e, struct guard_info *info)
 	info->last_good = e->last_good;
 	info->next_check = e->next_check;
 	info->ttl = e->ttl;
+	info->via = e->via;
+	info->backoff = e->backoff;
+	if (e->via_why != NULL)
+		strlcpy(info->via_why, e->via_why, sizeof info->via_why);
 	pthread_mutex_unlock(&e->g->lock);
 	for (c = 0; c < GUARD_CNT_MAX; c++)
 		info->count[c] =

@@ -149,6 +149,47 @@ log_row(guard_entry *e, guard_state old)
 	free(zone);
 }
 
+/*
+ * fresh_text - the freshness the guard keeps, one line: the window
+ * (guard.h, "Freshness"), whether it grew past GuardMaxAge for the
+ * query budget, and where the keys were asked.
+ */
+static void
+fresh_text(guard *g, char *buf, size_t len)
+{
+	struct guard_fresh f;
+
+	guard_freshness(g, &f);
+	if (f.max_age == 0) {
+		snprintf(buf, len,
+		    "freshness: follows the record TTLs "
+		    "(GuardMaxAge 0)");
+		return;
+	}
+	snprintf(buf, len,
+	    "freshness: window %u s (GuardMaxAge %u s%s; %zu key(s), "
+	    "GuardQueryRate %u/s); %zu key(s) asked at their authoritative "
+	    "servers%s%zu through the resolver%s",
+	    f.window, f.max_age,
+	    f.window > f.max_age ? ", grown for the query budget" : "", f.keys,
+	    f.query_rate, f.via_auth, ", ", f.keys - f.via_auth,
+	    f.via_fallback > 0 ? " (resolver fallback: authoritative servers "
+				 "unreachable)" :
+				 "");
+}
+
+/* fresh_line - fresh_text as the last line of the -n table */
+static void
+fresh_line(guard *g, FILE *fp)
+{
+	char buf[400];
+
+	if (g->conf.max_age == 0)
+		return; /* the TTL rules: nothing more to say */
+	fresh_text(g, buf, sizeof buf);
+	fprintf(fp, "%s\n", buf);
+}
+
 /* guard_check_all - check every entry, log the table, count failures */
 unsigned
 guard_check_all(guard *g)
@@ -157,6 +198,7 @@ guard_check_all(guard *g)
 	guard_state *old;
 	unsigned bad = 0;
 	size_t i, n;
+	char buf[400];
 
 	if ((list = guard_entries_copy(g, &n)) == NULL ||
 	    (old = calloc(n ? n : 1, sizeof *old)) == NULL) {
@@ -165,6 +207,7 @@ guard_check_all(guard *g)
 		return (unsigned)guard_entries(g);
 	}
 	guard_check_batch(list, n, 1, old);
+	fresh_spread(g); /* the next checks evenly over one period */
 	for (i = 0; i < n; i++) {
 		struct guard_info in;
 
@@ -176,6 +219,10 @@ guard_check_all(guard *g)
 	    "guard: %zu key(s) "
 	    "checked, %u not valid",
 	    n, bad);
+	if (g->conf.max_age > 0) {
+		fresh_text(g, buf, sizeof buf);
+		guard_emit(g, LOG_INFO, "guard: %s", buf);
+	}
 	free(old);
 	free(list);
 	return bad;
@@ -223,12 +270,16 @@ guard_table(guard *g, char **text)
 		    in.selector, guard_state_str(in.state),
 		    guard_action_str(in.action),
 		    in.state == GUARD_VALID ? "-" : in.problem);
+		if (in.via == GUARD_VIA_FALLBACK)
+			fprintf(fp, "    freshness: resolver fallback: %s\n",
+			    in.via_why);
 		if (in.state == GUARD_VALID || in.state == GUARD_TEMPERROR ||
 		    guard_fix(e, &zone) != DKIM_OK)
 			continue;
 		fprintf(fp, "    publish: %s\n", zone);
 		free(zone);
 	}
+	fresh_line(g, fp);
 	if (fclose(fp) != 0 || *text == NULL) {
 		free(*text);
 		*text = NULL;
