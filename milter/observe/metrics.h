@@ -131,6 +131,7 @@ struct metrics_view {
 	int health;                       /* HEALTH_OK/DEGRADED/FAILING */
 	unsigned long generation;         /* snapshot generation, 0: none */
 	const struct dnscache_stats *dns; /* NULL: omitted */
+	const struct guard_fresh *fresh;  /* NULL or window 0: omitted */
 };
 
 /*

@@ -98,6 +98,7 @@ observe_render(struct strbuf *out)
 	struct metrics_view v;
 	struct health_report r;
 	struct dnscache_stats st;
+	struct guard_fresh fresh;
 	dnscache *dc;
 	int rc;
 
@@ -107,6 +108,10 @@ observe_render(struct strbuf *out)
 	eval(s, v.keys, v.nkeys, &r);
 	v.health = (int)r.status;
 	v.generation = s != NULL ? s->generation : 0;
+	if (s != NULL && s->guard != NULL) {
+		guard_freshness(s->guard, &fresh);
+		v.fresh = &fresh;
+	}
 	dc = s != NULL && s->test_cache != NULL ? s->test_cache : obs.dns;
 	if (dc != NULL) {
 		dnscache_stats(dc, &st);
