@@ -30,6 +30,7 @@ usage(void)
 	    "  dns -d DOMAIN -s SELECTOR [-k KEYFILE]\n"
 	    "  check [-d DOMAIN [-s SELECTOR [-k KEYFILE]] | --all]\n"
 	    "  status\n"
+	    "  recheck [-d DOMAIN [-s SELECTOR]]\n"
 	    "  rotate start -d DOMAIN [-s SELECTOR] [--old SELECTOR] "
 	    "[-t TYPE] [-b BITS] [--owner USER]\n"
 	    "  rotate status [-d DOMAIN] [--grace DURATION]\n"
@@ -74,6 +75,8 @@ run(int argc, char **argv, struct kt_conf *c)
 		return kt_cmd_check(argc, argv, c);
 	if (strcmp(argv[0], "status") == 0)
 		return kt_cmd_status(argc, argv, c);
+	if (strcmp(argv[0], "recheck") == 0)
+		return kt_cmd_recheck(argc, argv, c);
 	if (strcmp(argv[0], "rotate") == 0)
 		return kt_cmd_rotate(argc, argv, c);
 	if (strcmp(argv[0], "import-opendkim") == 0)

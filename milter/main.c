@@ -113,6 +113,7 @@ signals_mask(int how)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(how, &set, NULL);
 }
 
@@ -133,6 +134,7 @@ signals_install(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL); /* guard re-check (recheck()) */
 	signal(SIGPIPE, SIG_IGN);
 	return stop_wake_install();
 }
@@ -463,6 +465,48 @@ reload_running(const char *path, struct errlist *el)
 	return rc == CTL_OK ? 0 : 1;
 }
 
+/*
+ * recheck - SIGUSR1: the guard checks keys again now.  PIDFILE.recheck
+ * (written by dkimguard-keytool recheck) names them, one "DOMAIN
+ * [SELECTOR]" or "*" per line; without it, every key.  The file is
+ * removed once read: the keytool takes that as the confirmation.
+ */
+static void
+recheck(void)
+{
+	struct snapshot *s = snapshot_acquire();
+	char path[4200], line[600], dom[256], sel[256];
+	size_t n = 0;
+	FILE *fp = NULL;
+	int k;
+
+	if (s == NULL || s->guard == NULL) {
+		log_notice("SIGUSR1: no guard: nothing to re-check");
+		goto out;
+	}
+	if (pid_path != NULL) {
+		snprintf(path, sizeof path, "%s.recheck", pid_path);
+		fp = fopen(path, "r");
+	}
+	if (fp == NULL)
+		n = guard_recheck(s->guard, NULL, NULL);
+	while (fp != NULL && fgets(line, sizeof line, fp) != NULL) {
+		k = sscanf(line, "%255s %255s", dom, sel);
+		if (k >= 1 && strcmp(dom, "*") == 0)
+			n += guard_recheck(s->guard, NULL, NULL);
+		else if (k >= 1)
+			n += guard_recheck(s->guard, dom, k == 2 ? sel : NULL);
+	}
+	if (fp != NULL) {
+		fclose(fp);
+		(void)unlink(path);
+	}
+	log_notice("SIGUSR1: re-checking %zu guard key(s) now", n);
+out:
+	if (s != NULL)
+		snapshot_release(s);
+}
+
 /* main_loop - signals until TERM/INT (0) or libmilter stops (-1) */
 static int
 main_loop(void)
@@ -481,6 +525,10 @@ main_loop(void)
 		}
 		if (n <= 0 && errno == EINTR)
 			continue;
+		if (b == SIGUSR1) {
+			recheck();
+			continue;
+		}
 		if (b == SIGHUP) {
 			/* hand over at once: main must stay idle, see header */
 			(void)!write(reload_pipe[1], "r", 1);
