@@ -70,7 +70,9 @@
  *	per second (n / query_rate + 2).  Checks are spread evenly over the
  *	window and never more than query_rate in one second.  An entry that
  *	is not valid is checked again after 1 s, then 2, 4, ... up to the
- *	window, so a fix is seen within 2 s.  Without auth, or when a zone's
+ *	window; a message that finds its key not valid makes it due at once
+ *	(once a second at most, in the refresher), so while mail is retried
+ *	a fix is seen within 2 s.  Without auth, or when a zone's
  *	authoritative servers give no authoritative reply, the configured
  *	resolver is asked (via says which; the change is logged).
  *

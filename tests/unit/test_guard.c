@@ -751,6 +751,25 @@ START_TEST(fresh_ttl_independent)
 		clk = in.next_check;
 		(void)guard_refresh_due(g);
 	}
+	/* a message finding the key not valid makes it due now, once a
+	 * second at most, whatever the back-off */
+	{
+		struct guard_verdict v;
+
+		guard_entry_info(e, &in);
+		ck_assert_int_gt(in.next_check, clk + 1);
+		guard_query(e, &v); /* checked this second: no change */
+		guard_entry_info(e, &in);
+		ck_assert_int_gt(in.next_check, clk + 1);
+		clk++;
+		guard_query(e, &v);
+		ck_assert_int_eq(v.decision, GUARD_DO_TEMPFAIL);
+		guard_entry_info(e, &in);
+		ck_assert_int_eq(in.next_check, clk);
+		(void)guard_refresh_due(g);
+		guard_entry_info(e, &in);
+		ck_assert_int_eq(in.checked, clk);
+	}
 	/* fixed between two checks: seen within 2 s at the start of the
 	 * back-off (here reset by the operator's re-check) */
 	ck_assert_uint_eq(guard_recheck(g, "example.com", "s1"), 1);
