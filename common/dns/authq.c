@@ -302,7 +302,7 @@ lookup_zone(authq *aq, const char *name, uint8_t *buf, struct zinfo *out)
 	if (find_zone(aq, name, buf, z->zone, &ttl, z->why, sizeof z->why) <
 		0 ||
 	    find_servers(aq, z, buf, &ttl) < 0) {
-		z->down_until = now + (int64_t)AUTHQ_RETRY_S * 1000;
+		z->down_until = now + (int64_t)AUTHQ_FIND_RETRY_S * 1000;
 		ttl = 0;
 	}
 	if (ttl < AUTHQ_MIN_TTL)

@@ -25,7 +25,8 @@
  *	(firewalled, split horizon, REFUSED, a lame delegation), authq_txt
  *	sets how->fallback with the reason: the caller then asks the
  *	configured resolver.  Such a zone is not asked again for
- *	AUTHQ_RETRY_S seconds, so a dead path costs no wait per check.
+ *	AUTHQ_RETRY_S seconds, so a dead path costs no wait per check; when
+ *	the resolver itself could not name the servers, AUTHQ_FIND_RETRY_S.
  *
  *	Thread-safe: any number of threads may call authq_txt at once.
  *
@@ -41,7 +42,10 @@
 #include "resolver.h"
 
 #define AUTHQ_RETRY_S 300 /* s before an unreachable zone is tried again */
-#define AUTHQ_MAX_ADDR 8  /* server addresses kept per zone */
+#define AUTHQ_FIND_RETRY_S                                                     \
+	30               /* s after the resolver could not name the
+				* zone's servers (DNS down, no NS) */
+#define AUTHQ_MAX_ADDR 8 /* server addresses kept per zone */
 
 typedef struct authq authq;
 

@@ -6,8 +6,8 @@
 #	zone's NS and A records point at it).
 #
 # What it proves (records and negative answers at TTL 3600, GuardMaxAge 10):
-#   0. dkimguard -n says the key is asked at its authoritative servers and
-#      the window is 10 s; pointed at a port where nothing answers, it
+#   0. dkimguard -n says the keys are asked at their authoritative servers
+#      (s2 through a CNAME into another zone) and the window is 10 s; pointed at a port where nothing answers, it
 #      says "freshness: resolver fallback" with the reason;
 #   1-4. four phases - matching key / another key / no record / matching
 #      key again - each change followed by mail GuardMaxAge + 1 s later:
@@ -42,6 +42,7 @@ dg_workdir dkimguard-fresh
 pf_on_exit dns_stop
 DOMAIN=fresh.test
 KEYNAME=s1._domainkey.$DOMAIN
+KEYHOST=keyhost.test
 DNS_TTL=3600     # records
 DNS_NEG_TTL=3600 # NXDOMAIN/NODATA (RFC 2308)
 MAXAGE=10
@@ -57,7 +58,7 @@ SINK_PORT=${ports[3]}
 export PF_SINK_PORT=$SINK_PORT
 
 # ---- keys -----------------------------------------------------------------
-for k in s1 other; do
+for k in s1 other s2; do
 	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
 		-out "$W/keys/$k.key" 2>/dev/null || { echo "FAIL: openssl"; exit 1; }
 	chmod 600 "$W/keys/$k.key"
@@ -66,12 +67,18 @@ rec() { printf 'v=DKIM1; k=rsa; p=%s' "$(openssl pkey -in "$W/keys/$1.key" \
 	-pubout -outform DER | base64 -w0)"; }
 mapfile -t GOOD < <(rec s1 | fold -w 255)
 mapfile -t BAD < <(rec other | fold -w 255)
+mapfile -t S2 < <(rec s2 | fold -w 255)
 
 # ---- the authoritative server: unbound answering the zone itself --------
 dns_start "$W/auth" "$AUTH_PORT" || { echo "FAIL: authoritative unbound"; exit 1; }
 dns_zone "$DOMAIN"
 printf '%s 3600 IN NS ns1.%s.\nns1.%s 3600 IN A 127.0.0.1\n' \
 	"$DOMAIN" "$DOMAIN" "$DOMAIN" >>"$W/auth/records"
+# s2 is a CNAME into another zone (a key host), also served here
+dns_zone "$KEYHOST"
+printf '%s 3600 IN NS ns1.%s.\n' "$KEYHOST" "$DOMAIN" >>"$W/auth/records"
+dns_set_cname "s2._domainkey.$DOMAIN" "s2.$KEYHOST"
+dns_set "s2.$KEYHOST" "${S2[@]}"
 publish() {	# publish good|bad|none
 	case $1 in
 	good) dns_set "$KEYNAME" "${GOOD[@]}" ;;
@@ -107,6 +114,9 @@ server:
 stub-zone:
 	name: "$DOMAIN."
 	stub-addr: 127.0.0.1@$AUTH_PORT
+stub-zone:
+	name: "$KEYHOST."
+	stub-addr: 127.0.0.1@$AUTH_PORT
 remote-control:
 	control-enable: no
 EOF
@@ -140,7 +150,8 @@ done
 	{ echo "FAIL: the resolver does not reach the zone: $(txt_at "$RES_PORT" 1)"; exit 1; }
 
 # ---- dkimguard ----------------------------------------------------------
-printf 's1  %s  s1  keys/s1.key\n' "$DOMAIN" >"$W/keytable"
+printf 's1  %s  s1  keys/s1.key\ns2  %s  s2  keys/s2.key\n' "$DOMAIN" \
+	"$DOMAIN" >"$W/keytable"
 printf '%s  s1\n' "$DOMAIN" >"$W/signingtable"
 write_conf() {	# write_conf AUTHPORT
 	{ dg_conf_common; cat <<CONF; } >"$W/dkimguard.conf"
@@ -159,13 +170,14 @@ CONF
 write_conf "$(dns_free_port)" # nobody answers there
 "$TOP/milter/dkimguard" -n -c "$W/dkimguard.conf" >"$W/table-fb.txt" 2>&1
 grep -q "^    freshness: resolver fallback: authoritative servers of $DOMAIN" "$W/table-fb.txt" &&
-	grep -q "0 key(s) asked at their authoritative servers, 1 through the resolver (resolver fallback" "$W/table-fb.txt" &&
+	grep -q "0 key(s) asked at their authoritative servers, 2 through the resolver (resolver fallback" "$W/table-fb.txt" &&
 	pass "dkimguard -n, authoritative server unreachable:$(grep -m1 '^    freshness: resolver' "$W/table-fb.txt" | head -c 170)" ||
 	fail "dkimguard -n shows no resolver fallback: $(cat "$W/table-fb.txt")"
 write_conf "$AUTH_PORT"
 "$TOP/milter/dkimguard" -n -c "$W/dkimguard.conf" >"$W/table.txt" 2>&1
-grep -q "freshness: window $MAXAGE s (GuardMaxAge $MAXAGE s; 1 key(s), GuardQueryRate 200/s); 1 key(s) asked at their authoritative servers, 0 through the resolver" "$W/table.txt" &&
-	pass "dkimguard -n: window $MAXAGE s, key asked at its authoritative server" ||
+grep -q "freshness: window $MAXAGE s (GuardMaxAge $MAXAGE s; 2 key(s), GuardQueryRate 200/s); 2 key(s) asked at their authoritative servers, 0 through the resolver" "$W/table.txt" &&
+	grep -qE "^$DOMAIN +s2 +valid" "$W/table.txt" &&
+	pass "dkimguard -n: window $MAXAGE s, both keys asked at their authoritative servers, s2 valid through its CNAME into $KEYHOST" ||
 	fail "dkimguard -n freshness line: $(cat "$W/table.txt")"
 dg_up
 
