@@ -11,6 +11,9 @@
  *	privilege drop (UserID), then libmilter in its own thread.  Under
  *	systemd the unit starts it as the service user directly (User=).
  *
+ *	SIGUSR1 is handled like SIGHUP's byte in the main loop: the guard
+ *	re-checks keys now (recheck()).
+ *
  *	Signals: libmilter's own signal thread sigwait()s for SIGHUP and
  *	stops the milter on it, so SIGHUP must never reach that thread.
  *	Linux delivers a process-directed signal to the main thread (the
