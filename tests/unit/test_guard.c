@@ -840,6 +840,48 @@ START_TEST(fresh_budget_spread)
 }
 END_TEST
 
+/* the refresher's DNS queries a second for 10, 1,000 and 10,000 keys at
+ * the defaults (GuardMaxAge 10, GuardQueryRate 200), over 120 s */
+START_TEST(fresh_rates)
+{
+	static const size_t sizes[] = {10, 1000, 10000};
+	struct guard_fresh f;
+	unsigned before, per, max, total, sec, want_period;
+	char sel[32];
+	size_t i, n = sizes[_i];
+
+	guard_free(g);
+	g = fresh_guard(10, 200);
+	publish(DKIM_DNS_OK, 60, "%s", rec_a);
+	for (i = 0; i < n; i++) {
+		snprintf(sel, sizeof sel, "s%zu", i);
+		ck_assert_ptr_nonnull(guard_add_key(g, "example.com", sel,
+		    key_a, GUARD_ACT_TEMPFAIL));
+	}
+	ck_assert_uint_eq(guard_check_all(g), 0);
+	guard_freshness(g, &f);
+	want_period = n / 200 > 8 ? (unsigned)(n / 200) : 8;
+	ck_assert_uint_eq(f.window, want_period + 2);
+	max = total = 0;
+	for (sec = 1; sec <= 120; sec++) {
+		clk++;
+		before = fake_queries;
+		(void)guard_refresh_due(g);
+		per = fake_queries - before;
+		total += per;
+		if (per > max)
+			max = per;
+	}
+	ck_assert_uint_le(max, 200);
+	/* every key checked once per period, no more */
+	ck_assert_uint_ge(total, (unsigned)(n * 120 / want_period) - n);
+	ck_assert_uint_le(total, (unsigned)(n * 120 / want_period) + n);
+	printf("FRESH: %zu keys: window %u s, %.1f queries/s on average, "
+	       "%u at most in one second\n",
+	    n, f.window, total / 120.0, max);
+}
+END_TEST
+
 static Suite *
 guard_suite(void)
 {
@@ -869,6 +911,7 @@ guard_suite(void)
 	tcase_add_test(tc, strings);
 	tcase_add_test(tc, fresh_ttl_independent);
 	tcase_add_test(tc, fresh_budget_spread);
+	tcase_add_loop_test(tc, fresh_rates, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }
