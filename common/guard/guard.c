@@ -9,8 +9,10 @@
  *	apply the result under the guard's lock.  A change of state is
  *	logged once, after the lock is released.  guard_query only reads the
  *	state, so a message never waits on DNS once its key was checked.
- *	The refresher thread sleeps until the next entry is due (about 80% of
- *	its TTL, see schedule()) and checks it again, so a fixed record is
+ *	The refresher thread sleeps until the next entry is due and checks it
+ *	again: with max_age, on the schedule of guard_fresh.c (the record as
+ *	its authoritative servers publish it, at most the window old);
+ *	without, at about 80% of its TTL (schedule()), so a fixed record is
  *	seen within its TTL.  Temperror grace: see guard.h.
  */
 #define _GNU_SOURCE /* asprintf */

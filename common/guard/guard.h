@@ -54,8 +54,9 @@
  *	nothing: guard_keyrec hands out a reference.
  *
  *	guard_query never touches DNS for a checked entry: it reads the
- *	entry's state under the guard's lock.  The refresher thread checks an
- *	entry again after about 80% of its record's TTL (clamped to
+ *	entry's state under the guard's lock.  With max_age 0 the refresher
+ *	thread checks an entry again after about 80% of its record's TTL
+ *	(clamped to
  *	[min_refresh, max_refresh]; failing entries at most every `retry`
  *	seconds), so a record fixed while dkimguard runs is seen within the
  *	TTL, without restart.  A state change is logged once, when it happens

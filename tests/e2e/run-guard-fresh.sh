@@ -283,9 +283,9 @@ while ((${#pending[@]} > 0)) && ((SECONDS < end)); do
 	for m in "${pending[@]}"; do
 		reply=$(pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$m" 127.0.0.1); rc=$?
 		if [ "$rc" != 0 ]; then
-			t=$(echo "$(date +%s.%N) - $T_FIX" | bc)
+			t=$(awk -v a="$(date +%s.%N)" -v b="$T_FIX" 'BEGIN { printf "%.2f", a - b }')
 			last_refusal=$t
-			(($(echo "$t > 2" | bc))) && late=$((late + 1))
+			awk -v t="$t" 'BEGIN { exit !(t > 2) }' && late=$((late + 1))
 			next+=("$m")
 		fi
 	done
