@@ -438,7 +438,12 @@ check_only(const char *path, struct errlist *el)
 	if (s->guard != NULL && guard_table(s->guard, &table) == DKIM_OK)
 		fputs(table, stdout);
 	free(table);
+	table = NULL;
 	h = observe_health_print(s, stdout);
+	/* after health: the table above stays keytool status's */
+	if (s->guard != NULL && guard_fresh_text(s->guard, &table) == DKIM_OK)
+		fputs(table, stdout);
+	free(table);
 	snapshot_release(s);
 	return h == HEALTH_OK ? CHECK_READY : CHECK_HEALTH;
 }

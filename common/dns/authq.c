@@ -269,6 +269,11 @@ find_servers(authq *aq, struct zinfo *z, uint8_t *buf, uint32_t *ttl)
 		add_addrs(aq, host[k], ns_t_a, buf, z, ttl);
 		add_addrs(aq, host[k], ns_t_aaaa, buf, z, ttl);
 	}
+	if (nh == 0) {
+		snprintf(z->why, sizeof z->why,
+		    "the resolver gave no NS for zone %.100s", z->zone);
+		return -1;
+	}
 	if (z->naddr == 0) {
 		snprintf(z->why, sizeof z->why,
 		    "no address for the %u NS of zone %.100s", nh, z->zone);

@@ -328,6 +328,12 @@ void guard_freshness(guard *g, struct guard_fresh *f);
  * their back-off and wake the refresher; returns how many matched.
  */
 size_t guard_recheck(guard *g, const char *domain, const char *selector);
+/*
+ * guard_fresh_text - one line for dkimguard -n: the window, whether it
+ * grew for the query budget, how many keys were asked where; "" with
+ * max_age 0.  Caller frees.
+ */
+dkim_rc guard_fresh_text(guard *g, char **text);
 /* "authoritative", "resolver fallback", "resolver", "-" */
 const char *guard_via_str(guard_via v);
 

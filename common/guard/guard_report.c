@@ -178,16 +178,19 @@ fresh_text(guard *g, char *buf, size_t len)
 				 "");
 }
 
-/* fresh_line - fresh_text as the last line of the -n table */
-static void
-fresh_line(guard *g, FILE *fp)
+/* guard_fresh_text - fresh_text as a line for dkimguard -n (guard.h) */
+dkim_rc
+guard_fresh_text(guard *g, char **text)
 {
 	char buf[400];
 
-	if (g->conf.max_age == 0)
-		return; /* the TTL rules: nothing more to say */
-	fresh_text(g, buf, sizeof buf);
-	fprintf(fp, "%s\n", buf);
+	buf[0] = '\0';
+	if (g->conf.max_age > 0) /* else the TTL rules: nothing to say */
+		fresh_text(g, buf, sizeof buf - 1);
+	if (buf[0] != '\0')
+		strcat(buf, "\n");
+	*text = strdup(buf);
+	return *text != NULL ? DKIM_OK : DKIM_ENOMEM;
 }
 
 /* guard_check_all - check every entry, log the table, count failures */
@@ -270,16 +273,12 @@ guard_table(guard *g, char **text)
 		    in.selector, guard_state_str(in.state),
 		    guard_action_str(in.action),
 		    in.state == GUARD_VALID ? "-" : in.problem);
-		if (in.via == GUARD_VIA_FALLBACK)
-			fprintf(fp, "    freshness: resolver fallback: %s\n",
-			    in.via_why);
 		if (in.state == GUARD_VALID || in.state == GUARD_TEMPERROR ||
 		    guard_fix(e, &zone) != DKIM_OK)
 			continue;
 		fprintf(fp, "    publish: %s\n", zone);
 		free(zone);
 	}
-	fresh_line(g, fp);
 	if (fclose(fp) != 0 || *text == NULL) {
 		free(*text);
 		*text = NULL;

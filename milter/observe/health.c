@@ -53,10 +53,6 @@ static int
 eval_key(const struct health_input *in, const struct guard_info *k,
     struct health_report *r, int *rc)
 {
-	if (k->via == GUARD_VIA_FALLBACK) /* fresh only within the TTL */
-		*rc |=
-		    add_reason(r, "key %s/%s: freshness: resolver fallback: %s",
-			k->domain, k->selector, k->via_why);
 	if (k->state == GUARD_VALID)
 		return 1;
 	if (k->state == GUARD_UNCHECKED) {

@@ -133,11 +133,18 @@ observe_health(struct snapshot *s, struct strbuf *out)
 	struct health_report r;
 	struct guard_info *k;
 	enum health_status st;
-	size_t n;
+	size_t n, i;
 
 	k = key_infos(cur, &n);
 	eval(cur, k, n, &r);
 	health_text(&r, out);
+	/* a field, not a reason: the key still works, only its window is
+	 * the record's TTL instead of GuardMaxAge */
+	for (i = 0; k != NULL && i < n; i++)
+		if (k[i].via == GUARD_VIA_FALLBACK)
+			strbuf_printf(out,
+			    "freshness: resolver fallback: key %s/%s: %s\n",
+			    k[i].domain, k[i].selector, k[i].via_why);
 	st = r.status;
 	health_report_free(&r);
 	free(k);

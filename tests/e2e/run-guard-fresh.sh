@@ -169,9 +169,9 @@ CONF
 # 0. -n: where the key is asked, and the window; then the fallback
 write_conf "$(dns_free_port)" # nobody answers there
 "$TOP/milter/dkimguard" -n -c "$W/dkimguard.conf" >"$W/table-fb.txt" 2>&1
-grep -q "^    freshness: resolver fallback: authoritative servers of $DOMAIN" "$W/table-fb.txt" &&
+grep -q "^freshness: resolver fallback: key $DOMAIN/s1: authoritative servers of $DOMAIN" "$W/table-fb.txt" &&
 	grep -q "0 key(s) asked at their authoritative servers, 2 through the resolver (resolver fallback" "$W/table-fb.txt" &&
-	pass "dkimguard -n, authoritative server unreachable:$(grep -m1 '^    freshness: resolver' "$W/table-fb.txt" | head -c 170)" ||
+	pass "dkimguard -n, authoritative server unreachable: $(grep -m1 '^freshness: resolver' "$W/table-fb.txt" | head -c 170)" ||
 	fail "dkimguard -n shows no resolver fallback: $(cat "$W/table-fb.txt")"
 write_conf "$AUTH_PORT"
 "$TOP/milter/dkimguard" -n -c "$W/dkimguard.conf" >"$W/table.txt" 2>&1
