@@ -49,12 +49,12 @@ MAXAGE=10
 PER_PHASE=5
 
 ports=()
-while ((${#ports[@]} < 4)); do
+while ((${#ports[@]} < 5)); do
 	p=$(dns_free_port)
 	[[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
 done
 AUTH_PORT=${ports[0]} RES_PORT=${ports[1]} SMTP_PORT=${ports[2]}
-SINK_PORT=${ports[3]}
+SINK_PORT=${ports[3]} METRICS_PORT=${ports[4]}
 export PF_SINK_PORT=$SINK_PORT
 
 # ---- keys -----------------------------------------------------------------
@@ -163,6 +163,7 @@ GuardAction     tempfail
 GuardMaxAge     $MAXAGE
 GuardAuthPort   $1
 SelfVerify      yes
+MetricsListen   127.0.0.1:$METRICS_PORT
 CONF
 }
 
@@ -180,6 +181,14 @@ grep -q "freshness: window $MAXAGE s (GuardMaxAge $MAXAGE s; 2 key(s), GuardQuer
 	pass "dkimguard -n: window $MAXAGE s, both keys asked at their authoritative servers, s2 valid through its CNAME into $KEYHOST" ||
 	fail "dkimguard -n freshness line: $(cat "$W/table.txt")"
 dg_up
+dg_log | grep -q "guard: freshness: window $MAXAGE s" &&
+	pass "the start-up log gives the window: $(dg_log | grep -o 'guard: freshness: window [0-9]* s')" ||
+	fail "no 'guard: freshness: window' line in the log"
+metrics=$(curl -s "http://127.0.0.1:$METRICS_PORT/metrics")
+grep -qx "dkimguard_guard_window_seconds $MAXAGE" <<<"$metrics" &&
+	grep -qx "dkimguard_guard_resolver_fallback_keys 0" <<<"$metrics" &&
+	pass "metrics: dkimguard_guard_window_seconds $MAXAGE, 0 keys on resolver fallback" ||
+	fail "metrics: $(grep guard_ <<<"$metrics" | grep -v '^#' | head -3)"
 
 # ---- helpers ------------------------------------------------------------
 sink_count() { pf_sink_files "$W" | wc -l; }
