@@ -280,6 +280,7 @@ guard_refresh_due(guard *g)
 
 	if ((list = guard_entries_copy(g, &n)) == NULL)
 		return 1;
+	fresh_window_log(g); /* keys added since ('%' entries) */
 	pthread_mutex_lock(&g->lock);
 	for (i = 0; i < n; i++) /* due ones to the front */
 		if (list[i]->next_check <= now) {

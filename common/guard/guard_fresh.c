@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
 #include "common/dns/authq.h"
 #include "guard_int.h"
@@ -143,6 +144,28 @@ fresh_take(guard *g, guard_entry **list, size_t ndue, time_t now)
 	g->tokens -= (double)take;
 	pthread_mutex_unlock(&g->lock);
 	return take;
+}
+
+/* fresh_window_log - say a new window once (guard_int.h) */
+void
+fresh_window_log(guard *g)
+{
+	unsigned w, was;
+	size_t n;
+
+	if (g->conf.max_age == 0)
+		return;
+	pthread_mutex_lock(&g->lock);
+	n = g->n;
+	w = fresh_period(g, n) + 2;
+	was = g->window;
+	g->window = w;
+	pthread_mutex_unlock(&g->lock);
+	if (was != 0 && was != w)
+		guard_emit(g, w > g->conf.max_age ? LOG_WARNING : LOG_NOTICE,
+		    "guard: freshness: window now %u s (GuardMaxAge %u s; "
+		    "%zu key(s), GuardQueryRate %u/s)",
+		    w, g->conf.max_age, n, g->conf.query_rate);
 }
 
 /* guard_freshness - the window and the sources now (guard.h) */

@@ -50,8 +50,9 @@ struct guard {
 	pthread_t thread;
 	int running, stop;
 	/* the query budget (guard_fresh.c), under lock */
-	double tokens; /* checks allowed now */
-	time_t filled; /* when tokens was last topped up */
+	double tokens;   /* checks allowed now */
+	time_t filled;   /* when tokens was last topped up */
+	unsigned window; /* the window last logged (fresh_window_log) */
 };
 
 /* guard_eval - one check's outcome, before it is applied to the entry */
@@ -104,6 +105,11 @@ time_t fresh_next(struct guard_entry *e, time_t now);
  */
 void fresh_fetch(struct guard_entry *e, dkim_txt_answer *ans, guard_via *via,
     char **why);
+/*
+ * fresh_window_log - log the window when it changed since the last call
+ * (the table grew or shrank past the query budget)
+ */
+void fresh_window_log(guard *g);
 /* fresh_spread - after guard_check_all: valid entries due evenly over
  * one period */
 void fresh_spread(guard *g);

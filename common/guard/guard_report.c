@@ -223,6 +223,7 @@ guard_check_all(guard *g)
 	    "checked, %u not valid",
 	    n, bad);
 	if (g->conf.max_age > 0) {
+		fresh_window_log(g); /* remembered: later changes are said */
 		fresh_text(g, buf, sizeof buf);
 		guard_emit(g, LOG_INFO, "guard: %s", buf);
 	}

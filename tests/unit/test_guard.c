@@ -827,8 +827,24 @@ START_TEST(fresh_budget_spread)
 	ck_assert_uint_le(max, 100);
 	ck_assert_uint_ge(max, 90);
 	ck_assert_uint_eq(total, 1000);
+	/* more keys added while running: the new window is logged once */
+	for (i = 1000; i < 1300; i++) {
+		snprintf(sel, sizeof sel, "s%zu", i);
+		ck_assert_ptr_nonnull(guard_add_key(g, "example.com", sel,
+		    key_a, GUARD_ACT_TEMPFAIL));
+	}
+	lg.n = 0;
+	clk++;
+	(void)guard_refresh_due(g);
+	clk++;
+	(void)guard_refresh_due(g);
+	for (i = 0, per = 0; i < lg.n && i < TU_LOG_LINES; i++)
+		per += strstr(lg.line[i],
+			   "window now 15 s (GuardMaxAge 10 s; "
+			   "1300 key(s)") != NULL;
+	ck_assert_uint_eq(per, 1);
 	/* everything due at once (a re-check of all): still 100 a second */
-	ck_assert_uint_eq(guard_recheck(g, NULL, NULL), 1000);
+	ck_assert_uint_eq(guard_recheck(g, NULL, NULL), 1300);
 	clk++;
 	before = fake_queries;
 	(void)guard_refresh_due(g);
