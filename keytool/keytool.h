@@ -192,6 +192,8 @@ int kt_cmd_check(int argc, char **argv, struct kt_conf *c);
 
 /* ---- status.c ---- */
 int kt_cmd_status(int argc, char **argv, struct kt_conf *c);
+/* kt_cmd_recheck - make the milter's guard check keys now (recheck.c) */
+int kt_cmd_recheck(int argc, char **argv, struct kt_conf *c);
 
 /* ---- rotate.c ---- */
 int kt_cmd_rotate(int argc, char **argv, struct kt_conf *c);

@@ -34,6 +34,7 @@ usage(void)
 	    "  status\n"
 	    "  doctor DOMAIN [--ip ADDRESS]... [--mail-from DOMAIN] "
 	    "[--nameserver HOST:PORT]...\n"
+	    "  recheck [-d DOMAIN [-s SELECTOR]]\n"
 	    "  rotate start -d DOMAIN [-s SELECTOR] [--old SELECTOR] "
 	    "[-t TYPE] [-b BITS] [--owner USER]\n"
 	    "  rotate status [-d DOMAIN] [--grace DURATION]\n"
@@ -80,6 +81,8 @@ run(int argc, char **argv, struct kt_conf *c)
 		return kt_cmd_status(argc, argv, c);
 	if (strcmp(argv[0], "doctor") == 0)
 		return kt_cmd_doctor(argc, argv, c);
+	if (strcmp(argv[0], "recheck") == 0)
+		return kt_cmd_recheck(argc, argv, c);
 	if (strcmp(argv[0], "rotate") == 0)
 		return kt_cmd_rotate(argc, argv, c);
 	if (strcmp(argv[0], "import-opendkim") == 0)

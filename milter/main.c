@@ -11,6 +11,9 @@
  *	privilege drop (UserID), then libmilter in its own thread.  Under
  *	systemd the unit starts it as the service user directly (User=).
  *
+ *	SIGUSR1 is handled like SIGHUP's byte in the main loop: the guard
+ *	re-checks keys now (recheck()).
+ *
  *	Signals: libmilter's own signal thread sigwait()s for SIGHUP and
  *	stops the milter on it, so SIGHUP must never reach that thread.
  *	Linux delivers a process-directed signal to the main thread (the
@@ -114,6 +117,7 @@ signals_mask(int how)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(how, &set, NULL);
 }
 
@@ -134,6 +138,7 @@ signals_install(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL); /* guard re-check (recheck()) */
 	signal(SIGPIPE, SIG_IGN);
 	return stop_wake_install();
 }
@@ -435,7 +440,12 @@ check_only(const char *path, struct errlist *el)
 	if (s->guard != NULL && guard_table(s->guard, &table) == DKIM_OK)
 		fputs(table, stdout);
 	free(table);
+	table = NULL;
 	h = observe_health_print(s, stdout);
+	/* after health: the table above stays keytool status's */
+	if (s->guard != NULL && guard_fresh_text(s->guard, &table) == DKIM_OK)
+		fputs(table, stdout);
+	free(table);
 	snapshot_release(s);
 	return h == HEALTH_OK ? CHECK_READY : CHECK_HEALTH;
 }
@@ -465,6 +475,48 @@ reload_running(const char *path, struct errlist *el)
 	return rc == CTL_OK ? 0 : 1;
 }
 
+/*
+ * recheck - SIGUSR1: the guard checks keys again now.  PIDFILE.recheck
+ * (written by dkimguard-keytool recheck) names them, one "DOMAIN
+ * [SELECTOR]" or "*" per line; without it, every key.  The file is
+ * removed once read: the keytool takes that as the confirmation.
+ */
+static void
+recheck(void)
+{
+	struct snapshot *s = snapshot_acquire();
+	char path[4200], line[600], dom[256], sel[256];
+	size_t n = 0;
+	FILE *fp = NULL;
+	int k;
+
+	if (s == NULL || s->guard == NULL) {
+		log_notice("SIGUSR1: no guard: nothing to re-check");
+		goto out;
+	}
+	if (pid_path != NULL) {
+		snprintf(path, sizeof path, "%s.recheck", pid_path);
+		fp = fopen(path, "r");
+	}
+	if (fp == NULL)
+		n = guard_recheck(s->guard, NULL, NULL);
+	while (fp != NULL && fgets(line, sizeof line, fp) != NULL) {
+		k = sscanf(line, "%255s %255s", dom, sel);
+		if (k >= 1 && strcmp(dom, "*") == 0)
+			n += guard_recheck(s->guard, NULL, NULL);
+		else if (k >= 1)
+			n += guard_recheck(s->guard, dom, k == 2 ? sel : NULL);
+	}
+	if (fp != NULL) {
+		fclose(fp);
+		(void)unlink(path);
+	}
+	log_notice("SIGUSR1: re-checking %zu guard key(s) now", n);
+out:
+	if (s != NULL)
+		snapshot_release(s);
+}
+
 /* main_loop - signals until TERM/INT (0) or libmilter stops (-1) */
 static int
 main_loop(void)
@@ -483,6 +535,10 @@ main_loop(void)
 		}
 		if (n <= 0 && errno == EINTR)
 			continue;
+		if (b == SIGUSR1) {
+			recheck();
+			continue;
+		}
 		if (b == SIGHUP) {
 			/* hand over at once: main must stay idle, see header */
 			(void)!write(reload_pipe[1], "r", 1);
@@ -528,6 +584,7 @@ start(const char *path, int check, struct errlist *el, lookup_dns **ld)
 	memset(&env, 0, sizeof env);
 	env.dns = lookup_dns_iface(*ld);
 	env.dns_cache = lookup_dns_cache(*ld);
+	env.resolver = lookup_dns_resolver(*ld);
 	env.check_only = check;
 	snapshot_env_set(&env);
 	if ((s = snapshot_build(path, el)) == NULL)
@@ -598,9 +655,9 @@ main(int argc, char **argv)
 	if (check) {
 		snapshot_env_set(&(struct snapshot_env){.check_only = 1});
 		if ((ld = dns_setup(path, &el)) != NULL)
-			snapshot_env_set(
-			    &(struct snapshot_env){lookup_dns_iface(ld),
-				lookup_dns_cache(ld), 1});
+			snapshot_env_set(&(
+			    struct snapshot_env){lookup_dns_iface(ld),
+			    lookup_dns_cache(ld), 1, lookup_dns_resolver(ld)});
 		if (ld == NULL) {
 			print_errors(&el, path);
 			return CHECK_CONFIG;

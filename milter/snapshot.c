@@ -232,6 +232,11 @@ load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 	gc.cache = s->test_cache != NULL ? s->test_cache : snap_env.dns_cache;
 	gc.grace = (unsigned)s->cfg->guard_grace;
 	gc.dry_run = s->cfg->dry_run;
+	gc.max_age = (unsigned)s->cfg->guard_max_age;
+	gc.query_rate = (unsigned)s->cfg->guard_query_rate;
+	gc.auth_port = (unsigned)s->cfg->guard_auth_port;
+	if (s->test_cache == NULL && gc.max_age > 0) /* not with TestKeys */
+		gc.auth_res = snap_env.resolver;
 	gc.log = guard_log;
 	gc.log_arg = s;
 	gc.state_file = s->cfg->guard_state_file;

@@ -53,6 +53,7 @@ struct snapshot_env {
 	dkim_lookup dns;     /* DNS-backed lookup (lookup_dns_iface) */
 	dnscache *dns_cache; /* its cache, shared with the guard */
 	int check_only;      /* -n: no refresher thread */
+	resolver *resolver;  /* finds authoritative servers for the guard */
 };
 
 struct snapshot {

@@ -358,6 +358,51 @@ resolver_exchange(const resolver *res, const char *name, int type, uint8_t *buf,
 	    NULL);
 }
 
+/*
+ * resolver_exchange_at - one question to one given server, outside the
+ * configured list (the guard's authoritative queries): UDP, TCP when
+ * truncated, RD only when rd.  Any rcode is returned as a reply: the
+ * caller judges REFUSED and referrals.  DKIM_DNS_OK with the reply in
+ * buf (RES_REPLY_MAX bytes), else SERVFAIL (refused connection, bad
+ * reply) or TIMEOUT.
+ */
+dkim_dns_status
+resolver_exchange_at(const struct sockaddr_storage *sa, socklen_t salen,
+    const char *name, int type, int rd, uint8_t *buf, size_t *rlen,
+    int64_t deadline)
+{
+	uint8_t q[RES_QUERY_MAX];
+	enum try_rc rc;
+	int qlen;
+
+	qlen = rmsg_query_type(name, type, (uint16_t)arc4random_uniform(65536),
+	    1, q, sizeof q);
+	if (qlen < 0)
+		return DKIM_DNS_SERVFAIL;
+	if (!rd)
+		q[2] &= (uint8_t)~0x01; /* RFC 1035 4.1.1: RD clear */
+	rc = udp_try(sa, salen, q, (size_t)qlen, buf, rlen, deadline);
+	if (rc == TRY_OK && rmsg_truncated(buf, *rlen))
+		rc = tcp_try(sa, salen, q, (size_t)qlen, buf, rlen, deadline);
+	return rc == TRY_OK   ? DKIM_DNS_OK :
+	    rc == TRY_TIMEOUT ? DKIM_DNS_TIMEOUT :
+				DKIM_DNS_SERVFAIL;
+}
+
+/* resolver_timeout_ms - the configured wait per try and server */
+unsigned
+resolver_timeout_ms(const resolver *res)
+{
+	return res->conf.timeout_ms;
+}
+
+/* resolver_now_ms - the monotonic clock deadlines are measured on */
+int64_t
+resolver_now_ms(void)
+{
+	return now_ms();
+}
+
 /* resolver_deadline - when a lookup started now must end */
 int64_t
 resolver_deadline(const resolver *res)

@@ -87,4 +87,18 @@ resolver_exchange_why(const struct resolver *res, const char *name, int type,
 /* resolver_deadline - now + the longest a lookup may take (resolver.h) */
 int64_t resolver_deadline(const struct resolver *res);
 
+/*
+ * resolver_exchange_at - one question to the server sa (not the
+ * configured ones), RD set only when rd; any rcode comes back as a
+ * reply (DKIM_DNS_OK).  For the guard's authoritative queries (authq.c).
+ */
+#include <sys/socket.h>
+dkim_dns_status resolver_exchange_at(const struct sockaddr_storage *sa,
+    socklen_t salen, const char *name, int type, int rd, uint8_t *buf,
+    size_t *rlen, int64_t deadline);
+/* resolver_timeout_ms - the configured wait per try and server */
+unsigned resolver_timeout_ms(const struct resolver *res);
+/* resolver_now_ms - the monotonic milliseconds deadlines use */
+int64_t resolver_now_ms(void);
+
 #endif /* DKIMGUARD_RESOLVER_INT_H */

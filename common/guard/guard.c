@@ -9,8 +9,10 @@
  *	apply the result under the guard's lock.  A change of state is
  *	logged once, after the lock is released.  guard_query only reads the
  *	state, so a message never waits on DNS once its key was checked.
- *	The refresher thread sleeps until the next entry is due (about 80% of
- *	its TTL, see schedule()) and checks it again, so a fixed record is
+ *	The refresher thread sleeps until the next entry is due and checks it
+ *	again: with max_age, on the schedule of guard_fresh.c (the record as
+ *	its authoritative servers publish it, at most the window old);
+ *	without, at about 80% of its TTL (schedule()), so a fixed record is
  *	seen within its TTL.  Temperror grace: see guard.h.
  */
 #define _GNU_SOURCE /* asprintf */
@@ -21,6 +23,7 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include "common/dns/authq.h"
 #include "guard_int.h"
 #include "guard_state.h"
 
@@ -34,6 +37,9 @@ guard_conf_init(struct guard_conf *conf)
 	conf->max_refresh = 3600;
 	conf->retry = 60;
 	conf->state_every = 300;
+	conf->max_age = 0; /* the daemon sets GuardMaxAge (10) */
+	conf->query_rate = 200;
+	conf->auth_port = 53;
 }
 
 /* guard_now - injected clock or time(NULL) */
@@ -89,6 +95,11 @@ guard_new(const struct guard_conf *conf, guard **out)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&g->wake, &ca);
 	pthread_condattr_destroy(&ca);
+	if (conf->auth_res != NULL &&
+	    authq_new(conf->auth_res, conf->auth_port, &g->auth) < 0)
+		guard_emit(g, LOG_WARNING,
+		    "guard: cannot set up authoritative "
+		    "queries: asking the resolver");
 	if (*psl != '\0' && guard_psl_load(psl, &g->psl, err, sizeof err) < 0)
 		guard_emit(g, LOG_WARNING, "%s",
 		    err); /* alignment: parent/child rule */
@@ -115,6 +126,7 @@ guard_free(guard *g)
 		guard_entry_free(g->ent[i]);
 	free(g->ent);
 	hashtab_free(g->byname);
+	authq_free(g->auth);
 	guard_psl_free(g->psl);
 	guard_state_fini(g);
 	pthread_cond_destroy(&g->wake);
@@ -136,6 +148,8 @@ schedule(const guard *g, const struct guard_eval *ev)
 	const struct guard_conf *c = &g->conf;
 	time_t t = (time_t)ev->ttl * 4 / 5; /* 80% of the TTL */
 
+	if (c->max_age > 0) /* freshness by age, not TTL (guard_fresh.c) */
+		return 0;
 	if (ev->state == GUARD_VALID)
 		return clamp(t, c->min_refresh, c->max_refresh);
 	if (ev->state == GUARD_TEMPERROR || t == 0 || t > (time_t)c->retry)
@@ -195,7 +209,8 @@ apply(struct guard_entry *e, struct guard_eval *ev, time_t now, char **msg)
 	memcpy(e->problem, ev->problem, sizeof e->problem);
 	e->ttl = ev->ttl;
 	e->checked = now;
-	e->next_check = now + schedule(e->g, ev);
+	e->next_check = e->g->conf.max_age > 0 ? fresh_next(e, now) :
+						 now + schedule(e->g, ev);
 	if (old != ev->state) {
 		e->since = now;
 		guard_state_dirty(e->g); /* GuardStateFile: write soon */
@@ -213,14 +228,11 @@ guard_check_entry(guard_entry *e, int quiet, guard_state *oldp)
 	struct dnscache_info info;
 	struct guard_eval ev;
 	guard_state st, old;
-	char *msg;
+	char *msg, *why, *vmsg = NULL;
+	guard_via via;
 
-	memset(&info, 0, sizeof info);
-	if (dnscache_refresh(g->conf.cache, e->keyname, &ans, &info) !=
-	    DKIM_OK) {
-		memset(&ans, 0, sizeof ans); /* internal failure */
-		ans.status = DKIM_DNS_SERVFAIL;
-	}
+	/* info: what kind of failure, when the resolver was asked */
+	fresh_fetch(e, &ans, &via, &why, &info);
 	guard_evaluate(e, &ans, &ev);
 	/* a timeout is said so already; the other failures by kind */
 	if (ev.state == GUARD_TEMPERROR && info.why != NULL &&
@@ -231,7 +243,20 @@ guard_check_entry(guard_entry *e, int quiet, guard_state *oldp)
 	old = e->state;
 	apply(e, &ev, guard_now(g), quiet ? NULL : &msg);
 	st = e->state;
+	if (via != e->via &&
+	    (via == GUARD_VIA_FALLBACK || e->via == GUARD_VIA_FALLBACK) &&
+	    asprintf(&vmsg, "key %s: freshness: %s%s%s", e->keyname,
+		guard_via_str(via), why ? ": " : "", why ? why : "") < 0)
+		vmsg = NULL;
+	e->via = via;
+	free(e->via_why);
+	e->via_why = why;
 	pthread_mutex_unlock(&g->lock);
+	if (vmsg != NULL) /* said once per change of source */
+		guard_emit(g,
+		    via == GUARD_VIA_FALLBACK ? LOG_WARNING : LOG_NOTICE, "%s",
+		    vmsg);
+	free(vmsg);
 	free(ev.record);
 	dkim_keyrec_free(ev.rec);
 	if (!quiet && msg != NULL)
@@ -266,10 +291,11 @@ guard_refresh_due(guard *g)
 {
 	guard_entry **list;
 	time_t now = guard_now(g), next = now + g->conf.max_refresh;
-	size_t i, n, ndue = 0;
+	size_t i, n, ndue = 0, take;
 
 	if ((list = guard_entries_copy(g, &n)) == NULL)
 		return 1;
+	fresh_window_log(g); /* keys added since ('%' entries) */
 	pthread_mutex_lock(&g->lock);
 	for (i = 0; i < n; i++) /* due ones to the front */
 		if (list[i]->next_check <= now) {
@@ -279,7 +305,10 @@ guard_refresh_due(guard *g)
 			list[i] = t;
 		}
 	pthread_mutex_unlock(&g->lock);
-	guard_check_batch(list, ndue, 0, NULL);
+	/* within the query budget; the rest stays due (guard_fresh.c) */
+	if ((take = fresh_take(g, list, ndue, now)) < ndue)
+		next = now + 1;
+	guard_check_batch(list, take, 0, NULL);
 	pthread_mutex_lock(&g->lock);
 	for (i = 0; i < n; i++)
 		if (list[i]->next_check < next)

@@ -55,12 +55,28 @@
  *	nothing: guard_keyrec hands out a reference.
  *
  *	guard_query never touches DNS for a checked entry: it reads the
- *	entry's state under the guard's lock.  The refresher thread checks an
- *	entry again after about 80% of its record's TTL (clamped to
+ *	entry's state under the guard's lock.  With max_age 0 the refresher
+ *	thread checks an entry again after about 80% of its record's TTL
+ *	(clamped to
  *	[min_refresh, max_refresh]; failing entries at most every `retry`
  *	seconds), so a record fixed while dkimguard runs is seen within the
  *	TTL, without restart.  A state change is logged once, when it happens
  *	(valid -> mismatch -> valid), never per message.
+ *
+ *	Freshness (max_age > 0, the daemon's default): the answer comes
+ *	from the zone's authoritative servers (authq.h), not a cache, and
+ *	a valid entry is checked again every window - 2 s, so the state a
+ *	message is signed against is at most `window` seconds behind them
+ *	whatever the record's TTL.  window is max_age, or longer when the
+ *	entries cannot all be checked in max_age within query_rate checks
+ *	per second (n / query_rate + 2).  Checks are spread evenly over the
+ *	window and never more than query_rate in one second.  An entry that
+ *	is not valid is checked again after 1 s, then 2, 4, ... up to the
+ *	window; a message that finds its key not valid makes it due at once
+ *	(once a second at most, in the refresher), so while mail is retried
+ *	a fix is seen within 2 s.  Without auth, or when a zone's
+ *	authoritative servers give no authoritative reply, the configured
+ *	resolver is asked (via says which; the change is logged).
  *
  *	DNS temperror (SERVFAIL, timeout): for `grace` seconds from the first
  *	failure after a good check the last good result stands (verdict
@@ -90,6 +106,7 @@
 
 #include "dkim.h"
 #include "common/dns/dnscache.h"
+#include "common/dns/resolver.h"
 
 /* guard_state - what the last check found */
 typedef enum guard_state {
@@ -176,6 +193,30 @@ struct guard_conf {
 	const char *state_file; /* the last good checks across restarts
 				 * (guard_state.h); NULL or "": not kept */
 	unsigned state_every;   /* s between writes without a change (300) */
+	/* freshness (guard_fresh.c): see "Freshness" in DESCRIPTION */
+	unsigned max_age;          /* s: GuardMaxAge (10); 0: follow the TTL */
+	unsigned query_rate;       /* checks per second at most (200) */
+	struct resolver *auth_res; /* finds the authoritative servers
+				    * (not owned); NULL: resolver only */
+	unsigned auth_port;        /* where they listen (53) */
+};
+
+/* guard_via - where the last check of an entry got its answer */
+typedef enum guard_via {
+	GUARD_VIA_NONE = 0, /* not checked yet */
+	GUARD_VIA_AUTH,     /* the zone's authoritative servers */
+	GUARD_VIA_FALLBACK, /* resolver: authoritative ones unreachable */
+	GUARD_VIA_RESOLVER  /* resolver: no authoritative queries set */
+} guard_via;
+
+/* guard_fresh - the freshness the guard keeps now (guard_freshness) */
+struct guard_fresh {
+	unsigned max_age;    /* the configured GuardMaxAge */
+	unsigned window;     /* s: the age a state may reach, guaranteed */
+	unsigned query_rate; /* the budget, checks per second */
+	size_t keys;         /* entries */
+	size_t via_auth;     /* last checked at the authoritative servers */
+	size_t via_fallback; /* ... through the resolver, as a fallback */
 };
 
 /* guard_info - a copy of one entry, for tables and metrics */
@@ -191,6 +232,9 @@ struct guard_info {
 	time_t next_check; /* when the refresher looks again */
 	uint32_t ttl;      /* TTL of the record at the last check */
 	unsigned long count[GUARD_CNT_MAX];
+	guard_via via;     /* where the last check asked */
+	char via_why[400]; /* GUARD_VIA_FALLBACK: why */
+	unsigned backoff;  /* s: re-check delay of an entry not valid */
 };
 
 typedef struct guard guard;
@@ -285,6 +329,26 @@ void guard_entry_info(guard_entry *e, struct guard_info *info);
 /* guard_entries - number of entries; guard_entry_at - the i-th */
 size_t guard_entries(guard *g);
 guard_entry *guard_entry_at(guard *g, size_t i);
+
+/*
+ * guard_freshness - the window (the most a state may be behind the
+ * authoritative servers) and how entries were last checked.
+ */
+void guard_freshness(guard *g, struct guard_fresh *f);
+/*
+ * guard_recheck - make the entries of (domain, selector) due now (NULL
+ * domain: every entry; NULL selector: every selector of domain), clear
+ * their back-off and wake the refresher; returns how many matched.
+ */
+size_t guard_recheck(guard *g, const char *domain, const char *selector);
+/*
+ * guard_fresh_text - one line for dkimguard -n: the window, whether it
+ * grew for the query budget, how many keys were asked where; "" with
+ * max_age 0.  Caller frees.
+ */
+dkim_rc guard_fresh_text(guard *g, char **text);
+/* "authoritative", "resolver fallback", "resolver", "-" */
+const char *guard_via_str(guard_via v);
 
 /* "valid", "missing", ...; "tempfail", "hold", "unsigned", "sign"; ... */
 const char *guard_state_str(guard_state s);

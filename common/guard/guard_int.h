@@ -32,6 +32,10 @@ struct guard_entry {
 	time_t checked, since, last_good, temp_since, next_check;
 	uint32_t ttl;
 	unsigned long count[GUARD_CNT_MAX]; /* atomic */
+	/* freshness, under g->lock (guard_fresh.c) */
+	guard_via via;
+	char *via_why;    /* malloc'ed; fallback reason */
+	unsigned backoff; /* s; 0 while valid */
 };
 
 struct guard {
@@ -42,6 +46,7 @@ struct guard {
 	size_t n, cap;
 	struct hashtab *byname; /* keyname (no case) -> an entry */
 	guard_psl *psl;
+	struct authq *auth; /* from conf.auth_res; NULL: resolver only */
 	pthread_t thread;
 	int running, stop;
 	/* GuardStateFile (guard_state.c); the flags under lock */
@@ -51,6 +56,10 @@ struct guard {
 	size_t state_nkeep;
 	int state_dirty;
 	time_t state_saved;
+	/* the query budget (guard_fresh.c), under lock */
+	double tokens;   /* checks allowed now */
+	time_t filled;   /* when tokens was last topped up */
+	unsigned window; /* the window last logged (fresh_window_log) */
 };
 
 /* guard_eval - one check's outcome, before it is applied to the entry */
@@ -96,6 +105,34 @@ void guard_entry_free(struct guard_entry *e);
 /* guard_emit - through conf.log (syslog priorities); no-op without one */
 void guard_emit(guard *g, int prio, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* fresh_period - s between checks of a valid entry (max_age mode) */
+unsigned fresh_period(guard *g, size_t n);
+/*
+ * fresh_next - when entry e (state just set by a check at now) is due
+ * again; updates e->backoff.  Under g->lock.
+ */
+time_t fresh_next(struct guard_entry *e, time_t now);
+/*
+ * fresh_fetch - TXT at e->keyname for a check: authoritative when set
+ * up, else (or as fallback) dnscache_refresh; *via and *why (malloc'ed
+ * or NULL) say which.
+ */
+void fresh_fetch(struct guard_entry *e, dkim_txt_answer *ans, guard_via *via,
+    char **why, struct dnscache_info *info);
+/*
+ * fresh_window_log - log the window when it changed since the last call
+ * (the table grew or shrank past the query budget)
+ */
+void fresh_window_log(guard *g);
+/* fresh_spread - after guard_check_all: valid entries due evenly over
+ * one period */
+void fresh_spread(guard *g);
+/*
+ * fresh_take - of the ndue entries at the front of list (sorted here by
+ * next_check), how many the budget allows now; the tokens are spent.
+ */
+size_t fresh_take(guard *g, guard_entry **list, size_t ndue, time_t now);
+
 /* guard_now - the configured clock */
 time_t guard_now(const guard *g);
 /* guard_sanitize - make text safe for an SMTP reply and one log line */

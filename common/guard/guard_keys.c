@@ -27,6 +27,7 @@ guard_entry_free(struct guard_entry *e)
 	dkim_keyrec_free(e->want_rec);
 	free(e->good_record);
 	dkim_keyrec_free(e->good_rec);
+	free(e->via_why);
 	free(e);
 }
 

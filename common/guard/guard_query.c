@@ -77,6 +77,7 @@ guard_query(guard_entry *e, struct guard_verdict *v)
 {
 	guard *g = e->g;
 	int unchecked;
+	time_t now;
 
 	memset(v, 0, sizeof *v);
 	pthread_mutex_lock(&g->lock);
@@ -85,7 +86,19 @@ guard_query(guard_entry *e, struct guard_verdict *v)
 	if (unchecked)
 		(void)guard_check(e);
 	pthread_mutex_lock(&g->lock);
-	verdict_locked(e, guard_now(g), v);
+	now = guard_now(g);
+	verdict_locked(e, now, v);
+	/*
+	 * A message is about to be refused or held for a key that is not
+	 * valid: have the refresher look again now, at most once a second
+	 * per key, so the retries of a fixed key go out at once whatever
+	 * its back-off.  No wait here: the check runs in the refresher.
+	 */
+	if (g->conf.max_age > 0 && e->state != GUARD_VALID &&
+	    e->checked < now && e->next_check > now) {
+		e->next_check = now;
+		pthread_cond_broadcast(&g->wake);
+	}
 	pthread_mutex_unlock(&g->lock);
 }
 
@@ -152,6 +165,10 @@ guard_entry_info(guard_entry *e, struct guard_info *info)
 	info->last_good = e->last_good;
 	info->next_check = e->next_check;
 	info->ttl = e->ttl;
+	info->via = e->via;
+	info->backoff = e->backoff;
+	if (e->via_why != NULL)
+		strlcpy(info->via_why, e->via_why, sizeof info->via_why);
 	pthread_mutex_unlock(&e->g->lock);
 	for (c = 0; c < GUARD_CNT_MAX; c++)
 		info->count[c] =

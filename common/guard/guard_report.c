@@ -151,6 +151,50 @@ log_row(guard_entry *e, guard_state old)
 	free(zone);
 }
 
+/*
+ * fresh_text - the freshness the guard keeps, one line: the window
+ * (guard.h, "Freshness"), whether it grew past GuardMaxAge for the
+ * query budget, and where the keys were asked.
+ */
+static void
+fresh_text(guard *g, char *buf, size_t len)
+{
+	struct guard_fresh f;
+
+	guard_freshness(g, &f);
+	if (f.max_age == 0) {
+		snprintf(buf, len,
+		    "freshness: follows the record TTLs "
+		    "(GuardMaxAge 0)");
+		return;
+	}
+	snprintf(buf, len,
+	    "freshness: window %u s (GuardMaxAge %u s%s; %zu key(s), "
+	    "GuardQueryRate %u/s); %zu key(s) asked at their authoritative "
+	    "servers%s%zu through the resolver%s",
+	    f.window, f.max_age,
+	    f.window > f.max_age ? ", grown for the query budget" : "", f.keys,
+	    f.query_rate, f.via_auth, ", ", f.keys - f.via_auth,
+	    f.via_fallback > 0 ? " (resolver fallback: authoritative servers "
+				 "unreachable)" :
+				 "");
+}
+
+/* guard_fresh_text - fresh_text as a line for dkimguard -n (guard.h) */
+dkim_rc
+guard_fresh_text(guard *g, char **text)
+{
+	char buf[400];
+
+	buf[0] = '\0';
+	if (g->conf.max_age > 0) /* else the TTL rules: nothing to say */
+		fresh_text(g, buf, sizeof buf - 1);
+	if (buf[0] != '\0')
+		strcat(buf, "\n");
+	*text = strdup(buf);
+	return *text != NULL ? DKIM_OK : DKIM_ENOMEM;
+}
+
 /* guard_check_all - check every entry, log the table, count failures */
 unsigned
 guard_check_all(guard *g)
@@ -159,6 +203,7 @@ guard_check_all(guard *g)
 	guard_state *old;
 	unsigned bad = 0;
 	size_t i, n;
+	char buf[400];
 
 	if ((list = guard_entries_copy(g, &n)) == NULL ||
 	    (old = calloc(n ? n : 1, sizeof *old)) == NULL) {
@@ -167,6 +212,7 @@ guard_check_all(guard *g)
 		return (unsigned)guard_entries(g);
 	}
 	guard_check_batch(list, n, 1, old);
+	fresh_spread(g); /* the next checks evenly over one period */
 	for (i = 0; i < n; i++) {
 		struct guard_info in;
 
@@ -178,6 +224,11 @@ guard_check_all(guard *g)
 	    "guard: %zu key(s) "
 	    "checked, %u not valid",
 	    n, bad);
+	if (g->conf.max_age > 0) {
+		fresh_window_log(g); /* remembered: later changes are said */
+		fresh_text(g, buf, sizeof buf);
+		guard_emit(g, LOG_INFO, "guard: %s", buf);
+	}
 	free(old);
 	free(list);
 	return bad;

@@ -265,7 +265,9 @@ proc_value(const struct metrics *m, const struct metrics_view *v,
 	default:
 		break;
 	}
-	*ok = v != NULL && (f == MF_GENERATION || f == MF_HEALTH || d != NULL);
+	*ok = v != NULL &&
+	    (f == MF_GENERATION || f == MF_HEALTH || f == MF_GUARD_WINDOW ||
+		f == MF_GUARD_FALLBACK || d != NULL);
 	if (!*ok)
 		return 0;
 	switch (f) {
@@ -281,6 +283,12 @@ proc_value(const struct metrics *m, const struct metrics_view *v,
 		return d->queries;
 	case MF_DNS_ENTRIES:
 		return d->entries;
+	case MF_GUARD_WINDOW:
+		*ok = v->fresh != NULL && v->fresh->window > 0;
+		return *ok ? v->fresh->window : 0;
+	case MF_GUARD_FALLBACK:
+		*ok = v->fresh != NULL && v->fresh->window > 0;
+		return *ok ? v->fresh->via_fallback : 0;
 	default:
 		*ok = 0;
 		return 0;

@@ -110,6 +110,7 @@ observe_render(struct strbuf *out)
 	struct metrics_view v;
 	struct health_report r;
 	struct dnscache_stats st;
+	struct guard_fresh fresh;
 	dnscache *dc;
 	int rc;
 
@@ -119,6 +120,10 @@ observe_render(struct strbuf *out)
 	eval(s, v.keys, v.nkeys, &r);
 	v.health = (int)r.status;
 	v.generation = s != NULL ? s->generation : 0;
+	if (s != NULL && s->guard != NULL) {
+		guard_freshness(s->guard, &fresh);
+		v.fresh = &fresh;
+	}
 	dc = s != NULL && s->test_cache != NULL ? s->test_cache : obs.dns;
 	if (dc != NULL) {
 		dnscache_stats(dc, &st);
@@ -145,11 +150,18 @@ observe_health(struct snapshot *s, struct strbuf *out)
 	struct health_report r;
 	struct guard_info *k;
 	enum health_status st;
-	size_t n;
+	size_t n, i;
 
 	k = key_infos(cur, &n);
 	eval(cur, k, n, &r);
 	health_text(&r, out);
+	/* a field, not a reason: the key still works, only its window is
+	 * the record's TTL instead of GuardMaxAge */
+	for (i = 0; k != NULL && i < n; i++)
+		if (k[i].via == GUARD_VIA_FALLBACK)
+			strbuf_printf(out,
+			    "freshness: resolver fallback: key %s/%s: %s\n",
+			    k[i].domain, k[i].selector, k[i].via_why);
 	st = r.status;
 	health_report_free(&r);
 	free(k);

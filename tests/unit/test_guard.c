@@ -692,6 +692,212 @@ START_TEST(strings)
 }
 END_TEST
 
+/* fresh_guard - a guard in GuardMaxAge mode (no authoritative queries) */
+static guard *
+fresh_guard(unsigned max_age, unsigned rate)
+{
+	struct guard_conf gc;
+	guard *gg;
+
+	guard_conf_init(&gc);
+	gc.cache = cache;
+	gc.max_age = max_age;
+	gc.query_rate = rate;
+	gc.psl_path = "";
+	gc.log = tu_log_capture;
+	gc.log_arg = &lg;
+	gc.clock = tu_clock;
+	gc.clock_arg = &clk;
+	ck_assert_int_eq(guard_new(&gc, &gg), DKIM_OK);
+	return gg;
+}
+
+/* a change is seen within GuardMaxAge whatever the TTL; a fix within 2 s */
+START_TEST(fresh_ttl_independent)
+{
+	struct guard_info in;
+	struct guard_fresh f;
+	guard_entry *e;
+	time_t changed, fixed;
+	unsigned steps, want_backoff[] = {1, 2, 4, 8, 8};
+	size_t k;
+
+	guard_free(g);
+	g = fresh_guard(10, 200);
+	publish(DKIM_DNS_OK, 3600, "%s", rec_a);
+	e = guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
+	ck_assert_uint_eq(guard_check_all(g), 0);
+	guard_freshness(g, &f);
+	ck_assert_uint_eq(f.window, 10);
+	ck_assert_uint_eq(f.keys, 1);
+	/* another key published right after the check: the worst case */
+	publish(DKIM_DNS_OK, 3600, "v=DKIM1; k=ed25519; p=%s", pub_b);
+	changed = clk;
+	for (steps = 0; steps < 20; steps++) {
+		guard_entry_info(e, &in);
+		if (in.state != GUARD_VALID)
+			break;
+		clk++;
+		(void)guard_refresh_due(g);
+	}
+	guard_entry_info(e, &in);
+	ck_assert_int_eq(in.state, GUARD_MISMATCH);
+	ck_assert_int_le(in.checked - changed, 10);
+	/* not valid: re-checked after 1, 2, 4, 8 s, then every 8 s */
+	for (k = 0; k < sizeof want_backoff / sizeof *want_backoff; k++) {
+		guard_entry_info(e, &in);
+		ck_assert_uint_eq(in.backoff, want_backoff[k]);
+		ck_assert_int_eq(in.next_check - in.checked, want_backoff[k]);
+		clk = in.next_check;
+		(void)guard_refresh_due(g);
+	}
+	/* a message finding the key not valid makes it due now, once a
+	 * second at most, whatever the back-off */
+	{
+		struct guard_verdict v;
+
+		guard_entry_info(e, &in);
+		ck_assert_int_gt(in.next_check, clk + 1);
+		guard_query(e, &v); /* checked this second: no change */
+		guard_entry_info(e, &in);
+		ck_assert_int_gt(in.next_check, clk + 1);
+		clk++;
+		guard_query(e, &v);
+		ck_assert_int_eq(v.decision, GUARD_DO_TEMPFAIL);
+		guard_entry_info(e, &in);
+		ck_assert_int_eq(in.next_check, clk);
+		(void)guard_refresh_due(g);
+		guard_entry_info(e, &in);
+		ck_assert_int_eq(in.checked, clk);
+	}
+	/* fixed between two checks: seen within 2 s at the start of the
+	 * back-off (here reset by the operator's re-check) */
+	ck_assert_uint_eq(guard_recheck(g, "example.com", "s1"), 1);
+	ck_assert_uint_eq(guard_recheck(g, "example.com", "nope"), 0);
+	(void)guard_refresh_due(g); /* still mismatch, back-off 1 s */
+	publish(DKIM_DNS_OK, 3600, "%s", rec_a);
+	fixed = clk;
+	for (steps = 0; steps < 5; steps++) {
+		guard_entry_info(e, &in);
+		if (in.state == GUARD_VALID)
+			break;
+		clk++;
+		(void)guard_refresh_due(g);
+	}
+	guard_entry_info(e, &in);
+	ck_assert_int_eq(in.state, GUARD_VALID);
+	ck_assert_int_le(in.checked - fixed, 2);
+	ck_assert_uint_eq(in.backoff, 0);
+	ck_assert_int_eq(in.next_check - in.checked, 8);
+	ck_assert_str_eq(guard_via_str(in.via), "resolver");
+}
+END_TEST
+
+/* 1,000 keys at 100 checks/s: the window grows to 12 s, checks are
+ * spread evenly and no second goes over the budget */
+START_TEST(fresh_budget_spread)
+{
+	struct guard_fresh f;
+	char sel[32];
+	unsigned before, per, max = 0, total = 0, sec;
+	size_t i;
+
+	guard_free(g);
+	g = fresh_guard(10, 100);
+	publish(DKIM_DNS_OK, 60, "%s", rec_a);
+	for (i = 0; i < 1000; i++) {
+		snprintf(sel, sizeof sel, "s%zu", i);
+		ck_assert_ptr_nonnull(guard_add_key(g, "example.com", sel,
+		    key_a, GUARD_ACT_TEMPFAIL));
+	}
+	ck_assert_uint_eq(guard_check_all(g), 0);
+	guard_freshness(g, &f);
+	ck_assert_uint_eq(f.window, 12); /* 1000 / 100 + 2 */
+	ck_assert_uint_eq(f.keys, 1000);
+	/* one period (10 s) checks every key once, 100 a second */
+	for (sec = 1; sec <= 10; sec++) {
+		clk++;
+		before = fake_queries;
+		(void)guard_refresh_due(g);
+		per = fake_queries - before;
+		total += per;
+		if (per > max)
+			max = per;
+	}
+	ck_assert_uint_le(max, 100);
+	ck_assert_uint_ge(max, 90);
+	ck_assert_uint_eq(total, 1000);
+	/* more keys added while running: the new window is logged once */
+	for (i = 1000; i < 1300; i++) {
+		snprintf(sel, sizeof sel, "s%zu", i);
+		ck_assert_ptr_nonnull(guard_add_key(g, "example.com", sel,
+		    key_a, GUARD_ACT_TEMPFAIL));
+	}
+	lg.n = 0;
+	clk++;
+	(void)guard_refresh_due(g);
+	clk++;
+	(void)guard_refresh_due(g);
+	for (i = 0, per = 0; i < lg.n && i < TU_LOG_LINES; i++)
+		per += strstr(lg.line[i],
+			   "window now 15 s (GuardMaxAge 10 s; "
+			   "1300 key(s)") != NULL;
+	ck_assert_uint_eq(per, 1);
+	/* everything due at once (a re-check of all): still 100 a second */
+	ck_assert_uint_eq(guard_recheck(g, NULL, NULL), 1300);
+	clk++;
+	before = fake_queries;
+	(void)guard_refresh_due(g);
+	ck_assert_uint_eq(fake_queries - before, 100);
+	clk++;
+	before = fake_queries;
+	(void)guard_refresh_due(g);
+	ck_assert_uint_eq(fake_queries - before, 100);
+}
+END_TEST
+
+/* the refresher's DNS queries a second for 10, 1,000 and 10,000 keys at
+ * the defaults (GuardMaxAge 10, GuardQueryRate 200), over 120 s */
+START_TEST(fresh_rates)
+{
+	static const size_t sizes[] = {10, 1000, 10000};
+	struct guard_fresh f;
+	unsigned before, per, max, total, sec, want_period;
+	char sel[32];
+	size_t i, n = sizes[_i];
+
+	guard_free(g);
+	g = fresh_guard(10, 200);
+	publish(DKIM_DNS_OK, 60, "%s", rec_a);
+	for (i = 0; i < n; i++) {
+		snprintf(sel, sizeof sel, "s%zu", i);
+		ck_assert_ptr_nonnull(guard_add_key(g, "example.com", sel,
+		    key_a, GUARD_ACT_TEMPFAIL));
+	}
+	ck_assert_uint_eq(guard_check_all(g), 0);
+	guard_freshness(g, &f);
+	want_period = n / 200 > 8 ? (unsigned)(n / 200) : 8;
+	ck_assert_uint_eq(f.window, want_period + 2);
+	max = total = 0;
+	for (sec = 1; sec <= 120; sec++) {
+		clk++;
+		before = fake_queries;
+		(void)guard_refresh_due(g);
+		per = fake_queries - before;
+		total += per;
+		if (per > max)
+			max = per;
+	}
+	ck_assert_uint_le(max, 200);
+	/* every key checked once per period, no more */
+	ck_assert_uint_ge(total, (unsigned)(n * 120 / want_period) - n);
+	ck_assert_uint_le(total, (unsigned)(n * 120 / want_period) + n);
+	printf("FRESH: %zu keys: window %u s, %.1f queries/s on average, "
+	       "%u at most in one second\n",
+	    n, f.window, total / 120.0, max);
+}
+END_TEST
+
 static Suite *
 guard_suite(void)
 {
@@ -719,6 +925,9 @@ guard_suite(void)
 	tcase_add_test(tc, checks_in_parallel);
 	tcase_add_test(tc, refresher_thread);
 	tcase_add_test(tc, strings);
+	tcase_add_test(tc, fresh_ttl_independent);
+	tcase_add_test(tc, fresh_budget_spread);
+	tcase_add_loop_test(tc, fresh_rates, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -197,7 +197,8 @@ START_TEST(test_format_and_keys)
 	struct guard_info k[2];
 	struct dnscache_stats st = {5, 6, 7, 1, 0, 3, 0, 0, 0};
 	uint32_t ttl[2] = {300, 0};
-	struct metrics_view v = {k, ttl, 2, HEALTH_DEGRADED, 4, &st, NULL, 0};
+	struct metrics_view v = {k, ttl, 2, HEALTH_DEGRADED, 4, &st, NULL, 0,
+	    NULL};
 	struct strbuf b = {0};
 	double x;
 
@@ -259,7 +260,8 @@ START_TEST(test_every_family_rendered)
 	struct guard_info k[2];
 	struct dnscache_stats st = {0};
 	uint32_t ttl[2] = {1, 1};
-	struct metrics_view v = {k, ttl, 2, HEALTH_OK, 1, &st, NULL, 0};
+	struct guard_fresh fresh = {.max_age = 10, .window = 10};
+	struct metrics_view v = {k, ttl, 2, HEALTH_OK, 1, &st, NULL, 0, &fresh};
 	struct strbuf b = {0};
 	char want[160];
 	int f;
