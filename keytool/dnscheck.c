@@ -15,6 +15,7 @@
 
 #include "keytool.h"
 #include "common/dns/dnscache.h"
+#include "common/dns/lookup_dns.h"
 #include "common/guard/guard.h"
 #include "common/dns/resolver.h"
 
@@ -72,6 +73,8 @@ kt_dns_open(const struct kt_conf *c, struct kt_dns *d)
 		return -1;
 	dnscache_conf_init(&cc);
 	cc.temp_ttl = 0;
+	if (d->res != NULL) /* failures worded as the milter words them */
+		cc.why_query = lookup_dns_why_query;
 	if (dnscache_new(&cc, d->backend, &d->cache) != DKIM_OK) {
 		kt_err("out of memory");
 		kt_dns_close(d);

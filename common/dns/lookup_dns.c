@@ -17,9 +17,10 @@ struct lookup_dns {
 	dnscache *cache;
 };
 
-/* why_query - resolver_txt_why with the failure kind in words */
-static dkim_rc
-why_query(void *ctx, const char *name, dkim_txt_answer *ans, const char **why)
+/* lookup_dns_why_query - see lookup_dns.h */
+dkim_rc
+lookup_dns_why_query(void *ctx, const char *name, dkim_txt_answer *ans,
+    const char **why)
 {
 	enum resolver_fail f = RESOLVER_FAIL_NONE;
 	dkim_rc rc = resolver_txt_why(ctx, name, ans, &f);
@@ -47,7 +48,7 @@ lookup_dns_new(const struct resolver_conf *rconf,
 		free(ld);
 		return -1;
 	}
-	cc.why_query = why_query; /* failures said as what they are */
+	cc.why_query = lookup_dns_why_query; /* failures said as they are */
 	if ((rc = dnscache_new(&cc, resolver_iface(ld->res), &ld->cache)) !=
 	    DKIM_OK) {
 		snprintf(err, errlen, "DNS cache: %s",

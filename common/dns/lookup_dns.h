@@ -39,6 +39,13 @@ void lookup_dns_free(lookup_dns *ld);
 dkim_lookup lookup_dns_iface(lookup_dns *ld);
 /* lookup_dns_cache - the shared cache (owned by ld) */
 dnscache *lookup_dns_cache(lookup_dns *ld);
+/*
+ * lookup_dns_why_query - the dnscache_conf.why_query for a cache whose
+ * backend is resolver_iface(ctx): resolver_txt, and the failure kind in
+ * words, so every program says a DNS failure the same way
+ */
+dkim_rc lookup_dns_why_query(void *ctx, const char *name, dkim_txt_answer *ans,
+    const char **why);
 /* lookup_dns_resolver - the uncached resolver (owned by ld) */
 resolver *lookup_dns_resolver(lookup_dns *ld);
 
