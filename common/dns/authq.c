@@ -105,19 +105,6 @@ authq_free(authq *aq)
 	free(aq);
 }
 
-/* samename - DNS names equal without case and final dot (RFC 4343) */
-static int
-samename(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la > 0 && a[la - 1] == '.')
-		la--;
-	if (lb > 0 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /* parent - the name one label up, NULL at a single label */
 static const char *
 parent(const char *name)
@@ -176,7 +163,7 @@ find_zone(authq *aq, const char *name, uint8_t *buf, char *zone, uint32_t *ttl,
 	for (i = 0; i < n; i++) {
 		if (ns_parserr(&m, ns_s_an, i, &rr) < 0)
 			break;
-		if (!samename(ns_rr_name(rr), name))
+		if (!rmsg_samename(ns_rr_name(rr), name))
 			continue;
 		if (ns_rr_type(rr) == ns_t_soa) {
 			minttl(ttl, ns_rr_ttl(rr));
@@ -259,7 +246,7 @@ find_servers(authq *aq, struct zinfo *z, uint8_t *buf, uint32_t *ttl)
 	for (i = 0; i < n && nh < AUTHQ_MAX_NS; i++)
 		if (ns_parserr(&m, ns_s_an, i, &rr) == 0 &&
 		    ns_rr_type(rr) == ns_t_ns &&
-		    samename(ns_rr_name(rr), z->zone) &&
+		    rmsg_samename(ns_rr_name(rr), z->zone) &&
 		    ns_name_uncompress(ns_msg_base(m), ns_msg_end(m),
 			ns_rr_rdata(rr), host[nh], NS_MAXDNAME) > 0) {
 			minttl(ttl, ns_rr_ttl(rr));

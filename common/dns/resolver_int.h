@@ -47,6 +47,9 @@ int rmsg_matches(const uint8_t *reply, size_t len, const uint8_t *query,
     size_t qlen);
 /* rmsg_rcode - the RCODE of a reply that rmsg_matches accepted */
 int rmsg_rcode(const uint8_t *reply, size_t len);
+/* rmsg_samename - DNS names equal without case and a final dot (RFC
+ * 4343) */
+int rmsg_samename(const char *a, const char *b);
 /* rmsg_truncated - TC bit (RFC 1035 4.2.1: retry over TCP) */
 int rmsg_truncated(const uint8_t *reply, size_t len);
 /*

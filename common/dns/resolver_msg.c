@@ -110,9 +110,9 @@ rmsg_truncated(const uint8_t *reply, size_t len)
 	return len >= 3 && (reply[2] & 0x02) != 0;
 }
 
-/* samename - owner name comparison without case (RFC 4343) */
-static int
-samename(const char *a, const char *b)
+/* rmsg_samename - see resolver_int.h */
+int
+rmsg_samename(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 
@@ -143,7 +143,7 @@ find_cname(ns_msg *m, const char *cur, char *target, uint32_t *ttl)
 			return -1;
 		if (ns_rr_type(rr) != ns_t_cname ||
 		    ns_rr_class(rr) != ns_c_in ||
-		    !samename(ns_rr_name(rr), cur))
+		    !rmsg_samename(ns_rr_name(rr), cur))
 			continue;
 		if (dn_expand(ns_msg_base(*m), ns_msg_end(*m), ns_rr_rdata(rr),
 			target, NS_MAXDNAME) < 0)
@@ -192,7 +192,7 @@ collect_txt(ns_msg *m, const char *cur, dkim_txt_answer *ans, uint32_t *ttl)
 		if (ns_parserr(m, ns_s_an, i, &rr) < 0)
 			return -2;
 		if (ns_rr_type(rr) != ns_t_txt || ns_rr_class(rr) != ns_c_in ||
-		    !samename(ns_rr_name(rr), cur))
+		    !rmsg_samename(ns_rr_name(rr), cur))
 			continue;
 		minttl(ttl, ns_rr_ttl(rr));
 		if (ans->count >= DKIM_TXT_MAX)
@@ -264,7 +264,8 @@ rmsg_interp(const uint8_t *reply, size_t len, const char *name,
 		ans->ttl = *ttl;
 		return RMSG_DONE;
 	}
-	if (rmsg_rcode(reply, len) == ns_r_noerror && !samename(cur, name)) {
+	if (rmsg_rcode(reply, len) == ns_r_noerror &&
+	    !rmsg_samename(cur, name)) {
 		/* an authoritative server that did not chase the target */
 		strlcpy(next, cur, NS_MAXDNAME);
 		return RMSG_FOLLOW;
@@ -332,7 +333,7 @@ collect_rr(ns_msg *m, const char *cur, int type, struct resolver_rrset *ans,
 		if (ns_parserr(m, ns_s_an, i, &rr) < 0)
 			return -2;
 		if ((int)ns_rr_type(rr) != type || ns_rr_class(rr) != ns_c_in ||
-		    !samename(ns_rr_name(rr), cur))
+		    !rmsg_samename(ns_rr_name(rr), cur))
 			continue;
 		minttl(ttl, ns_rr_ttl(rr));
 		/* TXT text is at most rdlen; names and addresses fit name[] */
@@ -408,7 +409,8 @@ rmsg_interp_rr(const uint8_t *reply, size_t len, const char *name, int type,
 		return RMSG_DONE;
 	}
 	present(name, target, sizeof target);
-	if (rmsg_rcode(reply, len) == ns_r_noerror && !samename(cur, target)) {
+	if (rmsg_rcode(reply, len) == ns_r_noerror &&
+	    !rmsg_samename(cur, target)) {
 		strlcpy(next, cur, NS_MAXDNAME);
 		return RMSG_FOLLOW;
 	}
