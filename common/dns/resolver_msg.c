@@ -110,6 +110,41 @@ rmsg_truncated(const uint8_t *reply, size_t len)
 	return len >= 3 && (reply[2] & 0x02) != 0;
 }
 
+/* resolver_rrset_add - keep a copy while there is room; count it always */
+int
+resolver_rrset_add(struct resolver_rrset *set, const char *text)
+{
+	char *c, **grown;
+	size_t cap;
+
+	set->total++;
+	if (set->count >= RESOLVER_RR_MAX)
+		return 0;
+	if (set->count == set->cap) {
+		cap = set->cap ? 2 * set->cap : 8;
+		if ((grown = realloc(set->rr, cap * sizeof *grown)) == NULL)
+			return -1;
+		set->rr = grown;
+		set->cap = cap;
+	}
+	if ((c = strdup(text)) == NULL)
+		return -1;
+	set->rr[set->count++] = c;
+	return 0;
+}
+
+/* resolver_rrset_clear - free the records */
+void
+resolver_rrset_clear(struct resolver_rrset *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->count; i++)
+		free(set->rr[i]);
+	free(set->rr);
+	memset(set, 0, sizeof *set);
+}
+
 /* rmsg_samename - see resolver_int.h */
 int
 rmsg_samename(const char *a, const char *b)

@@ -4,8 +4,7 @@
  *		   and the message code of resolver_msg.c.
  *
  * EXPORTS
- *	resolver_query, resolver_rrset_add, resolver_rrset_clear
- *	(see resolver.h)
+ *	resolver_query (see resolver.h)
  */
 #include <sys/types.h>
 #include <netinet/in.h>
@@ -15,41 +14,6 @@
 
 #include "resolver.h"
 #include "resolver_int.h"
-
-/* resolver_rrset_add - keep a copy while there is room; count it always */
-int
-resolver_rrset_add(struct resolver_rrset *set, const char *text)
-{
-	char *c, **grown;
-	size_t cap;
-
-	set->total++;
-	if (set->count >= RESOLVER_RR_MAX)
-		return 0;
-	if (set->count == set->cap) {
-		cap = set->cap ? 2 * set->cap : 8;
-		if ((grown = realloc(set->rr, cap * sizeof *grown)) == NULL)
-			return -1;
-		set->rr = grown;
-		set->cap = cap;
-	}
-	if ((c = strdup(text)) == NULL)
-		return -1;
-	set->rr[set->count++] = c;
-	return 0;
-}
-
-/* resolver_rrset_clear - free the records */
-void
-resolver_rrset_clear(struct resolver_rrset *set)
-{
-	size_t i;
-
-	for (i = 0; i < set->count; i++)
-		free(set->rr[i]);
-	free(set->rr);
-	memset(set, 0, sizeof *set);
-}
 
 /* known - the types resolver_query decodes */
 static int
