@@ -168,7 +168,7 @@ table_print() {
 			printf "  %-10s %-6s %-7s %-5s %2s %9.1f %6s %8.3f %8.3f %9s %7s %7s %7s %7s%s\n", k[1], k[2], k[3], k[4], k[5],
 				med(rates[order[i]]), spread(rates[order[i]]), med(p50[order[i]]), med(p99[order[i]]),
 				rss[order[i]], vo, vn, cu, vc, bad[order[i]] ? "  errors/tempfails/rejects=" bad[order[i]] : ""
-			printf "%s %s %s %s %s %s %s %s %d %s\n", k[1], k[2], k[3], k[4], k[5],
+			printf "%s %s %s %s %s %s %s %s %d %s %s\n", k[1], k[2], k[3], k[4], k[5],
 				med(rates[order[i]]), vo, vn, bad[order[i]], vc, cu >ratios
 		}
 	}' "$T/table.tsv" | table_sort
