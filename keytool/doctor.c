@@ -423,59 +423,56 @@ spf_records(struct doc *dc, const char *name, char rec[2][SPF_TEXT_MAX])
 	return n;
 }
 
-/* check_spf - the envelope domain's record and each address */
-static int
-check_spf(struct doc *dc)
+/* spf_policy_report - the envelope domain's record: valid, absent, or
+ * what makes it a permerror, with the fixes that need no new record */
+static void
+spf_policy_report(struct doc *dc, const struct spf_lint *lint,
+    char rec[][SPF_TEXT_MAX], unsigned nrec)
 {
-	struct spf_lint lint;
-	struct spf_verdict v;
-	struct spf_request rq;
-	const char *add[MAX_IPS];
-	char sender[300], rec[2][SPF_TEXT_MAX], fix[4 * SPF_TEXT_MAX];
-	size_t i, nadd = 0;
-	unsigned nrec;
-	enum dmarc_mode aspf =
-	    dc->pol.status == DMARC_FOUND ? dc->pol.rec.aspf : DMARC_RELAXED;
+	size_t i;
 
-	printf("SPF\n");
-	if (spf_lint(&dc->dns, dc->mailfrom, &lint) < 0) {
-		kt_err("out of memory");
-		return -1;
-	}
-	memset(rec, 0, sizeof rec);
-	nrec = spf_records(dc, dc->mailfrom, rec);
-	switch (lint.result) {
+	switch (lint->result) {
 	case SPF_PASS:
 		line(dc, "ok",
 		    "%s: \"%s\": valid (%u of 10 DNS-querying terms, %u of 2 "
 		    "void lookups)",
-		    dc->mailfrom, lint.record, lint.dns_terms,
-		    lint.void_lookups);
+		    dc->mailfrom, lint->record, lint->dns_terms,
+		    lint->void_lookups);
 		break;
 	case SPF_NONE:
 		line(dc, "FAIL", "%s: no SPF record", dc->mailfrom);
 		break;
 	case SPF_TEMPERROR:
 		line(dc, "FAIL", "%s: %s; check again", dc->mailfrom,
-		    lint.problem);
+		    lint->problem);
 		break;
 	default:
 		line(dc, "FAIL", "%s: permerror: %s", dc->mailfrom,
-		    lint.problem);
+		    lint->problem);
 		for (i = 0; i < nrec && nrec > 1; i++)
 			printf("        record %zu: \"%s\"\n", i + 1, rec[i]);
-		if (lint.dns_terms > 10)
+		if (lint->dns_terms > 10)
 			printf("        fix: bring the DNS-querying terms "
 			       "(include, a, mx, ptr, exists, redirect) to "
 			       "10 at most: replace some by the ip4:/ip6: "
 			       "ranges they give\n");
-		if (lint.void_lookups > 2)
+		if (lint->void_lookups > 2)
 			printf("        fix: remove the terms whose names do "
 			       "not exist\n");
 		break;
 	}
-	dc->spf_aligned =
-	    dmarc_aligned(dc->psl, aspf, dc->mailfrom, dc->domain);
+}
+
+/* spf_addresses - check_host() for each --ip; add[] gets those a record
+ * with their address would let pass; -1 when out of memory */
+static int
+spf_addresses(struct doc *dc, const char **add, size_t *nadd)
+{
+	struct spf_verdict v;
+	struct spf_request rq;
+	char sender[300];
+	size_t i;
+
 	dc->spf_pass_all = dc->nip > 0;
 	snprintf(sender, sizeof sender, "postmaster@%s", dc->mailfrom);
 	for (i = 0; i < dc->nip; i++) {
@@ -501,8 +498,35 @@ check_spf(struct doc *dc)
 			printf("        %s\n", v.reason);
 		/* a temporary or a record error: no address fixes it */
 		if (v.result != SPF_TEMPERROR && v.result != SPF_PERMERROR)
-			add[nadd++] = dc->ip[i];
+			add[(*nadd)++] = dc->ip[i];
 	}
+	return 0;
+}
+
+/* check_spf - the envelope domain's record and each address */
+static int
+check_spf(struct doc *dc)
+{
+	struct spf_lint lint;
+	const char *add[MAX_IPS];
+	char rec[2][SPF_TEXT_MAX], fix[4 * SPF_TEXT_MAX];
+	size_t nadd = 0;
+	unsigned nrec;
+	enum dmarc_mode aspf =
+	    dc->pol.status == DMARC_FOUND ? dc->pol.rec.aspf : DMARC_RELAXED;
+
+	printf("SPF\n");
+	if (spf_lint(&dc->dns, dc->mailfrom, &lint) < 0) {
+		kt_err("out of memory");
+		return -1;
+	}
+	memset(rec, 0, sizeof rec);
+	nrec = spf_records(dc, dc->mailfrom, rec);
+	spf_policy_report(dc, &lint, rec, nrec);
+	dc->spf_aligned =
+	    dmarc_aligned(dc->psl, aspf, dc->mailfrom, dc->domain);
+	if (spf_addresses(dc, add, &nadd) < 0)
+		return -1;
 	if (dc->nip == 0)
 		line(dc, "WARN",
 		    "no --ip given: whether the outbound addresses pass is "

@@ -617,13 +617,56 @@ start(const char *path, int check, struct errlist *el, lookup_dns **ld)
 	return 0;
 }
 
+/*
+ * check_mode - dkimguard -n (or -R, reload: the running daemon re-reads
+ * the configuration and says whether it took it): load as a start would,
+ * with DNS, and report; the exit status is dkimguard(8)'s
+ */
+static int
+check_mode(const char *path, int reload, struct errlist *el)
+{
+	lookup_dns *ld;
+
+	snapshot_env_set(&(struct snapshot_env){.check_only = 1});
+	if ((ld = dns_setup(path, el)) == NULL) {
+		print_errors(el, path);
+		return CHECK_CONFIG;
+	}
+	snapshot_env_set(&(struct snapshot_env){lookup_dns_iface(ld),
+	    lookup_dns_cache(ld), 1, lookup_dns_resolver(ld)});
+	return reload ? reload_running(path, el) : check_only(path, el);
+}
+
+/* shut_down - after the milter thread: the reload thread, observability,
+ * the SPF worker, then the socket, PID file and reload report go */
+static void
+shut_down(pthread_t reload_tid, lookup_dns *ld)
+{
+	struct snapshot *s;
+
+	(void)!write(reload_pipe[1], "q", 1);
+	pthread_join(reload_tid, NULL);
+	observe_stop();
+	ospf_daemon_stop();
+	s = snapshot_acquire();
+	if (s != NULL)
+		listen_remove(s->cfg); /* libmilter's own try may lack rights */
+	if (s != NULL && *s->cfg->pid_file != '\0')
+		unlink(s->cfg->pid_file);
+	if (report_path != NULL)
+		unlink(report_path);
+	snapshot_release(s);
+	snapshot_install(NULL);
+	lookup_dns_free(ld);
+	log_notice("stopped");
+}
+
 /* main - flags, start-up, then wait for signals (see the file header) */
 int
 main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
 	struct errlist el = {0};
-	struct snapshot *s;
 	lookup_dns *ld = NULL;
 	pthread_t tid, rtid;
 	int fg = 0, check = 0, ch, ready_fd = -1, mrc = MI_SUCCESS;
@@ -652,19 +695,8 @@ main(int argc, char **argv)
 		usage();
 	log_open("dkimguard", LOG_MAIL, fg || check);
 	signals_mask(SIG_BLOCK); /* every thread started from here */
-	if (check) {
-		snapshot_env_set(&(struct snapshot_env){.check_only = 1});
-		if ((ld = dns_setup(path, &el)) != NULL)
-			snapshot_env_set(&(
-			    struct snapshot_env){lookup_dns_iface(ld),
-			    lookup_dns_cache(ld), 1, lookup_dns_resolver(ld)});
-		if (ld == NULL) {
-			print_errors(&el, path);
-			return CHECK_CONFIG;
-		}
-		return check == 2 ? reload_running(path, &el) :
-				    check_only(path, &el);
-	}
+	if (check)
+		return check_mode(path, check == 2, &el);
 	if (!fg && daemonize(&ready_fd) < 0) {
 		perror("dkimguard: fork");
 		return 1;
@@ -692,20 +724,6 @@ main(int argc, char **argv)
 	else /* before smfi_stop(): libmilter then serves no session */
 		stop_drain(DRAIN_SECONDS);
 	stop_milter(tid); /* smfi_stop(), promptly */
-	(void)!write(reload_pipe[1], "q", 1);
-	pthread_join(rtid, NULL);
-	observe_stop();
-	ospf_daemon_stop();
-	s = snapshot_acquire();
-	if (s != NULL)
-		listen_remove(s->cfg); /* libmilter's own try may lack rights */
-	if (s != NULL && *s->cfg->pid_file != '\0')
-		unlink(s->cfg->pid_file);
-	if (report_path != NULL)
-		unlink(report_path);
-	snapshot_release(s);
-	snapshot_install(NULL);
-	lookup_dns_free(ld);
-	log_notice("stopped");
+	shut_down(rtid, ld);
 	return mrc == MI_SUCCESS ? 0 : 1;
 }
