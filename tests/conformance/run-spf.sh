@@ -15,7 +15,7 @@
 #	(spfcheck -r), and must give the same results as the file-backed
 #	run, or another result the suite itself allows for the case (live
 #	DNS merges identical records and may reorder PTRs: the suite gives
-#	two results exactly there).  TIMEOUT is a SERVFAIL stub; a TIMEOUT
+#	two results exactly there).  TIMEOUT is served as SERVFAIL (an unbound stub-zone pointing nowhere); a TIMEOUT
 #	beside records cannot be served and is dropped, said so, and left
 #	to the comparison.  Skipped (and said so) when unbound or
 #	python3-dnspython are missing.

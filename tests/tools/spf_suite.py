@@ -218,7 +218,7 @@ def dns_txt(data):
 def unbound(zone_path, outdir):
     """Write OUTDIR/zones.add, records.add, timeouts for tests/e2e/lib/dns.sh.
 
-    A TIMEOUT name without records becomes a SERVFAIL stub (names below
+    A TIMEOUT name without records is answered SERVFAIL through an unbound stub-zone pointing nowhere (names below
     it get static zones of their own, so they stay answered).  A TIMEOUT
     beside records cannot be served that way: the records are served and
     the TIMEOUT is dropped, with a note; the comparison with the
