@@ -134,38 +134,23 @@ kt_genkey_make(const struct kt_genopt *o, char **path, char **txt)
 static int
 genkey_args(int argc, char **argv, struct kt_genopt *o, struct kt_conf *c)
 {
-	static const struct option lo[] = {{"owner", required_argument, NULL,
-					       'O'},
-	    KT_COMMON_LONG, {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {KT_KEY_LONG, KT_COMMON_LONG,
+	    {NULL, 0, NULL, 0}};
+	const char *type = NULL;
+	const struct kt_keyopts k = {&o->domain, &o->selector, &type, &o->owner,
+	    &o->bits};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "d:s:t:b:o:" KT_COMMON_SHORT, lo,
-		    NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			o->domain = optarg;
-			break;
-		case 's':
-			o->selector = optarg;
-			break;
-		case 'o':
+	while ((ch = getopt_long(argc, argv, KT_KEY_SHORT "o:" KT_COMMON_SHORT,
+		    lo, NULL)) != -1) {
+		if (ch == 'o')
 			o->dir = optarg;
-			break;
-		case 'O':
-			o->owner = optarg;
-			break;
-		case 'b':
-			o->bits = (unsigned)strtoul(optarg, NULL, 10);
-			break;
-		case 't':
-			if (kt_genopt_parse_type(optarg, &o->type) < 0)
-				return -1;
-			break;
-		default:
-			if (kt_common_opt(ch, optarg, c) != 1)
-				return -1;
-		}
+		else if (kt_key_opt(ch, optarg, &k) != 1 &&
+		    kt_common_opt(ch, optarg, c) != 1)
+			return -1;
 	}
+	if (type != NULL && kt_genopt_parse_type(type, &o->type) < 0)
+		return -1;
 	if (o->domain == NULL || o->selector == NULL || optind != argc) {
 		kt_err("usage: genkey -d DOMAIN -s SELECTOR [-t rsa|ed25519] "
 		       "[-b BITS] [-o DIR] [--owner USER]");

@@ -71,6 +71,22 @@ struct kt_conf;
 /* kt_common_opt - 1: handled, 0: not a common option, -1: error */
 int kt_common_opt(int ch, const char *arg, struct kt_conf *c);
 
+/*
+ * the key options genkey and rotate share: -d DOMAIN -s SELECTOR -t TYPE
+ * -b BITS and --owner USER (long option letter 'U'); kt_key_opt stores
+ * each where kt_keyopts points and returns 1, or 0 when ch is not one
+ */
+#define KT_KEY_SHORT "d:s:t:b:"
+#define KT_KEY_LONG                                                            \
+	{                                                                      \
+		"owner", required_argument, NULL, 'U'                          \
+	}
+struct kt_keyopts {
+	const char **domain, **selector, **type, **owner;
+	unsigned *bits;
+};
+int kt_key_opt(int ch, const char *arg, const struct kt_keyopts *k);
+
 /* ---- kconf.c ---- */
 struct config;
 struct kt_conf {

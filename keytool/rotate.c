@@ -188,32 +188,18 @@ rot_args(int argc, char **argv, struct rot_opt *o, struct kt_conf *c)
 {
 	static const struct option lo[] = {{"old", required_argument, NULL,
 					       'O'},
-	    {"owner", required_argument, NULL, 'U'},
 	    {"grace", required_argument, NULL, 'g'},
-	    {"reload-timeout", required_argument, NULL, 'r'}, KT_COMMON_LONG,
-	    {NULL, 0, NULL, 0}};
+	    {"reload-timeout", required_argument, NULL, 'r'}, KT_KEY_LONG,
+	    KT_COMMON_LONG, {NULL, 0, NULL, 0}};
+	const struct kt_keyopts k = {&o->domain, &o->selector, &o->type,
+	    &o->owner, &o->bits};
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "d:s:t:b:" KT_COMMON_SHORT, lo,
+	while ((ch = getopt_long(argc, argv, KT_KEY_SHORT KT_COMMON_SHORT, lo,
 		    NULL)) != -1) {
 		switch (ch) {
-		case 'd':
-			o->domain = optarg;
-			break;
-		case 's':
-			o->selector = optarg;
-			break;
-		case 't':
-			o->type = optarg;
-			break;
-		case 'b':
-			o->bits = (unsigned)strtoul(optarg, NULL, 10);
-			break;
 		case 'O':
 			o->old = optarg;
-			break;
-		case 'U':
-			o->owner = optarg;
 			break;
 		case 'r':
 			o->reload_timeout = atoi(optarg);
@@ -227,7 +213,8 @@ rot_args(int argc, char **argv, struct rot_opt *o, struct kt_conf *c)
 			}
 			break;
 		default:
-			if (kt_common_opt(ch, optarg, c) != 1)
+			if (kt_key_opt(ch, optarg, &k) != 1 &&
+			    kt_common_opt(ch, optarg, c) != 1)
 				return -1;
 		}
 	}

@@ -123,6 +123,30 @@ set_str(char **dst, const char *v)
 	return 0;
 }
 
+/* kt_key_opt - genkey's and rotate's key options; 1 when handled */
+int
+kt_key_opt(int ch, const char *arg, const struct kt_keyopts *k)
+{
+	switch (ch) {
+	case 'd':
+		*k->domain = arg;
+		return 1;
+	case 's':
+		*k->selector = arg;
+		return 1;
+	case 't':
+		*k->type = arg;
+		return 1;
+	case 'U':
+		*k->owner = arg;
+		return 1;
+	case 'b': /* a bad number is 0, which the size check refuses */
+		*k->bits = (unsigned)strtoul(arg, NULL, 10);
+		return 1;
+	}
+	return 0;
+}
+
 /* kt_common_opt - the options every command accepts; 1 when handled */
 int
 kt_common_opt(int ch, const char *arg, struct kt_conf *c)
