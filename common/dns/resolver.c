@@ -412,12 +412,11 @@ resolver_deadline(const resolver *res)
 	    res->conf.timeout_ms;
 }
 
-/* resolver_txt_why - TXT records at name, CNAMEs followed (resolver.h) */
+/* resolver_follow - see resolver_int.h */
 dkim_rc
-resolver_txt_why(resolver *res, const char *name, dkim_txt_answer *ans,
-    enum resolver_fail *why)
+resolver_follow(const resolver *res, const char *name, int type,
+    const struct resolver_follow_ops *ops, void *ans, enum resolver_fail *why)
 {
-	enum resolver_fail fail = RESOLVER_FAIL_NONE;
 	char cur[NS_MAXDNAME], next[NS_MAXDNAME];
 	uint8_t *buf, q[RES_QUERY_MAX];
 	size_t rlen = 0;
@@ -427,37 +426,69 @@ resolver_txt_why(resolver *res, const char *name, dkim_txt_answer *ans,
 	enum rmsg_result r = RMSG_FOLLOW;
 	dkim_dns_status st;
 
-	memset(ans, 0, sizeof *ans); /* as dkim_lookup: *ans is not read */
+	*why = RESOLVER_FAIL_NONE;
 	if (name == NULL || *name == '\0' || strlen(name) >= sizeof cur ||
-	    rmsg_query(name, 0, 0, q, sizeof q) < 0)
+	    rmsg_query_type(name, type, 0, 0, q, sizeof q) < 0)
 		return DKIM_EINVAL; /* RFC 1035 2.3.4: labels 63, name 255 */
 	if ((buf = malloc(RES_REPLY_MAX)) == NULL)
 		return DKIM_ENOMEM;
 	deadline = resolver_deadline(res);
 	strlcpy(cur, name, sizeof cur);
 	while (r == RMSG_FOLLOW) {
-		if ((st = resolver_exchange_why(res, cur, ns_t_txt, buf, &rlen,
-			 deadline, &fail)) != DKIM_DNS_OK) {
-			dkim_txt_answer_clear(ans);
-			ans->status = st;
-			ans->ttl = 0;
+		if ((st = resolver_exchange_why(res, cur, type, buf, &rlen,
+			 deadline, why)) != DKIM_DNS_OK) {
+			ops->fail(ans, st);
 			break;
 		}
-		if ((r = rmsg_interp(buf, rlen, cur, ans, &ttl, next, &hops)) ==
-		    RMSG_FOLLOW)
+		if ((r = ops->interp(buf, rlen, cur, type, ans, &ttl, next,
+			 &hops)) == RMSG_FOLLOW)
 			strlcpy(cur, next, sizeof cur);
 	}
 	free(buf);
-	/* a reply that could not be used: malformed, or a CNAME loop */
-	if (fail == RESOLVER_FAIL_NONE && ans->status == DKIM_DNS_SERVFAIL)
-		fail = RESOLVER_FAIL_BADREPLY;
-	if (why != NULL)
-		*why = fail;
 	if (r == RMSG_ENOMEM) {
-		dkim_txt_answer_clear(ans);
+		ops->fail(ans, DKIM_DNS_SERVFAIL);
 		return DKIM_ENOMEM;
 	}
 	return DKIM_OK;
+}
+
+/* txt_interp, txt_fail - resolver_follow for a dkim_txt_answer */
+static enum rmsg_result
+txt_interp(const uint8_t *reply, size_t len, const char *name, int type,
+    void *ans, uint32_t *ttl, char *next, unsigned *hops)
+{
+	(void)type;
+	return rmsg_interp(reply, len, name, ans, ttl, next, hops);
+}
+
+static void
+txt_fail(void *arg, dkim_dns_status st)
+{
+	dkim_txt_answer *ans = arg;
+
+	dkim_txt_answer_clear(ans);
+	ans->status = st;
+	ans->ttl = 0;
+}
+
+/* resolver_txt_why - TXT records at name, CNAMEs followed (resolver.h) */
+dkim_rc
+resolver_txt_why(resolver *res, const char *name, dkim_txt_answer *ans,
+    enum resolver_fail *why)
+{
+	static const struct resolver_follow_ops ops = {txt_interp, txt_fail};
+	enum resolver_fail fail;
+	dkim_rc rc;
+
+	memset(ans, 0, sizeof *ans); /* as dkim_lookup: *ans is not read */
+	rc = resolver_follow(res, name, ns_t_txt, &ops, ans, &fail);
+	/* a reply that could not be used: malformed, or a CNAME loop */
+	if (rc == DKIM_OK && fail == RESOLVER_FAIL_NONE &&
+	    ans->status == DKIM_DNS_SERVFAIL)
+		fail = RESOLVER_FAIL_BADREPLY;
+	if (why != NULL)
+		*why = fail;
+	return rc;
 }
 
 /* resolver_txt - resolver_txt_why without the failure kind */

@@ -87,6 +87,22 @@ enum resolver_fail;
 dkim_dns_status
 resolver_exchange_why(const struct resolver *res, const char *name, int type,
     uint8_t *buf, size_t *rlen, int64_t deadline, enum resolver_fail *why);
+/*
+ * resolver_follow - the lookup loop of every record type: ask for (name,
+ * type), and while ops->interp says the answer ends in a CNAME without
+ * data, ask for its target; all within one resolver_deadline.  A failed
+ * exchange (or ENOMEM) hands its status to ops->fail, which clears ans.
+ * *why: the failure kind (RESOLVER_FAIL_NONE when every exchange
+ * answered).  DKIM_OK, DKIM_EINVAL (name cannot be asked) or DKIM_ENOMEM.
+ */
+struct resolver_follow_ops {
+	enum rmsg_result (*interp)(const uint8_t *reply, size_t len,
+	    const char *name, int type, void *ans, uint32_t *ttl, char *next,
+	    unsigned *hops);
+	void (*fail)(void *ans, dkim_dns_status st);
+};
+dkim_rc resolver_follow(const struct resolver *res, const char *name, int type,
+    const struct resolver_follow_ops *ops, void *ans, enum resolver_fail *why);
 /* resolver_deadline - now + the longest a lookup may take (resolver.h) */
 int64_t resolver_deadline(const struct resolver *res);
 

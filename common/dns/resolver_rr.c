@@ -23,44 +23,33 @@ known(int type)
 	    type == ns_t_ptr || type == ns_t_txt;
 }
 
+/* rr_interp, rr_fail - resolver_follow for a resolver_rrset */
+static enum rmsg_result
+rr_interp(const uint8_t *reply, size_t len, const char *name, int type,
+    void *ans, uint32_t *ttl, char *next, unsigned *hops)
+{
+	return rmsg_interp_rr(reply, len, name, type, ans, ttl, next, hops);
+}
+
+static void
+rr_fail(void *arg, dkim_dns_status st)
+{
+	struct resolver_rrset *ans = arg;
+
+	resolver_rrset_clear(ans);
+	ans->status = st;
+}
+
 /* resolver_query - one type at name, CNAMEs followed (resolver.h) */
 dkim_rc
 resolver_query(resolver *res, const char *name, int type,
     struct resolver_rrset *ans)
 {
-	char cur[NS_MAXDNAME], next[NS_MAXDNAME];
-	uint8_t *buf, q[RES_QUERY_MAX];
-	size_t rlen = 0;
-	uint32_t ttl = UINT32_MAX;
-	unsigned hops = 0;
-	int64_t deadline;
-	enum rmsg_result r = RMSG_FOLLOW;
-	dkim_dns_status st;
+	static const struct resolver_follow_ops ops = {rr_interp, rr_fail};
+	enum resolver_fail fail;
 
 	memset(ans, 0, sizeof *ans);
-	if (!known(type) || name == NULL || *name == '\0' ||
-	    strlen(name) >= sizeof cur ||
-	    rmsg_query_type(name, type, 0, 0, q, sizeof q) < 0)
-		return DKIM_EINVAL; /* RFC 1035 2.3.4: labels, names */
-	if ((buf = malloc(RES_REPLY_MAX)) == NULL)
-		return DKIM_ENOMEM;
-	deadline = resolver_deadline(res);
-	strlcpy(cur, name, sizeof cur);
-	while (r == RMSG_FOLLOW) {
-		if ((st = resolver_exchange(res, cur, type, buf, &rlen,
-			 deadline)) != DKIM_DNS_OK) {
-			resolver_rrset_clear(ans);
-			ans->status = st;
-			break;
-		}
-		if ((r = rmsg_interp_rr(buf, rlen, cur, type, ans, &ttl, next,
-			 &hops)) == RMSG_FOLLOW)
-			strlcpy(cur, next, sizeof cur);
-	}
-	free(buf);
-	if (r == RMSG_ENOMEM) {
-		resolver_rrset_clear(ans);
-		return DKIM_ENOMEM;
-	}
-	return DKIM_OK;
+	if (!known(type))
+		return DKIM_EINVAL;
+	return resolver_follow(res, name, type, &ops, ans, &fail);
 }
