@@ -136,4 +136,21 @@ int readiness_report(FILE *out, resolver *res, const guard_psl *psl,
     const char *const *domains, size_t ndomains, const char *const *ip,
     size_t nip, unsigned *problems);
 
+struct keytable;
+/*
+ * readiness_keytable_domains - the signing domains of a key table: each
+ * key's d= once (any case), in table order, "%" left out (it signs as
+ * the From: domain, which no table names).  *out is malloc'ed (free it;
+ * it points into kt); the count.
+ */
+size_t readiness_keytable_domains(const struct keytable *kt, const char ***out);
+/*
+ * readiness_config_report - readiness_report for the signing domains
+ * of kt from the addresses of outbound (OutboundAddresses, NULL-ended),
+ * with the public suffix list of common/guard.  res NULL (TestKeys
+ * instead of DNS): one line says it is not checked.
+ */
+int readiness_config_report(FILE *out, resolver *res, const struct keytable *kt,
+    char *const *outbound, unsigned *problems);
+
 #endif /* DKIMGUARD_READINESS_H */

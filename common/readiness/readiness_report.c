@@ -4,11 +4,14 @@
  *			readiness.h).
  *
  * EXPORTS
- *	readiness_report
+ *	readiness_report, readiness_keytable_domains, readiness_config_report
  */
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "readiness.h"
+#include "common/config/keytable.h"
 
 /*
  * dns_unreachable - no nameserver answers at all (every try timed out,
@@ -49,7 +52,8 @@ header(FILE *out, size_t nd, const char *const *ip, size_t nip)
 	    nip == 0 ? " not set: SPF of them not checked" : "");
 }
 
-/* one_domain - DMARC and SPF of one domain; 1 ready, 0 not, -1 ENOMEM,
+/* one_domain - DMARC and SPF of one domain; 1 ready, 0 not (or SPF of
+ * the addresses not checked), -1 ENOMEM,
  * -2 DNS unreachable (printed) */
 static int
 one_domain(struct readiness *r, const char *domain)
@@ -68,6 +72,12 @@ one_domain(struct readiness *r, const char *domain)
 	}
 	if (readiness_spf(r) < 0)
 		return -1;
+	if (r->fails == 0 && r->nip == 0) { /* SPF not judged: not ready */
+		fprintf(r->out,
+		    "  no problem found, outbound addresses not "
+		    "checked\n");
+		return 0;
+	}
 	if (r->fails == 0)
 		fprintf(r->out, "  ready\n");
 	else
@@ -128,4 +138,61 @@ readiness_report(FILE *out, resolver *res, const guard_psl *psl,
 	    "ready\n",
 	    *problems, *problems == 1 ? "" : "s", ready, i, i == 1 ? "" : "s");
 	return 0;
+}
+
+/* readiness_keytable_domains - the d= of each key, once, table order */
+size_t
+readiness_keytable_domains(const struct keytable *kt, const char ***out)
+{
+	size_t i, j, n = 0;
+
+	*out = NULL;
+	if (kt == NULL || kt->n == 0 ||
+	    (*out = calloc(kt->n, sizeof **out)) == NULL)
+		return 0;
+	for (i = 0; i < kt->n; i++) {
+		const char *d = kt->ent[i].domain;
+
+		if (strcmp(d, "%") == 0) /* signs as the From: domain */
+			continue;
+		for (j = 0; j < n && strcasecmp((*out)[j], d) != 0; j++)
+			;
+		if (j == n)
+			(*out)[n++] = d;
+	}
+	return n;
+}
+
+/* readiness_config_report - readiness_report for a key table */
+int
+readiness_config_report(FILE *out, resolver *res, const struct keytable *kt,
+    char *const *outbound, unsigned *problems)
+{
+	const char **domains;
+	guard_psl *psl = NULL;
+	char err[256];
+	size_t nd, nip = 0;
+	int rc;
+
+	*problems = 0;
+	if (res == NULL) {
+		fprintf(out, "readiness: not checked: TestKeys replaces DNS\n");
+		return 0;
+	}
+	nd = readiness_keytable_domains(kt, &domains);
+	if (nd == 0) {
+		free(domains);
+		fprintf(out, "readiness: no signing domain\n");
+		return 0;
+	}
+	while (outbound != NULL && outbound[nip] != NULL)
+		nip++;
+	/* without the list, relaxed alignment takes the last two labels */
+	if (guard_psl_load(GUARD_PSL_PATH, &psl, err, sizeof err) < 0)
+		fprintf(out, "readiness: %s\n", err);
+	rc = readiness_report(out, res, psl, domains, nd,
+	    (const char *const *)outbound, nip, problems);
+	guard_psl_free(psl);
+	free(domains);
+	return rc;
 }

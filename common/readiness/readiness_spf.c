@@ -201,11 +201,6 @@ readiness_spf(struct readiness *r)
 	for (i = 0; i < r->nip && rc >= 0; i++)
 		if ((rc = spf_address(r, r->ip[i])) == 1)
 			add[nadd++] = r->ip[i];
-	if (r->nip == 0)
-		readiness_line(r, "WARN",
-		    "no outbound address (%s): whether they pass is not "
-		    "checked",
-		    r->ip_hint);
 	if (rc >= 0 && (nadd > 0 || lint.result == SPF_NONE || nrec > 1) &&
 	    lint.dns_terms <= 10 && lint.void_lookups <= 2) {
 		readiness_spf_merged(rec[0], add, nadd,
@@ -214,6 +209,11 @@ readiness_spf(struct readiness *r)
 			readiness_more(r, "fix: replace both records by one:");
 		readiness_publish(r, r->mailfrom, "TXT", fix);
 	}
+	if (r->nip == 0)
+		readiness_line(r, "WARN",
+		    "whether the outbound addresses pass is not checked "
+		    "(%s)",
+		    r->ip_hint);
 	free(add);
 	return rc < 0 ? -1 : 0;
 }
