@@ -49,6 +49,9 @@
  *	-n: 0 ready; 1 configuration error (the daemon would not start or
  *	reload: options, tables, keys, socket); 2 it loads, but health is
  *	degraded or failing (a key's record missing or wrong, DNS failing).
+ *	-n's last section, the readiness of each signing domain (DMARC,
+ *	SPF, PTR of OutboundAddresses; common/readiness/), is warnings
+ *	only: it does not change the exit status.
  *	-R: 0 reloaded; 1 not reloaded (configuration error, refused by the
  *	daemon, or no confirmation), the running instance keeps its old
  *	configuration.

@@ -49,7 +49,7 @@ header(FILE *out, size_t nd, const char *const *ip, size_t nip)
 	for (i = 0; i < nip; i++)
 		fprintf(out, " %s", ip[i]);
 	fprintf(out, "%s\n",
-	    nip == 0 ? " not set: SPF of them not checked" : "");
+	    nip == 0 ? " not set: their SPF and PTR not checked" : "");
 }
 
 /* one_domain - DMARC and SPF of one domain; 1 ready, 0 not (or SPF of

@@ -204,7 +204,7 @@ fi
 
 echo "== no OutboundAddresses"
 run noaddr 0 "$MILTER" -n -c etc/noaddr.conf
-has 'readiness: 6 signing domains; OutboundAddresses not set: SPF of them not checked'
+has 'readiness: 6 signing domains; OutboundAddresses not set: their SPF and PTR not checked'
 has '    WARN  whether the outbound addresses pass is not checked (set OutboundAddresses)'
 lacks '^outbound addresses|PTR|pass \('
 has 'corp.example'
