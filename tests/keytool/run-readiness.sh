@@ -206,7 +206,7 @@ echo "== no OutboundAddresses"
 run noaddr 0 "$MILTER" -n -c etc/noaddr.conf
 has 'readiness: 6 signing domains; OutboundAddresses not set: their SPF and PTR not checked'
 has '    WARN  whether the outbound addresses pass is not checked (set OutboundAddresses)'
-lacks '^outbound addresses|PTR|pass \('
+lacks '^outbound addresses|^  PTR|pass \('
 has 'corp.example'
 count 0 '  ready'
 count 3 '  no problem found, outbound addresses not checked'
