@@ -586,7 +586,9 @@ usage(void)
 	    "  -c FILE  configuration (default %s)\n"
 	    "  -f       stay in the foreground, log to stderr\n"
 	    "  -n       check configuration, keys and socket, print problems,\n"
-	    "           exit 0 ready, 1 configuration error, 2 health not ok\n"
+	    "           exit 0 ready, 1 configuration error, 2 health not ok;\n"
+	    "           then each signing domain's DMARC, SPF and PTR\n"
+	    "           (warnings: the exit status stays)\n"
 	    "  -R       check, then reload the running instance and wait for\n"
 	    "           its verdict: exit 0 reloaded, 1 not\n"
 	    "  -V       print the version\n",

@@ -18,7 +18,9 @@
  *	readiness_outlook(&r);          after the caller's DKIM findings
  *	printf("%u problems\n", r.fails);
  *
- *	readiness_report(stdout, res, psl, domains, ndomains, ips, nip);
+ *	unsigned problems;
+ *	readiness_config_report(stdout, res, keytable, cfg->outbound_addresses,
+ *	    &problems);                 every signing domain, as -n prints
  *
  * DESCRIPTION
  *	One implementation for `dkimguard-keytool doctor` (one domain, all
