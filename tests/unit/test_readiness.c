@@ -2,9 +2,10 @@
  * test_readiness.c - Check tests for common/readiness/: the records it
  * suggests (the DMARC record keeps the disposition that applies, never
  * weakens an inherited one; the SPF record merges the addresses and a
- * second record's terms), and the DMARC and SPF sections over a
- * file-backed zone (inherited sp=, no record, SPF fail, two records),
- * line by line and with the FAIL count.  The PTR section and the whole
+ * second record's terms), the signing domains taken from a key table,
+ * and the DMARC and SPF sections over a file-backed zone (inherited sp=,
+ * no record, SPF fail, two records), line by line and with the FAIL
+ * count.  The PTR section and the whole
  * report against a real unbound: tests/keytool/run-readiness.sh.
  */
 #include <check.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/config/keytable.h"
 #include "common/readiness/readiness.h"
 #include "common/spf/spf_zone.h"
 #include "testutil.h"
@@ -88,6 +90,31 @@ START_TEST(test_spf_merged)
 	readiness_spf_merged(merges[_i].record, merges[_i].add, merges[_i].nadd,
 	    merges[_i].other, buf, sizeof buf);
 	ck_assert_str_eq(buf, merges[_i].want);
+}
+END_TEST
+
+/* ---- the signing domains of a key table --------------------------- */
+
+START_TEST(test_keytable_domains)
+{
+	char *d[] = {"corp.example", "%", "Corp.Example", "news.corp.example",
+	    "corp.example"};
+	struct keyent ent[NELEM(d)];
+	struct keytable kt = {NELEM(d), ent, 0, NULL};
+	const char **out;
+	size_t n;
+
+	memset(ent, 0, sizeof ent);
+	for (size_t i = 0; i < NELEM(d); i++)
+		ent[i].domain = d[i];
+	/* once each, any case, in table order, "%" left out */
+	n = readiness_keytable_domains(&kt, &out);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(out[0], "corp.example");
+	ck_assert_str_eq(out[1], "news.corp.example");
+	free(out);
+	ck_assert_uint_eq(readiness_keytable_domains(NULL, &out), 0);
+	ck_assert_ptr_null(out);
 }
 END_TEST
 
@@ -207,6 +234,7 @@ readiness_suite(void)
 
 	tcase_add_loop_test(tr, test_dmarc_fixed, 0, (int)NELEM(fixes));
 	tcase_add_loop_test(tr, test_spf_merged, 0, (int)NELEM(merges));
+	tcase_add_test(tr, test_keytable_domains);
 	suite_add_tcase(s, tr);
 	tcase_add_checked_fixture(tz, zone_setup, zone_teardown);
 	tcase_add_test(tz, test_inherited);
