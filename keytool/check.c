@@ -8,8 +8,15 @@
  *	Looks each key's record up with the milter's resolver and guard and
  *	prints one row per key: domain, selector, state, what is wrong, the
  *	exact fix; then the records to publish in zone-file form.  Warns
- *	when a domain has no SPF (RFC 7208) or DMARC (RFC 7489 6.1) record
- *	and when an RSA key is under 2048 bits (RFC 8301 3.2 recommends it).
+ *	when an RSA key is under 2048 bits (RFC 8301 3.2 recommends it) and
+ *	about each domain's SPF (RFC 7208: none, or a permerror such as two
+ *	records or more than 10 DNS-querying terms, through spf_lint) and
+ *	DMARC policy.  DMARC is looked up as receivers do (common/dmarc's
+ *	dmarc_discover, RFC 7489 6.6.3): a domain without its own record
+ *	under an organizational domain that has one inherits that policy,
+ *	which is reported as such; "publish p=none" is suggested only when
+ *	no policy applies at all, so an inherited p=quarantine or p=reject
+ *	is never weakened.  `doctor` gives the whole readiness report.
  *	Exit 0 when every key is publishable as it is, 1 when not.
  */
 #include <getopt.h>
@@ -19,6 +26,8 @@
 
 #include "keytool.h"
 #include "keyset.h"
+#include "common/dmarc/dmarc.h"
+#include "common/guard/guard.h"
 
 struct row {
 	const char *domain, *selector, *file;
@@ -78,12 +87,67 @@ seen_domain(const struct row *r, size_t i)
 	return 0;
 }
 
+/* spf_warning - the domain's SPF record: none or a permerror */
+static void
+spf_warning(const struct spf_dns *dns, const char *domain)
+{
+	struct spf_lint lint;
+
+	if (spf_lint(dns, domain, &lint) < 0)
+		return;
+	if (lint.result == SPF_NONE)
+		kt_warn("%s has no SPF record (TXT \"v=spf1 ...\")", domain);
+	else if (lint.result == SPF_PERMERROR)
+		kt_warn("%s: SPF permerror: %s: receivers fail SPF for all of "
+			"its mail (doctor %s shows the record to publish)",
+		    domain, lint.problem, domain);
+}
+
+/* dmarc_warning - the policy receivers apply: own or inherited from
+ * the organizational domain; p=none suggested only when none applies */
+static void
+dmarc_warning(const struct spf_dns *dns, const guard_psl *psl,
+    const char *domain)
+{
+	struct dmarc_policy pol;
+
+	dmarc_discover(dns, psl, domain, &pol);
+	switch (pol.status) {
+	case DMARC_FOUND:
+		if (pol.inherited)
+			printf("\n%s: no DMARC record of its own; it inherits "
+			       "%s's (%s: \"%s\"): p=%s applies\n",
+			    domain, pol.org, pol.where, pol.rec.text,
+			    dmarc_disp_str(pol.disp));
+		break;
+	case DMARC_ABSENT:
+		kt_warn("%s has no DMARC record (TXT at _dmarc.%s%s%s, "
+			"\"v=DMARC1; p=none; ...\")",
+		    domain, domain,
+		    strcmp(pol.org, domain) != 0 ? ", none at _dmarc." : "",
+		    strcmp(pol.org, domain) != 0 ? pol.org : "");
+		break;
+	case DMARC_TEMPERROR:
+		kt_warn("%s: DMARC not checked: %s", domain, pol.error);
+		break;
+	default: /* invalid, several records: receivers apply none */
+		kt_warn("%s: DMARC: %s: receivers apply no policy (doctor %s "
+			"shows the record to publish)",
+		    domain, pol.error, domain);
+		break;
+	}
+}
+
 /* policy_warnings - SPF, DMARC, short RSA keys */
 static void
 policy_warnings(struct kt_dns *d, const struct row *r, size_t n)
 {
-	char name[KT_DOM_MAX + 16];
+	struct spf_dns dns = kt_dns_spf(d);
+	guard_psl *psl = NULL;
+	char err[256];
 
+	/* without the list the last two labels make the org. domain */
+	(void)guard_psl_load(GUARD_PSL_PATH, &psl, err, sizeof err);
 	for (size_t i = 0; i < n; i++) {
 		if (r[i].pc.bits > 0 && r[i].pc.bits < 2048)
 			kt_warn("%s: RSA key of %u bits: use 2048 bits "
@@ -91,15 +155,14 @@ policy_warnings(struct kt_dns *d, const struct row *r, size_t n)
 			    r[i].pc.name, r[i].pc.bits, r[i].domain);
 		if (seen_domain(r, i))
 			continue;
-		if (kt_dns_has(d, r[i].domain, "v=spf1") == 0)
+		if (d->res != NULL)
+			spf_warning(&dns, r[i].domain);
+		else if (kt_dns_has(d, r[i].domain, "v=spf1") == 0)
 			kt_warn("%s has no SPF record (TXT \"v=spf1 ...\")",
 			    r[i].domain);
-		snprintf(name, sizeof name, "_dmarc.%s", r[i].domain);
-		if (kt_dns_has(d, name, "v=DMARC1") == 0)
-			kt_warn("%s has no DMARC record (TXT at %s, "
-				"\"v=DMARC1; p=none; ...\")",
-			    r[i].domain, name);
+		dmarc_warning(&dns, psl, r[i].domain);
 	}
+	guard_psl_free(psl);
 }
 
 /* run_rows - check every row, print, warn; the exit code */

@@ -18,6 +18,7 @@
 #include "common/dns/lookup_dns.h"
 #include "common/guard/guard.h"
 #include "common/dns/resolver.h"
+#include "common/spf/spf_dns_resolver.h"
 
 /* open_backend - TestKeys file, or the resolver */
 static int
@@ -120,6 +121,53 @@ kt_dns_has(struct kt_dns *d, const char *name, const char *prefix)
 			found = 1;
 	dkim_txt_answer_clear(&ans);
 	return found;
+}
+
+/* txt_backend - TXT through the TestKeys file (or the resolver) */
+static int
+txt_backend(void *ctx, const char *name, struct spf_rrset *out)
+{
+	struct kt_dns *d = ctx;
+	dkim_txt_answer ans;
+	size_t i;
+	int rc = 0;
+
+	memset(out, 0, sizeof *out);
+	memset(&ans, 0, sizeof ans);
+	out->status = SPF_DNS_TEMPFAIL;
+	if (d->backend.query(d->backend.ctx, name, &ans) != DKIM_OK)
+		return 0;
+	for (i = 0; i < ans.count && rc == 0; i++)
+		rc = spf_rrset_add(out, ans.txt[i], strlen(ans.txt[i]));
+	out->status = ans.status == DKIM_DNS_OK ? SPF_DNS_OK :
+	    ans.status == DKIM_DNS_NXDOMAIN     ? SPF_DNS_NXDOMAIN :
+	    ans.status == DKIM_DNS_NODATA       ? SPF_DNS_NODATA :
+						  SPF_DNS_TEMPFAIL;
+	dkim_txt_answer_clear(&ans);
+	if (rc < 0)
+		spf_rrset_clear(out);
+	return rc;
+}
+
+/* no_file_answer - TestKeys files hold TXT only: anything else fails */
+static int
+no_file_answer(void *ctx, const char *name, struct spf_rrset *out)
+{
+	(void)ctx;
+	(void)name;
+	memset(out, 0, sizeof *out);
+	out->status = SPF_DNS_TEMPFAIL;
+	return 0;
+}
+
+/* kt_dns_spf - the SPF/DMARC lookups over the same DNS */
+struct spf_dns
+kt_dns_spf(struct kt_dns *d)
+{
+	struct spf_dns dns = {txt_backend, no_file_answer, no_file_answer,
+	    no_file_answer, no_file_answer, d};
+
+	return d->res != NULL ? spf_dns_resolver(d->res) : dns;
 }
 
 /* nokey - the key file cannot be used: say why */

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "dkim.h"
+#include "common/spf/spf.h"
 
 /* exit codes, documented in dkimguard-keytool(8) */
 enum {
@@ -177,6 +178,9 @@ int kt_resolver_open(const struct kt_conf *c, struct resolver **out);
 /* kt_dns_has - 1: a TXT record at name starts with prefix ("v=spf1");
  * 0: none; -1: the lookup failed (temporary) */
 int kt_dns_has(struct kt_dns *d, const char *name, const char *prefix);
+/* kt_dns_spf - struct spf_dns (common/spf) over the same DNS: the
+ * resolver, or with TestKeys its file (TXT only; other types fail) */
+struct spf_dns kt_dns_spf(struct kt_dns *d);
 
 /* kt_pubcheck - is the key's record published and matching? */
 struct kt_pubcheck {

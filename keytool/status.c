@@ -9,8 +9,14 @@
  *	the milter's guard with GuardAction (common/guard/keystate.c, which the
  *	daemon's snapshot uses too), checks every record now and prints
  *	guard_table: for the same configuration, the rows `dkimguard -n`
- *	prints.  Exit 0 when every key is valid, 1 when some key is not,
- *	2 when the configuration, the key table or a key cannot be loaded.
+ *	prints.  Then the readiness of each signing domain, as `dkimguard
+ *	-n` prints it (common/readiness/: DMARC own or inherited, SPF
+ *	validity, SPF and PTR of each OutboundAddresses address, the
+ *	records to publish).
+ *
+ *	Exit 0 when every key is valid, 1 when some key is not, 2 when the
+ *	configuration, the key table or a key cannot be loaded.  Readiness
+ *	problems are printed, not counted in the exit status, as with -n.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -21,6 +27,7 @@
 #include "util/errlist.h"
 #include "common/guard/guard.h"
 #include "common/guard/keystate.h"
+#include "common/readiness/readiness.h"
 
 /* load_keys - the key table with its keys; NULL after a message */
 static struct keytable *
@@ -71,6 +78,21 @@ print_states(const struct kt_conf *c, const struct keytable *kt)
 	return rc;
 }
 
+/* print_readiness - the signing domains' DNS, as -n prints it */
+static void
+print_readiness(const struct kt_conf *c, const struct keytable *kt)
+{
+	resolver *res = NULL;
+	unsigned problems;
+
+	if (c->testkeys == NULL && kt_resolver_open(c, &res) < 0)
+		return;
+	if (readiness_config_report(stdout, res, kt, c->cfg->outbound_addresses,
+		&problems) < 0)
+		kt_err("out of memory");
+	resolver_free(res);
+}
+
 /* kt_cmd_status - the status command */
 int
 kt_cmd_status(int argc, char **argv, struct kt_conf *c)
@@ -98,6 +120,8 @@ kt_cmd_status(int argc, char **argv, struct kt_conf *c)
 	if ((kt = load_keys(c)) == NULL)
 		return KT_EXIT_USAGE;
 	rc = print_states(c, kt);
+	if (rc != KT_EXIT_USAGE)
+		print_readiness(c, kt);
 	keytable_free(kt);
 	return rc;
 }

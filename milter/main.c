@@ -49,6 +49,9 @@
  *	-n: 0 ready; 1 configuration error (the daemon would not start or
  *	reload: options, tables, keys, socket); 2 it loads, but health is
  *	degraded or failing (a key's record missing or wrong, DNS failing).
+ *	-n's last section, the readiness of each signing domain (DMARC,
+ *	SPF, PTR of OutboundAddresses; common/readiness/), is warnings
+ *	only: it does not change the exit status.
  *	-R: 0 reloaded; 1 not reloaded (configuration error, refused by the
  *	daemon, or no confirmation), the running instance keeps its old
  *	configuration.
@@ -73,6 +76,7 @@
 #include "util/log.h"
 #include "common/ctl/ctl.h"
 #include "common/dns/lookup_dns.h"
+#include "common/readiness/readiness.h"
 #include "milter/observe/observe.h"
 #include "session.h"
 #include "snapshot.h"
@@ -403,10 +407,27 @@ milter_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * print_readiness - -n: DMARC, SPF and PTR of every signing domain from
+ * OutboundAddresses (common/readiness/); printed as warnings, they do
+ * not change -n's exit status (dkimguard(8)): what they find is fixed
+ * in DNS, not in this configuration.
+ */
+static void
+print_readiness(const struct snapshot *s, resolver *res)
+{
+	unsigned problems;
+
+	if (readiness_config_report(stdout, s->test_cache ? NULL : res, s->kt,
+		s->cfg->outbound_addresses, &problems) < 0)
+		fprintf(stderr, "dkimguard: readiness: out of memory\n");
+}
+
 /* check_only - -n: load everything, check the socket, print what is
- * wrong; CHECK_READY, CHECK_CONFIG or CHECK_HEALTH */
+ * wrong; CHECK_READY, CHECK_CONFIG or CHECK_HEALTH.  res: the resolver
+ * for the readiness section, NULL: no such section (-R) */
 static int
-check_only(const char *path, struct errlist *el)
+check_only(const char *path, struct errlist *el, resolver *res)
 {
 	struct snapshot *s = snapshot_build(path, el);
 	enum health_status h;
@@ -446,6 +467,8 @@ check_only(const char *path, struct errlist *el)
 	if (s->guard != NULL && guard_fresh_text(s->guard, &table) == DKIM_OK)
 		fputs(table, stdout);
 	free(table);
+	if (res != NULL)
+		print_readiness(s, res);
 	snapshot_release(s);
 	return h == HEALTH_OK ? CHECK_READY : CHECK_HEALTH;
 }
@@ -459,7 +482,7 @@ reload_running(const char *path, struct errlist *el)
 	char why[512];
 	int rc;
 
-	if ((rc = check_only(path, el)) == CHECK_CONFIG) {
+	if ((rc = check_only(path, el, NULL)) == CHECK_CONFIG) {
 		fprintf(stderr,
 		    "%sdkimguard: reload not sent: the running "
 		    "instance keeps its configuration\n",
@@ -563,7 +586,9 @@ usage(void)
 	    "  -c FILE  configuration (default %s)\n"
 	    "  -f       stay in the foreground, log to stderr\n"
 	    "  -n       check configuration, keys and socket, print problems,\n"
-	    "           exit 0 ready, 1 configuration error, 2 health not ok\n"
+	    "           exit 0 ready, 1 configuration error, 2 health not ok;\n"
+	    "           then each signing domain's DMARC, SPF and PTR\n"
+	    "           (warnings: the exit status stays)\n"
 	    "  -R       check, then reload the running instance and wait for\n"
 	    "           its verdict: exit 0 reloaded, 1 not\n"
 	    "  -V       print the version\n",
@@ -634,7 +659,8 @@ check_mode(const char *path, int reload, struct errlist *el)
 	}
 	snapshot_env_set(&(struct snapshot_env){lookup_dns_iface(ld),
 	    lookup_dns_cache(ld), 1, lookup_dns_resolver(ld)});
-	return reload ? reload_running(path, el) : check_only(path, el);
+	return reload ? reload_running(path, el) :
+			check_only(path, el, lookup_dns_resolver(ld));
 }
 
 /* shut_down - after the milter thread: the reload thread, observability,

@@ -239,7 +239,10 @@ doc usage-ip 2 corp.example --ip 192.0.2.300
 doc usage-none 2
 doc usage-two 2 corp.example other.example --ip 192.0.2.1
 doc no-ip 1 corp.example
+has '  WARN  whether the outbound addresses pass is not checked (give --ip)'
 has "  FAIL  does not meet Outlook's sender requirements: SPF not checked (give --ip)"
+has 'not ready: 1 problem (and SPF not checked: give --ip)'
+lacks '^PTR'
 
 [ -n "${DOCTOR_SHOW:-}" ] && cp -r out "$DOCTOR_SHOW"
 kt_finish run-doctor

@@ -212,6 +212,33 @@ EOF
 	expect 0 "check against DNS" "$K" $C check -d example.com
 	grep -q 'no SPF\|no DMARC' "$W/err" && fail "SPF/DMARC warning despite records" ||
 		ok "no SPF/DMARC warning with records"
+	# a subdomain under the organizational domain's p=reject; sp=reject:
+	# the inherited policy is reported, p=none never suggested
+	dns_set _dmarc.example.com "v=DMARC1; p=reject; sp=reject"
+	dns_set mail.example.com "v=spf1 -all"
+	publish s1._domainkey.mail.example.com "$(txt_of keys/example.com.s1.key)"
+	dns_reload
+	expect 0 "check a subdomain with an inherited DMARC policy" \
+	    "$K" $C check -d mail.example.com -s s1 -k keys/example.com.s1.key
+	{ grep -q 'p=none' "$W/out" "$W/err" || grep -q 'DMARC' "$W/err"; } &&
+		fail "suggests weakening the inherited policy: $(cat "$W/err")" ||
+		ok "no DMARC warning, no p=none for the subdomain"
+	grep -qxF "mail.example.com: no DMARC record of its own; it inherits example.com's (_dmarc.example.com: \"v=DMARC1; p=reject; sp=reject\"): p=reject applies" "$W/out" &&
+		ok "the inherited policy is reported" ||
+		fail "inherited policy not reported: $(cat "$W/out")"
+	dns_del _dmarc.example.com
+	dns_add mail.example.com "v=spf1 a -all" # two SPF records
+	dns_reload
+	expect 0 "check: no DMARC anywhere, two SPF records" \
+	    "$K" $C check -d mail.example.com -s s1 -k keys/example.com.s1.key
+	grep -qF 'mail.example.com has no DMARC record (TXT at _dmarc.mail.example.com, none at _dmarc.example.com, "v=DMARC1; p=none; ...")' "$W/err" &&
+		ok "no DMARC at either name: p=none suggested" ||
+		fail "no-DMARC warning: $(cat "$W/err")"
+	grep -qF 'mail.example.com: SPF permerror: 2 SPF records at mail.example.com' "$W/err" &&
+		ok "two SPF records: permerror warned" ||
+		fail "two SPF records not warned: $(cat "$W/err")"
+	dns_set _dmarc.example.com "v=DMARC1; p=none"
+	dns_reload
 	expect 0 "rotate start" "$K" $C rotate start -d example.com -s s2
 	before=$(snap etc)
 	expect 1 "activate refused: record missing" "$K" $C rotate activate -d example.com
