@@ -4,7 +4,10 @@
  * the computed verdict combines the outbound addresses (the least
  * favourable wins, each named in the detail), a null sender's HELO
  * domain is judged like any, an expired verdict is still answered while
- * it is recomputed, and OutboundAddresses takes addresses only.
+ * it is recomputed, and OutboundAddresses takes addresses only.  The
+ * same cache holds the From: domains' DMARC policies: pending first,
+ * inherited from the organizational domain, kept for the TTL of the
+ * answers read.
  */
 #include <check.h>
 #include <stdio.h>
@@ -23,7 +26,9 @@ static const char zone[] = "pass.example    TXT  v=spf1 ip4:192.0.2.0/24 -all\n"
 			   "two.example     TXT  v=spf1 -all\n"
 			   "two.example     TXT  v=spf1 +all\n"
 			   "mx.host.example TXT  v=spf1 a -all\n"
-			   "mx.host.example A    192.0.2.25\n";
+			   "mx.host.example A    192.0.2.25\n"
+			   "_dmarc.pass.example TXT v=DMARC1; p=reject; "
+			   "sp=quarantine\n";
 
 /* open_zone - the zone above as a struct spf_dns */
 static struct spf_zone *
@@ -133,6 +138,66 @@ START_TEST(test_worker_thread)
 }
 END_TEST
 
+/* with_ttl - the zone's TXT answers with a TTL of 300 s */
+static int
+with_ttl(void *ctx, const char *name, struct spf_rrset *out)
+{
+	const struct spf_dns *zone_dns = ctx;
+	int rc = zone_dns->txt(zone_dns->ctx, name, out);
+
+	if (rc == 0 && out->status == SPF_DNS_OK)
+		out->ttl = 300;
+	return rc;
+}
+
+START_TEST(test_dmarc_policies)
+{
+	struct spf_dns zone_dns;
+	struct spf_zone *z = open_zone(&zone_dns);
+	struct spf_dns dns = zone_dns;
+	struct ospf *o;
+	char *one[] = {"192.0.2.25", NULL};
+	struct dmarc_policy pol;
+	struct ospf_answer a;
+	unsigned asked;
+
+	dns.txt = with_ttl;
+	dns.ctx = &zone_dns;
+	o = ospf_new(&dns, tu_clock, &clk);
+	clk = 1000;
+	ck_assert_int_eq(ospf_dmarc_get(o, "news.pass.example", &pol), -1);
+	ospf_run(o);
+	ck_assert_int_eq(ospf_dmarc_get(o, "news.pass.example", &pol), 0);
+	ck_assert_int_eq(pol.status, DMARC_FOUND);
+	ck_assert_int_eq(pol.inherited, 1);
+	ck_assert_int_eq(pol.disp, DMARC_DISP_QUARANTINE);
+	ck_assert_str_eq(pol.where, "_dmarc.pass.example");
+	/* the SPF question for the same domain is another entry */
+	ospf_get(o, one, "pass.example", "", "h", &a);
+	ck_assert_str_eq(a.result, "pending");
+	ospf_run(o);
+	ospf_get(o, one, "pass.example", "", "h", &a);
+	ck_assert_str_eq(a.result, "pass");
+	ck_assert_str_eq(a.source, "192.0.2.25 (ip4:192.0.2.0/24)");
+	ck_assert_int_eq(ospf_dmarc_get(o, "nothing.example", &pol), -1);
+	ospf_run(o);
+	ck_assert_int_eq(ospf_dmarc_get(o, "nothing.example", &pol), 0);
+	ck_assert_int_eq(pol.status, DMARC_ABSENT);
+	/* kept for the answer's TTL, then asked again */
+	asked = spf_zone_queries(z);
+	clk += 299;
+	ck_assert_int_eq(ospf_dmarc_get(o, "news.pass.example", &pol), 0);
+	ospf_run(o);
+	ck_assert_uint_eq(spf_zone_queries(z), asked);
+	clk += 1;
+	ck_assert_int_eq(ospf_dmarc_get(o, "news.pass.example", &pol), 0);
+	ospf_run(o);
+	ck_assert_uint_gt(spf_zone_queries(z), asked);
+	ospf_free(o);
+	spf_zone_free(z);
+}
+END_TEST
+
 START_TEST(test_addrs_check)
 {
 	char *good[] = {"192.0.2.1", "2001:db8::25", NULL};
@@ -157,6 +222,7 @@ main(void)
 	tcase_add_test(tc, test_pending_then_cached);
 	tcase_add_test(tc, test_expiry_answers_while_refreshing);
 	tcase_add_test(tc, test_worker_thread);
+	tcase_add_test(tc, test_dmarc_policies);
 	tcase_add_test(tc, test_addrs_check);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
