@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/spf/spf_dns_resolver.h"
 #include "outbound_spf.h"
+#include "snapshot.h"
 #include "util/hashtab.h"
 #include "util/log.h"
 
@@ -44,10 +46,12 @@ struct entry {
 struct ospf {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_cond_t done; /* an answer came: for waiting messages */
 	struct hashtab *cache;
 	struct entry *head, *tail; /* the queue */
 	struct spf_dns dns;
-	guard_psl *psl; /* owned; NULL: the last two labels */
+	guard_psl *psl;             /* owned; NULL: the last two labels */
+	dkim_lookup_file *testkeys; /* owned: TestKeys answers, or NULL */
 	ospf_clock_fn clock;
 	void *clock_arg;
 	pthread_t thread;
@@ -75,6 +79,7 @@ ospf_new(const struct spf_dns *dns, ospf_clock_fn clock, void *clock_arg)
 	}
 	pthread_mutex_init(&o->lock, NULL);
 	pthread_cond_init(&o->wake, NULL);
+	pthread_cond_init(&o->done, NULL);
 	o->dns = *dns;
 	o->clock = clock;
 	o->clock_arg = clock_arg;
@@ -114,7 +119,9 @@ ospf_free(struct ospf *o)
 	hashtab_walk(o->cache, free_entry, NULL);
 	hashtab_free(o->cache);
 	guard_psl_free(o->psl);
+	dkim_lookup_file_free(o->testkeys);
 	pthread_cond_destroy(&o->wake);
+	pthread_cond_destroy(&o->done);
 	pthread_mutex_destroy(&o->lock);
 	free(o);
 }
@@ -323,6 +330,7 @@ run_one(struct ospf *o)
 		e->pol = pol;
 		e->have = 1;
 	}
+	pthread_cond_broadcast(&o->done);
 }
 
 /* ospf_run - the queue, in this thread */
@@ -464,10 +472,36 @@ find(struct ospf *o, enum kind kind, const char *key, const char *domain,
 	return e;
 }
 
+/* find_waiting - find, then wait up to wait_ms for a first answer while
+ * the worker runs; e is looked up again after each wait, as it may have
+ * been evicted meanwhile; under lock */
+static struct entry *
+find_waiting(struct ospf *o, enum kind kind, const char *key,
+    const char *domain, const char *sender, const char *helo, unsigned wait_ms)
+{
+	struct entry *e = find(o, kind, key, domain, sender, helo);
+	struct timespec until;
+
+	if (e == NULL || e->have || wait_ms == 0 || !o->running)
+		return e;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while ((e = hashtab_get(o->cache, key)) != NULL && !e->have)
+		if (pthread_cond_timedwait(&o->done, &o->lock, &until) != 0)
+			break;
+	return hashtab_get(o->cache, key);
+}
+
 /* ospf_get - cached, or pending and queued */
 void
 ospf_get(struct ospf *o, char *const *addrs, const char *domain,
-    const char *sender, const char *helo, struct ospf_answer *a)
+    const char *sender, const char *helo, unsigned wait_ms,
+    struct ospf_answer *a)
 {
 	char key[sizeof((struct entry *)0)->key];
 	struct entry *e;
@@ -482,7 +516,7 @@ ospf_get(struct ospf *o, char *const *addrs, const char *domain,
 		return;
 	}
 	pthread_mutex_lock(&o->lock);
-	e = find(o, KIND_SPF, key, domain, sender, helo);
+	e = find_waiting(o, KIND_SPF, key, domain, sender, helo, wait_ms);
 	if (e != NULL && e->have)
 		*a = e->ans;
 	pthread_mutex_unlock(&o->lock);
@@ -490,7 +524,8 @@ ospf_get(struct ospf *o, char *const *addrs, const char *domain,
 
 /* ospf_dmarc_get - cached, or pending and queued */
 int
-ospf_dmarc_get(struct ospf *o, const char *domain, struct dmarc_policy *pol)
+ospf_dmarc_get(struct ospf *o, const char *domain, unsigned wait_ms,
+    struct dmarc_policy *pol)
 {
 	char key[sizeof((struct entry *)0)->key];
 	struct entry *e;
@@ -500,7 +535,7 @@ ospf_dmarc_get(struct ospf *o, const char *domain, struct dmarc_policy *pol)
 	    make_key(KEY_DMARC, NULL, domain, key, sizeof key) < 0)
 		return -1;
 	pthread_mutex_lock(&o->lock);
-	e = find(o, KIND_DMARC, key, domain, NULL, NULL);
+	e = find_waiting(o, KIND_DMARC, key, domain, NULL, NULL, wait_ms);
 	if (e != NULL && e->have) {
 		*pol = *e->pol;
 		rc = 0;
@@ -537,18 +572,79 @@ ospf_addrs_check(char *const *addrs, char *why, size_t len)
 
 /* ---- the daemon's instance ---------------------------------------------- */
 
-/* ospf_daemon_start - the default instance over res, its worker running */
+/* file_txt - a TXT question to the TestKeys file */
+static int
+file_txt(void *ctx, const char *name, struct spf_rrset *out)
+{
+	dkim_lookup q = dkim_lookup_file_iface(ctx);
+	dkim_txt_answer ans;
+	size_t i;
+	int rc = 0;
+
+	memset(out, 0, sizeof *out);
+	memset(&ans, 0, sizeof ans);
+	if (q.query(q.ctx, name, &ans) != DKIM_OK)
+		return -1;
+	out->status = ans.status == DKIM_DNS_OK ? SPF_DNS_OK :
+	    ans.status == DKIM_DNS_NXDOMAIN     ? SPF_DNS_NXDOMAIN :
+	    ans.status == DKIM_DNS_NODATA       ? SPF_DNS_NODATA :
+						  SPF_DNS_TEMPFAIL;
+	for (i = 0; i < ans.count && rc == 0; i++)
+		rc = spf_rrset_add(out, ans.txt[i], strlen(ans.txt[i]));
+	dkim_txt_answer_clear(&ans);
+	return rc;
+}
+
+/* file_none - the file holds TXT records only: other types, no name */
+static int
+file_none(void *ctx, const char *name, struct spf_rrset *out)
+{
+	memset(out, 0, sizeof *out);
+	out->status = SPF_DNS_NXDOMAIN;
+	return 0;
+}
+
+/*
+ * testkeys_dns - with TestKeys set in the configuration started with,
+ * that file answers SPF and DMARC too (TXT only: SPF policies of ip4,
+ * ip6 and all), so tests ask no DNS; 0 and *dns unchanged without it
+ */
+static int
+testkeys_dns(struct ospf *o, struct spf_dns *dns)
+{
+	struct snapshot *s = snapshot_acquire();
+	char err[256];
+	int rc = 0;
+
+	if (s != NULL && *s->cfg->test_keys != '\0') {
+		if (dkim_lookup_file_open(s->cfg->test_keys, &o->testkeys, err,
+			sizeof err) != DKIM_OK) {
+			log_errx("TestKeys for SPF and DMARC: %s", err);
+			rc = -1;
+		} else
+			*dns = (struct spf_dns){file_txt, file_none, file_none,
+			    file_none, file_none, o->testkeys};
+	}
+	snapshot_release(s);
+	return rc;
+}
+
+/* ospf_daemon_start - the default instance over res (or TestKeys), its
+ * worker running */
 int
 ospf_daemon_start(resolver *res)
 {
 	struct spf_dns dns = spf_dns_resolver(res);
 	struct ospf *o;
-
 	guard_psl *psl = NULL;
 	char err[256];
 
 	if ((o = ospf_new(&dns, NULL, NULL)) == NULL)
 		return -1;
+	if (testkeys_dns(o, &o->dns) < 0) {
+		ospf_free(o);
+		return -1;
+	}
 	if (guard_psl_load(GUARD_PSL_PATH, &psl, err, sizeof err) < 0)
 		log_warnx("DMARC policies: %s: the organizational domain is "
 			  "then the last two labels",

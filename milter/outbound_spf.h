@@ -12,17 +12,19 @@
  *	struct ospf *o = ospf_new(&dns, clock, arg);   tests: their own
  *	struct ospf_answer a;
  *	ospf_get(ospf_default(), addrs, "example.com", "bob@example.com",
- *	    "mail.example.com", &a);     a.result "pass" ... or "pending"
+ *	    "mail.example.com", 0, &a);     a.result "pass" ... or "pending"
  *	struct dmarc_policy pol;
- *	if (ospf_dmarc_get(ospf_default(), "example.com", &pol) < 0)
+ *	if (ospf_dmarc_get(ospf_default(), "example.com", 0, &pol) < 0)
  *		...                          pending: queued
  *	ospf_run(o);                     tests: compute what is queued, now
  *	ospf_free(o);
  *
  * DESCRIPTION
- *	A message never waits for DNS.  ospf_get and ospf_dmarc_get answer
- *	from one cache; a question not in it (or expired) is queued for the
- *	one worker thread and the message gets "pending".  An expired verdict is still answered
+ *	A message never waits for DNS unless asked to (wait_ms, the
+ *	OutboundCheckWait option: at most that long for a first answer).
+ *	ospf_get and ospf_dmarc_get answer from one cache; a question not
+ *	in it (or expired) is queued for the one worker thread and the
+ *	message gets "pending".  An expired verdict is still answered
  *	while the worker refreshes it, so in the steady state every message
  *	has a verdict.  A verdict is kept for the smallest TTL of the DNS
  *	answers its evaluation read (OSPF_MIN_TTL to OSPF_MAX_TTL; a
@@ -84,21 +86,26 @@ struct ospf *ospf_default(void);
 
 /*
  * ospf_get - the cached verdict of domain from addrs (NULL-terminated,
- * at most OSPF_MAX_ADDRS used), or "pending" with the work queued
+ * at most OSPF_MAX_ADDRS used), or "pending" with the work queued;
+ * waits up to wait_ms for a first verdict while the worker runs
  */
 void ospf_get(struct ospf *o, char *const *addrs, const char *domain,
-    const char *sender, const char *helo, struct ospf_answer *a);
+    const char *sender, const char *helo, unsigned wait_ms,
+    struct ospf_answer *a);
 /*
- * ospf_dmarc_get - the cached DMARC policy of domain (dmarc_discover):
- * 0 with *pol set, or -1 while pending (queued) or when o is NULL
+ * ospf_dmarc_get - the cached DMARC policy of domain (dmarc_discover),
+ * waiting as ospf_get does: 0 with *pol set, or -1 while pending
+ * (queued) or when o is NULL
  */
-int
-ospf_dmarc_get(struct ospf *o, const char *domain, struct dmarc_policy *pol);
+int ospf_dmarc_get(struct ospf *o, const char *domain, unsigned wait_ms,
+    struct dmarc_policy *pol);
 /* ospf_run - compute every queued question in this thread (tests) */
 void ospf_run(struct ospf *o);
 
-/* ospf_daemon_start - the default instance over the daemon's resolver,
- * its worker running; 0 or -1.  ospf_daemon_stop frees it. */
+/* ospf_daemon_start - the default instance over the daemon's resolver
+ * (or, when the configuration started with sets TestKeys, that file:
+ * TXT records only, so tests ask no DNS), its worker running; 0 or -1.
+ * ospf_daemon_stop frees it. */
 int ospf_daemon_start(resolver *res);
 void ospf_daemon_stop(void);
 

@@ -216,5 +216,7 @@ const char *dmarc_answer_str(enum dmarc_answer a);
  * "unaligned", "spf_not_checked", "spf_pending", "dmarc_pending",
  * "temperror" */
 const char *dmarc_why_str(enum dmarc_why w);
+/* dmarc_why_outlook - the outlook answer a reason goes with */
+enum dmarc_answer dmarc_why_outlook(enum dmarc_why w);
 
 #endif /* DKIMGUARD_DMARC_H */

@@ -4,7 +4,8 @@
  *		     requirements (see dmarc.h).
  *
  * EXPORTS
- *	dmarc_verdict, dmarc_result_str, dmarc_answer_str, dmarc_why_str
+ *	dmarc_verdict, dmarc_result_str, dmarc_answer_str, dmarc_why_str,
+ *	dmarc_why_outlook
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,6 +48,14 @@ const char *
 dmarc_why_str(enum dmarc_why w)
 {
 	return (unsigned)w < DMARC_WHY__COUNT ? why_words[w] : "?";
+}
+
+enum dmarc_answer
+dmarc_why_outlook(enum dmarc_why w)
+{
+	if (w == DMARC_WHY_MEETS)
+		return DMARC_YES;
+	return w >= DMARC_WHY_SPF_UNCHECKED ? DMARC_UNKNOWN : DMARC_NO;
 }
 
 /* what SPF said, as the inputs give it */

@@ -251,6 +251,7 @@ START_TEST(test_verdict)
 	    dmarc_answer_str(v.outlook), v.reason);
 	ck_assert_msg(v.why == c->why, "%s: why=%s (%s)", c->name,
 	    dmarc_why_str(v.why), v.reason);
+	ck_assert_int_eq(dmarc_why_outlook(v.why), v.outlook);
 	if (c->outlook == DMARC_YES)
 		ck_assert_str_eq(v.reason, "");
 	else
