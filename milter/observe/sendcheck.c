@@ -163,12 +163,14 @@ sendcheck_alignment(struct sendcheck *sc, const char *domain,
 		alert_note(sc->alert, ALERT_UNALIGNED, qid, d);
 }
 
-/* sendcheck_outlook - count; a sure "no" also warns */
+/* sendcheck_outlook - count; a sure "no" also warns, unless unsigned */
 void
 sendcheck_outlook(struct sendcheck *sc, const char *from, enum dmarc_why why,
     const char *qid, const char *reason)
 {
-	int warn = dmarc_why_outlook(why) == DMARC_NO;
+	/* a message left unsigned is the unsigned-mail alert's: counted */
+	int warn =
+	    dmarc_why_outlook(why) == DMARC_NO && why != DMARC_WHY_NO_DKIM;
 	char d[600];
 	time_t t;
 

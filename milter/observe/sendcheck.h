@@ -36,7 +36,8 @@
  *	The Outlook prediction (dmarc_verdict) is counted per From: domain
  *	and reason (dmarc_why_str), bounded the same way (the first
  *	SENDCHECK_MAX_DOMAINS From: domains, then "other").  A message
- *	that surely fails Outlook's requirements (outlook=no) makes
+ *	that surely fails Outlook's requirements (outlook=no; one left
+ *	unsigned is the unsigned-mail alert's, only counted) makes
  *	/healthz degraded for SENDCHECK_HEALTH_WINDOW seconds with the count
  *	and the latest From: domain and reason, and goes to a second
  *	rate-limited warning (ALERT_KIND_OUTLOOK).  Thread-safe: one
@@ -98,7 +99,8 @@ void sendcheck_alignment(struct sendcheck *sc, const char *domain,
 /* sendcheck_spf - count one message's SPF word (sendcheck_spf_word) */
 void sendcheck_spf(struct sendcheck *sc, const char *domain, const char *word);
 /* sendcheck_outlook - count one message's prediction by From: domain and
- * reason; outlook=no (dmarc_why_outlook) also warns with reason */
+ * reason; outlook=no (dmarc_why_outlook) also warns with reason, except
+ * for no_dkim (the unsigned-mail alert's) */
 void sendcheck_outlook(struct sendcheck *sc, const char *from,
     enum dmarc_why why, const char *qid, const char *reason);
 /* sendcheck_rows - copy up to max rows; how many */

@@ -150,6 +150,8 @@ START_TEST(test_outlook)
 	sendcheck_outlook(sc, "example.org", DMARC_WHY_MEETS, "Q1", "");
 	sendcheck_outlook(sc, "example.org", DMARC_WHY_SPF_PENDING, "Q2",
 	    "SPF for example.org not known yet");
+	sendcheck_outlook(sc, "example.org", DMARC_WHY_NO_DKIM, "Q2",
+	    "no DKIM signature of ours left with the message");
 	ck_assert_int_eq(nlogged, 0);
 	ck_assert_int_eq(sendcheck_problem(sc, time(NULL), buf, sizeof buf), 0);
 	sendcheck_outlook(sc, "Example.ORG", DMARC_WHY_SPF, "Q3",
@@ -177,6 +179,7 @@ START_TEST(test_outlook)
 	ck_assert_uint_eq(rows[0].outlook[DMARC_WHY_MEETS], 1);
 	ck_assert_uint_eq(rows[0].outlook[DMARC_WHY_SPF_PENDING], 1);
 	ck_assert_uint_eq(rows[0].outlook[DMARC_WHY_SPF], 1);
+	ck_assert_uint_eq(rows[0].outlook[DMARC_WHY_NO_DKIM], 1);
 	/* signing domains are another table */
 	ck_assert_uint_eq(sendcheck_rows(sc, rows, SENDCHECK_MAX_DOMAINS + 1),
 	    1);
