@@ -125,24 +125,34 @@ by_due(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* fresh_tokens - how many of want checks the budget allows now (guard_int.h) */
+size_t
+fresh_tokens(guard *g, size_t want, time_t now)
+{
+	double rate = g->conf.query_rate ? g->conf.query_rate : 1;
+	size_t take;
+
+	/* one second's budget, refilled each new second */
+	if (now != g->filled) {
+		g->tokens = rate;
+		g->filled = now;
+	}
+	take = g->tokens >= (double)want ? want : (size_t)g->tokens;
+	g->tokens -= (double)take;
+	return take;
+}
+
 /* fresh_take - how many due entries the budget allows now (guard_int.h) */
 size_t
 fresh_take(guard *g, guard_entry **list, size_t ndue, time_t now)
 {
-	double rate = g->conf.query_rate ? g->conf.query_rate : 1;
 	size_t take;
 
 	if (g->conf.max_age == 0 || ndue == 0)
 		return ndue;
 	pthread_mutex_lock(&g->lock);
 	qsort(list, ndue, sizeof *list, by_due);
-	/* one second's budget, refilled each new second */
-	if (now != g->filled) {
-		g->tokens = rate;
-		g->filled = now;
-	}
-	take = g->tokens >= (double)ndue ? ndue : (size_t)g->tokens;
-	g->tokens -= (double)take;
+	take = fresh_tokens(g, ndue, now);
 	pthread_mutex_unlock(&g->lock);
 	return take;
 }
