@@ -71,7 +71,9 @@
  *	whatever the record's TTL.  window is max_age, or longer when the
  *	entries cannot all be checked in max_age within query_rate checks
  *	per second (n / query_rate + 2).  Checks are spread evenly over the
- *	window and never more than query_rate in one second.  An entry that
+ *	window and never more than query_rate in one second, at start-up
+ *	and reload too (guard_check_start: one second's budget at once, the
+ *	rest through the refresher).  An entry that
  *	is not valid is checked again after 1 s, then 2, 4, ... up to the
  *	window; a message that finds its key not valid makes it due at once
  *	(once a second at most, in the refresher), so while mail is retried

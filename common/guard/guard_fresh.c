@@ -14,8 +14,10 @@
  *	to n / query_rate + 2.  Start-up spreads the valid entries evenly
  *	over one period (fresh_spread) and every later check keeps its
  *	entry's phase, so a 10,000-key table costs n / period queries each
- *	second instead of a burst.  A token bucket (fresh_take) holds every
- *	pass to query_rate checks a second whatever comes due.  Entries that
+ *	second instead of a burst.  A token bucket (fresh_tokens) holds
+ *	every pass to query_rate checks a second whatever comes due, the
+ *	start-up and reload checks included (guard_check_start takes one
+ *	second's tokens and leaves the rest of the unchecked entries due).  Entries that
  *	are not valid back off 1, 2, 4 ... s up to the period, so a fix is
  *	seen within 2 s without hammering a broken zone.
  *	Exports guard_freshness, guard_recheck, guard_via_str and the

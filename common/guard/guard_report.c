@@ -291,6 +291,7 @@ guard_check_start(guard *g)
 	struct guard_info in;
 	unsigned bad = 0;
 	size_t i, n, nnew, take;
+	unsigned rate = g->conf.query_rate ? g->conf.query_rate : 1;
 	char counts[300];
 
 	if (g->conf.max_age == 0) /* TTL mode: no query budget */
@@ -320,8 +321,8 @@ guard_check_start(guard *g)
 	    "%zu key(s): %zu checked now, %zu known from before the reload, "
 	    "%zu left to the refresher (GuardQueryRate %u/s, all within "
 	    "%zu s)",
-	    n, take, n - nnew, nnew - take, g->conf.query_rate,
-	    (nnew - take + g->conf.query_rate - 1) / g->conf.query_rate);
+	    n, take, n - nnew, nnew - take, rate,
+	    (nnew - take + rate - 1) / rate);
 	check_summary(g, bad, counts);
 	free(old);
 	free(list);
