@@ -237,22 +237,26 @@ fresh_start_phase() {
 	FRESH_START_QPS=$(fresh_qps "$t0s" "$((t0s + FRESH_START_S))")
 }
 
-# fresh_idle_phase - the steady state of fresh-on, no messages: sets
+# fresh_idle_phase - the steady state of fresh-on, no messages, over
+# whole seconds that begin after the start-up checks: sets
 # FRESH_IDLE_QPS (TXT queries per second), FRESH_CPU (% of a core)
 fresh_idle_phase() {
-	local c0 c1 t0 t1 hz q
+	local c0 c1 n0 n1 t0 t1 hz q
 	hz=$(getconf CLK_TCK)
-	t0=$(date +%s)
+	t0=$(($(date +%s) + 2))
+	while (($(date +%s) < t0)); do sleep 0.05; done
+	n0=$(date +%s%N)
 	c0=$(fresh_cpu fresh-on)
-	sleep "$FRESH_IDLE"
+	t1=$((t0 + FRESH_IDLE))
+	while (($(date +%s) < t1)); do sleep 0.2; done
 	c1=$(fresh_cpu fresh-on)
-	t1=$(date +%s)
+	n1=$(date +%s%N)
 	q=$(fresh_qps "$t0" "$t1")
 	set -- $q
-	FRESH_IDLE_QPS=$(awk -v n="$2" -v s="$((t1 - t0))" 'BEGIN { printf "%.1f", n / s }')
+	FRESH_IDLE_QPS=$(awk -v n="$2" -v s="$FRESH_IDLE" 'BEGIN { printf "%.1f", n / s }')
 	FRESH_IDLE_MAX=$1
-	FRESH_CPU=$(awk -v c="$((c1 - c0))" -v hz="$hz" -v s="$((t1 - t0))" \
-		'BEGIN { printf "%.2f", 100 * c / hz / s }')
+	FRESH_CPU=$(awk -v c="$((c1 - c0))" -v hz="$hz" -v ns="$((n1 - n0))" \
+		'BEGIN { printf "%.2f", 100 * c / hz / (ns / 1e9) }')
 }
 
 # section_fresh - the issue 13 section
