@@ -127,7 +127,7 @@ by_due(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* fresh_tokens - how many of want checks the budget allows now (guard_int.h) */
+/* fresh_tokens - of want checks, how many the budget allows now */
 size_t
 fresh_tokens(guard *g, size_t want, time_t now)
 {
