@@ -1,10 +1,12 @@
 #!/bin/bash
 # guard.sh - issue 5: RSA-2048 signing throughput with the published-key
-#	     guard answering from its cache, keys in a real DNS server
+#	     guard answering from its cache, keys in a real DNS server;
+#	     issue 13: the refresher's queries and CPU at 10,000 keys
 #
 # SYNOPSIS
 #	bench/guard.sh              (runs: bench/run.sh --sections guard)
 #	section_guard               when sourced by run.sh
+#	section_fresh               the same, section "fresh" (see below)
 #
 # DESCRIPTION
 #	Starts Debian's unbound on 127.0.0.1 (tests/e2e/lib/dns.sh, a port in
@@ -130,4 +132,175 @@ section_guard() {
 	fi
 	target 5 "self-verify cost (no target)" \
 		"SelfVerify no / yes = $sv (rounds $(ab_range guard guard-nosv guard-on)); one public-key verification per signature against a record parsed once per change" INFO
+}
+
+# ---- section "fresh" (issue 13): the refresher's cost at scale ----------
+#	A second unbound (every query logged: log-queries) serves zone
+#	scale.test with BENCH_FRESH_KEYS (10000) key records and
+#	example.com, TTL 3600, both delegated to itself (NS/A records), so
+#	the guard asks it as the zones' authoritative server (GuardAuthPort)
+#	and as the resolver that names that server.  Instances sign RSA for
+#	example.com with a key table of those keys plus the 10,000 (all with
+#	the bench's RSA key, so every record is valid):
+#	    fresh-on    GuardMaxAge 10 (default), GuardQueryRate 200
+#	    fresh-off   GuardMaxAge 0: checked at start, then at 80% of the
+#	                TTL (2880 s): no refresher work during the run
+#	Measured: fresh-on's start (launch to socket) and the queries per
+#	second unbound sees from its launch until the start-up checks are
+#	done (TXT: the key checks; all: with the SOA/NS/A/AAAA questions that
+#	find the servers); then, idle (no messages), BENCH_FRESH_IDLE (60) s
+#	of the steady state: the window (from the log), the TXT queries per
+#	second and the CPU share (utime+stime from /proc/PID/stat, CPU time
+#	rather than wall clock on a shared machine); then BENCH_AB_ROUNDS
+#	interleaved rounds of BENCH_N_AB messages on both instances: the
+#	filter CPU per message with the refresher on vs GuardMaxAge 0.
+FRESH_KEYS=${BENCH_FRESH_KEYS:-10000}
+FRESH_IDLE=${BENCH_FRESH_IDLE:-60}
+
+# fresh_dns - the logged unbound with scale.test and example.com
+fresh_dns() {
+	local port dir=$T/dns-fresh rec parts
+	port=$(free_port)
+	[ -n "$port" ] || { say "  no free port in ${DKIMGUARD_TEST_PORTS:-25000-25999}"; return 1; }
+	pf_on_exit dns_stop
+	dns_start "$dir" "$port" || return 1
+	DNS_TTL=3600 DNS_NEG_TTL=3600
+	dns_zone scale.test
+	dns_zone example.com
+	mapfile -t parts < <(grep -o '"[^"]*"' "$T/keys/rsa.txt" | tr -d '"')
+	rec=$(dns_quote "${parts[@]}")
+	{
+		printf 'scale.test 3600 IN NS ns1.scale.test.\n'
+		printf 'ns1.scale.test 3600 IN A 127.0.0.1\n'
+		printf 'example.com 3600 IN NS ns1.scale.test.\n'
+		printf 'rsa._domainkey.example.com 3600 IN TXT%s\n' "$rec"
+		awk -v n="$FRESH_KEYS" -v r="$rec" 'BEGIN { for (i = 1; i <= n; i++)
+			printf "s%d._domainkey.d%d.scale.test 3600 IN TXT%s\n", i, i, r }'
+	} >>"$dir/records"
+	sed -i 's/^\tverbosity: 1$/&\n\tlog-queries: yes/' "$dir/unbound.conf"
+	dns_reload || return 1
+	FRESH_NS=127.0.0.1:$port FRESH_PORT=$port FRESH_QLOG=$dir/unbound.log
+	note "fresh: unbound on $FRESH_NS, $FRESH_KEYS key records, queries logged"
+}
+
+# fresh_tables - the key table (example.com's RSA key and the scale keys)
+# and the signing table (example.com only) of instances "fresh"
+fresh_tables() {
+	local key=$T/keys/rsa.private
+	{
+		echo "rsa._domainkey.example.com example.com:rsa:$key"
+		awk -v n="$FRESH_KEYS" -v k="$key" 'BEGIN { for (i = 1; i <= n; i++)
+			printf "s%d._domainkey.d%d.scale.test d%d.scale.test:s%d:%s\n", i, i, i, i, k }'
+	} >"$T/keytable.fresh"
+	echo "*@example.com rsa._domainkey.example.com" >"$T/signingtable.fresh"
+}
+
+# fresh_qps FROM TO - "TXT-max TXT-total all-max all-total" of the
+# queries unbound logged in the seconds [FROM, TO)
+fresh_qps() {
+	awk -v from="$1" -v to="$2" '
+		/ info: 127\.0\.0\.1 / {
+			t = substr($1, 2, length($1) - 2) + 0
+			if (t < from || t >= to) next
+			all[t]++; na++
+			if ($0 ~ / TXT IN$/) { txt[t]++; nt++ }
+		}
+		END {
+			for (t in all) if (all[t] > am) am = all[t]
+			for (t in txt) if (txt[t] > tm) tm = txt[t]
+			printf "%d %d %d %d\n", tm, nt, am, na
+		}' "$FRESH_QLOG"
+}
+
+# fresh_cpu NAME - utime+stime of instance NAME in clock ticks
+fresh_cpu() {
+	awk '{ print $14 + $15 }' "/proc/$(cat "$T/$1.pid")/stat"
+}
+
+# fresh_start_phase - start fresh-on; its start time and the queries of
+# its start-up checks (until the log says every key was checked, at most
+# 3 windows); sets FRESH_START_MS and FRESH_START_QPS
+fresh_start_phase() {
+	local t0 t0s end
+	t0s=$(date +%s)
+	t0=$(date +%s%N)
+	filter_start fresh-on dkimguard sign fresh "Nameservers $FRESH_NS" \
+		"GuardAuthPort $FRESH_PORT" || return 1
+	FRESH_START_MS=$((($(date +%s%N) - t0) / 1000000))
+	# the start-up checks are done when unbound has seen every name once
+	end=$((SECONDS + 180))
+	until [ "$(grep -c 'scale\.test\. TXT IN$' "$FRESH_QLOG")" -ge "$FRESH_KEYS" ]; do
+		((SECONDS < end)) || break
+		sleep 1
+	done
+	FRESH_START_S=$(($(date +%s) - t0s + 1))
+	FRESH_START_QPS=$(fresh_qps "$t0s" "$((t0s + FRESH_START_S))")
+}
+
+# fresh_idle_phase - the steady state of fresh-on, no messages, over
+# whole seconds that begin after the start-up checks: sets
+# FRESH_IDLE_QPS (TXT queries per second), FRESH_CPU (% of a core)
+fresh_idle_phase() {
+	local c0 c1 n0 n1 t0 t1 hz q
+	hz=$(getconf CLK_TCK)
+	t0=$(($(date +%s) + 2))
+	while (($(date +%s) < t0)); do sleep 0.05; done
+	n0=$(date +%s%N)
+	c0=$(fresh_cpu fresh-on)
+	t1=$((t0 + FRESH_IDLE))
+	while (($(date +%s) < t1)); do sleep 0.2; done
+	c1=$(fresh_cpu fresh-on)
+	n1=$(date +%s%N)
+	q=$(fresh_qps "$t0" "$t1")
+	set -- $q
+	FRESH_IDLE_QPS=$(awk -v n="$2" -v s="$FRESH_IDLE" 'BEGIN { printf "%.1f", n / s }')
+	FRESH_IDLE_MAX=$1
+	FRESH_CPU=$(awk -v c="$((c1 - c0))" -v hz="$hz" -v ns="$((n1 - n0))" \
+		'BEGIN { printf "%.2f", 100 * c / hz / (ns / 1e9) }')
+}
+
+# section_fresh - the issue 13 section
+section_fresh() {
+	local win q r load
+	say "== Issue 13: the guard's refresher at scale ($FRESH_KEYS keys, GuardMaxAge 10, GuardQueryRate 200, authoritative server on loopback)"
+	if [ ! -x "$DKG" ] || ! want dkimguard; then
+		target 13 "refresher at scale" "dkimguard not built or not selected" SKIP
+		return
+	fi
+	fresh_dns || { target 13 "refresher at scale" "no DNS server (see above)" SKIP; return; }
+	fresh_tables
+	fresh_start_phase || { target 13 "refresher at scale" "fresh-on did not start (see log)" MISS; return; }
+	set -- $FRESH_START_QPS
+	say "  start: launch to socket $FRESH_START_MS ms; start-up checks done within $FRESH_START_S s;"
+	say "    DNS queries seen: TXT (key checks) $2 in all, $1 in the busiest second;"
+	say "    every kind (with SOA/NS/A/AAAA that find the servers) $4, $3 in the busiest second"
+	target 13 "start of $FRESH_KEYS keys: key checks (TXT) in the busiest second <= GuardQueryRate 200" \
+		"$1 (all queries $3/s at most; $2 TXT in $FRESH_START_S s; socket after $FRESH_START_MS ms)" \
+		"$(verdict "$1" le 200)"
+	fresh_idle_phase
+	win=$(grep -o 'freshness: window [0-9]* s' "$T/fresh-on.log" | tail -n 1 | grep -o '[0-9][0-9]*')
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	say "  steady state, idle, $FRESH_IDLE s: window ${win:-?} s; $FRESH_IDLE_QPS TXT queries/s on average, $FRESH_IDLE_MAX at most in one second;"
+	say "    refresher CPU $FRESH_CPU% of one core (utime+stime); load average $load"
+	target 13 "refresher, $FRESH_KEYS keys, steady state: queries/s <= GuardQueryRate 200, window keys/200 + 2" \
+		"window ${win:-?} s; $FRESH_IDLE_QPS queries/s on average, $FRESH_IDLE_MAX at most in one second" \
+		"$(verdict "$FRESH_IDLE_MAX" le 200)"
+	target 13 "refresher CPU, $FRESH_KEYS keys, idle (no target)" \
+		"$FRESH_CPU% of one core over $FRESH_IDLE s (load average $load)" INFO
+	filter_start fresh-off dkimguard sign fresh "Nameservers $FRESH_NS" \
+		"GuardAuthPort $FRESH_PORT" "GuardMaxAge 0" ||
+		{ target 13 "signing cost with the refresher on" "fresh-off did not start" MISS; return; }
+	ab_rounds fresh "$T/msg/small.eml" 8 "$N_AB" "$AB_ROUNDS" fresh-on fresh-off
+	inst_stop fresh-on
+	inst_stop fresh-off
+	say "  msg/s per round, $N_AB messages each, order reversed every other round:"
+	ab_print fresh fresh-on fresh-off
+	for r in fresh-on fresh-off; do
+		q=$(ab_bad fresh "$r")
+		((q)) && say "  $r: $q run(s) did not sign every message: not comparable"
+	done
+	r=$(ab_ratios fresh fresh-on fresh-off cpu_us_msg | median)
+	target 13 "signing CPU per message, refresher on ($FRESH_KEYS keys) within 5% of GuardMaxAge 0" \
+		"$(ab_cpu_text fresh fresh-on fresh-off); msg/s ratio $(ab_ratio fresh fresh-on fresh-off); load average $(cut -d' ' -f1-3 /proc/loadavg)" \
+		"$(verdict "$r" ge 0.95)"
 }

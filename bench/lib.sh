@@ -47,7 +47,7 @@
 # All loadgen and openssl runs are bounded with timeout(1) --foreground
 # (so that ^C reaches them too).
 
-DKG=$ROOT/milter/dkimguard
+DKG=${BENCH_DKG:-$ROOT/milter/dkimguard}
 . "$ROOT/tests/e2e/lib/dns.sh"	# dns_free_port, and the DNS server for guard.sh
 LOADGEN=$ROOT/bench/loadgen
 NULLFILTER=$ROOT/bench/nullfilter

@@ -14,6 +14,7 @@
 #	    memory   bench/memory.sh   issue 4, RSS over 100,000 messages and
 #	                               for a 50 MB message
 #	    guard    bench/guard.sh    issue 5 (a DNS server on loopback)
+#	    fresh    bench/guard.sh    issue 13, the refresher at 10,000 keys
 #	    metrics  bench/metrics.sh  issue 7
 #	Everything printed (progress included) is also written to
 #	build/bench/report.txt (BENCH_REPORT).  Every process started here is
@@ -29,6 +30,8 @@
 #	BENCH_N_AB (8000)  BENCH_AB_ROUNDS (5)      guard and metrics A/B runs
 #	BENCH_CANON_ROUNDS (3)   BENCH_DIR (/tmp)   BENCH_GUARD_OFF (guard.sh)
 #	BENCH_TIMEOUT (1800)     seconds before the whole run is stopped
+#	BENCH_FRESH_KEYS (10000) BENCH_FRESH_IDLE (60)  the fresh section
+#	BENCH_DKG                another dkimguard binary (a before/after)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 
@@ -51,7 +54,7 @@ N_100K=${BENCH_N_100K:-400}
 N_FLAT=${BENCH_N_FLAT:-100000}
 N_WARM=${BENCH_N_WARM:-2000}
 N_AB=${BENCH_N_AB:-8000}
-SECTIONS="canon table postfix keyscale memory guard metrics"
+SECTIONS="canon table postfix keyscale memory guard fresh metrics"
 ONLY='' KEEP=0
 while (($#)); do
 	case $1 in
@@ -59,7 +62,7 @@ while (($#)); do
 	--only) ONLY=${2:-}; shift ;;
 	--keep) KEEP=1 ;;
 	--rss-flat | --big) ;;
-	*) echo "usage: $0 [--sections canon,table,postfix,keyscale,memory,guard,metrics] [--only FILTER] [--keep]" >&2
+	*) echo "usage: $0 [--sections canon,table,postfix,keyscale,memory,guard,fresh,metrics] [--only FILTER] [--keep]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -105,7 +108,8 @@ summary() {
 needs_msgs() {
 	[[ " $SECTIONS " == *" table "* || " $SECTIONS " == *" memory "* ||
 		" $SECTIONS " == *" postfix "* || " $SECTIONS " == *" keyscale "* ||
-		" $SECTIONS " == *" guard "* || " $SECTIONS " == *" metrics "* ]]
+		" $SECTIONS " == *" guard "* || " $SECTIONS " == *" fresh "* ||
+		" $SECTIONS " == *" metrics "* ]]
 }
 
 START=$SECONDS
@@ -123,7 +127,7 @@ header
 for s in $SECTIONS; do
 	t0=$SECONDS
 	case $s in
-	canon | table | postfix | keyscale | memory | guard | metrics) "section_$s" ;;
+	canon | table | postfix | keyscale | memory | guard | fresh | metrics) "section_$s" ;;
 	*) note "unknown section '$s'"; continue ;;
 	esac
 	say "  ($s: $((SECONDS - t0)) s)"

@@ -252,7 +252,12 @@ load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 	/* the last checks on disk: for every key at start-up, for keys
 	 * new to this guard on reload, and for '%' keys on first use */
 	(void)guard_load_state(s->guard);
-	guard_check_all(s->guard);
+	/* -n prints every key's state; the daemon checks within the
+	 * query budget and leaves the rest to the refresher */
+	if (snap_env.check_only)
+		guard_check_all(s->guard);
+	else
+		guard_check_start(s->guard);
 	if (!snap_env.check_only && guard_start(s->guard) < 0) {
 		errlist_add(el, "guard: cannot start the refresher thread");
 		return -1;

@@ -6,7 +6,9 @@
  *	question at the name, RFC 2308 3; the parent's when the name is a
  *	CNAME), the zone's NS names (RFC 1034 4.2.1) and their A/AAAA
  *	addresses, all through the configured resolver and kept for the
- *	smallest TTL seen (at least AUTHQ_MIN_TTL s).  Then the TXT question
+ *	smallest TTL seen (at least AUTHQ_MIN_TTL s); the servers are kept
+ *	per zone too, so the many names of one zone (a large key table)
+ *	cost one SOA question each, not four questions.  Then the TXT question
  *	goes to those addresses in turn with RD clear; the first reply with
  *	AA set and NOERROR or NXDOMAIN is read like the resolver's
  *	(rmsg_interp: strings joined, CNAMEs in the answer followed, negative
@@ -50,6 +52,8 @@ struct authq {
 	unsigned port;
 	pthread_mutex_t lock;
 	struct hashtab *byname; /* name (no case) -> struct zinfo */
+	struct hashtab *byzone; /* zone (no case) -> struct zinfo: the
+				 * servers found for it (name: the zone) */
 };
 
 /* authq_new - an empty cache over res */
@@ -64,7 +68,9 @@ authq_new(resolver *res, unsigned port, authq **out)
 	if ((aq = calloc(1, sizeof *aq)) == NULL)
 		return -1;
 	/* RFC 4343: names are found without case */
-	if ((aq->byname = hashtab_new(64, HASHTAB_NOCASE)) == NULL) {
+	if ((aq->byname = hashtab_new(64, HASHTAB_NOCASE)) == NULL ||
+	    (aq->byzone = hashtab_new(16, HASHTAB_NOCASE)) == NULL) {
+		hashtab_free(aq->byname);
 		free(aq);
 		return -1;
 	}
@@ -101,6 +107,8 @@ authq_free(authq *aq)
 		return;
 	hashtab_walk(aq->byname, free_one, NULL);
 	hashtab_free(aq->byname);
+	hashtab_walk(aq->byzone, free_one, NULL);
+	hashtab_free(aq->byzone);
 	pthread_mutex_destroy(&aq->lock);
 	free(aq);
 }
@@ -269,6 +277,66 @@ find_servers(authq *aq, struct zinfo *z, uint8_t *buf, uint32_t *ttl)
 	return 0;
 }
 
+/* copy_servers - the server addresses of from into to */
+static void
+copy_servers(struct zinfo *to, const struct zinfo *from)
+{
+	memcpy(to->addr, from->addr, sizeof to->addr);
+	memcpy(to->alen, from->alen, sizeof to->alen);
+	to->naddr = from->naddr;
+}
+
+/* keep_servers - remember z's servers for its zone, ttl seconds */
+static void
+keep_servers(authq *aq, const struct zinfo *z, uint32_t ttl, int64_t now)
+{
+	struct zinfo *c, *old;
+
+	if ((c = calloc(1, sizeof *c)) == NULL ||
+	    (c->name = strdup(z->zone)) == NULL) {
+		free(c); /* not kept: found again next time */
+		return;
+	}
+	strlcpy(c->zone, z->zone, sizeof c->zone);
+	copy_servers(c, z);
+	c->expires =
+	    now + (int64_t)(ttl < AUTHQ_MIN_TTL ? AUTHQ_MIN_TTL : ttl) * 1000;
+	pthread_mutex_lock(&aq->lock);
+	old = hashtab_get(aq->byzone, c->name);
+	if (hashtab_put(aq->byzone, c->name, c) < 0)
+		zfree(c);
+	else
+		zfree(old);
+	pthread_mutex_unlock(&aq->lock);
+}
+
+/*
+ * zone_servers - z's servers: kept for its zone by an earlier name, or
+ * found now (find_servers) and kept; *ttl takes the smaller lifetime
+ */
+static int
+zone_servers(authq *aq, struct zinfo *z, uint8_t *buf, uint32_t *ttl)
+{
+	int64_t now = resolver_now_ms();
+	uint32_t sttl = UINT32_MAX;
+	struct zinfo *c;
+
+	pthread_mutex_lock(&aq->lock);
+	if ((c = hashtab_get(aq->byzone, z->zone)) != NULL &&
+	    c->expires > now) {
+		copy_servers(z, c);
+		minttl(ttl, (uint32_t)((c->expires - now) / 1000));
+		pthread_mutex_unlock(&aq->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&aq->lock);
+	if (find_servers(aq, z, buf, &sttl) < 0)
+		return -1;
+	minttl(ttl, sttl);
+	keep_servers(aq, z, sttl, now);
+	return 0;
+}
+
 /* lookup_zone - the zone record for name: cached, or built now */
 static int
 lookup_zone(authq *aq, const char *name, uint8_t *buf, struct zinfo *out)
@@ -293,7 +361,7 @@ lookup_zone(authq *aq, const char *name, uint8_t *buf, struct zinfo *out)
 	}
 	if (find_zone(aq, name, buf, z->zone, &ttl, z->why, sizeof z->why) <
 		0 ||
-	    find_servers(aq, z, buf, &ttl) < 0) {
+	    zone_servers(aq, z, buf, &ttl) < 0) {
 		z->down_until = now + (int64_t)AUTHQ_FIND_RETRY_S * 1000;
 		ttl = 0;
 	}

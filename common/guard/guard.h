@@ -14,7 +14,8 @@
  *	    e = guard_add_key(g, domain, selector, key, GUARD_ACT_TEMPFAIL);
  *	guard_inherit(g, old_guard);        (reload: keep states/counters)
  *	guard_load_state(g);                (last checks on disk)
- *	guard_check_all(g);                 (logs the table; blocking DNS)
+ *	guard_check_start(g);               (daemon: within the budget)
+ *	  or guard_check_all(g);            (-n: every key; blocking DNS)
  *	guard_table(g, &text);  puts(text); (dkimguard -n prints this)
  *	guard_start(g);                     (background refresher thread)
  *
@@ -70,7 +71,9 @@
  *	whatever the record's TTL.  window is max_age, or longer when the
  *	entries cannot all be checked in max_age within query_rate checks
  *	per second (n / query_rate + 2).  Checks are spread evenly over the
- *	window and never more than query_rate in one second.  An entry that
+ *	window and never more than query_rate in one second, at start-up
+ *	and reload too (guard_check_start: one second's budget at once, the
+ *	rest through the refresher).  An entry that
  *	is not valid is checked again after 1 s, then 2, 4, ... up to the
  *	window; a message that finds its key not valid makes it due at once
  *	(once a second at most, in the refresher), so while mail is retried
@@ -273,6 +276,20 @@ void guard_inherit(guard *g, guard *old);
  * entries are not valid.
  */
 unsigned guard_check_all(guard *g);
+/*
+ * guard_check_start - the daemon's check at start-up and reload, held to
+ * the query budget (max_age > 0; with max_age 0 it is guard_check_all):
+ * entries whose state a reload inherited are not asked again; of the
+ * others, as many as one second's budget (query_rate) allows are checked
+ * now (blocking, never-seen keys before keys GuardStateFile restored)
+ * and the rest are left due to the refresher, which checks them at
+ * query_rate a second ahead of any re-check.  Until then such a key is
+ * "unchecked": a message signed with it checks it first (guard_query),
+ * and that check applies GuardStateFile, GuardGrace and the action as
+ * at start-up.  Logs the checked rows, the not valid known ones and a
+ * summary; returns how many checked or known entries are not valid.
+ */
+unsigned guard_check_start(guard *g);
 /* guard_check - check one entry now (blocking DNS); returns its state */
 guard_state guard_check(guard_entry *e);
 /*

@@ -14,8 +14,10 @@
  *	to n / query_rate + 2.  Start-up spreads the valid entries evenly
  *	over one period (fresh_spread) and every later check keeps its
  *	entry's phase, so a 10,000-key table costs n / period queries each
- *	second instead of a burst.  A token bucket (fresh_take) holds every
- *	pass to query_rate checks a second whatever comes due.  Entries that
+ *	second instead of a burst.  A token bucket (fresh_tokens) holds
+ *	every pass to query_rate checks a second whatever comes due, the
+ *	start-up and reload checks included (guard_check_start takes one
+ *	second's tokens and leaves the rest of the unchecked entries due).  Entries that
  *	are not valid back off 1, 2, 4 ... s up to the period, so a fix is
  *	seen within 2 s without hammering a broken zone.
  *	Exports guard_freshness, guard_recheck, guard_via_str and the
@@ -125,24 +127,34 @@ by_due(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* fresh_tokens - of want checks, how many the budget allows now */
+size_t
+fresh_tokens(guard *g, size_t want, time_t now)
+{
+	double rate = g->conf.query_rate ? g->conf.query_rate : 1;
+	size_t take;
+
+	/* one second's budget, refilled each new second */
+	if (now != g->filled) {
+		g->tokens = rate;
+		g->filled = now;
+	}
+	take = g->tokens >= (double)want ? want : (size_t)g->tokens;
+	g->tokens -= (double)take;
+	return take;
+}
+
 /* fresh_take - how many due entries the budget allows now (guard_int.h) */
 size_t
 fresh_take(guard *g, guard_entry **list, size_t ndue, time_t now)
 {
-	double rate = g->conf.query_rate ? g->conf.query_rate : 1;
 	size_t take;
 
 	if (g->conf.max_age == 0 || ndue == 0)
 		return ndue;
 	pthread_mutex_lock(&g->lock);
 	qsort(list, ndue, sizeof *list, by_due);
-	/* one second's budget, refilled each new second */
-	if (now != g->filled) {
-		g->tokens = rate;
-		g->filled = now;
-	}
-	take = g->tokens >= (double)ndue ? ndue : (size_t)g->tokens;
-	g->tokens -= (double)take;
+	take = fresh_tokens(g, ndue, now);
 	pthread_mutex_unlock(&g->lock);
 	return take;
 }

@@ -128,6 +128,11 @@ void fresh_window_log(guard *g);
  * one period */
 void fresh_spread(guard *g);
 /*
+ * fresh_tokens - of want checks, how many this second's budget
+ * (query_rate) still allows at now; they are spent.  Under g->lock.
+ */
+size_t fresh_tokens(guard *g, size_t want, time_t now);
+/*
  * fresh_take - of the ndue entries at the front of list (sorted here by
  * next_check), how many the budget allows now; the tokens are spent.
  */

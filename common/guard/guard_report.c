@@ -195,6 +195,21 @@ guard_fresh_text(guard *g, char **text)
 	return *text != NULL ? DKIM_OK : DKIM_ENOMEM;
 }
 
+/* check_summary - the closing lines of a start-up or reload check */
+static void
+check_summary(guard *g, unsigned bad, const char *counts)
+{
+	char buf[400];
+
+	guard_emit(g, bad ? LOG_WARNING : LOG_INFO, "guard: %s, %u not valid",
+	    counts, bad);
+	if (g->conf.max_age > 0) {
+		fresh_window_log(g); /* remembered: later changes are said */
+		fresh_text(g, buf, sizeof buf);
+		guard_emit(g, LOG_INFO, "guard: %s", buf);
+	}
+}
+
 /* guard_check_all - check every entry, log the table, count failures */
 unsigned
 guard_check_all(guard *g)
@@ -203,7 +218,7 @@ guard_check_all(guard *g)
 	guard_state *old;
 	unsigned bad = 0;
 	size_t i, n;
-	char buf[400];
+	char counts[64];
 
 	if ((list = guard_entries_copy(g, &n)) == NULL ||
 	    (old = calloc(n ? n : 1, sizeof *old)) == NULL) {
@@ -220,15 +235,95 @@ guard_check_all(guard *g)
 		bad += in.state != GUARD_VALID;
 		log_row(list[i], old[i]);
 	}
-	guard_emit(g, bad ? LOG_WARNING : LOG_INFO,
-	    "guard: %zu key(s) "
-	    "checked, %u not valid",
-	    n, bad);
-	if (g->conf.max_age > 0) {
-		fresh_window_log(g); /* remembered: later changes are said */
-		fresh_text(g, buf, sizeof buf);
-		guard_emit(g, LOG_INFO, "guard: %s", buf);
+	snprintf(counts, sizeof counts, "%zu key(s) checked", n);
+	check_summary(g, bad, counts);
+	free(old);
+	free(list);
+	return bad;
+}
+
+/*
+ * start_order - the entries not checked yet to the front of list: first
+ * those never seen valid, then those GuardStateFile restored; after them
+ * the entries a reload inherited with their state.  Returns how many
+ * need a check (lock held).
+ */
+static size_t
+start_order(guard_entry **list, size_t n)
+{
+	guard_entry *t;
+	size_t i, k = 0;
+	int restored;
+
+	for (restored = 0; restored < 2; restored++)
+		for (i = k; i < n; i++)
+			if (list[i]->state == GUARD_UNCHECKED &&
+			    (list[i]->last_good != 0) == restored) {
+				t = list[k];
+				list[k++] = list[i];
+				list[i] = t;
+			}
+	return k;
+}
+
+/*
+ * start_defer - entries the start-up budget left unchecked are due now:
+ * the refresher takes them at query_rate a second, before any re-check
+ */
+static void
+start_defer(guard *g, guard_entry **list, size_t from, size_t to)
+{
+	time_t now = guard_now(g);
+	size_t i;
+
+	pthread_mutex_lock(&g->lock);
+	for (i = from; i < to; i++)
+		list[i]->next_check = now;
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* guard_check_start - guard_check_all within the query budget (guard.h) */
+unsigned
+guard_check_start(guard *g)
+{
+	guard_entry **list;
+	guard_state *old;
+	struct guard_info in;
+	unsigned bad = 0;
+	size_t i, n, nnew, take;
+	unsigned rate = g->conf.query_rate ? g->conf.query_rate : 1;
+	char counts[300];
+
+	if (g->conf.max_age == 0) /* TTL mode: no query budget */
+		return guard_check_all(g);
+	if ((list = guard_entries_copy(g, &n)) == NULL ||
+	    (old = calloc(n ? n : 1, sizeof *old)) == NULL) {
+		free(list);
+		guard_emit(g, LOG_ERR, "guard: out of memory checking keys");
+		return (unsigned)guard_entries(g);
 	}
+	pthread_mutex_lock(&g->lock);
+	nnew = start_order(list, n);
+	take = fresh_tokens(g, nnew, guard_now(g)); /* one second's worth */
+	pthread_mutex_unlock(&g->lock);
+	guard_check_batch(list, take, 1, old);
+	start_defer(g, list, take, nnew);
+	fresh_spread(g); /* the valid ones' next checks over one period */
+	for (i = 0; i < n; i++) {
+		if (i >= take && i < nnew)
+			continue; /* not checked yet: logged when it is */
+		guard_entry_info(list[i], &in);
+		bad += in.state != GUARD_VALID;
+		if (i < take || in.state != GUARD_VALID)
+			log_row(list[i], i < take ? old[i] : in.state);
+	}
+	snprintf(counts, sizeof counts,
+	    "%zu key(s): %zu checked now, %zu known from before the reload, "
+	    "%zu left to the refresher (GuardQueryRate %u/s, all within "
+	    "%zu s)",
+	    n, take, n - nnew, nnew - take, rate,
+	    (nnew - take + rate - 1) / rate);
+	check_summary(g, bad, counts);
 	free(old);
 	free(list);
 	return bad;

@@ -898,6 +898,100 @@ START_TEST(fresh_rates)
 }
 END_TEST
 
+/* unchecked - how many of the n entries are not checked yet */
+static unsigned
+unchecked(guard_entry **e, size_t n)
+{
+	struct guard_info in;
+	unsigned k = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		guard_entry_info(e[i], &in);
+		k += in.state == GUARD_UNCHECKED;
+	}
+	return k;
+}
+
+/* logged_once - 1 when exactly one captured line contains s */
+static int
+logged_once(const char *s)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < lg.n && i < TU_LOG_LINES; i++)
+		k += strstr(lg.line[i], s) != NULL;
+	return k == 1;
+}
+
+/* start-up and reload within the query budget: one second's worth of
+ * keys checked at once, the rest by the refresher at the rate and ahead
+ * of any re-check; a message for a key not checked yet checks it first;
+ * keys a reload inherits are not asked again */
+START_TEST(fresh_start_budget)
+{
+	guard_entry *e[55];
+	struct guard_verdict v;
+	unsigned before, sec;
+	char sel[32];
+	size_t i;
+	guard *g2;
+
+	guard_free(g);
+	g = fresh_guard(10, 10);
+	publish(DKIM_DNS_OK, 3600, "%s", rec_a);
+	for (i = 0; i < 50; i++) {
+		snprintf(sel, sizeof sel, "s%zu", i);
+		e[i] = guard_add_key(g, "example.com", sel, key_a,
+		    GUARD_ACT_TEMPFAIL);
+		ck_assert_ptr_nonnull(e[i]);
+	}
+	lg.n = 0;
+	ck_assert_uint_eq(guard_check_start(g), 0);
+	ck_assert_uint_eq(fake_queries, 10);
+	ck_assert_uint_eq(unchecked(e, 50), 40);
+	ck_assert(logged_once("guard: 50 key(s): 10 checked now, 0 known "
+			      "from before the reload, 40 left to the "
+			      "refresher (GuardQueryRate 10/s, all within "
+			      "4 s), 0 not valid"));
+	(void)guard_refresh_due(g); /* the same second: budget spent */
+	ck_assert_uint_eq(fake_queries, 10);
+	guard_query(e[49], &v); /* a message checks its key first */
+	ck_assert_int_eq(v.state, GUARD_VALID);
+	ck_assert_uint_eq(fake_queries, 11);
+	for (sec = 1; sec <= 4; sec++) {
+		clk++;
+		before = fake_queries;
+		(void)guard_refresh_due(g);
+		ck_assert_uint_eq(fake_queries - before, 10);
+		ck_assert_uint_eq(unchecked(e, 50),
+		    sec < 4 ? 39 - 10 * sec : 0);
+	}
+	for (sec = 0; sec < 20; sec++) { /* then the steady state */
+		clk++;
+		before = fake_queries;
+		(void)guard_refresh_due(g);
+		ck_assert_uint_le(fake_queries - before, 10);
+	}
+	/* a reload with 5 more keys: only those are asked */
+	g2 = fresh_guard(10, 10);
+	for (i = 0; i < 55; i++) {
+		snprintf(sel, sizeof sel, "s%zu", i);
+		e[i] = guard_add_key(g2, "example.com", sel, key_a,
+		    GUARD_ACT_TEMPFAIL);
+	}
+	guard_inherit(g2, g);
+	lg.n = 0;
+	before = fake_queries;
+	ck_assert_uint_eq(guard_check_start(g2), 0);
+	ck_assert_uint_eq(fake_queries - before, 5);
+	ck_assert_uint_eq(unchecked(e, 55), 0);
+	ck_assert(logged_once("guard: 55 key(s): 5 checked now, 50 known "
+			      "from before the reload, 0 left"));
+	guard_free(g2);
+}
+END_TEST
+
 static Suite *
 guard_suite(void)
 {
@@ -928,6 +1022,7 @@ guard_suite(void)
 	tcase_add_test(tc, fresh_ttl_independent);
 	tcase_add_test(tc, fresh_budget_spread);
 	tcase_add_loop_test(tc, fresh_rates, 0, 3);
+	tcase_add_test(tc, fresh_start_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }

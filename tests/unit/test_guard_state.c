@@ -351,6 +351,50 @@ START_TEST(write_failure_logged_once)
 }
 END_TEST
 
+/*
+ * a start within the query budget checks keys never seen valid first;
+ * a restored key left to the refresher follows the start-up rule when a
+ * message needs it first: DNS down, it signs within GuardGrace
+ */
+START_TEST(start_budget_restored_last)
+{
+	struct guard_conf gc;
+	struct guard_verdict v;
+	struct guard_info in;
+	guard_entry *e1, *e2;
+	guard *g;
+
+	first_run();
+	clk += 100;
+	guard_conf_init(&gc);
+	gc.cache = cache;
+	gc.grace = 600;
+	gc.psl_path = "";
+	gc.clock = tu_clock;
+	gc.clock_arg = &clk;
+	gc.state_file = path;
+	gc.max_age = 10;
+	gc.query_rate = 1; /* one check a second */
+	ck_assert_int_eq(guard_new(&gc, &g), DKIM_OK);
+	e1 = guard_add_key(g, "example.com", "s1", key_a, GUARD_ACT_TEMPFAIL);
+	e2 = guard_add_key(g, "example.com", "s2", key_b, GUARD_ACT_TEMPFAIL);
+	ck_assert_int_eq(guard_load_state(g), 1);
+	publish(DKIM_DNS_SERVFAIL, NULL);
+	guard_check_start(g);
+	guard_entry_info(e2, &in);
+	ck_assert_int_eq(in.state, GUARD_TEMPERROR); /* never seen: first */
+	guard_entry_info(e1, &in);
+	ck_assert_int_eq(in.state, GUARD_UNCHECKED);
+	guard_query(e1, &v);
+	ck_assert_int_eq(v.state, GUARD_TEMPERROR);
+	ck_assert_int_eq(v.decision, GUARD_DO_SIGN);
+	ck_assert_int_eq(v.grace, 1);
+	guard_query(e2, &v);
+	ck_assert_int_eq(v.decision, GUARD_DO_TEMPFAIL);
+	guard_free(g);
+}
+END_TEST
+
 Suite *
 guard_state_suite(void)
 {
@@ -366,6 +410,7 @@ guard_state_suite(void)
 	tcase_add_test(tc, missing_file_is_quiet);
 	tcase_add_test(tc, written_on_change_else_every_n);
 	tcase_add_test(tc, write_failure_logged_once);
+	tcase_add_test(tc, start_budget_restored_last);
 	suite_add_tcase(s, tc);
 	return s;
 }
