@@ -277,10 +277,11 @@ for _ in $(seq 50); do
 done
 euid=$(awk '/^Uid:/ { print $3 }' "/proc/$(dg_pid)/status")
 owner=$(stat -c '%u %a' "$STATE" 2>/dev/null)
+left=$(find "$W" -maxdepth 1 -name ".$(basename "$STATE").*.tmp") # textfile_write: .NAME.PID.tmp
 grep -q "^$DOMAIN t1 [0-9]* v=DKIM1" "$STATE" && grep -q "^$HDOMAIN h1 [0-9]* v=DKIM1" "$STATE" &&
-	[ "$owner" = "$euid 644" ] && ! ls -a "$W" | grep -q '\.tmp$' &&
+	[ "$owner" = "$euid 644" ] && [ -z "$left" ] &&
 	pass "the state file names t1 and h1, owner uid $euid (the daemon's, no UserID), mode 644, no temporary file left" ||
-	fail "state file: owner/mode '$owner' (daemon uid $euid, want mode 644); $(cat "$STATE" 2>&1 | cut -c1-60); $(ls -a "$W" | grep '\.tmp$')"
+	fail "state file: owner/mode '$owner' (daemon uid $euid, want mode 644); $(cut -c1-60 "$STATE" 2>&1); left: $left"
 RAN=$((RAN + 1))
 
 # restart_down KIND - dkimguard stopped, DNS down (KIND: none = nothing on
