@@ -257,7 +257,7 @@ check_arrivals() {
 	VERIFIED=$((VERIFIED + $(grep -c '^PASS' <<<"$out")))
 	LEAKED=$((LEAKED + ${#files[@]} - $(grep -c '^PASS' <<<"$out")))
 	while read -r f; do
-		fail "phase $1: $(basename "${f#FAIL }") left with a signature that does not verify against the phase's DNS: $f"
+		fail "phase $1: a signature left that fails against the phase's DNS: ${f#FAIL "$W"/sink/}"
 	done < <(grep '^FAIL' <<<"$out")
 }
 
@@ -268,7 +268,7 @@ check_arrivals() {
 DEFERRED=() # s1's messages the sending Postfix holds for a retry: "QID FILE"
 HELD=()     # h1's messages on hold in the signing Postfix: "QID FILE"
 send_phase() {
-	local i m reply qid n relayed=() direct=() x st
+	local i m reply qid n relayed=() direct=() x st=""
 	n=$(sink_count)
 	for ((i = 0; i < PER_PHASE; i++)); do
 		m=$(new_msg "$1" s1)
@@ -290,12 +290,12 @@ send_phase() {
 	fi
 	local deferred=0 held=0 logged=0
 	for x in "${relayed[@]}"; do
-		if pf_wait_status "$W/pfa" "${x%% *}" deferred 30; then
-			st=$(pf_status_line "$W/pfa" "${x%% *}")
-			[[ $st == *"said: 451 4.7.5 DKIM key $KEYNAME not usable"* ]] &&
-				deferred=$((deferred + 1))
-			DEFERRED+=("$x")
-		fi
+		pf_wait_status "$W/pfa" "${x%% *}" '(sent|deferred|bounced)' 30
+		st=$(pf_status_line "$W/pfa" "${x%% *}")
+		[[ $st == *"status=deferred "* ]] || continue
+		[[ $st == *"said: 451 4.7.5 DKIM key $KEYNAME not usable"* ]] &&
+			deferred=$((deferred + 1))
+		DEFERRED+=("$x")
 	done
 	for x in "${direct[@]}"; do
 		qid=${x%% *}

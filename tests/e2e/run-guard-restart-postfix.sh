@@ -164,7 +164,7 @@ for ((i = 0; i < PER_PHASE; i++)); do
 	HELD+=("$(pf_queued_id "$reply") $m")
 done
 for x in "${DEFERRED[@]}"; do
-	pf_wait_status "$W/pfa" "${x%% *}" deferred 30 &&
+	pf_wait_status "$W/pfa" "${x%% *}" '(sent|deferred|bounced)' 30 &&
 		[[ $(pf_status_line "$W/pfa" "${x%% *}") == *"said: 451 4.7.5 DKIM key $KEYNAME not usable (dns-temperror)"* ]] &&
 		deferred=$((deferred + 1))
 done

@@ -49,7 +49,8 @@
 #                        deferred queue (pf_flush sends it now)
 # pf_wait_status DIR QID STATUS TIMEOUT
 #                        wait until the log has a delivery line of QID
-#                        with status=STATUS (sent, deferred, bounced);
+#                        with status=STATUS (sent, deferred, bounced,
+#                        or an -E alternation of them);
 #                        1 on timeout
 # pf_status_line DIR QID the last delivery line of QID (for messages)
 # pf_log DIR             print the instance's log
