@@ -293,9 +293,8 @@ restart_down() {
 	cp "$W/dkimguard.log" "$W/dkimguard.log.before-$kind" # dg_start starts a new one
 	dns_stop
 	[ "$kind" = servfail ] && dns_responder "$DNS_P" servfail
-	dg_start || # a new log: what follows reads this run's lines only { fail "restart ($kind): dkimguard did not start"; return; }
-	dg_log | grep -q "guard: 2 key(s) restored from $STATE" ||
-		fail "restart ($kind): $(dg_log | grep -m1 'restored from' || echo 'no restored line')"
+	# dg_start begins a new log: what follows reads this run's lines only
+	dg_start || { fail "restart ($kind): dkimguard did not start"; return; }
 	# grace counts from the last good check the state file kept
 	# (GuardGrace 3600, the default), not from this start
 	ok=0 said=""
@@ -306,9 +305,9 @@ restart_down() {
 			[[ $line != *"action "* ]] && ok=$((ok + 1))
 		said="$said, $k: '${line##*; }'"
 	done
-	[ "$ok" = 2 ] &&
+	[ "$ok" = 2 ] && dg_log | grep -q "guard: 2 key(s) restored from $STATE" &&
 		pass "restart ($kind): 2 keys restored from the state file, grace to their last good check + GuardGrace${said}" ||
-		fail "restart ($kind): $(dg_log | grep 'guard: d=' | head -n 2)"
+		fail "restart ($kind): '$(dg_log | grep -m1 'restored from' || echo 'no restored line')'${said}"
 	n=$(sink_count) held_before=$(pf_held "$W/pf" | wc -l)
 	for ((i = 0; i < PER_PHASE; i++)); do
 		m=$(new_msg "restart-$kind" t1)
