@@ -299,12 +299,13 @@ send_phase() {
 	done
 	for x in "${direct[@]}"; do
 		qid=${x%% *}
-		pf_held "$W/pf" | grep -qx "$qid" && held=$((held + 1))
+		pf_held "$W/pf" | grep -qx "$qid" || continue
+		held=$((held + 1))
+		HELD+=("$x")
 		grep -q "$qid: milter-hold: END-OF-MESSAGE" "$W/pf/maillog" &&
 			dg_log | grep -q "$qid: held: .*; release with: postsuper -H $qid\$" &&
 			dg_log | grep -q "qid=$qid .*sig1_s=h1 .*sig1_guard=$3 sig1_result=held" &&
 			logged=$((logged + 1))
-		HELD+=("$x")
 	done
 	sleep 1 # anything let through by mistake arrives too
 	check_arrivals "$1"
