@@ -24,9 +24,10 @@
 #      from its cache; in the bad phases the sending Postfix defers s1's
 #      mail on 451 and h1's mail sits in the signing Postfix's hold queue,
 #      the reason in both logs, the release command in dkimguard's;
-#   4. the fix: a new message of each key every 0.1 s or so for 3.5 s (s1's
-#      retried straight away while refused): no good message is refused or
-#      held later than 2 s after the fix reached the authoritative server;
+#   4. the fix: new messages of each key one after another for 3.5 s (at
+#      least 4; s1's retried at once while refused): no good message is
+#      refused or held later than 2 s after the fix reached the
+#      authoritative server;
 #   5. the sending Postfix retries (postqueue -f) and every deferred
 #      message arrives; every held message, released with the command
 #      dkimguard logged (postsuper -H QID, on this instance), arrives;

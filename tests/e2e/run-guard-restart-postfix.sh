@@ -17,8 +17,9 @@
 #      follow their action: t1's mail is refused (451, the sending Postfix
 #      keeps it), h1's is held (hold queue, release command logged);
 #      nothing reaches the sink, the state file names no key;
-#   2. DNS comes up: a new message of each key every 0.1 s or so for 3.5 s;
-#      none refused or held later than 2 s after the records are served;
+#   2. DNS comes up: new messages of each key one after another for 3.5 s
+#      (at least 4; t1's retried at once while refused): none refused or
+#      held later than 2 s after the records are served;
 #   3. none lost: the sending Postfix retries (postqueue -f), the held
 #      messages are released with the logged command (postsuper -H QID on
 #      this instance); every message arrives and dkimpy
@@ -30,7 +31,8 @@
 #      temporary file beside it;
 #   5. dkimguard stopped, unbound stopped, dkimguard started again: both
 #      keys restored from the state file, logged "within grace until ...
-#      UTC, then tempfail|hold"; their mail is signed (sig1_guard=
+#      UTC, then tempfail|hold" with the end at the file's last good time
+#      + GuardGrace (not counted from the restart); their mail is signed (sig1_guard=
 #      dns-temperror sig1_result=signed), arrives, none held, and verifies
 #      against the records the zone published;
 #   6. the same with a server answering SERVFAIL on the DNS port.
