@@ -19,6 +19,12 @@
 #	dns_blackhole PORT          a UDP+TCP port on 127.0.0.1 that reads
 #	                            queries and never answers (for timeouts)
 #	dns_query NAME [PORT]       print the TXT answer (dnspython), for logs
+#	dns_txt_tsv PORT NAME...    "NAME<TAB>TXT" for each NAME as the server
+#	                            on 127.0.0.1:PORT answers it without
+#	                            recursion (RD=0: its own data, no cache;
+#	                            what a receiver with an empty cache gets
+#	                            from an authoritative server), strings
+#	                            joined; a NAME without TXT is left out
 #	dns_free_port [LO-HI]       print a port of 127.0.0.1 free for UDP and
 #	                            TCP, in LO-HI (default: the range below)
 #	dns_stop                    stop everything started here
@@ -255,6 +261,22 @@ dns_query() {
 import sys, dns.message, dns.query
 q = dns.message.make_query(sys.argv[1], "TXT")
 print(dns.query.udp(q, "127.0.0.1", port=int(sys.argv[2]), timeout=2))
+EOF
+}
+
+# dns_txt_tsv - the TXT records at NAMEs, as a TSV for dkimverify.py --dns
+dns_txt_tsv() {
+	$DNS_PY - "$@" <<'EOF'
+import sys, dns.flags, dns.message, dns.query
+port = int(sys.argv[1])
+for name in sys.argv[2:]:
+    q = dns.message.make_query(name, "TXT")
+    q.flags &= ~dns.flags.RD
+    r = dns.query.udp(q, "127.0.0.1", port=port, timeout=2)
+    for rrset in r.answer:
+        for rr in rrset:
+            if rr.rdtype == 16:
+                print("%s\t%s" % (name, b"".join(rr.strings).decode()))
 EOF
 }
 

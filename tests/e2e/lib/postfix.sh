@@ -43,6 +43,16 @@
 # pf_queue_count DIR     number of queued messages
 # pf_hold_release DIR    postsuper -H ALL, then flush the queue
 # pf_flush DIR           postqueue -f
+# pf_queued_id REPLY     the queue id of a "250 ... queued as ID" reply
+# pf_held DIR            the queue ids in the instance's hold queue
+# pf_release DIR QID     postsuper -H QID: one held message back to the
+#                        deferred queue (pf_flush sends it now)
+# pf_wait_status DIR QID STATUS TIMEOUT
+#                        wait until the log has a delivery line of QID
+#                        with status=STATUS (sent, deferred, bounced,
+#                        or an -E alternation of them);
+#                        1 on timeout
+# pf_status_line DIR QID the last delivery line of QID (for messages)
 # pf_log DIR             print the instance's log
 # pf_wait_log DIR REGEX TIMEOUT    wait for a log line (grep -E)
 # pf_wait_port PORT TIMEOUT        wait until 127.0.0.1:PORT accepts
@@ -380,6 +390,35 @@ pf_flush() {
 # pf_hold_release - release held (quarantined) mail and flush
 pf_hold_release() {
 	timeout 30 postsuper -c "$1/conf" -H ALL && pf_flush "$1"
+}
+
+# pf_queued_id - the queue id Postfix gave in its reply to DATA
+pf_queued_id() {
+	sed -n 's/.* queued as \([0-9A-Za-z]*\).*/\1/p' <<<"$1"
+}
+
+# pf_held - queue ids on hold: the file names under queue/hold
+pf_held() {
+	find "$1/queue/hold" -type f -printf '%f\n' 2>/dev/null | sort
+}
+
+# pf_release - release one held message
+pf_release() {
+	timeout 30 postsuper -c "$1/conf" -H "$2"
+}
+
+# pf_wait_status - wait for a delivery line "QID: to=<...> ... status=S"
+pf_wait_status() {
+	local dir=$1 qid=$2 st=$3 end=$((SECONDS + $4))
+	while ! grep -Eq -- "$qid: to=<.* status=$st " "$dir/maillog" 2>/dev/null; do
+		((SECONDS < end)) || return 1
+		sleep 0.2
+	done
+}
+
+# pf_status_line - the last delivery line of QID
+pf_status_line() {
+	grep -E -- "$2: to=<.* status=" "$1/maillog" 2>/dev/null | tail -n 1
 }
 
 # pf_log - print the instance's log
