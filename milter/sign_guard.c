@@ -146,8 +146,8 @@ ask_guard(struct msgctx *m, size_t i, int others_valid, guard_entry **ep,
 		out->result = SG_SIGN;
 		break;
 	case GUARD_DO_HOLD:
-		out->result = SG_HOLD;
-		snprintf(out->reply, sizeof out->reply, "%s", v.problem);
+		out->result = SG_HOLD; /* the reason names the key, as a 451 */
+		snprintf(out->reply, sizeof out->reply, "%s", v.reply);
 		break;
 	case GUARD_DO_UNSIGNED:
 		guard_count(e, GUARD_CNT_UNSIGNED);
