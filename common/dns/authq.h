@@ -42,9 +42,13 @@
 #include "resolver.h"
 
 #define AUTHQ_RETRY_S 300 /* s before an unreachable zone is tried again */
-#define AUTHQ_FIND_RETRY_S                                                     \
-	30               /* s after the resolver could not name the
-				* zone's servers (DNS down, no NS) */
+/*
+ * s after the resolver could not name the zone's servers (DNS down, no
+ * NS): short, so that once DNS is back the checks return to the
+ * authoritative servers within about GuardMaxAge instead of trusting a
+ * resolver cache that may hold the record for its whole TTL
+ */
+#define AUTHQ_FIND_RETRY_S 5
 #define AUTHQ_MAX_ADDR 8 /* server addresses kept per zone */
 
 typedef struct authq authq;
