@@ -76,6 +76,7 @@
 #include "util/log.h"
 #include "common/ctl/ctl.h"
 #include "common/dns/lookup_dns.h"
+#include "common/guard/guard_state.h"
 #include "common/readiness/readiness.h"
 #include "milter/observe/observe.h"
 #include "session.h"
@@ -664,7 +665,9 @@ check_mode(const char *path, int reload, struct errlist *el)
 }
 
 /* shut_down - after the milter thread: the reload thread, observability,
- * the SPF worker, then the socket, PID file and reload report go */
+ * the SPF worker, then the socket, PID file and reload report go; the
+ * guard's state is written last, so that a restart counts GuardGrace
+ * from the true last good check, not from the last periodic write */
 static void
 shut_down(pthread_t reload_tid, lookup_dns *ld)
 {
@@ -679,6 +682,8 @@ shut_down(pthread_t reload_tid, lookup_dns *ld)
 		listen_remove(s->cfg); /* libmilter's own try may lack rights */
 	if (s != NULL && *s->cfg->pid_file != '\0')
 		unlink(s->cfg->pid_file);
+	if (s != NULL && s->guard != NULL)
+		(void)guard_state_save(s->guard);
 	if (report_path != NULL)
 		unlink(report_path);
 	snapshot_release(s);
