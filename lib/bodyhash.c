@@ -7,12 +7,13 @@
  * SYNOPSIS
  *	bodyhash_set_init, bodyhash_set_clear, bodyhash_get,
  *	bodyhash_set_update, bodyhash_set_final, bodyhash_set_count,
- *	bodyhash_length, bh_md_for_alg
+ *	bodyhash_length, bh_md_for_alg, bh_evp
  *
  * DESCRIPTION
  *	Each hash owns a streaming canonicalizer (canon.c) whose sink feeds
  *	the digest in blocks of up to CANON_OUTBUF octets, cut at l=.
  */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "bodyhash.h"
@@ -24,10 +25,28 @@ bh_md_for_alg(dkim_alg alg)
 	return alg == DKIM_ALG_RSA_SHA1 ? BH_SHA1 : BH_SHA256;
 }
 
-/* bh_evp - the OpenSSL digest of an md */
-static const EVP_MD *
+/* The digests fetched once: EVP_sha256() makes OpenSSL 3 fetch the
+ * algorithm again at every EVP_DigestInit_ex (its tables under a lock),
+ * three times per signed message (body, header, self-check). */
+static const EVP_MD *fetched[2];
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+/* fetch_digests - once per process; a failed fetch leaves NULL */
+static void
+fetch_digests(void)
+{
+	fetched[BH_SHA1] = EVP_MD_fetch(NULL, "SHA1", NULL);
+	fetched[BH_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* bh_evp - the OpenSSL digest of an md (the implicit one if the fetch
+ * failed) */
+const EVP_MD *
 bh_evp(enum bh_md md)
 {
+	(void)pthread_once(&fetch_once, fetch_digests);
+	if (fetched[md] != NULL)
+		return fetched[md];
 	return md == BH_SHA1 ? EVP_sha1() : EVP_sha256();
 }
 

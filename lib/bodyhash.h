@@ -48,6 +48,8 @@ struct bodyhash_set {
 
 /* bh_md_for_alg - the hash of a signing algorithm (RFC 6376 3.3) */
 enum bh_md bh_md_for_alg(dkim_alg alg);
+/* bh_evp - the OpenSSL digest of md, fetched once per process */
+const EVP_MD *bh_evp(enum bh_md md);
 
 void bodyhash_set_init(struct bodyhash_set *set);
 /* bodyhash_set_clear - free every hash; the set may be reused */

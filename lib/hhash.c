@@ -50,9 +50,7 @@ header_hash(const struct hdrs *h, dkim_alg alg, dkim_canon hc,
 		rc = -1;
 		goto out;
 	}
-	if (EVP_DigestInit_ex(ctx,
-		alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() : EVP_sha256(),
-		NULL) != 1) {
+	if (EVP_DigestInit_ex(ctx, bh_evp(bh_md_for_alg(alg)), NULL) != 1) {
 		rc = -2;
 		goto out;
 	}

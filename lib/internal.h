@@ -89,6 +89,12 @@ int key_sign_unchecked(const dkim_key *key, const unsigned char *digest,
 #define TLS_RSA_VERIFY 1
 EVP_PKEY_CTX *tls_rsa_ctx(EVP_PKEY *pkey, int op, const EVP_MD *md, int *owned);
 /*
+ * tls_ed25519_ctx - set work (a new EVP_MD_CTX) up for op (TLS_RSA_SIGN
+ * or TLS_RSA_VERIFY) on an Ed25519 pkey from a template kept per thread
+ * (key.c).  1 on success.
+ */
+int tls_ed25519_ctx(EVP_PKEY *pkey, int op, EVP_MD_CTX *work);
+/*
  * keyrec_verify_digest - 1: signature good; 0: bad signature (OpenSSL's
  * verify returned 0 and left no sign of an internal failure, or alg and
  * digest size do not fit the key); -1: internal error (OpenSSL or

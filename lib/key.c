@@ -5,13 +5,14 @@
  *	dkim_key_from_pem, dkim_key_from_file, dkim_key_generate,
  *	dkim_key_to_pem, dkim_key_ref, dkim_key_free, dkim_key_type,
  *	dkim_key_bits, dkim_key_alg, dkim_key_public_b64, dkim_key_record,
- *	dkim_key_own_record (dkim.h); key_sign_digest, key_sign_unchecked, tls_rsa_ctx
- *	(internal.h)
+ *	dkim_key_own_record (dkim.h); key_sign_digest, key_sign_unchecked, tls_rsa_ctx,
+ *	tls_ed25519_ctx (internal.h)
  *
  * DESCRIPTION
  *	A dkim_key wraps one EVP_PKEY, immutable after loading and shared
- *	between threads; the reference count is a C11 atomic.  RSA
- *	operations run on contexts kept per thread (tls_rsa_ctx): setting
+ *	between threads; the reference count is a C11 atomic.  RSA and
+ *	Ed25519 operations run on contexts kept per thread (tls_rsa_ctx,
+ *	tls_ed25519_ctx): setting
  *	one up costs OpenSSL 3 an algorithm fetch under its global lock,
  *	about as much as an RSA verification.  Error messages never contain
  *	key material; buffers that held it are cleansed.
@@ -453,9 +454,9 @@ dkim_key_own_record(dkim_key *key, dkim_keyrec **out)
 }
 
 /*
- * Per-thread RSA contexts.  An EVP_PKEY_CTX is bound to one key and one
- * operation; once initialised it signs or verifies any number of
- * digests.  Each thread keeps the last one it used for signing and for
+ * Per-thread RSA (and Ed25519) contexts.  An EVP_PKEY_CTX is bound to
+ * one key and one operation; once initialised it signs or verifies any
+ * number of digests.  Each thread keeps the last one it used for signing and for
  * verifying (with its digest): a milter thread signs with one key per
  * domain and mostly the same few, so the set-up is paid when the key
  * changes, not per message.  A context holds a reference to its key, so
@@ -467,6 +468,7 @@ dkim_key_own_record(dkim_key *key, dkim_keyrec **out)
 struct tls_rsa {
 	EVP_PKEY_CTX *ctx[2]; /* TLS_RSA_SIGN, TLS_RSA_VERIFY */
 	const EVP_MD *md[2];  /* the digest each was set up for */
+	EVP_MD_CTX *ed[2];    /* Ed25519 templates, same two operations */
 };
 
 static pthread_key_t tls_key;
@@ -483,6 +485,8 @@ tls_free(void *p)
 		return;
 	EVP_PKEY_CTX_free(t->ctx[0]);
 	EVP_PKEY_CTX_free(t->ctx[1]);
+	EVP_MD_CTX_free(t->ed[0]);
+	EVP_MD_CTX_free(t->ed[1]);
 	free(t);
 }
 
@@ -516,13 +520,13 @@ rsa_ctx_new(EVP_PKEY *pkey, int op, const EVP_MD *md)
  * keep one (*owned 0: do not free it); otherwise a new one (*owned 1:
  * the caller frees it).  NULL: OpenSSL or malloc failed.
  */
-EVP_PKEY_CTX *
-tls_rsa_ctx(EVP_PKEY *pkey, int op, const EVP_MD *md, int *owned)
+/* tls_get - the thread's contexts, made on first use; NULL if it cannot
+ * keep any */
+static struct tls_rsa *
+tls_get(void)
 {
 	struct tls_rsa *t = NULL;
-	EVP_PKEY_CTX *ctx;
 
-	*owned = 1;
 	(void)pthread_once(&tls_once, tls_init);
 	if (tls_ok && (t = pthread_getspecific(tls_key)) == NULL &&
 	    (t = calloc(1, sizeof(*t))) != NULL &&
@@ -530,6 +534,16 @@ tls_rsa_ctx(EVP_PKEY *pkey, int op, const EVP_MD *md, int *owned)
 		free(t);
 		t = NULL;
 	}
+	return t;
+}
+
+EVP_PKEY_CTX *
+tls_rsa_ctx(EVP_PKEY *pkey, int op, const EVP_MD *md, int *owned)
+{
+	struct tls_rsa *t = tls_get();
+	EVP_PKEY_CTX *ctx;
+
+	*owned = 1;
 	if (t != NULL && t->ctx[op] != NULL && t->md[op] == md &&
 	    EVP_PKEY_CTX_get0_pkey(t->ctx[op]) == pkey) {
 		*owned = 0;
@@ -542,6 +556,47 @@ tls_rsa_ctx(EVP_PKEY *pkey, int op, const EVP_MD *md, int *owned)
 	t->md[op] = md;
 	*owned = 0;
 	return ctx;
+}
+
+/* ed_init - ctx set up for op (TLS_RSA_SIGN or TLS_RSA_VERIFY) on pkey */
+static int
+ed_init(EVP_MD_CTX *ctx, EVP_PKEY *pkey, int op)
+{
+	return (op == TLS_RSA_SIGN ?
+		       EVP_DigestSignInit(ctx, NULL, NULL, NULL, pkey) :
+		       EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey)) > 0;
+}
+
+/*
+ * tls_ed25519_ctx - set work up for op on an Ed25519 pkey: a copy of the
+ * thread's template for that key, made when the key changes.  Setting a
+ * context up fetches the algorithm (OpenSSL's global lock and tables,
+ * about 16,000 instructions); a copy shares what was fetched.  The
+ * template never signs itself, so it stays reusable under any OpenSSL
+ * 3 (a context that has signed may refuse to sign again).  1 on
+ * success.
+ */
+int
+tls_ed25519_ctx(EVP_PKEY *pkey, int op, EVP_MD_CTX *work)
+{
+	struct tls_rsa *t = tls_get();
+	EVP_MD_CTX *tmpl;
+
+	if (t == NULL)
+		return ed_init(work, pkey, op);
+	if (t->ed[op] == NULL ||
+	    EVP_PKEY_CTX_get0_pkey(EVP_MD_CTX_get_pkey_ctx(t->ed[op])) !=
+		pkey) {
+		if ((tmpl = EVP_MD_CTX_new()) == NULL)
+			return 0;
+		if (!ed_init(tmpl, pkey, op)) {
+			EVP_MD_CTX_free(tmpl);
+			return 0;
+		}
+		EVP_MD_CTX_free(t->ed[op]);
+		t->ed[op] = tmpl;
+	}
+	return EVP_MD_CTX_copy_ex(work, t->ed[op]) > 0;
 }
 
 /* sign_rsa - RFC 6376 3.3.1: RSASSA-PKCS1-v1_5 with SHA-256 */
@@ -580,7 +635,7 @@ sign_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t dlen,
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, pkey) > 0 &&
+	if (tls_ed25519_ctx(pkey, TLS_RSA_SIGN, ctx) &&
 	    EVP_DigestSign(ctx, NULL, siglen, digest, dlen) > 0 &&
 	    (*sig = malloc(*siglen)) != NULL) {
 		if (EVP_DigestSign(ctx, *sig, siglen, digest, dlen) > 0)

@@ -569,7 +569,7 @@ verify_ed25519(EVP_PKEY *pkey, const unsigned char *digest, size_t dlen,
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pkey) > 0)
+	if (tls_ed25519_ctx(pkey, TLS_RSA_VERIFY, ctx))
 		rc = verify_result(
 		    EVP_DigestVerify(ctx, sig, siglen, digest, dlen));
 	EVP_MD_CTX_free(ctx);

@@ -432,6 +432,22 @@ START_TEST(test_key_match)
 }
 END_TEST
 
+/* not_other - a signature by key does not verify against rec, another
+ * key's record, right after rec's own key was used on this thread */
+static void
+not_other(const dkim_key *key, const dkim_keyrec *rec)
+{
+	unsigned char digest[32], *sig;
+	size_t siglen;
+
+	memset(digest, 0x33, sizeof(digest));
+	ck_assert_int_eq(key_sign_digest(key, digest, 32, &sig, &siglen), 0);
+	ck_assert_int_eq(keyrec_verify_digest(rec, dkim_key_alg(key), digest,
+			     32, sig, siglen),
+	    0);
+	free(sig);
+}
+
 /* parse_known - dkim_keyrec_parse_known of txt; must parse */
 static dkim_keyrec *
 parse_known(const char *txt, const dkim_keyrec *known)
@@ -504,11 +520,14 @@ START_TEST(test_key_own_record)
 			     reason),
 	    DKIM_OK);
 	ck_assert_ptr_null(rec);
-	/* two keys in turn on one thread: the thread's contexts follow
-	 * the key (a signature by one never checks with the other) */
+	/* two keys in turn on one thread: the thread's contexts (RSA) and
+	 * templates (Ed25519) follow the key (a signature by one never
+	 * checks with the other) */
 	ck_assert_int_eq(dkim_key_own_record(k2, &again), DKIM_OK);
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 4; k++) {
 		roundtrip(k & 1 ? k2 : k1, k & 1 ? again : own);
+		not_other(k & 1 ? k2 : k1, k & 1 ? own : again);
+	}
 	dkim_keyrec_free(again);
 	free(folded);
 	free(pub);
