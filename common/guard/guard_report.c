@@ -282,7 +282,29 @@ start_defer(guard *g, guard_entry **list, size_t from, size_t to)
 	pthread_mutex_unlock(&g->lock);
 }
 
-/* guard_check_start - guard_check_all within the query budget (guard.h) */
+/* start_counts - "N key(s): T checked now, L never checked and K known
+ * from before the reload left to the refresher (...)" */
+static void
+start_counts(char *buf, size_t len, size_t n, size_t take, size_t left,
+    size_t kept, unsigned rate)
+{
+	int w = snprintf(buf, len, "%zu key(s): %zu checked now", n, take);
+
+	if (w < 0 || (size_t)w >= len || left + kept == 0)
+		return;
+	snprintf(buf + w, len - (size_t)w,
+	    ", %zu never checked and %zu known from before the reload left "
+	    "to the refresher (GuardQueryRate %u/s, all within %zu s)",
+	    left, kept, rate, (left + kept + rate - 1) / rate);
+}
+
+/*
+ * guard_check_start - guard_check_all within the query budget (guard.h):
+ * one second's worth of checks now, keys never checked first, then the
+ * keys a reload inherited (an operator who reloads after fixing DNS
+ * expects to see it, and a table within the budget is checked whole as
+ * before); the keys left over are the refresher's
+ */
 unsigned
 guard_check_start(guard *g)
 {
@@ -290,7 +312,7 @@ guard_check_start(guard *g)
 	guard_state *old;
 	struct guard_info in;
 	unsigned bad = 0;
-	size_t i, n, nnew, take;
+	size_t i, n, nnew, take, left, kept;
 	unsigned rate = g->conf.query_rate ? g->conf.query_rate : 1;
 	char counts[300];
 
@@ -304,9 +326,11 @@ guard_check_start(guard *g)
 	}
 	pthread_mutex_lock(&g->lock);
 	nnew = start_order(list, n);
-	take = fresh_tokens(g, nnew, guard_now(g)); /* one second's worth */
+	take = fresh_tokens(g, n, guard_now(g)); /* one second's worth */
 	pthread_mutex_unlock(&g->lock);
 	guard_check_batch(list, take, 1, old);
+	left = take < nnew ? nnew - take : 0;   /* never checked, deferred */
+	kept = n - (take > nnew ? take : nnew); /* inherited, not asked now */
 	start_defer(g, list, take, nnew);
 	fresh_spread(g); /* the valid ones' next checks over one period */
 	for (i = 0; i < n; i++) {
@@ -317,12 +341,7 @@ guard_check_start(guard *g)
 		if (i < take || in.state != GUARD_VALID)
 			log_row(list[i], i < take ? old[i] : in.state);
 	}
-	snprintf(counts, sizeof counts,
-	    "%zu key(s): %zu checked now, %zu known from before the reload, "
-	    "%zu left to the refresher (GuardQueryRate %u/s, all within "
-	    "%zu s)",
-	    n, take, n - nnew, nnew - take, rate,
-	    (nnew - take + rate - 1) / rate);
+	start_counts(counts, sizeof counts, n, take, left, kept, rate);
 	check_summary(g, bad, counts);
 	free(old);
 	free(list);

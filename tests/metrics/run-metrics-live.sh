@@ -49,6 +49,10 @@ records() {	# records B_KEY: a.example always right, b.example from B_KEY
 	printf 's1._domainkey.b.example\tv=DKIM1; k=rsa; p=%s\n' "$(pub "$1")"
 }
 records "$W/b.key" >"$W/dns.tsv"
+# a DMARC policy each (TestZone answers the outgoing mail's DMARC lookups):
+# without one Outlook's rules are not met and /healthz says so, which
+# tests/metrics/run-outbound-live.sh tests
+printf '_dmarc.a.example TXT v=DMARC1; p=none\n_dmarc.b.example TXT v=DMARC1; p=none\n' >"$W/zone.txt"
 conf() {	# conf LISTEN
 	cat <<CONF
 Socket                unix:$W/sock
@@ -57,6 +61,7 @@ PidFile               $W/pid
 KeyTable              keytable
 SigningTable          signingtable
 TestKeys              dns.tsv
+TestZone              zone.txt
 GuardAction           unsigned
 AuthservID            live.test
 LogLevel              info
