@@ -216,18 +216,46 @@ outlook_why(const struct readiness *r, struct strbuf *why)
 		    r->domain);
 }
 
+/*
+ * meets_outlook - the domain's findings through dmarc_verdict, the rule
+ * each outgoing message is judged by, so that the report and the
+ * per-message prediction cannot disagree; *reason when not met
+ */
+static int
+meets_outlook(const struct readiness *r, char *reason, size_t len)
+{
+	const char *d[1] = {r->dkim_d};
+	struct dmarc_verdict_in in = {.from = r->domain,
+	    .dkim_d = d,
+	    .ndkim = r->dkim_pass ? 1 : 0,
+	    .spf = r->nip == 0  ? "not-checked" :
+		r->spf_pass_all ? "pass" :
+				  "fail",
+	    .spf_domain = r->mailfrom,
+	    .pol = &r->pol,
+	    .psl = r->psl};
+	struct dmarc_verdict v;
+
+	dmarc_verdict(&in, &v);
+	snprintf(reason, len, "%s", v.reason);
+	return v.outlook == DMARC_YES;
+}
+
 /* readiness_outlook - Microsoft's rules of 5 May 2025, with the reasons */
 void
 readiness_outlook(struct readiness *r)
 {
 	struct strbuf why = {0};
-	char fix[DMARC_TEXT_MAX + 64], name[270];
+	char fix[DMARC_TEXT_MAX + 64], name[270], reason[DMARC_TEXT_MAX];
 	int spf_ok = r->spf_pass_all && r->spf_aligned;
 	int dkim_ok = r->dkim_pass && r->dkim_aligned;
+	int meets = meets_outlook(r, reason, sizeof reason);
 
 	outlook_why(r, &why);
+	if (!meets && why.len == 0) /* every reason is one of outlook_why's */
+		strbuf_printf(&why, "; %s", reason);
 	readiness_section(r, "Outlook");
-	if (why.len == 0) {
+	if (meets) {
 		readiness_line(r, "ok",
 		    "meets Outlook's sender requirements: SPF pass%s, DKIM "
 		    "pass%s, DMARC p=%s",
