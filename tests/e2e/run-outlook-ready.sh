@@ -314,9 +314,11 @@ for c in "${CASES[@]}"; do
 	# DMARC_POLICY_*_ALIGNMENT_* codes), when dkimguard logs it
 	rqid=$(grep -o 'by mx.receiver.dkimguard.test (Postfix) with ESMTP id [0-9A-Za-z]*' "$file" | awk '{print $NF}')
 	hist=$(rc_history "$rqid")
+	aligns=""
 	for f in dkim spf; do
 		r=$(awk -v k="align_$f" '$1 == k { print $2 }' <<<"$hist")
 		case $r in 4) r=yes ;; 5) r=no ;; *) r="" ;; esac
+		aligns="$aligns ${f}_aligned=${r:-?}"
 		p=$(field "$line" "${f}_aligned")
 		[ -n "$p" ] && [ -n "$r" ] && [ "$p" != "$r" ] && diffs="$diffs ${f}_aligned($p/$r)"
 		# aligned= (AlignmentMode relaxed) is the receiver's relaxed
@@ -325,7 +327,7 @@ for c in "${CASES[@]}"; do
 			[ "$(field "$line" aligned)" != "$r" ] &&
 			diffs="$diffs aligned($(field "$line" aligned)/$r)"
 	done
-	shown="spf=$r_spf dkim=$r_dkim dmarc=$r_dmarc dmarc_policy=$r_pol outlook=$r_outlook"
+	shown="spf=$r_spf dkim=$r_dkim dmarc=$r_dmarc dmarc_policy=$r_pol outlook=$r_outlook$aligns"
 	if [ -n "$diffs" ]; then
 		fail "$name: dkimguard/receiver differ:$diffs; dkimguard: $line"
 	elif [ -z "$compare_dmarc" ]; then
