@@ -31,6 +31,8 @@
 #                   temperror (envelope domain answered SERVFAIL)
 #   prefer-aligned  the signing table offers example.net's key first and an
 #                   aligned key second: the aligned one signs
+#   null-sender     MAIL FROM:<>, SPF of the HELO name (the sending
+#                   Postfix's myhostname, dkimguard's j macro)
 # Prints one line per case and "ran N of M cases"; fails when a verdict
 # differs or N < M.  Exit 0 pass, 1 fail, 77 skip (reason printed).
 # Ports: $DKIMGUARD_TEST_PORTS ("LO-HI"), default 22000-22999.
@@ -114,6 +116,7 @@ CASES=(
 	"spf-permerror-11 alice@spf-eleven.example alice@spf-eleven.example permerror pass pass no none"
 	"spf-temperror alice@spf-temp.example bounce@servfail.example temperror pass pass no none"
 	"prefer-aligned alice@pref.example alice@pref.example pass pass pass yes reject"
+	"null-sender alice@bounces.example <> pass pass pass yes reject"
 )
 
 # aligned: d= the From: domain
@@ -161,6 +164,11 @@ signer pref.example example.net
 signer pref.example pref.example
 dns_set pref.example "$PASS_SPF"
 dns_set _dmarc.pref.example "v=DMARC1; p=reject"
+# null-sender: SPF judges the HELO name, the sending host's name
+HELO_NAME=mta.bounces.example
+signer bounces.example bounces.example
+dns_set $HELO_NAME "$PASS_SPF"
+dns_set _dmarc.bounces.example "v=DMARC1; p=reject"
 dns_reload || { echo "FAIL: unbound refused the zones"; exit 1; }
 
 # ---- the receiver, dkimguard, the sending Postfix ---------------------------
@@ -174,12 +182,13 @@ Nameservers       127.0.0.1:$DNS_PORT_
 DNSTimeoutMs      500
 DNSRetries        1
 OutboundAddresses $OUT_ADDR
+LogMessageLine    verbose
 CONF
 }
 write_conf
 dg_start || exit 1
 PF_SINK_PORT=$RCV_PORT pf_start "$W/pf" "$SMTP_PORT" "unix:$SOCK" \
-	"smtp_bind_address = $OUT_ADDR" ||
+	"smtp_bind_address = $OUT_ADDR" "myhostname = $HELO_NAME" ||
 	{ echo "FAIL: the sending postfix did not start"; exit 1; }
 
 # ---- helpers ----------------------------------------------------------------
@@ -204,7 +213,7 @@ MSG
 # send FROM ENVFROM TAG - submit; prints the sending queue id
 send() {
 	local reply
-	reply=$(pf_send "$SMTP_PORT" "$2" "bob@receiver.example" "$(new_msg "$1" "$3")" 127.0.0.1) || {
+	reply=$(pf_send "$SMTP_PORT" "${2#<>}" "bob@receiver.example" "$(new_msg "$1" "$3")" 127.0.0.1) || {
 		echo "send $3: $reply" >&2; return 1; }
 	[[ $reply =~ queued\ as\ ([0-9A-Za-z]+) ]] || { echo "send $3: $reply" >&2; return 1; }
 	echo "${BASH_REMATCH[1]}"

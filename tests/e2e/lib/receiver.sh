@@ -18,8 +18,9 @@
 # rc_start DIR PORT SINK_PORT DNS_PORT
 #     the resolver (forwarder to 127.0.0.1:DNS_PORT, resolv.conf bound),
 #     opendkim and opendmarc on loopback ports, the sink on SINK_PORT
-#     (DIR/sink) and Postfix (DIR/pf) on PORT with the policy service and
-#     the milters; 1 when a part does not start
+#     (DIR/sink) and Postfix (DIR/pf) on PORT with the policy services
+#     (MAIL FROM; the HELO name for the null sender) and the milters; 1
+#     when a part does not start
 # rc_verdict FILE        the receiver's verdict of a delivered message, one
 #                        line: "spf=R dkim=R dmarc=R dmarc_policy=P"
 #                        (dkim: pass when a signature passed, else the first
@@ -170,12 +171,14 @@ EOF
 	pf_wait_port "$port" 10
 }
 
-# rc__policyd_conf DIR - policyd-spf: judge MAIL FROM only, never refuse
+# rc__policyd_conf DIR NAME HELO - policyd-spf's configuration DIR/NAME.conf:
+# never refuse; HELO "No_Check" judges MAIL FROM only, "False" the HELO
+# name (the identity SPF judges for a null sender, RFC 7208 2.3)
 rc__policyd_conf() {
-	cat >"$1/policyd-spf.conf" <<EOF
+	cat >"$1/$2.conf" <<EOF
 debugLevel = 1
 TestOnly = 1
-HELO_reject = No_Check
+HELO_reject = $3
 Mail_From_reject = False
 PermError_reject = False
 TempError_Defer = False
@@ -184,7 +187,7 @@ Header_Type = AR
 Authserv_Id = $RC_SPF_ID
 Lookup_Time = 10
 EOF
-	chmod 644 "$1/policyd-spf.conf"
+	chmod 644 "$1/$2.conf"
 }
 
 # rc_start - the whole receiver
@@ -197,16 +200,22 @@ rc_start() {
 	rc__opendkim "$dir" "$dkport" || { echo "receiver: opendkim did not start:" >&2; cat "$dir/opendkim.log" >&2; return 1; }
 	dmport=$(dns_free_port)
 	rc__opendmarc "$dir" "$dmport" || { echo "receiver: opendmarc did not start:" >&2; cat "$dir/opendmarc.log" >&2; return 1; }
-	rc__policyd_conf "$dir"
+	rc__policyd_conf "$dir" policyd-spf No_Check
+	rc__policyd_conf "$dir" policyd-spf-helo False
 	pf_sink_start "$dir" "$sink" || return 1
 	PF_SINK_PORT=$sink pf_start "$dir/pf" "$port" \
 		"inet:127.0.0.1:$dkport, inet:127.0.0.1:$dmport" \
 		"myhostname = mx.receiver.dkimguard.test" \
-		"smtpd_recipient_restrictions = check_policy_service unix:private/policyd-spf, permit" \
-		"policyd-spf_time_limit = 3600" || return 1
+		"smtpd_restriction_classes = rc_null_sender" \
+		"rc_null_sender = check_policy_service unix:private/policyd-spf-helo" \
+		"smtpd_recipient_restrictions = check_sender_access inline:{<>=rc_null_sender}, check_policy_service unix:private/policyd-spf, permit" \
+		"policyd-spf_time_limit = 3600" \
+		"policyd-spf-helo_time_limit = 3600" || return 1
 	conf=$dir/pf/conf
-	# the policy service: spawned by the master, so inside this namespace
+	# the policy services: spawned by the master, so inside this namespace;
+	# MAIL FROM for every sender, the HELO name for the null sender
 	postconf -c "$conf" -M "policyd-spf/unix=policyd-spf unix - n n - 0 spawn user=nobody argv=/usr/bin/policyd-spf $dir/policyd-spf.conf" &&
+		postconf -c "$conf" -M "policyd-spf-helo/unix=policyd-spf-helo unix - n n - 0 spawn user=nobody argv=/usr/bin/policyd-spf $dir/policyd-spf-helo.conf" &&
 		timeout 30 postfix -c "$conf" reload >/dev/null 2>&1
 }
 
