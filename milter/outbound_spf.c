@@ -1,7 +1,7 @@
 /*
- * outbound_spf.c - SPF of outgoing mail from this host's addresses,
- *		    cached and computed in the background (see
- *		    outbound_spf.h).
+ * outbound_spf.c - SPF of outgoing mail from this host's addresses and
+ *		    the From: domains' DMARC policies, cached and computed
+ *		    in the background (see outbound_spf.h).
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>
@@ -10,32 +10,48 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/spf/spf_dns_resolver.h"
 #include "outbound_spf.h"
+#include "snapshot.h"
 #include "util/hashtab.h"
 #include "util/log.h"
 
-/* one domain's verdict; the key is "domain addr addr ..." */
+/* what an entry holds */
+enum kind {
+	KIND_SPF = 0, /* key "spf domain addr addr ..." */
+	KIND_DMARC    /* key "dmarc domain" */
+};
+
+#define KEY_SPF "spf "
+#define KEY_DMARC "dmarc "
+
+/* one question's answer */
 struct entry {
-	char key[OSPF_MAX_ADDRS * 48 + 256];
+	char key[OSPF_MAX_ADDRS * 48 + 264];
+	enum kind kind;
 	char domain[256];
 	char sender[512];
 	char helo[256];
-	int have;       /* a verdict is there */
-	int queued;     /* the worker has it to do */
-	time_t expires; /* have: recompute from then */
-	time_t created; /* for eviction */
-	struct ospf_answer ans;
-	struct entry *next; /* queue */
+	int have;                 /* a verdict is there */
+	int queued;               /* the worker has it to do */
+	time_t expires;           /* have: recompute from then */
+	time_t created;           /* for eviction */
+	struct ospf_answer ans;   /* KIND_SPF */
+	struct dmarc_policy *pol; /* KIND_DMARC, once have */
+	struct entry *next;       /* queue */
 };
 
 struct ospf {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_cond_t done; /* an answer came: for waiting messages */
 	struct hashtab *cache;
 	struct entry *head, *tail; /* the queue */
 	struct spf_dns dns;
+	guard_psl *psl;             /* owned; NULL: the last two labels */
+	dkim_lookup_file *testkeys; /* owned: TestKeys answers, or NULL */
 	ospf_clock_fn clock;
 	void *clock_arg;
 	pthread_t thread;
@@ -63,17 +79,26 @@ ospf_new(const struct spf_dns *dns, ospf_clock_fn clock, void *clock_arg)
 	}
 	pthread_mutex_init(&o->lock, NULL);
 	pthread_cond_init(&o->wake, NULL);
+	pthread_cond_init(&o->done, NULL);
 	o->dns = *dns;
 	o->clock = clock;
 	o->clock_arg = clock_arg;
 	return o;
 }
 
+/* entry_free - an entry and what it holds */
+static void
+entry_free(struct entry *e)
+{
+	free(e->pol);
+	free(e);
+}
+
 /* free_entry - hashtab_walk callback */
 static int
 free_entry(void *arg, const char *key, void *value)
 {
-	free(value);
+	entry_free(value);
 	return 0;
 }
 
@@ -93,9 +118,26 @@ ospf_free(struct ospf *o)
 		default_ospf = NULL;
 	hashtab_walk(o->cache, free_entry, NULL);
 	hashtab_free(o->cache);
+	guard_psl_free(o->psl);
+	dkim_lookup_file_free(o->testkeys);
 	pthread_cond_destroy(&o->wake);
+	pthread_cond_destroy(&o->done);
 	pthread_mutex_destroy(&o->lock);
 	free(o);
+}
+
+/* ospf_set_psl - before the worker starts */
+void
+ospf_set_psl(struct ospf *o, guard_psl *psl)
+{
+	guard_psl_free(o->psl);
+	o->psl = psl;
+}
+
+const guard_psl *
+ospf_psl(const struct ospf *o)
+{
+	return o != NULL ? o->psl : NULL;
 }
 
 void
@@ -180,12 +222,29 @@ badness(enum spf_result r)
 	}
 }
 
+/* hold_for - how long an answer is kept: the smallest TTL it read,
+ * within OSPF_MIN_TTL..OSPF_MAX_TTL; a temporary failure the least */
+static unsigned
+hold_for(unsigned min_ttl, int temp)
+{
+	if (temp || min_ttl < OSPF_MIN_TTL)
+		return OSPF_MIN_TTL;
+	return min_ttl > OSPF_MAX_TTL ? OSPF_MAX_TTL : min_ttl;
+}
+
+/* addrs_of - the address list of an SPF key, after "spf domain" */
+static const char *
+addrs_of(const struct entry *e)
+{
+	return e->key + strlen(KEY_SPF) + strlen(e->domain);
+}
+
 /*
- * evaluate - check_host() (RFC 7208 4) from each address of the key;
+ * evaluate_spf - check_host() (RFC 7208 4) from each address of the key;
  * fills the answer and returns how long it holds
  */
 static unsigned
-evaluate(const struct spf_dns *dns, const struct entry *e,
+evaluate_spf(const struct spf_dns *dns, const struct entry *e,
     struct ospf_answer *a)
 {
 	struct ttl_dns t = {dns, 0};
@@ -195,10 +254,11 @@ evaluate(const struct spf_dns *dns, const struct entry *e,
 	char addrs[sizeof e->key], *p, *save = NULL;
 	enum spf_result worst = SPF_PASS;
 	char piece[SPF_TEXT_MAX + 64];
+	const char *why;
 	int first = 1, temp = 0;
 
 	memset(a, 0, sizeof *a);
-	snprintf(addrs, sizeof addrs, "%s", e->key + strlen(e->domain));
+	snprintf(addrs, sizeof addrs, "%s", addrs_of(e));
 	for (p = strtok_r(addrs, " ", &save); p != NULL;
 	     p = strtok_r(NULL, " ", &save)) {
 		memset(&rq, 0, sizeof rq);
@@ -207,19 +267,37 @@ evaluate(const struct spf_dns *dns, const struct entry *e,
 		rq.sender = e->sender;
 		rq.helo = e->helo[0] ? e->helo : NULL;
 		spf_check_host(&d, &rq, &v);
-		if (first || badness(v.result) > badness(worst))
+		why = v.mechanism[0] ? v.mechanism : v.reason;
+		if (first || badness(v.result) > badness(worst)) {
 			worst = v.result;
+			snprintf(a->source, sizeof a->source, "%s (%.*s)", p,
+			    (int)(sizeof a->source / 2), why);
+		}
 		first = 0;
 		temp |= v.result == SPF_TEMPERROR;
 		snprintf(piece, sizeof piece, "%s%s:%s(%s)",
-		    a->detail[0] ? " " : "", p, spf_result_str(v.result),
-		    v.mechanism[0] ? v.mechanism : v.reason);
+		    a->detail[0] ? " " : "", p, spf_result_str(v.result), why);
 		strlcat(a->detail, piece, sizeof a->detail);
 	}
 	snprintf(a->result, sizeof a->result, "%s", spf_result_str(worst));
-	if (temp || t.min == 0 || t.min < OSPF_MIN_TTL)
-		return OSPF_MIN_TTL;
-	return t.min > OSPF_MAX_TTL ? OSPF_MAX_TTL : t.min;
+	return hold_for(t.min, temp);
+}
+
+/* evaluate_dmarc - the policy of the entry's domain (RFC 7489 6.6.3);
+ * NULL on ENOMEM, *ttl how long it holds */
+static struct dmarc_policy *
+evaluate_dmarc(const struct ospf *o, const struct entry *e, unsigned *ttl)
+{
+	struct ttl_dns t = {&o->dns, 0};
+	struct spf_dns d = {t_txt, t_a, t_aaaa, t_mx, t_ptr, &t};
+	struct dmarc_policy *pol = malloc(sizeof *pol);
+
+	*ttl = OSPF_MIN_TTL;
+	if (pol == NULL)
+		return NULL;
+	(void)dmarc_discover(&d, o->psl, e->domain, pol);
+	*ttl = hold_for(t.min, pol->status == DMARC_TEMPERROR);
+	return pol;
 }
 
 /* run_one - evaluate the queue's head outside the lock; under lock */
@@ -227,6 +305,7 @@ static void
 run_one(struct ospf *o)
 {
 	struct entry *e = o->head, copy;
+	struct dmarc_policy *pol = NULL;
 	struct ospf_answer a;
 	unsigned ttl;
 
@@ -235,13 +314,23 @@ run_one(struct ospf *o)
 		o->tail = NULL;
 	copy = *e; /* e stays in the cache: only the worker frees... */
 	pthread_mutex_unlock(&o->lock);
-	ttl = evaluate(&o->dns, &copy, &a);
+	if (copy.kind == KIND_DMARC)
+		pol = evaluate_dmarc(o, &copy, &ttl);
+	else
+		ttl = evaluate_spf(&o->dns, &copy, &a);
 	pthread_mutex_lock(&o->lock);
 	/* the entry is still there: eviction skips queued entries */
-	e->ans = a;
-	e->have = 1;
 	e->queued = 0;
 	e->expires = now(o) + (time_t)ttl;
+	if (copy.kind == KIND_SPF) {
+		e->ans = a;
+		e->have = 1;
+	} else if (pol != NULL) {
+		free(e->pol);
+		e->pol = pol;
+		e->have = 1;
+	}
+	pthread_cond_broadcast(&o->done);
 }
 
 /* ospf_run - the queue, in this thread */
@@ -299,15 +388,18 @@ find_oldest(void *arg, const char *key, void *value)
 	return 0;
 }
 
-/* make_key - "domain addr addr ..." lower-cased; -1 when too long */
+/* make_key - prefix, domain and " addr" for each address, lower-cased;
+ * -1 when too long */
 static int
-make_key(char *const *addrs, const char *domain, char *key, size_t len)
+make_key(const char *prefix, char *const *addrs, const char *domain, char *key,
+    size_t len)
 {
 	size_t i, n;
 
-	if (snprintf(key, len, "%s", domain) >= (int)len)
+	if (snprintf(key, len, "%s%s", prefix, domain) >= (int)len)
 		return -1;
-	for (i = 0; addrs[i] != NULL && i < OSPF_MAX_ADDRS; i++) {
+	for (i = 0; addrs != NULL && addrs[i] != NULL && i < OSPF_MAX_ADDRS;
+	     i++) {
 		n = strlen(key);
 		if (snprintf(key + n, len - n, " %s", addrs[i]) >=
 		    (int)(len - n))
@@ -332,55 +424,124 @@ queue(struct ospf *o, struct entry *e)
 	pthread_cond_signal(&o->wake);
 }
 
+/* add - a new entry for key, the oldest going when full; under lock */
+static struct entry *
+add(struct ospf *o, enum kind kind, const char *key, const char *domain,
+    const char *sender, const char *helo, time_t t)
+{
+	struct oldest w = {NULL};
+	struct entry *e;
+
+	if (hashtab_count(o->cache) >= OSPF_MAX_ENTRIES) {
+		hashtab_walk(o->cache, find_oldest, &w);
+		if (w.e != NULL) {
+			hashtab_remove(o->cache, w.e->key);
+			entry_free(w.e);
+		}
+	}
+	if ((e = calloc(1, sizeof *e)) == NULL)
+		return NULL;
+	e->kind = kind;
+	snprintf(e->key, sizeof e->key, "%s", key);
+	snprintf(e->domain, sizeof e->domain, "%s", domain);
+	snprintf(e->sender, sizeof e->sender, "%s",
+	    sender != NULL ? sender : "");
+	snprintf(e->helo, sizeof e->helo, "%s", helo != NULL ? helo : "");
+	e->created = t;
+	if (hashtab_put(o->cache, e->key, e) < 0) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* find - the entry of key, made and queued when new or expired (an
+ * expired one is still answered while refreshed); under lock */
+static struct entry *
+find(struct ospf *o, enum kind kind, const char *key, const char *domain,
+    const char *sender, const char *helo)
+{
+	time_t t = now(o);
+	struct entry *e;
+
+	if ((e = hashtab_get(o->cache, key)) == NULL &&
+	    (e = add(o, kind, key, domain, sender, helo, t)) == NULL)
+		return NULL;
+	if ((!e->have || t >= e->expires) && !e->queued)
+		queue(o, e);
+	return e;
+}
+
+/* find_waiting - find, then wait up to wait_ms for a first answer while
+ * the worker runs; e is looked up again after each wait, as it may have
+ * been evicted meanwhile; under lock */
+static struct entry *
+find_waiting(struct ospf *o, enum kind kind, const char *key,
+    const char *domain, const char *sender, const char *helo, unsigned wait_ms)
+{
+	struct entry *e = find(o, kind, key, domain, sender, helo);
+	struct timespec until;
+
+	if (e == NULL || e->have || wait_ms == 0 || !o->running)
+		return e;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while ((e = hashtab_get(o->cache, key)) != NULL && !e->have)
+		if (pthread_cond_timedwait(&o->done, &o->lock, &until) != 0)
+			break;
+	return hashtab_get(o->cache, key);
+}
+
 /* ospf_get - cached, or pending and queued */
 void
 ospf_get(struct ospf *o, char *const *addrs, const char *domain,
-    const char *sender, const char *helo, struct ospf_answer *a)
+    const char *sender, const char *helo, unsigned wait_ms,
+    struct ospf_answer *a)
 {
 	char key[sizeof((struct entry *)0)->key];
-	struct oldest w = {NULL};
 	struct entry *e;
-	time_t t;
 
 	memset(a, 0, sizeof *a);
 	snprintf(a->result, sizeof a->result, "pending");
-	if (o == NULL || make_key(addrs, domain, key, sizeof key) < 0 ||
+	if (o == NULL ||
+	    make_key(KEY_SPF, addrs, domain, key, sizeof key) < 0 ||
 	    strlen(domain) >= sizeof e->domain) {
 		snprintf(a->result, sizeof a->result, "temperror");
 		snprintf(a->detail, sizeof a->detail, "cannot be checked");
 		return;
 	}
-	t = now(o);
 	pthread_mutex_lock(&o->lock);
-	if ((e = hashtab_get(o->cache, key)) == NULL) {
-		if (hashtab_count(o->cache) >= OSPF_MAX_ENTRIES) {
-			hashtab_walk(o->cache, find_oldest, &w);
-			if (w.e != NULL) {
-				hashtab_remove(o->cache, w.e->key);
-				free(w.e);
-			}
-		}
-		if ((e = calloc(1, sizeof *e)) != NULL) {
-			snprintf(e->key, sizeof e->key, "%s", key);
-			snprintf(e->domain, sizeof e->domain, "%s", domain);
-			snprintf(e->sender, sizeof e->sender, "%s",
-			    sender != NULL ? sender : "");
-			snprintf(e->helo, sizeof e->helo, "%s",
-			    helo != NULL ? helo : "");
-			e->created = t;
-			if (hashtab_put(o->cache, e->key, e) < 0) {
-				free(e);
-				e = NULL;
-			}
-		}
-	}
-	if (e != NULL) {
-		if (e->have)
-			*a = e->ans; /* expired ones too, while refreshed */
-		if ((!e->have || t >= e->expires) && !e->queued)
-			queue(o, e);
+	e = find_waiting(o, KIND_SPF, key, domain, sender, helo, wait_ms);
+	if (e != NULL && e->have)
+		*a = e->ans;
+	pthread_mutex_unlock(&o->lock);
+}
+
+/* ospf_dmarc_get - cached, or pending and queued */
+int
+ospf_dmarc_get(struct ospf *o, const char *domain, unsigned wait_ms,
+    struct dmarc_policy *pol)
+{
+	char key[sizeof((struct entry *)0)->key];
+	struct entry *e;
+	int rc = -1;
+
+	if (o == NULL || strlen(domain) >= sizeof e->domain ||
+	    make_key(KEY_DMARC, NULL, domain, key, sizeof key) < 0)
+		return -1;
+	pthread_mutex_lock(&o->lock);
+	e = find_waiting(o, KIND_DMARC, key, domain, NULL, NULL, wait_ms);
+	if (e != NULL && e->have) {
+		*pol = *e->pol;
+		rc = 0;
 	}
 	pthread_mutex_unlock(&o->lock);
+	return rc;
 }
 
 /* ospf_addrs_check - addresses only: a prefix names no one sender */
@@ -411,15 +572,84 @@ ospf_addrs_check(char *const *addrs, char *why, size_t len)
 
 /* ---- the daemon's instance ---------------------------------------------- */
 
-/* ospf_daemon_start - the default instance over res, its worker running */
+/* file_txt - a TXT question to the TestKeys file */
+static int
+file_txt(void *ctx, const char *name, struct spf_rrset *out)
+{
+	dkim_lookup q = dkim_lookup_file_iface(ctx);
+	dkim_txt_answer ans;
+	size_t i;
+	int rc = 0;
+
+	memset(out, 0, sizeof *out);
+	memset(&ans, 0, sizeof ans);
+	if (q.query(q.ctx, name, &ans) != DKIM_OK)
+		return -1;
+	out->status = ans.status == DKIM_DNS_OK ? SPF_DNS_OK :
+	    ans.status == DKIM_DNS_NXDOMAIN     ? SPF_DNS_NXDOMAIN :
+	    ans.status == DKIM_DNS_NODATA       ? SPF_DNS_NODATA :
+						  SPF_DNS_TEMPFAIL;
+	for (i = 0; i < ans.count && rc == 0; i++)
+		rc = spf_rrset_add(out, ans.txt[i], strlen(ans.txt[i]));
+	dkim_txt_answer_clear(&ans);
+	return rc;
+}
+
+/* file_none - the file holds TXT records only: other types, no name */
+static int
+file_none(void *ctx, const char *name, struct spf_rrset *out)
+{
+	memset(out, 0, sizeof *out);
+	out->status = SPF_DNS_NXDOMAIN;
+	return 0;
+}
+
+/*
+ * testkeys_dns - with TestKeys set in the configuration started with,
+ * that file answers SPF and DMARC too (TXT only: SPF policies of ip4,
+ * ip6 and all), so tests ask no DNS; 0 and *dns unchanged without it
+ */
+static int
+testkeys_dns(struct ospf *o, struct spf_dns *dns)
+{
+	struct snapshot *s = snapshot_acquire();
+	char err[256];
+	int rc = 0;
+
+	if (s != NULL && *s->cfg->test_keys != '\0') {
+		if (dkim_lookup_file_open(s->cfg->test_keys, &o->testkeys, err,
+			sizeof err) != DKIM_OK) {
+			log_errx("TestKeys for SPF and DMARC: %s", err);
+			rc = -1;
+		} else
+			*dns = (struct spf_dns){file_txt, file_none, file_none,
+			    file_none, file_none, o->testkeys};
+	}
+	snapshot_release(s);
+	return rc;
+}
+
+/* ospf_daemon_start - the default instance over res (or TestKeys), its
+ * worker running */
 int
 ospf_daemon_start(resolver *res)
 {
 	struct spf_dns dns = spf_dns_resolver(res);
 	struct ospf *o;
+	guard_psl *psl = NULL;
+	char err[256];
 
 	if ((o = ospf_new(&dns, NULL, NULL)) == NULL)
 		return -1;
+	if (testkeys_dns(o, &o->dns) < 0) {
+		ospf_free(o);
+		return -1;
+	}
+	if (guard_psl_load(GUARD_PSL_PATH, &psl, err, sizeof err) < 0)
+		log_warnx("DMARC policies: %s: the organizational domain is "
+			  "then the last two labels",
+		    err);
+	ospf_set_psl(o, psl);
 	if (ospf_start(o) < 0) {
 		ospf_free(o);
 		return -1;

@@ -1,28 +1,38 @@
 /*
- * outbound_spf.h - the SPF verdict receivers will reach for outgoing
- *		    mail: check_host() (RFC 7208) for the MAIL FROM domain
- *		    (the HELO name for a null sender) from each of this
- *		    host's outbound addresses (OutboundAddresses), cached,
- *		    computed in the background.
+ * outbound_spf.h - what receivers will look up for outgoing mail, cached
+ *		    and computed in the background: the SPF verdict,
+ *		    check_host() (RFC 7208) for the MAIL FROM domain (the
+ *		    HELO name for a null sender) from each of this host's
+ *		    outbound addresses (OutboundAddresses), and the From:
+ *		    domain's DMARC policy (RFC 7489 6.6.3, with the
+ *		    organizational-domain fallback).
  *
  * SYNOPSIS
  *	ospf_daemon_start(res);          main.c: the default instance
  *	struct ospf *o = ospf_new(&dns, clock, arg);   tests: their own
  *	struct ospf_answer a;
  *	ospf_get(ospf_default(), addrs, "example.com", "bob@example.com",
- *	    "mail.example.com", &a);     a.result "pass" ... or "pending"
+ *	    "mail.example.com", 0, &a);     a.result "pass" ... or "pending"
+ *	struct dmarc_policy pol;
+ *	if (ospf_dmarc_get(ospf_default(), "example.com", 0, &pol) < 0)
+ *		...                          pending: queued
  *	ospf_run(o);                     tests: compute what is queued, now
  *	ospf_free(o);
  *
  * DESCRIPTION
- *	A message never waits for DNS.  ospf_get answers from the cache;
- *	a domain not in it (or expired) is queued for the worker thread and
- *	the message gets "pending".  An expired verdict is still answered
+ *	A message never waits for DNS unless asked to (wait_ms, the
+ *	OutboundCheckWait option: at most that long for a first answer).
+ *	ospf_get and ospf_dmarc_get answer from one cache; a question not
+ *	in it (or expired) is queued for the one worker thread and the
+ *	message gets "pending".  An expired verdict is still answered
  *	while the worker refreshes it, so in the steady state every message
  *	has a verdict.  A verdict is kept for the smallest TTL of the DNS
  *	answers its evaluation read (OSPF_MIN_TTL to OSPF_MAX_TTL; a
- *	temperror OSPF_MIN_TTL), and the cache holds at most
- *	OSPF_MAX_ENTRIES domains (the oldest goes first).
+ *	temperror, and an answer whose TTLs are unknown, such as "no
+ *	record", OSPF_MIN_TTL), and the cache holds at most
+ *	OSPF_MAX_ENTRIES answers (the oldest goes first).  DMARC
+ *	discovery finds organizational domains with the public suffix list
+ *	given to ospf_set_psl (the daemon's instance loads Debian's).
  *
  *	The message's verdict combines the addresses: the same result for
  *	all of them is that result; otherwise the least favourable (fail,
@@ -39,6 +49,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "common/dmarc/dmarc.h"
 #include "common/dns/resolver.h"
 #include "common/spf/spf.h"
 
@@ -50,6 +61,8 @@
 struct ospf_answer {
 	char result[16];  /* spf_result_str, "pending" */
 	char detail[512]; /* "192.0.2.1:pass(ip4:192.0.2.0/24) ..." */
+	char source[160]; /* the address whose result is the verdict and
+			   * what decided it: "192.0.2.1 (~all)" */
 };
 
 typedef time_t (*ospf_clock_fn)(void *arg);
@@ -63,21 +76,36 @@ ospf_new(const struct spf_dns *dns, ospf_clock_fn clock, void *clock_arg);
 int ospf_start(struct ospf *o);
 /* ospf_free - stop the worker, free everything; NULL is a no-op */
 void ospf_free(struct ospf *o);
+/* ospf_set_psl - o owns psl (NULL: the last two labels are the
+ * organizational domain); before ospf_start.  ospf_psl - that list. */
+void ospf_set_psl(struct ospf *o, guard_psl *psl);
+const guard_psl *ospf_psl(const struct ospf *o);
 /* ospf_set_default / ospf_default - the daemon's instance (NULL: none) */
 void ospf_set_default(struct ospf *o);
 struct ospf *ospf_default(void);
 
 /*
  * ospf_get - the cached verdict of domain from addrs (NULL-terminated,
- * at most OSPF_MAX_ADDRS used), or "pending" with the work queued
+ * at most OSPF_MAX_ADDRS used), or "pending" with the work queued;
+ * waits up to wait_ms for a first verdict while the worker runs
  */
 void ospf_get(struct ospf *o, char *const *addrs, const char *domain,
-    const char *sender, const char *helo, struct ospf_answer *a);
-/* ospf_run - compute every queued domain in this thread (tests) */
+    const char *sender, const char *helo, unsigned wait_ms,
+    struct ospf_answer *a);
+/*
+ * ospf_dmarc_get - the cached DMARC policy of domain (dmarc_discover),
+ * waiting as ospf_get does: 0 with *pol set, or -1 while pending
+ * (queued) or when o is NULL
+ */
+int ospf_dmarc_get(struct ospf *o, const char *domain, unsigned wait_ms,
+    struct dmarc_policy *pol);
+/* ospf_run - compute every queued question in this thread (tests) */
 void ospf_run(struct ospf *o);
 
-/* ospf_daemon_start - the default instance over the daemon's resolver,
- * its worker running; 0 or -1.  ospf_daemon_stop frees it. */
+/* ospf_daemon_start - the default instance over the daemon's resolver
+ * (or, when the configuration started with sets TestKeys, that file:
+ * TXT records only, so tests ask no DNS), its worker running; 0 or -1.
+ * ospf_daemon_stop frees it. */
 int ospf_daemon_start(resolver *res);
 void ospf_daemon_stop(void);
 

@@ -9,6 +9,7 @@
 
 #include "actions.h"
 #include "common/config/config.h"
+#include "common/dmarc/dmarc.h"
 #include "common/guard/guard.h"
 #include "util/log.h"
 #include "milter/observe/observe.h"
@@ -319,6 +320,16 @@ check_alignment(struct msgctx *m, const unsigned char *left)
 	return best;
 }
 
+/* add_hold - one more reason for the message's hold */
+static void
+add_hold(int *hold, char *holdwhy, size_t holdlen, const char *why)
+{
+	*hold = 1;
+	if (holdwhy[0] != '\0')
+		strlcat(holdwhy, "; ", holdlen);
+	strlcat(holdwhy, why, holdlen);
+}
+
 /*
  * unaligned_action - OnUnaligned for a message signed but not aligned:
  * warn (counted and logged only), tempfail (451 4.7.1, the sender's MTA
@@ -329,7 +340,6 @@ unaligned_action(SMFICTX *ctx, struct msgctx *m, enum guard_alignment a,
     int *hold, char *holdwhy, size_t holdlen)
 {
 	char why[400];
-	size_t len;
 
 	if (a == GUARD_ALIGNED || a == GUARD_UNALIGNED_NONE ||
 	    m->snap->cfg->on_unaligned == UNALIGNED_WARN)
@@ -342,50 +352,120 @@ unaligned_action(SMFICTX *ctx, struct msgctx *m, enum guard_alignment a,
 							   "relaxed");
 	if (m->snap->cfg->on_unaligned == UNALIGNED_TEMPFAIL)
 		return act_final(ctx, m, ACTION_TEMPFAIL, "451", "4.7.1", why);
-	*hold = 1;
-	len = strlen(holdwhy);
-	if (len > 0)
-		strlcat(holdwhy, "; ", holdlen);
-	strlcat(holdwhy, why, holdlen);
+	add_hold(hold, holdwhy, holdlen, why);
 	return SMFIS_CONTINUE;
 }
+
+/* spf_view - what check_spf found, for the DMARC verdict */
+struct spf_view {
+	struct ospf_answer a;
+	char domain[256]; /* the domain judged, "" none */
+	int null_sender;  /* domain is the HELO name */
+};
 
 /*
  * check_spf - the SPF verdict receivers will reach from OutboundAddresses
  * for the MAIL FROM domain, or for the HELO name the MTA gives itself
  * (the j macro) when the sender is null (RFC 7208 2.3, 2.4); from the
- * cache, never waiting (outbound_spf.h): "pending" until it is known.
- * Without OutboundAddresses "not-checked": the address mail leaves from
- * is not guessed.
+ * cache, waiting at most OutboundCheckWait (outbound_spf.h): "pending"
+ * until it is known.  Without OutboundAddresses "not-checked": the
+ * address mail leaves from is not guessed.
  */
 static void
-check_spf(SMFICTX *ctx, struct msgctx *m)
+check_spf(SMFICTX *ctx, struct msgctx *m, struct spf_view *v)
 {
-	struct ospf_answer a;
-	char domain[256] = "", host[256] = "";
+	char host[256] = "";
 	const char *at, *helo;
 
-	if (m->snap->cfg->outbound_addresses[0] == NULL) {
-		msglog_spf(&m->log, "not-checked", NULL);
-		sendcheck_spf(observe_sendcheck(), m->sel[0].domain,
-		    "not-checked");
-		return;
-	}
+	memset(v, 0, sizeof *v);
 	helo = smfi_getsymval(ctx, "j");
 	if (helo == NULL || *helo == '\0')
 		helo = gethostname(host, sizeof host - 1) == 0 ? host : "";
 	if ((at = strrchr(m->envfrom, '@')) != NULL)
-		snprintf(domain, sizeof domain, "%s", at + 1);
-	else if (m->envfrom[0] == '\0') /* null sender: the HELO identity */
-		snprintf(domain, sizeof domain, "%s", helo);
-	if (domain[0] == '\0') {
-		snprintf(a.result, sizeof a.result, "none");
-		snprintf(a.detail, sizeof a.detail, "no sender domain");
+		snprintf(v->domain, sizeof v->domain, "%s", at + 1);
+	else if (m->envfrom[0] == '\0') { /* null sender: the HELO identity */
+		snprintf(v->domain, sizeof v->domain, "%s", helo);
+		v->null_sender = 1;
+	}
+	if (m->snap->cfg->outbound_addresses[0] == NULL)
+		snprintf(v->a.result, sizeof v->a.result, "not-checked");
+	else if (v->domain[0] == '\0') {
+		snprintf(v->a.result, sizeof v->a.result, "none");
+		snprintf(v->a.detail, sizeof v->a.detail, "no sender domain");
 	} else
 		ospf_get(ospf_default(), m->snap->cfg->outbound_addresses,
-		    domain, m->envfrom, helo, &a);
-	msglog_spf(&m->log, a.result, a.detail);
-	sendcheck_spf(observe_sendcheck(), m->sel[0].domain, a.result);
+		    v->domain, m->envfrom, helo,
+		    (unsigned)m->snap->cfg->outbound_check_wait, &v->a);
+	msglog_spf(&m->log, v->a.result, v->a.detail);
+	sendcheck_spf(observe_sendcheck(), m->sel[0].domain, v->a.result);
+}
+
+/*
+ * check_verdict - DMARC and Outlook's sender requirements as receivers
+ * will judge the message (dmarc_verdict), with the From: domain's
+ * policy from the background cache: logged, counted per From: domain
+ * and reason; a sure "no" raises the warning and /healthz's reason.
+ * 0, or -1 (v unset) when there is no From: domain to judge.
+ */
+static int
+check_verdict(struct msgctx *m, const unsigned char *left,
+    const struct spf_view *sv, struct dmarc_verdict *v)
+{
+	struct dmarc_verdict_in in;
+	struct dmarc_policy pol;
+	const char *d[MSG_MAX_SIGNERS];
+	char from[256];
+	size_t i;
+
+	if (dkim_msg_from_domain(m->dm, from, sizeof from) != DKIM_OK)
+		return -1;
+	memset(&in, 0, sizeof in);
+	for (i = 0; i < m->nsel; i++)
+		if (left[i])
+			d[in.ndkim++] = m->sel[i].domain;
+	in.from = from;
+	in.dkim_d = d;
+	in.spf = sv->a.result;
+	in.spf_domain = sv->domain;
+	in.null_sender = sv->null_sender;
+	in.spf_source = sv->a.source;
+	in.psl = ospf_psl(ospf_default());
+	if (ospf_dmarc_get(ospf_default(), from,
+		(unsigned)m->snap->cfg->outbound_check_wait, &pol) == 0)
+		in.pol = &pol;
+	dmarc_verdict(&in, v);
+	msglog_receiver(&m->log, dmarc_result_str(v->result),
+	    v->has_policy ? dmarc_disp_str(v->disp) : NULL, v->dkim_aligned,
+	    dmarc_answer_str(v->spf_aligned), dmarc_answer_str(v->outlook),
+	    v->reason);
+	sendcheck_outlook(observe_sendcheck(), from, v->why, m->qid, v->reason);
+	return 0;
+}
+
+/*
+ * outlook_action - OnOutlookReject for a message that surely fails
+ * Outlook's requirements: warn (counted and logged only), tempfail (451
+ * 4.7.1 with the reason) or hold.  Never for unknown, nor for a message
+ * left unsigned, which keeps its GuardAction (the unsigned-mail alert's).
+ */
+static sfsistat
+outlook_action(SMFICTX *ctx, struct msgctx *m, const struct dmarc_verdict *v,
+    int *hold, char *holdwhy, size_t holdlen)
+{
+	char why[DMARC_TEXT_MAX + 64], *p;
+
+	if (v->outlook != DMARC_NO || v->why == DMARC_WHY_NO_DKIM ||
+	    m->snap->cfg->on_outlook_reject == UNALIGNED_WARN)
+		return SMFIS_CONTINUE;
+	snprintf(why, sizeof why, "Outlook would refuse this message: %s",
+	    v->reason);
+	for (p = why; *p != '\0'; p++) /* SMTP reply text: no macros */
+		if (*p == '%')
+			*p = '?';
+	if (m->snap->cfg->on_outlook_reject == UNALIGNED_TEMPFAIL)
+		return act_final(ctx, m, ACTION_TEMPFAIL, "451", "4.7.1", why);
+	add_hold(hold, holdwhy, holdlen, why);
+	return SMFIS_CONTINUE;
 }
 
 /*
@@ -405,11 +485,35 @@ count_valid(struct msgctx *m)
 	return n;
 }
 
+/*
+ * receiver_checks - what receivers will think (SPF, alignment, DMARC and
+ * Outlook's requirements), all logged first, then OnUnaligned and
+ * OnOutlookReject; 0 or the stop status
+ */
+static sfsistat
+receiver_checks(SMFICTX *ctx, struct msgctx *m, const unsigned char *left,
+    int *hold, char *holdwhy, size_t holdlen)
+{
+	struct spf_view sv;
+	struct dmarc_verdict v;
+	enum guard_alignment a;
+	sfsistat st;
+	int judged;
+
+	check_spf(ctx, m, &sv);
+	a = check_alignment(m, left);
+	judged = check_verdict(m, left, &sv, &v) == 0;
+	st = unaligned_action(ctx, m, a, hold, holdwhy, holdlen);
+	if (st != SMFIS_CONTINUE || !judged)
+		return st;
+	return outlook_action(ctx, m, &v, hold, holdwhy, holdlen);
+}
+
 /* signing_finish - every signature, in reverse so the first is on top */
 sfsistat
 signing_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
 {
-	char holdwhy[400] = "";
+	char holdwhy[1024] = "";
 	unsigned char left[MSG_MAX_SIGNERS] = {0};
 	unsigned before;
 	int hold = 0;
@@ -425,11 +529,9 @@ signing_finish(SMFICTX *ctx, const struct conn *c, struct msgctx *m)
 			return st;
 		left[i] = m->nsigned > before;
 	}
-	if (m->nsel > 0)
-		check_spf(ctx, m);
-	st = unaligned_action(ctx, m, check_alignment(m, left), &hold, holdwhy,
-	    sizeof holdwhy);
-	if (st != SMFIS_CONTINUE)
+	if (m->nsel > 0 &&
+	    (st = receiver_checks(ctx, m, left, &hold, holdwhy,
+		 sizeof holdwhy)) != SMFIS_CONTINUE)
 		return st;
 	if (m->nsigned == 0 && m->nsel > 0)
 		unsigned_alert(m, ALERT_LEFT_UNSIGNED);

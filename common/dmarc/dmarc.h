@@ -124,4 +124,99 @@ const char *dmarc_mode_str(enum dmarc_mode m);
 /* dmarc_status_str - "found", "absent", "invalid", "multiple", "temperror" */
 const char *dmarc_status_str(enum dmarc_status s);
 
+/* ---- the predicted receiver verdict (dmarc_verdict.c) ---- */
+
+/*
+ * dmarc_verdict_in - what is known of an outgoing message as it leaves.
+ * DKIM is predicted to pass for each d= listed: those signatures were
+ * made with keys the guard checked against the published records.
+ */
+struct dmarc_verdict_in {
+	const char *from;          /* the RFC5322.From domain */
+	const char *const *dkim_d; /* d= of our signatures that left */
+	size_t ndkim;
+	const char *spf;                /* spf_result_str word, "pending" or
+				      * "not-checked" */
+	const char *spf_domain;         /* what SPF judged: the MAIL FROM
+				      * domain, or the HELO name for a null
+				      * sender; "" or NULL: nothing */
+	int null_sender;                /* spf_domain is the HELO name */
+	const char *spf_source;         /* "192.0.2.1 (~all)": the address and
+				      * directive that decided; NULL */
+	const struct dmarc_policy *pol; /* the From: domain's; NULL: not
+					 * known yet (pending) */
+	const guard_psl *psl;           /* NULL: the last two labels */
+};
+
+/* dmarc_result - the DMARC evaluation a receiver will make (RFC 7489) */
+enum dmarc_result {
+	DMARC_RESULT_PASS = 0,
+	DMARC_RESULT_FAIL,
+	DMARC_RESULT_NONE,      /* no record */
+	DMARC_RESULT_TEMPERROR, /* the record could not be looked up */
+	DMARC_RESULT_PERMERROR, /* invalid, or several records */
+	DMARC_RESULT_PENDING,   /* a part is being looked up */
+	DMARC_RESULT_UNKNOWN    /* only SPF could pass it, not checked */
+};
+
+/* dmarc_answer - yes, no, or not known (never guessed) */
+enum dmarc_answer {
+	DMARC_NO = 0,
+	DMARC_YES,
+	DMARC_UNKNOWN
+};
+
+/* dmarc_why - why Outlook's requirements are not (known to be) met;
+ * the metric label of each is dmarc_why_str */
+enum dmarc_why {
+	DMARC_WHY_MEETS = 0,     /* outlook yes */
+	DMARC_WHY_NO_DKIM,       /* no signature of ours left */
+	DMARC_WHY_SPF,           /* SPF does not pass */
+	DMARC_WHY_NO_RECORD,     /* no DMARC record */
+	DMARC_WHY_BAD_RECORD,    /* invalid or several records */
+	DMARC_WHY_UNALIGNED,     /* neither DKIM nor SPF aligns */
+	DMARC_WHY_SPF_UNCHECKED, /* unknown: no OutboundAddresses */
+	DMARC_WHY_SPF_PENDING,   /* unknown: SPF being computed */
+	DMARC_WHY_DMARC_PENDING, /* unknown: policy being looked up */
+	DMARC_WHY_TEMPERROR,     /* unknown: a DNS lookup failed */
+	DMARC_WHY__COUNT
+};
+
+/* dmarc_verdict - the prediction */
+struct dmarc_verdict {
+	enum dmarc_result result;
+	int has_policy;                /* a record applies: disp is set */
+	enum dmarc_disp disp;          /* p=, or sp= when inherited */
+	int dkim_aligned;              /* a d= aligns under adkim */
+	enum dmarc_answer spf_aligned; /* SPF passes for a domain aligned
+					* under aspf */
+	enum dmarc_answer outlook;     /* meets Outlook's requirements */
+	enum dmarc_why why;
+	char reason[DMARC_TEXT_MAX]; /* outlook not yes: one sentence */
+};
+
+/*
+ * dmarc_verdict - Microsoft's rule for Outlook.com (2025): SPF passes,
+ * DKIM passes, a DMARC record is published (p=none at least) and DMARC
+ * passes (SPF or DKIM aligned).  outlook is no when one requirement
+ * surely fails (the first of: no DKIM, SPF, no or unusable record,
+ * alignment), unknown when none does but SPF or the policy is not known
+ * (not checked, pending, a DNS failure), else yes.  Alignment uses the
+ * record's adkim and aspf (relaxed without one, RFC 7489 6.3).
+ */
+void
+dmarc_verdict(const struct dmarc_verdict_in *in, struct dmarc_verdict *out);
+
+/* dmarc_result_str - "pass", "fail", "none", "temperror", "permerror",
+ * "pending", "unknown" */
+const char *dmarc_result_str(enum dmarc_result r);
+/* dmarc_answer_str - "no", "yes", "unknown" */
+const char *dmarc_answer_str(enum dmarc_answer a);
+/* dmarc_why_str - "meets", "no_dkim", "spf", "no_dmarc", "bad_dmarc",
+ * "unaligned", "spf_not_checked", "spf_pending", "dmarc_pending",
+ * "temperror" */
+const char *dmarc_why_str(enum dmarc_why w);
+/* dmarc_why_outlook - the outlook answer a reason goes with */
+enum dmarc_answer dmarc_why_outlook(enum dmarc_why w);
+
 #endif /* DKIMGUARD_DMARC_H */

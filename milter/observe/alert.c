@@ -17,7 +17,7 @@ struct alert {
 	unsigned long pending[ALERT__COUNT];
 	enum alert_reason latest_reason;
 	char latest_qid[64];
-	char latest_detail[256];
+	char latest_detail[600];
 };
 
 /* alert_conf_init - the defaults of alert.h */
@@ -75,6 +75,7 @@ alert_reason_str(enum alert_reason r)
 {
 	return r == ALERT_NO_RULE ? "no_signing_rule" :
 	    r == ALERT_UNALIGNED  ? "unaligned" :
+	    r == ALERT_OUTLOOK    ? "outlook" :
 				    "left_unsigned";
 }
 
@@ -95,14 +96,22 @@ static void
 warn(struct alert *a, time_t t)
 {
 	unsigned long total = pending_total(a);
-	char line[768], since[64];
+	char line[1024], since[64];
 
 	if (a->warned)
 		snprintf(since, sizeof since, "in the last %lld s",
 		    (long long)(t - a->last));
 	else
 		snprintf(since, sizeof since, "since start-up");
-	if (a->conf.kind == ALERT_KIND_UNALIGNED)
+	if (a->conf.kind == ALERT_KIND_OUTLOOK)
+		snprintf(line, sizeof line,
+		    "Outlook alert: %lu message%s %s not meeting Outlook's "
+		    "sender requirements (SPF pass, DKIM pass, a DMARC record, "
+		    "DMARC pass) and will be refused with 550 5.7.515; "
+		    "latest: qid=%s %s",
+		    total, total == 1 ? "" : "s", since, a->latest_qid,
+		    a->latest_detail);
+	else if (a->conf.kind == ALERT_KIND_UNALIGNED)
 		snprintf(line, sizeof line,
 		    "unaligned mail alert: %lu message%s %s without a DKIM "
 		    "signature aligned with the From: domain, so DMARC cannot "
@@ -147,7 +156,7 @@ alert_note(struct alert *a, enum alert_reason r, const char *qid,
 
 	if (a == NULL || (unsigned)r >= ALERT__COUNT)
 		return 0;
-	if (r != ALERT_UNALIGNED)
+	if (r != ALERT_UNALIGNED && r != ALERT_OUTLOOK)
 		metrics_inc(a->conf.metrics,
 		    r == ALERT_NO_RULE ? MET_ALERTS_NO_RULE :
 					 MET_ALERTS_UNSIGNED);

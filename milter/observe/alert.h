@@ -41,6 +41,7 @@ enum alert_reason {
 	ALERT_LEFT_UNSIGNED = 0,
 	ALERT_NO_RULE,
 	ALERT_UNALIGNED, /* kind ALERT_KIND_UNALIGNED only */
+	ALERT_OUTLOOK,   /* kind ALERT_KIND_OUTLOOK only */
 	ALERT__COUNT
 };
 
@@ -48,9 +49,12 @@ enum alert_reason {
 enum alert_kind {
 	ALERT_KIND_UNSIGNED = 0, /* the two reasons above, counted in
 				  * dkimguard_unsigned_alerts_total */
-	ALERT_KIND_UNALIGNED     /* ALERT_UNALIGNED: no signature aligns
+	ALERT_KIND_UNALIGNED,    /* ALERT_UNALIGNED: no signature aligns
 				  * with the From: domain (sendcheck.c
 				  * counts them) */
+	ALERT_KIND_OUTLOOK       /* ALERT_OUTLOOK: Outlook's sender
+				  * requirements surely not met
+				  * (sendcheck.c counts them) */
 };
 
 typedef void (*alert_log_fn)(void *arg, const char *line);
@@ -81,7 +85,7 @@ int alert_note(struct alert *a, enum alert_reason r, const char *qid,
 int alert_flush(struct alert *a);
 
 /* alert_reason_str - "left_unsigned", "no_signing_rule" (metric label),
- * "unaligned" */
+ * "unaligned", "outlook" */
 const char *alert_reason_str(enum alert_reason r);
 
 #endif /* DKIMGUARD_ALERT_H */

@@ -310,32 +310,51 @@ render_proc(struct strbuf *o, const struct metrics *m,
 	strbuf_printf(o, "%s %llu\n", metric_defs[f].name, val);
 }
 
+/* domain_count - a row's count j of DOMAIN family f, and its label */
+static unsigned long
+domain_count(enum metric_family f, const struct sendcheck_row *r, size_t j,
+    const char **word)
+{
+	switch (f) {
+	case MF_OUT_ALIGN:
+		*word = guard_alignment_str((enum guard_alignment)j);
+		return r->align[j];
+	case MF_OUT_OUTLOOK:
+		*word = dmarc_why_str((enum dmarc_why)j);
+		return r->outlook[j];
+	default:
+		*word = sendcheck_spf_word((enum sendcheck_spf)j);
+		return r->spf[j];
+	}
+}
+
 /* render_domain - one DOMAIN family: a series per domain and result
  * seen (a zero count is left out, so the series stay few) */
 static void
 render_domain(struct strbuf *o, const struct metrics_view *v,
     enum metric_family f)
 {
-	const char *name = metric_defs[f].name;
-	const struct sendcheck_row *r;
+	const char *name = metric_defs[f].name, *word;
+	const struct sendcheck_row *rows = NULL;
 	unsigned long val;
-	size_t i, j, n;
+	size_t i, j, n, nrows = 0;
 
 	put_header(o, &metric_defs[f]);
-	n = f == MF_OUT_ALIGN ? SC_ALIGN__COUNT : SC_SPF__COUNT;
-	for (i = 0; v != NULL && i < v->nout; i++) {
-		r = &v->out[i];
+	n = f == MF_OUT_ALIGN   ? SC_ALIGN__COUNT :
+	    f == MF_OUT_OUTLOOK ? DMARC_WHY__COUNT :
+				  SC_SPF__COUNT;
+	if (v != NULL) {
+		rows = f == MF_OUT_OUTLOOK ? v->out_from : v->out;
+		nrows = f == MF_OUT_OUTLOOK ? v->nout_from : v->nout;
+	}
+	for (i = 0; i < nrows; i++) {
 		for (j = 0; j < n; j++) {
-			val = f == MF_OUT_ALIGN ? r->align[j] : r->spf[j];
+			val = domain_count(f, &rows[i], j, &word);
 			if (val == 0)
 				continue;
 			strbuf_printf(o, "%s{domain=\"", name);
-			put_label_value(o, r->domain);
-			strbuf_printf(o, "\",result=\"%s\"} %lu\n",
-			    f == MF_OUT_ALIGN ?
-				guard_alignment_str((enum guard_alignment)j) :
-				sendcheck_spf_word((enum sendcheck_spf)j),
-			    val);
+			put_label_value(o, rows[i].domain);
+			strbuf_printf(o, "\",result=\"%s\"} %lu\n", word, val);
 		}
 	}
 }

@@ -136,7 +136,9 @@ struct metrics_view {
 	const struct dnscache_stats *dns; /* NULL: omitted */
 	const struct sendcheck_row *out;  /* DOMAIN families (sendcheck.h) */
 	size_t nout;
-	const struct guard_fresh *fresh; /* NULL or window 0: omitted */
+	const struct guard_fresh *fresh;      /* NULL or window 0: omitted */
+	const struct sendcheck_row *out_from; /* OUT_OUTLOOK: From: domains */
+	size_t nout_from;
 };
 
 /*

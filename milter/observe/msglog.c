@@ -268,6 +268,26 @@ msglog_spf(struct msglog *ml, const char *result, const char *detail)
 		msglog_add(ml, MSGLOG_VERBOSE, "spf_detail", detail);
 }
 
+/*
+ * msglog_receiver - the verdict predicted for receivers (dmarc_verdict):
+ * dmarc=, dmarc_policy= (NULL: no record, omitted), dkim_aligned=,
+ * spf_aligned=, outlook=, and outlook_why= (NULL or "": omitted)
+ */
+void
+msglog_receiver(struct msglog *ml, const char *dmarc, const char *policy,
+    int dkim_aligned, const char *spf_aligned, const char *outlook,
+    const char *outlook_why)
+{
+	msglog_add(ml, MSGLOG_NORMAL, "dmarc", dmarc);
+	msglog_add(ml, MSGLOG_NORMAL, "dmarc_policy", policy);
+	msglog_add(ml, MSGLOG_NORMAL, "dkim_aligned",
+	    dkim_aligned ? "yes" : "no");
+	msglog_add(ml, MSGLOG_NORMAL, "spf_aligned", spf_aligned);
+	msglog_add(ml, MSGLOG_NORMAL, "outlook", outlook);
+	if (outlook_why != NULL && *outlook_why != '\0')
+		msglog_add(ml, MSGLOG_NORMAL, "outlook_why", outlook_why);
+}
+
 /* msglog_format - "qid=Q" + fields [+ truncated=1] */
 size_t
 msglog_format(const struct msglog *ml, const char *qid, char *out, size_t len)

@@ -70,6 +70,9 @@ void msglog_error(struct msglog *ml, const char *error);
 void msglog_alert(struct msglog *ml, const char *reason);
 void msglog_aligned(struct msglog *ml, int aligned, const char *reason);
 void msglog_spf(struct msglog *ml, const char *result, const char *detail);
+void msglog_receiver(struct msglog *ml, const char *dmarc, const char *policy,
+    int dkim_aligned, const char *spf_aligned, const char *outlook,
+    const char *outlook_why);
 
 /*
  * msglog_quote - value as written in the line, NUL-terminated in out;

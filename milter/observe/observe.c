@@ -89,7 +89,7 @@ eval(struct snapshot *s, const struct guard_info *k, size_t n,
     struct health_report *r)
 {
 	struct health_input in;
-	char problem[512];
+	char problem[1536];
 
 	memset(&in, 0, sizeof in);
 	if (sendcheck_problem(obs.sc, time(NULL), problem, sizeof problem))
@@ -133,7 +133,13 @@ observe_render(struct strbuf *out)
 		 sizeof(struct sendcheck_row))) != NULL)
 		v.nout = sendcheck_rows(obs.sc, (struct sendcheck_row *)v.out,
 		    SENDCHECK_MAX_DOMAINS + 1);
+	if ((v.out_from = calloc(SENDCHECK_MAX_DOMAINS + 1,
+		 sizeof(struct sendcheck_row))) != NULL)
+		v.nout_from = sendcheck_from_rows(obs.sc,
+		    (struct sendcheck_row *)v.out_from,
+		    SENDCHECK_MAX_DOMAINS + 1);
 	rc = metrics_render(obs.m, &v, out);
+	free((void *)v.out_from);
 	free((void *)v.out);
 	health_report_free(&r);
 	free((void *)v.key_ttl);
@@ -227,6 +233,7 @@ obs_thread(void *arg)
 		pthread_mutex_unlock(&obs.lock);
 		alert_flush(obs.alert);
 		alert_flush(sendcheck_alert(obs.sc));
+		alert_flush(sendcheck_outlook_alert(obs.sc));
 		pthread_mutex_lock(&obs.lock);
 		wait = ALERT_TICK;
 		if (*obs.file != '\0' && next_file - t < wait)
@@ -306,6 +313,7 @@ observe_reload(const struct observe_conf *mc)
 		return;
 	alert_set_interval(obs.alert, mc->alert_interval);
 	alert_set_interval(sendcheck_alert(obs.sc), mc->alert_interval);
+	alert_set_interval(sendcheck_outlook_alert(obs.sc), mc->alert_interval);
 	pthread_mutex_lock(&obs.lock);
 	obs.file_interval = mc->file_interval ? mc->file_interval : 15;
 	pthread_cond_signal(&obs.wake);
@@ -334,6 +342,7 @@ observe_stop(void)
 	alert_free(obs.alert);
 	obs.alert = NULL;
 	alert_flush(sendcheck_alert(obs.sc));
+	alert_flush(sendcheck_outlook_alert(obs.sc));
 	sendcheck_free(obs.sc);
 	obs.sc = NULL;
 	metrics_free(obs.m);

@@ -10,15 +10,21 @@
 
 #include "sendcheck.h"
 
+/* recent - a run of messages with one problem, for /healthz */
+struct recent {
+	time_t first, last; /* of the current run, 0: none */
+	unsigned long count;
+	char latest[600];
+};
+
 struct sendcheck {
 	pthread_mutex_t lock;
 	struct sendcheck_row row[SENDCHECK_MAX_DOMAINS + 1]; /* + "other" */
 	size_t nrow;
-	struct alert *alert;
-	/* the latest unaligned message, for /healthz */
-	time_t first, last; /* of the current run, 0: none */
-	unsigned long count;
-	char latest[300];
+	struct sendcheck_row from[SENDCHECK_MAX_DOMAINS + 1]; /* From: */
+	size_t nfrom;
+	struct alert *alert, *outlook_alert;
+	struct recent unaligned, outlook;
 };
 
 static const char *const spf_words[] = {
@@ -45,6 +51,12 @@ sendcheck_new(const struct alert_conf *ac)
 		free(sc);
 		return NULL;
 	}
+	c.kind = ALERT_KIND_OUTLOOK;
+	if ((sc->outlook_alert = alert_new(&c)) == NULL) {
+		alert_free(sc->alert);
+		free(sc);
+		return NULL;
+	}
 	pthread_mutex_init(&sc->lock, NULL);
 	return sc;
 }
@@ -56,6 +68,7 @@ sendcheck_free(struct sendcheck *sc)
 	if (sc == NULL)
 		return;
 	alert_free(sc->alert);
+	alert_free(sc->outlook_alert);
 	pthread_mutex_destroy(&sc->lock);
 	free(sc);
 }
@@ -67,26 +80,62 @@ sendcheck_alert(struct sendcheck *sc)
 	return sc != NULL ? sc->alert : NULL;
 }
 
-/* row_of - the row of domain, a new one, or "other"; under lock */
+/* sendcheck_outlook_alert - for alert_flush and alert_set_interval */
+struct alert *
+sendcheck_outlook_alert(struct sendcheck *sc)
+{
+	return sc != NULL ? sc->outlook_alert : NULL;
+}
+
+/* row_in - the row of domain in a table of SENDCHECK_MAX_DOMAINS + 1
+ * rows (*n used), a new one, or "other"; under lock */
 static struct sendcheck_row *
-row_of(struct sendcheck *sc, const char *domain)
+row_in(struct sendcheck_row *rows, size_t *n, const char *domain)
 {
 	struct sendcheck_row *r;
 	size_t i;
 
 	if (domain == NULL || *domain == '\0')
 		domain = "other";
-	for (i = 0; i < sc->nrow; i++)
-		if (strcasecmp(sc->row[i].domain, domain) == 0)
-			return &sc->row[i];
-	if (sc->nrow < SENDCHECK_MAX_DOMAINS && strlen(domain) < 256) {
-		r = &sc->row[sc->nrow++];
+	for (i = 0; i < *n; i++)
+		if (strcasecmp(rows[i].domain, domain) == 0)
+			return &rows[i];
+	if (*n < SENDCHECK_MAX_DOMAINS && strlen(domain) < 256) {
+		r = &rows[(*n)++];
 		snprintf(r->domain, sizeof r->domain, "%s", domain);
 		return r;
 	}
-	r = &sc->row[SENDCHECK_MAX_DOMAINS]; /* the overflow row */
+	r = &rows[SENDCHECK_MAX_DOMAINS]; /* the overflow row */
 	snprintf(r->domain, sizeof r->domain, "other");
 	return r;
+}
+
+/* row_of - a signing domain's row; under lock */
+static struct sendcheck_row *
+row_of(struct sendcheck *sc, const char *domain)
+{
+	return row_in(sc->row, &sc->nrow, domain);
+}
+
+/* recent_note - one more message of the run at t (a new run after the
+ * window); under lock */
+static void
+recent_note(struct recent *r, time_t t, const char *latest)
+{
+	if (r->last == 0 || t >= r->last + SENDCHECK_HEALTH_WINDOW) {
+		r->first = t;
+		r->count = 0;
+	}
+	r->last = t;
+	r->count++;
+	snprintf(r->latest, sizeof r->latest, "%s", latest);
+}
+
+/* recent_now - the run is within the window at now; under lock */
+static int
+recent_now(const struct recent *r, time_t now)
+{
+	return r->last != 0 && now < r->last + SENDCHECK_HEALTH_WINDOW;
 }
 
 /* sendcheck_alignment - count; an unaligned message also warns */
@@ -94,6 +143,7 @@ void
 sendcheck_alignment(struct sendcheck *sc, const char *domain,
     enum guard_alignment a, const char *qid, const char *detail)
 {
+	char d[400];
 	time_t t;
 	int warn;
 
@@ -102,26 +152,41 @@ sendcheck_alignment(struct sendcheck *sc, const char *domain,
 	/* a message left unsigned is the unsigned-mail alert's: counted */
 	warn = a == GUARD_UNALIGNED_ORG || a == GUARD_UNALIGNED_STRICT;
 	t = time(NULL);
+	snprintf(d, sizeof d, "%s reason=%s", detail != NULL ? detail : "",
+	    guard_alignment_str(a));
 	pthread_mutex_lock(&sc->lock);
 	row_of(sc, domain)->align[a]++;
-	if (warn) {
-		if (sc->last == 0 || t >= sc->last + SENDCHECK_HEALTH_WINDOW) {
-			sc->first = t;
-			sc->count = 0;
-		}
-		sc->last = t;
-		sc->count++;
-		snprintf(sc->latest, sizeof sc->latest, "%s reason=%s",
-		    detail != NULL ? detail : "", guard_alignment_str(a));
-	}
+	if (warn)
+		recent_note(&sc->unaligned, t, d);
 	pthread_mutex_unlock(&sc->lock);
-	if (warn) {
-		char d[400];
-
-		snprintf(d, sizeof d, "%s reason=%s",
-		    detail != NULL ? detail : "", guard_alignment_str(a));
+	if (warn)
 		alert_note(sc->alert, ALERT_UNALIGNED, qid, d);
-	}
+}
+
+/* sendcheck_outlook - count; a sure "no" also warns, unless unsigned */
+void
+sendcheck_outlook(struct sendcheck *sc, const char *from, enum dmarc_why why,
+    const char *qid, const char *reason)
+{
+	/* a message left unsigned is the unsigned-mail alert's: counted */
+	int warn =
+	    dmarc_why_outlook(why) == DMARC_NO && why != DMARC_WHY_NO_DKIM;
+	char d[600];
+	time_t t;
+
+	if (sc == NULL || (unsigned)why >= DMARC_WHY__COUNT)
+		return;
+	snprintf(d, sizeof d, "from_domain=%s reason=%s: %s",
+	    from != NULL && *from ? from : "?", dmarc_why_str(why),
+	    reason != NULL ? reason : "");
+	t = time(NULL);
+	pthread_mutex_lock(&sc->lock);
+	row_in(sc->from, &sc->nfrom, from)->outlook[why]++;
+	if (warn)
+		recent_note(&sc->outlook, t, d);
+	pthread_mutex_unlock(&sc->lock);
+	if (warn)
+		alert_note(sc->outlook_alert, ALERT_OUTLOOK, qid, d);
 }
 
 /* sendcheck_spf - count one word */
@@ -142,42 +207,65 @@ sendcheck_spf(struct sendcheck *sc, const char *domain, const char *word)
 	pthread_mutex_unlock(&sc->lock);
 }
 
-/* sendcheck_rows - a copy for one scrape, the "other" row last */
-size_t
-sendcheck_rows(struct sendcheck *sc, struct sendcheck_row *rows, size_t max)
+/* copy_rows - a copy of a table for one scrape, the "other" row last */
+static size_t
+copy_rows(struct sendcheck *sc, const struct sendcheck_row *from, size_t nfrom,
+    struct sendcheck_row *rows, size_t max)
 {
 	size_t n = 0, i;
 
-	if (sc == NULL)
-		return 0;
 	pthread_mutex_lock(&sc->lock);
-	for (i = 0; i < sc->nrow && n < max; i++)
-		rows[n++] = sc->row[i];
-	if (sc->row[SENDCHECK_MAX_DOMAINS].domain[0] != '\0' && n < max)
-		rows[n++] = sc->row[SENDCHECK_MAX_DOMAINS];
+	for (i = 0; i < nfrom && n < max; i++)
+		rows[n++] = from[i];
+	if (from[SENDCHECK_MAX_DOMAINS].domain[0] != '\0' && n < max)
+		rows[n++] = from[SENDCHECK_MAX_DOMAINS];
 	pthread_mutex_unlock(&sc->lock);
 	return n;
 }
 
-/* sendcheck_problem - unaligned mail within the window */
+/* sendcheck_rows - the signing domains */
+size_t
+sendcheck_rows(struct sendcheck *sc, struct sendcheck_row *rows, size_t max)
+{
+	return sc != NULL ? copy_rows(sc, sc->row, sc->nrow, rows, max) : 0;
+}
+
+/* sendcheck_from_rows - the From: domains */
+size_t
+sendcheck_from_rows(struct sendcheck *sc, struct sendcheck_row *rows,
+    size_t max)
+{
+	return sc != NULL ? copy_rows(sc, sc->from, sc->nfrom, rows, max) : 0;
+}
+
+/* sendcheck_problem - unaligned mail, mail Outlook will refuse, within
+ * the window */
 int
 sendcheck_problem(struct sendcheck *sc, time_t now, char *buf, size_t len)
 {
-	int set = 0;
+	size_t n;
 
 	buf[0] = '\0';
 	if (sc == NULL)
 		return 0;
 	pthread_mutex_lock(&sc->lock);
-	if (sc->last != 0 && now < sc->last + SENDCHECK_HEALTH_WINDOW) {
+	if (recent_now(&sc->unaligned, now))
 		snprintf(buf, len,
 		    "unaligned mail: %lu message%s in the last %lld s left "
 		    "without a DKIM signature aligned with the From: domain, "
 		    "so DMARC cannot pass on DKIM (latest: %s)",
-		    sc->count, sc->count == 1 ? "" : "s",
-		    (long long)(now - sc->first), sc->latest);
-		set = 1;
-	}
+		    sc->unaligned.count, sc->unaligned.count == 1 ? "" : "s",
+		    (long long)(now - sc->unaligned.first),
+		    sc->unaligned.latest);
+	n = strlen(buf);
+	if (recent_now(&sc->outlook, now))
+		snprintf(buf + n, len - n,
+		    "%smail Outlook will refuse: %lu message%s in the last "
+		    "%lld s not meeting Outlook's sender requirements "
+		    "(latest: %s)",
+		    n > 0 ? "; " : "", sc->outlook.count,
+		    sc->outlook.count == 1 ? "" : "s",
+		    (long long)(now - sc->outlook.first), sc->outlook.latest);
 	pthread_mutex_unlock(&sc->lock);
-	return set;
+	return buf[0] != '\0';
 }

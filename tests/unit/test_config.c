@@ -194,6 +194,9 @@ static const struct enum_case {
     {OPTID_OnUnaligned, "warn", UNALIGNED_WARN},
     {OPTID_OnUnaligned, "tempfail", UNALIGNED_TEMPFAIL},
     {OPTID_OnUnaligned, "hold", UNALIGNED_HOLD},
+    {OPTID_OnOutlookReject, "warn", UNALIGNED_WARN},
+    {OPTID_OnOutlookReject, "tempfail", UNALIGNED_TEMPFAIL},
+    {OPTID_OnOutlookReject, "hold", UNALIGNED_HOLD},
     {OPTID_SyslogFacility, "mail", LOG_MAIL},
     {OPTID_SyslogFacility, "daemon", LOG_DAEMON},
     {OPTID_SyslogFacility, "user", LOG_USER},
@@ -235,6 +238,8 @@ enum_field(const struct config *cfg, enum opt_id id)
 		return cfg->alignment_mode;
 	case OPTID_OnUnaligned:
 		return cfg->on_unaligned;
+	case OPTID_OnOutlookReject:
+		return cfg->on_outlook_reject;
 	default:
 		ck_abort_msg("ENUM option %s has no case in enum_field",
 		    config_options[id].name);

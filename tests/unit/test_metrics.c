@@ -198,7 +198,7 @@ START_TEST(test_format_and_keys)
 	struct dnscache_stats st = {5, 6, 7, 1, 0, 3, 0, 0, 0};
 	uint32_t ttl[2] = {300, 0};
 	struct metrics_view v = {k, ttl, 2, HEALTH_DEGRADED, 4, &st, NULL, 0,
-	    NULL};
+	    NULL, NULL, 0};
 	struct strbuf b = {0};
 	double x;
 
@@ -261,7 +261,8 @@ START_TEST(test_every_family_rendered)
 	struct dnscache_stats st = {0};
 	uint32_t ttl[2] = {1, 1};
 	struct guard_fresh fresh = {.max_age = 10, .window = 10};
-	struct metrics_view v = {k, ttl, 2, HEALTH_OK, 1, &st, NULL, 0, &fresh};
+	struct metrics_view v = {k, ttl, 2, HEALTH_OK, 1, &st, NULL, 0, &fresh,
+	    NULL, 0};
 	struct strbuf b = {0};
 	char want[160];
 	int f;

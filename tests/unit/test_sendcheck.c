@@ -2,8 +2,10 @@
  * test_sendcheck.c - outgoing-mail check counters: per signing domain
  * and result, at most SENDCHECK_MAX_DOMAINS domains then "other"; an
  * unaligned message raises the rate-limited warning and the /healthz
- * reason, an aligned or unsigned one neither; the metrics exposition of
- * the DOMAIN families.
+ * reason, an aligned or unsigned one neither; the Outlook prediction per
+ * From: domain and reason, whose sure "no" warns (rate-limited) and
+ * makes /healthz degraded, while yes and unknown do neither; the metrics
+ * exposition of the DOMAIN families.
  */
 #include <check.h>
 #include <stdio.h>
@@ -136,6 +138,74 @@ START_TEST(test_health_and_metrics)
 }
 END_TEST
 
+START_TEST(test_outlook)
+{
+	struct sendcheck *sc = make();
+	struct sendcheck_row rows[SENDCHECK_MAX_DOMAINS + 1];
+	struct metrics_view v;
+	struct strbuf b = {0};
+	char buf[1536];
+	size_t n, i;
+
+	sendcheck_outlook(sc, "example.org", DMARC_WHY_MEETS, "Q1", "");
+	sendcheck_outlook(sc, "example.org", DMARC_WHY_SPF_PENDING, "Q2",
+	    "SPF for example.org not known yet");
+	sendcheck_outlook(sc, "example.org", DMARC_WHY_NO_DKIM, "Q2",
+	    "no DKIM signature of ours left with the message");
+	ck_assert_int_eq(nlogged, 0);
+	ck_assert_int_eq(sendcheck_problem(sc, time(NULL), buf, sizeof buf), 0);
+	sendcheck_outlook(sc, "Example.ORG", DMARC_WHY_SPF, "Q3",
+	    "SPF softfail for example.org from 192.0.2.1 (~all)");
+	ck_assert_int_eq(nlogged, 1);
+	ck_assert_ptr_nonnull(strstr(last, "Outlook alert: 1 message"));
+	ck_assert_ptr_nonnull(strstr(last,
+	    "latest: qid=Q3 from_domain=Example.ORG reason=spf: SPF softfail "
+	    "for example.org from 192.0.2.1 (~all)"));
+	sendcheck_outlook(sc, "nodmarc.example", DMARC_WHY_NO_RECORD, "Q4",
+	    "no DMARC record at _dmarc.nodmarc.example");
+	ck_assert_int_eq(nlogged, 1); /* within UnsignedAlertInterval */
+	ck_assert_int_eq(sendcheck_problem(sc, time(NULL), buf, sizeof buf), 1);
+	ck_assert_ptr_nonnull(
+	    strstr(buf, "mail Outlook will refuse: 2 messages"));
+	ck_assert_ptr_nonnull(strstr(buf, "reason=no_dmarc"));
+	/* both problems at once: one reason joined */
+	sendcheck_alignment(sc, "example.com", GUARD_UNALIGNED_ORG, "Q5", "x");
+	ck_assert_int_eq(sendcheck_problem(sc, time(NULL), buf, sizeof buf), 1);
+	ck_assert_ptr_nonnull(strstr(buf, "unaligned mail: 1 message"));
+	ck_assert_ptr_nonnull(strstr(buf, "; mail Outlook will refuse"));
+	n = sendcheck_from_rows(sc, rows, SENDCHECK_MAX_DOMAINS + 1);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(rows[0].domain, "example.org");
+	ck_assert_uint_eq(rows[0].outlook[DMARC_WHY_MEETS], 1);
+	ck_assert_uint_eq(rows[0].outlook[DMARC_WHY_SPF_PENDING], 1);
+	ck_assert_uint_eq(rows[0].outlook[DMARC_WHY_SPF], 1);
+	ck_assert_uint_eq(rows[0].outlook[DMARC_WHY_NO_DKIM], 1);
+	/* signing domains are another table */
+	ck_assert_uint_eq(sendcheck_rows(sc, rows, SENDCHECK_MAX_DOMAINS + 1),
+	    1);
+	for (i = 0; i < SENDCHECK_MAX_DOMAINS + 5; i++) {
+		snprintf(buf, sizeof buf, "f%zu.example", i);
+		sendcheck_outlook(sc, buf, DMARC_WHY_UNALIGNED, "Q", "");
+	}
+	n = sendcheck_from_rows(sc, rows, SENDCHECK_MAX_DOMAINS + 1);
+	ck_assert_uint_eq(n, SENDCHECK_MAX_DOMAINS + 1);
+	ck_assert_str_eq(rows[n - 1].domain, "other");
+	ck_assert_uint_eq(rows[n - 1].outlook[DMARC_WHY_UNALIGNED], 7);
+	memset(&v, 0, sizeof v);
+	v.out_from = rows;
+	v.nout_from = n;
+	ck_assert_int_eq(metrics_render(NULL, &v, &b), 0);
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "dkimguard_outbound_outlook_total{domain=\"example.org\","
+	    "result=\"spf\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(b.p,
+	    "dkimguard_outbound_outlook_total{domain=\"other\","
+	    "result=\"unaligned\"} 7\n"));
+	strbuf_free(&b);
+	sendcheck_free(sc);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -145,6 +215,7 @@ main(void)
 	tcase_add_test(tc, test_counts_and_warning);
 	tcase_add_test(tc, test_bounded_domains);
 	tcase_add_test(tc, test_health_and_metrics);
+	tcase_add_test(tc, test_outlook);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
