@@ -12,7 +12,8 @@
 #
 # rc_enter_namespace SCRIPT ARGS...
 #     when not yet inside: exec SCRIPT again in a private mount namespace
-#     (unshare -m, propagation private); inside: return.  Needs root.
+#     (unshare -m, propagation private); inside: return 0; 1 when no
+#     namespace can be made (not root, or no CAP_SYS_ADMIN).
 # rc_have                0 when policyd-spf, opendkim, opendmarc, unbound and
 #                        the public suffix list are installed
 # rc_start DIR PORT SINK_PORT DNS_PORT
@@ -41,6 +42,7 @@ RC_DIR=""
 # rc_enter_namespace - re-run the script in a private mount namespace
 rc_enter_namespace() {
 	[ -n "${RC_IN_NAMESPACE:-}" ] && return 0
+	unshare -m --propagation private true 2>/dev/null || return 1
 	RC_IN_NAMESPACE=1 exec unshare -m --propagation private bash "$@"
 }
 
