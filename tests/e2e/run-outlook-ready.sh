@@ -96,8 +96,6 @@ mapfile -t KEYREC < <(printf 'v=DKIM1; k=rsa; p=%s' "$(openssl pkey -in "$W/keys
 
 dns_start "$W/dns" "$DNS_PORT_" || { echo "FAIL: unbound"; exit 1; }
 for z in example example.com example.org example.net; do dns_zone "$z"; done
-# rr NAME TYPE VALUE - a record of another type than TXT
-rr() { printf '%s %s IN %s %s\n' "$1" "$DNS_TTL" "$2" "$3" >>"$DNS_DIR/records"; }
 
 : >"$W/keytable"; : >"$W/signingtable"
 # signer FROM_DOMAIN D= - the signing table signs FROM_DOMAIN with d=D
@@ -112,7 +110,8 @@ signer() {
 PASS_SPF="v=spf1 ip4:$OUT_ADDR -all"
 
 # The cases: name, From: address, MAIL FROM, then what the receiver is
-# built to answer: spf dkim dmarc outlook dmarc_policy ("-": no record)
+# built to answer: spf dkim dmarc outlook dmarc_policy ("-": no record;
+# a|b: either, as OpenDMARC takes whichever of two records comes first)
 CASES=(
 	"aligned alice@aligned.example alice@aligned.example pass pass pass yes reject"
 	"unaligned alice@example.org bounce@example.net pass pass fail no quarantine"
@@ -130,7 +129,7 @@ CASES=(
 	"prefer-aligned alice@pref.example alice@pref.example pass pass pass yes reject"
 	"null-sender alice@bounces.example <> pass pass pass yes reject"
 	"dmarc-temperror alice@dmarc-temp.example alice@dmarc-temp.example pass pass none no -"
-	"dmarc-two alice@dmarc-two.example alice@dmarc-two.example pass pass pass yes none"
+	"dmarc-two alice@dmarc-two.example alice@dmarc-two.example pass pass pass yes none|reject"
 	"dmarc-invalid alice@dmarc-bad.example alice@dmarc-bad.example pass pass permerror no -"
 )
 
@@ -326,6 +325,11 @@ check() {
 	fi
 }
 
+# one_of VALUE ALTERNATIVES - VALUE is one of the |-separated alternatives
+one_of() {
+	[[ "|$2|" == *"|$1|"* ]]
+}
+
 # ---- warm-up: one message per case, so the caches hold every domain ---------
 for c in "${CASES[@]}"; do
 	read -r name from env _ <<<"$c"
@@ -362,9 +366,11 @@ for c in "${CASES[@]}"; do
 	[ "$r_spf" = pass ] && [ "$r_dkim" = pass ] && [ "$r_dmarc" = pass ] && r_outlook=yes
 	ran=$((ran + 1))
 	# the receiver answers what the case was built for
-	want="spf=$x_spf dkim=$x_dkim dmarc=$x_dmarc dmarc_policy=$x_pol"
-	[ "$got" = "$want" ] && [ "$r_outlook" = "$x_outlook" ] ||
-		fail "$name: receiver says '$got outlook=$r_outlook', the case is built for '$want outlook=$x_outlook'"
+	want="spf=$x_spf dkim=$x_dkim dmarc=$x_dmarc dmarc_policy=$x_pol outlook=$x_outlook"
+	one_of "$r_spf" "$x_spf" && one_of "$r_dkim" "$x_dkim" &&
+		one_of "$r_dmarc" "$x_dmarc" && one_of "$r_pol" "$x_pol" &&
+		one_of "$r_outlook" "$x_outlook" ||
+		fail "$name: receiver says '$got outlook=$r_outlook', the case is built for '$want'"
 	# dkimguard predicts what the receiver says
 	diffs="" notes=""
 	check spf "$(field "$line" spf)" "$r_spf"

@@ -32,6 +32,7 @@
 #                        id ("key value" lines), for alignment details
 #
 # Environment: DKIMGUARD_TEST_PORTS (ports and the resolver address).
+# shellcheck shell=bash
 
 RC_ID=receiver.dkimguard.test
 RC_SPF_ID=spf.receiver.dkimguard.test
