@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common/spf/spf_dns_resolver.h"
+#include "common/spf/spf_zone.h"
 #include "outbound_spf.h"
 #include "snapshot.h"
 #include "util/hashtab.h"
@@ -50,8 +51,8 @@ struct ospf {
 	struct hashtab *cache;
 	struct entry *head, *tail; /* the queue */
 	struct spf_dns dns;
-	guard_psl *psl;             /* owned; NULL: the last two labels */
-	dkim_lookup_file *testkeys; /* owned: TestKeys answers, or NULL */
+	guard_psl *psl;        /* owned; NULL: the last two labels */
+	struct spf_zone *zone; /* owned: TestZone answers, or NULL */
 	ospf_clock_fn clock;
 	void *clock_arg;
 	pthread_t thread;
@@ -119,7 +120,7 @@ ospf_free(struct ospf *o)
 	hashtab_walk(o->cache, free_entry, NULL);
 	hashtab_free(o->cache);
 	guard_psl_free(o->psl);
-	dkim_lookup_file_free(o->testkeys);
+	spf_zone_free(o->zone);
 	pthread_cond_destroy(&o->wake);
 	pthread_cond_destroy(&o->done);
 	pthread_mutex_destroy(&o->lock);
@@ -572,64 +573,31 @@ ospf_addrs_check(char *const *addrs, char *why, size_t len)
 
 /* ---- the daemon's instance ---------------------------------------------- */
 
-/* file_txt - a TXT question to the TestKeys file */
-static int
-file_txt(void *ctx, const char *name, struct spf_rrset *out)
-{
-	dkim_lookup q = dkim_lookup_file_iface(ctx);
-	dkim_txt_answer ans;
-	size_t i;
-	int rc = 0;
-
-	memset(out, 0, sizeof *out);
-	memset(&ans, 0, sizeof ans);
-	if (q.query(q.ctx, name, &ans) != DKIM_OK)
-		return -1;
-	out->status = ans.status == DKIM_DNS_OK ? SPF_DNS_OK :
-	    ans.status == DKIM_DNS_NXDOMAIN     ? SPF_DNS_NXDOMAIN :
-	    ans.status == DKIM_DNS_NODATA       ? SPF_DNS_NODATA :
-						  SPF_DNS_TEMPFAIL;
-	for (i = 0; i < ans.count && rc == 0; i++)
-		rc = spf_rrset_add(out, ans.txt[i], strlen(ans.txt[i]));
-	dkim_txt_answer_clear(&ans);
-	return rc;
-}
-
-/* file_none - the file holds TXT records only: other types, no name */
-static int
-file_none(void *ctx, const char *name, struct spf_rrset *out)
-{
-	memset(out, 0, sizeof *out);
-	out->status = SPF_DNS_NXDOMAIN;
-	return 0;
-}
-
 /*
- * testkeys_dns - with TestKeys set in the configuration started with,
- * that file answers SPF and DMARC too (TXT only: SPF policies of ip4,
- * ip6 and all), so tests ask no DNS; 0 and *dns unchanged without it
+ * test_zone - with TestZone set in the configuration started with, that
+ * file (spf_zone.h) answers SPF and DMARC instead of DNS, so tests ask
+ * no DNS; 0 and *dns unchanged without it
  */
 static int
-testkeys_dns(struct ospf *o, struct spf_dns *dns)
+test_zone(struct ospf *o, struct spf_dns *dns)
 {
 	struct snapshot *s = snapshot_acquire();
 	char err[256];
 	int rc = 0;
 
-	if (s != NULL && *s->cfg->test_keys != '\0') {
-		if (dkim_lookup_file_open(s->cfg->test_keys, &o->testkeys, err,
-			sizeof err) != DKIM_OK) {
-			log_errx("TestKeys for SPF and DMARC: %s", err);
+	if (s != NULL && *s->cfg->test_zone != '\0') {
+		if (spf_zone_open(s->cfg->test_zone, &o->zone, err,
+			sizeof err) < 0) {
+			log_errx("TestZone: %s", err);
 			rc = -1;
 		} else
-			*dns = (struct spf_dns){file_txt, file_none, file_none,
-			    file_none, file_none, o->testkeys};
+			*dns = spf_zone_dns(o->zone);
 	}
 	snapshot_release(s);
 	return rc;
 }
 
-/* ospf_daemon_start - the default instance over res (or TestKeys), its
+/* ospf_daemon_start - the default instance over res (or TestZone), its
  * worker running */
 int
 ospf_daemon_start(resolver *res)
@@ -641,7 +609,7 @@ ospf_daemon_start(resolver *res)
 
 	if ((o = ospf_new(&dns, NULL, NULL)) == NULL)
 		return -1;
-	if (testkeys_dns(o, &o->dns) < 0) {
+	if (test_zone(o, &o->dns) < 0) {
 		ospf_free(o);
 		return -1;
 	}

@@ -103,8 +103,8 @@ int ospf_dmarc_get(struct ospf *o, const char *domain, unsigned wait_ms,
 void ospf_run(struct ospf *o);
 
 /* ospf_daemon_start - the default instance over the daemon's resolver
- * (or, when the configuration started with sets TestKeys, that file:
- * TXT records only, so tests ask no DNS), its worker running; 0 or -1.
+ * (or, when the configuration started with sets TestZone, that zone
+ * file, so tests ask no DNS), its worker running; 0 or -1.
  * ospf_daemon_stop frees it. */
 int ospf_daemon_start(resolver *res);
 void ospf_daemon_stop(void);

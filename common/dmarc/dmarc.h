@@ -167,7 +167,8 @@ enum dmarc_answer {
 };
 
 /* dmarc_why - why Outlook's requirements are not (known to be) met;
- * the metric label of each is dmarc_why_str */
+ * the metric label of each is dmarc_why_str.  The sure failures come
+ * before the unknowns, which dmarc_why_outlook relies on. */
 enum dmarc_why {
 	DMARC_WHY_MEETS = 0,     /* outlook yes */
 	DMARC_WHY_NO_DKIM,       /* no signature of ours left */

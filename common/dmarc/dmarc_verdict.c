@@ -169,14 +169,17 @@ say(struct dmarc_verdict *v, enum dmarc_answer a, enum dmarc_why w,
 	va_end(ap);
 }
 
-/* spf_name - the domain SPF judged, saying when it is the HELO name */
+/* spf_name - the domain SPF judged, saying when it is the HELO name,
+ * and with from: where the verdict came from, when known */
 static void
-spf_name(const struct dmarc_verdict_in *in, char *buf, size_t len)
+spf_name(const struct dmarc_verdict_in *in, int from, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s",
+	snprintf(buf, len, "%s%s%s%s",
 	    in->spf_domain != NULL && in->spf_domain[0] ? in->spf_domain :
 							  "(no domain)",
-	    in->null_sender ? " (the HELO name: null sender)" : "");
+	    in->null_sender ? " (the HELO name: null sender)" : "",
+	    from && in->spf_source != NULL && in->spf_source[0] ? " from " : "",
+	    from && in->spf_source != NULL ? in->spf_source : "");
 }
 
 /* d_list - "d=a.example" or "d=a.example,b.example" */
@@ -197,18 +200,16 @@ static int
 surely_fails(const struct dmarc_verdict_in *in, struct dmarc_verdict *v,
     const struct spf_seen *s)
 {
-	char spf[320], d[300];
+	char spf[512], d[300];
 
-	spf_name(in, spf, sizeof spf);
+	spf_name(in, 1, spf, sizeof spf);
 	if (in->ndkim == 0) {
 		say(v, DMARC_NO, DMARC_WHY_NO_DKIM,
 		    "no DKIM signature of ours left with the message");
 		return 1;
 	}
 	if (s->known && !s->pass && !s->temp) {
-		say(v, DMARC_NO, DMARC_WHY_SPF, "SPF %s for %s from %s",
-		    in->spf, spf,
-		    in->spf_source != NULL ? in->spf_source : "?");
+		say(v, DMARC_NO, DMARC_WHY_SPF, "SPF %s for %s", in->spf, spf);
 		return 1;
 	}
 	if (v->result == DMARC_RESULT_NONE) {
@@ -230,6 +231,7 @@ surely_fails(const struct dmarc_verdict_in *in, struct dmarc_verdict *v,
 	if (v->result != DMARC_RESULT_FAIL)
 		return 0;
 	d_list(in, d, sizeof d);
+	spf_name(in, 0, spf, sizeof spf);
 	/* SPF not passing was said above: here its domain does not align */
 	say(v, DMARC_NO, DMARC_WHY_UNALIGNED,
 	    "DKIM %s does not align with From: %s under adkim=%s and the "
@@ -244,14 +246,14 @@ static int
 not_known(const struct dmarc_verdict_in *in, struct dmarc_verdict *v,
     const struct spf_seen *s)
 {
-	char spf[320];
+	char spf[512];
 
-	spf_name(in, spf, sizeof spf);
+	spf_name(in, !s->pending, spf, sizeof spf);
 	if (s->temp)
 		say(v, DMARC_UNKNOWN, DMARC_WHY_TEMPERROR,
-		    "SPF temperror for %s from %s: DNS failed, retried in "
-		    "the background",
-		    spf, in->spf_source != NULL ? in->spf_source : "?");
+		    "SPF temperror for %s: DNS failed, retried in the "
+		    "background",
+		    spf);
 	else if (!s->known && !s->pending)
 		say(v, DMARC_UNKNOWN, DMARC_WHY_SPF_UNCHECKED,
 		    "SPF not checked: OutboundAddresses is not set");

@@ -5,7 +5,9 @@
 #   domain logs spf=pending at once (no DNS wait: it is answered in well
 #   under the DNS timeout), later ones the cached verdict (pass for
 #   pass.example, fail for fail.example, softfail, permerror for two
-#   records), the verdicts counted in dkimguard_outbound_spf_total;
+#   records), the verdicts counted in dkimguard_outbound_spf_total, and
+#   the SPF failures predicted outlook=no (Outlook's sender requirements,
+#   /healthz degraded with that reason);
 #   an unaligned message (From: other.example signed d=a.example) logs
 #   aligned=no, raises the rate-limited warning, is counted in
 #   dkimguard_outbound_alignment_total and makes /healthz degraded
@@ -125,8 +127,15 @@ for d in pass:pass fail:fail soft:softfail two:permerror; do
 	[ "$got" = "${d#*:}" ] && ok "${d%%:*}.example from the cache: spf=$got" ||
 		bad "${d%%:*}.example: spf=$got, want ${d#*:}"
 done
-[ "$(curl -s "http://127.0.0.1:$PORT/healthz")" = ok ] && ok "/healthz ok while all mail aligns" ||
-	bad "/healthz: $(curl -s "http://127.0.0.1:$PORT/healthz")"
+# all mail aligns, but SPF failed for some: Outlook will refuse those
+h=$(curl -s "http://127.0.0.1:$PORT/healthz")
+! grep -q 'unaligned mail' <<<"$h" && ok "/healthz: no unaligned-mail reason while all mail aligns" ||
+	bad "/healthz: $h"
+grep -q "mail Outlook will refuse: .*reason=spf: SPF" <<<"$h" &&
+	ok "/healthz degraded by mail Outlook will refuse (SPF)" || bad "/healthz: $h"
+[ "$(field Cfail outlook)" = no ] && [ "$(field Cpass outlook)" != no ] &&
+	ok "outlook=no for fail.example (outlook_why=$(grep 'qid=Cfail ' "$W/log" | sed -n 's/.*outlook_why="\([^"]*\)".*/\1/p'))" ||
+	bad "outlook: fail.example $(field Cfail outlook), pass.example $(field Cpass outlook)"
 
 msg other.example "$W/u.eml"
 [ "$(send "$W/u.eml" alice@pass.example U1)" = accept ] && ok "OnUnaligned warn: accepted" || bad "unaligned not accepted"

@@ -32,11 +32,10 @@
 #   nokey example.net       the ext key, no record (NXDOMAIN)
 #   tmp   example.net       the ext key, its lookup fails (SERVFAIL)
 # Signing table: the domains above, plus the alignment domains below.
-# The file also answers the receiver view (SPF for OutboundAddresses and
-# DMARC, TXT only): example.com passes SPF from 192.0.2.25 (~all for
-# others) and publishes p=quarantine; sp=none; ed.example passes SPF
-# from 192.0.2.25 and publishes no DMARC record.  A first message sees
-# them only with OutboundCheckWait (else "pending").
+# zone.txt answers the outgoing-mail SPF and DMARC lookups (TestZone), so
+# these ask no DNS either: example.com passes SPF from 192.0.2.25 (~all
+# for others) and publishes p=quarantine; sp=none; ed.example passes SPF
+# from 192.0.2.25 and publishes no DMARC record; other names have nothing.
 # Exit 0 pass, 1 fail, 77 skip (not built, no openssl).
 #
 # Run as root (as make check is on CI), the suite runs itself again as the
@@ -102,13 +101,15 @@ chmod 600 "$W"/keys/*.key
 	printf 'mm2._domainkey.mismatch.example\tv=DKIM1; k=rsa; p=%s\n' "$(rsa_p "$W/keys/other.key")"
 	printf 'ext._domainkey.example.net\tv=DKIM1; k=rsa; p=%s\n' "$(rsa_p "$W/keys/ext.example.net.key")"
 	printf 'tmp._domainkey.example.net\t@SERVFAIL\n'
-	printf 'example.com\tv=spf1 ip4:192.0.2.25 ~all\n'
-	printf '_dmarc.example.com\tv=DMARC1; p=quarantine; sp=none\n'
-	printf 'ed.example\tv=spf1 ip4:192.0.2.25 -all\n'
 	printf 'ed1._domainkey.ed.example\tv=DKIM1; k=ed25519; p=%s\n' \
 		"$(openssl pkey -in "$W/keys/ed1.ed.example.key" -pubout -outform DER 2>/dev/null |
 			tail -c 32 | base64 -w0)"
 } >"$W/dns.tsv"
+cat >"$W/zone.txt" <<'EOF'
+example.com         TXT  v=spf1 ip4:192.0.2.25 ~all
+_dmarc.example.com  TXT  v=DMARC1; p=quarantine; sp=none
+ed.example          TXT  v=spf1 ip4:192.0.2.25 -all
+EOF
 cat >"$W/keytable" <<'EOF'
 k-example   example.com       sel1  keys/sel1.example.com.key
 k-ed        ed.example        ed1   keys/ed1.ed.example.key
@@ -137,6 +138,7 @@ PidFile             $W/dkimguard.pid
 KeyTable            keytable
 SigningTable        signingtable
 TestKeys            dns.tsv
+TestZone            zone.txt
 AuthservID          mt.msgpath.test
 InternalHosts       127.0.0.0/8, ::1
 SubmissionServices  submission
