@@ -35,6 +35,9 @@
 #                   aligned key second: the aligned one signs
 #   null-sender     MAIL FROM:<>, SPF of the HELO name (the sending
 #                   Postfix's myhostname, dkimguard's j macro)
+#   dkim-unpublished  the key's record is missing: the guard sends the
+#                   mail unsigned (GuardAction unsigned), DMARC passes
+#                   through SPF, Outlook's DKIM requirement is not met
 # Then the action on outlook=no (OnOutlookReject, found in options.def):
 # tempfail (451 to the SMTP client; a sendmail(1) submission stays in the
 # maildrop queue), hold (Postfix's hold queue, the reason in dkimguard's
@@ -98,12 +101,13 @@ dns_start "$W/dns" "$DNS_PORT_" || { echo "FAIL: unbound"; exit 1; }
 for z in example example.com example.org example.net; do dns_zone "$z"; done
 
 : >"$W/keytable"; : >"$W/signingtable"
-# signer FROM_DOMAIN D= - the signing table signs FROM_DOMAIN with d=D
+# signer FROM_DOMAIN D= [unpublished] - the signing table signs FROM_DOMAIN
+# with d=D, whose key record is published unless said otherwise
 signer() {
 	local key=k-$2
 	if ! grep -q "^$key " "$W/keytable"; then
 		printf '%s %s s1 keys/k.key\n' "$key" "$2" >>"$W/keytable"
-		dns_set "s1._domainkey.$2" "${KEYREC[@]}"
+		[ "${3:-}" = unpublished ] || dns_set "s1._domainkey.$2" "${KEYREC[@]}"
 	fi
 	printf '%s %s\n' "$1" "$key" >>"$W/signingtable"
 }
@@ -128,6 +132,7 @@ CASES=(
 	"spf-temperror alice@spf-temp.example bounce@servfail.example temperror pass pass no none"
 	"prefer-aligned alice@pref.example alice@pref.example pass pass pass yes reject"
 	"null-sender alice@bounces.example <> pass pass pass yes reject"
+	"dkim-unpublished alice@nokey.example alice@nokey.example pass none pass no none"
 	"dmarc-temperror alice@dmarc-temp.example alice@dmarc-temp.example pass pass none no -"
 	"dmarc-two alice@dmarc-two.example alice@dmarc-two.example pass pass pass yes none|reject"
 	"dmarc-invalid alice@dmarc-bad.example alice@dmarc-bad.example pass pass permerror no -"
@@ -183,6 +188,11 @@ HELO_NAME=mta.bounces.example
 signer bounces.example bounces.example
 dns_set $HELO_NAME "$PASS_SPF"
 dns_set _dmarc.bounces.example "v=DMARC1; p=reject"
+# dkim-unpublished: the key's record is missing, the guard (GuardAction
+# unsigned) lets the mail go unsigned; DMARC passes through SPF alone
+signer nokey.example nokey.example unpublished
+dns_set nokey.example "$PASS_SPF"
+dns_set _dmarc.nokey.example "v=DMARC1; p=none"
 # DMARC records that give no policy: the lookup fails (SERVFAIL), two
 # records, a syntax error
 for d in dmarc-temp dmarc-two dmarc-bad; do
@@ -207,6 +217,7 @@ DNSTimeoutMs      500
 DNSRetries        1
 OutboundAddresses $OUT_ADDR
 LogMessageLine    verbose
+GuardAction       unsigned
 CONF
 }
 write_conf
