@@ -395,6 +395,9 @@ for c in "${CASES[@]}"; do
 		p=$(field "$line" dmarc_policy)
 		check dmarc_policy "${p:--}" "$r_pol"
 		check outlook "$(field "$line" outlook)" "$r_outlook"
+		# outlook=no|unknown says why
+		[ "$(field "$line" outlook)" = yes ] || [ -n "$(field "$line" outlook_why)" ] ||
+			diffs="$diffs outlook_why(empty)"
 	fi
 	# alignment as OpenDMARC recorded it (4 pass, 5 fail: its
 	# DMARC_POLICY_*_ALIGNMENT_* codes), where both tell
