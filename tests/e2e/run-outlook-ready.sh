@@ -428,7 +428,7 @@ for c in "${CASES[@]}"; do
 		pass "$name: dkimguard predicts what the receiver says: $shown"
 	fi
 	if [ "$name" = prefer-aligned ]; then
-		d=$(rc__ar "$file" "$RC_DKIM_ID" | grep -o 'header.d=[^ ;]*' | sort -u | tr '\n' ' ')
+		d=$(rc_ar "$file" "$RC_DKIM_ID" | grep -o 'header.d=[^ ;]*' | sort -u | tr '\n' ' ')
 		[ "$d" = "header.d=pref.example " ] &&
 			pass "prefer-aligned: signed with the aligned key only ($d)" ||
 			fail "prefer-aligned: the receiver saw '$d', wanted header.d=pref.example"

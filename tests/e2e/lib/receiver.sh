@@ -1,8 +1,9 @@
 # receiver.sh - a receiving MTA that judges mail with software nobody here
-# wrote: a private Postfix whose policy service is python3-spf's policyd-spf
-# (SPF of MAIL FROM), whose milters are OpenDKIM (verify only) and OpenDMARC
-# (DMARC from those two results), relaying to an SMTP sink.  Source it from
-# bash after postfix.sh and dns.sh.
+# wrote: a private Postfix whose policy services are python3-spf's
+# policyd-spf (SPF of MAIL FROM; of the HELO name for a null sender), whose
+# milters are OpenDKIM (verify only) and OpenDMARC (DMARC from those
+# results), relaying to an SMTP sink.  Source it from bash after postfix.sh,
+# dns.sh and verdicts.sh (unfold).
 #
 # These programs ask the system resolver (port 53, /etc/resolv.conf), which
 # cannot point at the test's unbound on a high port.  So the test runs in a
@@ -28,6 +29,8 @@
 #                        result; dmarc_policy "-" without one), read from the
 #                        Authentication-Results fields its three judges
 #                        added (authserv-ids $RC_SPF_ID, $RC_DKIM_ID, $RC_ID)
+# rc_ar FILE ID          the Authentication-Results fields of authserv-id
+#                        ID, unfolded, blanks squeezed, the id left out
 # rc_history QUEUE_ID    OpenDMARC's history record of that receiving queue
 #                        id ("key value" lines), for alignment details
 #
@@ -176,7 +179,7 @@ EOF
 
 # rc__policyd_conf DIR NAME HELO - policyd-spf's configuration DIR/NAME.conf:
 # never refuse; HELO "No_Check" judges MAIL FROM only, "False" the HELO
-# name (the identity SPF judges for a null sender, RFC 7208 2.3)
+# name (the identity SPF judges for a null sender, RFC 7208 2.4)
 rc__policyd_conf() {
 	cat >"$1/$2.conf" <<EOF
 debugLevel = 1
@@ -222,8 +225,8 @@ rc_start() {
 		timeout 30 postfix -c "$conf" reload >/dev/null 2>&1
 }
 
-# rc__ar FILE ID - the A-R fields of authserv-id ID, one per line
-rc__ar() {
+# rc_ar FILE ID - the A-R fields of authserv-id ID, one per line
+rc_ar() {
 	unfold "$1" | tr -s ' \t' '  ' |
 		grep -i "^Authentication-Results: *$2 *;" | sed 's/^[^;]*; *//'
 }
@@ -231,12 +234,12 @@ rc__ar() {
 # rc_verdict FILE - "spf=R dkim=R dmarc=R dmarc_policy=P"
 rc_verdict() {
 	local f=$1 spf dkim dmarc pol
-	spf=$(rc__ar "$f" "$RC_SPF_ID" | grep -o '^spf=[a-z]*' | head -n 1)
-	dkim=$(rc__ar "$f" "$RC_DKIM_ID" | tr ';' '\n' | grep -o '^ *dkim=[a-z]*' | tr -d ' ')
+	spf=$(rc_ar "$f" "$RC_SPF_ID" | grep -o '^spf=[a-z]*' | head -n 1)
+	dkim=$(rc_ar "$f" "$RC_DKIM_ID" | tr ';' '\n' | grep -o '^ *dkim=[a-z]*' | tr -d ' ')
 	if grep -qx 'dkim=pass' <<<"$dkim"; then dkim=dkim=pass
 	else dkim=$(head -n 1 <<<"$dkim"); fi
-	dmarc=$(rc__ar "$f" "$RC_ID" | grep -o '^dmarc=[a-z]*' | head -n 1)
-	pol=$(rc__ar "$f" "$RC_ID" | grep '^dmarc=' | grep -o '(p=[a-z]*' | head -n 1)
+	dmarc=$(rc_ar "$f" "$RC_ID" | grep -o '^dmarc=[a-z]*' | head -n 1)
+	pol=$(rc_ar "$f" "$RC_ID" | grep '^dmarc=' | grep -o '(p=[a-z]*' | head -n 1)
 	pol=${pol#(p=}
 	[ "$dmarc" = dmarc=none ] && pol="" # OpenDMARC says p=none without a record
 	echo "${spf:-spf=missing} ${dkim:-dkim=missing} ${dmarc:-dmarc=missing} dmarc_policy=${pol:--}"
