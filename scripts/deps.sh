@@ -8,6 +8,7 @@ test="python3 python3-dkim libmail-dkim-perl opendkim opendkim-tools postfix
  unbound swaks clang libclang-rt-14-dev procps curl
  python3-dnspython python3-nacl python3-authres libnet-dns-perl iproute2
  python3-yaml clang-format
+ opendmarc postfix-policyd-spf-python python3-spf
  m4 libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libwrap0"
 # (the last line: what Debian's sendmail binary links against; the binary
 # itself is unpacked, not installed, by scripts/sendmail-unpack.sh)
