@@ -317,8 +317,8 @@ declare -A KNOWN=(
 
 # known FIELD - what KNOWN says dkimguard answers for FIELD in case $name
 known() {
-	local kv
-	for kv in ${KNOWN[$name]%%|*}; do
+	local kv entry=${KNOWN[$name]:-}
+	for kv in ${entry%%|*}; do
 		[ "${kv%%=*}" = "$1" ] && { echo "${kv#*=}"; return; }
 	done
 }
