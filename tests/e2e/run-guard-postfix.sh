@@ -38,9 +38,7 @@ TOP=$(pwd)
 . tests/e2e/lib/dns.sh
 
 dg_require
-/usr/bin/python3 -c 'import dkim, dns.message' 2>/dev/null ||
-	skip "needs python3-dkim and python3-dnspython"
-[ -x /usr/sbin/unbound ] || skip "needs unbound"
+dns_require_verify
 
 dg_workdir dkimguard-guard
 pf_on_exit dns_stop

@@ -19,6 +19,7 @@
 #include "common/guard/guard.h"
 #include "common/spf/spf_zone.h"
 #include "testutil.h"
+#include "zone_fixture.h"
 
 static const char zone[] =
     "_dmarc.example.org TXT v=DMARC1; p=reject\n"
@@ -176,22 +177,13 @@ static char zpath[TU_PATH_MAX];
 static void
 setup(void)
 {
-	char err[256];
-
-	tu_write_tmp(zpath, sizeof zpath, zone);
-	ck_assert_msg(spf_zone_open(zpath, &z, err, sizeof err) == 0, "%s",
-	    err);
-	ck_assert_msg(guard_psl_load(GUARD_PSL_PATH, &psl, err, sizeof err) ==
-		0,
-	    "%s (apt-get install publicsuffix)", err);
+	zone_fixture_open(zone, zpath, sizeof zpath, &z, &psl);
 }
 
 static void
 teardown(void)
 {
-	spf_zone_free(z);
-	guard_psl_free(psl);
-	unlink(zpath);
+	zone_fixture_close(zpath, z, psl);
 }
 
 /* split_d - the case's d= list into d[] */

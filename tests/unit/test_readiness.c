@@ -18,6 +18,7 @@
 #include "common/readiness/readiness.h"
 #include "common/spf/spf_zone.h"
 #include "testutil.h"
+#include "zone_fixture.h"
 
 /* ---- the DMARC record to publish --------------------------------- */
 
@@ -134,22 +135,13 @@ static char zpath[TU_PATH_MAX];
 static void
 zone_setup(void)
 {
-	char err[256];
-
-	tu_write_tmp(zpath, sizeof zpath, zone);
-	ck_assert_msg(spf_zone_open(zpath, &z, err, sizeof err) == 0, "%s",
-	    err);
-	ck_assert_msg(guard_psl_load(GUARD_PSL_PATH, &psl, err, sizeof err) ==
-		0,
-	    "%s (apt-get install publicsuffix)", err);
+	zone_fixture_open(zone, zpath, sizeof zpath, &z, &psl);
 }
 
 static void
 zone_teardown(void)
 {
-	spf_zone_free(z);
-	guard_psl_free(psl);
-	unlink(zpath);
+	zone_fixture_close(zpath, z, psl);
 }
 
 static const char *const out_ip[] = {"192.0.2.1"};

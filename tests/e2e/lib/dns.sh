@@ -54,6 +54,13 @@ dns_have() {
 	[ -x /usr/sbin/unbound ] && $DNS_PY -c 'import dns.message' 2>/dev/null
 }
 
+# dns_require_verify - skip (the caller's skip) unless unbound, dnspython
+# and dkimpy, which judges the signatures against the zone, are installed
+dns_require_verify() {
+	dns_have && $DNS_PY -c 'import dkim' 2>/dev/null ||
+		skip "needs unbound, python3-dnspython and python3-dkim (apt-get install unbound python3-dnspython python3-dkim)"
+}
+
 # dns_start - write the configuration, start unbound, wait until it answers
 dns_start() {
 	DNS_DIR=$1 DNS_PORT=$2
