@@ -48,6 +48,8 @@ TOP=$(pwd)
 . tests/e2e/lib/dkimguard.sh
 # shellcheck source-path=SCRIPTDIR source=lib/dns.sh
 . tests/e2e/lib/dns.sh
+# shellcheck source-path=SCRIPTDIR source=lib/recovery.sh
+. tests/e2e/lib/recovery.sh
 
 dg_require
 dns_require_verify
@@ -194,47 +196,8 @@ RAN=$((RAN + 1))
 # ---- 2. DNS comes up: good mail flows within 2 s --------------------------
 dns_up || { echo "FAIL: unbound did not start"; exit 1; }
 T_UP=$(date +%s.%N)
-late=0 last_refusal=none nprobe=0 pending=() probes=()
-end=$((SECONDS + 30))
-while ((SECONDS < end)); do
-	t=$(elapsed "$T_UP")
-	# at least 4 probes, and probes until +3.5 s (a loaded machine is slow)
-	over "$t" 3.5 && ((nprobe >= 4 && ${#pending[@]} == 0)) && break
-	if ! over "$t" 3.5 || ((nprobe < 4)); then
-		pending+=("$(new_msg up t1)")
-		m=$(new_msg up h1)
-		ALL+=("${pending[-1]}" "$m")
-		reply=$(pf_send "$SMTP_PORT" "carol@$HDOMAIN" "bob@sink.test" "$m" 127.0.0.1) ||
-			fail "DNS up: h1's probe refused: $reply"
-		probes+=("$(pf_queued_id "$reply") $t $m")
-		nprobe=$((nprobe + 1))
-	fi
-	next=()
-	for m in "${pending[@]}"; do
-		pf_send "$SMTP_PORT" "alice@$DOMAIN" "bob@sink.test" "$m" 127.0.0.1 >/dev/null && continue
-		last_refusal=$(elapsed "$T_UP")
-		over "$last_refusal" 2 && late=$((late + 1))
-		next+=("$m")
-	done
-	pending=("${next[@]}")
-	sleep 0.1
-done
-[ "${#pending[@]}" = 0 ] && [ "$late" = 0 ] &&
-	pass "DNS up: t1: $nprobe probes, none refused later than 2 s after the records were served (last refusal at +$last_refusal s)" ||
-	fail "DNS up: t1: ${#pending[@]} still refused, $late refusals later than 2 s (last at +$last_refusal s)"
-sleep 1
-hlate=0 nheld=0 last_held=none after2=0
-for x in "${probes[@]}"; do
-	read -r qid t m <<<"$x"
-	over "$t" 2 && after2=$((after2 + 1))
-	pf_held "$W/pf" | grep -qx "$qid" || continue
-	nheld=$((nheld + 1)) last_held=$t
-	over "$t" 2 && hlate=$((hlate + 1))
-	HELD+=("$qid $m")
-done
-[ "$hlate" = 0 ] && [ "$after2" -gt 0 ] &&
-	pass "DNS up: h1: $nprobe probes ($after2 after +2 s), $nheld held, none later than 2 s after the records were served (last held at +$last_held s)" ||
-	fail "DNS up: h1: $hlate of $nprobe probes held later than 2 s (last at +$last_held s); $after2 probes after +2 s"
+recovery_probes "$T_UP" up t1 h1 "DNS up" "after the records were served"
+ALL+=("${RECOVERY_SENT[@]}")
 RAN=$((RAN + 1))
 
 # ---- 3. none lost: retry, release, every message verifies -----------------
