@@ -389,9 +389,11 @@ reload_thread(void *arg)
 			break;
 		log_notice("SIGHUP: reloading %s", path);
 		gen++;
-		if ((ok = snapshot_reload(path, why, sizeof why) == 0))
+		if ((ok = snapshot_reload(path, why, sizeof why) == 0)) {
 			reload_observe(); /* queued meanwhile: one more */
-		if (!hup_waiting())       /* else the next reload reports */
+			ospf_refresh(ospf_default());
+		}
+		if (!hup_waiting()) /* else the next reload reports */
 			report_write(gen, ok, why);
 	}
 	return NULL;

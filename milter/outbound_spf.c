@@ -498,6 +498,30 @@ find_waiting(struct ospf *o, enum kind kind, const char *key,
 	return hashtab_get(o->cache, key);
 }
 
+/* requeue - one cached entry due now, for ospf_refresh; under lock */
+static int
+requeue(void *arg, const char *key, void *value)
+{
+	struct entry *e = value;
+
+	(void)key;
+	e->expires = 0;
+	if (!e->queued)
+		queue(arg, e);
+	return 0;
+}
+
+/* ospf_refresh - every cached verdict asked again now */
+void
+ospf_refresh(struct ospf *o)
+{
+	if (o == NULL)
+		return;
+	pthread_mutex_lock(&o->lock);
+	hashtab_walk(o->cache, requeue, o);
+	pthread_mutex_unlock(&o->lock);
+}
+
 /* ospf_get - cached, or pending and queued */
 void
 ospf_get(struct ospf *o, char *const *addrs, const char *domain,

@@ -99,6 +99,12 @@ void ospf_get(struct ospf *o, char *const *addrs, const char *domain,
  */
 int ospf_dmarc_get(struct ospf *o, const char *domain, unsigned wait_ms,
     struct dmarc_policy *pol);
+/*
+ * ospf_refresh - every cached SPF verdict and DMARC policy computed again
+ * at once (after a reload: the operator may just have published a record
+ * whose absence is cached); the old answers stand until the new ones come
+ */
+void ospf_refresh(struct ospf *o);
 /* ospf_run - compute every queued question in this thread (tests) */
 void ospf_run(struct ospf *o);
 

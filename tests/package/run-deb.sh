@@ -27,6 +27,9 @@
 #     stays signed; with the key back it exits 0;
 #   - rotate start/activate (as the README shows) switches the selector
 #     with no message refused;
+#   - DMARC and SPF published, OutboundAddresses added, ExecReload: -n
+#     shows the domain ready and mail is predicted outlook=yes (a reload
+#     asks the cached DMARC and SPF answers again);
 #   - a stop removes the PID file and the socket;
 #   - dpkg --remove keeps /etc/dkimguard, --purge removes it.
 # Every process started in the namespace is stopped before it ends.
@@ -304,6 +307,36 @@ wait_mbox 5
 out=$(verify_last s2027) || fail "after activate: $out"
 ok "rotate start + publish + activate: s2026 -> s2027, no message refused: $out"
 
+# --- Outlook readiness as an operator turns it on ------------------------------
+# DMARC and SPF published, OutboundAddresses added to the installed
+# configuration, ExecReload: -n shows the domain's readiness, and mail
+# through Debian's Postfix is predicted to meet Outlook's rules (the first
+# one may find the background lookups still pending: a few are sent)
+dns_set "_dmarc.example.com" "v=DMARC1; p=none"
+dns_set "example.com" "v=spf1 ip4:127.0.0.1 -all"
+dns_reload
+echo "OutboundAddresses 127.0.0.1" >>"$CONF"
+as_unit "$RELOAD" >"$T/reload-outbound.out" 2>&1 ||
+	{ cat "$T/reload-outbound.out"; fail "ExecReload with OutboundAddresses"; }
+dkimguard -n >"$T/n4.out" 2>&1; rc=$?
+[ $rc = 0 ] &&
+	grep -qF 'ok    _dmarc.example.com: "v=DMARC1; p=none": p=none applies to example.com' "$T/n4.out" &&
+	grep -q '127.0.0.1.*pass' "$T/n4.out" ||
+	{ cat "$T/n4.out"; fail "dkimguard -n: exit $rc, or no readiness lines for example.com's DMARC and SPF"; }
+pred=""
+for i in 1 2 3 4 5; do
+	n=$(mbox_count)
+	send_smtp "$(message "outlook $i")"
+	wait_mbox $((n + 1))
+	pred=$(grep -o 'outlook=[a-z]*' "$W/dkimguard.log" | tail -n 1)
+	[ "$pred" = outlook=yes ] && break
+	sleep 1
+done
+line=$(grep 'qid=.*outlook=' "$W/dkimguard.log" | tail -n 1)
+[ "$pred" = outlook=yes ] && grep -q ' spf=pass .*dmarc=pass ' <<<"$line" ||
+	{ echo "$line"; fail "no outlook=yes prediction after $i messages (last: ${pred:-none})"; }
+ok "OutboundAddresses + DMARC + SPF: -n shows example.com ready; message $i logged spf=pass dmarc=pass outlook=yes"
+
 # --- stop ---------------------------------------------------------------------
 pf_daemon_stop "$W" dkimguard
 [ ! -e "$PIDF" ] || fail "the PID file $PIDF stayed after a stop"
@@ -323,6 +356,6 @@ dpkg --purge dkimguard >"$T/dpkg-p.log" 2>&1 || { cat "$T/dpkg-p.log"; fail "dpk
 	fail "dpkg --purge left $(ls -d /etc/dkimguard /var/spool/postfix/dkimguard 2>/dev/null)"
 ok "dpkg --remove keeps /etc/dkimguard; --purge (keys removed first) removes it and the socket folder"
 
-[ $checks = 15 ] || fail "ran $checks checks, expected 15"
+[ $checks = 16 ] || fail "ran $checks checks, expected 16"
 echo "PASS: $checks checks"
 exit 0

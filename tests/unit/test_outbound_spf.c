@@ -7,7 +7,8 @@
  * it is recomputed, and OutboundAddresses takes addresses only.  The
  * same cache holds the From: domains' DMARC policies: pending first,
  * inherited from the organizational domain, kept for the TTL of the
- * answers read; a message may wait for a first answer (OutboundCheckWait).
+ * answers read, asked again at once after a reload (ospf_refresh); a
+ * message may wait for a first answer (OutboundCheckWait).
  */
 #include <check.h>
 #include <stdio.h>
@@ -200,6 +201,16 @@ START_TEST(test_dmarc_policies)
 	ck_assert_int_eq(ospf_dmarc_get(o, "news.pass.example", 0, &pol), 0);
 	ospf_run(o);
 	ck_assert_uint_gt(spf_zone_queries(z), asked);
+	/* a reload: every cached answer is asked again at once, the clock
+	 * standing still, and answered meanwhile */
+	asked = spf_zone_queries(z);
+	ospf_refresh(o);
+	ck_assert_int_eq(ospf_dmarc_get(o, "nothing.example", 0, &pol), 0);
+	ck_assert_int_eq(pol.status, DMARC_ABSENT);
+	ospf_run(o);
+	ck_assert_uint_ge(spf_zone_queries(z), asked + 3); /* 3 entries */
+	ospf_get(o, one, "pass.example", "", "h", 0, &a);
+	ck_assert_str_eq(a.result, "pass");
 	ospf_free(o);
 	spf_zone_free(z);
 }
