@@ -10,6 +10,8 @@
 #include <libgen.h>
 #include <libmilter/mfapi.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pwd.h>
@@ -20,6 +22,80 @@
 
 #include "listen.h"
 #include "util/log.h"
+
+/* The listening TCP socket's address: a session socket has the same. */
+static struct sockaddr_storage listen_addr;
+static int listen_family;
+
+/* same_local_port - SS names the port (and family) we listen on */
+static int
+same_local_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family != listen_family)
+		return 0;
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_port ==
+		    ((const struct sockaddr_in *)&listen_addr)->sin_port;
+	return ((const struct sockaddr_in6 *)ss)->sin6_port ==
+	    ((const struct sockaddr_in6 *)&listen_addr)->sin6_port;
+}
+
+/*
+ * The head of libmilter's session context (SMFICTX), which mfapi.h keeps
+ * opaque: the session's thread id, then its socket.  The layout has not
+ * changed across libmilter releases, but nothing promises it, so what is
+ * read there is used only when it is a connected TCP socket on the port
+ * we listen on; otherwise the sessions answer every command instead.  A
+ * wrong guess could cost speed, never a message: TCP_QUICKACK changes
+ * when an ACK is sent, nothing else.
+ */
+struct milter_ctx_head {
+	pthread_t id;
+	int sd;
+};
+
+/* session_socket_said - the first TCP session logs which way it runs */
+static atomic_int session_socket_said;
+
+/* listen_session_socket - see listen.h */
+int
+listen_session_socket(const void *ctx)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int fd = -1, type = 0, acc = 1;
+	socklen_t tl = sizeof type, al = sizeof acc;
+
+	if (ctx != NULL && listen_family != 0)
+		fd = ((const struct milter_ctx_head *)ctx)->sd;
+	if (fd < 3 || getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 ||
+	    type != SOCK_STREAM ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &al) < 0 || acc ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    !same_local_port(&ss))
+		fd = -1;
+	if (atomic_exchange(&session_socket_said, 1) == 0) {
+		if (fd >= 0)
+			log_info("TCP sessions: immediate ACKs on the session "
+				 "socket, replies only where needed");
+		else
+			log_info("TCP sessions: libmilter's session socket "
+				 "not found; every command is answered");
+	}
+	return fd;
+}
+
+/* listen_ack_now - send the ACK of what was read now, not after the
+ * kernel's delayed-ACK timer; TCP_QUICKACK is not sticky, so it is set
+ * after every command read */
+void
+listen_ack_now(int fd)
+{
+	int on = 1;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+}
 
 /* listen_nodelay - scan descriptors for listening TCP sockets */
 int
@@ -42,6 +118,8 @@ listen_nodelay(void)
 		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) ==
 		    0)
 			n++;
+		listen_addr = ss;
+		listen_family = ss.ss_family;
 	}
 	return n;
 }

@@ -9,6 +9,9 @@
  *	inherits TCP_NODELAY from its listener, so every MTA connection
  *	then runs without Nagle, and a reply that follows a header insert no
  *	longer waits for the MTA's delayed ACK (about 40 ms per message).
+ *	The other direction, the MTA's writes waiting for our ACK, is
+ *	handled per session: listen_session_socket() and listen_ack_now()
+ *	(session.c says when).
  *	listen_check() answers, before anything is opened, whether that will
  *	work (dkimguard -n).
  */
@@ -30,5 +33,12 @@ int listen_check(const struct config *cfg, int running, struct errlist *el);
 void listen_remove(const struct config *cfg);
 /* listen_nodelay - TCP_NODELAY on every listening TCP socket; count */
 int listen_nodelay(void);
+
+/* listen_session_socket - the TCP socket of libmilter session CTX, read
+ * from libmilter's context and used only if it is a connected TCP socket
+ * on the port listen_nodelay() found; -1 otherwise (or over unix) */
+int listen_session_socket(const void *ctx);
+/* listen_ack_now - ACK at once what was read on FD (-1: nothing) */
+void listen_ack_now(int fd);
 
 #endif /* DKIMGUARD_LISTEN_H */

@@ -59,6 +59,8 @@ struct conn {
 	int leadspc;         /* SMFIP_HDR_LEADSPC negotiated */
 	int nr_hdr, nr_body; /* no replies for header / body */
 	int nr_conn;         /* no reply for connect (no PeerList) */
+	int nr_steps;        /* no reply for HELO, RCPT, DATA, unknown */
+	int ack_fd;          /* TCP session socket for quick ACKs, or -1 */
 	struct msgctx *msg;
 };
 
