@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +149,76 @@ START_TEST(test_socket_checks)
 }
 END_TEST
 
+/* accepted - connect to PORT on 127.0.0.1 and accept on LFD: the
+ * server's end; the client's in *client */
+static int
+accepted(int lfd, int port, int *client)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	    .sin_port = htons((uint16_t)port)};
+	int fd;
+
+	*client = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(*client, (struct sockaddr *)&sin, sizeof sin),
+	    0);
+	fd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+/* The head of libmilter's session context as libmilter lays it out. */
+struct ctx_head {
+	pthread_t id;
+	int sd;
+};
+
+/* listen_session_socket: only a connected TCP socket on the port
+ * listen_nodelay() found is taken from a context; anything else that
+ * could sit there (a wrong layout) is refused */
+START_TEST(test_session_socket)
+{
+	int port, other_port, lfd, ofd, srv, cli, osrv, ocli, pair[2],
+	    pipefd[2];
+	struct ctx_head head = {.id = pthread_self()};
+	struct {
+		const char *what;
+		int fd;
+		int want; /* 1: the same fd back */
+	} cases[8];
+	size_t i, n = 0;
+
+	lfd = listening_tcp(&port);
+	ck_assert_int_ge(listen_nodelay(), 1);
+	srv = accepted(lfd, port, &cli);
+	ofd = listening_tcp(&other_port); /* not the one we listen on */
+	osrv = accepted(ofd, other_port, &ocli);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
+	ck_assert_int_eq(pipe(pipefd), 0);
+
+	cases[n++] = (typeof(cases[0])){"accepted on our port", srv, 1};
+	cases[n++] = (typeof(cases[0])){"client end (other port)", cli, 0};
+	cases[n++] = (typeof(cases[0])){"the listening socket", lfd, 0};
+	cases[n++] = (typeof(cases[0])){"accepted on another port", osrv, 0};
+	cases[n++] = (typeof(cases[0])){"unix stream socket", pair[0], 0};
+	cases[n++] = (typeof(cases[0])){"a pipe", pipefd[0], 0};
+	cases[n++] = (typeof(cases[0])){"standard input", 0, 0};
+	cases[n++] = (typeof(cases[0])){"not a descriptor", 1 << 20, 0};
+	for (i = 0; i < n; i++) {
+		head.sd = cases[i].fd;
+		ck_assert_msg(listen_session_socket(&head) ==
+			(cases[i].want ? cases[i].fd : -1),
+		    "%s: fd %d", cases[i].what, cases[i].fd);
+		listen_ack_now(listen_session_socket(&head));
+	}
+	ck_assert_int_eq(listen_session_socket(NULL), -1);
+	printf("test_listen: %zu session socket cases\n", n + 1);
+	close(srv), close(cli), close(osrv), close(ocli), close(lfd);
+	close(ofd), close(pair[0]), close(pair[1]), close(pipefd[0]);
+	close(pipefd[1]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -154,6 +226,7 @@ main(void)
 	TCase *tc = tcase_create("listen");
 
 	tcase_add_test(tc, test_socket_checks);
+	tcase_add_test(tc, test_session_socket);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
