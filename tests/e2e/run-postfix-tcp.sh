@@ -44,14 +44,7 @@ FAILS=0
 dg_workdir dkimguard-tcp
 DOMAIN=dkimguard.test
 
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-	-out "$W/keys/rsa1.key" 2>/dev/null || { echo "FAIL: openssl"; exit 1; }
-chmod 600 "$W/keys/rsa1.key"
-printf 'rsa1._domainkey.%s\tv=DKIM1; k=rsa; p=%s\n' "$DOMAIN" \
-	"$(openssl pkey -in "$W/keys/rsa1.key" -pubout -outform DER | base64 -w0)" \
-	>"$W/dns.tsv"
-echo "rsa1  $DOMAIN  rsa1  keys/rsa1.key" >"$W/keytable"
-echo "$DOMAIN  rsa1" >"$W/signingtable"
+dg_rsa_key rsa1 || { echo "FAIL: openssl"; exit 1; }
 
 # start_milter NAME SOCKET - a dkimguard listening on SOCKET, its own
 # configuration, pid and log NAME.*

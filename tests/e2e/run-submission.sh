@@ -48,14 +48,7 @@ DOMAIN=submission.test
 AUTHSERV=sub.dkimguard.test
 
 # ---- key, tables, configuration, daemons -------------------------------
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-	-out "$W/keys/s1.key" 2>/dev/null || { echo "FAIL: openssl"; exit 1; }
-chmod 600 "$W/keys/s1.key"
-printf 's1._domainkey.%s\tv=DKIM1; k=rsa; p=%s\n' "$DOMAIN" \
-	"$(openssl pkey -in "$W/keys/s1.key" -pubout -outform DER | base64 -w0)" \
-	>"$W/dns.tsv"
-printf 's1  %s  s1  keys/s1.key\n' "$DOMAIN" >"$W/keytable"
-printf '%s  s1\n' "$DOMAIN" >"$W/signingtable"
+dg_rsa_key s1 || { echo "FAIL: openssl"; exit 1; }
 { dg_conf_common; cat <<CONF; } >"$W/dkimguard.conf"
 SubmissionServices submission
 AuthservID      $AUTHSERV

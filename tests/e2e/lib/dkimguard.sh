@@ -73,6 +73,21 @@ GuardStateFile  $W/guard.state
 CONF
 }
 
+# dg_rsa_key SEL - an RSA-2048 key keys/SEL.key that signs all of
+# $DOMAIN: its record is dns.tsv (for TestKeys and dkimverify.py), with
+# keytable and signingtable naming it alone
+dg_rsa_key() {
+	local sel=$1
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+		-out "$W/keys/$sel.key" 2>/dev/null || return 1
+	chmod 600 "$W/keys/$sel.key"
+	printf '%s._domainkey.%s\tv=DKIM1; k=rsa; p=%s\n' "$sel" "$DOMAIN" \
+		"$(openssl pkey -in "$W/keys/$sel.key" -pubout -outform DER | base64 -w0)" \
+		>"$W/dns.tsv"
+	printf '%s  %s  %s  keys/%s.key\n' "$sel" "$DOMAIN" "$sel" "$sel" >"$W/keytable"
+	printf '%s  %s\n' "$DOMAIN" "$sel" >"$W/signingtable"
+}
+
 # dg_log - the daemon's output so far
 dg_log() { cat "$W/dkimguard.log" 2>/dev/null; }
 
