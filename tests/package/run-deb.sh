@@ -30,6 +30,9 @@
 #   - DMARC and SPF published, OutboundAddresses added, ExecReload: -n
 #     shows the domain ready and mail is predicted outlook=yes (a reload
 #     asks the cached DMARC and SPF answers again);
+#   - the sample's commented inet Socket line instead, Postfix's milter
+#     on that port: mail is signed and the daemon, as the service user,
+#     finds each TCP session's socket (immediate ACKs); then back;
 #   - a stop removes the PID file and the socket;
 #   - dpkg --remove keeps /etc/dkimguard, --purge removes it.
 # Every process started in the namespace is stopped before it ends.
@@ -337,6 +340,37 @@ line=$(grep 'qid=.*outlook=' "$W/dkimguard.log" | tail -n 1)
 	{ echo "$line"; fail "no outlook=yes prediction after $i messages (last: ${pred:-none})"; }
 ok "OutboundAddresses + DMARC + SPF: -n shows example.com ready; message $i logged spf=pass dmarc=pass outlook=yes"
 
+# --- over TCP, as the installed sample's commented line offers ----------------
+# Postfix (chroot and all) reaches a TCP milter without the spool socket;
+# the daemon, started by the unit as its service user, must find each
+# session's socket after dropping privileges and sign every message
+pf_daemon_stop "$W" dkimguard
+cp -p "$CONF" "$T/unix.conf"
+TCP_SOCK=$(sed -n 's/^#\(Socket[[:space:]]*inet:[0-9]*@127\.0\.0\.1\)[[:space:]]*$/\1/p' "$CONF")
+[ -n "$TCP_SOCK" ] || fail "the installed sample offers no commented inet Socket line"
+TCP_PORT=$(echo "$TCP_SOCK" | sed 's/.*inet:\([0-9]*\)@.*/\1/')
+sed -i "s|^Socket[[:space:]]*unix:.*|$TCP_SOCK|" "$CONF"
+postconf -e "smtpd_milters = inet:127.0.0.1:$TCP_PORT"
+postfix reload >/dev/null 2>&1
+start_unit
+pf_wait_port "$TCP_PORT" 20 || { cat "$W/dkimguard.log"; fail "nothing listens on 127.0.0.1:$TCP_PORT"; }
+for i in 1 2 3 4 5; do
+	n=$(mbox_count)
+	send_smtp "$(message "over TCP $i")"
+	wait_mbox $((n + 1))
+	out=$(verify_last s2027) || fail "over TCP, message $i: $out"
+done
+grep -q "TCP sessions: immediate ACKs on the session socket" "$W/dkimguard.log" ||
+	{ grep "TCP sessions" "$W/dkimguard.log"; fail "over TCP the daemon did not find the session socket"; }
+ok "Socket ${TCP_SOCK##*[[:space:]]} (the sample's line) behind the chrooted Postfix: 5 of 5 signed, dkimpy: $out; the session socket found as user $U"
+# back to the spool socket for the stop checks
+pf_daemon_stop "$W" dkimguard
+cp -p "$T/unix.conf" "$CONF"
+while read -r line; do postconf -e "$line"; done <"$T/main.cf.lines"
+postfix reload >/dev/null 2>&1
+start_unit
+wait_file -S "$SOCK" 10 || { cat "$W/dkimguard.log"; fail "no socket $SOCK after going back to it"; }
+
 # --- stop ---------------------------------------------------------------------
 pf_daemon_stop "$W" dkimguard
 [ ! -e "$PIDF" ] || fail "the PID file $PIDF stayed after a stop"
@@ -356,6 +390,6 @@ dpkg --purge dkimguard >"$T/dpkg-p.log" 2>&1 || { cat "$T/dpkg-p.log"; fail "dpk
 	fail "dpkg --purge left $(ls -d /etc/dkimguard /var/spool/postfix/dkimguard 2>/dev/null)"
 ok "dpkg --remove keeps /etc/dkimguard; --purge (keys removed first) removes it and the socket folder"
 
-[ $checks = 16 ] || fail "ran $checks checks, expected 16"
+[ $checks = 17 ] || fail "ran $checks checks, expected 17"
 echo "PASS: $checks checks"
 exit 0
