@@ -11,7 +11,6 @@
 #include <libmilter/mfapi.h>
 #include <netdb.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pwd.h>
@@ -54,9 +53,6 @@ struct milter_ctx_head {
 	int sd;
 };
 
-/* session_socket_said - the first TCP session logs which way it runs */
-static atomic_int session_socket_said;
-
 /* listen_session_socket - see listen.h */
 int
 listen_session_socket(const void *ctx)
@@ -74,14 +70,6 @@ listen_session_socket(const void *ctx)
 	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
 	    !same_local_port(&ss))
 		fd = -1;
-	if (atomic_exchange(&session_socket_said, 1) == 0) {
-		if (fd >= 0)
-			log_info("TCP sessions: immediate ACKs on the session "
-				 "socket, replies only where needed");
-		else
-			log_info("TCP sessions: libmilter's session socket "
-				 "not found; every command is answered");
-	}
 	return fd;
 }
 

@@ -111,7 +111,7 @@ symval(SMFICTX *ctx, const char *name)
  * Over unix sockets there is no Nagle and no ACK.
  */
 static int
-listening_on_tcp(int *peers)
+listening_on_tcp(int *peers, int *quickack)
 {
 	struct snapshot *s = snapshot_acquire();
 	int tcp = s != NULL && s->cfg->socket != NULL &&
@@ -119,9 +119,30 @@ listening_on_tcp(int *peers)
 
 	*peers = s == NULL ||
 	    (s->cfg->peer_list != NULL && s->cfg->peer_list[0] != NULL);
+	*quickack = s != NULL && s->cfg->tcp_quickack;
 	if (s != NULL)
 		snapshot_release(s);
 	return tcp;
+}
+
+/* tcp_way_said - the first TCP session logs which way sessions run */
+static atomic_int tcp_way_said;
+
+/* say_tcp_way - that log line, once */
+static void
+say_tcp_way(int quickack, int fd)
+{
+	if (atomic_exchange(&tcp_way_said, 1) != 0)
+		return;
+	if (fd >= 0)
+		log_info("TCP sessions: immediate ACKs on the session socket, "
+			 "replies only where needed");
+	else if (quickack)
+		log_info("TCP sessions: libmilter's session socket not found; "
+			 "every command is answered");
+	else
+		log_info("TCP sessions: TCPQuickAck no; every command is "
+			 "answered");
 }
 
 /* s_negotiate - LEADSPC; no replies for headers and body and no steps we
@@ -134,13 +155,15 @@ s_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 {
 	struct conn *c = conn_get(ctx);
 	unsigned long want = SMFIP_HDR_LEADSPC;
-	int peers, tcp;
+	int peers, quickack, tcp;
 
 	if (c == NULL)
 		return SMFIS_REJECT;
-	tcp = listening_on_tcp(&peers);
-	if (tcp)
+	tcp = listening_on_tcp(&peers, &quickack);
+	if (tcp && quickack)
 		c->ack_fd = listen_session_socket(ctx);
+	if (tcp)
+		say_tcp_way(quickack, c->ack_fd);
 	if (!tcp)
 		want |= SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NOHELO |
 		    SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA |
