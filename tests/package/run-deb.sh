@@ -33,6 +33,9 @@
 #   - the sample's commented inet Socket line instead, Postfix's milter
 #     on that port: mail is signed and the daemon, as the service user,
 #     finds each TCP session's socket (immediate ACKs); then back;
+#   - DNS down when the daemon starts: after a restart the key kept in
+#     the state file signs under grace; on a first start (no state file)
+#     mail gets 451 until DNS is back, then goes through signed;
 #   - a stop removes the PID file and the socket;
 #   - dpkg --remove keeps /etc/dkimguard, --purge removes it.
 # Every process started in the namespace is stopped before it ends.
@@ -371,6 +374,52 @@ postfix reload >/dev/null 2>&1
 start_unit
 wait_file -S "$SOCK" 10 || { cat "$W/dkimguard.log"; fail "no socket $SOCK after going back to it"; }
 
+# --- DNS down when the daemon starts ---------------------------------------------
+# restart_down: the daemon stopped (it writes its state file), DNS
+# stopped, the daemon started again as the unit does: the key valid at
+# its last check signs under GuardGrace, and dkimpy verifies the message
+# once DNS is back
+pf_daemon_stop "$W" dkimguard
+dns_stop
+start_unit
+wait_file -S "$SOCK" 10 || { cat "$W/dkimguard.log"; fail "no socket with DNS down"; }
+grep -q "key(s) restored from" "$W/dkimguard.log" ||
+	{ cat "$W/dkimguard.log"; fail "DNS down at start: no key restored from the state file"; }
+n=$(mbox_count)
+send_smtp "$(message 'DNS down at start')"
+wait_mbox $((n + 1))
+grep -q "sig1_guard=dns-temperror sig1_result=signed" "$W/dkimguard.log" ||
+	{ tail -n 5 "$W/dkimguard.log"; fail "DNS down at start: the message was not signed under grace"; }
+dns_restart || fail "unbound did not start again"
+out=$(verify_last s2027) || fail "signed while DNS was down: $out"
+ok "restart with DNS down: $(grep -o 'guard: [0-9]* key(s) restored from [^ ]*' "$W/dkimguard.log"); mail signed under grace (sig1_guard=dns-temperror); DNS back, dkimpy: $out"
+
+# the first start ever with DNS down: no state file, so the key was never
+# seen valid and GuardAction tempfail refuses with 451 (the sender keeps the
+# message); DNS back, the same message goes through signed within seconds
+pf_daemon_stop "$W" dkimguard
+STATE=$(sed -n 's/.*guard: [0-9]* key(s) restored from \([^ ]*\).*/\1/p' "$W/dkimguard.log" | tail -n 1)
+[ -f "$STATE" ] || fail "no state file at '$STATE'"
+rm -f "$STATE"
+dns_stop
+start_unit
+wait_file -S "$SOCK" 10 || { cat "$W/dkimguard.log"; fail "no socket with DNS down, no state file"; }
+m=$(message 'DNS down, never checked')
+reply=$(pf_send 25 sender@example.com dgrcpt@localhost "$m") &&
+	fail "DNS down, key never checked: accepted ($reply); GuardAction tempfail refuses"
+[[ $reply == 451* ]] || fail "DNS down, key never checked: '$reply', wanted 451"
+refused=$reply
+dns_restart || fail "unbound did not start again"
+n=$(mbox_count)
+t0=$SECONDS
+until reply=$(pf_send 25 sender@example.com dgrcpt@localhost "$m"); do
+	((SECONDS - t0 < 30)) || fail "DNS back for 30 s, still refused: $reply"
+	sleep 1
+done
+wait_mbox $((n + 1))
+out=$(verify_last s2027) || fail "after DNS came back: $out"
+ok "first start with DNS down, no state file: '${refused:0:90}...' (the sender keeps it); DNS back: accepted after $((SECONDS - t0)) s, dkimpy: $out"
+
 # --- stop ---------------------------------------------------------------------
 pf_daemon_stop "$W" dkimguard
 [ ! -e "$PIDF" ] || fail "the PID file $PIDF stayed after a stop"
@@ -390,6 +439,6 @@ dpkg --purge dkimguard >"$T/dpkg-p.log" 2>&1 || { cat "$T/dpkg-p.log"; fail "dpk
 	fail "dpkg --purge left $(ls -d /etc/dkimguard /var/spool/postfix/dkimguard 2>/dev/null)"
 ok "dpkg --remove keeps /etc/dkimguard; --purge (keys removed first) removes it and the socket folder"
 
-[ $checks = 17 ] || fail "ran $checks checks, expected 17"
+[ $checks = 19 ] || fail "ran $checks checks, expected 19"
 echo "PASS: $checks checks"
 exit 0

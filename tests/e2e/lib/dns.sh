@@ -94,6 +94,12 @@ remote-control:
 	control-enable: no
 EOF
 	dns_write_conf
+	dns_restart
+}
+
+# dns_restart - start unbound (again, after dns_stop) with the records it
+# was given; wait until it answers
+dns_restart() {
 	/usr/sbin/unbound -d -c "$DNS_DIR/unbound.conf" \
 	    >>"$DNS_DIR/unbound.out" 2>&1 &
 	DNS_PIDS="$DNS_PIDS $!"
