@@ -129,27 +129,35 @@ one_at_a_time() {
 	fi
 }
 
+# all_verified WHAT - every message sent so far ($want) arrived signed and
+# verifies
+all_verified() {
+	local got
+	got=$(verified tcp)
+	[ "$got" = "$want" ] && pass "$1: $got of $want messages arrived signed and verify" ||
+		fail "$1: $got of $want messages arrived signed and verify"
+}
+
+# logged WHAT TEXT - the TCP daemon says which way its sessions run
+logged() {
+	grep -q "TCP sessions: $2" "$W/tcp.log" && pass "$1: the log says '$2'" ||
+		fail "$1: the log says '$(grep 'TCP sessions' "$W/tcp.log")', not '$2'"
+}
+
 # ---- 1. one session at a time ------------------------------------------
 one_at_a_time "immediate ACKs"
 ms_unix=$(send unix 1 "$N_ONE") || fail "unix: $N_ONE messages did not all arrive"
 echo "over a unix socket, the same: $(awk -v t="${ms_unix:-0}" -v n="$N_ONE" 'BEGIN { printf "%.1f", t / n }') ms per message"
 want=$((N_ONE + 3))
-got=$(verified tcp)
-[ "$got" = "$want" ] && pass "TCP: $got of $want messages arrived signed and verify" ||
-	fail "TCP: $got of $want messages arrived signed and verify"
+all_verified TCP
 
 # ---- 2. the fast path is the one measured --------------------------------
-grep -q "TCP sessions: immediate ACKs on the session socket" "$W/tcp.log" &&
-	pass "dkimguard found libmilter's session socket (immediate ACKs)" ||
-	fail "dkimguard did not find the session socket: $(grep 'TCP sessions' "$W/tcp.log")"
+logged "session socket found" "immediate ACKs on the session socket"
 
 # ---- 3. eight sessions at once -------------------------------------------
 ms=$(send tcp 8 "$N_MANY") || fail "TCP: $N_MANY messages over 8 sessions did not all arrive"
 want=$((want + N_MANY))
-got=$(verified tcp)
-[ "$got" = "$want" ] &&
-	pass "TCP, 8 sessions: $N_MANY messages in ${ms:-?} ms; $got of $want arrived signed and verify" ||
-	fail "TCP, 8 sessions: $got of $want messages arrived signed and verify"
+all_verified "TCP, 8 sessions, $N_MANY messages in ${ms:-?} ms"
 grep -qE "error|crit" "$W/tcp.log" && fail "the TCP daemon logged errors: $(grep -E 'error|crit' "$W/tcp.log" | head -3)"
 
 # ---- 4. every command answered ---------------------------------------------
@@ -157,12 +165,8 @@ pf_daemon_stop "$W" tcp
 start_milter tcp "inet:$MILTER_PORT@127.0.0.1" "TCPQuickAck     no"
 one_at_a_time "TCPQuickAck no"
 want=$((want + N_ONE))
-got=$(verified tcp)
-[ "$got" = "$want" ] && pass "TCPQuickAck no: $got of $want messages arrived signed and verify" ||
-	fail "TCPQuickAck no: $got of $want messages arrived signed and verify"
-grep -q "TCP sessions: TCPQuickAck no; every command is answered" "$W/tcp.log" &&
-	pass "TCPQuickAck no: the log says every command is answered" ||
-	fail "TCPQuickAck no: the log says $(grep 'TCP sessions' "$W/tcp.log")"
+all_verified "TCPQuickAck no"
+logged "TCPQuickAck no" "TCPQuickAck no; every command is answered"
 
 echo "$FAILS failure(s)"
 [ "$FAILS" = 0 ]
