@@ -90,12 +90,9 @@ load_tables(const struct kt_conf *c, struct keytable **kt)
 {
 	struct errlist el = {0};
 	struct signtable *st = NULL;
-	char spec[4200];
 
-	snprintf(spec, sizeof spec, "%s%s", c->signtable_re ? "refile:" : "",
-	    c->signtable);
 	if ((*kt = keytable_load(c->keytable, &el)) != NULL)
-		st = signtable_load(spec, *kt, &el);
+		st = kt_signtable_load(c, *kt, &el);
 	if (st == NULL) {
 		kt_err("the tables do not load:\n%s",
 		    el.count ? errlist_str(&el) : "out of memory");

@@ -20,6 +20,7 @@
 #include "keytool.h"
 #include "util/log.h"
 #include "common/config/config.h"
+#include "common/config/signtable.h"
 #include "util/errlist.h"
 #include "util/tables.h"
 
@@ -138,6 +139,20 @@ kt_conf_need_tables(const struct kt_conf *c)
 	       "configuration file, or give --keytable and --signingtable",
 	    c->keytable == NULL ? "KeyTable" : "SigningTable");
 	return -1;
+}
+
+/* kt_signtable_load - see keytool.h */
+struct signtable *
+kt_signtable_load(const struct kt_conf *c, const struct keytable *kt,
+    struct errlist *el)
+{
+	char spec[4200];
+
+	if (c->signtable == NULL || kt == NULL)
+		return NULL;
+	snprintf(spec, sizeof spec, "%s%s", c->signtable_re ? "refile:" : "",
+	    c->signtable);
+	return signtable_load(spec, kt, el);
 }
 
 /* kt_conf_free - release every value */

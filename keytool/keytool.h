@@ -111,6 +111,13 @@ int kt_conf_load(struct kt_conf *c);
 void kt_conf_free(struct kt_conf *c);
 /* kt_conf_need_tables - both tables configured, or a message and -1 */
 int kt_conf_need_tables(const struct kt_conf *c);
+struct signtable;
+struct keytable;
+struct errlist;
+/* kt_signtable_load - the configured SigningTable over kt; NULL when none
+ * is configured or it does not load (the problems are added to el) */
+struct signtable *kt_signtable_load(const struct kt_conf *c,
+    const struct keytable *kt, struct errlist *el);
 
 /* ---- zone.c ---- */
 /* kt_zone_record - "s._domainkey.d. IN TXT ( "..." "..." )" (the

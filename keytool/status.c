@@ -27,6 +27,7 @@
 #include "util/errlist.h"
 #include "common/guard/guard.h"
 #include "common/guard/keystate.h"
+#include "common/config/signtable.h"
 #include "common/readiness/readiness.h"
 
 /* load_keys - the key table with its keys; NULL after a message */
@@ -78,19 +79,26 @@ print_states(const struct kt_conf *c, const struct keytable *kt)
 	return rc;
 }
 
-/* print_readiness - the signing domains' DNS, as -n prints it */
+/* print_readiness - the signing domains' DNS, as -n prints it (the
+ * signing table's From: domains too, when it loads) */
 static void
 print_readiness(const struct kt_conf *c, const struct keytable *kt)
 {
+	struct errlist el = {0};
+	struct signtable *st = kt_signtable_load(c, kt, &el);
 	resolver *res = NULL;
 	unsigned problems;
 
-	if (c->testkeys == NULL && kt_resolver_open(c, &res) < 0)
+	errlist_free(&el);
+	if (c->testkeys == NULL && kt_resolver_open(c, &res) < 0) {
+		signtable_free(st);
 		return;
-	if (readiness_config_report(stdout, res, kt, c->cfg->outbound_addresses,
-		&problems) < 0)
+	}
+	if (readiness_config_report(stdout, res, kt, st,
+		c->cfg->outbound_addresses, &problems) < 0)
 		kt_err("out of memory");
 	resolver_free(res);
+	signtable_free(st);
 }
 
 /* kt_cmd_status - the status command */

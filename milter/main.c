@@ -422,7 +422,7 @@ print_readiness(const struct snapshot *s, resolver *res)
 	unsigned problems;
 
 	if (readiness_config_report(stdout, s->test_cache ? NULL : res, s->kt,
-		s->cfg->outbound_addresses, &problems) < 0)
+		s->st, s->cfg->outbound_addresses, &problems) < 0)
 		fprintf(stderr, "dkimguard: readiness: out of memory\n");
 }
 

@@ -1,6 +1,7 @@
 /*
  * signtable.c - parse and search the signing table (see signtable.h).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -122,6 +123,37 @@ st_line(void *arg, struct tables_entry *te)
 	if ((e->pattern = strdup(f[0])) == NULL)
 		return -1;
 	return ent_keys(s, file, line, e, f + 1, nf - 1);
+}
+
+/* literal_domain - D is a host name with a dot: letters, digits, '-'
+ * and '.', no wildcard, not ".parent" (which names subdomains) */
+static int
+literal_domain(const char *d)
+{
+	return isalnum((unsigned char)*d) && strchr(d, '.') != NULL &&
+	    strspn(d,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789-.") == strlen(d);
+}
+
+/* signtable_from_domains - see signtable.h */
+size_t
+signtable_from_domains(const struct signtable *st, const char ***out)
+{
+	size_t i, n = 0;
+
+	*out = NULL;
+	if (st == NULL || st->n == 0 ||
+	    (*out = calloc(st->n, sizeof **out)) == NULL)
+		return 0;
+	for (i = 0; i < st->n; i++) {
+		const char *p = st->ent[i].pattern, *at = strrchr(p, '@');
+		const char *d = at != NULL ? at + 1 : p;
+
+		if (literal_domain(d))
+			(*out)[n++] = d;
+	}
+	return n;
 }
 
 /* signtable_free - NULL is a no-op */

@@ -52,6 +52,15 @@ struct signtable *signtable_domains(char *const *domains,
 #define SIGNTABLE_MULTIPLE 0x02
 
 /*
+ * signtable_from_domains - the From: domains the table names literally:
+ * each pattern's domain (after its '@', or the whole pattern) when it is
+ * a host name with a dot (no wildcard, no "%", not ".parent", which
+ * names subdomains), in table order, repeats kept.  *out is malloc'ed (free it;
+ * it points into st); the count.
+ */
+size_t signtable_from_domains(const struct signtable *st, const char ***out);
+
+/*
  * signtable_match - signatures for local@domain (local may be NULL).
  * Fills out[0..max-1]; returns how many (0: no entry matches).
  */

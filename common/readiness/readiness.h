@@ -139,20 +139,24 @@ int readiness_report(FILE *out, resolver *res, const guard_psl *psl,
     size_t nip, unsigned *problems);
 
 struct keytable;
+struct signtable;
 /*
- * readiness_keytable_domains - the signing domains of a key table: each
- * key's d= once (any case), in table order, "%" left out (it signs as
- * the From: domain, which no table names).  *out is malloc'ed (free it;
- * it points into kt); the count.
+ * readiness_signing_domains - the domains to check: each key's d= (a
+ * "%" key signs as the From: domain and is left out), then the From:
+ * domains the signing table names literally (st may be NULL): DMARC is
+ * looked up at the From: domain, so a table of "%" keys or of another
+ * d= is still covered.  Once each (any case), in that order.  *out is
+ * malloc'ed (free it; it points into kt and st); the count.
  */
-size_t readiness_keytable_domains(const struct keytable *kt, const char ***out);
+size_t readiness_signing_domains(const struct keytable *kt,
+    const struct signtable *st, const char ***out);
 /*
- * readiness_config_report - readiness_report for the signing domains
- * of kt from the addresses of outbound (OutboundAddresses, NULL-ended),
- * with the public suffix list of common/guard.  res NULL (TestKeys
- * instead of DNS): one line says it is not checked.
+ * readiness_config_report - readiness_report for those domains from the
+ * addresses of outbound (OutboundAddresses, NULL-ended), with the public
+ * suffix list of common/guard.  res NULL (TestKeys instead of DNS): one
+ * line says it is not checked.
  */
 int readiness_config_report(FILE *out, resolver *res, const struct keytable *kt,
-    char *const *outbound, unsigned *problems);
+    const struct signtable *st, char *const *outbound, unsigned *problems);
 
 #endif /* DKIMGUARD_READINESS_H */

@@ -12,6 +12,7 @@
 
 #include "readiness.h"
 #include "common/config/keytable.h"
+#include "common/config/signtable.h"
 
 /*
  * dns_unreachable - no nameserver answers at all (every try timed out,
@@ -140,33 +141,45 @@ readiness_report(FILE *out, resolver *res, const guard_psl *psl,
 	return 0;
 }
 
-/* readiness_keytable_domains - the d= of each key, once, table order */
-size_t
-readiness_keytable_domains(const struct keytable *kt, const char ***out)
+/* add_once - D to out[0..*n-1] unless there (any case) */
+static void
+add_once(const char **out, size_t *n, const char *d)
 {
-	size_t i, j, n = 0;
+	size_t j;
+
+	for (j = 0; j < *n && strcasecmp(out[j], d) != 0; j++)
+		;
+	if (j == *n)
+		out[(*n)++] = d;
+}
+
+/* readiness_signing_domains - the d= of each key, then the signing
+ * table's From: domains, once each */
+size_t
+readiness_signing_domains(const struct keytable *kt, const struct signtable *st,
+    const char ***out)
+{
+	const char **from = NULL;
+	size_t i, n = 0, nkt = kt != NULL ? kt->n : 0,
+		  nfrom = signtable_from_domains(st, &from);
 
 	*out = NULL;
-	if (kt == NULL || kt->n == 0 ||
-	    (*out = calloc(kt->n, sizeof **out)) == NULL)
-		return 0;
-	for (i = 0; i < kt->n; i++) {
-		const char *d = kt->ent[i].domain;
-
-		if (strcmp(d, "%") == 0) /* signs as the From: domain */
-			continue;
-		for (j = 0; j < n && strcasecmp((*out)[j], d) != 0; j++)
-			;
-		if (j == n)
-			(*out)[n++] = d;
+	if (nkt + nfrom > 0 &&
+	    (*out = calloc(nkt + nfrom, sizeof **out)) != NULL) {
+		for (i = 0; i < nkt; i++)
+			if (strcmp(kt->ent[i].domain, "%") != 0)
+				add_once(*out, &n, kt->ent[i].domain);
+		for (i = 0; i < nfrom; i++)
+			add_once(*out, &n, from[i]);
 	}
+	free(from);
 	return n;
 }
 
-/* readiness_config_report - readiness_report for a key table */
+/* readiness_config_report - readiness_report for the tables */
 int
 readiness_config_report(FILE *out, resolver *res, const struct keytable *kt,
-    char *const *outbound, unsigned *problems)
+    const struct signtable *st, char *const *outbound, unsigned *problems)
 {
 	const char **domains;
 	guard_psl *psl = NULL;
@@ -179,7 +192,7 @@ readiness_config_report(FILE *out, resolver *res, const struct keytable *kt,
 		fprintf(out, "readiness: not checked: TestKeys replaces DNS\n");
 		return 0;
 	}
-	nd = readiness_keytable_domains(kt, &domains);
+	nd = readiness_signing_domains(kt, st, &domains);
 	if (nd == 0) {
 		free(domains);
 		fprintf(out, "readiness: no signing domain\n");

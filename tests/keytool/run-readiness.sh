@@ -19,6 +19,8 @@
 #   PTR            .1 confirmed, .2 without PTR, .3 names a host whose A
 #                  record does not hold it: once, not once per domain
 #   no addresses   OutboundAddresses unset: SPF of them "not checked"
+#   From: domains  a "%" key: the signing table's literal From: domain
+#                  is checked (not "*", not ".parent")
 #   bound          52 signing domains: 50 checked, "and 2 more"
 #   DNS down       a nameserver that never answers: "DNS unreachable"
 #                  once, -n bounded in time, exit 2 (keys not checkable)
@@ -229,6 +231,18 @@ has 'readiness: 150 problems; 0 of 50 signing domains ready'
 has 'd50.many.example'
 lacks '^d51'
 
+echo "== the signing table's From: domains (a \"%\" key signs as each)"
+mkdir -p from/etc
+echo "kwild % s1 ../../keys/corp.example.s1.key" >from/etc/keytable
+printf '%s kwild\n' shop.corp.example '*' .corp.example >from/etc/signtable
+conf from/etc/dkimguard.conf "OutboundAddresses 192.0.2.1"
+run from 0 "$MILTER" -n -c from/etc/dkimguard.conf
+has 'readiness: 1 signing domain; OutboundAddresses 192.0.2.1'
+has 'shop.corp.example'
+has '    ok    _dmarc.corp.example: "v=DMARC1; p=reject; sp=quarantine": inherited from the organizational domain corp.example: sp=quarantine applies to shop.corp.example'
+has '          publish: shop.corp.example. IN TXT "v=spf1 ip4:192.0.2.1 ~all"'
+has 'readiness: 2 problems; 0 of 1 signing domain ready'
+lacks '^\*|^\.corp|^%'
 echo "== DNS unreachable"
 BH=$(dns_free_port "$PORTS")
 dns_blackhole "$BH"

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/config/keytable.h"
+#include "common/config/signtable.h"
 #include "common/readiness/readiness.h"
 #include "common/spf/spf_zone.h"
 #include "testutil.h"
@@ -94,28 +95,51 @@ START_TEST(test_spf_merged)
 }
 END_TEST
 
-/* ---- the signing domains of a key table --------------------------- */
+/* ---- the domains to check: key table, then signing table --------- */
 
 START_TEST(test_keytable_domains)
 {
 	char *d[] = {"corp.example", "%", "Corp.Example", "news.corp.example",
 	    "corp.example"};
+	char *names[] = {"k0", "k1", "k2", "k3", "k4"};
 	struct keyent ent[NELEM(d)];
 	struct keytable kt = {NELEM(d), ent, 0, NULL};
+	struct errlist el = {0};
+	struct signtable *st;
+	char dir[TU_PATH_MAX], spec[TU_PATH_MAX + 16];
 	const char **out;
 	size_t n;
 
 	memset(ent, 0, sizeof ent);
-	for (size_t i = 0; i < NELEM(d); i++)
+	for (size_t i = 0; i < NELEM(d); i++) {
 		ent[i].domain = d[i];
+		ent[i].name = names[i];
+	}
 	/* once each, any case, in table order, "%" left out */
-	n = readiness_keytable_domains(&kt, &out);
+	n = readiness_signing_domains(&kt, NULL, &out);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(out[0], "corp.example");
 	ck_assert_str_eq(out[1], "news.corp.example");
 	free(out);
-	ck_assert_uint_eq(readiness_keytable_domains(NULL, &out), 0);
+	ck_assert_uint_eq(readiness_signing_domains(NULL, NULL, &out), 0);
 	ck_assert_ptr_null(out);
+
+	/* then the From: domains the signing table names (a "%" key signs
+	 * shop.example as itself): new ones only, no wildcard */
+	tu_tmpdir(dir, sizeof dir, "readiness");
+	snprintf(spec, sizeof spec, "refile:%s",
+	    tu_put(dir, "st",
+		"*@corp.example k0\n*@shop.example k1\n"
+		"*@*.corp.example k2\n*@NEWS.corp.example k3\n"));
+	st = signtable_load(spec, &kt, &el);
+	ck_assert_msg(st != NULL, "%s", errlist_str(&el));
+	n = readiness_signing_domains(&kt, st, &out);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(out[2], "shop.example");
+	free(out);
+	signtable_free(st);
+	errlist_free(&el);
+	tu_rmtree(dir);
 }
 END_TEST
 

@@ -211,6 +211,49 @@ START_TEST(test_signtable_match)
 }
 END_TEST
 
+/* from_domains - signtable_from_domains of TABLE, joined by ',' */
+static const char *
+from_domains(int refile, const char *table)
+{
+	static char out[512];
+	struct errlist el = {0};
+	struct keytable *kt = keytable_load(put("kt", kt_text), &el);
+	struct signtable *st;
+	const char **d;
+	char spec[TU_PATH_MAX + 16];
+	size_t n, i;
+
+	ck_assert_msg(kt != NULL, "%s", errlist_str(&el));
+	put("st", table);
+	snprintf(spec, sizeof spec, "%s%s/st", refile ? "refile:" : "", dir);
+	st = signtable_load(spec, kt, &el);
+	ck_assert_msg(st != NULL, "%s", errlist_str(&el));
+	n = signtable_from_domains(st, &d);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s",
+		    i ? "," : "", d[i]);
+	free(d);
+	signtable_free(st);
+	keytable_free(kt);
+	return out;
+}
+
+/* the From: domains a table names: no wildcard, no ".parent" */
+START_TEST(test_signtable_from_domains)
+{
+	const char **d;
+
+	ck_assert_str_eq(from_domains(0, plain),
+	    "example.com,example.com,example.org,example.org");
+	ck_assert_str_eq(from_domains(1, wild),
+	    "mail.example.com,example.com,example.com");
+	ck_assert_str_eq(from_domains(0, "* any\n% any\nlocalhost any\n"), "");
+	ck_assert_uint_eq(signtable_from_domains(NULL, &d), 0);
+	ck_assert_ptr_null(d);
+}
+END_TEST
+
 static const struct bad_case st_bad[] = {
     {"example.com\n", "st:1: expected PATTERN KEYNAME"},
     {"example.com nokey\n", "st:1: key name 'nokey' is not in the key"},
@@ -405,6 +448,7 @@ main(void)
 	    sizeof kt_bad / sizeof kt_bad[0]);
 	tcase_add_loop_test(tc, test_signtable_match, 0,
 	    sizeof mcases / sizeof mcases[0]);
+	tcase_add_test(tc, test_signtable_from_domains);
 	tcase_add_loop_test(tc, test_signtable_errors, 0,
 	    sizeof st_bad / sizeof st_bad[0]);
 	tcase_add_loop_test(tc, test_keyfile_check_stat, 0,
