@@ -53,7 +53,8 @@ load_keys(const struct kt_conf *c)
 
 /* print_states - check every key with the guard, print its table */
 static int
-print_states(const struct kt_conf *c, const struct keytable *kt)
+print_states(const struct kt_conf *c, const struct keytable *kt,
+    const struct signtable *st)
 {
 	struct errlist el = {0};
 	struct kt_dns d;
@@ -63,7 +64,8 @@ print_states(const struct kt_conf *c, const struct keytable *kt)
 
 	if (kt_dns_open(c, &d) < 0)
 		return KT_EXIT_USAGE;
-	if (keystate_add(d.g, kt, (guard_action)c->cfg->guard_action, &el) < 0)
+	if (keystate_add(d.g, kt, st, (guard_action)c->cfg->guard_action, &el) <
+	    0)
 		kt_err("%s", errlist_str(&el));
 	else {
 		bad = guard_check_all(d.g);
@@ -79,26 +81,20 @@ print_states(const struct kt_conf *c, const struct keytable *kt)
 	return rc;
 }
 
-/* print_readiness - the signing domains' DNS, as -n prints it (the
- * signing table's From: domains too, when it loads) */
+/* print_readiness - the signing domains' DNS, as -n prints it */
 static void
-print_readiness(const struct kt_conf *c, const struct keytable *kt)
+print_readiness(const struct kt_conf *c, const struct keytable *kt,
+    const struct signtable *st)
 {
-	struct errlist el = {0};
-	struct signtable *st = kt_signtable_load(c, kt, &el);
 	resolver *res = NULL;
 	unsigned problems;
 
-	errlist_free(&el);
-	if (c->testkeys == NULL && kt_resolver_open(c, &res) < 0) {
-		signtable_free(st);
+	if (c->testkeys == NULL && kt_resolver_open(c, &res) < 0)
 		return;
-	}
 	if (readiness_config_report(stdout, res, kt, st,
 		c->cfg->outbound_addresses, &problems) < 0)
 		kt_err("out of memory");
 	resolver_free(res);
-	signtable_free(st);
 }
 
 /* kt_cmd_status - the status command */
@@ -106,7 +102,9 @@ int
 kt_cmd_status(int argc, char **argv, struct kt_conf *c)
 {
 	static const struct option lo[] = {KT_COMMON_LONG, {NULL, 0, NULL, 0}};
+	struct errlist el = {0};
 	struct keytable *kt;
+	struct signtable *st;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, KT_COMMON_SHORT, lo, NULL)) != -1)
@@ -127,9 +125,14 @@ kt_cmd_status(int argc, char **argv, struct kt_conf *c)
 	}
 	if ((kt = load_keys(c)) == NULL)
 		return KT_EXIT_USAGE;
-	rc = print_states(c, kt);
+	/* the signing table adds the "%" keys' domains; without one (or one
+	 * that does not load) the key table's keys are still shown */
+	st = kt_signtable_load(c, kt, &el);
+	errlist_free(&el);
+	rc = print_states(c, kt, st);
 	if (rc != KT_EXIT_USAGE)
-		print_readiness(c, kt);
+		print_readiness(c, kt, st);
+	signtable_free(st);
 	keytable_free(kt);
 	return rc;
 }

@@ -245,8 +245,8 @@ load_guard(struct snapshot *s, struct snapshot *old, struct errlist *el)
 		errlist_add(el, "guard: cannot start (no DNS cache)");
 		return -1;
 	}
-	if (keystate_add(s->guard, s->kt, (guard_action)s->cfg->guard_action,
-		el) < 0)
+	if (keystate_add(s->guard, s->kt, s->st,
+		(guard_action)s->cfg->guard_action, el) < 0)
 		return -1;
 	guard_inherit(s->guard, old != NULL ? old->guard : NULL);
 	/* the last checks on disk: for every key at start-up, for keys

@@ -136,24 +136,58 @@ literal_domain(const char *d)
 		"0123456789-.") == strlen(d);
 }
 
+/* from_domain - the From: domain PATTERN names literally, or NULL */
+static const char *
+from_domain(const char *pattern)
+{
+	const char *at = strrchr(pattern, '@');
+	const char *d = at != NULL ? at + 1 : pattern;
+
+	return literal_domain(d) ? d : NULL;
+}
+
 /* signtable_from_domains - see signtable.h */
 size_t
 signtable_from_domains(const struct signtable *st, const char ***out)
 {
+	const char *d;
 	size_t i, n = 0;
 
 	*out = NULL;
 	if (st == NULL || st->n == 0 ||
 	    (*out = calloc(st->n, sizeof **out)) == NULL)
 		return 0;
-	for (i = 0; i < st->n; i++) {
-		const char *p = st->ent[i].pattern, *at = strrchr(p, '@');
-		const char *d = at != NULL ? at + 1 : p;
-
-		if (literal_domain(d))
+	for (i = 0; i < st->n; i++)
+		if ((d = from_domain(st->ent[i].pattern)) != NULL)
 			(*out)[n++] = d;
-	}
 	return n;
+}
+
+/* signtable_pct_keys - see signtable.h */
+int
+signtable_pct_keys(const struct signtable *st,
+    int (*fn)(void *arg, const char *domain, const struct keyent *key),
+    void *arg)
+{
+	size_t i, k;
+
+	for (i = 0; st != NULL && i < st->n; i++) {
+		const struct signent *e = &st->ent[i];
+		const char *d = from_domain(e->pattern);
+
+		if (d == NULL)
+			continue;
+		for (k = 0; k < e->nkeys; k++) {
+			const struct keyent *key = e->keys[k].key != NULL ?
+			    e->keys[k].key :
+			    keytable_find(st->kt, d);
+
+			if (key != NULL && strcmp(key->domain, "%") == 0 &&
+			    fn(arg, d, key) < 0)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 /* signtable_free - NULL is a no-op */

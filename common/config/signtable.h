@@ -59,6 +59,15 @@ struct signtable *signtable_domains(char *const *domains,
  * it points into st); the count.
  */
 size_t signtable_from_domains(const struct signtable *st, const char ***out);
+/*
+ * signtable_pct_keys - for each From: domain the table names literally
+ * (as signtable_from_domains), each of its keys whose d= is "%" (it
+ * signs as that domain; a "%" KEYNAME is the key named by the domain):
+ * fn(arg, domain, key), in table order.  0, or the first -1 fn returns.
+ */
+int signtable_pct_keys(const struct signtable *st,
+    int (*fn)(void *arg, const char *domain, const struct keyent *key),
+    void *arg);
 
 /*
  * signtable_match - signatures for local@domain (local may be NULL).

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/config/keyfile.h"
+#include "common/config/signtable.h"
 #include "keystate.h"
 
 /* key_policy - who may own key files: root and the UserID user */
@@ -46,25 +47,47 @@ keystate_load_keys(struct keytable *kt, const struct config *cfg,
 	return keyfile_load_table(kt, &pol, el, warn);
 }
 
-/* keystate_add - a guard entry per key with a fixed domain */
-int
-keystate_add(guard *g, const struct keytable *kt, guard_action action,
-    struct errlist *el)
+/* key_add - one guard entry; the key table's guard= column overrides
+ * GuardAction */
+static int
+key_add(guard *g, const char *domain, const struct keyent *e,
+    guard_action action, struct errlist *el)
 {
+	if (guard_add_key(g, domain, e->selector, e->key,
+		e->guard_action >= 0 ? (guard_action)e->guard_action :
+				       action) != NULL)
+		return 0;
+	errlist_add(el, "%s: guard: cannot add key '%s' for %s", e->where,
+	    e->name, domain);
+	return -1;
+}
+
+struct pct_add {
+	guard *g;
+	guard_action action;
+	struct errlist *el;
+};
+
+/* pct_add - a "%" key for a domain the signing table names */
+static int
+pct_add(void *arg, const char *domain, const struct keyent *e)
+{
+	struct pct_add *a = arg;
+
+	return key_add(a->g, domain, e, a->action, a->el);
+}
+
+/* keystate_add - see keystate.h */
+int
+keystate_add(guard *g, const struct keytable *kt, const struct signtable *st,
+    guard_action action, struct errlist *el)
+{
+	struct pct_add a = {g, action, el};
 	size_t i;
 
-	for (i = 0; i < kt->n; i++) {
-		const struct keyent *e = &kt->ent[i];
-		if (strcmp(e->domain, "%") == 0)
-			continue; /* added when first used, see sign_guard */
-		/* the key table's guard= column overrides GuardAction */
-		if (guard_add_key(g, e->domain, e->selector, e->key,
-			e->guard_action >= 0 ? (guard_action)e->guard_action :
-					       action) == NULL) {
-			errlist_add(el, "%s: guard: cannot add key '%s'",
-			    e->where, e->name);
+	for (i = 0; i < kt->n; i++)
+		if (strcmp(kt->ent[i].domain, "%") != 0 &&
+		    key_add(g, kt->ent[i].domain, &kt->ent[i], action, el) < 0)
 			return -1;
-		}
-	}
-	return 0;
+	return signtable_pct_keys(st, pct_add, &a);
 }

@@ -27,12 +27,15 @@
  */
 int keystate_load_keys(struct keytable *kt, const struct config *cfg,
     struct errlist *el, struct errlist *warn);
+struct signtable;
 /*
- * keystate_add - one guard entry per key table entry with a fixed domain
- * (a "%" entry signs as the matched domain and is added when first
- * used), each with action; -1 with el.
+ * keystate_add - one guard entry per key table entry with a fixed domain,
+ * and one per From: domain the signing table st (may be NULL) names
+ * literally for each "%" key it maps there (a "%" key signs as the
+ * matched domain: one a pattern does not name is added when first used),
+ * each with action (the key's guard= column first); -1 with el.
  */
-int keystate_add(guard *g, const struct keytable *kt, guard_action action,
-    struct errlist *el);
+int keystate_add(guard *g, const struct keytable *kt,
+    const struct signtable *st, guard_action action, struct errlist *el);
 
 #endif /* DKIMGUARD_KEYSTATE_H */

@@ -19,8 +19,10 @@
 #   PTR            .1 confirmed, .2 without PTR, .3 names a host whose A
 #                  record does not hold it: once, not once per domain
 #   no addresses   OutboundAddresses unset: SPF of them "not checked"
-#   From: domains  a "%" key: the signing table's literal From: domain
-#                  is checked (not "*", not ".parent")
+#   From: domains  a "%" key: the key it signs with at the signing
+#                  table's literal From: domain is checked before any mail
+#                  (missing, then valid), and the domain's readiness too
+#                  (not "*", not ".parent")
 #   bound          52 signing domains: 50 checked, "and 2 more"
 #   DNS down       a nameserver that never answers: "DNS unreachable"
 #                  once, -n bounded in time, exit 2 (keys not checkable)
@@ -236,7 +238,17 @@ mkdir -p from/etc
 echo "kwild % s1 ../../keys/corp.example.s1.key" >from/etc/keytable
 printf '%s kwild\n' shop.corp.example '*' .corp.example >from/etc/signtable
 conf from/etc/dkimguard.conf "OutboundAddresses 192.0.2.1"
+# the key that will sign as shop.corp.example is checked before any mail
+run from-unpublished 2 "$MILTER" -n -c from/etc/dkimguard.conf
+grep -Eq '^shop\.corp\.example +s1 +missing ' out/from-unpublished.out &&
+	grep -q '^    publish: s1._domainkey.shop.corp.example. IN TXT' out/from-unpublished.out &&
+	ok "from-unpublished: the \"%\" key for shop.corp.example is missing, with the record to publish" ||
+	{ fail "from-unpublished: no missing line for shop.corp.example/s1"; sed 's/^/    /' out/from-unpublished.out | head -8; }
+dkim keys/corp.example.s1.key s1._domainkey.shop.corp.example
+dns_reload || fail "unbound refused the zones"
 run from 0 "$MILTER" -n -c from/etc/dkimguard.conf
+grep -Eq '^shop\.corp\.example +s1 +valid ' out/from.out && ok "from: published, the key is valid" ||
+	fail "from: $(grep '^shop' out/from.out)"
 has 'readiness: 1 signing domain; OutboundAddresses 192.0.2.1'
 has 'shop.corp.example'
 has '    ok    _dmarc.corp.example: "v=DMARC1; p=reject; sp=quarantine": inherited from the organizational domain corp.example: sp=quarantine applies to shop.corp.example'

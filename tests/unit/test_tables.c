@@ -254,6 +254,47 @@ START_TEST(test_signtable_from_domains)
 }
 END_TEST
 
+/* pct_seen - signtable_pct_keys's callback: "domain/key/selector," */
+static int
+pct_seen(void *arg, const char *domain, const struct keyent *key)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 512 - strlen(out), "%s/%s/%s,", domain,
+	    key->name, key->selector);
+	return 0;
+}
+
+/* the "%" keys of each literal From: domain, a "%" KEYNAME resolved to
+ * the key named by the domain; fixed-domain keys and wildcards left out */
+START_TEST(test_signtable_pct_keys)
+{
+	struct errlist el = {0};
+	struct keytable *kt =
+	    keytable_load(put("kt2",
+			      "any % multi keys/any.key\n"
+			      "shop.example % s1 keys/shop.key\n"
+			      "fixed example.com s keys/f.key\n"),
+		&el);
+	struct signtable *st;
+	char spec[TU_PATH_MAX + 16], out[512] = "";
+
+	ck_assert_msg(kt != NULL, "%s", errlist_str(&el));
+	put("st2",
+	    "*@shop.example %\n*@news.example any fixed\n"
+	    "*@*.example any\n*@example.com fixed\n* any\n");
+	snprintf(spec, sizeof spec, "refile:%s/st2", dir);
+	st = signtable_load(spec, kt, &el);
+	ck_assert_msg(st != NULL, "%s", errlist_str(&el));
+	ck_assert_int_eq(signtable_pct_keys(st, pct_seen, out), 0);
+	ck_assert_str_eq(out,
+	    "shop.example/shop.example/s1,news.example/any/multi,");
+	ck_assert_int_eq(signtable_pct_keys(NULL, pct_seen, out), 0);
+	signtable_free(st);
+	keytable_free(kt);
+}
+END_TEST
+
 static const struct bad_case st_bad[] = {
     {"example.com\n", "st:1: expected PATTERN KEYNAME"},
     {"example.com nokey\n", "st:1: key name 'nokey' is not in the key"},
@@ -449,6 +490,7 @@ main(void)
 	tcase_add_loop_test(tc, test_signtable_match, 0,
 	    sizeof mcases / sizeof mcases[0]);
 	tcase_add_test(tc, test_signtable_from_domains);
+	tcase_add_test(tc, test_signtable_pct_keys);
 	tcase_add_loop_test(tc, test_signtable_errors, 0,
 	    sizeof st_bad / sizeof st_bad[0]);
 	tcase_add_loop_test(tc, test_keyfile_check_stat, 0,
