@@ -65,7 +65,8 @@ key_action(const struct snapshot *s, const struct keyent *k)
 				      (guard_action)s->cfg->guard_action;
 }
 
-/* entry_for - the guard entry; '%' keys are added on first use */
+/* entry_for - the guard entry; a '%' key for a domain the signing table
+ * does not name literally is added on first use */
 static guard_entry *
 entry_for(struct msgctx *m, size_t i)
 {
