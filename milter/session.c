@@ -481,13 +481,17 @@ s_eom(SMFICTX *ctx)
 static sfsistat
 s_abort(SMFICTX *ctx)
 {
-	msg_abort(smfi_getpriv(ctx));
+	struct conn *c = smfi_getpriv(ctx);
+
+	if (c != NULL) /* no answer: the next message's MAIL may follow */
+		listen_ack_now(c->ack_fd);
+	msg_abort(c);
 	return SMFIS_CONTINUE;
 }
 
 /* step_done - a step dkimguard has nothing to do at (HELO, RCPT, DATA, an
- * unknown command): on TCP the callback makes the MTA send the command
- * after the step's macros (see listening_on_tcp) */
+ * unknown command): with immediate ACKs on TCP every command must reach
+ * a callback, where conn_get sends its ACK (see listening_on_tcp) */
 static sfsistat
 step_done(SMFICTX *ctx)
 {
