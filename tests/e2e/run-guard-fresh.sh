@@ -349,14 +349,7 @@ PROBED=("${RECOVERY_SENT[@]}")
 RAN=$((RAN + 1))
 
 # ---- 5. the sending Postfix retries; the held messages are released -------
-pf_flush "$W/pfa" >/dev/null
-for x in "${HELD[@]}"; do
-	qid=${x%% *}
-	dg_log | grep -q "$qid: held: .*release with: postsuper -H $qid\$" ||
-		fail "no release command logged for held $qid"
-	pf_release "$W/pf" "$qid" >/dev/null 2>&1 || fail "postsuper -H $qid"
-done
-pf_flush "$W/pf" >/dev/null
+recovery_release "${HELD[@]}"
 lost=() end=$((SECONDS + 40))
 for x in "${DEFERRED[@]}" "${HELD[@]}" "${PROBED[@]/#/probe }"; do
 	until arrived "${x#* }"; do

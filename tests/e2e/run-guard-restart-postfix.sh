@@ -202,14 +202,7 @@ RAN=$((RAN + 1))
 
 # ---- 3. none lost: retry, release, every message verifies -----------------
 dns_txt_tsv "$DNS_P" "$KEYNAME" "$HKEYNAME" >"$W/published.tsv"
-pf_flush "$W/pfa" >/dev/null
-for x in "${HELD[@]}"; do
-	qid=${x%% *}
-	dg_log | grep -q "$qid: held: .*release with: postsuper -H $qid\$" ||
-		fail "no release command logged for held $qid"
-	pf_release "$W/pf" "$qid" >/dev/null 2>&1 || fail "postsuper -H $qid"
-done
-pf_flush "$W/pf" >/dev/null
+recovery_release "${HELD[@]}"
 files=()
 for x in "${DEFERRED[@]}" "${HELD[@]}"; do files+=("${x#* }"); done
 lost=$(wait_arrived "${files[@]}" "${ALL[@]}")

@@ -16,6 +16,11 @@
 #   later than 2 s fails it.  Two pass/fail lines ("LABEL: TKEY: ... 2 s
 #   WHEN"), then RECOVERY_SENT holds every message sent and HELD gains
 #   "QID FILE" for each held one.
+# recovery_release "QID FILE"...
+#   The end of a phase: the sending Postfix (pfa/) retries what was
+#   refused; each held message is released (postsuper -H) after checking
+#   that dkimguard logged that very command for it; the signing Postfix
+#   then delivers.
 
 recovery_elapsed() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN { printf "%.2f", a - b }'; }
 recovery_over() { awk -v t="$1" -v l="$2" 'BEGIN { exit !(t > l) }'; }
@@ -72,4 +77,16 @@ recovery_probes() {
 	[ "$late" = 0 ] && [ "$after2" -gt 0 ] &&
 		pass "$label: $hkey: $nprobe probes ($after2 after +2 s), $nheld held, none later than 2 s $when (last held at +$last_held s)" ||
 		fail "$label: $hkey: $late of $nprobe probes held later than 2 s $when (last at +$last_held s); $after2 probes after +2 s"
+}
+
+recovery_release() {
+	local x qid
+	pf_flush "$W/pfa" >/dev/null
+	for x in "$@"; do
+		qid=${x%% *}
+		dg_log | grep -q "$qid: held: .*release with: postsuper -H $qid\$" ||
+			fail "no release command logged for held $qid"
+		pf_release "$W/pf" "$qid" >/dev/null 2>&1 || fail "postsuper -H $qid"
+	done
+	pf_flush "$W/pf" >/dev/null
 }
